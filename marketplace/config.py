@@ -1,0 +1,39 @@
+"""Configuration, decided in one place.
+
+Every setting comes from the environment (or a `.env` file) with the `MARKETPLACE_` prefix;
+secrets (database passwords, AWS keys) are only ever read from there, never defaulted.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
+SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
+
+
+class Settings(BaseSettings):
+    """The pipeline's settings; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="MARKETPLACE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///data/catalog.db"
+    storage: str = "./data/store"
+    s3_endpoint_url: str | None = None
+    timezone: str = "Europe/Paris"
+    reference_dir: Path = REFERENCE_DIR
+    max_rows: int = Field(default=1_000_000, gt=0)
+    max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    chunk_rows: int = Field(default=100_000, gt=0)
+    db_retries: int = Field(default=3, ge=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings` instead)."""
+    return Settings()

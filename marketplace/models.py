@@ -1,0 +1,238 @@
+"""The catalog database: SQLAlchemy 2 models shared by every feed.
+
+Money is stored as integer cents (`Cents`) on both databases: SQLite's Numeric goes through
+float, and one representation everywhere keeps the bulk paths (COPY, executemany) simple.
+Timestamps are stored in UTC; business dates are plain dates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+CENT = Decimal("0.01")
+
+
+class Cents(TypeDecorator):
+    """A Decimal amount in euros, stored as a whole number of cents.
+
+    Refuses an amount with fractions of a cent: rounding is the caller's decision, made where
+    the spec names it, never a side effect of storage.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect) -> int | None:
+        if value is None:
+            return None
+        cents = Decimal(value) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(f"amount {value} has fractions of a cent")
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(CENT)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as naive UTC (SQLite keeps no offsets)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Seller(Base):
+    """One row per seller: the registry's current state (feeds.md, seller registry)."""
+
+    __tablename__ = "sellers"
+
+    seller_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    shop_name: Mapped[str] = mapped_column(String(200))
+    legal_name: Mapped[str] = mapped_column(String(200))
+    legal_form: Mapped[str | None] = mapped_column(String(50))
+    share_capital: Mapped[Decimal | None] = mapped_column(Cents)
+    siren: Mapped[str | None] = mapped_column(String(9))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    rcs_city: Mapped[str | None] = mapped_column(String(100))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    email: Mapped[str | None] = mapped_column(String(254))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    bank_account_valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    bank_account_problem: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[str] = mapped_column(String(50), default="standard")
+    registered_at: Mapped[date | None] = mapped_column(Date)
+    activated_at: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    termination_requested_at: Mapped[date | None] = mapped_column(Date)
+    trial_max_orders: Mapped[int | None] = mapped_column(Integer)
+    trial_max_revenue: Mapped[Decimal | None] = mapped_column(Cents)
+    payout_hold_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_import_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Offer(Base):
+    """One row per (seller, sku): the offer's current state. Never hard-deleted.
+
+    `published` is not stored: it is derived from `active` and the seller's status when read.
+    """
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("seller_id", "sku", name="uq_offers_seller_sku"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.seller_id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str | None] = mapped_column(String(20))
+    product_id_type: Mapped[str | None] = mapped_column(String(4))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(64))
+    price: Mapped[Decimal] = mapped_column(Cents)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    condition: Mapped[str] = mapped_column(String(20), default="new")
+    leadtime_to_ship: Mapped[int] = mapped_column(Integer, default=2)
+    delivery: Mapped[str | None] = mapped_column(String(20))
+    practical_component: Mapped[bool | None] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_import_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+OFFER_FIELDS = (
+    "product_id", "product_id_type", "title", "description", "category", "price", "currency",
+    "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component", "active",
+)
+"""The offer columns a file can change; a row is rewritten only when one of them differs."""
+
+
+class OfferHistory(Base):
+    """One row per superseded version of an offer: its values before an import changed it."""
+
+    __tablename__ = "offer_history"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(BigInteger)
+    sku: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str | None] = mapped_column(String(20))
+    product_id_type: Mapped[str | None] = mapped_column(String(4))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(64))
+    price: Mapped[Decimal] = mapped_column(Cents)
+    currency: Mapped[str] = mapped_column(String(3))
+    quantity: Mapped[int | None] = mapped_column(Integer)
+    condition: Mapped[str] = mapped_column(String(20))
+    leadtime_to_ship: Mapped[int] = mapped_column(Integer)
+    delivery: Mapped[str | None] = mapped_column(String(20))
+    practical_component: Mapped[bool | None] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    import_id: Mapped[int | None] = mapped_column(BigInteger)
+    replaced_by_import_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Import(Base):
+    """One row per file received (every attempt, duplicates and rejections included)."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_sha256", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    seller_id: Mapped[int | None] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    mode: Mapped[str | None] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="processing")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    errors_report: Mapped[str | None] = mapped_column(Text)
+    archive: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class AppliedFile(Base):
+    """One row per file content applied to the catalog: the database's "once" guarantee.
+
+    Inserted in the same transaction as the rows it loads, so two racing runs of one file
+    cannot both apply it (the unique key makes the second one fail and roll back).
+    """
+
+    __tablename__ = "applied_files"
+    __table_args__ = (
+        UniqueConstraint("kind", "seller_scope", "sha256", name="uq_applied_files_content"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    seller_scope: Mapped[int] = mapped_column(BigInteger)  # the seller, 0 for ops feeds
+    sha256: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportProblem(Base):
+    """One row per problem found in an imported file (rejections and warnings)."""
+
+    __tablename__ = "import_problems"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    row: Mapped[int | None] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(255))
+    value: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    message_fr: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)

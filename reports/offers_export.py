@@ -1,0 +1,56 @@
+"""`marketplace export offers`: the catalogue as CSV, one row per (seller, sku).
+
+`published` is derived here from the offer's active flag and its seller's status, never
+stored. `effective_price` is the price until promotions exist; `top_seller` is false until
+the nightly quality report exists.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TextIO
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from marketplace.models import Offer, Seller
+from reports.safe_cells import inert_text
+
+EXPORT_COLUMNS = [
+    "seller_id", "sku", "product_id", "title", "category", "price", "quantity", "condition",
+    "active", "published", "effective_price", "top_seller",
+]
+PUBLISHING_STATUSES = ("active",)
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _rows(engine: Engine, seller_id: int | None) -> Iterator[list[str]]:
+    query = (select(Offer, Seller.status).join(Seller, Seller.seller_id == Offer.seller_id)
+             .order_by(Offer.seller_id, Offer.sku))
+    if seller_id is not None:
+        query = query.where(Offer.seller_id == seller_id)
+    with Session(engine) as session:
+        for offer, status in session.execute(query.execution_options(yield_per=10_000)):
+            published = offer.active and status in PUBLISHING_STATUSES
+            yield [
+                str(offer.seller_id), inert_text(offer.sku), offer.product_id or "",
+                inert_text(offer.title), offer.category, _money(offer.price),
+                "" if offer.quantity is None else str(offer.quantity), offer.condition,
+                str(offer.active).lower(), str(published).lower(), _money(offer.price), "false",
+            ]
+
+
+def export_offers(engine: Engine, out: TextIO, seller_id: int | None = None) -> int:
+    """Write the catalogue to `out`; returns the number of offers written."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in _rows(engine, seller_id):
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,78 @@
+"""The contract every feed (offers, promotions, sellers, orders) fulfils for the ingest pipeline.
+
+The pipeline (`loaders.ingest`) reads a file in chunks, asks the feed to validate each chunk
+into typed rows and problems, hands the valid rows to the feed's loader inside one database
+transaction, and finally lets the loader apply what it staged. A feed never opens files,
+commits, archives or writes reports: the pipeline does, once, for all feeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from marketplace.errors import Problem
+from schemas.columns import ColumnSpec, HeaderMap
+
+
+@dataclass
+class FeedContext:
+    """What a feed knows about the file it is working on.
+
+    `seller_id` is the seller of the inbox folder (None for ops feeds: sellers, orders);
+    `decimal_separator` is decided on the first chunk and kept for the whole file;
+    `state` is the feed's own scratch space across chunks (e.g. keys seen so far).
+    """
+
+    kind: str
+    seller_id: int | None
+    import_id: int | None
+    reference_dir: Path
+    now: datetime
+    mode: str = "update"
+    force: bool = False
+    decimal_separator: str | None = None
+    state: dict = field(default_factory=dict)
+
+
+@dataclass
+class Validated:
+    """One chunk after validation: typed valid rows and every problem found.
+
+    `valid` has one row per accepted data row, the feed's field names as columns and the
+    seller's Excel row numbers as index. Rows with an error-severity problem are not in it.
+    """
+
+    valid: pd.DataFrame
+    problems: list[Problem]
+
+
+@dataclass
+class Applied:
+    """What a loader applied when the file was finished."""
+
+    loaded: int
+    problems: list[Problem] = field(default_factory=list)  # found only at apply time (e.g. duplicates)
+    rejected_rows: set[int] = field(default_factory=set)  # rows rejected at apply time
+    notes: list[str] = field(default_factory=list)
+
+
+class Feed(Protocol):
+    kind: str
+    columns: tuple[ColumnSpec, ...]
+    preferred_sheets: tuple[str, ...]
+    seller_scoped: bool  # True: the file belongs to the seller of its inbox folder
+
+    def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
+        """Type and check one chunk of raw text rows (no database access)."""
+
+    def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
+        """Take a chunk of valid rows into the open transaction (staging table or buffer)."""
+
+    def apply(self, session: Session, ctx: FeedContext) -> Applied:
+        """Apply everything staged, in the same transaction; raise FileRejected to refuse it all."""

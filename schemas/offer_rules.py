@@ -1,0 +1,182 @@
+"""Offer rules across columns and rows: categories, product ids, used-declared-new, duplicates.
+
+These need more than one cell of a row (a digital category changes what quantity means) or
+more than one row (a duplicated sku), so they live beside the pandera schema, not in it.
+All are vectorised over the chunk and report through the validator's collector.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from stdnum import isbn
+
+from marketplace.errors import Reason
+from schemas.parsing import gtin_check_ok, is_scientific
+
+if TYPE_CHECKING:
+    from schemas.offers import OfferValidator
+
+log = logging.getLogger(__name__)
+
+# "used", "occasion" alone are common words ("can be used", "pour toutes les occasions"):
+# they count only in the title and not after an article; the unambiguous forms count anywhere.
+USED_ANYWHERE = re.compile(
+    r"\b(?:reconditionn[ée]e?s?|d['’]occasion|refurbished|second[- ]hand|pre-?owned)\b",
+    re.IGNORECASE,
+)
+USED_IN_TITLE = re.compile(
+    r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
+    r"\b(?:occasion|used)\b",
+    re.IGNORECASE,
+)
+
+
+def check_other_seller(v: OfferValidator) -> None:
+    """A row naming another seller is rejected, and the attempt is logged for ops."""
+    named = v.raw["seller_id"]
+    other = (named != "") & (named != str(v.ctx.seller_id))
+    if other.any():
+        log.warning("possible cross-seller attempt: file of seller %s names seller(s) %s",
+                    v.ctx.seller_id, sorted(set(named[other]))[:5])
+    v.flag(other, Reason.OTHER_SELLER, "seller_id",
+           f"Cette ligne désigne le vendeur « {{value}} » : ce fichier est celui du vendeur"
+           f" {v.ctx.seller_id}, il ne peut modifier que ses propres offres.",
+           f'This row names seller "{{value}}": this file belongs to seller {v.ctx.seller_id}'
+           " and can only change its own offers.")
+
+
+def check_category_rules(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
+    """Known and allowed category; what digital, physical and training categories require."""
+    cats = v.categories
+    code = typed["category"]
+    known = code.isin(list(cats))
+    v.flag(updates & (code != "") & ~known, Reason.UNKNOWN_CATEGORY, "category",
+           "Catégorie inconnue « {value} » : utilisez un code de la liste des catégories.",
+           'Unknown category "{value}": use a code from the category list.')
+    prohibited = code.isin([c for c, cat in cats.items() if cat.prohibited])
+    v.flag(updates & prohibited, Reason.PROHIBITED_CATEGORY, "category",
+           "La catégorie « {value} » est interdite à la vente sur la place de marché.",
+           'Category "{value}" may not be sold on the marketplace.')
+    digital = code.isin([c for c, cat in cats.items() if cat.digital])
+    physical = updates & known & ~digital
+    training = updates & code.isin([c for c, cat in cats.items() if cat.training])
+    typed["digital"] = digital
+    v.check_required("quantity", physical)
+    v.check_required("product_id", physical)
+    not_new = updates & digital & (typed["condition"] != "new")
+    v.flag(not_new, Reason.NOT_ALLOWED, "condition",
+           "Un produit numérique est toujours neuf (new) : « {value} ».",
+           'A digital product is always new: "{value}".')
+    _check_delivery(v, typed, updates, digital)
+    _check_practical(v, typed, training)
+
+
+def _check_delivery(v: OfferValidator, typed, updates, digital) -> None:
+    text = v.raw["delivery"].str.lower()
+    delivery = text.mask(text == "", pd.Series("standard", index=text.index).where(~digital, "digital"))
+    wrong_digital = updates & digital & (delivery != "digital")
+    wrong_physical = updates & ~digital & ~delivery.isin(["standard", "tracked"])
+    v.flag(wrong_digital, Reason.NOT_ALLOWED, "delivery",
+           "Un produit numérique se livre en « digital » : « {value} ».",
+           'A digital product is delivered as "digital": "{value}".')
+    v.flag(wrong_physical, Reason.NOT_ALLOWED, "delivery",
+           "Mode de livraison « {value} » : standard ou tracked pour un produit physique.",
+           'Delivery "{value}": standard or tracked for a physical product.')
+    typed["delivery"] = delivery
+
+
+def _check_practical(v: OfferValidator, typed, training) -> None:
+    answer = typed["practical_component"]
+    v.check_required("practical_component", training)
+    refused = training & (answer == False)  # noqa: E712 (nullable boolean)
+    v.flag(refused, Reason.PRACTICAL_COMPONENT, "practical_component",
+           "Une formation doit comporter une mise en situation (partie pratique) : « {value} ».",
+           'A training programme must include a practical component: "{value}".')
+
+
+def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
+    """EAN (GTIN-13, UPC-12 padded) or ISBN, with check digits; Excel's 3.6E+12 is refused."""
+    raw = v.raw["product_id"]
+    kind = v.raw["product_id_type"].str.upper().replace("", "EAN")
+    present = updates & (raw != "")
+    bad_kind = present & ~kind.isin(["EAN", "ISBN"])
+    v.flag(bad_kind, Reason.NOT_ALLOWED, "product_id_type",
+           "Type d'identifiant « {value} » : EAN ou ISBN.", 'Identifier type "{value}": EAN or ISBN.',
+           values=v.raw["product_id_type"])
+    scientific = present & is_scientific(raw)
+    v.flag(scientific, Reason.SCIENTIFIC_NOTATION, "product_id",
+           "« {value} » : Excel a converti ce code en notation scientifique et a perdu des"
+           " chiffres. Formatez la colonne en texte et ressaisissez le code complet.",
+           '"{value}": Excel turned this code into scientific notation and lost digits. Format'
+           " the column as text and type the full code again.")
+    compact = raw.str.replace(r"[\s-]", "", regex=True)
+    ean = present & ~scientific & (kind == "EAN")
+    padded = compact.where(compact.str.len() != 12, "0" + compact)
+    bad_ean = ean & ~(padded.str.fullmatch(r"\d{13}") & gtin_check_ok(padded))
+    v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
+           "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
+           " correcte.",
+           'Invalid EAN "{value}": 13 digits (or 12 for a UPC) with a correct check digit.')
+    isbn_rows = present & ~scientific & (kind == "ISBN")
+    isbn_ok = compact[isbn_rows].map(isbn.is_valid).astype(bool)
+    bad_isbn = pd.Series(False, index=raw.index)
+    bad_isbn[isbn_ok.index] = ~isbn_ok
+    v.flag(bad_isbn, Reason.BAD_CHECK_DIGIT, "product_id",
+           "ISBN invalide « {value} » : vérifiez les chiffres et la clé.",
+           'Invalid ISBN "{value}": check the digits and the check character.')
+    product_id = padded.where(kind != "ISBN", compact[isbn_rows].map(_isbn13, na_action="ignore"))
+    typed["product_id"] = product_id.where(present, None)
+    typed["product_id_type"] = kind.where(present, None)
+
+
+def _isbn13(value: str) -> str:
+    return isbn.to_isbn13(value) if isbn.is_valid(value) else value
+
+
+def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
+    """Refurbished or used items declared new are strictly forbidden (seller charter)."""
+    title, description = typed["title"], typed["description"]
+    says_used = (
+        title.str.contains(USED_ANYWHERE)
+        | description.str.contains(USED_ANYWHERE)
+        | title.str.contains(USED_IN_TITLE)
+    )
+    v.flag(updates & says_used & (typed["condition"] == "new"), Reason.USED_DECLARED_NEW,
+           "condition",
+           "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
+           " l'état est « neuf » : choisissez l'état réel (refurbished, good...).",
+           "The title or description says the item is used or refurbished while its condition"
+           " is new: choose its real condition (refurbished, good...).",
+           values=v.raw["condition"].replace("", "new"))
+
+
+def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:
+    """Every copy of a sku repeated in the file is rejected: no guessing which one wins.
+
+    Copies in one chunk are found here; a copy of a sku from an earlier chunk is recorded in
+    `ctx.state["late_duplicates"]` so the loader drops the staged earlier copy too.
+    """
+    sku = typed["sku"]
+    present = sku != ""
+    dup_here = present & sku.duplicated(keep=False)
+    seen: pd.Series = v.ctx.state.get("seen_skus", pd.Series([], dtype="str"))
+    earlier_rows: pd.Series = v.ctx.state.get("seen_rows", pd.Series([], dtype="int64"))
+    dup_earlier = present & sku.isin(seen)
+    message = ("La référence « {value} » apparaît plusieurs fois dans le fichier : toutes les"
+               " lignes de cette référence sont refusées.",
+               'Reference "{value}" appears more than once in the file: every row with it is'
+               " rejected.")
+    v.flag(dup_here | dup_earlier, Reason.DUPLICATE_KEY, "sku", *message)
+    if dup_earlier.any():
+        hit = seen.isin(sku[dup_earlier])
+        earlier = pd.Series(seen[hit].to_numpy(), index=earlier_rows[hit].to_numpy())
+        v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
+                         v.header("sku"), earlier, *message)
+        v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
+    v.ctx.state["seen_skus"] = pd.concat([seen, sku[present]], ignore_index=True)
+    v.ctx.state["seen_rows"] = pd.concat(
+        [earlier_rows, pd.Series(sku.index[present], dtype="int64")], ignore_index=True)

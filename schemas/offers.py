@@ -1,0 +1,207 @@
+"""Offer files: the columns sellers send and how one chunk of their rows is typed and checked.
+
+One row of an offer file is one offer of the file's seller, keyed by the seller's `sku`.
+Validation happens in two stages (pandera's advice): the seller's text is parsed into typed
+columns here (so that "12,50" and "1 234,50 €" are read as French Excel writes them), then
+the typed frame goes through `OFFER_SCHEMA` (pandera) and the cross-column rules of
+`schemas.offer_rules`. Every problem names the row as the seller sees it in Excel, their
+column header and their value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from marketplace.errors import Reason
+from marketplace.reference import load_categories
+from schemas import offer_rules
+from schemas.columns import ColumnSpec, HeaderMap
+from schemas.feed import FeedContext, Validated
+from schemas.parsing import (
+    detect_decimal_separator,
+    is_scientific,
+    parse_bool,
+    parse_cents,
+    parse_whole,
+    strip,
+)
+from schemas.pandera_problems import problems_from_schema_errors
+from schemas.problems import ProblemCollector
+
+OFFER_COLUMNS = (
+    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
+    ColumnSpec("product_id_type", ("product-id-type",)),
+    ColumnSpec("title", ("titre", "libellé", "name"), True),
+    ColumnSpec("description", ()),
+    ColumnSpec("category", ("catégorie", "category_code"), True),
+    ColumnSpec("price", ("prix", "prix ttc"), True),
+    ColumnSpec("currency", ("devise",)),
+    ColumnSpec("quantity", ("stock", "quantité")),
+    ColumnSpec("condition", ("state", "état", "product-state")),
+    ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime")),
+    ColumnSpec("delivery", ("mode de livraison", "shipping")),
+    ColumnSpec("practical_component", ("mise en situation",)),
+    ColumnSpec("update_delete", ("update-delete", "action")),
+    ColumnSpec("seller_id", ("seller-id", "vendeur", "id vendeur")),
+)
+
+CONDITIONS = ("new", "like_new", "very_good", "good", "acceptable", "refurbished")
+CONDITION_WORDS = {
+    "neuf": "new", "comme neuf": "like_new", "like new": "like_new", "tres bon etat": "very_good",
+    "very good": "very_good", "bon etat": "good", "etat correct": "acceptable",
+    "reconditionne": "refurbished",
+}
+MAX_PRICE_CENTS = 100_000_00
+MAX_QUANTITY = 100_000
+
+OFFER_SCHEMA = pa.DataFrameSchema(
+    {
+        "sku": pa.Column(str, pa.Check.str_matches(r"^[A-Za-z0-9._/-]{1,64}$", name="sku_format", error="sku_format")),
+        "title": pa.Column(str, pa.Check.str_length(1, 200, name="title_length", error="title_length")),
+        "description": pa.Column(str, pa.Check.str_length(0, 5000, name="description_length", error="description_length")),
+        "price_cents": pa.Column(
+            "Int64", pa.Check.in_range(1, MAX_PRICE_CENTS, name="price_range", error="price_range"), nullable=True
+        ),
+        "currency": pa.Column(str, pa.Check.isin(["EUR"], name="currency_eur", error="currency_eur")),
+        "quantity": pa.Column(
+            "Int64", pa.Check.in_range(0, MAX_QUANTITY, name="quantity_range", error="quantity_range"), nullable=True
+        ),
+        "condition": pa.Column(str, pa.Check.isin(CONDITIONS, name="condition_known", error="condition_known")),
+        "leadtime_to_ship": pa.Column("Int64", pa.Check.in_range(0, 30, name="leadtime_range", error="leadtime_range")),
+    },
+    strict=False,
+    coerce=False,
+)
+"""The typed offer rows: one row per update row of the file (delete rows only need a sku)."""
+
+
+def _text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
+    if name not in headers.positions:
+        return pd.Series("", index=frame.index, dtype="str")
+    return strip(frame[headers.positions[name]].astype("str"))
+
+
+class OfferValidator:
+    """Turns one chunk of an offer file into typed valid rows and problems."""
+
+    def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
+        self.headers = headers
+        self.ctx = ctx
+        self.raw = {spec.name: _text(frame, headers, spec.name) for spec in OFFER_COLUMNS}
+        self.index = frame.index
+        self.collector = ProblemCollector()
+        self.categories = load_categories(ctx.reference_dir)
+
+    def header(self, name: str) -> str:
+        return self.headers.header_of(name) if name in self.headers.positions else name
+
+    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
+        values = self.raw[name] if values is None else values
+        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def run(self) -> Validated:
+        action = self.parse_action()
+        typed = pd.DataFrame(index=self.index)
+        typed["action"] = action
+        typed["sku"] = self.raw["sku"]
+        self.check_required("sku", pd.Series(True, index=self.index))
+        offer_rules.check_other_seller(self)
+        updates = action == "update"
+        self.check_required("title", updates)
+        self.check_required("category", updates)
+        self.check_required("price", updates)
+        typed["title"] = self.raw["title"]
+        typed["description"] = self.raw["description"]
+        typed["category"] = self.raw["category"].str.lower()
+        typed["currency"] = self.raw["currency"].str.upper().replace("", "EUR")
+        typed["price_cents"] = self.parse_price()
+        typed["quantity"] = self.parse_whole_column("quantity")
+        typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship").fillna(2)
+        typed["condition"] = self.parse_condition()
+        typed["practical_component"] = self.parse_practical()
+        offer_rules.check_category_rules(self, typed, updates)
+        offer_rules.check_product_ids(self, typed, updates)
+        offer_rules.check_used_declared_new(self, typed, updates)
+        offer_rules.check_duplicates(self, typed)
+        self.collector.problems.extend(
+            problems_from_schema_errors(OFFER_SCHEMA, typed[updates], self.raw, self.header)
+        )
+        problems = _first_per_cell(self.collector.problems)
+        rejected = self.collector.rejected_rows()
+        rejected_mask = typed.index.isin(list(rejected))
+        self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected_mask])
+        return Validated(typed[~rejected_mask].drop(columns="digital"), problems)
+
+    def check_required(self, name: str, applies: pd.Series) -> None:
+        self.flag(
+            applies & (self.raw[name] == ""),
+            Reason.REQUIRED,
+            name,
+            "La colonne « {column} » est obligatoire et vide sur cette ligne.",
+            'Column "{column}" is required and empty on this row.',
+        )
+
+    def parse_action(self) -> pd.Series:
+        text = self.raw["update_delete"].str.lower()
+        action = text.replace({"": "update", "u": "update", "d": "delete", "suppression": "delete",
+                               "supprimer": "delete", "mise a jour": "update",
+                               "mise à jour": "update"})
+        unknown = ~action.isin(["update", "delete"])
+        self.flag(unknown, Reason.NOT_ALLOWED, "update_delete",
+                  "Action inconnue « {value} » : utilisez update ou delete.",
+                  'Unknown action "{value}": use update or delete.')
+        return action.where(~unknown, "update")
+
+    def parse_price(self) -> pd.Series:
+        raw = self.raw["price"]
+        if self.ctx.decimal_separator is None:
+            self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""])
+        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
+        self.flag(unreadable, Reason.BAD_NUMBER, "price",
+                  "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
+                  'The price is not a readable number: "{value}" (example: 12.50).')
+        self.flag(too_precise, Reason.TOO_MANY_DECIMALS, "price",
+                  "Le prix a plus de 2 décimales : « {value} ».",
+                  'The price has more than 2 decimals: "{value}".')
+        return cents
+
+    def parse_whole_column(self, name: str) -> pd.Series:
+        values, unreadable = parse_whole(self.raw[name])
+        self.flag(unreadable, Reason.BAD_NUMBER, name,
+                  "« {value} » n'est pas un nombre entier (colonne « {column} »).",
+                  '"{value}" is not a whole number (column "{column}").')
+        return values
+
+    def parse_condition(self) -> pd.Series:
+        from loaders.headers import normalize_header
+
+        text = self.raw["condition"]
+        keys = text.map(normalize_header, na_action="ignore").str.replace("_", " ")
+        mapped = keys.map(CONDITION_WORDS).fillna(text.str.lower())
+        return mapped.mask(text == "", "new")
+
+    def parse_practical(self) -> pd.Series:
+        values, unreadable = parse_bool(self.raw["practical_component"])
+        self.flag(unreadable, Reason.BAD_FORMAT, "practical_component",
+                  "« {value} » : répondez oui ou non (colonne « {column} »).",
+                  '"{value}": answer yes or no (column "{column}").')
+        return values
+
+
+def _first_per_cell(problems: list) -> list:
+    """One problem per cell: a missing title is not also "too short"."""
+    seen: set = set()
+    kept = []
+    for problem in problems:
+        key = (problem.row, problem.column, problem.code is Reason.DUPLICATE_KEY)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
+
+
+def validate_offers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
+    """Type and check one chunk of an offer file (no database access)."""
+    return OfferValidator(frame, headers, ctx).run()

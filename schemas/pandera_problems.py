@@ -1,0 +1,74 @@
+"""From pandera's failure cases to the seller's problems, keyed on the check's name.
+
+pandera reports which check failed on which index; the seller needs a French sentence naming
+their column and their value. Each named check of a schema has one entry in `CHECK_MESSAGES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from marketplace.errors import Problem, Reason
+
+# check name -> (reason, raw field the value comes from, French message, English message)
+CHECK_MESSAGES: dict[str, tuple[Reason, str, str, str]] = {
+    "sku_format": (Reason.BAD_FORMAT, "sku",
+                   "La référence « {value} » doit faire 1 à 64 caractères parmi A-Z a-z 0-9 . _ / -.",
+                   'The reference "{value}" must be 1 to 64 characters among A-Z a-z 0-9 . _ / -.'),
+    "title_length": (Reason.TOO_LONG, "title",
+                     "Le titre doit faire de 1 à 200 caractères (il en a {length}).",
+                     "The title must be 1 to 200 characters long (it has {length})."),
+    "description_length": (Reason.TOO_LONG, "description",
+                           "La description dépasse 5 000 caractères (elle en a {length}).",
+                           "The description is over 5,000 characters (it has {length})."),
+    "price_range": (Reason.OUT_OF_RANGE, "price",
+                    "Le prix doit être supérieur à 0 et au plus 100 000,00 € : « {value} ».",
+                    'The price must be above 0 and at most 100,000.00 €: "{value}".'),
+    "currency_eur": (Reason.NOT_ALLOWED, "currency",
+                     "Seul l'euro (EUR) est accepté : « {value} ».",
+                     'Only euros (EUR) are accepted: "{value}".'),
+    "quantity_range": (Reason.OUT_OF_RANGE, "quantity",
+                       "La quantité doit être un nombre entier de 0 à 100 000 : « {value} ».",
+                       'The quantity must be a whole number from 0 to 100,000: "{value}".'),
+    "condition_known": (Reason.NOT_ALLOWED, "condition",
+                        "État inconnu « {value} » : new, like_new, very_good, good, acceptable"
+                        " ou refurbished.",
+                        'Unknown condition "{value}": new, like_new, very_good, good, acceptable'
+                        " or refurbished."),
+    "leadtime_range": (Reason.OUT_OF_RANGE, "leadtime_to_ship",
+                       "Le délai d'expédition doit être de 0 à 30 jours : « {value} ».",
+                       'The lead time to ship must be 0 to 30 days: "{value}".'),
+}
+
+
+def problems_from_schema_errors(
+    schema: pa.DataFrameSchema,
+    typed: pd.DataFrame,
+    raw: dict[str, pd.Series],
+    header_of: Callable[[str], str],
+) -> list[Problem]:
+    """Validate `typed` lazily and describe each failure with the seller's own text."""
+    try:
+        schema.validate(typed, lazy=True)
+    except SchemaErrors as errors:
+        return _describe(errors.failure_cases, raw, header_of)
+    return []
+
+
+def _describe(cases: pd.DataFrame, raw: dict[str, pd.Series], header_of) -> list[Problem]:
+    problems = []
+    for case in cases.itertuples(index=False):
+        if case.check not in CHECK_MESSAGES or pd.isna(case.index):
+            raise AssertionError(f"no message for pandera failure {case.check!r} on {case.column!r}")
+        code, field, message_fr, message_en = CHECK_MESSAGES[case.check]
+        row = int(case.index)
+        value = str(raw[field].get(row, ""))
+        shown = value if len(value) <= 80 else value[:80] + "…"
+        params = {"value": shown, "length": len(value)}
+        problems.append(Problem(code, message_fr.format(**params), message_en.format(**params),
+                                row=row, column=header_of(field), value=value))
+    return problems

@@ -1,0 +1,55 @@
+"""Collecting problems for a chunk: from boolean masks to one `Problem` per offending cell.
+
+Rules are vectorised and produce masks; only the (usually few) offending cells become Python
+objects, each with the seller's row number, header text and value.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from marketplace.errors import Problem, Reason, Severity
+
+
+def _quote(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+class ProblemCollector:
+    """The problems of one chunk, and which rows they reject."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def flag(
+        self,
+        mask: pd.Series,
+        code: Reason,
+        column: str | None,
+        values: pd.Series,
+        message_fr: str,
+        message_en: str,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        """Add a problem for each row where `mask` holds.
+
+        Messages may use `{value}` (the cell's text, shortened) and `{column}`.
+        """
+        hits = values[mask.fillna(False).astype(bool)]
+        for row, value in hits.items():
+            text = "" if value is None or value is pd.NA else str(value)
+            quoted = _quote(text)
+            self.problems.append(
+                Problem(
+                    code,
+                    message_fr.format(value=quoted, column=column),
+                    message_en.format(value=quoted, column=column),
+                    row=int(row),
+                    column=column,
+                    value=text,
+                    severity=severity,
+                )
+            )
+
+    def rejected_rows(self) -> set[int]:
+        return {p.row for p in self.problems if p.severity is Severity.ERROR and p.row is not None}

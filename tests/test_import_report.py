@@ -1,0 +1,420 @@
+"""The seller's error report: what they read in Excel, what machines read, what they resend."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+import reports.import_report as import_report
+from loaders.table import ReadInfo
+from marketplace.errors import Problem, Reason, Severity
+from reports.import_report import (
+    ROWS_SHEET,
+    SUMMARY_SHEET,
+    ReportFiles,
+    ReportInput,
+    write_import_report,
+)
+from reports.safe_cells import FORMULA_TRIGGERS, clean_for_xlsx, inert_text, resend_csv_text
+
+HEADERS = ["sku", "ean", "prix", "description"]
+FORMULA = '=HYPERLINK("http://x","y")'
+SELLER_ROWS = {
+    # Excel row number the seller sees -> values by header position
+    2: ["000123", "3017620422003", "12,50", "Crème brûlée"],
+    3: ["A-2", "000042", "-3,00", FORMULA],
+    4: ["A-3", "+33 6 12", "5,00", "@SUM(A1)"],
+    5: ["A-4", "0001", "7,00", "bad\x00ctrl\x1fchars"],
+}
+PRICE_FR = "Le prix doit être supérieur à 0 : « -3,00 »"
+PRICE_EN = "The price must be greater than 0: '-3,00'"
+EAN_FR = "Clé de contrôle EAN fausse : « +33 6 12 »"
+EAN_EN = "Wrong EAN check digit: '+33 6 12'"
+FIELDS_FR = "La ligne a 6 champs au lieu de 4"
+FIELDS_EN = "The row has 6 fields instead of 4"
+SKU_FR = "SKU inconnu : « A-4 »"
+SKU_EN = "Unknown SKU: 'A-4'"
+COLUMN_FR = "Colonne inconnue ignorée : « remarque »"
+COLUMN_EN = "Unknown column ignored: 'remarque'"
+RED = "FFFF8080"
+ORANGE = "FFFFC000"
+
+
+def frame(rows: dict[int, list[str]]) -> pd.DataFrame:
+    return pd.DataFrame.from_dict(rows, orient="index", dtype=str)
+
+
+def problems() -> list[Problem]:
+    return [
+        Problem(Reason.BAD_CHECK_DIGIT, EAN_FR, EAN_EN, row=4, column="ean", value="+33 6 12"),
+        Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=3, column="prix", value="-3,00"),
+        Problem(Reason.FIELD_COUNT, FIELDS_FR, FIELDS_EN, row=7),
+        Problem(
+            Reason.UNKNOWN_SKU, SKU_FR, SKU_EN, row=5, column="sku", value="A-4",
+            severity=Severity.WARNING,
+        ),
+        Problem(
+            Reason.UNKNOWN_COLUMN, COLUMN_FR, COLUMN_EN, column="remarque",
+            severity=Severity.WARNING,
+        ),
+    ]
+
+
+def csv_info(**changes: object) -> ReadInfo:
+    fields = {"format": "csv", "headers": HEADERS, "header_row": 1, "encoding": "cp1252",
+              "delimiter": ";", "rows_read": 5}
+    return ReadInfo(**{**fields, **changes})
+
+
+def report_input(**changes: object) -> ReportInput:
+    fields = {
+        "file_name": "offres-mars.csv", "kind": "offers", "seller_id": 42, "import_id": 7,
+        "status": "partial", "rows_read": 5, "rows_loaded": 2, "rows_rejected": 3,
+        "warnings": 2, "info": csv_info(), "decimal_separator": ",", "headers": HEADERS,
+        "rows": frame(SELLER_ROWS), "all_rows": True, "problems": problems(),
+        "notes": ["le mode remplacement désactiverait 734 offres sur 1 000"],
+    }
+    return ReportInput(**{**fields, **changes})
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> ReportFiles:
+    return write_import_report(tmp_path, "import-7", report_input())
+
+
+def summary(files: ReportFiles) -> dict[str, object]:
+    sheet = openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+
+
+def rows_sheet(files: ReportFiles):
+    return openpyxl.load_workbook(files.xlsx)[ROWS_SHEET]
+
+
+def sheet_row(sheet, excel_row: int) -> int:
+    """The rows sheet's line showing the seller's row `excel_row`."""
+    numbers = [cell.value for cell in sheet["B"]]
+    return numbers.index(excel_row) + 1
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def test_writes_the_three_files_and_no_temporary_one(written: ReportFiles, tmp_path: Path):
+    assert written.xlsx == tmp_path / "import-7-errors.xlsx"
+    assert written.csv == tmp_path / "import-7-errors.csv"
+    assert written.rejected == tmp_path / "import-7-rejected.csv"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "import-7-errors.csv", "import-7-errors.xlsx", "import-7-rejected.csv",
+    ]
+
+
+def test_a_failing_writer_publishes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def broken(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(import_report, "_write_rejected_csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_import_report(tmp_path, "import-7", report_input())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rerun_without_rejected_rows_removes_the_old_rejected_file(tmp_path: Path):
+    write_import_report(tmp_path, "import-7", report_input())
+    warnings_only = [p for p in problems() if p.severity == Severity.WARNING]
+    files = write_import_report(tmp_path, "import-7", report_input(problems=warnings_only))
+    assert files.rejected is None
+    assert not (tmp_path / "import-7-rejected.csv").exists()
+
+
+# --- summary sheet ----------------------------------------------------------------------
+
+
+def test_summary_gives_counts_status_and_what_was_detected(written: ReportFiles):
+    values = summary(written)
+    assert values["Fichier / File"] == "offres-mars.csv"
+    assert values["Type / Kind"] == "offres / offers"
+    assert values["Import n° / Import id"] == 7
+    assert values["Vendeur / Seller"] == 42
+    assert values["Statut / Status"] == "chargé en partie / partially loaded"
+    assert values["Lignes lues / Rows read"] == 5
+    assert values["Lignes chargées / Rows loaded"] == 2
+    assert values["Lignes rejetées / Rows rejected"] == 3
+    assert values["Avertissements / Warnings"] == 2
+    assert values["Lignes affichées / Rows shown"].startswith("toutes les lignes")
+    assert values["Format"] == "CSV"
+    assert values["Encodage / Encoding"] == "Windows-1252 (cp1252)"
+    assert values["Séparateur / Delimiter"] == "point-virgule (;) / semicolon"
+    assert values["Séparateur décimal / Decimal separator"] == "virgule (,) / comma"
+    assert values["Ligne d'en-tête / Header row"] == 1
+
+
+def test_summary_lists_file_problems_top_errors_and_notes(written: ReportFiles):
+    sheet = openpyxl.load_workbook(written.xlsx)[SUMMARY_SHEET]
+    lines = [row for row in sheet.iter_rows(values_only=True) if any(row)]
+    assert ("avertissement / warning", COLUMN_FR, COLUMN_EN, "unknown_column") in lines
+    assert ("out_of_range", PRICE_FR, 1, None) in lines
+    assert ("field_count", FIELDS_FR, 1, None) in lines
+    assert any("734 offres" in str(line[0]) for line in lines)
+    # row 7 could not be split into cells: it cannot be in the file to resend, say so
+    assert any("absentes du fichier à renvoyer" in str(line[0]) and "7" in line[0]
+               for line in lines)
+
+
+def test_top_errors_are_counted_by_code(tmp_path: Path):
+    many = [
+        Problem(Reason.REQUIRED, f"Valeur manquante ligne {row}", "Missing", row=row,
+                column="sku")
+        for row in (2, 3, 4)
+    ]
+    files = write_import_report(tmp_path, "s", report_input(problems=many + problems()))
+    sheet = openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET]
+    lines = list(sheet.iter_rows(values_only=True))
+    start = [line[0] for line in lines].index("code")
+    assert lines[start + 1][0] == "required"
+    assert lines[start + 1][2] == 3
+
+
+def test_large_file_summary_says_only_flagged_rows_are_shown(tmp_path: Path):
+    files = write_import_report(tmp_path, "s", report_input(all_rows=False))
+    assert "seulement les lignes signalées" in summary(files)["Lignes affichées / Rows shown"]
+
+
+def test_unreadable_file_still_gets_a_report(tmp_path: Path):
+    unreadable = Problem(Reason.UNREADABLE, "Fichier illisible", "Unreadable file")
+    report = report_input(
+        info=None, headers=[], rows=pd.DataFrame(), problems=[unreadable], status="rejected",
+        rows_read=0, rows_loaded=0, rows_rejected=0, warnings=0, decimal_separator=None,
+    )
+    files = write_import_report(tmp_path, "s", report)
+    assert files.rejected is None
+    assert "the file could not be read" in summary(files)["Lecture / Reading"]
+    sheet = rows_sheet(files)
+    assert [cell.value for cell in sheet[1]] == ["erreurs / errors", "ligne / row"]
+    assert sheet.max_row == 1
+
+
+# --- rows sheet -------------------------------------------------------------------------
+
+
+def test_rows_sheet_header_row_numbers_and_errors_column(written: ReportFiles):
+    sheet = rows_sheet(written)
+    assert [cell.value for cell in sheet[1]] == ["erreurs / errors", "ligne / row", *HEADERS]
+    assert [cell.value for cell in sheet["B"]][1:] == [2, 3, 4, 5, 7]
+    assert sheet.cell(sheet_row(sheet, 2), 1).value is None
+    assert sheet.cell(sheet_row(sheet, 3), 1).value == PRICE_FR
+    assert sheet.cell(sheet_row(sheet, 7), 1).value == FIELDS_FR
+    assert sheet.cell(sheet_row(sheet, 5), 1).value == SKU_FR
+
+
+def test_errors_of_a_row_are_joined_in_column_order(tmp_path: Path):
+    both = [
+        Problem(Reason.TOO_LONG, "Description trop longue", "Too long", row=3,
+                column="description"),
+        *problems(),
+    ]
+    sheet = rows_sheet(write_import_report(tmp_path, "s", report_input(problems=both)))
+    assert sheet.cell(sheet_row(sheet, 3), 1).value == f"{PRICE_FR}; Description trop longue"
+
+
+def test_row_numbers_are_the_sellers_own(tmp_path: Path):
+    # header on row 3 (a title above it), rows 4 and 9 shown (large file: flagged rows only)
+    rows = frame({4: ["A", "1", "2,00", "x"], 9: ["B", "2", "0,00", "y"]})
+    flagged = [Problem(Reason.OUT_OF_RANGE, "Prix nul", "Zero price", row=9, column="prix")]
+    report = report_input(rows=rows, problems=flagged, all_rows=False,
+                          info=csv_info(header_row=3))
+    files = write_import_report(tmp_path, "s", report)
+    sheet = rows_sheet(files)
+    assert [cell.value for cell in sheet["B"]][1:] == [4, 9]
+    assert sheet.cell(3, 1).value == "Prix nul"
+    assert summary(files)["Ligne d'en-tête / Header row"] == 3
+
+
+def test_offending_cells_have_a_comment_and_a_fill(written: ReportFiles):
+    sheet = rows_sheet(written)
+    price = sheet.cell(sheet_row(sheet, 3), 5)
+    assert price.value == "'-3,00"
+    assert PRICE_FR in price.comment.text and PRICE_EN in price.comment.text
+    assert price.fill.fgColor.rgb == RED
+    warned = sheet.cell(sheet_row(sheet, 5), 3)
+    assert SKU_FR in warned.comment.text and SKU_EN in warned.comment.text
+    assert warned.fill.fgColor.rgb == ORANGE
+    clean = sheet.cell(sheet_row(sheet, 2), 3)
+    assert clean.comment is None
+    assert clean.fill.fill_type is None
+
+
+def test_rejected_rows_are_easy_to_filter(written: ReportFiles):
+    sheet = rows_sheet(written)
+    assert sheet.auto_filter.ref == "A1:F6"
+    assert sheet.freeze_panes == "A2"
+    first_column = {row: sheet.cell(sheet_row(sheet, row), 1).fill for row in (2, 3, 4, 5, 7)}
+    assert {row for row, fill in first_column.items() if fill.fgColor.rgb == RED} == {3, 4, 7}
+    assert first_column[5].fill_type is None
+
+
+def test_values_are_text_cells_made_inert(written: ReportFiles):
+    sheet = rows_sheet(written)
+    formula = sheet.cell(sheet_row(sheet, 3), 6)
+    phone = sheet.cell(sheet_row(sheet, 4), 4)
+    at_sign = sheet.cell(sheet_row(sheet, 4), 6)
+    for cell, original in ((formula, FORMULA), (phone, "+33 6 12"), (at_sign, "@SUM(A1)")):
+        assert cell.data_type == "s"
+        assert cell.value == "'" + original
+
+
+def test_leading_zeros_are_kept(written: ReportFiles):
+    sheet = rows_sheet(written)
+    assert sheet.cell(sheet_row(sheet, 2), 3).value == "000123"
+    assert sheet.cell(sheet_row(sheet, 3), 4).value == "000042"
+    assert sheet.cell(sheet_row(sheet, 2), 3).data_type == "s"
+
+
+def test_control_characters_are_removed_not_fatal(written: ReportFiles):
+    sheet = rows_sheet(written)
+    assert sheet.cell(sheet_row(sheet, 5), 6).value == "badctrlchars"
+
+
+# --- CSV twin ---------------------------------------------------------------------------
+
+
+def test_csv_twin_has_the_exact_header_and_one_sorted_line_per_problem(written: ReportFiles):
+    raw = written.csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrow,column,value,code,message_fr,message_en\r\n")
+    with written.csv.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert lines[1:] == [
+        ["", "remarque", "", "unknown_column", COLUMN_FR, COLUMN_EN],
+        ["3", "prix", "'-3,00", "out_of_range", PRICE_FR, PRICE_EN],
+        ["4", "ean", "'+33 6 12", "bad_check_digit", EAN_FR, EAN_EN],
+        ["5", "sku", "A-4", "unknown_sku", SKU_FR, SKU_EN],
+        ["7", "", "", "field_count", FIELDS_FR, FIELDS_EN],
+    ]
+
+
+def test_csv_twin_sorts_cells_of_a_row_by_column_position(tmp_path: Path):
+    row_problems = [
+        Problem(Reason.TOO_LONG, "trop long", "too long", row=3, column="description"),
+        Problem(Reason.REQUIRED, "requis", "required", row=3, column="sku"),
+        Problem(Reason.FIELD_COUNT, "champs", "fields", row=2),
+    ]
+    files = write_import_report(tmp_path, "s", report_input(problems=row_problems))
+    with files.csv.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))[1:]
+    assert [(line[0], line[1]) for line in lines] == [("2", ""), ("3", "sku"),
+                                                       ("3", "description")]
+
+
+# --- rejected rows, ready to resend ------------------------------------------------------
+
+
+def test_rejected_csv_keeps_the_sellers_encoding_and_delimiter(written: ReportFiles):
+    raw = written.rejected.read_bytes()
+    assert raw.startswith(b"sku;ean;prix;description\r\n")
+    again = pd.read_csv(written.rejected, sep=";", encoding="cp1252", dtype=str,
+                        keep_default_na=False)
+    assert list(again.columns) == HEADERS
+    # rows 3 and 4 have errors; row 5 only a warning; row 7 has no values to resend
+    assert again.values.tolist() == [
+        ["A-2", "000042", "-3,00", "'" + FORMULA],
+        ["A-3", "+33 6 12", "5,00", "'@SUM(A1)"],
+    ]
+
+
+def test_rejected_csv_round_trips_the_sellers_values(tmp_path: Path):
+    rows = frame({2: ["000123", "-3,00", "Crème brûlée 5 €", "+5"]})
+    price = Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=2, column="prix")
+    files = write_import_report(tmp_path, "s", report_input(rows=rows, problems=[price]))
+    again = pd.read_csv(files.rejected, sep=";", encoding="cp1252", dtype=str,
+                        keep_default_na=False)
+    assert again.values.tolist() == [["000123", "-3,00", "Crème brûlée 5 €", "+5"]]
+
+
+def test_rejected_csv_in_utf8_with_bom_and_characters_outside_cp1252(tmp_path: Path):
+    rows = frame({2: ["A", "1", "0", "✓ 東京"]})
+    price = Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=2, column="prix")
+    bom = report_input(rows=rows, problems=[price], info=csv_info(encoding="utf-8-sig",
+                                                                  delimiter=","))
+    files = write_import_report(tmp_path, "bom", bom)
+    expected = "\ufeffsku,ean,prix,description\r\nA,1,0,✓ 東京\r\n"
+    assert files.rejected.read_bytes() == expected.encode()
+    cp1252 = write_import_report(tmp_path, "cp", report_input(rows=rows, problems=[price]))
+    assert cp1252.rejected.read_bytes().endswith(b"A;1;0;? ??\r\n")
+
+
+def test_rejected_xlsx_keeps_text_cells_without_apostrophe(tmp_path: Path):
+    info = ReadInfo(format="xlsx", headers=HEADERS, header_row=1, sheet="Offres", rows_read=4)
+    files = write_import_report(tmp_path, "x", report_input(info=info))
+    assert files.rejected == tmp_path / "x-rejected.xlsx"
+    assert not (tmp_path / "x-rejected.csv").exists()
+    sheet = openpyxl.load_workbook(files.rejected)["Offres"]
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines == [
+        tuple(HEADERS),
+        ("A-2", "000042", "-3,00", FORMULA),
+        ("A-3", "+33 6 12", "5,00", "@SUM(A1)"),
+    ]
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type == "s"
+            assert cell.number_format == "@"
+
+
+def test_rerun_in_another_format_replaces_the_rejected_file(tmp_path: Path):
+    write_import_report(tmp_path, "s", report_input())
+    info = ReadInfo(format="xlsx", headers=HEADERS, header_row=1, sheet="Feuil1")
+    files = write_import_report(tmp_path, "s", report_input(info=info))
+    assert files.rejected == tmp_path / "s-rejected.xlsx"
+    assert not (tmp_path / "s-rejected.csv").exists()
+
+
+# --- safe cells -------------------------------------------------------------------------
+
+
+@given(st.text())
+def test_inert_text_never_starts_with_a_formula_trigger(text: str):
+    assert not inert_text(text).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@given(st.text())
+def test_clean_for_xlsx_gives_text_openpyxl_accepts(text: str):
+    cell = openpyxl.Workbook().active["A1"]
+    try:
+        cell.value = clean_for_xlsx(text)
+    except IllegalCharacterError:  # pragma: no cover - the assertion below explains
+        pytest.fail(f"openpyxl refused {clean_for_xlsx(text)!r}")
+
+
+@given(st.text())
+def test_resend_csv_text_is_inert_or_a_plain_number(text: str):
+    safe = resend_csv_text(text)
+    assert safe in (text, "'" + text)
+    if safe.startswith(FORMULA_TRIGGERS):
+        assert not any(char.isalpha() or char in "(!|" for char in safe)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-3,00", "-3,00"),
+        ("+5", "+5"),
+        ("-1 234,50 €", "-1 234,50 €"),
+        ("-", "-"),
+        ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+        (FORMULA, "'" + FORMULA),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("\t5", "'\t5"),
+        ("=1", "'=1"),
+        ("000123", "000123"),
+    ],
+)
+def test_resend_csv_text(value: str, expected: str):
+    assert resend_csv_text(value) == expected

@@ -1,0 +1,192 @@
+"""Offer validation on small frames shaped like the reader's: one test per rule, at its edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import ean
+
+from marketplace.config import REFERENCE_DIR
+from marketplace.errors import Reason
+from schemas.columns import map_headers
+from schemas.feed import FeedContext
+from schemas.offers import OFFER_COLUMNS, validate_offers
+from schemas.parsing import gtin_check_ok
+
+HEADERS = ["sku", "ean", "titre", "catégorie", "prix", "stock", "état", "description"]
+GOOD_EAN = "376012345678" + ean.calc_check_digit("376012345678")
+
+
+def frame_of(rows: list[list[str]], headers=HEADERS) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, dtype="str")
+    frame.index = range(2, 2 + len(rows))
+    frame.columns = range(len(headers))
+    return frame
+
+
+def validate(rows, headers=HEADERS, seller_id=7, state=None):
+    ctx = FeedContext("offers", seller_id, None, REFERENCE_DIR, datetime.now(UTC))
+    if state is not None:
+        ctx.state = state
+    result = validate_offers(frame_of(rows, headers), map_headers(headers, OFFER_COLUMNS), ctx)
+    return result, ctx
+
+
+def codes(result) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for problem in result.problems:
+        found.setdefault(problem.row, set()).add(str(problem.code))
+    return found
+
+
+def book(sku="A1", price="12,50", **overrides) -> list[str]:
+    row = {"sku": sku, "ean": GOOD_EAN, "titre": "Un livre", "catégorie": "livres",
+           "prix": price, "stock": "3", "état": "new", "description": ""}
+    row.update(overrides)
+    return [row[h] for h in ["sku", "ean", "titre", "catégorie", "prix", "stock", "état",
+                             "description"]]
+
+
+def test_valid_french_row_is_typed():
+    result, ctx = validate([book(price="1 234,50 €"), book("A2", price="12.5")])
+    assert result.problems == []
+    assert ctx.decimal_separator == ","
+    assert result.valid["price_cents"].tolist() == [123450, 1250]
+    assert result.valid.index.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("price", "code"),
+    [("-3,00", Reason.OUT_OF_RANGE), ("0", Reason.OUT_OF_RANGE), ("-0", Reason.OUT_OF_RANGE),
+     ("100000,01", Reason.OUT_OF_RANGE), ("12,5,0", Reason.BAD_NUMBER), ("NaN", Reason.BAD_NUMBER),
+     ("1e3", Reason.BAD_NUMBER), ("12,555", Reason.TOO_MANY_DECIMALS), ("", Reason.REQUIRED)],
+)
+def test_price_rules(price, code):
+    result, _ = validate([book(price=price)])
+    assert codes(result) == {2: {str(code)}}
+    assert result.valid.empty
+
+
+def test_price_boundaries_accepted():
+    result, _ = validate([book("A", price="0,01"), book("B", price="100 000,00")])
+    assert result.problems == []
+
+
+def test_negative_price_message_quotes_the_value_in_french_first():
+    result, _ = validate([book(price="-3,00")])
+    problem = result.problems[0]
+    assert problem.message_fr.startswith("Le prix doit être supérieur à 0")
+    assert "« -3,00 »" in problem.message_fr
+    assert (problem.row, problem.column, problem.value) == (2, "prix", "-3,00")
+
+
+def test_ean_in_scientific_notation_is_an_error_not_a_conversion():
+    result, _ = validate([book(ean="3.60029E+12")])
+    assert codes(result) == {2: {"scientific_notation"}}
+
+
+def test_ean_check_digit_and_upc_padding():
+    upc = "036000291452"
+    result, _ = validate([book("A", ean="3760123456781"), book("B", ean=upc)])
+    assert codes(result) == {2: {"bad_check_digit"}}
+    assert result.valid.loc[3, "product_id"] == "0" + upc
+
+
+def test_leading_zeros_of_identifiers_are_kept():
+    result, _ = validate([book("000123", ean="0" + "036000291452")])
+    assert result.valid.loc[2, "sku"] == "000123"
+    assert result.valid.loc[2, "product_id"] == "0036000291452"
+
+
+def test_duplicate_sku_rejects_every_copy():
+    result, _ = validate([book("A"), book("B"), book("A")])
+    assert codes(result) == {2: {"duplicate_key"}, 4: {"duplicate_key"}}
+    assert result.valid.index.tolist() == [3]
+
+
+def test_duplicate_across_chunks_rejects_the_earlier_copy_too():
+    state: dict = {}
+    validate([book("A"), book("B")], state=state)
+    later, _ = validate([book("C"), book("A")], state=state)
+    assert {(p.row, str(p.code)) for p in later.problems} == {(2, "duplicate_key"),
+                                                              (3, "duplicate_key")}
+    assert state["late_duplicates"] == {2}
+
+
+def test_unknown_and_prohibited_categories():
+    result, _ = validate([book("A", catégorie="armes"), book("B", catégorie="bijoux")])
+    assert codes(result) == {2: {"prohibited_category"}, 3: {"unknown_category"}}
+
+
+def test_physical_needs_quantity_and_product_id_digital_does_not():
+    headers = ["sku", "titre", "catégorie", "prix", "stock", "mise en situation"]
+    result, _ = validate([["A", "Livre", "livres", "5", "", ""],
+                          ["B", "Formation", "formation-langues", "50", "", "oui"]], headers)
+    assert codes(result) == {2: {"required"}}
+    assert {p.column for p in result.problems} == {"stock", "product_id"}
+    assert pd.isna(result.valid.loc[3, "quantity"])
+
+
+def test_training_needs_a_practical_component():
+    headers = ["sku", "titre", "catégorie", "prix", "mise en situation"]
+    result, _ = validate([["A", "F1", "formation-securite", "50", "non"],
+                          ["B", "F2", "formation-securite", "50", ""],
+                          ["C", "F3", "formation-securite", "50", "yes"]], headers)
+    assert codes(result) == {2: {"practical_component"}, 3: {"required"}}
+
+
+def test_digital_condition_must_be_new():
+    headers = ["sku", "titre", "catégorie", "prix", "état", "mise en situation"]
+    result, _ = validate([["A", "F1", "formation-langues", "50", "good", "oui"]], headers)
+    assert codes(result) == {2: {"not_allowed"}}
+
+
+@pytest.mark.parametrize("title", ["Smartphone reconditionné", "Livre d'occasion",
+                                   "Refurbished laptop", "Used phone", "Occasion : vélo"])
+def test_used_declared_new_is_rejected(title):
+    result, _ = validate([book(titre=title)])
+    assert codes(result) == {2: {"used_declared_new"}}
+
+
+@pytest.mark.parametrize("title", ["Cadeau pour toutes les occasions", "Smartphone reconditionné"])
+def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
+    état = "refurbished" if "recond" in title else "new"
+    result, _ = validate([book(titre=title, état=état)])
+    assert result.problems == []
+
+
+def test_row_naming_another_seller_is_rejected():
+    headers = [*HEADERS, "seller_id"]
+    result, _ = validate([[*book("A"), "7"], [*book("B"), "8"], [*book("C"), ""]], headers)
+    assert codes(result) == {3: {"other_seller"}}
+
+
+def test_delete_rows_need_only_a_sku():
+    headers = ["sku", "titre", "catégorie", "prix", "action"]
+    result, _ = validate([["A", "", "", "", "delete"], ["", "", "", "", "delete"]], headers)
+    assert codes(result) == {3: {"required"}}
+    assert result.valid["action"].tolist() == ["delete"]
+
+
+def test_long_cells():
+    result, _ = validate([book("A", description="x" * 50_000), book("B", titre="t" * 201),
+                          book("C" * 65)])
+    assert codes(result) == {2: {"too_long"}, 3: {"too_long"}, 4: {"bad_format"}}
+
+
+def test_formula_in_a_cell_is_just_text():
+    result, _ = validate([book(titre='=HYPERLINK("http://evil","clic")')])
+    assert result.problems == []
+    assert result.valid.loc[2, "title"].startswith("=HYPERLINK")
+
+
+@given(st.lists(st.integers(0, 10**12 - 1), min_size=1, max_size=50))
+def test_vectorised_gtin_check_agrees_with_stdnum(bases):
+    codes13 = [f"{b:012d}" + ean.calc_check_digit(f"{b:012d}") for b in bases]
+    wrong = [c[:-1] + str((int(c[-1]) + 1) % 10) for c in codes13]
+    series = pd.Series(codes13 + wrong, dtype="str")
+    assert gtin_check_ok(series).tolist() == [ean.is_valid(c) for c in codes13 + wrong]
