@@ -1,1 +1,1 @@
-"""marketplace-batch: the batch back office of the marketplace (shared core: settings, storage, database, errors, CLI)."""
+"""marketplace-batch: the shared core (settings, storage, database, errors, command line)."""

@@ -21,8 +21,9 @@ class ColumnSpec:
     name: str
     aliases: tuple[str, ...] = ()
     required: bool = False
+    required_for_updates: bool = False  # needed unless every row of the file is a deletion
 
-    def keys(self) -> set[str]:
+    def header_keys(self) -> set[str]:
         return {normalize_header(self.name), *(normalize_header(a) for a in self.aliases)}
 
 
@@ -33,6 +34,13 @@ class HeaderMap:
     positions: dict[str, int]
     headers: list[str]
     unknown: list[str] = field(default_factory=list)
+    specs: tuple[ColumnSpec, ...] = ()
+
+    def require_update_columns(self) -> None:
+        """Reject the file if a column that update rows need is missing."""
+        for spec in self.specs:
+            if spec.required_for_updates and spec.name not in self.positions:
+                raise _missing_column(spec, self.headers, self.unknown)
 
     def header_of(self, name: str) -> str:
         return self.headers[self.positions[name]]
@@ -52,12 +60,12 @@ class HeaderMap:
 
 def known_header_keys(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:
     """Every normalized header text that names some field (for finding the header row)."""
-    return frozenset(key for spec in specs for key in spec.keys())
+    return frozenset(key for spec in specs for key in spec.header_keys())
 
 
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     """Match the seller's headers to fields; reject the file if a required one is missing."""
-    by_key = {key: spec for spec in specs for key in spec.keys()}
+    by_key = {key: spec for spec in specs for key in spec.header_keys()}
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for position, header in enumerate(headers):
@@ -79,7 +87,7 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     for spec in specs:
         if spec.required and spec.name not in positions:
             raise _missing_column(spec, headers, unknown)
-    return HeaderMap(positions, list(headers), unknown)
+    return HeaderMap(positions, list(headers), unknown, specs)
 
 
 def _missing_column(spec: ColumnSpec, headers: list[str], unknown: list[str]):
@@ -90,7 +98,7 @@ def _missing_column(spec: ColumnSpec, headers: list[str], unknown: list[str]):
         n=1,
         cutoff=0.6,
     ) or difflib.get_close_matches(
-        min(spec.keys(), key=len), list(candidates), n=1, cutoff=0.6
+        min(spec.header_keys(), key=len), list(candidates), n=1, cutoff=0.6
     )
     hint_fr = f" Vouliez-vous dire « {candidates[close[0]]} » ?" if close else ""
     hint_en = f' Did you mean "{candidates[close[0]]}"?' if close else ""

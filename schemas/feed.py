@@ -8,6 +8,7 @@ commits, archives or writes reports: the pipeline does, once, for all feeds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +68,7 @@ class Feed(Protocol):
     columns: tuple[ColumnSpec, ...]
     preferred_sheets: tuple[str, ...]
     seller_scoped: bool  # True: the file belongs to the seller of its inbox folder
+    report_masks: dict[str, Callable[[str], str]]  # field -> how its cells show in reports
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""

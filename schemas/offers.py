@@ -18,25 +18,24 @@ from marketplace.reference import load_categories
 from schemas import offer_rules
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
+from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
     detect_decimal_separator,
-    is_scientific,
     parse_bool,
     parse_cents,
     parse_whole,
     strip,
 )
-from schemas.pandera_problems import problems_from_schema_errors
 from schemas.problems import ProblemCollector
 
 OFFER_COLUMNS = (
     ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
-    ColumnSpec("product_id_type", ("product-id-type",)),
-    ColumnSpec("title", ("titre", "libellé", "name"), True),
+    ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
+    ColumnSpec("title", ("titre", "libellé", "name"), required_for_updates=True),
     ColumnSpec("description", ()),
-    ColumnSpec("category", ("catégorie", "category_code"), True),
-    ColumnSpec("price", ("prix", "prix ttc"), True),
+    ColumnSpec("category", ("catégorie", "category_code"), required_for_updates=True),
+    ColumnSpec("price", ("prix", "prix ttc"), required_for_updates=True),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité")),
     ColumnSpec("condition", ("state", "état", "product-state")),
@@ -56,20 +55,25 @@ CONDITION_WORDS = {
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
 
+def _check(factory, *args, name: str) -> pa.Check:
+    """A built-in check reported under `name` (the key of its message in pandera_problems)."""
+    return factory(*args, name=name, error=name)
+
+
 OFFER_SCHEMA = pa.DataFrameSchema(
     {
-        "sku": pa.Column(str, pa.Check.str_matches(r"^[A-Za-z0-9._/-]{1,64}$", name="sku_format", error="sku_format")),
-        "title": pa.Column(str, pa.Check.str_length(1, 200, name="title_length", error="title_length")),
-        "description": pa.Column(str, pa.Check.str_length(0, 5000, name="description_length", error="description_length")),
+        "sku": pa.Column(str, _check(pa.Check.str_matches, r"^[A-Za-z0-9._/-]{1,64}$", name="sku_format")),
+        "title": pa.Column(str, _check(pa.Check.str_length, 1, 200, name="title_length")),
+        "description": pa.Column(str, _check(pa.Check.str_length, 0, 5000, name="description_length")),
         "price_cents": pa.Column(
-            "Int64", pa.Check.in_range(1, MAX_PRICE_CENTS, name="price_range", error="price_range"), nullable=True
+            "Int64", _check(pa.Check.in_range, 1, MAX_PRICE_CENTS, name="price_range"), nullable=True
         ),
-        "currency": pa.Column(str, pa.Check.isin(["EUR"], name="currency_eur", error="currency_eur")),
+        "currency": pa.Column(str, _check(pa.Check.isin, ["EUR"], name="currency_eur")),
         "quantity": pa.Column(
-            "Int64", pa.Check.in_range(0, MAX_QUANTITY, name="quantity_range", error="quantity_range"), nullable=True
+            "Int64", _check(pa.Check.in_range, 0, MAX_QUANTITY, name="quantity_range"), nullable=True
         ),
-        "condition": pa.Column(str, pa.Check.isin(CONDITIONS, name="condition_known", error="condition_known")),
-        "leadtime_to_ship": pa.Column("Int64", pa.Check.in_range(0, 30, name="leadtime_range", error="leadtime_range")),
+        "condition": pa.Column(str, _check(pa.Check.isin, CONDITIONS, name="condition_known")),
+        "leadtime_to_ship": pa.Column("Int64", _check(pa.Check.in_range, 0, 30, name="leadtime_range")),
     },
     strict=False,
     coerce=False,
@@ -109,6 +113,8 @@ class OfferValidator:
         self.check_required("sku", pd.Series(True, index=self.index))
         offer_rules.check_other_seller(self)
         updates = action == "update"
+        if updates.any():
+            self.headers.require_update_columns()
         self.check_required("title", updates)
         self.check_required("category", updates)
         self.check_required("price", updates)

@@ -1,0 +1,9 @@
+"""The feeds the pipeline knows, by kind (the word used on the command line and in the inbox)."""
+
+from __future__ import annotations
+
+from loaders.offers import OFFERS_FEED
+from loaders.sellers import SELLERS_FEED
+from schemas.feed import Feed
+
+FEEDS: dict[str, Feed] = {"offers": OFFERS_FEED, "sellers": SELLERS_FEED}

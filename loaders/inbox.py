@@ -1,0 +1,79 @@
+"""Processing what waits in the inbox: every file ingested once, then archived by a move.
+
+The seller of a file is the folder it was dropped in (the authenticated upload channel).
+Registry files go first, so that a new seller's first offers find it; then files by arrival
+(oldest first), which keeps one seller's files in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loaders.feeds import FEEDS
+from loaders.ingest import Ingestor, IngestRequest, IngestResult
+from marketplace.storage import StoredObject, UnsafeName, parse_inbox_key
+
+log = logging.getLogger(__name__)
+KIND_ORDER = {"sellers": 0}
+
+
+@dataclass
+class InboxItemPlan:
+    """One inbox file and the request that will ingest it."""
+
+    stored: StoredObject
+    kind: str
+    seller_id: int | None
+    name: str
+
+
+@dataclass
+class InboxRun:
+    """What one inbox run did: one result per file, and the files it could not take."""
+
+    results: list[IngestResult] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        codes = [r.exit_code for r in self.results] + [3 for _ in self.refused]
+        return max(codes, default=0)
+
+
+def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
+    """The inbox files this pipeline can ingest now, in processing order."""
+    plans = []
+    for stored in ingestor.storage.list("inbox/"):
+        try:
+            item = parse_inbox_key(stored.key)
+        except UnsafeName as error:
+            log.warning("inbox file refused: %s", error)
+            run.refused.append({"key": repr(stored.key), "reason": str(error)})
+            continue
+        if item.kind not in FEEDS:
+            log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)
+            continue
+        plans.append(InboxItemPlan(stored, item.kind, item.seller_id, item.name))
+    plans.sort(key=lambda p: (KIND_ORDER.get(p.kind, 1), p.stored.modified, p.stored.key))
+    return plans
+
+
+def ingest_inbox_item(ingestor: Ingestor, plan: InboxItemPlan) -> IngestResult:
+    """Download one inbox file, ingest it, archive it (the inbox object is moved)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        local = ingestor.storage.download(plan.stored.key, Path(tmp) / "input")
+        request = IngestRequest(path=local, name=plan.name, feed=FEEDS[plan.kind],
+                                seller_id=plan.seller_id, source=ingestor.storage.location(plan.stored.key),
+                                inbox_key=plan.stored.key)
+        return ingestor.ingest(request)
+
+
+def process_inbox(ingestor: Ingestor) -> InboxRun:
+    """Ingest everything waiting in the inbox, oldest first (sellers' registry first)."""
+    run = InboxRun()
+    for plan in plan_inbox(ingestor, run):
+        run.results.append(ingest_inbox_item(ingestor, plan))
+    return run

@@ -1,0 +1,233 @@
+"""Loading an offer file into the catalog: staging, then one set-based merge per file.
+
+Valid rows of every chunk are staged (COPY / executemany) inside the file's transaction; at
+the end the merge runs in SQL: late duplicates dropped, the replace guard counted, superseded
+versions copied to `offer_history`, new and changed offers upserted (unchanged rows are not
+rewritten: `IS DISTINCT FROM`), deletions and replace-mode absences deactivated. Everything
+is one transaction: a crash at any point leaves the catalog as it was.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from loaders.bulk import copy_frame
+from marketplace.errors import Problem, Reason, Severity, reject_file
+from schemas.feed import Applied, FeedContext, Validated
+from schemas.offers import OFFER_COLUMNS, validate_offers
+
+STAGING = "offer_staging"
+STAGED = [
+    "row_number", "action", "sku", "product_id", "product_id_type", "title", "description",
+    "category", "price", "currency", "quantity", "condition", "leadtime_to_ship", "delivery",
+    "practical_component",
+]
+STAGING_DDL = """
+CREATE TEMP TABLE {table} (
+    row_number INTEGER NOT NULL, action VARCHAR(10) NOT NULL, sku VARCHAR(64) NOT NULL,
+    product_id VARCHAR(20), product_id_type VARCHAR(4), title VARCHAR(200),
+    description TEXT, category VARCHAR(64), price BIGINT, currency VARCHAR(3),
+    quantity INTEGER, condition VARCHAR(20), leadtime_to_ship INTEGER, delivery VARCHAR(20),
+    practical_component BOOLEAN
+){suffix}
+"""
+CHANGEABLE = [
+    "product_id", "product_id_type", "title", "description", "category", "price", "currency",
+    "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component",
+]
+HISTORY_COLUMNS = [
+    "offer_id", "seller_id", "sku", *CHANGEABLE, "active", "valid_from", "valid_to",
+    "import_id", "replaced_by_import_id",
+]
+
+
+class OffersFeed:
+    """The offer feed: seller-scoped, staged through a temporary table."""
+
+    kind = "offers"
+    columns = OFFER_COLUMNS
+    preferred_sheets = ("offers", "offres")
+    seller_scoped = True
+    report_masks: dict = {}
+
+    def validate(self, frame, headers, ctx: FeedContext) -> Validated:
+        return validate_offers(frame, headers, ctx)
+
+    def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
+        if "staging" not in ctx.state:
+            _lock_seller(session, ctx.seller_id)
+            _create_staging(session)
+            ctx.state["staging"] = True
+        frame = valid.rename(columns={"price_cents": "price"})
+        frame.insert(0, "row_number", frame.index.astype("int64"))
+        copy_frame(session, STAGING, frame, STAGED)
+
+    def apply(self, session: Session, ctx: FeedContext) -> Applied:
+        if "staging" not in ctx.state:
+            self.stage(session, pd.DataFrame(columns=[c for c in STAGED if c != "row_number"]), ctx)
+        late = sorted(ctx.state.get("late_duplicates", ()))
+        if late:
+            session.execute(text(f"DELETE FROM {STAGING} WHERE row_number = :r"),
+                            [{"r": r} for r in late])
+        _stage_rejected_skus(session, ctx)
+        params = {"seller": ctx.seller_id, "now": ctx.now.replace(tzinfo=None),
+                  "import_id": ctx.import_id}
+        notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
+        problems = _unknown_deletes(session, params)
+        _record_history(session, ctx, params)
+        _upsert(session, params)
+        _deactivate(session, ctx, params)
+        loaded = session.execute(
+            text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete')")
+        ).scalar_one()
+        return Applied(loaded=loaded, problems=problems, rejected_rows=set(late), notes=notes)
+
+
+OFFERS_FEED = OffersFeed()
+
+
+def _lock_seller(session: Session, seller_id: int | None) -> None:
+    """The seller must exist; on PostgreSQL its row lock makes one seller's files load in turn."""
+    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
+    found = session.execute(
+        text(f"SELECT seller_id FROM sellers WHERE seller_id = :s{lock}"), {"s": seller_id}
+    ).first()
+    if found is None:
+        raise reject_file(
+            Reason.WRONG_SELLER,
+            f"Vendeur {seller_id} inconnu : le registre des vendeurs doit être chargé avant"
+            " ses offres.",
+            f"Unknown seller {seller_id}: the seller registry must be loaded before its offers.",
+        )
+
+
+def _create_staging(session: Session) -> None:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        session.execute(text(f"DROP TABLE IF EXISTS temp.{STAGING}"))
+    suffix = " ON COMMIT DROP" if postgres else ""
+    session.execute(text(STAGING_DDL.format(table=STAGING, suffix=suffix)))
+    session.execute(text(f"CREATE INDEX ix_{STAGING}_sku ON {STAGING} (sku)"))
+
+
+def _stage_rejected_skus(session: Session, ctx: FeedContext) -> None:
+    """Rejected rows keep their offers exactly as they were, in replace mode too."""
+    skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
+    if skus:
+        session.execute(
+            text(f"INSERT INTO {STAGING} (row_number, action, sku) VALUES (0, 'keep', :sku)"),
+            [{"sku": s} for s in skus],
+        )
+
+
+ABSENT = f"""
+    FROM offers o WHERE o.seller_id = :seller AND o.active = :true
+    AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = o.sku)
+"""
+
+
+def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
+    active = session.execute(
+        text("SELECT count(*) FROM offers WHERE seller_id = :seller AND active = :true"),
+        {**params, "true": True},
+    ).scalar_one()
+    absent = session.execute(text(f"SELECT count(*) {ABSENT}"), {**params, "true": True}).scalar_one()
+    if absent * 2 > active and not ctx.force:
+        raise reject_file(
+            Reason.REPLACE_GUARD,
+            f"Mode remplacement refusé : il désactiverait {absent} de vos {active} offres actives"
+            " (plus de la moitié). Si c'est voulu, renvoyez le fichier avec --force ; sinon"
+            " vérifiez que l'export est complet.",
+            f"Replace refused: it would deactivate {absent} of your {active} active offers (more"
+            " than half). If intended, send it again with --force; otherwise check the export is"
+            " complete.",
+        )
+    return [f"replace: {absent} of {active} active offers deactivated"] if absent else []
+
+
+def _unknown_deletes(session: Session, params: dict) -> list[Problem]:
+    rows = session.execute(
+        text(
+            f"SELECT s.row_number, s.sku FROM {STAGING} s WHERE s.action = 'delete' AND NOT EXISTS"
+            " (SELECT 1 FROM offers o WHERE o.seller_id = :seller AND o.sku = s.sku)"
+            " ORDER BY s.row_number"
+        ),
+        params,
+    ).all()
+    return [
+        Problem(Reason.UNKNOWN_SKU,
+                f"Suppression ignorée : aucune offre « {sku} » dans votre catalogue.",
+                f'Deletion ignored: no offer "{sku}" in your catalogue.',
+                row=row, column="sku", value=sku, severity=Severity.WARNING)
+        for row, sku in rows
+    ]
+
+
+def _distinct(left: str, right: str, dialect: str) -> str:
+    op = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    return f"{left} {op} {right}"
+
+
+def _changed(dialect: str, alias: str, other: str) -> str:
+    parts = [_distinct(f"{alias}.{c}", f"{other}.{c}", dialect) for c in CHANGEABLE]
+    parts.append(f"{alias}.active = :false")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
+    """Copy each offer this file will change or deactivate, as it was, into offer_history."""
+    dialect = session.get_bind().dialect.name
+    history = ", ".join(HISTORY_COLUMNS)
+    old = ", ".join(f"o.{c}" for c in CHANGEABLE)
+    select = (f"SELECT o.id, o.seller_id, o.sku, {old}, o.active, o.updated_at, :now,"
+              " o.last_import_id, :import_id FROM offers o")
+    changed = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'update'"
+               f" WHERE o.seller_id = :seller AND {_changed(dialect, 'o', 's')}")
+    deleted = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'delete'"
+               " WHERE o.seller_id = :seller AND o.active = :true")
+    flags = {**params, "true": True, "false": False}
+    for query in (changed, deleted):
+        session.execute(text(f"INSERT INTO offer_history ({history}) {query}"), flags)
+    if ctx.mode == "replace":
+        session.execute(
+            text(f"INSERT INTO offer_history ({history}) SELECT o.id, o.seller_id, o.sku, {old},"
+                 f" o.active, o.updated_at, :now, o.last_import_id, :import_id {ABSENT}"),
+            flags,
+        )
+
+
+def _upsert(session: Session, params: dict) -> None:
+    dialect = session.get_bind().dialect.name
+    columns = ", ".join(CHANGEABLE)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGEABLE)
+    session.execute(
+        text(
+            f"INSERT INTO offers (seller_id, sku, {columns}, active, created_at, updated_at,"
+            f" last_import_id) SELECT :seller, sku, {columns}, :true, :now, :now, :import_id"
+            f" FROM {STAGING} WHERE action = 'update'"
+            f" ON CONFLICT (seller_id, sku) DO UPDATE SET {updates}, active = :true,"
+            " updated_at = excluded.updated_at, last_import_id = excluded.last_import_id"
+            f" WHERE {_changed(dialect, 'offers', 'excluded')}"
+        ),
+        {**params, "true": True, "false": False},
+    )
+
+
+def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
+    flags = {**params, "true": True, "false": False}
+    session.execute(
+        text(
+            "UPDATE offers SET active = :false, updated_at = :now, last_import_id = :import_id"
+            " WHERE seller_id = :seller AND active = :true AND sku IN"
+            f" (SELECT sku FROM {STAGING} WHERE action = 'delete')"
+        ),
+        flags,
+    )
+    if ctx.mode == "replace":
+        session.execute(
+            text("UPDATE offers SET active = :false, updated_at = :now,"
+                 f" last_import_id = :import_id WHERE id IN (SELECT o.id {ABSENT})"),
+            flags,
+        )

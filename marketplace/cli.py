@@ -1,0 +1,233 @@
+"""The `marketplace` command line: the contract scripts and finance rely on.
+
+Exit codes (architecture.md): 0 done, nothing rejected; 1 done, some rows rejected (report
+written); 2 usage error; 3 file rejected as a whole, nothing loaded; 4 internal failure.
+`--json` prints exactly one JSON object on stdout; human messages go to stderr then.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from loaders.feeds import FEEDS
+from loaders.inbox import process_inbox
+from loaders.ingest import IngestRequest, IngestResult
+from marketplace.app import catalog_engine, make_ingestor
+from marketplace.config import get_settings
+from marketplace.errors import MarketplaceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Batch back office of the marketplace.")
+db_app = typer.Typer(no_args_is_help=True, help="Catalog database.")
+run_app = typer.Typer(no_args_is_help=True, help="Process what waits in the landing zone.")
+export_app = typer.Typer(no_args_is_help=True, help="Exports.")
+app.add_typer(db_app, name="db")
+app.add_typer(run_app, name="run")
+app.add_typer(export_app, name="export")
+err = Console(stderr=True)
+INTERNAL_FAILURE = 4
+
+
+class SellerKind(StrEnum):
+    offers = "offers"
+    promotions = "promotions"
+
+
+class AnyKind(StrEnum):
+    offers = "offers"
+    promotions = "promotions"
+    sellers = "sellers"
+    orders = "orders"
+
+
+class Mode(StrEnum):
+    update = "update"
+    replace = "replace"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _guarded(action: Callable[[], int]) -> None:
+    """Run a command; turn unexpected failures into exit code 4 with a one-line message."""
+    logging.basicConfig(level=os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    try:
+        code = action()
+    except MarketplaceError as error:
+        err.print(f"[red]erreur / error:[/red] {error}")
+        code = INTERNAL_FAILURE
+    except Exception as error:  # noqa: BLE001 - the contract: a message, not a traceback
+        if os.environ.get("MARKETPLACE_DEBUG"):
+            raise
+        err.print(f"[red]échec interne / internal failure:[/red] {type(error).__name__}: {error}")
+        code = INTERNAL_FAILURE
+    raise typer.Exit(code)
+
+
+def _feed_or_usage(kind: str):
+    if kind not in FEEDS:
+        err.print(f"« {kind} » : ce type de fichier n'est pas encore pris en charge /"
+                  f" {kind} files are not supported yet.")
+        raise typer.Exit(2)
+    return FEEDS[kind]
+
+
+def _progress(enabled: bool):
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not enabled)
+
+
+def _print_result(result: IngestResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    colour = {"loaded": "green", "duplicate": "cyan", "partial": "yellow", "rejected": "red"}
+    err.print(f"[{colour[result.status]}]{result.status}[/] {result.kind}"
+              f" seller={result.seller_id} import={result.import_id}: {result.rows} rows read,"
+              f" {result.loaded} loaded, {result.rejected} rejected, {result.warnings} warnings")
+    if result.message:
+        err.print(f"  {result.message}")
+    for problem in result.problems[:10]:
+        where = f"ligne {problem.row}, " if problem.row else ""
+        col = f"« {problem.column} »: " if problem.column else ""
+        err.print(f"  - {where}{col}{problem.message_fr}")
+    if len(result.problems) > 10:
+        err.print(f"  ... {len(result.problems) - 10} more in the report")
+    if result.errors_report:
+        err.print(f"  report: {result.errors_report}")
+
+
+def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool,
+              as_json: bool, check_only: bool) -> int:
+    feed = _feed_or_usage(kind)
+    if not file.is_file():
+        err.print(f"Fichier introuvable / file not found: {file}")
+        return 2
+    settings = get_settings()
+    ingestor = make_ingestor(settings, with_database=not check_only)
+    request = IngestRequest(path=file, name=file.name, feed=feed, seller_id=seller,
+                            mode=mode.value, force=force, source=str(file.resolve()))
+    with _progress(not as_json and err.is_terminal) as progress:
+        task = progress.add_task(f"{kind}: {file.name}", total=None)
+
+        def on_rows(rows: int) -> None:
+            progress.update(task, description=f"{kind}: {file.name} — {rows:,} rows")
+
+        result = (ingestor.validate if check_only else ingestor.ingest)(request, on_rows)
+    _print_result(result, as_json)
+    return result.exit_code
+
+
+@app.command()
+def validate(
+    kind: SellerKind, file: Path,
+    seller: Annotated[int | None, typer.Option(help="The seller the file belongs to.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a file only: no database write, no orchestration."""
+    _guarded(lambda: _run_file(kind.value, file, seller, Mode.update, False, as_json, True))
+
+
+@app.command()
+def ingest(
+    kind: AnyKind, file: Path,
+    seller: Annotated[int | None, typer.Option(help="The seller (offers, promotions).")] = None,
+    mode: Annotated[Mode, typer.Option(help="update, or replace the whole catalogue.")] = Mode.update,
+    force: Annotated[bool, typer.Option(help="Allow a replace that deactivates over half.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a file into the catalog (recorded, archived, reported)."""
+    per_seller = kind in (AnyKind.offers, AnyKind.promotions)
+    if per_seller and seller is None:
+        err.print("--seller est obligatoire pour ce type de fichier / --seller is required.")
+        raise typer.Exit(2)
+    if not per_seller and seller is not None:
+        err.print("--seller ne s'applique pas à ce flux / --seller does not apply to this feed.")
+        raise typer.Exit(2)
+    if seller is not None and seller <= 0:
+        err.print("--seller doit être un entier positif / --seller must be a positive integer.")
+        raise typer.Exit(2)
+    _guarded(lambda: _run_file(kind.value, file, seller, mode, force, as_json, False))
+
+
+@run_app.command("inbox")
+def run_inbox(as_json: JsonOption = False) -> None:
+    """Process every file waiting in the inbox, oldest first."""
+
+    def action() -> int:
+        run = process_inbox(make_ingestor(get_settings()))
+        if as_json:
+            print(json.dumps({"files": [r.as_json() for r in run.results],
+                              "refused": run.refused, "processed": len(run.results)},
+                             ensure_ascii=False))
+        else:
+            for result in run.results:
+                _print_result(result, False)
+            for refused in run.refused:
+                err.print(f"[red]refused[/] {refused['key']}: {refused['reason']}")
+            err.print(f"{len(run.results)} file(s) processed.")
+        return run.exit_code
+
+    _guarded(action)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the catalog schema."""
+
+    def action() -> int:
+        engine = catalog_engine(get_settings())
+        err.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
+        return 0
+
+    _guarded(action)
+
+
+@export_app.command("offers")
+def export_offers_command(
+    seller: Annotated[int | None, typer.Option(help="Only this seller's offers.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """The catalogue as CSV."""
+    from reports.offers_export import export_offers
+
+    def action() -> int:
+        engine = catalog_engine(get_settings())
+        if out is None:
+            export_offers(engine, sys.stdout, seller)
+            return 0
+        tmp = out.with_name(f".{out.name}.tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            count = export_offers(engine, handle, seller)
+        tmp.replace(out)
+        err.print(f"{count} offers written to {out}")
+        return 0
+
+    _guarded(action)
+
+
+@app.command()
+def demo() -> None:
+    """End to end on data/samples with the embedded defaults."""
+    from marketplace.demo import run_demo
+
+    _guarded(lambda: run_demo(err))
+
+
+@app.command()
+def serve() -> None:
+    """Serve the scheduled deployments (Prefect)."""
+    from flows.deployments import serve_all
+
+    _guarded(serve_all)

@@ -1,0 +1,568 @@
+"""Seller registry files: the columns the registry exports, and how its rows are typed and checked.
+
+One row of a registry file is one seller, keyed by `seller_id`; the file is the registry's
+current state (feeds.md). Validation has two stages, like the offer feed: the text is parsed
+into typed columns here (French Excel amounts and dates, identifiers compacted, French status
+words mapped), then `SellerSchema` (pandera) checks the typed frame lazily and each failure
+becomes a `Problem` naming the Excel row, the registry's own header and the cell's text.
+
+A bad bank account never rejects a seller: rejecting the row would also freeze their shop
+name, status and trial limits. The seller is loaded, flagged (`bank_account_valid`,
+`bank_account_problem`) and gets no payout until fixed. IBANs are secrets: a problem only ever
+carries `mask_iban`'s form.
+
+Decisions:
+- status: the English codes, or the French words en_attente, actif/active, vacances,
+  suspendu(e), résilié(e) (any case, accents optional), stored as the English code.
+- plan: `standard`, or a code listed in `plans.csv` (column `code`) of the reference folder
+  when that file exists. An empty cell is `standard`, the default plan (the column is NOT NULL).
+- siren/siret: a `siren` cell may hold a SIRET: the SIREN is its first 9 digits and the SIRET
+  fills `siret` when that cell is empty. Either column makes both fields part of the update, so
+  the pair is never half stale. A FR VAT number must embed the row's SIREN.
+- bank account: checked only when the file has an `iban` column (a `bic` column alone is
+  ignored with a warning: a BIC cannot be checked without its IBAN). A BIC is optional (SEPA
+  needs none); when given it must be valid and of the IBAN's country. An IBAN outside the SEPA
+  zone is invalid (payouts are SEPA transfers). An empty IBAN is a missing account, warned about
+  only for sellers past `pending`.
+- seller_id duplicates: every copy is rejected. Within a chunk pandera finds them; a copy in a
+  later chunk is rejected here and its earlier copy is dropped by the loader at apply time.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache, partial
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pandera.pandas as pa
+import pycountry
+from pandera.errors import SchemaErrors
+from pandera.typing import Series
+from schwifty import BIC, IBAN
+from schwifty.exceptions import (
+    InvalidBBANChecksum,
+    InvalidChecksumDigits,
+    InvalidCountryCode,
+    InvalidLength,
+    SchwiftyException,
+)
+from stdnum.eu import vat
+from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.fr import siren, siret
+
+from loaders.headers import normalize_header
+from marketplace.errors import Problem, Reason, Severity
+from marketplace.models import Seller
+from schemas.columns import ColumnSpec, HeaderMap
+from schemas.feed import FeedContext, Validated
+from schemas.parsing import detect_decimal_separator, is_scientific, parse_cents, parse_whole, strip
+from schemas.parsing_dates import parse_dates
+from schemas.problems import ProblemCollector
+
+SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("seller_id", ("seller-id", "id vendeur", "identifiant vendeur", "vendeur"), True),
+    ColumnSpec("shop_name", ("nom de la boutique", "boutique", "nom commercial"), True),
+    ColumnSpec("legal_name", ("raison sociale", "dénomination sociale", "dénomination"), True),
+    ColumnSpec("legal_form", ("forme juridique",)),
+    ColumnSpec("share_capital", ("capital social", "capital")),
+    ColumnSpec("siren", ("n° siren", "numéro siren", "siren/siret", "siren ou siret")),
+    ColumnSpec("siret", ("n° siret", "numéro siret")),
+    ColumnSpec("rcs_city", ("ville rcs", "ville du rcs", "greffe")),
+    ColumnSpec("vat_number", ("numéro de tva", "tva intracommunautaire", "n° tva", "vat")),
+    ColumnSpec("address", ("adresse",)),
+    ColumnSpec("postcode", ("code postal", "cp", "postal code")),
+    ColumnSpec("city", ("ville",)),
+    ColumnSpec("country", ("pays", "code pays")),
+    ColumnSpec("email", ("e-mail", "courriel", "mail", "adresse e-mail")),
+    ColumnSpec("iban", ("iban du compte",)),
+    ColumnSpec("bic", ("swift", "code bic", "bic/swift")),
+    ColumnSpec("plan", ("offre", "abonnement", "forfait")),
+    ColumnSpec("registered_at", ("date d'inscription", "inscrit le")),
+    ColumnSpec("activated_at", ("date d'activation", "activé le")),
+    ColumnSpec("status", ("statut",), True),
+    ColumnSpec("termination_requested_at",
+               ("date de demande de résiliation", "résiliation demandée le")),
+    ColumnSpec("trial_max_orders", ("commandes max essai", "plafond commandes essai")),
+    ColumnSpec("trial_max_revenue", ("ca max essai", "plafond ca essai")),
+    ColumnSpec("payout_hold_until", ("virements bloqués jusqu'au", "paiements bloqués jusqu'au")),
+)
+
+STATUSES = ("pending", "active", "vacation", "suspended", "terminated")
+STATUS_WORDS = {
+    "en_attente": "pending", "actif": "active", "vacances": "vacation", "en_vacances": "vacation",
+    "suspendu": "suspended", "suspendue": "suspended", "resilie": "terminated",
+    "resiliee": "terminated",
+}
+DEFAULT_PLAN = "standard"
+TEXT_FIELDS = ("shop_name", "legal_name", "legal_form", "rcs_city", "address", "postcode", "city")
+AMOUNT_FIELDS = ("share_capital", "trial_max_revenue")
+DATE_FIELDS = ("registered_at", "activated_at", "termination_requested_at", "payout_hold_until")
+COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
+EMAIL = r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+# BICs of banks in the French overseas departments and collectivities carry their own country
+# code while their accounts have FR IBANs.
+FRENCH_OVERSEAS = frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
+SEPARATORS = r"[\s.\-\u00a0\u202f]"
+DUPLICATE_FR = ("Le vendeur « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
+                " lignes n'est chargée.")
+DUPLICATE_EN = 'Seller "{value}" appears more than once in the file: none of these rows is loaded.'
+
+
+def _max_length(field: str) -> int:
+    """The column's length in the catalog, so the file is checked against what fits."""
+    return Seller.__table__.c[field].type.length
+
+
+def mask_iban(iban: str) -> str:
+    """An IBAN as it may be shown: every character but the last 4 replaced by `*`.
+
+    Spaces are dropped first, so the mask keeps the IBAN's length (a seller can see a missing
+    digit) and nothing else; a text of 4 characters or fewer is masked entirely.
+    """
+    compact = re.sub(r"\s", "", iban)
+    if len(compact) <= 4:
+        return "*" * len(compact)
+    return "*" * (len(compact) - 4) + compact[-4:]
+
+
+@lru_cache
+def allowed_plans(reference_dir: Path) -> frozenset[str]:
+    """`standard` and the premium plan codes of `plans.csv` (column `code`), if it exists."""
+    path = reference_dir / "plans.csv"
+    if not path.exists():
+        return frozenset({DEFAULT_PLAN})
+    with path.open(encoding="utf-8", newline="") as handle:
+        codes = {row["code"].strip().lower() for row in csv.DictReader(handle)}
+    return frozenset({DEFAULT_PLAN, *codes})
+
+
+def _stdnum_failure(module: ModuleType, value: str) -> str | None:
+    """"checksum", "format" or None (valid) for an identifier checked by a python-stdnum module."""
+    try:
+        module.validate(value)
+    except InvalidChecksum:
+        return "checksum"
+    except ValidationError:
+        return "format"
+    return None
+
+
+def _company_id_module(value: str) -> ModuleType:
+    return siret if len(value) == 14 else siren
+
+
+Nullable = partial(pa.Field, nullable=True)
+Amount = partial(pa.Field, ge=0, nullable=True)
+
+
+class SellerSchema(pa.DataFrameModel):
+    """The typed seller rows: one row per seller of the file, indexed by Excel row number.
+
+    Only the columns the file has are present (the loader updates exactly those). `siren` may
+    still hold a SIRET here; the validator splits it once the row is accepted.
+    """
+
+    seller_id: Series[pd.Int64Dtype] = pa.Field(gt=0, unique=True)
+    shop_name: Series[str] = pa.Field(str_length={"max_value": _max_length("shop_name")})
+    legal_name: Series[str] = pa.Field(str_length={"max_value": _max_length("legal_name")})
+    legal_form: Series[str] | None = Nullable(str_length={"max_value": _max_length("legal_form")})
+    share_capital: Series[object] | None = Amount()
+    siren: Series[str] | None = Nullable()
+    siret: Series[str] | None = Nullable()
+    rcs_city: Series[str] | None = Nullable(str_length={"max_value": _max_length("rcs_city")})
+    vat_number: Series[str] | None = Nullable()
+    address: Series[str] | None = Nullable(str_length={"max_value": _max_length("address")})
+    postcode: Series[str] | None = Nullable(str_length={"max_value": _max_length("postcode")})
+    city: Series[str] | None = Nullable(str_length={"max_value": _max_length("city")})
+    country: Series[str] | None = Nullable()
+    email: Series[str] | None = Nullable(str_length={"max_value": _max_length("email")})
+    iban: Series[str] | None = Nullable()
+    bic: Series[str] | None = Nullable()
+    bank_account_valid: Series[bool] | None
+    bank_account_problem: Series[str] | None = Nullable()
+    plan: Series[str] | None
+    registered_at: Series[pa.Date] | None = Nullable()
+    activated_at: Series[pa.Date] | None = Nullable()
+    status: Series[str]
+    termination_requested_at: Series[pa.Date] | None = Nullable()
+    trial_max_orders: Series[pd.Int64Dtype] | None = pa.Field(ge=0, nullable=True)
+    trial_max_revenue: Series[object] | None = Amount()
+    payout_hold_until: Series[pa.Date] | None = Nullable()
+
+    class Config:
+        strict = True
+        coerce = False
+
+    @pa.check("status", name="status_known")
+    def _status_known(cls, status: Series[str]) -> Series[bool]:
+        return status.isin(STATUSES)
+
+    @pa.check("country", name="country_code")
+    def _country_code(cls, country: Series[str]) -> Series[bool]:
+        return country.isin(COUNTRY_CODES)
+
+    @pa.check("email", name="email_shape")
+    def _email_shape(cls, email: Series[str]) -> Series[bool]:
+        return email.str.fullmatch(EMAIL)
+
+    @pa.check("siren", element_wise=True, name="siren_format")
+    def _siren_format(cls, value: str) -> bool:
+        return _stdnum_failure(_company_id_module(value), value) != "format"
+
+    @pa.check("siren", element_wise=True, name="siren_checksum")
+    def _siren_checksum(cls, value: str) -> bool:
+        return _stdnum_failure(_company_id_module(value), value) != "checksum"
+
+    @pa.check("siret", element_wise=True, name="siret_format")
+    def _siret_format(cls, value: str) -> bool:
+        return _stdnum_failure(siret, value) != "format"
+
+    @pa.check("siret", element_wise=True, name="siret_checksum")
+    def _siret_checksum(cls, value: str) -> bool:
+        return _stdnum_failure(siret, value) != "checksum"
+
+    @pa.check("vat_number", element_wise=True, name="vat_format")
+    def _vat_format(cls, value: str) -> bool:
+        return _stdnum_failure(vat, value) != "format"
+
+    @pa.check("vat_number", element_wise=True, name="vat_checksum")
+    def _vat_checksum(cls, value: str) -> bool:
+        # For FR numbers stdnum.eu.vat delegates to stdnum.fr.tva: the key matches the SIREN.
+        return _stdnum_failure(vat, value) != "checksum"
+
+
+@lru_cache
+def seller_schema(plans: frozenset[str]) -> pa.DataFrameSchema:
+    """`SellerSchema` with the plan codes of the reference data."""
+    known = pa.Check(lambda plan: plan.isin(plans), name="plan_known")
+    return SellerSchema.to_schema().update_column(SellerSchema.plan, checks=[known])
+
+
+# pandera check name -> (reason, French message, English message); `{column}`, `{value}` and
+# `{limit}` are filled per failure.
+SCHEMA_MESSAGES: dict[str, tuple[Reason, str, str]] = {
+    "not_nullable": (Reason.REQUIRED,
+                     "La colonne « {column} » est obligatoire et vide sur cette ligne.",
+                     'Column "{column}" is required and empty on this row.'),
+    "field_uniqueness": (Reason.DUPLICATE_KEY, DUPLICATE_FR, DUPLICATE_EN),
+    "greater_than": (Reason.OUT_OF_RANGE,
+                     "L'identifiant vendeur doit être un entier supérieur à 0 : « {value} ».",
+                     'The seller id must be a whole number above 0: "{value}".'),
+    "greater_than_or_equal_to": (Reason.OUT_OF_RANGE,
+                                 "« {value} » ne peut pas être négatif (colonne « {column} »).",
+                                 '"{value}" cannot be negative (column "{column}").'),
+    "str_length": (Reason.TOO_LONG,
+                   "Texte trop long : {limit} caractères au plus (colonne « {column} »).",
+                   'Text too long: {limit} characters at most (column "{column}").'),
+    "status_known": (Reason.NOT_ALLOWED,
+                     "Statut inconnu « {value} » : pending, active, vacation, suspended ou"
+                     " terminated (ou en attente, actif, vacances, suspendu, résilié).",
+                     'Unknown status "{value}": pending, active, vacation, suspended or'
+                     " terminated."),
+    "plan_known": (Reason.NOT_ALLOWED,
+                   "Offre inconnue « {value} » : standard ou un code d'offre premium.",
+                   'Unknown plan "{value}": standard or a premium plan code.'),
+    "country_code": (Reason.BAD_FORMAT,
+                     "Pays « {value} » : code ISO à 2 lettres attendu (FR, BE, DE…).",
+                     'Country "{value}": a 2-letter ISO code is expected (FR, BE, DE...).'),
+    "email_shape": (Reason.BAD_FORMAT, "Adresse e-mail invalide : « {value} ».",
+                    'Invalid e-mail address: "{value}".'),
+    "siren_format": (Reason.BAD_FORMAT,
+                     "« {value} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres).",
+                     '"{value}" is neither a SIREN (9 digits) nor a SIRET (14 digits).'),
+    "siren_checksum": (Reason.BAD_CHECK_DIGIT,
+                       "SIREN ou SIRET « {value} » invalide : la clé de contrôle est fausse.",
+                       'Invalid SIREN or SIRET "{value}": wrong check digit.'),
+    "siret_format": (Reason.BAD_FORMAT, "« {value} » n'est pas un SIRET (14 chiffres).",
+                     '"{value}" is not a SIRET (14 digits).'),
+    "siret_checksum": (Reason.BAD_CHECK_DIGIT,
+                       "SIRET « {value} » invalide : la clé de contrôle est fausse.",
+                       'Invalid SIRET "{value}": wrong check digit.'),
+    "vat_format": (Reason.BAD_FORMAT,
+                   "« {value} » n'est pas un numéro de TVA intracommunautaire (ex. FR44732829320).",
+                   '"{value}" is not an intra-EU VAT number (e.g. FR44732829320).'),
+    "vat_checksum": (Reason.BAD_CHECK_DIGIT,
+                     "Numéro de TVA « {value} » invalide : la clé de contrôle est fausse.",
+                     'Invalid VAT number "{value}": wrong check digit.'),
+}
+
+# bank account issue -> (column it is about, French message, English message)
+BANK_ISSUES: dict[str, tuple[str, str, str]] = {
+    "no_iban": ("iban", "Pas d'IBAN : aucun virement possible.", "No IBAN: no payout possible."),
+    "iban_country": ("iban", "L'IBAN doit commencer par un code pays connu (FR76…).",
+                     "The IBAN must start with a known country code (FR76...)."),
+    "iban_length": ("iban", "L'IBAN n'a pas la longueur prévue pour son pays.",
+                    "The IBAN does not have its country's length."),
+    "iban_checksum": ("iban", "La clé de l'IBAN (2 chiffres après le pays) est fausse.",
+                      "The IBAN check digits (after the country code) are wrong."),
+    "iban_national_checksum": ("iban", "La clé nationale de l'IBAN (clé RIB) est fausse.",
+                               "The IBAN's national check digits (RIB key) are wrong."),
+    "iban_format": ("iban", "L'IBAN ne respecte pas le format de son pays.",
+                    "The IBAN does not follow its country's format."),
+    "iban_not_sepa": ("iban", "L'IBAN est hors de la zone SEPA : virement impossible.",
+                      "The IBAN is outside the SEPA zone: no transfer possible."),
+    "bic_format": ("bic", "BIC invalide : 8 ou 11 caractères (banque, pays, localité).",
+                   "Invalid BIC: 8 or 11 characters (bank, country, location)."),
+    "bic_country": ("bic", "Le pays du BIC n'est pas celui de l'IBAN.",
+                    "The BIC's country is not the IBAN's country."),
+}
+BANK_WARNING_FR = " Le vendeur est chargé mais ne recevra aucun virement avant correction."
+BANK_WARNING_EN = " The seller is loaded but gets no payout until this is fixed."
+
+
+def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:
+    try:
+        account = IBAN(iban, validate_bban=True)
+    except InvalidCountryCode:
+        return "iban_country", None
+    except InvalidLength:
+        return "iban_length", None
+    except InvalidChecksumDigits:
+        return "iban_checksum", None
+    except InvalidBBANChecksum:
+        return "iban_national_checksum", None
+    except SchwiftyException:
+        return "iban_format", None
+    return (None if account.in_sepa_zone else "iban_not_sepa"), account
+
+
+def bank_account_issue(iban: str, bic: str) -> str | None:
+    """What is wrong with an account: a key of `BANK_ISSUES`, or None when it is payable.
+
+    `iban` and `bic` are compact and upper-case, "" when the cell is empty.
+    """
+    if not iban:
+        return "no_iban"
+    issue, account = _iban_issue(iban)
+    if issue or not bic:
+        return issue
+    try:
+        bank = BIC(bic)
+    except SchwiftyException:
+        return "bic_format"
+    country = account.country_code
+    matching = {country} | (FRENCH_OVERSEAS if country == "FR" else set())
+    return None if bank.country_code in matching else "bic_country"
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """The cell's text, None (NaN in a `str` column) for an empty cell."""
+    return raw.where(raw != "")
+
+
+class SellerValidator:
+    """Turns one chunk of a registry file into typed valid rows and problems."""
+
+    def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
+        self.headers = headers
+        self.ctx = ctx
+        self.raw = {
+            name: strip(frame[position].astype("str"))
+            for name, position in headers.positions.items()
+        }
+        self.index = frame.index
+        self.collector = ProblemCollector()
+        ctx.state["seller_id_header"] = headers.header_of("seller_id")
+
+    def flag(self, mask: pd.Series, code: Reason, name: str, message_fr: str, message_en: str,
+             values: pd.Series | None = None, severity: Severity = Severity.ERROR) -> None:
+        values = self.raw[name] if values is None else values
+        self.collector.flag(mask, code, self.headers.header_of(name), values, message_fr,
+                            message_en, severity)
+
+    def run(self) -> Validated:
+        self.decide_decimal_separator()
+        parsers = self.parsers()
+        typed = pd.DataFrame(
+            {name: parsers[name](self.raw[name], name) for name in self.raw if name in parsers},
+            index=self.index,
+        )
+        self.check_bank_accounts(typed)
+        self.collector.problems.extend(self.schema_problems(typed))
+        self.check_identifiers_agree(typed)
+        self.check_earlier_chunks(typed)
+        rejected = typed.index.isin(list(self.collector.rejected_rows()))
+        problems = _first_per_cell(self.collector.problems)
+        return Validated(_split_company_ids(typed[~rejected]), problems)
+
+    def parsers(self) -> dict[str, Callable[[pd.Series, str], pd.Series]]:
+        """Field → parser of its stripped text (`iban`, `bic`: see `check_bank_accounts`)."""
+        return {
+            "seller_id": partial(self.parse_whole, limit=10**12),
+            "trial_max_orders": self.parse_whole,
+            **dict.fromkeys(TEXT_FIELDS + ("email",), lambda raw, _name: _text(raw)),
+            "country": lambda raw, _name: _text(raw.str.upper()),
+            "status": lambda raw, _name: _status(raw),
+            "plan": lambda raw, _name: raw.str.lower().replace("", DEFAULT_PLAN),
+            **dict.fromkeys(("siren", "siret", "vat_number"), self.parse_identifier),
+            **dict.fromkeys(AMOUNT_FIELDS, self.parse_amount),
+            **dict.fromkeys(DATE_FIELDS, self.parse_date),
+        }
+
+    def decide_decimal_separator(self) -> None:
+        """Decided on the first amounts the file has, then kept for the whole file."""
+        written = [raw[raw != ""] for name, raw in self.raw.items() if name in AMOUNT_FIELDS]
+        if self.ctx.decimal_separator is None and any(len(texts) for texts in written):
+            self.ctx.decimal_separator = detect_decimal_separator(pd.concat(written))
+
+    def parse_identifier(self, raw: pd.Series, name: str) -> pd.Series:
+        self.flag(is_scientific(raw), Reason.SCIENTIFIC_NOTATION, name,
+                  "Excel a écrit ce numéro en notation scientifique (« {value} ») : des chiffres"
+                  " sont perdus. Formatez la colonne en texte et ressaisissez-le.",
+                  'Excel turned this number into scientific notation ("{value}"): digits are'
+                  " lost. Format the column as text and type it again.")
+        return _text(raw.str.replace(SEPARATORS, "", regex=True).str.upper())
+
+    def parse_whole(self, raw: pd.Series, name: str, limit: int = 10**9) -> pd.Series:
+        values, unreadable = parse_whole(raw, limit=limit)
+        self.flag(unreadable, Reason.BAD_NUMBER, name,
+                  "« {value} » n'est pas un nombre entier (colonne « {column} »).",
+                  '"{value}" is not a whole number (column "{column}").')
+        return values
+
+    def parse_amount(self, raw: pd.Series, name: str) -> pd.Series:
+        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator or ",")
+        self.flag(unreadable, Reason.BAD_NUMBER, name,
+                  "« {value} » n'est pas un montant lisible (exemple : 1 500,00).",
+                  '"{value}" is not a readable amount (example: 1500.00).')
+        self.flag(too_precise, Reason.TOO_MANY_DECIMALS, name,
+                  "« {value} » a plus de 2 décimales.", '"{value}" has more than 2 decimals.')
+        return _decimal_euros(cents)
+
+    def parse_date(self, raw: pd.Series, name: str) -> pd.Series:
+        values, unreadable = parse_dates(raw)
+        self.flag(unreadable, Reason.BAD_DATE, name,
+                  "Date illisible « {value} » : écrivez JJ/MM/AAAA ou AAAA-MM-JJ.",
+                  'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD.')
+        return pd.Series(values.dt.date, index=raw.index, dtype=object).where(values.notna(), None)
+
+    def check_bank_accounts(self, typed: pd.DataFrame) -> None:
+        """Flag, never reject: an invalid account is loaded as not payable, with a warning."""
+        if "iban" not in self.raw:
+            self.ignore_lone_bic()
+            return
+        iban = self.raw["iban"].str.replace(SEPARATORS, "", regex=True).str.upper()
+        bic = self.raw.get("bic", pd.Series("", index=self.index, dtype="str"))
+        bic = bic.str.replace(r"\s", "", regex=True).str.upper()
+        issues = pd.Series([bank_account_issue(i, b) for i, b in zip(iban, bic, strict=True)],
+                           index=self.index, dtype=object)
+        typed["iban"] = _text(iban).where(iban.str.len() <= _max_length("iban"))
+        if "bic" in self.raw:
+            typed["bic"] = _text(bic).where(bic.str.len() <= _max_length("bic"))
+        typed["bank_account_valid"] = issues.isna()
+        english = {key: message_en for key, (_, _, message_en) in BANK_ISSUES.items()}
+        typed["bank_account_problem"] = issues.map(english).astype("str")
+        exempt = issues.eq("no_iban") & typed["status"].eq("pending")
+        shown = {"iban": iban.map(mask_iban), "bic": bic}
+        for key, (name, message_fr, message_en) in BANK_ISSUES.items():
+            if name not in self.raw:
+                continue
+            self.flag(issues.eq(key) & ~exempt, Reason.INVALID_BANK_ACCOUNT, name,
+                      message_fr + BANK_WARNING_FR, message_en + BANK_WARNING_EN,
+                      values=shown[name], severity=Severity.WARNING)
+
+    def ignore_lone_bic(self) -> None:
+        if "bic" not in self.raw or self.ctx.state.get("lone_bic_reported"):
+            return
+        self.ctx.state["lone_bic_reported"] = True
+        header = self.headers.header_of("bic")
+        self.collector.problems.append(Problem(
+            Reason.INVALID_BANK_ACCOUNT,
+            f"Colonne « {header} » sans colonne IBAN : ignorée (un BIC se vérifie avec son IBAN).",
+            f'Column "{header}" without an IBAN column: ignored (a BIC is checked with its IBAN).',
+            column=header, severity=Severity.WARNING))
+
+    def schema_problems(self, typed: pd.DataFrame) -> list[Problem]:
+        try:
+            seller_schema(allowed_plans(self.ctx.reference_dir)).validate(typed, lazy=True)
+        except SchemaErrors as errors:
+            return [self.describe(case) for case in errors.failure_cases.itertuples(index=False)]
+        return []
+
+    def describe(self, case) -> Problem:
+        """One pandera failure case as the registry's row, header and text."""
+        check = case.check.split("(")[0]
+        if check not in SCHEMA_MESSAGES or pd.isna(case.index):
+            raise AssertionError(f"no message for pandera check {case.check!r} on {case.column!r}")
+        code, message_fr, message_en = SCHEMA_MESSAGES[check]
+        row, header = int(case.index), self.headers.header_of(case.column)
+        value = str(self.raw[case.column].get(row, ""))
+        limit = _max_length(case.column) if check == "str_length" else None
+        params = {"column": header, "value": value[:80], "limit": limit}
+        return Problem(code, message_fr.format(**params), message_en.format(**params), row=row,
+                       column=header, value=value)
+
+    def check_identifiers_agree(self, typed: pd.DataFrame) -> None:
+        """The SIRET and a FR VAT number must both belong to the row's SIREN."""
+        if "siren" not in typed:
+            return
+        shaped = typed["siren"].str.fullmatch(r"\d{9}|\d{14}")
+        company = typed["siren"].where(shaped).str.slice(0, 9)
+        if "siret" in typed:
+            establishment = typed["siret"].where(typed["siret"].str.fullmatch(r"\d{14}"))
+            self.flag(company.notna() & establishment.notna()
+                      & (establishment.str.slice(0, 9) != company),
+                      Reason.NOT_ALLOWED, "siret",
+                      "Le SIRET « {value} » n'est pas un établissement du SIREN de la ligne.",
+                      'SIRET "{value}" is not an establishment of the row\'s SIREN.')
+        if "vat_number" in typed:
+            vat_siren = typed["vat_number"].str.extract(r"^FR[0-9A-Z]{2}(\d{9})$")[0]
+            self.flag(vat_siren.notna() & company.notna() & (vat_siren != company),
+                      Reason.BAD_CHECK_DIGIT, "vat_number",
+                      "La clé du numéro de TVA « {value} » ne correspond pas au SIREN de la ligne.",
+                      'The key of VAT number "{value}" does not match the row\'s SIREN.')
+
+    def check_earlier_chunks(self, typed: pd.DataFrame) -> None:
+        """Reject a seller_id already seen in an earlier chunk; the loader drops the first copy."""
+        seen: set[int] = self.ctx.state.setdefault("seen_seller_ids", set())
+        ids = typed["seller_id"]
+        again = ids.isin(list(seen)).fillna(False).astype(bool)
+        self.flag(again, Reason.DUPLICATE_KEY, "seller_id", DUPLICATE_FR, DUPLICATE_EN)
+        self.ctx.state.setdefault("late_duplicate_ids", set()).update(int(i) for i in ids[again])
+        seen.update(int(i) for i in ids.dropna())
+
+
+def _status(raw: pd.Series) -> pd.Series:
+    keys = raw.map(normalize_header)
+    return keys.map(STATUS_WORDS).fillna(keys).where(raw != "").astype("str")
+
+
+def _decimal_euros(cents: pd.Series) -> pd.Series:
+    """Whole cents (Int64) → `Decimal` euros with 2 places, None when empty or unreadable."""
+    return pd.Series(
+        [None if pd.isna(c) else Decimal(int(c)).scaleb(-2) for c in cents],
+        index=cents.index, dtype=object,
+    )
+
+
+def _split_company_ids(valid: pd.DataFrame) -> pd.DataFrame:
+    """A SIRET written in the `siren` column gives both fields (see the module docstring)."""
+    if "siren" not in valid and "siret" not in valid:
+        return valid
+    empty = pd.Series(pd.NA, index=valid.index, dtype="str")
+    siren_cell = valid.get("siren", empty)
+    siret_cell = valid.get("siret", empty)
+    siret_value = siret_cell.fillna(siren_cell.where(siren_cell.str.len() == 14))
+    return valid.assign(siren=siren_cell.str.slice(0, 9).fillna(siret_value.str.slice(0, 9)),
+                        siret=siret_value)
+
+
+def _first_per_cell(problems: list[Problem]) -> list[Problem]:
+    """One problem per cell: an unreadable seller id is not also "required"."""
+    seen: set[tuple[int | None, str | None]] = set()
+    kept = []
+    for problem in problems:
+        if problem.row is None or (problem.row, problem.column) not in seen:
+            seen.add((problem.row, problem.column))
+            kept.append(problem)
+    return kept
+
+
+def validate_sellers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
+    """Type and check one chunk of a seller registry file (no database access)."""
+    return SellerValidator(frame, headers, ctx).run()

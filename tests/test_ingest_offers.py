@@ -1,0 +1,162 @@
+"""The offer pipeline end to end on both databases: modes, atomicity, once, reports, archive."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loaders.ingest import Ingestor, IngestRequest
+from loaders.offers import OFFERS_FEED
+from marketplace.models import AppliedFile, Import, ImportProblem, Offer, OfferHistory
+from marketplace.storage import open_storage
+from tests.helpers import add_seller, offer_rows, write_offer_csv
+
+
+@pytest.fixture
+def ingestor(engine, settings):
+    add_seller(engine, 7)
+    add_seller(engine, 8)
+    return Ingestor(engine, open_storage(settings), settings)
+
+
+def ingest(ingestor, path, seller=7, mode="update", force=False):
+    return ingestor.ingest(IngestRequest(path=path, name=path.name, feed=OFFERS_FEED,
+                                         seller_id=seller, mode=mode, force=force))
+
+
+def offers(engine, seller=7) -> dict[str, Offer]:
+    with Session(engine) as session:
+        rows = session.scalars(select(Offer).where(Offer.seller_id == seller)).all()
+        return {o.sku: o for o in rows}
+
+
+def count(engine, model) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_clean_file_loads_with_exact_prices(ingestor, engine, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(3, price="1 234,56"))
+    result = ingest(ingestor, path)
+    assert (result.status, result.rows, result.loaded, result.rejected) == ("loaded", 3, 3, 0)
+    assert result.exit_code == 0
+    assert result.errors_report is None
+    stored = offers(engine)
+    assert stored["SKU-00000"].price == Decimal("1234.56")
+    assert stored["SKU-00000"].active is True
+    assert result.archive and result.archive.endswith(f"{result.import_id}-o.csv")
+
+
+def test_partial_file_loads_valid_rows_and_reports_the_rest(ingestor, engine, tmp_path):
+    rows = offer_rows(3)
+    rows[1][4] = "-3,00"
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows))
+    assert (result.status, result.loaded, result.rejected, result.exit_code) == ("partial", 2, 1, 1)
+    assert set(offers(engine)) == {"SKU-00000", "SKU-00002"}
+    assert result.errors_report.endswith(f"{result.import_id}-errors.xlsx")
+    sheet = load_workbook(result.errors_report).worksheets[1]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    flagged = [row for row in cells[1:] if row[0]]
+    assert len(flagged) == 1 and flagged[0][1] == 3  # the seller's Excel row
+    with Session(engine) as session:
+        problem = session.scalars(select(ImportProblem)).one()
+        assert (problem.row, problem.column, problem.value) == (3, "prix", "-3,00")
+
+
+def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
+    first = ingest(ingestor, path)
+    second = ingest(ingestor, path)
+    assert (first.status, second.status, second.exit_code) == ("loaded", "duplicate", 0)
+    assert count(engine, AppliedFile) == 1
+    assert count(engine, Import) == 2
+
+
+def test_same_content_for_another_seller_is_not_a_duplicate(ingestor, engine, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
+    assert ingest(ingestor, path, seller=7).status == "loaded"
+    assert ingest(ingestor, path, seller=8).status == "loaded"
+    assert len(offers(engine, 8)) == 2
+
+
+def test_update_changes_only_what_differs_and_keeps_history(ingestor, engine, tmp_path):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
+    rows = offer_rows(3)
+    rows[0][4] = "11,00"
+    ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))
+    stored = offers(engine)
+    assert stored["SKU-00000"].price == Decimal("11.00")
+    with Session(engine) as session:
+        history = session.scalars(select(OfferHistory)).all()
+    assert [(h.sku, h.price) for h in history] == [("SKU-00000", Decimal("10.00"))]
+
+
+def test_delete_rows_deactivate_and_unknown_delete_is_a_warning(ingestor, engine, tmp_path):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(2)))
+    path = write_offer_csv(tmp_path / "d.csv", [["SKU-00000", "delete"], ["NOPE", "delete"]],
+                           header=["sku", "update_delete"])
+    result = ingest(ingestor, path)
+    assert (result.status, result.warnings, result.exit_code) == ("loaded", 1, 0)
+    stored = offers(engine)
+    assert stored["SKU-00000"].active is False
+    assert stored["SKU-00001"].active is True
+
+
+def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engine, tmp_path):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = offer_rows(4)[:3]
+    rows[2][4] = "abc"  # SKU-00002 rejected: must stay as it was
+    result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert result.status == "partial"
+    stored = offers(engine)
+    assert stored["SKU-00003"].active is False
+    assert stored["SKU-00002"].active is True
+    assert stored["SKU-00002"].price == Decimal("10.00")
+
+
+def test_replace_guard_refuses_to_empty_a_shop_unless_forced(ingestor, engine, tmp_path):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(10)))
+    truncated = write_offer_csv(tmp_path / "t.csv", offer_rows(4))
+    refused = ingest(ingestor, truncated, mode="replace")
+    assert (refused.status, refused.exit_code) == ("rejected", 3)
+    assert "6" in refused.message and "10" in refused.message
+    assert all(o.active for o in offers(engine).values())
+    forced = ingest(ingestor, truncated, mode="replace", force=True)
+    assert forced.status == "loaded"
+    assert sum(o.active for o in offers(engine).values()) == 4
+
+
+def test_missing_required_column_rejects_the_file_and_suggests(ingestor, engine, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", [["A", "T", "livres", "1"]],
+                           header=["sku", "titre", "catégorie", "prixx"])
+    result = ingest(ingestor, path)
+    assert (result.status, result.exit_code, result.loaded) == ("rejected", 3, 0)
+    assert "prixx" in result.message
+    assert offers(engine) == {}
+    assert result.errors_report is not None
+
+
+def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", offer_rows(1)), seller=99)
+    assert (result.status, result.exit_code) == ("rejected", 3)
+    assert count(engine, Offer) == 0
+
+
+def test_failure_mid_load_leaves_the_catalog_as_it_was(ingestor, engine, tmp_path, monkeypatch):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
+    before = {sku: (o.price, o.active) for sku, o in offers(engine).items()}
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("loaders.offers._deactivate", explode)
+    rows = offer_rows(5, price="99,00")
+    with pytest.raises(RuntimeError):
+        ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))
+    after = {sku: (o.price, o.active) for sku, o in offers(engine).items()}
+    assert after == before
+    assert count(engine, AppliedFile) == 1

@@ -1,0 +1,414 @@
+"""The seller registry feed: typing and rules on small frames, then the upsert on both databases.
+
+Frames are built as the reader hands them over: index = Excel row numbers from 2, columns =
+header positions, every cell a `str`. The identifiers are real-looking and checked with the
+libraries themselves first, so a test never passes on a number that is wrong for another reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import astuple
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from schwifty import BIC, IBAN
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from stdnum.eu import vat
+from stdnum.fr import siren, siret, tva
+
+from loaders.ingest import Ingestor, IngestRequest
+from loaders.sellers import SELLERS_FEED
+from marketplace.db import in_transaction
+from marketplace.errors import Problem, Reason, Severity
+from marketplace.models import ImportProblem, Seller
+from marketplace.storage import open_storage
+from schemas.columns import map_headers
+from schemas.feed import Applied, FeedContext, Validated
+from schemas.parsing_dates import parse_dates, parse_datetimes
+from schemas.sellers import SELLER_COLUMNS, allowed_plans, mask_iban
+
+SIREN = "732829320"
+SIRET = "73282932000074"
+VAT = "FR44732829320"
+IBAN_OK = "FR7630006000011234567890189"
+BIC_OK = "AGRIFRPP"
+IBAN_BAD_KEY = "FR7630006000011234567890188"  # last digit changed: the check digits fail
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+HEADERS = ["seller_id", "shop_name", "legal_name", "status"]
+
+
+def context(reference_dir: Path = REFERENCE, import_id: int | None = 1) -> FeedContext:
+    return FeedContext(kind="sellers", seller_id=None, import_id=import_id,
+                       reference_dir=reference_dir, now=datetime.now(UTC))
+
+
+def frame(rows: list[list[str]], headers: list[str], first_row: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(rows, index=range(first_row, first_row + len(rows)),
+                        columns=range(len(headers)), dtype="str")
+
+
+def validate(rows: list[list[str]], headers: list[str] = HEADERS,
+             ctx: FeedContext | None = None) -> Validated:
+    return SELLERS_FEED.validate(frame(rows, headers), map_headers(headers, SELLER_COLUMNS),
+                                 ctx or context())
+
+
+def seller(seller_id: int = 1, status: str = "active", **extra: str) -> dict[str, str]:
+    return {"seller_id": str(seller_id), "shop_name": f"Boutique {seller_id}",
+            "legal_name": f"Société {seller_id} SAS", "status": status, **extra}
+
+
+def validate_sellers(*sellers: dict[str, str], ctx: FeedContext | None = None) -> Validated:
+    headers = list(dict.fromkeys(key for row in sellers for key in row))
+    return validate([[row.get(h, "") for h in headers] for row in sellers], headers, ctx)
+
+
+def codes(problems: list[Problem]) -> list[tuple[int | None, str | None, Reason]]:
+    return [(p.row, p.column, p.code) for p in problems]
+
+
+# -- the identifiers used here, checked by the libraries ---------------------------------------
+
+
+def test_the_sample_identifiers_are_what_the_tests_assume():
+    assert siren.is_valid(SIREN) and siret.is_valid(SIRET) and SIRET.startswith(SIREN)
+    assert vat.is_valid(VAT) and tva.is_valid(VAT) and VAT.endswith(SIREN)
+    assert IBAN(IBAN_OK, validate_bban=True).country_code == "FR"
+    assert BIC(BIC_OK).country_code == "FR"
+    assert not siren.is_valid("732829321") and not siret.is_valid("73282932000075")
+    assert not vat.is_valid("FR45732829320")
+    with pytest.raises(ValueError):
+        IBAN(IBAN_BAD_KEY, validate_bban=True)
+
+
+# -- headers and typing --------------------------------------------------------------------------
+
+
+def test_french_headers_map_to_fields():
+    headers = ["Identifiant vendeur", "Nom de la boutique", "Raison sociale", "Statut",
+               "Forme juridique", "Capital social", "Ville RCS", "Numéro de TVA", "Adresse",
+               "Code postal", "Ville", "Pays", "Courriel", "Date d'inscription",
+               "Date d'activation"]
+    mapping = map_headers(headers, SELLER_COLUMNS)
+    assert list(mapping.positions) == [
+        "seller_id", "shop_name", "legal_name", "status", "legal_form", "share_capital",
+        "rcs_city", "vat_number", "address", "postcode", "city", "country", "email",
+        "registered_at", "activated_at"]
+    assert not mapping.unknown
+    for header, field in (("TVA intracommunautaire", "vat_number"), ("E-mail", "email")):
+        assert field in map_headers([*HEADERS, header], SELLER_COLUMNS).positions
+
+
+def test_no_header_text_names_two_fields():
+    keys = [spec.keys() for spec in SELLER_COLUMNS]
+    assert sum(map(len, keys)) == len(set().union(*keys))
+
+
+def test_a_clean_row_is_typed():
+    result = validate_sellers(seller(
+        7, status="Résilié", share_capital="10 000,50", trial_max_revenue="1500",
+        trial_max_orders="20", registered_at="01/03/2024", activated_at="2024-03-05 00:00:00",
+        termination_requested_at="15-06-2024", payout_hold_until="2025-01-31T23:30:00Z",
+        siren=SIREN, vat_number="fr 44 732 829 320", country="fr", email="shop@example.fr",
+        legal_form="SAS", plan=""))
+    assert result.problems == []
+    row = result.valid.loc[2]
+    assert row["seller_id"] == 7 and row["status"] == "terminated" and row["plan"] == "standard"
+    assert row["share_capital"] == Decimal("10000.50")
+    assert row["trial_max_revenue"] == Decimal("1500.00")
+    assert row["trial_max_orders"] == 20
+    assert (row["registered_at"], row["activated_at"]) == (date(2024, 3, 1), date(2024, 3, 5))
+    assert row["termination_requested_at"] == date(2024, 6, 15)
+    assert row["payout_hold_until"] == date(2025, 2, 1)  # 00:30 in Paris
+    assert (row["vat_number"], row["country"], row["siren"]) == (VAT, "FR", SIREN)
+    assert pd.isna(row["siret"])
+
+
+@pytest.mark.parametrize(("word", "status"), [
+    ("en attente", "pending"), ("EN_ATTENTE", "pending"), ("actif", "active"),
+    ("Active", "active"), ("vacances", "vacation"), ("suspendue", "suspended"),
+    ("resilie", "terminated"), ("terminated", "terminated")])
+def test_french_status_words_are_mapped(word, status):
+    assert validate_sellers(seller(status=word)).valid.loc[2, "status"] == status
+
+
+def test_a_siret_in_the_siren_column_gives_both():
+    result = validate_sellers(seller(siren=SIRET))
+    assert result.problems == []
+    assert (result.valid.loc[2, "siren"], result.valid.loc[2, "siret"]) == (SIREN, SIRET)
+
+
+def test_empty_optional_cells_are_none():
+    result = validate_sellers(seller(share_capital="", registered_at="", email="", siren=""))
+    assert result.problems == []
+    row = result.valid.loc[2]
+    assert all(pd.isna(row[name]) for name in ("share_capital", "registered_at", "email", "siren"))
+
+
+def test_premium_plans_come_from_the_reference_data(tmp_path):
+    assert allowed_plans(REFERENCE) >= {"standard"}
+    (tmp_path / "plans.csv").write_text("code,label\npremium,Premium\n", encoding="utf-8")
+    assert validate_sellers(seller(plan="Premium"), ctx=context(tmp_path)).problems == []
+    assert codes(validate_sellers(seller(plan="gold"), ctx=context(tmp_path)).problems) == [
+        (2, "plan", Reason.NOT_ALLOWED)]
+
+
+# -- rules ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("column", "text", "reason"), [
+    ("seller_id", "0", Reason.OUT_OF_RANGE),
+    ("seller_id", "abc", Reason.BAD_NUMBER),
+    ("seller_id", "", Reason.REQUIRED),
+    ("shop_name", "", Reason.REQUIRED),
+    ("shop_name", "x" * 201, Reason.TOO_LONG),
+    ("status", "closed", Reason.NOT_ALLOWED),
+    ("siren", "732829321", Reason.BAD_CHECK_DIGIT),
+    ("siren", "7328293", Reason.BAD_FORMAT),
+    ("siren", "7.32829E+08", Reason.SCIENTIFIC_NOTATION),
+    ("siret", "73282932000075", Reason.BAD_CHECK_DIGIT),
+    ("siret", SIREN, Reason.BAD_FORMAT),
+    ("vat_number", "FR45732829320", Reason.BAD_CHECK_DIGIT),
+    ("vat_number", "XX44732829320", Reason.BAD_FORMAT),
+    ("country", "France", Reason.BAD_FORMAT),
+    ("country", "XX", Reason.BAD_FORMAT),
+    ("email", "shop@", Reason.BAD_FORMAT),
+    ("email", "shop example.fr", Reason.BAD_FORMAT),
+    ("plan", "gold", Reason.NOT_ALLOWED),
+    ("share_capital", "-1", Reason.OUT_OF_RANGE),
+    ("share_capital", "dix", Reason.BAD_NUMBER),
+    ("trial_max_revenue", "12,345", Reason.TOO_MANY_DECIMALS),
+    ("trial_max_orders", "-3", Reason.OUT_OF_RANGE),
+    ("trial_max_orders", "2.5", Reason.BAD_NUMBER),
+    ("registered_at", "31/02/2024", Reason.BAD_DATE),
+    ("activated_at", "03/13/2024", Reason.BAD_DATE),
+])
+def test_each_rule_rejects_the_row_naming_the_cell(column, text, reason):
+    row = seller(**{"share_capital": "100", column: text})
+    result = validate_sellers(row, seller(2))
+    assert codes(result.problems) == [(2, column, reason)]
+    assert result.problems[0].value == text
+    assert result.problems[0].message_fr and result.problems[0].message_en
+    assert list(result.valid.index) == [3]
+
+
+def test_problems_name_the_registry_header_and_its_text():
+    headers = ["ID vendeur", "Nom de la boutique", "Raison sociale", "Statut"]
+    result = validate([["12", "Boutique", "Société", "fermé"]], headers)
+    (problem,) = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "Statut", "fermé")
+    assert problem.message_fr.startswith("Statut inconnu « fermé »")
+
+
+def test_vat_and_siret_must_belong_to_the_siren():
+    other_vat = "FR96552100554"  # valid, but another company's
+    assert vat.is_valid(other_vat) and siret.is_valid("55210055400013")
+    result = validate_sellers(seller(siren=SIREN, siret="55210055400013", vat_number=other_vat))
+    assert codes(result.problems) == [(2, "siret", Reason.NOT_ALLOWED),
+                                      (2, "vat_number", Reason.BAD_CHECK_DIGIT)]
+
+
+def test_duplicate_seller_ids_reject_every_copy():
+    result = validate_sellers(seller(5), seller(6), seller(5, status="pending"))
+    assert codes(result.problems) == [(2, "seller_id", Reason.DUPLICATE_KEY),
+                                      (4, "seller_id", Reason.DUPLICATE_KEY)]
+    assert list(result.valid["seller_id"]) == [6]
+
+
+# -- bank accounts -------------------------------------------------------------------------------
+
+
+def test_a_valid_bank_account_is_payable():
+    result = validate_sellers(seller(iban="FR76 3000 6000 0112 3456 7890 189", bic="agrifrpp"))
+    assert result.problems == []
+    row = result.valid.loc[2]
+    assert (row["iban"], row["bic"], row["bank_account_valid"]) == (IBAN_OK, BIC_OK, True)
+    assert pd.isna(row["bank_account_problem"])
+
+
+@pytest.mark.parametrize(("iban", "bic", "column"), [
+    (IBAN_BAD_KEY, "", "iban"),
+    ("FR76300060000112345678901", "", "iban"),  # too short
+    ("BR1800360305000010009795493C1", "", "iban"),  # valid, outside SEPA
+    (IBAN_OK, "AGRI", "bic"),
+    (IBAN_OK, "DEUTDEFF", "bic"),  # a German bank for a French account
+])
+def test_an_invalid_bank_account_loads_flagged_with_a_warning(iban, bic, column):
+    result = validate_sellers(seller(iban=iban, bic=bic))
+    assert list(result.valid.index) == [2]
+    row = result.valid.loc[2]
+    assert row["bank_account_valid"] == False  # noqa: E712 - numpy bool
+    assert row["bank_account_problem"]
+    (warning,) = result.problems
+    assert (warning.code, warning.severity, warning.column) == (
+        Reason.INVALID_BANK_ACCOUNT, Severity.WARNING, column)
+    if column == "iban":
+        assert warning.value == "*" * (len(iban) - 4) + iban[-4:]
+    assert_no_full_iban(result.problems, iban)
+
+
+def test_a_missing_iban_is_warned_about_only_past_pending():
+    result = validate_sellers(seller(1, status="pending", iban=""), seller(2, iban=""))
+    assert codes(result.problems) == [(3, "iban", Reason.INVALID_BANK_ACCOUNT)]
+    assert list(result.valid["bank_account_valid"]) == [False, False]
+
+
+def test_a_bic_column_without_iban_column_is_ignored_with_one_warning():
+    ctx = context()
+    first = validate_sellers(seller(1, bic=BIC_OK), ctx=ctx)
+    second = validate_sellers(seller(2, bic=BIC_OK), ctx=ctx)
+    assert codes(first.problems) == [(None, "bic", Reason.INVALID_BANK_ACCOUNT)]
+    assert second.problems == []
+    assert "bic" not in first.valid.columns
+
+
+def test_the_full_iban_never_appears_in_a_problem():
+    rows = [seller(1, iban=IBAN_BAD_KEY, bic="DEUTDEFF", email="bad"),
+            seller(1, iban="FR76 3000 6000 0112 3456 7890 188"),
+            seller(3, iban=IBAN_BAD_KEY.lower(), vat_number=IBAN_BAD_KEY)]
+    result = validate_sellers(*rows)
+    assert result.problems
+    assert_no_full_iban([p for p in result.problems if p.column != "vat_number"], IBAN_BAD_KEY)
+
+
+def assert_no_full_iban(problems: list[Problem], iban: str) -> None:
+    compact = iban.replace(" ", "").upper()
+    for problem in problems:
+        for text in astuple(problem):
+            flat = str(text).replace(" ", "").upper()
+            assert compact not in flat and compact[:-4] not in flat
+
+
+def test_mask_iban_keeps_only_the_last_four():
+    assert mask_iban(IBAN_OK) == "*" * 23 + "0189"
+    assert mask_iban("FR76 3000 6000 0112 3456 7890 189") == "*" * 23 + "0189"
+    assert mask_iban("FR7") == "***"
+
+
+@given(st.text(min_size=0, max_size=40))
+def test_mask_iban_shows_at_most_four_characters(text):
+    masked, compact = mask_iban(text), "".join(text.split())
+    shown = 4 if len(compact) > 4 else 0
+    assert masked == "*" * (len(compact) - shown) + compact[len(compact) - shown:]
+
+
+# -- dates ---------------------------------------------------------------------------------------
+
+
+def test_dates_are_read_day_first_never_month_first():
+    texts = pd.Series(["2024-03-04", "04/03/2024", "04-03-2024", "2024-03-04 00:00:00",
+                       "2024-03-04T10:00:00+01:00", "03/13/2024", "2024-02-30", "", "45352"],
+                      dtype="str")
+    values, unreadable = parse_dates(texts)
+    assert list(values[:5].dt.date) == [date(2024, 3, 4)] * 5
+    assert list(unreadable) == [False] * 5 + [True, True, False, True]
+
+
+def test_date_times_with_and_without_offset():
+    texts = pd.Series(["2024-07-01T12:00:00+02:00", "2024-07-01 12:00:00", "2024-07-01T10:00Z"],
+                      dtype="str")
+    values, unreadable = parse_datetimes(texts)
+    assert not unreadable.any()
+    assert set(values) == {pd.Timestamp("2024-07-01 10:00", tz="UTC")}
+
+
+# -- loading, on SQLite and PostgreSQL -------------------------------------------------------
+
+
+def load(engine, *sellers: dict[str, str], import_id: int = 1, chunk_rows: int = 1000):
+    """Validate, stage and apply like the pipeline; returns (problems, applied)."""
+    headers = list(dict.fromkeys(key for row in sellers for key in row))
+    rows = [[row.get(h, "") for h in headers] for row in sellers]
+    header_map = map_headers(headers, SELLER_COLUMNS)
+    ctx = context(import_id=import_id)
+
+    def work(session: Session) -> tuple[list[Problem], Applied]:
+        problems = []
+        for start in range(0, len(rows), chunk_rows):
+            chunk = frame(rows[start:start + chunk_rows], headers, first_row=2 + start)
+            validated = SELLERS_FEED.validate(chunk, header_map, ctx)
+            problems += validated.problems
+            SELLERS_FEED.stage(session, validated.valid, ctx)
+        applied = SELLERS_FEED.apply(session, ctx)
+        return problems + applied.problems, applied
+
+    return in_transaction(engine, work)
+
+
+def stored(engine) -> dict[int, Seller]:
+    with Session(engine) as session:
+        return {s.seller_id: s for s in session.scalars(select(Seller)).all()}
+
+
+def test_upsert_twice_updates_and_leaves_absent_sellers_alone(engine):
+    full = dict(share_capital="1 000,00", siren=SIREN, vat_number=VAT, iban=IBAN_OK, bic=BIC_OK,
+                registered_at="01/03/2024", email="a@example.fr")
+    _, applied = load(engine, seller(1, **full), seller(2, status="pending"), import_id=10)
+    assert applied.loaded == 2
+    _, applied = load(engine, seller(1, status="suspendu"), import_id=11)
+    assert applied.loaded == 1
+    sellers = stored(engine)
+    assert sellers[1].status == "suspended" and sellers[1].last_import_id == 11
+    assert sellers[1].updated_at > sellers[1].created_at
+    # columns absent from the second file are kept
+    assert (sellers[1].share_capital, sellers[1].siren, sellers[1].iban) == (
+        Decimal("1000.00"), SIREN, IBAN_OK)
+    assert sellers[1].bank_account_valid is True
+    assert sellers[1].registered_at == date(2024, 3, 1)
+    # a seller missing from the file is not touched
+    assert (sellers[2].status, sellers[2].last_import_id) == ("pending", 10)
+    assert sellers[2].plan == "standard" and sellers[2].bank_account_valid is False
+
+
+def test_an_empty_cell_in_a_present_column_clears_the_field(engine):
+    load(engine, seller(1, email="a@example.fr", share_capital="500", siren=SIREN))
+    load(engine, seller(1, email="", share_capital="", siren=""))
+    row = stored(engine)[1]
+    assert (row.email, row.share_capital, row.siren, row.siret) == (None, None, None, None)
+
+
+def test_an_invalid_iban_is_loaded_flagged_and_masked(engine):
+    problems, applied = load(engine, seller(1, iban=IBAN_BAD_KEY, bic=BIC_OK))
+    assert applied.loaded == 1
+    row = stored(engine)[1]
+    assert row.bank_account_valid is False and "check digits" in row.bank_account_problem
+    (warning,) = problems
+    assert warning.severity is Severity.WARNING and warning.value.endswith("0188")
+    assert_no_full_iban(problems, IBAN_BAD_KEY)
+
+
+def test_duplicate_ids_are_all_rejected_even_across_chunks(engine):
+    problems, applied = load(engine, seller(1), seller(2), seller(1), seller(3), seller(2),
+                             chunk_rows=2)
+    assert applied.loaded == 1
+    assert set(stored(engine)) == {3}
+    assert sorted(codes(problems)) == [(row, "seller_id", Reason.DUPLICATE_KEY)
+                                       for row in (2, 3, 4, 6)]
+    assert applied.rejected_rows == {2, 3}  # the first copies, dropped at apply time
+
+
+def test_a_registry_csv_through_the_pipeline(engine, settings, tmp_path):
+    path = tmp_path / "vendeurs.csv"
+    path.write_text(
+        "ID vendeur;Nom de la boutique;Raison sociale;Statut;IBAN;BIC;Capital social\n"
+        "1;Boutique 1;Société 1;actif;FR76 3000 6000 0112 3456 7890 188;AGRIFRPP;1 000,00\n"
+        f"2;Boutique 2;Société 2;fermé;{IBAN_OK};{BIC_OK};\n", encoding="utf-8")
+    ingestor = Ingestor(engine, open_storage(settings), settings)
+    result = ingestor.ingest(IngestRequest(path=path, name=path.name, feed=SELLERS_FEED))
+    assert (result.status, result.loaded, result.rejected, result.warnings) == ("partial", 1, 1, 1)
+    row = stored(engine)[1]
+    assert (row.status, row.share_capital, row.bank_account_valid) == (
+        "active", Decimal("1000.00"), False)
+    with Session(engine) as session:
+        recorded = session.scalars(select(ImportProblem)).all()
+    assert {(p.row, p.column, p.code) for p in recorded} == {
+        (2, "IBAN", "invalid_bank_account"), (3, "Statut", "not_allowed")}
+    assert IBAN_BAD_KEY[4:-4] not in json.dumps(result.as_json())
+    assert all(IBAN_BAD_KEY[4:-4] not in f"{p.value}{p.message_fr}{p.message_en}" for p in recorded)
