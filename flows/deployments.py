@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prefect import serve
+from prefect.schedules import Cron
 
 from flows.ingest import process_inbox_flow
 
@@ -10,8 +11,8 @@ TIMEZONE = "Europe/Paris"
 
 
 def deployments() -> list:
-    return [process_inbox_flow.to_deployment(name="inbox-every-15-minutes", cron="*/15 * * * *",
-                                             timezone=TIMEZONE)]
+    return [process_inbox_flow.to_deployment(name="inbox-every-15-minutes",
+                                             schedules=[Cron("*/15 * * * *", timezone=TIMEZONE)])]
 
 
 def serve_all() -> int:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from loaders.feeds import FEEDS
 from loaders.ingest import Ingestor, IngestRequest, IngestResult
-from marketplace.storage import StoredObject, UnsafeName, parse_inbox_key
+from marketplace.layout import UnsafeName, parse_inbox_key
+from marketplace.storage import StoredObject
 
 log = logging.getLogger(__name__)
 KIND_ORDER = {"sellers": 0}

@@ -27,8 +27,9 @@ from loaders.table import ReadInfo, ReadLimits
 from marketplace.config import Settings
 from marketplace.db import in_transaction
 from marketplace.errors import FileRejected, Problem, Severity
+from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
-from marketplace.storage import Storage, archive_key, import_report_key, safe_file_name
+from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
 from schemas.columns import known_header_keys, map_headers
 from schemas.feed import Feed, FeedContext
@@ -317,7 +318,7 @@ class Ingestor:
 
     def publish_report(self, run: FileRun, result: IngestResult) -> str:
         request = run.request
-        owner = request.seller_id if request.feed.seller_scoped else "ops"
+        owner = (request.seller_id or "no-seller") if request.feed.seller_scoped else "ops"
         stamp = result.import_id if result.import_id is not None else _stamp()
         report = ReportInput(
             file_name=safe_file_name(request.name), kind=request.feed.kind,
@@ -326,18 +327,11 @@ class Ingestor:
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
             problems=run.problems, notes=list(run.ctx.state.get("notes", [])))
-        folder = "imports" if result.import_id is not None else "validations"
         with tempfile.TemporaryDirectory() as tmp:
             files = write_import_report(Path(tmp), str(stamp), report)
-            published = None
             for path in (files.csv, files.rejected, files.xlsx):
-                if path is None:
-                    continue
-                key = import_report_key(owner, stamp, path.name.removeprefix(f"{stamp}-"))
-                if folder != "imports":
-                    key = key.replace("outbox/imports/", "outbox/validations/", 1)
-                location = self.storage.upload(path, key)
-                published = location if path == files.xlsx else published
+                if path is not None:
+                    published = self.storage.upload(path, _report_key(owner, result.import_id, path.name))
         return published
 
     def archive(self, request: IngestRequest, import_id: int) -> str:
@@ -346,6 +340,13 @@ class Ingestor:
         if request.inbox_key is not None:
             return self.storage.move(request.inbox_key, key)
         return self.storage.upload(request.path, key)
+
+
+def _report_key(owner: int | str, import_id: int | None, name: str) -> str:
+    """Imports answer under their id; a check-only run (no id) under outbox/validations/."""
+    if import_id is not None:
+        return import_report_key(owner, import_id, name.removeprefix(f"{import_id}-"))
+    return safe_key("outbox", "validations", str(owner), name)
 
 
 def _stamp() -> str:

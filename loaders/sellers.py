@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from marketplace.errors import Problem, Reason
 from marketplace.models import Seller
+from schemas.bank_accounts import mask_iban
 from schemas.columns import HeaderMap
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.sellers import (
     DUPLICATE_EN,
     DUPLICATE_FR,
     SELLER_COLUMNS,
-    mask_iban,
     validate_sellers,
 )
 

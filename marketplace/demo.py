@@ -14,7 +14,7 @@ from rich.console import Console
 from loaders.inbox import process_inbox
 from marketplace.app import make_ingestor
 from marketplace.config import SAMPLES_DIR, get_settings
-from marketplace.storage import inbox_key
+from marketplace.layout import inbox_key
 
 SAMPLE_DROPS = [
     ("sellers", None, "sellers.csv"),

@@ -37,6 +37,8 @@ USED_IN_TITLE = re.compile(
 
 def check_other_seller(v: OfferValidator) -> None:
     """A row naming another seller is rejected, and the attempt is logged for ops."""
+    if v.ctx.seller_id is None:  # check-only run without --seller: nobody to compare with
+        return
     named = v.raw["seller_id"]
     other = (named != "") & (named != str(v.ctx.seller_id))
     if other.any():

@@ -9,21 +9,19 @@ becomes a `Problem` naming the Excel row, the registry's own header and the cell
 A bad bank account never rejects a seller: rejecting the row would also freeze their shop
 name, status and trial limits. The seller is loaded, flagged (`bank_account_valid`,
 `bank_account_problem`) and gets no payout until fixed. IBANs are secrets: a problem only ever
-carries `mask_iban`'s form.
+carries `mask_iban`'s form. The account rules live in `schemas.bank_accounts`, the SIREN, SIRET
+and VAT rules in `schemas.company_ids`.
 
 Decisions:
 - status: the English codes, or the French words en_attente, actif/active, vacances,
   suspendu(e), résilié(e) (any case, accents optional), stored as the English code.
 - plan: `standard`, or a code listed in `plans.csv` (column `code`) of the reference folder
   when that file exists. An empty cell is `standard`, the default plan (the column is NOT NULL).
-- siren/siret: a `siren` cell may hold a SIRET: the SIREN is its first 9 digits and the SIRET
-  fills `siret` when that cell is empty. Either column makes both fields part of the update, so
-  the pair is never half stale. A FR VAT number must embed the row's SIREN.
+- siren/siret/VAT: see `schemas.company_ids` (a `siren` cell may hold a SIRET; a FR VAT
+  number must embed the row's SIREN).
 - bank account: checked only when the file has an `iban` column (a `bic` column alone is
-  ignored with a warning: a BIC cannot be checked without its IBAN). A BIC is optional (SEPA
-  needs none); when given it must be valid and of the IBAN's country. An IBAN outside the SEPA
-  zone is invalid (payouts are SEPA transfers). An empty IBAN is a missing account, warned about
-  only for sellers past `pending`.
+  ignored with a warning: a BIC cannot be checked without its IBAN); the rules are in
+  `schemas.bank_accounts`. An empty IBAN is warned about only for sellers past `pending`.
 - seller_id duplicates: every copy is rejected. Within a chunk pandera finds them; a copy in a
   later chunk is rejected here and its earlier copy is dropped by the loader at apply time.
 """
@@ -31,34 +29,35 @@ Decisions:
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache, partial
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pandera.pandas as pa
 import pycountry
 from pandera.errors import SchemaErrors
 from pandera.typing import Series
-from schwifty import BIC, IBAN
-from schwifty.exceptions import (
-    InvalidBBANChecksum,
-    InvalidChecksumDigits,
-    InvalidCountryCode,
-    InvalidLength,
-    SchwiftyException,
-)
-from stdnum.eu import vat
-from stdnum.exceptions import InvalidChecksum, ValidationError
-from stdnum.fr import siren, siret
 
 from loaders.headers import normalize_header
 from marketplace.errors import Problem, Reason, Severity
 from marketplace.models import Seller
+from schemas.bank_accounts import (
+    BANK_ISSUES,
+    BANK_WARNING_EN,
+    BANK_WARNING_FR,
+    bank_account_issue,
+    mask_iban,
+)
 from schemas.columns import ColumnSpec, HeaderMap
+from schemas.company_ids import (
+    COMPANY_ID_MESSAGES,
+    DISAGREEMENT_MESSAGES,
+    identifier_disagreements,
+    identifier_failure,
+    split_company_ids,
+)
 from schemas.feed import FeedContext, Validated
 from schemas.parsing import detect_decimal_separator, is_scientific, parse_cents, parse_whole, strip
 from schemas.parsing_dates import parse_dates
@@ -104,9 +103,6 @@ AMOUNT_FIELDS = ("share_capital", "trial_max_revenue")
 DATE_FIELDS = ("registered_at", "activated_at", "termination_requested_at", "payout_hold_until")
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
 EMAIL = r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
-# BICs of banks in the French overseas departments and collectivities carry their own country
-# code while their accounts have FR IBANs.
-FRENCH_OVERSEAS = frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
 SEPARATORS = r"[\s.\-\u00a0\u202f]"
 DUPLICATE_FR = ("Le vendeur « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
                 " lignes n'est chargée.")
@@ -118,18 +114,6 @@ def _max_length(field: str) -> int:
     return Seller.__table__.c[field].type.length
 
 
-def mask_iban(iban: str) -> str:
-    """An IBAN as it may be shown: every character but the last 4 replaced by `*`.
-
-    Spaces are dropped first, so the mask keeps the IBAN's length (a seller can see a missing
-    digit) and nothing else; a text of 4 characters or fewer is masked entirely.
-    """
-    compact = re.sub(r"\s", "", iban)
-    if len(compact) <= 4:
-        return "*" * len(compact)
-    return "*" * (len(compact) - 4) + compact[-4:]
-
-
 @lru_cache
 def allowed_plans(reference_dir: Path) -> frozenset[str]:
     """`standard` and the premium plan codes of `plans.csv` (column `code`), if it exists."""
@@ -139,21 +123,6 @@ def allowed_plans(reference_dir: Path) -> frozenset[str]:
     with path.open(encoding="utf-8", newline="") as handle:
         codes = {row["code"].strip().lower() for row in csv.DictReader(handle)}
     return frozenset({DEFAULT_PLAN, *codes})
-
-
-def _stdnum_failure(module: ModuleType, value: str) -> str | None:
-    """"checksum", "format" or None (valid) for an identifier checked by a python-stdnum module."""
-    try:
-        module.validate(value)
-    except InvalidChecksum:
-        return "checksum"
-    except ValidationError:
-        return "format"
-    return None
-
-
-def _company_id_module(value: str) -> ModuleType:
-    return siret if len(value) == 14 else siren
 
 
 Nullable = partial(pa.Field, nullable=True)
@@ -212,28 +181,27 @@ class SellerSchema(pa.DataFrameModel):
 
     @pa.check("siren", element_wise=True, name="siren_format")
     def _siren_format(cls, value: str) -> bool:
-        return _stdnum_failure(_company_id_module(value), value) != "format"
+        return identifier_failure("siren", value) != "format"
 
     @pa.check("siren", element_wise=True, name="siren_checksum")
     def _siren_checksum(cls, value: str) -> bool:
-        return _stdnum_failure(_company_id_module(value), value) != "checksum"
+        return identifier_failure("siren", value) != "checksum"
 
     @pa.check("siret", element_wise=True, name="siret_format")
     def _siret_format(cls, value: str) -> bool:
-        return _stdnum_failure(siret, value) != "format"
+        return identifier_failure("siret", value) != "format"
 
     @pa.check("siret", element_wise=True, name="siret_checksum")
     def _siret_checksum(cls, value: str) -> bool:
-        return _stdnum_failure(siret, value) != "checksum"
+        return identifier_failure("siret", value) != "checksum"
 
     @pa.check("vat_number", element_wise=True, name="vat_format")
     def _vat_format(cls, value: str) -> bool:
-        return _stdnum_failure(vat, value) != "format"
+        return identifier_failure("vat_number", value) != "format"
 
     @pa.check("vat_number", element_wise=True, name="vat_checksum")
     def _vat_checksum(cls, value: str) -> bool:
-        # For FR numbers stdnum.eu.vat delegates to stdnum.fr.tva: the key matches the SIREN.
-        return _stdnum_failure(vat, value) != "checksum"
+        return identifier_failure("vat_number", value) != "checksum"
 
 
 @lru_cache
@@ -272,82 +240,8 @@ SCHEMA_MESSAGES: dict[str, tuple[Reason, str, str]] = {
                      'Country "{value}": a 2-letter ISO code is expected (FR, BE, DE...).'),
     "email_shape": (Reason.BAD_FORMAT, "Adresse e-mail invalide : « {value} ».",
                     'Invalid e-mail address: "{value}".'),
-    "siren_format": (Reason.BAD_FORMAT,
-                     "« {value} » n'est ni un SIREN (9 chiffres) ni un SIRET (14 chiffres).",
-                     '"{value}" is neither a SIREN (9 digits) nor a SIRET (14 digits).'),
-    "siren_checksum": (Reason.BAD_CHECK_DIGIT,
-                       "SIREN ou SIRET « {value} » invalide : la clé de contrôle est fausse.",
-                       'Invalid SIREN or SIRET "{value}": wrong check digit.'),
-    "siret_format": (Reason.BAD_FORMAT, "« {value} » n'est pas un SIRET (14 chiffres).",
-                     '"{value}" is not a SIRET (14 digits).'),
-    "siret_checksum": (Reason.BAD_CHECK_DIGIT,
-                       "SIRET « {value} » invalide : la clé de contrôle est fausse.",
-                       'Invalid SIRET "{value}": wrong check digit.'),
-    "vat_format": (Reason.BAD_FORMAT,
-                   "« {value} » n'est pas un numéro de TVA intracommunautaire (ex. FR44732829320).",
-                   '"{value}" is not an intra-EU VAT number (e.g. FR44732829320).'),
-    "vat_checksum": (Reason.BAD_CHECK_DIGIT,
-                     "Numéro de TVA « {value} » invalide : la clé de contrôle est fausse.",
-                     'Invalid VAT number "{value}": wrong check digit.'),
+    **COMPANY_ID_MESSAGES,
 }
-
-# bank account issue -> (column it is about, French message, English message)
-BANK_ISSUES: dict[str, tuple[str, str, str]] = {
-    "no_iban": ("iban", "Pas d'IBAN : aucun virement possible.", "No IBAN: no payout possible."),
-    "iban_country": ("iban", "L'IBAN doit commencer par un code pays connu (FR76…).",
-                     "The IBAN must start with a known country code (FR76...)."),
-    "iban_length": ("iban", "L'IBAN n'a pas la longueur prévue pour son pays.",
-                    "The IBAN does not have its country's length."),
-    "iban_checksum": ("iban", "La clé de l'IBAN (2 chiffres après le pays) est fausse.",
-                      "The IBAN check digits (after the country code) are wrong."),
-    "iban_national_checksum": ("iban", "La clé nationale de l'IBAN (clé RIB) est fausse.",
-                               "The IBAN's national check digits (RIB key) are wrong."),
-    "iban_format": ("iban", "L'IBAN ne respecte pas le format de son pays.",
-                    "The IBAN does not follow its country's format."),
-    "iban_not_sepa": ("iban", "L'IBAN est hors de la zone SEPA : virement impossible.",
-                      "The IBAN is outside the SEPA zone: no transfer possible."),
-    "bic_format": ("bic", "BIC invalide : 8 ou 11 caractères (banque, pays, localité).",
-                   "Invalid BIC: 8 or 11 characters (bank, country, location)."),
-    "bic_country": ("bic", "Le pays du BIC n'est pas celui de l'IBAN.",
-                    "The BIC's country is not the IBAN's country."),
-}
-BANK_WARNING_FR = " Le vendeur est chargé mais ne recevra aucun virement avant correction."
-BANK_WARNING_EN = " The seller is loaded but gets no payout until this is fixed."
-
-
-def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:
-    try:
-        account = IBAN(iban, validate_bban=True)
-    except InvalidCountryCode:
-        return "iban_country", None
-    except InvalidLength:
-        return "iban_length", None
-    except InvalidChecksumDigits:
-        return "iban_checksum", None
-    except InvalidBBANChecksum:
-        return "iban_national_checksum", None
-    except SchwiftyException:
-        return "iban_format", None
-    return (None if account.in_sepa_zone else "iban_not_sepa"), account
-
-
-def bank_account_issue(iban: str, bic: str) -> str | None:
-    """What is wrong with an account: a key of `BANK_ISSUES`, or None when it is payable.
-
-    `iban` and `bic` are compact and upper-case, "" when the cell is empty.
-    """
-    if not iban:
-        return "no_iban"
-    issue, account = _iban_issue(iban)
-    if issue or not bic:
-        return issue
-    try:
-        bank = BIC(bic)
-    except SchwiftyException:
-        return "bic_format"
-    country = account.country_code
-    matching = {country} | (FRENCH_OVERSEAS if country == "FR" else set())
-    return None if bank.country_code in matching else "bic_country"
 
 
 def _text(raw: pd.Series) -> pd.Series:
@@ -388,7 +282,7 @@ class SellerValidator:
         self.check_earlier_chunks(typed)
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
         problems = _first_per_cell(self.collector.problems)
-        return Validated(_split_company_ids(typed[~rejected]), problems)
+        return Validated(split_company_ids(typed[~rejected]), problems)
 
     def parsers(self) -> dict[str, Callable[[pd.Series, str], pd.Series]]:
         """Field → parser of its stripped text (`iban`, `bic`: see `check_bank_accounts`)."""
@@ -499,23 +393,9 @@ class SellerValidator:
 
     def check_identifiers_agree(self, typed: pd.DataFrame) -> None:
         """The SIRET and a FR VAT number must both belong to the row's SIREN."""
-        if "siren" not in typed:
-            return
-        shaped = typed["siren"].str.fullmatch(r"\d{9}|\d{14}")
-        company = typed["siren"].where(shaped).str.slice(0, 9)
-        if "siret" in typed:
-            establishment = typed["siret"].where(typed["siret"].str.fullmatch(r"\d{14}"))
-            self.flag(company.notna() & establishment.notna()
-                      & (establishment.str.slice(0, 9) != company),
-                      Reason.NOT_ALLOWED, "siret",
-                      "Le SIRET « {value} » n'est pas un établissement du SIREN de la ligne.",
-                      'SIRET "{value}" is not an establishment of the row\'s SIREN.')
-        if "vat_number" in typed:
-            vat_siren = typed["vat_number"].str.extract(r"^FR[0-9A-Z]{2}(\d{9})$")[0]
-            self.flag(vat_siren.notna() & company.notna() & (vat_siren != company),
-                      Reason.BAD_CHECK_DIGIT, "vat_number",
-                      "La clé du numéro de TVA « {value} » ne correspond pas au SIREN de la ligne.",
-                      'The key of VAT number "{value}" does not match the row\'s SIREN.')
+        for name, mask in identifier_disagreements(typed).items():
+            code, message_fr, message_en = DISAGREEMENT_MESSAGES[name]
+            self.flag(mask, code, name, message_fr, message_en)
 
     def check_earlier_chunks(self, typed: pd.DataFrame) -> None:
         """Reject a seller_id already seen in an earlier chunk; the loader drops the first copy."""
@@ -538,18 +418,6 @@ def _decimal_euros(cents: pd.Series) -> pd.Series:
         [None if pd.isna(c) else Decimal(int(c)).scaleb(-2) for c in cents],
         index=cents.index, dtype=object,
     )
-
-
-def _split_company_ids(valid: pd.DataFrame) -> pd.DataFrame:
-    """A SIRET written in the `siren` column gives both fields (see the module docstring)."""
-    if "siren" not in valid and "siret" not in valid:
-        return valid
-    empty = pd.Series(pd.NA, index=valid.index, dtype="str")
-    siren_cell = valid.get("siren", empty)
-    siret_cell = valid.get("siret", empty)
-    siret_value = siret_cell.fillna(siren_cell.where(siren_cell.str.len() == 14))
-    return valid.assign(siren=siren_cell.str.slice(0, 9).fillna(siret_value.str.slice(0, 9)),
-                        siret=siret_value)
 
 
 def _first_per_cell(problems: list[Problem]) -> list[Problem]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
-from marketplace.storage import make_s3_client
+from marketplace.s3_storage import make_s3_client
 
 TEST_REGION = "eu-west-3"
 

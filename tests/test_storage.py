@@ -21,24 +21,20 @@ from hypothesis import strategies as st
 
 from marketplace import storage as storage_module
 from marketplace.config import Settings
-from marketplace.storage import (
+from marketplace.layout import (
     MAX_NAME_CHARS,
     InboxItem,
     Kind,
-    LocalStorage,
-    S3Storage,
-    Storage,
-    StorageError,
     UnsafeName,
     archive_key,
     import_report_key,
     inbox_key,
-    make_s3_client,
-    open_storage,
     parse_inbox_key,
     safe_file_name,
     safe_key,
 )
+from marketplace.s3_storage import S3Storage, make_s3_client
+from marketplace.storage import LocalStorage, Storage, StorageError, open_storage
 
 UNSAFE_KEYS = [
     "",

@@ -1,0 +1,98 @@
+"""A seller's bank account: whether payouts can go to it, and how an IBAN may be shown.
+
+Kept apart from the registry's columns because it is the one part that handles secrets and
+money: schwifty checks the account, and `mask_iban` is the only form in which an IBAN may
+leave the database (the validator's problems, the loader's reports).
+
+Decisions: a BIC is optional (SEPA needs none); when given it must be valid and of
+the IBAN's country. An IBAN outside the SEPA zone is invalid (payouts are SEPA transfers). An
+empty IBAN is a missing account. A bad account never rejects a seller: the registry validator
+loads the seller flagged as not payable, with one of `BANK_ISSUES`' messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schwifty import BIC, IBAN
+from schwifty.exceptions import (
+    InvalidBBANChecksum,
+    InvalidChecksumDigits,
+    InvalidCountryCode,
+    InvalidLength,
+    SchwiftyException,
+)
+
+# BICs of banks in the French overseas departments and collectivities carry their own country
+# code while their accounts have FR IBANs.
+FRENCH_OVERSEAS = frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
+
+# bank account issue -> (column it is about, French message, English message)
+BANK_ISSUES: dict[str, tuple[str, str, str]] = {
+    "no_iban": ("iban", "Pas d'IBAN : aucun virement possible.", "No IBAN: no payout possible."),
+    "iban_country": ("iban", "L'IBAN doit commencer par un code pays connu (FR76…).",
+                     "The IBAN must start with a known country code (FR76...)."),
+    "iban_length": ("iban", "L'IBAN n'a pas la longueur prévue pour son pays.",
+                    "The IBAN does not have its country's length."),
+    "iban_checksum": ("iban", "La clé de l'IBAN (2 chiffres après le pays) est fausse.",
+                      "The IBAN check digits (after the country code) are wrong."),
+    "iban_national_checksum": ("iban", "La clé nationale de l'IBAN (clé RIB) est fausse.",
+                               "The IBAN's national check digits (RIB key) are wrong."),
+    "iban_format": ("iban", "L'IBAN ne respecte pas le format de son pays.",
+                    "The IBAN does not follow its country's format."),
+    "iban_not_sepa": ("iban", "L'IBAN est hors de la zone SEPA : virement impossible.",
+                      "The IBAN is outside the SEPA zone: no transfer possible."),
+    "bic_format": ("bic", "BIC invalide : 8 ou 11 caractères (banque, pays, localité).",
+                   "Invalid BIC: 8 or 11 characters (bank, country, location)."),
+    "bic_country": ("bic", "Le pays du BIC n'est pas celui de l'IBAN.",
+                    "The BIC's country is not the IBAN's country."),
+}
+BANK_WARNING_FR = " Le vendeur est chargé mais ne recevra aucun virement avant correction."
+BANK_WARNING_EN = " The seller is loaded but gets no payout until this is fixed."
+
+
+def mask_iban(iban: str) -> str:
+    """An IBAN as it may be shown: every character but the last 4 replaced by `*`.
+
+    Spaces are dropped first, so the mask keeps the IBAN's length (a seller can see a missing
+    digit) and nothing else; a text of 4 characters or fewer is masked entirely.
+    """
+    compact = re.sub(r"\s", "", iban)
+    if len(compact) <= 4:
+        return "*" * len(compact)
+    return "*" * (len(compact) - 4) + compact[-4:]
+
+
+def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:
+    try:
+        account = IBAN(iban, validate_bban=True)
+    except InvalidCountryCode:
+        return "iban_country", None
+    except InvalidLength:
+        return "iban_length", None
+    except InvalidChecksumDigits:
+        return "iban_checksum", None
+    except InvalidBBANChecksum:
+        return "iban_national_checksum", None
+    except SchwiftyException:
+        return "iban_format", None
+    return (None if account.in_sepa_zone else "iban_not_sepa"), account
+
+
+def bank_account_issue(iban: str, bic: str) -> str | None:
+    """What is wrong with an account: a key of `BANK_ISSUES`, or None when it is payable.
+
+    `iban` and `bic` are compact and upper-case, "" when the cell is empty.
+    """
+    if not iban:
+        return "no_iban"
+    issue, account = _iban_issue(iban)
+    if issue or not bic:
+        return issue
+    try:
+        bank = BIC(bic)
+    except SchwiftyException:
+        return "bic_format"
+    country = account.country_code
+    matching = {country} | (FRENCH_OVERSEAS if country == "FR" else set())
+    return None if bank.country_code in matching else "bic_country"

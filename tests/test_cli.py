@@ -1,0 +1,120 @@
+"""The command line contract: options, exit codes and the `--json` object, on both databases."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from marketplace.cli import app
+from marketplace.config import SAMPLES_DIR, get_settings
+from tests.helpers import add_seller, offer_rows, write_offer_csv
+
+JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "loaded", "rejected",
+             "errors_report"}
+
+
+@pytest.fixture
+def cli(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
+    get_settings.cache_clear()
+    add_seller(engine, 7)
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout
+
+    yield run
+    get_settings.cache_clear()
+
+
+def as_json(stdout: str) -> dict:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, stdout
+    return json.loads(lines[0])
+
+
+def test_ingest_json_has_the_contract_keys(cli, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(3))
+    code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert code == 0
+    assert set(answer) >= JSON_KEYS
+    assert (answer["status"], answer["kind"], answer["seller_id"], answer["rows"],
+            answer["loaded"], answer["rejected"], answer["errors_report"]) == (
+        "loaded", "offers", 7, 3, 3, 0, None)
+    code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
+    assert (code, as_json(out)["status"]) == (0, "duplicate")
+
+
+def test_partial_exits_1_and_names_the_report(cli, tmp_path):
+    rows = offer_rows(2)
+    rows[0][4] = "gratuit"
+    code, out = cli("ingest", "offers", str(write_offer_csv(tmp_path / "o.csv", rows)),
+                    "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"], answer["rejected"]) == (1, "partial", 1)
+    assert answer["errors_report"].endswith("-errors.xlsx")
+    assert answer["problems"][0]["row"] == 2 and answer["problems"][0]["column"] == "prix"
+
+
+def test_file_rejected_exits_3(cli, tmp_path):
+    empty = tmp_path / "vide.csv"
+    empty.write_bytes(b"")
+    code, out = cli("ingest", "offers", str(empty), "--seller", "7", "--json")
+    assert (code, as_json(out)["status"]) == (3, "rejected")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ingest", "offers", "x.csv"], ["ingest", "offers", "x.csv", "--seller", "7", "--mode", "merge"],
+     ["ingest", "sellers", "x.csv", "--seller", "7"], ["validate", "orders", "x.csv"],
+     ["ingest", "offers", "missing.csv", "--seller", "7"], ["frobnicate"]],
+)
+def test_usage_errors_exit_2(cli, args):
+    code, _ = cli(*args)
+    assert code == 2
+
+
+def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
+    rows = offer_rows(2)
+    rows[1][1] = "3.60029E+12"
+    path = write_offer_csv(tmp_path / "o.csv", rows)
+    code, out = cli("validate", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"], answer["rejected"], answer["import_id"]) == (1, "partial", 1, None)
+    code, out = cli("export", "offers")
+    assert out.strip().splitlines() == [
+        "seller_id,sku,product_id,title,category,price,quantity,condition,active,published,"
+        "effective_price,top_seller"]
+
+
+def test_export_derives_published_from_the_seller_status(cli, engine, tmp_path):
+    add_seller(engine, 9, status="vacation")
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(1, price="9,90"))
+    assert cli("ingest", "offers", str(path), "--seller", "7")[0] == 0
+    assert cli("ingest", "offers", str(path), "--seller", "9")[0] == 0
+    out_file = tmp_path / "export.csv"
+    assert cli("export", "offers", "--out", str(out_file))[0] == 0
+    rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+    assert [(r["seller_id"], r["price"], r["active"], r["published"]) for r in rows] == [
+        ("7", "9.90", "true", "true"), ("9", "9.90", "true", "false")]
+
+
+def test_run_inbox_processes_registry_then_offers(cli, tmp_path):
+    store = tmp_path / "store" / "inbox"
+    (store / "sellers").mkdir(parents=True)
+    (store / "offers" / "101").mkdir(parents=True)
+    (store / "sellers" / "sellers.csv").write_bytes((SAMPLES_DIR / "sellers.csv").read_bytes())
+    (store / "offers" / "101" / "f.csv").write_bytes(
+        (SAMPLES_DIR / "offres-formations.csv").read_bytes())
+    code, out = cli("run", "inbox", "--json")
+    answer = json.loads(out)
+    assert [(f["kind"], f["status"]) for f in answer["files"]] == [
+        ("sellers", "loaded"), ("offers", "loaded")]
+    assert code == 0
+    assert not list((store / "offers" / "101").iterdir())
