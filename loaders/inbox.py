@@ -52,7 +52,8 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             item = parse_inbox_key(stored.key)
         except UnsafeName as error:
             log.warning("inbox file refused: %s", error)
-            run.refused.append({"key": repr(stored.key), "reason": str(error)})
+            import_id = ingestor.record_refusal(stored.key, stored.size, str(error))
+            run.refused.append({"key": repr(stored.key), "reason": str(error), "import_id": import_id})
             continue
         if item.kind not in FEEDS:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)

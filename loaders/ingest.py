@@ -267,6 +267,21 @@ class Ingestor:
             return row.id
         return in_transaction(self.engine, work)
 
+    def record_refusal(self, key: str, size: int, reason: str) -> int:
+        """An inbox object whose name is off the layout or unsafe: recorded, never opened.
+
+        It stays where it is (its name cannot be used as a path or a key); ops see it in the
+        imports table and in the run's answer.
+        """
+        def work(session: Session) -> int:
+            row = Import(kind="unknown", file_name=safe_file_name(key.rsplit("/", 1)[-1]),
+                         source=repr(key), sha256="", size_bytes=size, status="rejected",
+                         processed_at=utcnow(), message=reason[:1000])
+            session.add(row)
+            session.flush()
+            return row.id
+        return in_transaction(self.engine, work)
+
     def already_applied(self, kind: str, scope: int, sha: str) -> bool:
         def work(session: Session) -> bool:
             query = select(AppliedFile.id).where(

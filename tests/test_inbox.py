@@ -1,0 +1,122 @@
+"""The inbox run on a local folder and on S3 (moto over HTTP), hostile names, and a kill -9."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loaders.inbox import process_inbox
+from loaders.ingest import IngestRequest, Ingestor
+from loaders.offers import OFFERS_FEED
+from marketplace.config import SAMPLES_DIR, Settings
+from marketplace.models import AppliedFile, Import, Offer
+from marketplace.s3_storage import S3Storage
+from marketplace.storage import LocalStorage
+from tests.helpers import add_seller, offer_rows, write_offer_csv
+
+
+def offer_count(engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Offer))
+
+
+def test_inbox_on_s3_reads_and_writes_only_s3(engine, settings, s3_client, s3_bucket, tmp_path):
+    storage = S3Storage(s3_client, s3_bucket, "landing")
+    storage.upload(SAMPLES_DIR / "sellers.csv", "inbox/sellers/sellers.csv")
+    storage.upload(SAMPLES_DIR / "catalogue-livres.csv", "inbox/offers/102/catalogue-livres.csv")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert [(r.kind, r.status) for r in run.results] == [("sellers", "loaded"), ("offers", "partial")]
+    keys = {obj.key for obj in storage.list("")}
+    assert not any(k.startswith("inbox/") for k in keys)
+    offers_result = run.results[1]
+    assert offers_result.errors_report.startswith(f"s3://{s3_bucket}/landing/outbox/imports/102/")
+    assert f"outbox/imports/102/{offers_result.import_id}-errors.csv" in keys
+    assert any(k.startswith("archive/offers/") and k.endswith("catalogue-livres.csv") for k in keys)
+    assert not (tmp_path / "store").exists()
+
+
+def test_hostile_inbox_names_are_refused_and_recorded(engine, settings, s3_client, s3_bucket):
+    storage = S3Storage(s3_client, s3_bucket, "")
+    for key in ("inbox/offers/7/../../sellers/x.csv", "inbox/offers/abc/x.csv",
+                "inbox/offers/7/sub/x.csv", "inbox/offers/7/a\\b.csv"):
+        s3_client.put_object(Bucket=s3_bucket, Key=key, Body=b"sku;prix\nA;1\n")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert run.results == []
+    assert len(run.refused) == 4
+    assert run.exit_code == 3
+    with Session(engine) as session:
+        statuses = session.scalars(select(Import.status)).all()
+    assert statuses == ["rejected"] * 4
+
+
+def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_path):
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    first = write_offer_csv(tmp_path / "b-first.csv", offer_rows(1, price="10,00"))
+    second = write_offer_csv(tmp_path / "a-second.csv", offer_rows(1, price="20,00"))
+    storage.upload(first, "inbox/offers/7/b-first.csv")
+    time.sleep(0.01)
+    storage.upload(second, "inbox/offers/7/a-second.csv")
+    later = time.time() + 5
+    os.utime(storage.root / "inbox/offers/7/a-second.csv", (later, later))
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert [r.status for r in run.results] == ["loaded", "loaded"]
+    with Session(engine) as session:
+        price = session.scalar(select(Offer.price))
+    assert str(price) == "20.00"
+
+
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import loaders.offers as offers
+    from loaders.ingest import IngestRequest, Ingestor
+    from marketplace.config import Settings
+    from marketplace.db import make_engine
+    from marketplace.storage import LocalStorage
+
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    offers._upsert = die  # halfway: rows staged, history written, offers not yet merged
+    url, store, path = sys.argv[1:4]
+    settings = Settings(database_url=url, storage=store)
+    Ingestor(make_engine(url), LocalStorage(Path(store)), settings).ingest(
+        IngestRequest(path=Path(path), name="big.csv", feed=offers.OFFERS_FEED, seller_id=7))
+""")
+
+
+def test_a_load_killed_halfway_leaves_nothing_and_the_rerun_loads_once(engine, settings, tmp_path):
+    add_seller(engine, 7)
+    path = write_offer_csv(tmp_path / "big.csv", offer_rows(5000))
+    url = engine.url.render_as_string(hide_password=False)
+    killed = subprocess.run([sys.executable, "-c", KILLER, url, settings.storage, str(path)],
+                            capture_output=True, timeout=120)
+    assert killed.returncode == -9
+    assert offer_count(engine) == 0
+    ingestor = Ingestor(engine, LocalStorage(tmp_path / "store"), Settings(
+        database_url=url, storage=settings.storage))
+    rerun = ingestor.ingest(IngestRequest(path=path, name="big.csv", feed=OFFERS_FEED, seller_id=7))
+    assert (rerun.status, rerun.loaded) == ("loaded", 5000)
+    again = ingestor.ingest(IngestRequest(path=path, name="big.csv", feed=OFFERS_FEED, seller_id=7))
+    assert again.status == "duplicate"
+    assert offer_count(engine) == 5000
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AppliedFile)) == 1
+        statuses = sorted(session.scalars(select(Import.status)).all())
+    assert statuses == ["duplicate", "loaded", "processing"]
+
+
+@pytest.mark.parametrize("name", ["..", "a/../b.csv"])
+def test_unsafe_names_never_reach_a_path(tmp_path, name):
+    from marketplace.layout import UnsafeName, safe_key
+
+    with pytest.raises(UnsafeName):
+        safe_key("inbox", "offers", "7", name)
