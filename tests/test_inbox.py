@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loaders.inbox import process_inbox
-from loaders.ingest import IngestRequest, Ingestor
+from loaders.ingest import Ingestor, IngestRequest
 from loaders.offers import OFFERS_FEED
 from marketplace.config import SAMPLES_DIR, Settings
 from marketplace.models import AppliedFile, Import, Offer
