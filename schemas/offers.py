@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from loaders.headers import normalize_header
 from marketplace.errors import Reason
 from marketplace.reference import load_categories
 from schemas import offer_rules
@@ -181,12 +182,11 @@ class OfferValidator:
         return values
 
     def parse_condition(self) -> pd.Series:
-        from loaders.headers import normalize_header
-
+        """The six codes, or their French labels; a file has few distinct values, so map those."""
         text = self.raw["condition"]
-        keys = text.map(normalize_header, na_action="ignore").str.replace("_", " ")
-        mapped = keys.map(CONDITION_WORDS).fillna(text.str.lower())
-        return mapped.mask(text == "", "new")
+        codes = {value: CONDITION_WORDS.get(normalize_header(value).replace("_", " "), value.lower())
+                 for value in text.unique()}
+        return text.map(codes).mask(text == "", "new")
 
     def parse_practical(self) -> pd.Series:
         values, unreadable = parse_bool(self.raw["practical_component"])

@@ -64,32 +64,33 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
 
     Returns (cents, unreadable, too_many_decimals). Empty cells give <NA> and are neither
     unreadable nor over-precise. Trailing zeros past the cents (`12,500`) are accepted.
+    Only string operations: the amount never passes through a float.
     """
     canon = normalize_number_text(texts, decimal_separator)
     empty = texts == ""
     readable = canon.str.fullmatch(_NUMBER) & ~empty
-    parts = canon.where(readable, "0").str.extract(r"^([+-]?)(\d+)(?:\.(\d+))?$")
-    fraction = parts[2].fillna("").str.rstrip("0")
-    too_precise = readable & (fraction.str.len() > 2)
-    too_big = readable & (parts[1].str.lstrip("0").str.len() > 12)
+    text = canon.where(readable, "0")
+    text = text.where(text.str.contains(".", regex=False), text + ".")
+    text = text.str.replace(r"0+$", "", regex=True).str.replace(r"\.$", ".0", regex=True)
+    fraction_digits = text.str.len() - text.str.find(".") - 1
+    too_precise = readable & (fraction_digits > 2)
+    whole_digits = text.str.find(".") - text.str.startswith(("+", "-")).astype("int64")
+    too_big = readable & (whole_digits > 12)
     ok = readable & ~too_precise & ~too_big
-    units = parts[1].where(ok, "0").astype("int64")
-    cents = fraction.where(ok, "").str.ljust(2, "0").str.slice(0, 2).astype("int64")
-    sign = np.where(parts[0] == "-", -1, 1)
-    value = pd.Series(sign * (units.to_numpy() * 100 + cents.to_numpy()), index=texts.index)
-    value = value.astype("Int64").where(ok, pd.NA)
+    padded = text.where(fraction_digits != 1, text + "0")
+    digits = padded.where(ok, "0.00").str.replace(".", "", regex=False).str.lstrip("+")
+    value = digits.astype("int64").astype("Int64").where(ok, pd.NA)
     unreadable = ~empty & ~readable | too_big
     return value, unreadable, too_precise
 
 
 def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (nullable Int64): `12`, `12,0`, `1 200`; returns (values, unreadable)."""
-    canon = texts.str.replace(SPACES, "", regex=True).str.replace(",", ".", regex=False)
-    parts = canon.str.extract(r"^([+-]?\d{1,12})(?:\.0+)?$")[0]
+    canon = texts.str.replace(SPACES, "", regex=True).str.replace(r"[.,]0+$", "", regex=True)
     empty = texts == ""
-    readable = parts.notna() & ~empty
-    values = parts.where(readable, "0").astype("int64").astype("Int64").where(readable, pd.NA)
-    values = values.where(values.abs() <= limit, pd.NA)
+    readable = canon.str.fullmatch(r"[+-]?\d{1,12}") & ~empty
+    values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
+    values = values.where(readable & (values.abs() <= limit), pd.NA)
     unreadable = ~empty & values.isna()
     return values, unreadable
 

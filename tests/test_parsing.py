@@ -1,0 +1,54 @@
+"""Number parsing as French Excel writes numbers: property-based, exact to the cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.parsing import parse_cents, parse_whole
+
+amounts = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2,
+                      allow_nan=False, allow_infinity=False)
+
+
+def french(amount: Decimal) -> str:
+    """`1 234,50` with a no-break space, as Excel's French locale shows it."""
+    sign = "-" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups = f"{int(units):,}".replace(",", "\u00a0")
+    return f"{sign}{groups},{cents}"
+
+
+@given(st.lists(amounts, min_size=1, max_size=30))
+def test_french_and_english_forms_parse_to_the_exact_cents(values):
+    expected = [int(v * 100) for v in values]
+    for texts, separator in (([french(v) for v in values], ","),
+                             ([f"{v:.2f}" for v in values], "."),
+                             ([f"{v:,.2f}" for v in values], "."),
+                             ([french(v) + " €" for v in values], ",")):
+        cents, unreadable, too_precise = parse_cents(pd.Series(texts, dtype="str"), separator)
+        assert cents.tolist() == expected, texts
+        assert not unreadable.any() and not too_precise.any()
+
+
+@given(st.decimals(min_value=0, max_value=1000, places=3), st.sampled_from([",", "."]))
+def test_a_third_decimal_is_refused_unless_it_is_zero(value, separator):
+    text = f"{value:.3f}".replace(".", separator)
+    cents, unreadable, too_precise = parse_cents(pd.Series([text], dtype="str"), separator)
+    if value == value.quantize(Decimal("0.01")):
+        assert cents[0] == int(value * 100)
+    else:
+        assert bool(too_precise[0]) and pd.isna(cents[0])
+    assert not unreadable[0]
+
+
+def test_whole_numbers():
+    values, unreadable = parse_whole(pd.Series(["12", "12,0", "1 200", "-3", "", "1.5", "x", "+4"],
+                                               dtype="str"))
+    assert values.tolist()[:4] == [12, 12, 1200, -3]
+    assert pd.isna(values[4]) and not unreadable[4]
+    assert unreadable.tolist()[5:7] == [True, True]
+    assert values[7] == 4
