@@ -142,11 +142,10 @@ def _isbn13(value: str) -> str:
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """Refurbished or used items declared new are strictly forbidden (seller charter)."""
     title, description = typed["title"], typed["description"]
-    says_used = (
-        title.str.contains(USED_ANYWHERE)
-        | description.str.contains(USED_ANYWHERE)
-        | title.str.contains(USED_IN_TITLE)
-    )
+    says_used = title.str.contains(USED_ANYWHERE) | description.str.contains(USED_ANYWHERE)
+    # the look-behinds need Python's regex engine: run it only on titles with the word
+    candidates = title.str.contains(r"(?i)occasion|used")
+    says_used[candidates] |= title[candidates].str.contains(USED_IN_TITLE)
     v.flag(updates & says_used & (typed["condition"] == "new"), Reason.USED_DECLARED_NEW,
            "condition",
            "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"

@@ -12,6 +12,7 @@ import pandas as pd
 
 SPACES = r"[\s\u00a0\u202f]"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+_PLAIN = r"[+-]?\d+(?:[.,]\d+)?"
 _SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
 _THOUSANDS_DOT = r"^[+-]?\d{1,3}(?:\.\d{3})+$"
 TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
@@ -36,8 +37,19 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
 
     Spaces and no-break spaces are thousands separators. When both `,` and `.` appear, the
     last one is the decimal separator. A lone `.` in a file whose decimal separator is `,`
-    is a thousands separator only in the exact `1.234.567` shape.
+    is a thousands separator only in the exact `1.234.567` shape. Plain values (`12,50`,
+    `12.5`: nearly all of a file) take a fast path; only the others get the full treatment.
     """
+    plain = texts.str.fullmatch(_PLAIN)
+    if decimal_separator == ",":
+        plain &= ~texts.str.fullmatch(_THOUSANDS_DOT)
+    out = texts.str.replace(",", ".", regex=False)
+    if not plain.all():
+        out[~plain] = _normalize_unusual(texts[~plain], decimal_separator)
+    return out
+
+
+def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
     text = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)
     both = text.str.contains(",", regex=False) & text.str.contains(".", regex=False)
     comma_last = text.str.rfind(",") > text.str.rfind(".")

@@ -1,0 +1,43 @@
+"""One key per header text, so that "Référence ", "REFERENCE" and "reference" name one column.
+
+Sellers type headers by hand, copy them from templates that mark required columns with `*` or
+`:`, and save them from Excel, which adds no-break spaces and curly apostrophes. Matching on
+this key (never on the raw text) keeps the file's own spelling for the report while making the
+match case-, accent- and space-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Runs of separators: any Unicode whitespace (no-break and narrow no-break spaces included),
+# underscores and hyphens (ASCII and the Unicode dashes Word and Excel substitute).
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212]+")
+# Apostrophe look-alikes typed by autocorrect: the key keeps one plain apostrophe.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+# Invisible characters that survive a copy-paste or a doubled byte order mark.
+_INVISIBLE = str.maketrans({"\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None})
+_REQUIRED_MARKS = "*:"
+
+
+def normalize_header(text: str) -> str:
+    """The matching key of a header text.
+
+    Stripped, casefolded, accents removed (NFKD, combining marks dropped), curly apostrophes
+    turned into `'` (the apostrophe itself is kept: "Délai d'expédition" →
+    "delai_d'expedition"), any run of spaces, `_` or `-` turned into one `_` (none at either
+    end), trailing `*` and `:` (template marks for required columns) dropped.
+
+    >>> normalize_header("Référence ")
+    'reference'
+    >>> normalize_header("Prix TTC *")
+    'prix_ttc'
+    >>> normalize_header("offer-sku")
+    'offer_sku'
+    """
+    key = text.translate(_INVISIBLE).strip().casefold()
+    key = unicodedata.normalize("NFKD", key)
+    key = "".join(char for char in key if not unicodedata.combining(char))
+    key = key.translate(_APOSTROPHES).rstrip().rstrip(_REQUIRED_MARKS + " \t")
+    return _SEPARATORS.sub("_", key).strip("_")

@@ -1,0 +1,120 @@
+"""Checks on an XLSX archive before openpyxl parses a byte of it.
+
+An XLSX is a zip of XML parts. A hostile or broken one can hold a part that inflates to
+gigabytes from a few kilobytes (a zip bomb), tens of thousands of entries, or no workbook at
+all (a .docx, an .ods or any zip renamed .xlsx). Those are decided here from the zip's central
+directory alone, which costs milliseconds whatever the file claims to hold. The declared sizes
+are binding: Python's zipfile stops inflating an entry at its declared size (and then fails
+its CRC check), so a part cannot grow past what was checked here.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from pathlib import Path
+
+from marketplace.errors import Reason, reject_file
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 1024**3
+MAX_RATIO = 200
+# Parts smaller than this cannot hurt, and tiny parts (an empty sheet, a shared-strings table
+# of one repeated word) legitimately compress far better than 200:1.
+RATIO_FLOOR_BYTES = 1024**2
+
+_CONTENT_TYPES = "[Content_Types].xml"
+_CONTENT_TYPES_READ = 1024**2  # far more than any real workbook declares
+# The main part of a workbook openpyxl reads: .xlsx, .xlsm, .xltx, .xltm (not .xlsb).
+_WORKBOOK_TYPE = re.compile(
+    rb"(spreadsheetml\.(sheet|template)|ms-excel\.(sheet|template)\.macroEnabled)\.main\+xml"
+)
+# What zipfile raises on a corrupt archive (RuntimeError: an encrypted entry,
+# NotImplementedError: a compression method it does not know).
+_UNREADABLE_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def check_xlsx(
+    path: Path,
+    *,
+    max_entries: int = MAX_ENTRIES,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_ratio: int = MAX_RATIO,
+) -> None:
+    """Raise `FileRejected` unless `path` is a sane-looking workbook archive.
+
+    Reason.UNREADABLE: not a readable zip (truncated, corrupt central directory);
+    Reason.ZIP_BOMB: too many entries, too much uncompressed data, or an entry compressed more
+    than `max_ratio` times (entries under 1 MiB are exempt from the ratio);
+    Reason.UNKNOWN_FORMAT: a zip that is not an Excel workbook.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
+            _check_is_workbook(archive)
+    except _UNREADABLE_ERRORS as error:
+        raise reject_file(
+            Reason.UNREADABLE,
+            "Fichier illisible : le classeur Excel est tronqué ou endommagé (archive ZIP "
+            "invalide). Enregistrez-le de nouveau depuis Excel et renvoyez-le.",
+            f"Unreadable file: the Excel workbook is truncated or damaged ({error}). "
+            "Save it again from Excel and send it again.",
+        ) from error
+
+
+def _check_sizes(
+    infos: list[zipfile.ZipInfo], max_entries: int, max_total_bytes: int, max_ratio: int
+) -> None:
+    if len(infos) > max_entries:
+        raise _bomb(
+            f"il contient {len(infos)} éléments (maximum {max_entries})",
+            f"it holds {len(infos)} entries (at most {max_entries})",
+        )
+    total = sum(info.file_size for info in infos)
+    if total > max_total_bytes:
+        raise _bomb(
+            f"il se décompresse en {total:,} octets (maximum {max_total_bytes:,})",
+            f"it inflates to {total:,} bytes (at most {max_total_bytes:,})",
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= RATIO_FLOOR_BYTES and ratio > max_ratio:
+            raise _bomb(
+                f"l'élément « {info.filename} » est compressé {ratio:.0f} fois (maximum {max_ratio})",
+                f'entry "{info.filename}" is compressed {ratio:.0f} times (at most {max_ratio})',
+            )
+
+
+def _check_is_workbook(archive: zipfile.ZipFile) -> None:
+    names = set(archive.namelist())
+    if _CONTENT_TYPES in names:
+        with archive.open(_CONTENT_TYPES) as part:
+            if _WORKBOOK_TYPE.search(part.read(_CONTENT_TYPES_READ)):
+                return
+    raise reject_file(
+        Reason.UNKNOWN_FORMAT,
+        "Format non pris en charge : ce fichier est une archive ZIP mais pas un classeur Excel "
+        "(.xlsx). Enregistrez-le au format .xlsx ou CSV.",
+        "Unsupported format: this file is a ZIP archive but not an Excel workbook (.xlsx). "
+        "Save it as .xlsx or CSV.",
+    )
+
+
+def _bomb(detail_fr: str, detail_en: str):
+    return reject_file(
+        Reason.ZIP_BOMB,
+        f"Fichier refusé : ce classeur n'est pas un fichier Excel normal, {detail_fr}. "
+        "Enregistrez-le de nouveau depuis Excel ou envoyez un CSV.",
+        f"File rejected: this workbook is not a normal Excel file, {detail_en}. "
+        "Save it again from Excel or send a CSV.",
+    )

@@ -1,0 +1,747 @@
+"""The file reader, rule by rule: what sellers' Excel exports really hold, and hostile files.
+
+Every fixture is generated here in `tmp_path` (no binary fixture files): the bytes of each
+case are visible in the test that uses them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import time
+import zipfile
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from unittest import mock
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from loaders import reader
+from loaders.headers import normalize_header
+from loaders.reader import cell_text, open_table
+from loaders.table import ReadInfo, ReadLimits
+from loaders.xlsx_guard import check_xlsx
+from marketplace.errors import FileRejected, Problem, Reason
+
+KNOWN = frozenset({"sku", "title", "price", "quantity", "reference", "titre", "prix"})
+
+
+def read(
+    path: Path, known: frozenset[str] = KNOWN, **options
+) -> tuple[ReadInfo, pd.DataFrame, list[Problem]]:
+    """Open and iterate `path`: what it detected, all its rows, all its problems."""
+    with open_table(path, known_headers=known, **options) as table:
+        chunks = list(table)
+    assert all(len(chunk.frame) <= table.limits.chunk_rows for chunk in chunks)
+    frames = [chunk.frame for chunk in chunks]
+    frame = pd.concat(frames) if frames else pd.DataFrame()
+    return table.info, frame, [problem for chunk in chunks for problem in chunk.problems]
+
+
+def rejected(path: Path, known: frozenset[str] = KNOWN, **options) -> Problem:
+    """The problem `path` is rejected with (on open or while iterating)."""
+    with pytest.raises(FileRejected) as caught:
+        read(path, known, **options)
+    assert caught.value.problem.message_fr and caught.value.problem.message_en
+    return caught.value.problem
+
+
+def write(tmp_path: Path, content: str | bytes, encoding: str = "utf-8", name="f.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+    return path
+
+
+def rows(frame: pd.DataFrame) -> dict[int, list[str]]:
+    return dict(zip(frame.index, frame.values.tolist(), strict=True))
+
+
+def make_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, sheet_rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in sheet_rows:
+            sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def rewrite_entry(path: Path, name: str, edit) -> None:
+    """Replace zip entry `name` of `path` by `edit(old bytes)` (bytes, or an iterable of)."""
+    source = path.read_bytes()
+    with (
+        zipfile.ZipFile(io.BytesIO(source)) as old,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new,
+    ):
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename != name:
+                new.writestr(info, data)
+                continue
+            produced = edit(data)
+            with new.open(name, "w", force_zip64=True) as part:
+                for piece in [produced] if isinstance(produced, bytes) else produced:
+                    part.write(piece)
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Référence ", "reference"),
+        ("Prix TTC", "prix_ttc"),
+        ("offer-sku", "offer_sku"),
+        ("Délai d'expédition", "delai_d'expedition"),
+        ("Délai d\u2019expédition", "delai_d'expedition"),
+        ("Prix\u00a0\u00a0TTC", "prix_ttc"),
+        ("  ref  vendeur ", "ref_vendeur"),
+        ("Quantité*", "quantite"),
+        ("SKU :", "sku"),
+        ("\ufeffsku", "sku"),
+        ("product_id__type", "product_id_type"),
+        ("ÉTAT", "etat"),
+    ],
+)
+def test_normalize_header(text: str, key: str) -> None:
+    assert normalize_header(text) == key
+
+
+# --------------------------------------------------------------------------- format
+
+
+def test_format_is_read_from_the_content_not_the_name(tmp_path: Path) -> None:
+    workbook = make_xlsx(tmp_path / "offers.csv", {"Offres": [["sku", "title"], ["A1", "x"]]})
+    assert read(workbook)[0].format == "xlsx"
+    text = write(tmp_path, "sku;title\r\nA1;x\r\n", name="offers.xlsx")
+    assert read(text)[0].format == "csv"
+
+
+@pytest.mark.parametrize("extension", [".xls", ".xlsx", ".csv"])
+def test_ole2_file_is_encrypted_or_legacy_xls(tmp_path: Path, extension: str) -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    problem = rejected(write(tmp_path, ole2, name=f"offers{extension}"))
+    assert problem.code is Reason.ENCRYPTED
+    assert (
+        "fichier protégé par mot de passe ou au format Excel 97-2003 (.xls) : enregistrez-le "
+        "en .xlsx sans mot de passe ou en CSV" in problem.message_fr
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 40, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00\x10" * 300],
+    ids=["all-bytes", "png"],
+)
+def test_binary_content_named_csv_is_unknown_format(tmp_path: Path, content: bytes) -> None:
+    assert rejected(write(tmp_path, content)).code is Reason.UNKNOWN_FORMAT
+
+
+def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
+    assert rejected(tmp_path / "nowhere.csv").code is Reason.UNREADABLE
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"  \r\n\r\n\t\n",
+        codecs.BOM_UTF8,
+        codecs.BOM_UTF16_LE,
+        codecs.BOM_UTF16_BE + " \n".encode("utf-16-be"),
+    ],
+)
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    assert rejected(write(tmp_path, content)).code is Reason.EMPTY_FILE
+
+
+@pytest.mark.parametrize(
+    "content", ["sku;title;price\r\n", "sku;title;price", "sku;title;price\r\n;;\r\n\r\n;;\r\n"]
+)
+def test_header_without_data_rows(tmp_path: Path, content: str) -> None:
+    problem = rejected(write(tmp_path, content))
+    assert problem.code is Reason.NO_ROWS
+    assert "ligne 1" in problem.message_fr
+
+
+# --------------------------------------------------------------------------- encodings
+
+FRENCH = "sku;title;price\r\nA1;Œuvre « été » – 1 €;12,50\r\nA2;cœur;3\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "label"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+        ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
+        ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+        ("utf-16-le", b"", "utf-16"),  # UTF-16LE without BOM: NUL bytes at odd positions
+        ("cp1252", b"", "cp1252"),  # French Excel's "CSV (séparateur: point-virgule)"
+    ],
+)
+def test_encodings(tmp_path: Path, encoding: str, bom: bytes, label: str) -> None:
+    info, frame, problems = read(write(tmp_path, bom + FRENCH.encode(encoding)))
+    assert (info.encoding, info.delimiter, info.headers) == (label, ";", ["sku", "title", "price"])
+    assert rows(frame) == {2: ["A1", "Œuvre « été » – 1 €", "12,50"], 3: ["A2", "cœur", "3"]}
+    assert problems == []
+
+
+def test_ascii_start_then_windows_1252_is_windows_1252_not_mixed(tmp_path: Path) -> None:
+    lines = ["sku;title", *(f"A{i};chaise" for i in range(5000)), "B1;Crème brûlée"]
+    info, frame, _ = read(write(tmp_path, "\r\n".join(lines), "cp1252"))
+    assert info.encoding == "cp1252"
+    assert frame.loc[5002, 1] == "Crème brûlée"
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_utf8_then_other_bytes_is_mixed_encoding_at_its_line(tmp_path: Path, bom: bytes) -> None:
+    good = "sku;title\nA1;Crème\n" if not bom else "sku;title\nA1;Creme\n"
+    content = bom + good.encode("utf-8") + "A2;ok\nA3;Crème\n".encode("cp1252")
+    problem = rejected(write(tmp_path, content))
+    assert problem.code is Reason.MIXED_ENCODING
+    assert problem.row == 4 and "ligne 4" in problem.message_fr
+
+
+def test_mixed_encoding_found_far_into_a_big_file(tmp_path: Path) -> None:
+    head = "sku;title\r\n" + "A;Crème\r\n" * 600_000  # several scan blocks of valid UTF-8
+    content = head.encode("utf-8") + "B;Crème\r\n".encode("cp1252")
+    problem = rejected(write(tmp_path, content))
+    assert (problem.code, problem.row) == (Reason.MIXED_ENCODING, 600_002)
+
+
+def test_byte_undefined_in_windows_1252_is_unreadable(tmp_path: Path) -> None:
+    content = "sku;title\r\nA1;été\r\n".encode("cp1252") + b"A2;\x81\r\n"
+    problem = rejected(write(tmp_path, content))
+    assert (problem.code, problem.row) == (Reason.UNREADABLE, 3)
+    assert "CSV UTF-8" in problem.message_fr
+
+
+def test_chinese_double_byte_file_is_not_taken_for_windows_1252(tmp_path: Path) -> None:
+    content = b"sku,title\r\n" + "A1,景點中文名稱\r\nA2,雲嘉南濱海國家風景區\r\n".encode("big5")
+    assert rejected(write(tmp_path, content)).code is Reason.UNREADABLE
+
+
+@pytest.mark.parametrize("bom", [codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE])
+def test_utf32_is_not_supported(tmp_path: Path, bom: bytes) -> None:
+    problem = rejected(write(tmp_path, bom + b"sku,title\r\nA1,x\r\n"))
+    assert problem.code is Reason.UNKNOWN_FORMAT and "UTF-32" in problem.message_fr
+
+
+def test_truncated_utf16_is_unreadable(tmp_path: Path) -> None:
+    content = codecs.BOM_UTF16_LE + "sku;title\r\nA1;x\r\n".encode("utf-16-le") + b"A"
+    assert rejected(write(tmp_path, content)).code is Reason.UNREADABLE
+
+
+def test_utf16_bom_before_8bit_text_is_unreadable(tmp_path: Path) -> None:
+    problem = rejected(write(tmp_path, codecs.BOM_UTF16_LE + b"sku,title\r\nA1,x\r\n"))
+    assert problem.code is Reason.UNREADABLE and "UTF-16" in problem.message_fr
+
+
+# --------------------------------------------------------------------------- delimiters
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t", "|"])
+def test_delimiter_detected(tmp_path: Path, delimiter: str) -> None:
+    table = [
+        ["sku", "title", "price"],
+        ["A1", "Chaise, bois; 2|3\tplaces", "12,50"],
+        ["A2", "Table", "1 234,50"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(table)
+    info, frame, _ = read(write(tmp_path, buffer.getvalue()))
+    assert info.delimiter == delimiter
+    assert rows(frame) == {2: table[1], 3: table[2]}
+
+
+def test_decimal_commas_do_not_fool_the_semicolon(tmp_path: Path) -> None:
+    content = "sku;title;price;old price\r\nA1;x;12,50;13,99\r\nA2;y;1,5;2,5\r\n"
+    info, frame, _ = read(write(tmp_path, content))
+    assert info.delimiter == ";" and frame.loc[2].tolist() == ["A1", "x", "12,50", "13,99"]
+
+
+@pytest.mark.parametrize(
+    ("text", "best"),
+    [
+        ("sku;title;price\na;b;1,5\nc;d;2,5\n", ";"),
+        ("Catalogue, été 2024\nsku\tprice\na\t1,5\nb\t2\n", "\t"),
+        ('sku,title\n"a;b;c;d",x\n"e;f;g;h",y\n', ","),
+        ("sku|title|price\na|b, c, d|1\ne|f|2\n", "|"),
+        ("no delimiter at all\n", ";"),
+    ],
+)
+def test_rank_delimiters(text: str, best: str) -> None:
+    assert reader._rank_delimiters(text)[0] == best
+
+
+def test_the_delimiter_under_which_the_header_is_found_wins(tmp_path: Path) -> None:
+    # commas are the most consistent here, but only `;` splits a header row
+    content = "sku;title\r\n1,5;2,5\r\n3,5;4,5\r\n"
+    info, frame, _ = read(write(tmp_path, content))
+    assert info.delimiter == ";" and frame.loc[2].tolist() == ["1,5", "2,5"]
+
+
+# --------------------------------------------------------------------------- values, rows
+
+
+def test_values_stay_exactly_as_sent(tmp_path: Path) -> None:
+    content = 'sku;product_id;title;price\r\n000123;0012345678905;"  padded  ";1 234,50\r\nA;;x;\r\n'
+    _, frame, _ = read(write(tmp_path, content))
+    assert rows(frame) == {
+        2: ["000123", "0012345678905", "  padded  ", "1 234,50"],
+        3: ["A", "", "x", ""],
+    }
+    assert all(dtype == "str" for dtype in frame.dtypes)
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_row_numbers_are_excel_rows(tmp_path: Path, newline: str) -> None:
+    lines = [
+        "sku;title;price",
+        'A1;"two',
+        'lines";1',
+        "",  # a blank line is a row Excel shows: counted, not returned
+        ";;",  # Excel's padding of an empty row
+        "A2;x;2",
+    ]
+    _, frame, problems = read(write(tmp_path, newline.join(lines) + newline))
+    assert rows(frame) == {2: ["A1", f"two{newline}lines", "1"], 5: ["A2", "x", "2"]}
+    assert problems == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_header_under_instruction_rows(tmp_path: Path, encoding: str) -> None:
+    lines = [
+        "Modèle d'import des offres;;",
+        "Remplissez une ligne par offre, les colonnes marquées * sont obligatoires;;",
+        ";;",
+        "Référence *;Titre *;Prix TTC",
+        "A1;Chaise;12,50",
+    ]
+    known = frozenset({"reference", "titre", "prix_ttc"})
+    info, frame, _ = read(write(tmp_path, "\r\n".join(lines), encoding), known)
+    assert (info.header_row, info.headers) == (4, ["Référence *", "Titre *", "Prix TTC"])
+    assert rows(frame) == {5: ["A1", "Chaise", "12,50"]}
+
+
+def test_no_header_in_the_first_ten_rows(tmp_path: Path) -> None:
+    content = "note\r\n" * 10 + "sku;title\r\nA1;x\r\n"
+    problem = rejected(write(tmp_path, content))
+    assert problem.code is Reason.NO_HEADER
+    assert "10 premières lignes" in problem.message_fr and "sku" in problem.message_fr
+
+
+def test_one_known_name_is_not_a_header(tmp_path: Path) -> None:
+    assert rejected(write(tmp_path, "sku;colour\r\nA1;red\r\n")).code is Reason.NO_HEADER
+
+
+def test_forced_header_row(tmp_path: Path) -> None:
+    content = "x\r\n" * 11 + "a;b\r\n1;2\r\n"
+    info, frame, _ = read(write(tmp_path, content), frozenset(), header_row=12)
+    assert (info.header_row, rows(frame)) == (12, {13: ["1", "2"]})
+    assert rejected(write(tmp_path, content), frozenset(), header_row=40).code is Reason.NO_HEADER
+
+
+# --------------------------------------------------------------------------- row shapes
+
+HEAD = "sku;title;price;quantity\r\n"
+
+
+def test_short_rows_are_padded_and_empty_extra_fields_accepted(tmp_path: Path) -> None:
+    content = HEAD + "A1;x\r\nA2;y;3;4;;\r\nA3;z;5;6\r\n"
+    _, frame, problems = read(write(tmp_path, content))
+    assert rows(frame) == {
+        2: ["A1", "x", "", ""],
+        3: ["A2", "y", "3", "4"],
+        4: ["A3", "z", "5", "6"],
+    }
+    assert problems == []
+
+
+def test_too_many_fields(tmp_path: Path) -> None:
+    content = HEAD + "A1;x;1;2\r\nA2;y;1,5;2;oops\r\nA3;z;3;4\r\n"
+    _, frame, problems = read(write(tmp_path, content))
+    assert list(frame.index) == [2, 4]
+    assert [(p.code, p.row) for p in problems] == [(Reason.FIELD_COUNT, 3)]
+    assert problems[0].message_fr.startswith("La ligne 3 a 5 colonnes au lieu de 4")
+    assert problems[0].value == "A2;y;1,5;2;oops"
+
+
+def test_unclosed_quote_in_the_middle_is_reported_and_the_rest_read(tmp_path: Path) -> None:
+    lines = ["A1;x;1;1", 'A2;"Chaise 12";2;2', 'A3;"Chaise;3;3', "A4;t;4;4", 'A5;"a ""b""";5;5']
+    _, frame, problems = read(write(tmp_path, HEAD + "\r\n".join(lines) + "\r\n"))
+    assert [(p.code, p.row) for p in problems] == [(Reason.UNBALANCED_QUOTE, 4)]
+    assert "Ligne 4" in problems[0].message_fr
+    assert rows(frame) == {
+        2: ["A1", "x", "1", "1"],
+        3: ["A2", "Chaise 12", "2", "2"],
+        5: ["A4", "t", "4", "4"],
+        6: ["A5", 'a "b"', "5", "5"],
+    }
+
+
+def test_unclosed_quote_running_to_the_end_of_the_file(tmp_path: Path) -> None:
+    content = HEAD + 'A1;"open;1;1\r\nA2;x;2;2\r\nA3;y;3;3\r\n'
+    _, frame, problems = read(write(tmp_path, content))
+    assert [(p.code, p.row) for p in problems] == [(Reason.UNBALANCED_QUOTE, 2)]
+    assert list(frame.index) == [3, 4]
+
+
+def test_unclosed_quote_on_the_last_line_without_line_break(tmp_path: Path) -> None:
+    _, frame, problems = read(write(tmp_path, HEAD + 'A1;x;1;1\r\nA2;"y;2;2'))
+    assert [(p.code, p.row) for p in problems] == [(Reason.UNBALANCED_QUOTE, 3)]
+    assert list(frame.index) == [2]
+
+
+def test_runaway_quote_stops_at_the_field_limit(tmp_path: Path) -> None:
+    rest = "".join(f"A{i};t;{i};{i}\r\n" for i in range(3, 200))
+    content = HEAD + 'A1;"never closed;1;1\r\n' + rest
+    _, frame, problems = read(write(tmp_path, content), limits=ReadLimits(max_field_chars=300))
+    assert [(p.code, p.row) for p in problems] == [(Reason.UNBALANCED_QUOTE, 2)]
+    assert list(frame.index) == list(range(3, 200))
+
+
+def test_a_50000_character_cell_reads_fine(tmp_path: Path) -> None:
+    long = "é" * 50_000
+    _, frame, problems = read(write(tmp_path, HEAD + f"A1;{long};1;1\r\n"))
+    assert frame.loc[2, 1] == long and problems == []
+
+
+def test_a_cell_over_the_field_limit(tmp_path: Path) -> None:
+    content = HEAD + "A1;x;1;1\r\nA2;" + "y" * 500 + ";2;2\r\nA3;z;3;3\r\n"
+    _, frame, problems = read(write(tmp_path, content), limits=ReadLimits(max_field_chars=100))
+    assert [(p.code, p.row, p.column) for p in problems] == [(Reason.FIELD_TOO_LONG, 3, "title")]
+    assert list(frame.index) == [2, 4]
+
+
+def test_an_overlong_line_is_skipped_not_loaded(tmp_path: Path) -> None:
+    content = "sku;title\r\nA1;x\r\nA2" + "y" * 5000 + "\r\nA3;z\r\n"
+    limits = ReadLimits(max_field_chars=100)
+    _, frame, problems = read(write(tmp_path, content), limits=limits)
+    assert [(p.code, p.row) for p in problems] == [(Reason.FIELD_TOO_LONG, 3)]
+    assert rows(frame) == {2: ["A1", "x"], 4: ["A3", "z"]}
+
+
+MESSY = (
+    HEAD
+    + "A1;x;1;1\r\n"
+    + 'A2;"multi\r\nline";2;2\r\n'
+    + "\r\n"
+    + "A3;short\r\n"
+    + "A4;x;4;4;extra\r\n"
+    + ";;;\r\n"
+    + "".join(f"B{i};t;{i};{i}\r\n" for i in range(40))
+    + "C1;y\r\n"
+    + 'C2;"a\r\nb";1;1;2\r\n'
+    + "C3;z;9;9\r\n"
+)
+MESSY_PROBLEMS = [(Reason.FIELD_COUNT, 6), (Reason.FIELD_COUNT, 49)]
+
+
+@pytest.mark.parametrize("block_bytes", [64, 300, 16 * 1024 * 1024])
+def test_fast_and_precise_paths_agree_whatever_the_batches(
+    tmp_path: Path, block_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", block_bytes)
+    _, frame, problems = read(write(tmp_path, MESSY), limits=ReadLimits(chunk_rows=7))
+    assert [(p.code, p.row) for p in problems] == MESSY_PROBLEMS
+    assert list(frame.index) == [2, 3, 5, *range(8, 49), 50]
+    assert frame.loc[3, 1] == "multi\r\nline" and frame.loc[5].tolist() == ["A3", "short", "", ""]
+    assert frame.loc[48].tolist() == ["C1", "y", "", ""]
+
+
+def test_short_and_long_rows_stay_on_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def precise_path(*_):
+        raise AssertionError("the precise path was not needed")
+
+    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 64)  # many batches, refused rows at ends
+    monkeypatch.setattr(reader._CsvTable, "_precise_chunks", precise_path)
+    lines = [
+        "" if i % 7 == 0 else f"A{i};t" if i % 3 else f"A{i};t;{i};{i};{'x' if i % 5 == 0 else ''}"
+        for i in range(60)
+    ]
+    _, frame, problems = read(write(tmp_path, HEAD + "\r\n".join(lines) + "\r\n"))
+    expected = {
+        i + 2: [f"A{i}", "t", "", ""] if i % 3 else [f"A{i}", "t", str(i), str(i)]
+        for i in range(60)
+        if i % 7 and not (i % 3 == 0 and i % 5 == 0)
+    }
+    assert rows(frame) == expected
+    assert [p.row for p in problems] == [i + 2 for i in range(60) if i % 15 == 0 and i % 7]
+
+
+def test_precise_path_resumes_after_the_rows_already_returned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 128)
+    body = "".join(f"A{i};t;{i};{i}\r\n" for i in range(100))
+    content = HEAD + body + "Z;" + "x" * 80 + ";1;1\r\n" + body
+    limits = ReadLimits(max_field_chars=50, chunk_rows=30)
+    _, frame, problems = read(write(tmp_path, content), limits=limits)
+    assert [(p.code, p.row) for p in problems] == [(Reason.FIELD_TOO_LONG, 102)]
+    assert list(frame.index) == [*range(2, 102), *range(103, 203)]
+
+
+def test_chunks_hold_at_most_chunk_rows(tmp_path: Path) -> None:
+    content = HEAD + "".join(f"A{i};t;{i};{i}\r\n" for i in range(11))
+    with open_table(write(tmp_path, content), known_headers=KNOWN, limits=ReadLimits(chunk_rows=4)) as table:
+        sizes = [len(chunk.frame) for chunk in table]
+    assert sizes == [4, 4, 3] and table.info.rows_read == 11
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def test_file_over_max_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + "A1;x;1;1\r\n" * 100)
+    assert rejected(path, limits=ReadLimits(max_bytes=500)).code is Reason.TOO_LARGE
+
+
+def test_more_data_rows_than_max_rows(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + "A1;x;1;1\r\n" * 12)
+    problem = rejected(path, limits=ReadLimits(max_rows=10, chunk_rows=5))
+    assert problem.code is Reason.TOO_LARGE and "10 lignes" in problem.message_fr
+    assert read(path, limits=ReadLimits(max_rows=12))[0].rows_read == 12
+
+
+def test_more_columns_than_max_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + "A1;x;1;1\r\n")
+    assert rejected(path, limits=ReadLimits(max_columns=3)).code is Reason.TOO_LARGE
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("000123", "000123"),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (42, "42"),
+        (12.0, "12"),
+        (12.5, "12.5"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e-7, "0.0000001"),
+        (3.60029e12, "3600290000000"),
+        (1.5e16, "15000000000000000"),
+        (datetime(2024, 3, 1), "2024-03-01"),
+        (datetime(2024, 3, 1, 14, 5, 9), "2024-03-01 14:05:09"),
+        (date(2024, 3, 1), "2024-03-01"),
+        (clock(14, 5, 9), "14:05:09"),
+        (timedelta(hours=26, minutes=3), "26:03:00"),
+    ],
+)
+def test_cell_text(value: object, text: str) -> None:
+    assert cell_text(value) == text
+
+
+def test_xlsx_header_under_instructions_and_sheet_choice(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "offers.xlsx",
+        {
+            "Instructions": [["Lisez-moi"], ["sku", "title"], ["NOT", "this sheet"]],
+            "Offres": [
+                ["Catalogue 2024"],
+                ["Une ligne par offre"],
+                [],
+                ["Référence", "Titre", "Prix", "Stock", "Date"],
+                ["000123", "Chaise", 12.5, 3, datetime(2024, 3, 1)],
+                [None, None, None, None, None],
+                ["A2", "Table", 1234.0, True, "=1+1"],
+            ],
+        },
+    )
+    known = frozenset({"reference", "titre", "prix"})
+    info, frame, problems = read(path, known, preferred_sheets=("offers", "offres"))
+    assert (info.format, info.sheet, info.header_row) == ("xlsx", "Offres", 4)
+    assert info.headers == ["Référence", "Titre", "Prix", "Stock", "Date"]
+    assert rows(frame) == {
+        5: ["000123", "Chaise", "12.5", "3", "2024-03-01"],
+        7: ["A2", "Table", "1234", "TRUE", ""],  # a formula never calculated: no cached value
+    }
+    assert problems == []
+    assert read(path, frozenset({"sku", "title"}))[0].sheet == "Instructions"
+
+
+def test_xlsx_rows_past_a_lying_dimension_tag_and_columns_capped(tmp_path: Path) -> None:
+    path = make_xlsx(
+        tmp_path / "o.xlsx",
+        {"Sheet": [["sku", "title", "price"], ["A1", "x", 1], ["A2", "y", 2], ["A3", "z", 3]]},
+    )
+    rewrite_entry(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', xml),
+    )
+    info, frame, _ = read(path, limits=ReadLimits(max_columns=2))
+    assert info.headers == ["sku", "title"]
+    assert rows(frame) == {2: ["A1", "x"], 3: ["A2", "y"], 4: ["A3", "z"]}
+
+
+def test_xlsx_cells_right_of_the_header_are_ignored_with_a_note(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x", "note"]]})
+    info, frame, _ = read(path)
+    assert rows(frame) == {2: ["A1", "x"]}
+    assert any("ligne 2" in note for note in info.notes)
+
+
+def test_xlsx_header_only(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], [], [None, None]]})
+    assert rejected(path).code is Reason.NO_ROWS
+
+
+def test_xlsx_without_any_worksheet(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rewrite_entry(path, "xl/workbook.xml", lambda xml: re.sub(rb"<sheet [^>]*/>", b"", xml))
+    problem = rejected(path)
+    assert problem.code is Reason.NO_HEADER and "aucune feuille" in problem.message_fr
+
+
+def test_openpyxl_uses_defusedxml() -> None:
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_xlsx_entity_bomb_is_refused_without_expanding(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "bomb.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    entities = '<!ENTITY l0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    doctype = f"<!DOCTYPE worksheet [{entities}]>".encode()
+    rewrite_entry(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"?>", b"?>" + doctype, 1).replace(b"A1<", b"&l9;<"),
+    )
+    started = time.perf_counter()
+    assert rejected(path).code is Reason.UNREADABLE
+    assert time.perf_counter() - started < 5
+
+
+def test_truncated_xlsx_is_unreadable(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], *[["A", "x"]] * 500]})
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert rejected(path).code is Reason.UNREADABLE
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "offers.xlsx", "w") as archive:
+        archive.writestr("offers.csv", "sku;title\r\nA1;x\r\n")
+    assert rejected(tmp_path / "offers.xlsx").code is Reason.UNKNOWN_FORMAT
+
+
+def test_zip_bomb_is_rejected_before_parsing(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "bomb.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    zeros = b"\x00" * (1 << 20)
+    rewrite_entry(path, "xl/worksheets/sheet1.xml", lambda _: (zeros for _ in range(500)))
+    assert path.stat().st_size < 2_000_000  # 500 MB of zeros compress ~1000:1
+    problem = rejected(path)
+    assert problem.code is Reason.ZIP_BOMB and "sheet1.xml" in problem.message_fr
+
+
+def test_zip_guard_entry_count_and_total_size(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    check_xlsx(path)  # a normal workbook passes
+    with pytest.raises(FileRejected) as caught:
+        check_xlsx(path, max_total_bytes=1000)
+    assert caught.value.problem.code is Reason.ZIP_BOMB
+    with zipfile.ZipFile(path, "a") as archive:
+        for i in range(10_001):
+            archive.writestr(f"junk/{i}", b"")
+    assert rejected(path).code is Reason.ZIP_BOMB
+
+
+def test_million_empty_formatted_rows_finish_fast(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Offres")
+    styled = openpyxl.cell.WriteOnlyCell(sheet, value="A2")
+    styled.font = openpyxl.styles.Font(bold=True)
+    sheet.append(["sku", "title"])
+    sheet.append(["A1", "Chaise"])
+    sheet.append([styled, "Table"])
+    path = tmp_path / "formatted.xlsx"
+    workbook.save(path)
+
+    def formatted_rows(xml: bytes):
+        # a dimension tag as Excel writes one (without it, openpyxl parses the whole sheet
+        # once more when opening it, ~5 s here)
+        head, tail = xml.split(b"</sheetData>")
+        yield head.replace(b"<sheetData>", b'<dimension ref="A1:B1048576"/><sheetData>')
+        for start in range(4, 1_048_577, 50_000):
+            stop = min(start + 50_000, 1_048_577)
+            yield "".join(
+                f'<row r="{r}" s="1" customFormat="1"><c r="A{r}" s="1"/></row>' for r in range(start, stop)
+            ).encode()
+        yield b"</sheetData>" + tail
+
+    rewrite_entry(path, "xl/worksheets/sheet1.xml", formatted_rows)
+    started = time.perf_counter()
+    info, frame, _ = read(path)
+    assert time.perf_counter() - started < 5
+    assert rows(frame) == {2: ["A1", "Chaise"], 3: ["A2", "Table"]}
+    assert any("10 000 lignes vides" in note for note in info.notes)
+
+
+# --------------------------------------------------------------------------- property
+
+CELL = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12),
+    st.sampled_from(["", " ", "000123", "12,50", '"', '""', ",", ";", "\t", "|", "a\nb", "\r\n"]),
+    st.text(alphabet='ab,;\t|"\n\r 0', max_size=8),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(1, 4),
+    data=st.data(),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    block_bytes=st.sampled_from([64, 1 << 24]),
+    trim_trailing=st.booleans(),
+)
+def test_any_table_written_by_python_csv_reads_back(
+    tmp_path_factory: pytest.TempPathFactory,
+    width: int,
+    data: st.DataObject,
+    delimiter: str,
+    encoding: str,
+    block_bytes: int,
+    trim_trailing: bool,
+) -> None:
+    headers = ["sku", "title", "price", "quantity"][: max(width, 2)]
+    table = data.draw(
+        st.lists(st.lists(CELL, min_size=len(headers), max_size=len(headers)), min_size=1, max_size=8)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers)
+    for row in table:  # Excel drops trailing empty cells; the reader pads them back
+        while trim_trailing and len(row) > 1 and row[-1] == "":
+            row = row[:-1]
+        writer.writerow(row)
+    path = tmp_path_factory.mktemp("prop") / "t.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    expected = {
+        number: row + [""] * (len(headers) - len(row))
+        for number, row in enumerate(table, start=2)
+        if any(row)
+    }
+    with mock.patch.object(reader, "_ARROW_BLOCK_BYTES", block_bytes):
+        if not expected:
+            assert rejected(path, frozenset(headers)).code is Reason.NO_ROWS
+            return
+        info, frame, problems = read(path, frozenset(headers))
+    assert (info.header_row, info.delimiter, problems) == (1, delimiter, [])
+    assert rows(frame) == expected
