@@ -44,7 +44,11 @@ HISTORY_COLUMNS = [
 
 
 class OffersFeed:
-    """The offer feed: seller-scoped, staged through a temporary table."""
+    """The offer feed: seller-scoped, staged through a temporary table.
+
+    A seller's first file (no offer stored yet) goes straight into `offers`: there is
+    nothing to compare, deactivate or keep history of, so the staging round trip is skipped.
+    """
 
     kind = "offers"
     columns = OFFER_COLUMNS
@@ -60,20 +64,29 @@ class OffersFeed:
             _lock_seller(session, ctx.seller_id)
             _create_staging(session)
             ctx.state["staging"] = True
+            ctx.state["direct"] = not _has_offers(session, ctx.seller_id)
+            ctx.state["direct_rows"] = 0
         frame = valid.rename(columns={"price_cents": "price"})
         frame.insert(0, "row_number", frame.index.astype("int64"))
+        if ctx.state["direct"]:
+            updates = frame["action"] == "update"
+            _copy_new_offers(session, frame[updates], ctx)
+            ctx.state["direct_rows"] += int(updates.sum())
+            frame = frame[~updates]
         copy_frame(session, STAGING, frame, STAGED)
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:
         if "staging" not in ctx.state:
             self.stage(session, pd.DataFrame(columns=[c for c in STAGED if c != "row_number"]), ctx)
         late = sorted(ctx.state.get("late_duplicates", ()))
+        params = {"seller": ctx.seller_id, "now": ctx.now.replace(tzinfo=None),
+                  "import_id": ctx.import_id}
         if late:
             session.execute(text(f"DELETE FROM {STAGING} WHERE row_number = :r"),
                             [{"r": r} for r in late])
+        if ctx.state["direct"]:
+            return _apply_first_file(session, ctx, params, late)
         _stage_rejected_skus(session, ctx)
-        params = {"seller": ctx.seller_id, "now": ctx.now.replace(tzinfo=None),
-                  "import_id": ctx.import_id}
         notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
         problems = _unknown_deletes(session, params)
         _record_history(session, ctx, params)
@@ -83,6 +96,35 @@ class OffersFeed:
             text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete')")
         ).scalar_one()
         return Applied(loaded=loaded, problems=problems, rejected_rows=set(late), notes=notes)
+
+
+def _has_offers(session: Session, seller_id: int | None) -> bool:
+    query = text("SELECT 1 FROM offers WHERE seller_id = :s LIMIT 1")
+    return session.execute(query, {"s": seller_id}).first() is not None
+
+
+NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "created_at", "updated_at",
+                     "last_import_id"]
+
+
+def _copy_new_offers(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
+    stamp = ctx.now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = frame.assign(seller_id=ctx.seller_id, active=True, created_at=stamp, updated_at=stamp,
+                        last_import_id=ctx.import_id)
+    copy_frame(session, "offers", rows, NEW_OFFER_COLUMNS)
+
+
+def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: list[int]) -> Applied:
+    """Finish a first file: drop the earlier copies of late duplicates; deletions are no-ops."""
+    duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
+    if duplicated:
+        session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
+                        [{**params, "sku": sku} for sku in duplicated])
+    problems = _unknown_deletes(session, params)
+    deletes = session.execute(
+        text(f"SELECT count(*) FROM {STAGING} WHERE action = 'delete'")).scalar_one()
+    loaded = ctx.state["direct_rows"] - len(late) + deletes
+    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
 OFFERS_FEED = OffersFeed()

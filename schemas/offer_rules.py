@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 
 # "used", "occasion" alone are common words ("can be used", "pour toutes les occasions"):
 # they count only in the title and not after an article; the unambiguous forms count anywhere.
-USED_ANYWHERE = re.compile(
-    r"\b(?:reconditionn[ée]e?s?|d['’]occasion|refurbished|second[- ]hand|pre-?owned)\b",
-    re.IGNORECASE,
+_END = r"(?:$|[^a-z])"
+USED_ANYWHERE = (  # no \b and no flags object: pandas then runs it in pyarrow's RE2
+    rf"(?i)(?:^|[^a-z])(?:reconditionn|d['’]occasion{_END}|refurbished{_END}"
+    rf"|second[- ]hand{_END}|pre-?owned{_END})"
 )
 USED_IN_TITLE = re.compile(
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
@@ -115,7 +116,11 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
            " chiffres. Formatez la colonne en texte et ressaisissez le code complet.",
            '"{value}": Excel turned this code into scientific notation and lost digits. Format'
            " the column as text and type the full code again.")
-    compact = raw.str.replace(r"[\s-]", "", regex=True)
+    compact = raw
+    spaced = ~raw.str.fullmatch(r"\d*")
+    if spaced.any():  # "978-2-07-036822-8": separators removed only where there are some
+        compact = raw.copy()
+        compact[spaced] = raw[spaced].str.replace(r"[\s-]", "", regex=True)
     ean = present & ~scientific & (kind == "EAN")
     padded = compact.where(compact.str.len() != 12, "0" + compact)
     bad_ean = ean & ~(padded.str.fullmatch(r"\d{13}") & gtin_check_ok(padded))
@@ -178,6 +183,7 @@ def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:
         v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
                          v.header("sku"), earlier, *message)
         v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
+        v.ctx.state.setdefault("late_duplicate_skus", set()).update(sku[dup_earlier])
     v.ctx.state["seen_skus"] = pd.concat([seen, sku[present]], ignore_index=True)
     v.ctx.state["seen_rows"] = pd.concat(
         [earlier_rows, pd.Series(sku.index[present], dtype="int64")], ignore_index=True)

@@ -13,6 +13,7 @@ import pandas as pd
 SPACES = r"[\s\u00a0\u202f]"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 _PLAIN = r"[+-]?\d+(?:[.,]\d+)?"
+_WHOLE = r"[+-]?\d{1,12}"
 _SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
 _THOUSANDS_DOT = r"^[+-]?\d{1,3}(?:\.\d{3})+$"
 TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
@@ -98,9 +99,14 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
 
 def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (nullable Int64): `12`, `12,0`, `1 200`; returns (values, unreadable)."""
-    canon = texts.str.replace(SPACES, "", regex=True).str.replace(r"[.,]0+$", "", regex=True)
     empty = texts == ""
-    readable = canon.str.fullmatch(r"[+-]?\d{1,12}") & ~empty
+    canon = texts
+    unusual = ~texts.str.fullmatch(_WHOLE) & ~empty
+    if unusual.any():  # "1 200", "12,0": the slower normalisation only where needed
+        canon = texts.copy()
+        canon[unusual] = (texts[unusual].str.replace(SPACES, "", regex=True)
+                          .str.replace(r"[.,]0+$", "", regex=True))
+    readable = canon.str.fullmatch(_WHOLE) & ~empty
     values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
     values = values.where(readable & (values.abs() <= limit), pd.NA)
     unreadable = ~empty & values.isna()

@@ -85,7 +85,8 @@ KILLER = textwrap.dedent("""
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    offers._upsert = die  # halfway: rows staged, history written, offers not yet merged
+    # halfway: every row written inside the transaction, nothing committed yet
+    offers._upsert = offers._apply_first_file = die
     url, store, path = sys.argv[1:4]
     settings = Settings(database_url=url, storage=store)
     Ingestor(make_engine(url), LocalStorage(Path(store)), settings).ingest(

@@ -160,3 +160,18 @@ def test_failure_mid_load_leaves_the_catalog_as_it_was(ingestor, engine, tmp_pat
     after = {sku: (o.price, o.active) for sku, o in offers(engine).items()}
     assert after == before
     assert count(engine, AppliedFile) == 1
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["first-file", "next-file"])
+def test_duplicates_across_chunks_reject_every_copy(engine, settings, tmp_path, existing):
+    add_seller(engine, 7)
+    small_chunks = Ingestor(engine, open_storage(settings), settings.model_copy(update={"chunk_rows": 2}))
+    if existing:
+        ingest(small_chunks, write_offer_csv(tmp_path / "a.csv", offer_rows(1, start=50)))
+    rows = offer_rows(5)
+    rows[4][0] = rows[0][0]  # the first sku again, three chunks later
+    result = ingest(small_chunks, write_offer_csv(tmp_path / "o.csv", rows))
+    assert (result.status, result.loaded, result.rejected) == ("partial", 3, 2)
+    assert sorted(p.row for p in result.problems) == [2, 6]
+    assert "SKU-00000" not in offers(engine)
+    assert len(offers(engine)) == 3 + existing
