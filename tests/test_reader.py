@@ -23,11 +23,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders import reader
+from loaders import csv_reader
 from loaders.headers import normalize_header
-from loaders.reader import cell_text, open_table
+from loaders.reader import open_table
 from loaders.table import ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
+from loaders.xlsx_reader import cell_text
 from marketplace.errors import FileRejected, Problem, Reason
 
 KNOWN = frozenset({"sku", "title", "price", "quantity", "reference", "titre", "prix"})
@@ -281,7 +282,7 @@ def test_decimal_commas_do_not_fool_the_semicolon(tmp_path: Path) -> None:
     ],
 )
 def test_rank_delimiters(text: str, best: str) -> None:
-    assert reader._rank_delimiters(text)[0] == best
+    assert csv_reader._rank_delimiters(text)[0] == best
 
 
 def test_the_delimiter_under_which_the_header_is_found_wins(tmp_path: Path) -> None:
@@ -452,7 +453,7 @@ MESSY_PROBLEMS = [(Reason.FIELD_COUNT, 6), (Reason.FIELD_COUNT, 49)]
 def test_fast_and_precise_paths_agree_whatever_the_batches(
     tmp_path: Path, block_bytes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(csv_reader, "_ARROW_BLOCK_BYTES", block_bytes)
     _, frame, problems = read(write(tmp_path, MESSY), limits=ReadLimits(chunk_rows=7))
     assert [(p.code, p.row) for p in problems] == MESSY_PROBLEMS
     assert list(frame.index) == [2, 3, 5, *range(8, 49), 50]
@@ -464,8 +465,8 @@ def test_short_and_long_rows_stay_on_the_fast_path(tmp_path: Path, monkeypatch: 
     def precise_path(*_):
         raise AssertionError("the precise path was not needed")
 
-    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 64)  # many batches, refused rows at ends
-    monkeypatch.setattr(reader._CsvTable, "_precise_chunks", precise_path)
+    monkeypatch.setattr(csv_reader, "_ARROW_BLOCK_BYTES", 64)  # many batches, refused rows at ends
+    monkeypatch.setattr(csv_reader._CsvTable, "_precise_chunks", precise_path)
     lines = [
         "" if i % 7 == 0 else f"A{i};t" if i % 3 else f"A{i};t;{i};{i};{'x' if i % 5 == 0 else ''}"
         for i in range(60)
@@ -483,7 +484,7 @@ def test_short_and_long_rows_stay_on_the_fast_path(tmp_path: Path, monkeypatch: 
 def test_precise_path_resumes_after_the_rows_already_returned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 128)
+    monkeypatch.setattr(csv_reader, "_ARROW_BLOCK_BYTES", 128)
     body = "".join(f"A{i};t;{i};{i}\r\n" for i in range(100))
     content = HEAD + body + "Z;" + "x" * 80 + ";1;1\r\n" + body
     limits = ReadLimits(max_field_chars=50, chunk_rows=30)
@@ -738,7 +739,7 @@ def test_any_table_written_by_python_csv_reads_back(
         for number, row in enumerate(table, start=2)
         if any(row)
     }
-    with mock.patch.object(reader, "_ARROW_BLOCK_BYTES", block_bytes):
+    with mock.patch.object(csv_reader, "_ARROW_BLOCK_BYTES", block_bytes):
         if not expected:
             assert rejected(path, frozenset(headers)).code is Reason.NO_ROWS
             return

@@ -1,0 +1,395 @@
+"""Read a seller's CSV file: its layout (delimiter, header row), then its rows, fast or precisely.
+
+The CSV half of `open_table` (`loaders.reader`), apart from its encoding (`loaders.csv_encoding`)
+and its record splitting (`loaders.csv_records`). A CSV record with quoted line breaks is one
+row; a blank line is a row (Excel shows it) that holds no data. The delimiter is the one of
+`;` `,` tab `|` that splits the first lines most consistently (outside quotes), preferring one
+under which the header row is found.
+
+CSV is read on two paths, which split records alike. The fast path streams the body through
+pyarrow, every column as text; rows with the wrong number of fields come back through
+pyarrow's invalid-row handler and are fixed or reported in Python. The precise path re-reads
+the body with Python's `csv` module from the first row not yet returned; it takes over when
+pyarrow fails, when a cell is over `limits.max_field_chars`, when a cell holds a line break (a
+quote left open is silently closed by pyarrow at the next quote of the file, and only the raw
+text tells it from a real multi-line cell), or when the file ends inside a quote. Both report
+rows they cannot read as `loaders.csv_records` says.
+Speed, measured on the project's 2-core machine (1,000,000 rows, 150 MB): about 0.5-1 s for
+UTF-8 or Windows-1252 on the fast path, about 6 s on the precise path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from functools import partial, reduce
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from loaders.csv_encoding import DELIMITERS, SNIFF_BYTES, Encoding, detect_encoding
+from loaders.csv_records import (
+    Lines,
+    RecordError,
+    RunawayQuote,
+    field_too_long,
+    fit_record,
+    sample_records,
+    unbalanced,
+    unbalanced_quote,
+)
+from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, unreadable
+from loaders.table import Chunk, ReadInfo, ReadLimits
+from marketplace.errors import Problem, Reason, reject_file
+
+_SAMPLE_BYTES = 1024 * 1024  # where the header row (and the rows above it) must fit
+_ARROW_BLOCK_BYTES = 16 * 1024 * 1024
+_QUOTED = re.compile(r'"[^"]*"')
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def open_csv(path: Path, search: HeaderSearch, limits: ReadLimits) -> TableReader:
+    """The CSV file at `path`, its layout found (see `open_table`)."""
+    return _CsvTable(path, _csv_layout(path, search, limits), limits)
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    encoding: Encoding
+    delimiter: str
+    header_row: int
+    headers: list[str]
+    body_offset: int  # byte offset of the record after the header
+
+
+def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLayout:
+    encoding = detect_encoding(path)
+    text, complete = _read_sample(path, encoding)
+    if complete and not text.strip():
+        raise reject_file(Reason.EMPTY_FILE, "Le fichier est vide.", "The file is empty.")
+    for delimiter in _rank_delimiters(text):
+        records = sample_records(text, delimiter, search.rows_needed)
+        found = search.find([(number, cells) for number, cells, _ in records])
+        if found is not None:
+            break
+    else:
+        raise search.not_found()
+    header_row, headers = found
+    if len(headers) > limits.max_columns:
+        raise reject_file(
+            Reason.TOO_LARGE,
+            f"Trop de colonnes : la ligne d'en-tête en compte {len(headers)} (maximum {limits.max_columns}).",
+            f"Too many columns: the header row has {len(headers)} (at most {limits.max_columns}).",
+        )
+    end = records[header_row - 1][2]
+    offset = encoding.bom + len(text[:end].encode(encoding.codec))
+    return _CsvLayout(encoding, delimiter, header_row, headers, offset)
+
+
+def _read_sample(path: Path, encoding: Encoding) -> tuple[str, bool]:
+    """The first whole lines of the file as text, and whether that is the whole file."""
+    with path.open("rb") as handle:
+        handle.seek(encoding.bom)
+        raw = handle.read(_SAMPLE_BYTES)
+        complete = not handle.read(1)
+    text = codecs.getincrementaldecoder(encoding.codec)().decode(raw, final=complete)
+    if not complete:  # drop the last, possibly cut, line (never cut between \r and \n)
+        text = text[: max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1]
+    return text, complete
+
+
+def _rank_delimiters(text: str) -> list[str]:
+    """Candidates, most consistent first: the most lines sharing one non-zero count of the
+    delimiter outside quotes (among the first 20 non-blank lines), then the larger count."""
+    lines = [_QUOTED.sub("", line) for line in _LINE_BREAK.split(text[:SNIFF_BYTES])]
+    lines = [line for line in lines if line.strip()][:20]
+
+    def consistency(delimiter: str) -> tuple[int, int]:
+        counts = Counter(line.count(delimiter) for line in lines)
+        counts.pop(0, None)
+        return max(((n, width) for width, n in counts.items()), default=(0, 0))
+
+    return sorted(DELIMITERS, key=consistency, reverse=True)
+
+
+# --------------------------------------------------------------------------- CSV: precise path
+
+
+def _split_records(
+    lines: Lines, layout: _CsvLayout, limits: ReadLimits, skip_through: int
+) -> Iterator[tuple[int, list[str] | Problem]]:
+    """(row number, cells or the Problem that replaces them) of each non-empty record after
+    row `skip_through` (the rows before it are only counted: the fast path returned them)."""
+    new_reader = partial(csv.reader, lines, delimiter=layout.delimiter)
+    reader = new_reader()
+    number = layout.header_row
+    while True:
+        number += 1
+        lines.begin_record()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (RecordError, csv.Error) as error:
+            if number > skip_through:
+                quote = isinstance(error, RunawayQuote)
+                yield number, unbalanced_quote(number) if quote else field_too_long(number, limits)
+            lines.push_back(lines.record[1:])
+            reader = new_reader()
+            continue
+        if number <= skip_through:
+            continue
+        if (lines.hit_eof or len(lines.record) > 1) and unbalanced(lines, layout.delimiter):
+            yield number, unbalanced_quote(number)
+            lines.push_back(lines.record[1:])
+            reader = new_reader()
+            continue
+        shaped = fit_record(number, cells, layout.headers, "".join(lines.record), limits)
+        if shaped is not None:
+            yield number, shaped
+
+
+# --------------------------------------------------------------------------- CSV: fast path
+
+
+@dataclass
+class _Part:
+    """What one pyarrow batch gave: its rows (the rows pyarrow refused, fixed, merged back in
+    order) and their problems, and the number of its last record."""
+
+    frame: pd.DataFrame
+    problems: list[Problem]
+    last_row: int
+
+
+class _ArrowBody:
+    """The body read by pyarrow, batch by batch, as `_Part`s; None when the precise path must
+    take over: pyarrow failed, a cell is over the limit, or a cell holds a line break. pyarrow
+    silently closes a quote left open at the next quote of the file, swallowing the rows in
+    between into one cell: only the raw text tells such a cell from a real multi-line cell, so
+    a file with quoted line breaks is read by the precise path from that batch on.
+
+    Rows with the wrong number of fields go to pyarrow's invalid-row handler, which (read on
+    one thread) gives their record number and text: they are split again with the csv module,
+    padded or trimmed like the precise path does, and merged back in order.
+    """
+
+    def __init__(self, layout: _CsvLayout, limits: ReadLimits):
+        self._layout, self._limits = layout, limits
+        self._names = [str(position) for position in range(len(layout.headers))]
+        self._refused: list[tuple[int, str]] = []  # (row number, text), in file order
+
+    def parts(self, handle: io.BufferedReader) -> Iterator[_Part | None]:
+        next_row = self._layout.header_row + 1
+        # pyarrow makes no batch of a last block whose rows it all refused: an empty batch
+        # at the end gathers them
+        no_rows = pa.RecordBatch.from_pydict(dict.fromkeys(self._names, pa.array([], pa.string())))
+        try:
+            for batch in chain(self._batches(handle), [no_rows]):
+                if _has_line_break(batch) or _has_overlong_cell(batch, self._limits.max_field_chars):
+                    break
+                part = self._part(batch, next_row, self._take_refused(next_row, batch.num_rows))
+                if part is None:
+                    break
+                yield part
+                next_row = part.last_row + 1
+            else:
+                if not self._refused:
+                    return
+        except pa.ArrowException:
+            pass
+        yield None
+
+    def _batches(self, handle: io.BufferedReader) -> pacsv.CSVStreamingReader:
+        codec = self._layout.encoding.codec
+        return pacsv.open_csv(
+            handle,
+            read_options=pacsv.ReadOptions(
+                column_names=self._names,
+                block_size=_ARROW_BLOCK_BYTES,
+                encoding="utf8" if codec == "utf-8" else codec,
+                use_threads=False,  # the invalid-row handler gets row numbers only then
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self._layout.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=self._refuse,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(self._names, pa.string()),
+                strings_can_be_null=False,
+                check_utf8=False,  # already checked (UTF-8) or produced by transcoding
+            ),
+        )
+
+    def _refuse(self, row: pacsv.InvalidRow) -> str:
+        self._refused.append((self._layout.header_row + row.number, row.text))
+        return "skip"
+
+    def _take_refused(self, first: int, valid_rows: int) -> list[tuple[int, str]]:
+        """The refused rows among a batch's records, which run from `first` over `valid_rows`
+        plus the refused ones (a refused row right after them may be taken too: the records
+        are contiguous, the next batch then starts after it)."""
+        taken = 0
+        while taken < len(self._refused) and self._refused[taken][0] <= first + valid_rows + taken:
+            taken += 1
+        refused, self._refused = self._refused[:taken], self._refused[taken:]
+        return refused
+
+    def _part(self, batch: pa.RecordBatch, first: int, refused: list[tuple[int, str]]) -> _Part | None:
+        layout = self._layout
+        fixed = _fix_refused(refused, layout, self._limits)
+        if fixed is None:
+            return None
+        rows, row_numbers, problems = fixed
+        last_row = first + batch.num_rows + len(refused) - 1
+        numbers = np.delete(np.arange(first, last_row + 1), [n - first for n, _ in refused])
+        keep = reduce(pc.or_, (pc.not_equal(column, "") for column in batch.columns))
+        if not pc.all(keep).as_py():  # blank lines and `;;;` rows: numbered, not returned
+            batch, numbers = batch.filter(keep), numbers[keep.to_numpy(zero_copy_only=False)]
+        frame = batch.to_pandas()
+        frame.columns = range(len(layout.headers))
+        frame.index = pd.Index(numbers)
+        if rows:
+            extra = pd.DataFrame(rows, index=row_numbers, columns=frame.columns, dtype="str")
+            frame = pd.concat([frame, extra]).sort_index()
+        return _Part(frame, problems, last_row)
+
+
+def _fix_refused(
+    refused: list[tuple[int, str]], layout: _CsvLayout, limits: ReadLimits
+) -> tuple[list[list[str]], list[int], list[Problem]] | None:
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    problems: list[Problem] = []
+    for number, text in refused:
+        if "\n" in text or "\r" in text:
+            return None
+        cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter), [])
+        shaped = fit_record(number, cells, layout.headers, text, limits)
+        if isinstance(shaped, Problem):
+            problems.append(shaped)
+        elif shaped is not None:
+            rows.append(shaped)
+            numbers.append(number)
+    return rows, numbers, problems
+
+
+def _has_line_break(batch: pa.RecordBatch) -> bool:
+    """A string column's values sit back to back in one buffer: search that, not each cell."""
+    for column in batch.columns:
+        _, offsets, data = column.buffers()
+        if data is None or not len(column):
+            continue
+        bounds = np.frombuffer(offsets, dtype=np.int32)[column.offset : column.offset + len(column) + 1]
+        values = memoryview(data)[bounds[0] : bounds[-1]].tobytes()
+        if b"\n" in values or b"\r" in values:
+            return True
+    return False
+
+
+def _has_overlong_cell(batch: pa.RecordBatch, max_chars: int) -> bool:
+    """Byte lengths first (free from the offsets): characters are never more than bytes."""
+    return any(
+        (pc.max(pc.binary_length(column)).as_py() or 0) > max_chars
+        and (pc.max(pc.utf8_length(column)).as_py() or 0) > max_chars
+        for column in batch
+    )
+
+
+def _ends_in_open_quote(path: Path, layout: _CsvLayout) -> bool:
+    """Whether the file ends, without a line break, on a line holding an odd number of quotes
+    (then the precise path reads it all): pyarrow silently closes a quote left open there, the
+    precise path reports it. Only the last 64 KiB are looked at: a longer last line may be
+    misjudged, at worst read as pyarrow reads it."""
+    start = max(layout.body_offset, path.stat().st_size - SNIFF_BYTES)
+    start -= (start - layout.body_offset) % 2 if layout.encoding.codec.startswith("utf-16") else 0
+    with path.open("rb") as handle:
+        handle.seek(start)
+        tail = handle.read().decode(layout.encoding.codec, errors="replace")
+    if tail.endswith(("\n", "\r")):
+        return False
+    return tail[max(tail.rfind("\n"), tail.rfind("\r")) + 1 :].count('"') % 2 == 1
+
+
+# --------------------------------------------------------------------------- CSV: the reader
+
+
+class _CsvTable(TableReader):
+    def __init__(self, path: Path, layout: _CsvLayout, limits: ReadLimits):
+        info = ReadInfo(
+            format="csv",
+            headers=layout.headers,
+            header_row=layout.header_row,
+            encoding=layout.encoding.label,
+            delimiter=layout.delimiter,
+        )
+        super().__init__(info, limits)
+        self._path, self._layout = path, layout
+
+    def __iter__(self) -> Iterator[Chunk]:
+        try:
+            done = yield from self._fast_chunks()
+            if done is not None:
+                yield from self._precise_chunks(done)
+        except OSError as error:
+            raise unreadable(f"lecture impossible ({error.strerror})", str(error)) from error
+        self._check_not_empty()
+
+    def _fast_chunks(self) -> Generator[Chunk, None, int | None]:
+        """Chunks while pyarrow reads without trouble; then the last row number returned (for
+        the precise path to resume after), or None when the whole body was read."""
+        done = self._layout.header_row
+        if _ends_in_open_quote(self._path, self._layout):
+            return done
+        with self._path.open("rb") as handle:
+            handle.seek(self._layout.body_offset)
+            for part in _ArrowBody(self._layout, self.limits).parts(handle):
+                if part is None:
+                    return done
+                yield from self._chunks_of(part)
+                done = part.last_row
+        return None
+
+    def _chunks_of(self, part: _Part) -> Iterator[Chunk]:
+        """The part in chunks of at most `chunk_rows` rows, each problem with its rows."""
+        size, frame, problems = self.limits.chunk_rows, part.frame, part.problems
+        for start in range(0, max(len(frame), 1), size):
+            piece = frame.iloc[start : start + size]
+            if start + size < len(frame):
+                mine = [p for p in problems if p.row is not None and p.row <= piece.index[-1]]
+                problems = problems[len(mine) :]
+            else:
+                mine = problems
+            if len(piece) or mine:
+                yield self._counted(Chunk(piece, mine))
+
+    def _precise_chunks(self, done: int) -> Iterator[Chunk]:
+        layout, limits = self._layout, self.limits
+        builder = ChunkBuilder(len(layout.headers), limits.chunk_rows)
+        with self._path.open("rb") as handle:
+            handle.seek(layout.body_offset)
+            text = io.TextIOWrapper(handle, encoding=layout.encoding.codec, newline="")
+            lines = Lines(
+                text,
+                max_field_chars=limits.max_field_chars,
+                max_line_chars=2 * limits.max_field_chars * (len(layout.headers) + 1),
+            )
+            for number, item in _split_records(lines, layout, limits, done):
+                if isinstance(item, Problem):
+                    builder.problems.append(item)
+                elif (chunk := builder.add(number, item)) is not None:
+                    yield self._counted(chunk)
+        if (chunk := builder.flush()) is not None:
+            yield self._counted(chunk)
