@@ -1,15 +1,24 @@
-"""`marketplace db upgrade`: Alembic migrations run from the package, no alembic.ini needed."""
+"""`marketplace db upgrade`: Alembic migrations run from the package, no alembic.ini needed.
+
+Alembic is imported only when a migration runs: check-only commands never touch a database
+and should not pay for it at start-up.
+"""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine
 
 from marketplace.config import PROJECT_ROOT
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def alembic_config(url: str, engine: Engine | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url)
@@ -20,5 +29,7 @@ def alembic_config(url: str, engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Create or migrate the catalog schema to the latest revision."""
+    from alembic import command
+
     url = engine.url.render_as_string(hide_password=False)
     command.upgrade(alembic_config(url, engine), "head")
