@@ -39,7 +39,8 @@ def _copy_postgres(session: Session, table: str, frame: pd.DataFrame, columns: l
 
 
 def _python_values(series: pd.Series) -> list:
-    return [None if value is pd.NA else value for value in series.astype(object).tolist()]
+    """Python values with None for missing ones, through Arrow (no per-value pandas calls)."""
+    return pa.Array.from_pandas(series).to_pylist()
 
 
 def _executemany_sqlite(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:

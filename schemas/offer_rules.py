@@ -11,7 +11,10 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum import isbn
 
 from marketplace.errors import Reason
@@ -169,21 +172,45 @@ def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:
     sku = typed["sku"]
     present = sku != ""
     dup_here = present & sku.duplicated(keep=False)
-    seen: pd.Series = v.ctx.state.get("seen_skus", pd.Series([], dtype="str"))
-    earlier_rows: pd.Series = v.ctx.state.get("seen_rows", pd.Series([], dtype="int64"))
-    dup_earlier = present & sku.isin(seen)
+    seen: SeenKeys = v.ctx.state.setdefault("seen_skus", SeenKeys())
+    earlier = seen.find(sku[present])
+    dup_earlier = present & sku.isin(earlier.unique())
     message = ("La référence « {value} » apparaît plusieurs fois dans le fichier : toutes les"
                " lignes de cette référence sont refusées.",
                'Reference "{value}" appears more than once in the file: every row with it is'
                " rejected.")
     v.flag(dup_here | dup_earlier, Reason.DUPLICATE_KEY, "sku", *message)
-    if dup_earlier.any():
-        hit = seen.isin(sku[dup_earlier])
-        earlier = pd.Series(seen[hit].to_numpy(), index=earlier_rows[hit].to_numpy())
+    if not earlier.empty:
         v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
                          v.header("sku"), earlier, *message)
         v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
-        v.ctx.state.setdefault("late_duplicate_skus", set()).update(sku[dup_earlier])
-    v.ctx.state["seen_skus"] = pd.concat([seen, sku[present]], ignore_index=True)
-    v.ctx.state["seen_rows"] = pd.concat(
-        [earlier_rows, pd.Series(sku.index[present], dtype="int64")], ignore_index=True)
+        v.ctx.state.setdefault("late_duplicate_skus", set()).update(earlier.unique())
+    seen.add(sku[present])
+
+
+class SeenKeys:
+    """The keys of the chunks already validated, as compact Arrow arrays (not Python objects).
+
+    Looking a new chunk up hashes only that chunk and probes the earlier keys, so a
+    million-row file costs a few hashed passes, not a Python set of a million strings.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[pa.Array] = []
+        self.rows: list[np.ndarray] = []
+
+    def find(self, keys: pd.Series) -> pd.Series:
+        """Earlier occurrences of `keys`: their text, indexed by their row number."""
+        if not self.keys or keys.empty:
+            return pd.Series([], dtype="str")
+        earlier = pa.chunked_array(self.keys)
+        hits = pc.is_in(earlier, value_set=pa.array(keys, type=pa.string()))
+        hits = hits.to_numpy(zero_copy_only=False)
+        if not hits.any():
+            return pd.Series([], dtype="str")
+        rows = np.concatenate(self.rows)[hits]
+        return pd.Series(earlier.filter(pa.array(hits)).to_pylist(), index=rows, dtype="str")
+
+    def add(self, keys: pd.Series) -> None:
+        self.keys.append(pa.array(keys, type=pa.string()))
+        self.rows.append(keys.index.to_numpy(dtype="int64"))
