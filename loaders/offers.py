@@ -38,7 +38,7 @@ CHANGEABLE = [
     "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component",
 ]
 HISTORY_COLUMNS = [
-    "offer_id", "seller_id", "sku", *CHANGEABLE, "active", "valid_from", "valid_to",
+    "seller_id", "sku", *CHANGEABLE, "active", "valid_from", "valid_to",
     "import_id", "replaced_by_import_id",
 ]
 
@@ -223,7 +223,7 @@ def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
     dialect = session.get_bind().dialect.name
     history = ", ".join(HISTORY_COLUMNS)
     old = ", ".join(f"o.{c}" for c in CHANGEABLE)
-    select = (f"SELECT o.id, o.seller_id, o.sku, {old}, o.active, o.updated_at, :now,"
+    select = (f"SELECT o.seller_id, o.sku, {old}, o.active, o.updated_at, :now,"
               " o.last_import_id, :import_id FROM offers o")
     changed = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'update'"
                f" WHERE o.seller_id = :seller AND {_changed(dialect, 'o', 's')}")
@@ -234,7 +234,7 @@ def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
         session.execute(text(f"INSERT INTO offer_history ({history}) {query}"), flags)
     if ctx.mode == "replace":
         session.execute(
-            text(f"INSERT INTO offer_history ({history}) SELECT o.id, o.seller_id, o.sku, {old},"
+            text(f"INSERT INTO offer_history ({history}) SELECT o.seller_id, o.sku, {old},"
                  f" o.active, o.updated_at, :now, o.last_import_id, :import_id {ABSENT}"),
             flags,
         )
@@ -270,6 +270,7 @@ def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
     if ctx.mode == "replace":
         session.execute(
             text("UPDATE offers SET active = :false, updated_at = :now,"
-                 f" last_import_id = :import_id WHERE id IN (SELECT o.id {ABSENT})"),
+                 " last_import_id = :import_id WHERE seller_id = :seller AND active = :true"
+                 f" AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = offers.sku)"),
             flags,
         )

@@ -118,11 +118,10 @@ class Offer(Base):
     """
 
     __tablename__ = "offers"
-    __table_args__ = (UniqueConstraint("seller_id", "sku", name="uq_offers_seller_sku"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.seller_id"))
-    sku: Mapped[str] = mapped_column(String(64))
+    # The natural key is the primary key: one index to maintain on a million-row load.
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.seller_id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[str | None] = mapped_column(String(20))
     product_id_type: Mapped[str | None] = mapped_column(String(4))
     title: Mapped[str] = mapped_column(String(200))
@@ -152,9 +151,9 @@ class OfferHistory(Base):
     """One row per superseded version of an offer: its values before an import changed it."""
 
     __tablename__ = "offer_history"
+    __table_args__ = (Index("ix_offer_history_offer", "seller_id", "sku"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
     seller_id: Mapped[int] = mapped_column(BigInteger)
     sku: Mapped[str] = mapped_column(String(64))
     product_id: Mapped[str | None] = mapped_column(String(20))

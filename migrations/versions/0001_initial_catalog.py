@@ -39,6 +39,32 @@ def upgrade() -> None:
     with op.batch_alter_table('imports', schema=None) as batch_op:
         batch_op.create_index('ix_imports_sha256', ['sha256'], unique=False)
 
+    op.create_table('offer_history',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('seller_id', sa.BigInteger(), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('product_id', sa.String(length=20), nullable=True),
+    sa.Column('product_id_type', sa.String(length=4), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('price', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.Column('condition', sa.String(length=20), nullable=False),
+    sa.Column('leadtime_to_ship', sa.Integer(), nullable=False),
+    sa.Column('delivery', sa.String(length=20), nullable=True),
+    sa.Column('practical_component', sa.Boolean(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('valid_from', sa.DateTime(), nullable=False),
+    sa.Column('valid_to', sa.DateTime(), nullable=False),
+    sa.Column('import_id', sa.BigInteger(), nullable=True),
+    sa.Column('replaced_by_import_id', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('offer_history', schema=None) as batch_op:
+        batch_op.create_index('ix_offer_history_offer', ['seller_id', 'sku'], unique=False)
+
     op.create_table('sellers',
     sa.Column('seller_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('shop_name', sa.String(length=200), nullable=False),
@@ -99,7 +125,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_import_problems_import_id'), ['import_id'], unique=False)
 
     op.create_table('offers',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('seller_id', sa.BigInteger(), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('product_id', sa.String(length=20), nullable=True),
@@ -119,44 +144,11 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('last_import_id', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['seller_id'], ['sellers.seller_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('seller_id', 'sku', name='uq_offers_seller_sku')
+    sa.PrimaryKeyConstraint('seller_id', 'sku')
     )
-    op.create_table('offer_history',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('offer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('seller_id', sa.BigInteger(), nullable=False),
-    sa.Column('sku', sa.String(length=64), nullable=False),
-    sa.Column('product_id', sa.String(length=20), nullable=True),
-    sa.Column('product_id_type', sa.String(length=4), nullable=True),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('category', sa.String(length=64), nullable=False),
-    sa.Column('price', sa.BigInteger(), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=True),
-    sa.Column('condition', sa.String(length=20), nullable=False),
-    sa.Column('leadtime_to_ship', sa.Integer(), nullable=False),
-    sa.Column('delivery', sa.String(length=20), nullable=True),
-    sa.Column('practical_component', sa.Boolean(), nullable=True),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('valid_from', sa.DateTime(), nullable=False),
-    sa.Column('valid_to', sa.DateTime(), nullable=False),
-    sa.Column('import_id', sa.BigInteger(), nullable=True),
-    sa.Column('replaced_by_import_id', sa.BigInteger(), nullable=True),
-    sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('offer_history', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_offer_history_offer_id'), ['offer_id'], unique=False)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('offer_history', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_offer_history_offer_id'))
-
-    op.drop_table('offer_history')
     op.drop_table('offers')
     with op.batch_alter_table('import_problems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_problems_import_id'))
@@ -164,6 +156,10 @@ def downgrade() -> None:
     op.drop_table('import_problems')
     op.drop_table('applied_files')
     op.drop_table('sellers')
+    with op.batch_alter_table('offer_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_offer_history_offer')
+
+    op.drop_table('offer_history')
     with op.batch_alter_table('imports', schema=None) as batch_op:
         batch_op.drop_index('ix_imports_sha256')
 
