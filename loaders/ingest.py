@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -35,6 +38,7 @@ from schemas.columns import known_header_keys, map_headers
 from schemas.feed import Feed, FeedContext
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 REPORT_ALL_ROWS_UP_TO = 50_000
 """Files up to this many rows get every row in the XLSX report; larger ones only flagged rows."""
 
@@ -92,6 +96,46 @@ class IngestRequest:
     force: bool = False
     source: str | None = None  # where it came from (inbox key or the local path)
     inbox_key: str | None = None  # set when the file waits in the storage's inbox: archived by a move
+
+
+def read_ahead(chunks: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Produce the next chunks in a worker thread while the caller writes the current one.
+
+    Reading and validating (Arrow kernels) and writing (the database server) both release
+    the GIL, so on two cores they overlap. Exceptions reach the caller at the same place.
+    """
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                slots.put((chunk, None))
+            slots.put((done, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, re-raised there
+            slots.put((done, error))
+
+    worker = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = slots.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                slots.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        worker.join()
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -242,7 +286,7 @@ class Ingestor:
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int):
         feed = run.request.feed
         run.reset()
-        for valid in run.chunks():
+        for valid in read_ahead(run.chunks()):
             feed.stage(session, valid, run.ctx)
         applied = feed.apply(session, run.ctx)
         run.add_problems(applied.problems)

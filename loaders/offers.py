@@ -73,6 +73,7 @@ class OffersFeed:
             _copy_new_offers(session, frame[updates], ctx)
             ctx.state["direct_rows"] += int(updates.sum())
             frame = frame[~updates]
+        ctx.state["deletes"] = ctx.state.get("deletes", 0) + int((frame["action"] == "delete").sum())
         copy_frame(session, STAGING, frame, STAGED)
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:
@@ -87,8 +88,9 @@ class OffersFeed:
         if ctx.state["direct"]:
             return _apply_first_file(session, ctx, params, late)
         _stage_rejected_skus(session, ctx)
+        _index_staging(session)
         notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
-        problems = _unknown_deletes(session, params)
+        problems = _unknown_deletes(session, params) if ctx.state["deletes"] else []
         _record_history(session, ctx, params)
         _upsert(session, params)
         _deactivate(session, ctx, params)
@@ -103,14 +105,12 @@ def _has_offers(session: Session, seller_id: int | None) -> bool:
     return session.execute(query, {"s": seller_id}).first() is not None
 
 
-NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "created_at", "updated_at",
-                     "last_import_id"]
+NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id"]
+"""What a first file sends per offer; created_at and updated_at come from the server default."""
 
 
 def _copy_new_offers(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
-    stamp = ctx.now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    rows = frame.assign(seller_id=ctx.seller_id, active=True, created_at=stamp, updated_at=stamp,
-                        last_import_id=ctx.import_id)
+    rows = frame.assign(seller_id=ctx.seller_id, active=True, last_import_id=ctx.import_id)
     copy_frame(session, "offers", rows, NEW_OFFER_COLUMNS)
 
 
@@ -151,7 +151,13 @@ def _create_staging(session: Session) -> None:
         session.execute(text(f"DROP TABLE IF EXISTS temp.{STAGING}"))
     suffix = " ON COMMIT DROP" if postgres else ""
     session.execute(text(STAGING_DDL.format(table=STAGING, suffix=suffix)))
+
+
+def _index_staging(session: Session) -> None:
+    """Index and analyse the staging table once it is full: cheaper than indexing row by row,
+    and the planner needs statistics to join a million staged rows sensibly."""
     session.execute(text(f"CREATE INDEX ix_{STAGING}_sku ON {STAGING} (sku)"))
+    session.execute(text(f"ANALYZE {STAGING}"))
 
 
 def _stage_rejected_skus(session: Session, ctx: FeedContext) -> None:
@@ -230,7 +236,7 @@ def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
     deleted = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'delete'"
                " WHERE o.seller_id = :seller AND o.active = :true")
     flags = {**params, "true": True, "false": False}
-    for query in (changed, deleted):
+    for query in (changed, deleted) if ctx.state["deletes"] else (changed,):
         session.execute(text(f"INSERT INTO offer_history ({history}) {query}"), flags)
     if ctx.mode == "replace":
         session.execute(
@@ -259,14 +265,15 @@ def _upsert(session: Session, params: dict) -> None:
 
 def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
     flags = {**params, "true": True, "false": False}
-    session.execute(
-        text(
-            "UPDATE offers SET active = :false, updated_at = :now, last_import_id = :import_id"
-            " WHERE seller_id = :seller AND active = :true AND sku IN"
-            f" (SELECT sku FROM {STAGING} WHERE action = 'delete')"
-        ),
-        flags,
-    )
+    if ctx.state["deletes"]:
+        session.execute(
+            text(
+                "UPDATE offers SET active = :false, updated_at = :now, last_import_id = :import_id"
+                " WHERE seller_id = :seller AND active = :true AND sku IN"
+                f" (SELECT sku FROM {STAGING} WHERE action = 'delete')"
+            ),
+            flags,
+        )
     if ctx.mode == "replace":
         session.execute(
             text("UPDATE offers SET active = :false, updated_at = :now,"

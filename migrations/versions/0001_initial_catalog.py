@@ -140,10 +140,9 @@ def upgrade() -> None:
     sa.Column('delivery', sa.String(length=20), nullable=True),
     sa.Column('practical_component', sa.Boolean(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('last_import_id', sa.BigInteger(), nullable=True),
-    sa.ForeignKeyConstraint(['seller_id'], ['sellers.seller_id'], ),
     sa.PrimaryKeyConstraint('seller_id', 'sku')
     )
 
