@@ -13,7 +13,7 @@ from loaders.ingest import Ingestor, IngestRequest
 from loaders.offers import OFFERS_FEED
 from marketplace.models import AppliedFile, Import, ImportProblem, Offer, OfferHistory
 from marketplace.storage import open_storage
-from tests.helpers import add_seller, offer_rows, write_offer_csv
+from tests.helpers import OFFER_HEADER, add_seller, offer_rows, write_offer_csv
 
 
 @pytest.fixture
@@ -175,3 +175,20 @@ def test_duplicates_across_chunks_reject_every_copy(engine, settings, tmp_path, 
     assert sorted(p.row for p in result.problems) == [2, 6]
     assert "SKU-00000" not in offers(engine)
     assert len(offers(engine)) == 3 + existing
+
+
+def test_two_columns_meaning_the_same_field_reject_the_file(ingestor, engine, tmp_path):
+    path = write_offer_csv(tmp_path / "o.csv", [["A", "B", "T", "livres", "1", "1"]],
+                           header=["sku", "Référence", "titre", "catégorie", "prix", "stock"])
+    result = ingest(ingestor, path)
+    assert (result.status, result.exit_code) == ("rejected", 3)
+    assert result.problems[-1].code == "duplicate_header"
+    assert "« sku »" in result.message and "« Référence »" in result.message
+    assert offers(engine) == {}
+
+
+def test_same_header_twice_for_an_unknown_column_is_harmless(ingestor, engine, tmp_path):
+    rows = [[*row, "x", "y"] for row in offer_rows(1)]
+    path = write_offer_csv(tmp_path / "o.csv", rows, header=[*OFFER_HEADER, "note", "note"])
+    result = ingest(ingestor, path)
+    assert (result.status, result.loaded, result.warnings) == ("loaded", 1, 1)
