@@ -15,13 +15,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 import reports.import_report as import_report
 from loaders.table import ReadInfo
 from marketplace.errors import Problem, Reason, Severity
-from reports.import_report import (
-    ROWS_SHEET,
-    SUMMARY_SHEET,
-    ReportFiles,
-    ReportInput,
-    write_import_report,
-)
+from reports.import_report import ReportFiles, ReportInput, write_import_report
+from reports.report_workbook import ROWS_SHEET, SUMMARY_SHEET
 from reports.safe_cells import FORMULA_TRIGGERS, clean_for_xlsx, inert_text, resend_csv_text
 
 HEADERS = ["sku", "ean", "prix", "description"]
@@ -120,7 +115,7 @@ def test_a_failing_writer_publishes_nothing(tmp_path: Path, monkeypatch: pytest.
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(import_report, "_write_rejected_csv", broken)
+    monkeypatch.setattr(import_report, "write_rejected_csv", broken)
     with pytest.raises(OSError, match="disk full"):
         write_import_report(tmp_path, "import-7", report_input())
     assert list(tmp_path.iterdir()) == []

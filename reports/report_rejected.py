@@ -1,0 +1,64 @@
+"""The rejected rows, ready to resend: the seller's own columns in the seller's own format.
+
+Why it exists: the seller fixes these rows and sends them again, so the file must be one they
+can import as is: their header texts, their values unchanged, and for a CSV their encoding and
+delimiter; for an XLSX their sheet name when Excel accepts it.
+
+Decisions:
+- Which rows come back is decided by `write_import_report`: rejected rows (see
+  `reports.report_grid`) that have values. A file-level rejection produces no rejected-rows
+  file (the seller fixes and resends their own file), and rows that could not be split into
+  cells have no values to resend (the XLSX summary lists them).
+- Values go through `reports.safe_cells` so that they round-trip: text cells without an
+  apostrophe in XLSX, `resend_csv_text` in CSV (see its docstring for where the apostrophe goes).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import xlsxwriter
+
+from loaders.table import ReadInfo
+from reports.report_grid import ReportGrid, padded
+from reports.report_workbook import write_text
+from reports.safe_cells import clean_for_xlsx, resend_csv_text
+
+if TYPE_CHECKING:
+    from reports.import_report import ReportInput
+
+
+def write_rejected_csv(path: Path, report: ReportInput, grid: ReportGrid, rows: list[int]) -> None:
+    info = report.info
+    encoding = (info.encoding if info else None) or "utf-8"
+    delimiter = (info.delimiter if info else None) or ","
+    with path.open("w", encoding=encoding, errors="replace", newline="") as out:
+        writer = csv.writer(out, delimiter=delimiter)
+        for line in _resend_lines(report, grid, rows):
+            writer.writerow([resend_csv_text(value) for value in line])
+
+
+def write_rejected_xlsx(path: Path, report: ReportInput, grid: ReportGrid, rows: list[int]) -> None:
+    with xlsxwriter.Workbook(str(path)) as workbook:
+        sheet = workbook.add_worksheet(_sheet_name(report.info))
+        text = workbook.add_format({"num_format": "@"})
+        for sheet_row, line in enumerate(_resend_lines(report, grid, rows)):
+            for column, value in enumerate(line):
+                write_text(sheet, sheet_row, column, clean_for_xlsx(value), text)
+
+
+def _resend_lines(report: ReportInput, grid: ReportGrid, rows: list[int]) -> Iterable[list[str]]:
+    yield padded(report.headers, grid.width)
+    for number in rows:
+        yield grid.values[number]
+
+
+def _sheet_name(info: ReadInfo | None) -> str | None:
+    """The seller's sheet name when Excel accepts it, else xlsxwriter's default."""
+    name = info.sheet if info else None
+    if not name or len(name) > 31 or any(char in name for char in "[]:*?/\\"):
+        return None
+    return None if name.startswith("'") or name.endswith("'") else name
