@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
 from marketplace.errors import Problem, Reason, Severity, reject_file
+from marketplace.models import OfferValues
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.offers import OFFER_COLUMNS, validate_offers
 
@@ -33,10 +34,8 @@ CREATE TEMP TABLE {table} (
     practical_component BOOLEAN
 ){suffix}
 """
-CHANGEABLE = [
-    "product_id", "product_id_type", "title", "description", "category", "price", "currency",
-    "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component",
-]
+CHANGEABLE = list(OfferValues.__annotations__)
+"""The offer columns a file sets; a stored offer is rewritten only when one of them differs."""
 HISTORY_COLUMNS = [
     "seller_id", "sku", *CHANGEABLE, "active", "valid_from", "valid_to",
     "import_id", "replaced_by_import_id",

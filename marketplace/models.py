@@ -113,19 +113,10 @@ class Seller(Base):
     last_import_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class Offer(Base):
-    """One row per (seller, sku): the offer's current state. Never hard-deleted.
+class OfferValues:
+    """What an offer file says about an offer: the current state and each superseded version
+    hold the same columns (this mixin), in this order."""
 
-    `published` is not stored: it is derived from `active` and the seller's status when read.
-    """
-
-    __tablename__ = "offers"
-
-    # The natural key is the primary key: one index to maintain on a million-row load. No
-    # foreign key to sellers (a per-row check costs a third of a bulk load): the loader locks
-    # and checks the seller row first, and sellers are never deleted.
-    seller_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[str | None] = mapped_column(String(20))
     product_id_type: Mapped[str | None] = mapped_column(String(4))
     title: Mapped[str] = mapped_column(String(200))
@@ -138,6 +129,21 @@ class Offer(Base):
     leadtime_to_ship: Mapped[int] = mapped_column(Integer, default=2)
     delivery: Mapped[str | None] = mapped_column(String(20))
     practical_component: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Offer(OfferValues, Base):
+    """One row per (seller, sku): the offer's current state. Never hard-deleted.
+
+    `published` is not stored: it is derived from `active` and the seller's status when read.
+    """
+
+    __tablename__ = "offers"
+
+    # The natural key is the primary key: one index to maintain on a million-row load. No
+    # foreign key to sellers (a per-row check costs a third of a bulk load): the loader locks
+    # and checks the seller row first, and sellers are never deleted.
+    seller_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Server defaults (UTC: PostgreSQL sessions run in UTC, see marketplace.db) so that a bulk
     # COPY need not send and parse a timestamp per row.
@@ -146,14 +152,7 @@ class Offer(Base):
     last_import_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
-OFFER_FIELDS = (
-    "product_id", "product_id_type", "title", "description", "category", "price", "currency",
-    "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component", "active",
-)
-"""The offer columns a file can change; a row is rewritten only when one of them differs."""
-
-
-class OfferHistory(Base):
+class OfferHistory(OfferValues, Base):
     """One row per superseded version of an offer: its values before an import changed it."""
 
     __tablename__ = "offer_history"
@@ -162,18 +161,6 @@ class OfferHistory(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     seller_id: Mapped[int] = mapped_column(BigInteger)
     sku: Mapped[str] = mapped_column(String(64))
-    product_id: Mapped[str | None] = mapped_column(String(20))
-    product_id_type: Mapped[str | None] = mapped_column(String(4))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(String(64))
-    price: Mapped[Decimal] = mapped_column(Cents)
-    currency: Mapped[str] = mapped_column(String(3))
-    quantity: Mapped[int | None] = mapped_column(Integer)
-    condition: Mapped[str] = mapped_column(String(20))
-    leadtime_to_ship: Mapped[int] = mapped_column(Integer)
-    delivery: Mapped[str | None] = mapped_column(String(20))
-    practical_component: Mapped[bool | None] = mapped_column(Boolean)
     active: Mapped[bool] = mapped_column(Boolean)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_to: Mapped[datetime] = mapped_column(UTCDateTime)
