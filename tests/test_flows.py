@@ -55,3 +55,23 @@ def test_process_inbox_flow_takes_registry_first(flow_env):
 
     results = process_inbox_flow()
     assert [(r["kind"], r["status"]) for r in results] == [("sellers", "loaded"), ("offers", "loaded")]
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [("storage", True), ("timeout", True), ("validation", False), ("bug", False)],
+)
+def test_only_io_failures_are_retried(error, retried):
+    from prefect.states import Failed
+
+    from flows.ingest import _is_io_failure
+    from marketplace.errors import Reason, reject_file
+    from marketplace.storage import StorageError
+
+    raised = {
+        "storage": StorageError("upload", "s3://b/k", "SlowDown (HTTP 503)"),
+        "timeout": TimeoutError("read timed out"),
+        "validation": reject_file(Reason.NO_HEADER, "pas d'en-tête", "no header"),
+        "bug": KeyError("x"),
+    }[error]
+    assert _is_io_failure(None, None, Failed(data=raised)) is retried
