@@ -192,3 +192,28 @@ def test_same_header_twice_for_an_unknown_column_is_harmless(ingestor, engine, t
     path = write_offer_csv(tmp_path / "o.csv", rows, header=[*OFFER_HEADER, "note", "note"])
     result = ingest(ingestor, path)
     assert (result.status, result.loaded, result.warnings) == ("loaded", 1, 1)
+
+
+def test_two_runs_racing_on_one_file_apply_it_once(engine, settings, tmp_path):
+    """Two workers pick the same file at once: the seller lock queues them, the unique
+    content key makes the second a duplicate."""
+    import threading
+
+    add_seller(engine, 7)
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(3000))
+    results = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        own = Ingestor(engine, open_storage(settings), settings)
+        barrier.wait()
+        results.append(ingest(own, path).status)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results) == ["duplicate", "loaded"]
+    assert len(offers(engine)) == 3000
+    assert count(engine, AppliedFile) == 1
