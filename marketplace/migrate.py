@@ -21,7 +21,7 @@ def alembic_config(url: str, engine: Engine | None = None) -> Config:
 
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # ConfigParser interpolation
     if engine is not None:
         config.attributes["engine"] = engine
     return config
