@@ -6,16 +6,17 @@ row; a blank line is a row (Excel shows it) that holds no data. The delimiter is
 `;` `,` tab `|` that splits the first lines most consistently (outside quotes), preferring one
 under which the header row is found.
 
-CSV is read on two paths, which split records alike. The fast path streams the body through
-pyarrow, every column as text; rows with the wrong number of fields come back through
-pyarrow's invalid-row handler and are fixed or reported in Python. The precise path re-reads
-the body with Python's `csv` module from the first row not yet returned; it takes over when
-pyarrow fails, when a cell is over `limits.max_field_chars`, when a cell holds a line break (a
-quote left open is silently closed by pyarrow at the next quote of the file, and only the raw
-text tells it from a real multi-line cell), or when the file ends inside a quote. Both report
-rows they cannot read as `loaders.csv_records` says.
-Speed, measured on the project's 2-core machine (1,000,000 rows, 150 MB): about 0.5-1 s for
-UTF-8 or Windows-1252 on the fast path, about 6 s on the precise path.
+CSV is read on two paths, which split records alike. The fast path parses the body with
+pyarrow block by block (`loaders.csv_blocks`), every column as text; rows with the wrong
+number of fields come back through pyarrow's invalid-row handler and are fixed or reported in
+Python. The precise path re-reads the body with Python's `csv` module from the first row not
+yet returned; it takes over when pyarrow fails, when a cell is over `limits.max_field_chars`,
+when a cell holds a line break (a quote left open is silently closed by pyarrow at the next
+quote of the file, and only the raw text tells it from a real multi-line cell), or when the
+file ends inside a quote. Both report rows they cannot read as `loaders.csv_records` says.
+Speed, measured on the project's 2-core machine (1,000,000 rows, 240 MB): about 0.8 s for
+UTF-8, 1.1-1.5 s for Windows-1252 on the fast path, about 6 s on the precise path; the fast
+path's peak memory (the process's) is about 320 MB (370 MB transcoded) for 1 or 3 million rows.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import partial, reduce
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from loaders.csv_blocks import record_blocks
 from loaders.csv_encoding import DELIMITERS, SNIFF_BYTES, Encoding, detect_encoding
 from loaders.csv_records import (
     Lines,
@@ -164,8 +165,8 @@ def _split_records(
 
 @dataclass
 class _Part:
-    """What one pyarrow batch gave: its rows (the rows pyarrow refused, fixed, merged back in
-    order) and their problems, and the number of its last record."""
+    """What one block of the body gave: its rows (the rows pyarrow refused, fixed, merged back
+    in order) and their problems, and the number of its last record."""
 
     frame: pd.DataFrame
     problems: list[Problem]
@@ -173,51 +174,50 @@ class _Part:
 
 
 class _ArrowBody:
-    """The body read by pyarrow, batch by batch, as `_Part`s; None when the precise path must
+    """The body read by pyarrow, block by block, as `_Part`s; None when the precise path must
     take over: pyarrow failed, a cell is over the limit, or a cell holds a line break. pyarrow
     silently closes a quote left open at the next quote of the file, swallowing the rows in
     between into one cell: only the raw text tells such a cell from a real multi-line cell, so
-    a file with quoted line breaks is read by the precise path from that batch on.
+    a file with quoted line breaks is read by the precise path from that block on.
+
+    Each block (see `loaders.csv_blocks`) is parsed on its own by `pyarrow.csv.read_csv`, so that
+    memory stays flat whatever the file's length.
 
     Rows with the wrong number of fields go to pyarrow's invalid-row handler, which (read on
-    one thread) gives their record number and text: they are split again with the csv module,
-    padded or trimmed like the precise path does, and merged back in order.
+    one thread) gives their record number in the block and their text: they are split again
+    with the csv module, padded or trimmed like the precise path does, and merged back in order.
     """
 
     def __init__(self, layout: _CsvLayout, limits: ReadLimits):
         self._layout, self._limits = layout, limits
         self._names = [str(position) for position in range(len(layout.headers))]
         self._refused: list[tuple[int, str]] = []  # (row number, text), in file order
+        self._rows_before = layout.header_row  # rows above the block being parsed
 
     def parts(self, handle: io.BufferedReader) -> Iterator[_Part | None]:
-        next_row = self._layout.header_row + 1
-        # pyarrow makes no batch of a last block whose rows it all refused: an empty batch
-        # at the end gathers them
-        no_rows = pa.RecordBatch.from_pydict(dict.fromkeys(self._names, pa.array([], pa.string())))
         try:
-            for batch in chain(self._batches(handle), [no_rows]):
-                if _has_line_break(batch) or _has_overlong_cell(batch, self._limits.max_field_chars):
+            for block in record_blocks(handle, self._layout.encoding.codec, _ARROW_BLOCK_BYTES):
+                table = self._parse(block)
+                if _has_line_break(table) or _has_overlong_cell(table, self._limits.max_field_chars):
                     break
-                part = self._part(batch, next_row, self._take_refused(next_row, batch.num_rows))
+                part = self._part(table, self._rows_before + 1)
                 if part is None:
                     break
                 yield part
-                next_row = part.last_row + 1
+                self._rows_before = part.last_row
             else:
-                if not self._refused:
-                    return
+                return
         except pa.ArrowException:
             pass
         yield None
 
-    def _batches(self, handle: io.BufferedReader) -> pacsv.CSVStreamingReader:
-        codec = self._layout.encoding.codec
-        return pacsv.open_csv(
-            handle,
+    def _parse(self, block: memoryview) -> pa.Table:
+        self._refused = []
+        return pacsv.read_csv(
+            pa.py_buffer(block),
             read_options=pacsv.ReadOptions(
                 column_names=self._names,
-                block_size=_ARROW_BLOCK_BYTES,
-                encoding="utf8" if codec == "utf-8" else codec,
+                block_size=len(block) + 1,  # one chunk per column: the block is already cut
                 use_threads=False,  # the invalid-row handler gets row numbers only then
             ),
             parse_options=pacsv.ParseOptions(
@@ -234,31 +234,21 @@ class _ArrowBody:
         )
 
     def _refuse(self, row: pacsv.InvalidRow) -> str:
-        self._refused.append((self._layout.header_row + row.number, row.text))
+        self._refused.append((self._rows_before + row.number, row.text))
         return "skip"
 
-    def _take_refused(self, first: int, valid_rows: int) -> list[tuple[int, str]]:
-        """The refused rows among a batch's records, which run from `first` over `valid_rows`
-        plus the refused ones (a refused row right after them may be taken too: the records
-        are contiguous, the next batch then starts after it)."""
-        taken = 0
-        while taken < len(self._refused) and self._refused[taken][0] <= first + valid_rows + taken:
-            taken += 1
-        refused, self._refused = self._refused[:taken], self._refused[taken:]
-        return refused
-
-    def _part(self, batch: pa.RecordBatch, first: int, refused: list[tuple[int, str]]) -> _Part | None:
-        layout = self._layout
+    def _part(self, table: pa.Table, first: int) -> _Part | None:
+        layout, refused = self._layout, self._refused
         fixed = _fix_refused(refused, layout, self._limits)
         if fixed is None:
             return None
         rows, row_numbers, problems = fixed
-        last_row = first + batch.num_rows + len(refused) - 1
+        last_row = first + table.num_rows + len(refused) - 1
         numbers = np.delete(np.arange(first, last_row + 1), [n - first for n, _ in refused])
-        keep = reduce(pc.or_, (pc.not_equal(column, "") for column in batch.columns))
+        keep = reduce(pc.or_, (pc.not_equal(column, "") for column in table.columns))
         if not pc.all(keep).as_py():  # blank lines and `;;;` rows: numbered, not returned
-            batch, numbers = batch.filter(keep), numbers[keep.to_numpy(zero_copy_only=False)]
-        frame = batch.to_pandas()
+            table, numbers = table.filter(keep), numbers[keep.to_numpy()]
+        frame = table.to_pandas()
         frame.columns = range(len(layout.headers))
         frame.index = pd.Index(numbers)
         if rows:
@@ -270,13 +260,19 @@ class _ArrowBody:
 def _fix_refused(
     refused: list[tuple[int, str]], layout: _CsvLayout, limits: ReadLimits
 ) -> tuple[list[list[str]], list[int], list[Problem]] | None:
+    """The refused rows split, fitted, or reported; None when one needs the precise path: it
+    spans lines, or it ends inside a quote. pyarrow gives a row's text without its line break,
+    so a block cut inside a quoted cell (see `loaders.csv_blocks`) shows only as a quote still open
+    at the end of its last row: split with a line break added, that cell holds it."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     problems: list[Problem] = []
     for number, text in refused:
         if "\n" in text or "\r" in text:
             return None
-        cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter), [])
+        cells = next(csv.reader(io.StringIO(text + "\n", newline=""), delimiter=layout.delimiter), [])
+        if cells and cells[-1].endswith("\n"):
+            return None
         shaped = fit_record(number, cells, layout.headers, text, limits)
         if isinstance(shaped, Problem):
             problems.append(shaped)
@@ -286,25 +282,26 @@ def _fix_refused(
     return rows, numbers, problems
 
 
-def _has_line_break(batch: pa.RecordBatch) -> bool:
-    """A string column's values sit back to back in one buffer: search that, not each cell."""
-    for column in batch.columns:
-        _, offsets, data = column.buffers()
-        if data is None or not len(column):
-            continue
-        bounds = np.frombuffer(offsets, dtype=np.int32)[column.offset : column.offset + len(column) + 1]
-        values = memoryview(data)[bounds[0] : bounds[-1]].tobytes()
-        if b"\n" in values or b"\r" in values:
-            return True
+def _has_line_break(table: pa.Table) -> bool:
+    """A string array's values sit back to back in one buffer: search that, not each cell."""
+    for column in table.columns:
+        for chunk in column.chunks:
+            _, offsets, data = chunk.buffers()
+            if data is None or not len(chunk):
+                continue
+            bounds = np.frombuffer(offsets, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+            values = memoryview(data)[bounds[0] : bounds[-1]].tobytes()
+            if b"\n" in values or b"\r" in values:
+                return True
     return False
 
 
-def _has_overlong_cell(batch: pa.RecordBatch, max_chars: int) -> bool:
+def _has_overlong_cell(table: pa.Table, max_chars: int) -> bool:
     """Byte lengths first (free from the offsets): characters are never more than bytes."""
     return any(
         (pc.max(pc.binary_length(column)).as_py() or 0) > max_chars
         and (pc.max(pc.utf8_length(column)).as_py() or 0) > max_chars
-        for column in batch
+        for column in table.columns
     )
 
 

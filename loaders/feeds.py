@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from loaders.offers import OFFERS_FEED
+from loaders.promotions import PROMOTIONS_FEED
 from loaders.sellers import SELLERS_FEED
 from schemas.feed import Feed
 
-FEEDS: dict[str, Feed] = {"offers": OFFERS_FEED, "sellers": SELLERS_FEED}
+FEEDS: dict[str, Feed] = {"offers": OFFERS_FEED, "promotions": PROMOTIONS_FEED,
+                          "sellers": SELLERS_FEED}

@@ -1,8 +1,9 @@
 """Processing what waits in the inbox: every file ingested once, then archived by a move.
 
 The seller of a file is the folder it was dropped in (the authenticated upload channel).
-Registry files go first, so that a new seller's first offers find it; then files by arrival
-(oldest first), which keeps one seller's files in the order they were sent.
+Registry files go first, so that a new seller's first offers find it, then offer files, then
+promotion files (a promotion needs its offer); within a kind, files go by arrival (oldest
+first), which keeps one seller's files in the order they were sent.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from marketplace.layout import UnsafeName, parse_inbox_key
 from marketplace.storage import StoredObject
 
 log = logging.getLogger(__name__)
-KIND_ORDER = {"sellers": 0}
+KIND_ORDER = {"sellers": 0, "offers": 1, "promotions": 2}
 
 
 @dataclass

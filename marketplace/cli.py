@@ -158,6 +158,10 @@ def ingest(
     if seller is not None and seller <= 0:
         err.print("--seller doit être un entier positif / --seller must be a positive integer.")
         raise typer.Exit(2)
+    if kind is AnyKind.promotions and mode is Mode.replace:
+        err.print("Les promotions se chargent en mode update seulement / promotions load in"
+                  " update mode only.")
+        raise typer.Exit(2)
     _guarded(lambda: _run_file(kind.value, file, seller, mode, force, as_json, False))
 
 

@@ -2,7 +2,8 @@
 
 It shows a newcomer the whole offer pipeline on the embedded defaults (SQLite file, local
 folder): the registry loads first, then three sellers' offer files as they really arrive,
-and the command prints where each error report is.
+then two promotion files (one clean, one with the usual mistakes; their dates are December
+2026 and January 2027), and the command prints where each error report is.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ SAMPLE_DROPS = [
     ("offers", 101, "offres-formations.csv"),
     ("offers", 102, "catalogue-livres.csv"),
     ("offers", 103, "offres-informatique.xlsx"),
+    ("promotions", 102, "promotions-librairie.xlsx"),
+    ("promotions", 103, "promotions-erreurs.csv"),
 ]
 
 
@@ -32,7 +35,7 @@ def run_demo(console: Console) -> int:
     console.print(f"Samples dropped in {ingestor.storage.url}/inbox; processing the inbox...")
     run = process_inbox(ingestor)
     for result in run.results:
-        line = (f"{result.kind:8} seller={result.seller_id!s:5} {result.status:9}"
+        line = (f"{result.kind:10} seller={result.seller_id!s:5} {result.status:9}"
                 f" rows={result.rows:<4} loaded={result.loaded:<4} rejected={result.rejected:<3}"
                 f" warnings={result.warnings}")
         console.print(line)

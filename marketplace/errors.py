@@ -50,6 +50,9 @@ class Reason(StrEnum):
     USED_DECLARED_NEW = "used_declared_new"
     PRACTICAL_COMPONENT = "practical_component"
     BAD_DATE = "bad_date"
+    PAST_END = "past_end"  # a promotion already over
+    SALES_PERIOD = "sales_period"  # the regulated sales rules of promotions
+    OVERLAP = "overlap"  # two promotions of one offer at the same time
     # warnings
     UNKNOWN_COLUMN = "unknown_column"
     UNKNOWN_SKU = "unknown_sku"

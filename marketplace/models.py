@@ -168,6 +168,34 @@ class OfferHistory(OfferValues, Base):
     replaced_by_import_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class Promotion(Base):
+    """One row per promotion of a seller's offer: a price (or free delivery) over [start, end).
+
+    The key is what a seller re-sends: the same sku, type and dates replace the stored row
+    (re-sending is idempotent); its unique index also serves the per-offer lookups. The
+    discount is kept as sent (a price, or a percentage applied to the offer's price when read).
+    """
+
+    __tablename__ = "promotions"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "sku", "promotion_type", "start_at", "end_at",
+                         name="uq_promotions_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seller_id: Mapped[int] = mapped_column(BigInteger)
+    sku: Mapped[str] = mapped_column(String(64))
+    promotion_type: Mapped[int] = mapped_column(Integer)
+    discount_price: Mapped[Decimal | None] = mapped_column(Cents)
+    discount_percent: Mapped[int | None] = mapped_column(Integer)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive: [start_at, end_at)
+    period: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
+    last_import_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class Import(Base):
     """One row per file received (every attempt, duplicates and rejections included)."""
 

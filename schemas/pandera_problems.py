@@ -50,21 +50,26 @@ def problems_from_schema_errors(
     typed: pd.DataFrame,
     raw: dict[str, pd.Series],
     header_of: Callable[[str], str],
+    messages: dict[str, tuple[Reason, str, str, str]] = CHECK_MESSAGES,
 ) -> list[Problem]:
-    """Validate `typed` lazily and describe each failure with the seller's own text."""
+    """Validate `typed` lazily and describe each failure with the seller's own text.
+
+    `messages` maps each named check of `schema` as `CHECK_MESSAGES` does (the offers' by
+    default; another feed passes its own).
+    """
     try:
         schema.validate(typed, lazy=True)
     except SchemaErrors as errors:
-        return _describe(errors.failure_cases, raw, header_of)
+        return _describe(errors.failure_cases, raw, header_of, messages)
     return []
 
 
-def _describe(cases: pd.DataFrame, raw: dict[str, pd.Series], header_of) -> list[Problem]:
+def _describe(cases: pd.DataFrame, raw: dict[str, pd.Series], header_of, messages) -> list[Problem]:
     problems = []
     for case in cases.itertuples(index=False):
-        if case.check not in CHECK_MESSAGES or pd.isna(case.index):
+        if case.check not in messages or pd.isna(case.index):
             raise AssertionError(f"no message for pandera failure {case.check!r} on {case.column!r}")
-        code, field, message_fr, message_en = CHECK_MESSAGES[case.check]
+        code, field, message_fr, message_en = messages[case.check]
         row = int(case.index)
         value = str(raw[field].get(row, ""))
         shown = value if len(value) <= 80 else value[:80] + "…"

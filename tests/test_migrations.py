@@ -17,4 +17,4 @@ def test_upgrade_twice_is_a_no_op(engine):
     upgrade(engine)
     with engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
-    assert version == "0001"
+    assert version == "0002"

@@ -461,6 +461,33 @@ def test_fast_and_precise_paths_agree_whatever_the_batches(
     assert frame.loc[48].tolist() == ["C1", "y", "", ""]
 
 
+STRADDLING = [
+    'A1;TV 55" LED;1;1',  # a quote inside an unquoted cell: text, it fools a quote count
+    *(f"B{i};t;{i};{i}" for i in range(6)),
+    'C1;"first line\r\nsecond ""quoted"" line\r\nthird line";2;2',
+    *(f"D{i};t;{i};{i}" for i in range(4)),
+    'E1;"short row\r\nover two lines"',
+    "F1;Crème;3;3",
+]
+
+
+@pytest.mark.parametrize("block_bytes", [8, 24, 40, 64, 100, 160])
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
+def test_a_quoted_multi_line_cell_across_a_block_boundary_reads_as_the_csv_module_says(
+    tmp_path: Path, block_bytes: int, newline: str, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small blocks: some are cut inside the quoted cells, some after the quote in `55" LED`
+    monkeypatch.setattr(csv_reader, "_ARROW_BLOCK_BYTES", block_bytes)
+    content = (HEAD + "".join(f"{line}\r\n" for line in STRADDLING)).replace("\r\n", newline)
+    records = list(csv.reader(io.StringIO(content, newline=""), delimiter=";"))[1:]
+    expected = {number: cells + [""] * (4 - len(cells)) for number, cells in enumerate(records, start=2)}
+    info, frame, problems = read(write(tmp_path, content, encoding))
+    assert info.encoding == encoding and problems == []
+    assert rows(frame) == expected
+    assert frame.loc[9, 1] == f'first line{newline}second "quoted" line{newline}third line'
+
+
 def test_short_and_long_rows_stay_on_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def precise_path(*_):
         raise AssertionError("the precise path was not needed")

@@ -1,0 +1,172 @@
+"""Promotion rules across columns, rows and the periods' calendar.
+
+A discount depends on the type, a sale (type 5) on the period its row names, the other types
+on every regulated sales period, and an overlap on the other rows of the same offer, so these
+live beside the pandera schema, not in it. All are vectorised over the chunk: the period checks
+loop over the dozen periods, never over rows, and the overlap check is one sort plus
+neighbour comparisons (O(n log n)), across chunks too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from marketplace.errors import Problem, Reason
+
+if TYPE_CHECKING:
+    from schemas.promotions import PromotionValidator
+
+_NS = "datetime64[ns, UTC]"
+SALE, FREE_DELIVERY = 5, 10
+PROMOTION_TYPES = {  # code -> (French name, English name): the seed's five codes
+    5: ("Soldes", "Sale"), 6: ("Vente flash", "Flash sale"), 7: ("Bon plan", "Good deal"),
+    8: ("Déstockage", "Clearance"), 10: ("Livraison offerte", "Free delivery"),
+}
+
+
+def check_discounts(v: PromotionValidator, typed: pd.DataFrame) -> None:
+    """Types 5-8 need a discount price or a percentage (one, not both); free delivery none."""
+    price_given = v.raw["discount_price"] != ""
+    percent_given = v.raw["discount_percent"] != ""
+    kind = typed["promotion_type"]
+    discounted = kind.isin([c for c in PROMOTION_TYPES if c != FREE_DELIVERY]).astype(bool)
+    free_delivery = (kind == FREE_DELIVERY).fillna(False).astype(bool)
+    v.flag(price_given & percent_given, Reason.NOT_ALLOWED, "discount_percent",
+           "Indiquez un prix promo ou une remise en %, pas les deux : « {value} ».",
+           'Give a discount price or a percentage, not both: "{value}".')
+    v.flag(discounted & ~price_given & ~percent_given, Reason.REQUIRED, "discount_price",
+           "Une promotion de type 5 à 8 demande un prix promo (colonne « {column} ») ou une"
+           " remise en %.",
+           'A type 5 to 8 promotion needs a discount price (column "{column}") or a percentage.')
+    for name, given in (("discount_price", price_given), ("discount_percent", percent_given)):
+        v.flag(free_delivery & given, Reason.NOT_ALLOWED, name,
+               "La livraison offerte (type 10) n'a pas de remise : laissez « {column} » vide.",
+               'Free delivery (type 10) has no discount: leave "{column}" empty.')
+
+
+def check_dates(v: PromotionValidator, typed: pd.DataFrame) -> None:
+    """Not already over, and not past the last year whose sales dates the admins published."""
+    end = typed["end_at"]
+    now = pd.Timestamp(v.ctx.now).tz_convert("UTC")
+    v.flag((end <= now).fillna(False), Reason.PAST_END, "end_at",
+           "Cette promotion est déjà terminée (fin « {value} ») : elle n'est pas chargée.",
+           'This promotion is already over (end "{value}"): it is not loaded.')
+    horizon = v.calendar.horizon
+    last_day = (horizon.tz_convert("Europe/Paris") - pd.Timedelta(days=1)).strftime("%d/%m/%Y")
+    v.flag((end > horizon).fillna(False), Reason.SALES_PERIOD, "end_at",
+           f"Les dates des soldes après le {last_day} ne sont pas encore publiées : une promotion"
+           f" ne peut pas finir après cette date (« {{value}} »).",
+           f"The sales dates after {last_day} are not published yet: a promotion cannot end"
+           f' after that date ("{{value}}").')
+
+
+def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
+    """Sales (type 5) only inside the regulated period they name; nothing else during one."""
+    calendar = v.calendar
+    period, start, end = typed["period"], typed["start_at"], typed["end_at"]
+    named = period.notna()
+    known = period.isin(list(calendar.periods)).astype(bool)
+    v.flag(named & ~known, Reason.NOT_ALLOWED, "period",
+           "Période inconnue « {value} » : utilisez un code de la liste des périodes"
+           " (par exemple soldes-hiver-2027).",
+           'Unknown period "{value}": use a code from the period list (e.g. soldes-hiver-2027).')
+    sale = (typed["promotion_type"] == SALE).fillna(False).astype(bool)
+    dated = start.notna() & end.notna() & (start < end)
+    v.flag(sale & ~named, Reason.REQUIRED, "period",
+           "Des Soldes (type 5) doivent nommer leur période de soldes dans la colonne"
+           " « {column} » (par exemple soldes-hiver-2027).",
+           'A sale (type 5) must name its sales period in column "{column}" (e.g.'
+           " soldes-hiver-2027).")
+    regulated = period.isin([p.code for p in calendar.regulated]).astype(bool)
+    v.flag(sale & known & ~regulated, Reason.SALES_PERIOD, "period",
+           "« {value} » n'est pas une période de soldes : des Soldes (type 5) n'ont lieu que"
+           " pendant les soldes d'hiver ou d'été.",
+           '"{value}" is not a sales period: a sale (type 5) only runs during the winter or'
+           " summer sales.")
+    for p in calendar.regulated:
+        mine = sale & dated & (period == p.code).astype(bool)
+        for name, mask in (("start_at", mine & (start < p.start)), ("end_at", mine & (end > p.end))):
+            v.flag(mask, Reason.SALES_PERIOD, name,
+                   f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
+                   f" {p.shown()} : « {{value}} » en sort.",
+                   f"A sale (type 5) must run inside the period it names, {p.code}: "
+                   f'"{{value}}" falls outside it.')
+        v.flag(dated & ~sale & (start < p.end) & (p.start < end), Reason.SALES_PERIOD,
+               "promotion_type",
+               f"Pendant les {p.shown()}, seules les Soldes (type 5) sont autorisées : cette"
+               f" promotion de type « {{value}} » chevauche cette période.",
+               f"During {p.code} only sales (type 5) may run: this type \"{{value}}\" promotion"
+               " overlaps that period.")
+
+
+def overlap_partners(sku: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
+    """For each interval `[start, end)` that overlaps another of the same sku, one of those.
+
+    Returns the label of a partner, indexed by the labels of the overlapping rows (rows that
+    overlap nothing are absent). Sorted by (sku, start), an interval overlaps an earlier one
+    exactly when it starts before the latest end so far in its sku, and a later one exactly
+    when the next interval starts before it ends: neighbours only, never all pairs.
+    """
+    if sku.empty:
+        return pd.Series([], dtype="int64")
+    codes = pd.factorize(sku)[0]
+    starts = start.astype(_NS).dt.tz_localize(None).to_numpy().view("int64")
+    ends = end.astype(_NS).dt.tz_localize(None).to_numpy().view("int64")
+    order = np.lexsort((ends, starts, codes))
+    labels = sku.index.to_numpy()[order]
+    group, b, e = codes[order], starts[order], ends[order]
+    positions = np.arange(len(order))
+    new_group = np.r_[True, group[1:] != group[:-1]]
+    latest = pd.Series(e).groupby(np.cumsum(new_group)).cummax().to_numpy()
+    # the position holding the latest end so far (it is the group's first row at a new group)
+    holder = np.maximum.accumulate(np.where(e == latest, positions, 0))
+    earlier = ~new_group & (b < np.r_[np.iinfo(np.int64).min, latest[:-1]])
+    later = np.r_[~new_group[1:], False] & (e > np.r_[b[1:], np.iinfo(np.int64).max])
+    previous_holder = np.r_[0, holder[:-1]]
+    following = np.minimum(positions + 1, len(order) - 1)
+    partner = np.where(earlier, labels[previous_holder], labels[following])
+    hit = earlier | later
+    return pd.Series(partner[hit], index=labels[hit])
+
+
+def check_overlaps(v: PromotionValidator, typed: pd.DataFrame) -> list[Problem]:
+    """Two promotions of one offer may not overlap: every row involved is rejected.
+
+    Rows of earlier chunks are kept (`ctx.state["intervals"]`) and compared with this chunk's
+    rows of the same skus; an earlier row found to overlap now was already staged, so it is
+    listed in `ctx.state["late_overlaps"]` for the loader to drop.
+    """
+    state = v.ctx.state
+    sku, start, end = typed["sku"], typed["start_at"], typed["end_at"]
+    usable = (sku != "") & start.notna() & end.notna() & (start < end)
+    current = pd.DataFrame({"sku": sku, "start": start, "end": end,
+                            "start_text": v.raw["start_at"]})[usable]
+    kept: list[pd.DataFrame] = state.setdefault("intervals", [])
+    skus = pa.array(current["sku"], type=pa.string())  # Arrow's hashed is_in: pandas' loops
+    earlier = [frame[pc.is_in(pa.array(frame["sku"], type=pa.string()), value_set=skus)
+                     .to_numpy(zero_copy_only=False)] for frame in kept]
+    both = pd.concat([*earlier, current]) if earlier else current
+    partners = overlap_partners(both["sku"], both["start"], both["end"])
+    kept.append(current)
+    flagged: set[int] = state.setdefault("overlap_rows", set())
+    new = partners[~partners.index.isin(list(flagged))]
+    flagged.update(int(row) for row in new.index)
+    late = new.index[~new.index.isin(current.index)]
+    state.setdefault("late_overlaps", set()).update(int(row) for row in late)
+    column = v.header("start_at")
+    return [
+        Problem(Reason.OVERLAP,
+                f"Cette promotion chevauche celle de la ligne {other} pour la même offre"
+                f" « {both.at[row, 'sku']} » : deux promotions d'une offre ne peuvent pas avoir"
+                " lieu en même temps (aucune des deux n'est chargée).",
+                f"This promotion overlaps the one on row {other} for the same offer"
+                f" \"{both.at[row, 'sku']}\": two promotions of an offer cannot run at the same"
+                " time (neither is loaded).",
+                row=int(row), column=column, value=both.at[row, "start_text"])
+        for row, other in new.items()
+    ]

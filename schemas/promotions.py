@@ -1,0 +1,219 @@
+"""Promotion files: the columns sellers send and how one chunk of their rows is typed and checked.
+
+One row of a promotion file is one promotion of one of the seller's offers (spec
+promotions.md). Validation follows the offer feed: the seller's text is parsed into typed
+columns here (French amounts, `15/12/2026` dates, Europe/Paris local times), the typed frame
+goes through `PROMOTION_SCHEMA` (pandera, named checks), then the rules across columns, rows
+and the periods' calendar (`schemas.promotion_rules`). What needs the catalog (the offer
+exists, the discount is below its price, no overlap with promotions already loaded) is checked
+by the loader, set-based, inside the file's transaction.
+
+Decisions: a start written as a date alone is 00:00 that day; an end written as a date alone
+includes that whole day (it ends at the next midnight, Paris time): promotions are half-open
+intervals `[start, end)`, so one may end exactly when the next starts. A percentage is a whole
+number from 1 to 90 (`20`, `20 %`); Excel's percentage cells (`0,2`) are refused with a hint
+rather than guessed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+
+from marketplace.errors import Problem, Reason
+from schemas import promotion_rules
+from schemas.columns import ColumnSpec, HeaderMap
+from schemas.feed import FeedContext, Validated
+from schemas.offer_rules import check_other_seller
+from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
+from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole, strip
+from schemas.parsing_dates import parse_datetimes, parse_end_instants
+from schemas.problems import ProblemCollector
+from schemas.promotion_periods import TIMEZONE, load_calendar
+from schemas.promotion_rules import PROMOTION_TYPES
+
+PROMOTION_COLUMNS = (
+    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
+    ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
+    ColumnSpec("discount_percent", ("remise %", "remise", "% de remise", "discount-percent")),
+    ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
+    ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
+    ColumnSpec("period", ("période", "code période", "period-code")),
+    ColumnSpec("seller_id", ("seller-id", "vendeur", "id vendeur")),
+)
+
+_CODES_FR = ", ".join(f"{code} ({fr})" for code, (fr, _) in PROMOTION_TYPES.items())
+_CODES_EN = ", ".join(f"{code} ({en})" for code, (_, en) in PROMOTION_TYPES.items())
+TYPE_MESSAGE = (f"Type de promotion inconnu « {{value}} » : utilisez {_CODES_FR}.",
+                f'Unknown promotion type "{{value}}": use {_CODES_EN}.')
+MAX_PERCENT = 90
+_CODE_TEXTS = [str(code) for code in PROMOTION_TYPES]
+SAMPLE_AMOUNTS = 10_000  # the decimal separator most of the file's first amounts use
+
+
+def _check(factory, *args, name: str) -> pa.Check:
+    return factory(*args, name=name, error=name)
+
+
+UTC_INSTANT = pd.DatetimeTZDtype("ns", "UTC")
+PROMOTION_SCHEMA = pa.DataFrameSchema(
+    {
+        "sku": pa.Column(str, _check(pa.Check.str_matches, r"^[A-Za-z0-9._/-]{1,64}$",
+                                     name="sku_format")),
+        "promotion_type": pa.Column("Int64", _check(pa.Check.isin, list(PROMOTION_TYPES),
+                                                    name="promotion_type_known"), nullable=True),
+        "discount_price": pa.Column("Int64", _check(pa.Check.ge, 1, name="discount_price_positive"),
+                                    nullable=True),
+        "discount_percent": pa.Column("Int64", _check(pa.Check.in_range, 1, MAX_PERCENT,
+                                                      name="discount_percent_range"), nullable=True),
+        "start_at": pa.Column(UTC_INSTANT, nullable=True),
+        "end_at": pa.Column(UTC_INSTANT, nullable=True),
+    },
+    checks=[pa.Check(lambda typed: ~(typed["end_at"] <= typed["start_at"]), name="end_after_start",
+                     error="end_after_start")],
+    strict=False,
+    coerce=False,
+)
+"""The typed promotion rows (the catalog-free rules; the others are in promotion_rules)."""
+
+SCHEMA_MESSAGES = {
+    "sku_format": CHECK_MESSAGES["sku_format"],
+    "promotion_type_known": (Reason.NOT_ALLOWED, "promotion_type", *TYPE_MESSAGE),
+    "discount_price_positive": (Reason.OUT_OF_RANGE, "discount_price",
+                                "Le prix promo doit être supérieur à 0 : « {value} ».",
+                                'The discount price must be above 0: "{value}".'),
+    "discount_percent_range": (Reason.OUT_OF_RANGE, "discount_percent",
+                               f"La remise doit être de 1 à {MAX_PERCENT} % : « {{value}} ».",
+                               f'The discount must be 1 to {MAX_PERCENT} %: "{{value}}".'),
+    "end_after_start": (Reason.BAD_DATE, "end_at",
+                        "La fin « {value} » doit être après le début de la promotion.",
+                        'The end "{value}" must be after the start of the promotion.'),
+}
+
+
+def _text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
+    if name not in headers.positions:
+        return pd.Series("", index=frame.index, dtype="str")
+    return strip(frame[headers.positions[name]].astype("str"))
+
+
+class PromotionValidator:
+    """Turns one chunk of a promotion file into typed valid rows and problems."""
+
+    def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
+        self.headers = headers
+        self.ctx = ctx
+        self.raw = {spec.name: _text(frame, headers, spec.name) for spec in PROMOTION_COLUMNS}
+        self.index = frame.index
+        self.collector = ProblemCollector()
+        self.calendar = load_calendar(ctx.reference_dir)
+        ctx.state.setdefault("headers", {spec.name: self.header(spec.name)
+                                         for spec in PROMOTION_COLUMNS})
+
+    def header(self, name: str) -> str:
+        return self.headers.header_of(name) if name in self.headers.positions else name
+
+    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
+        if not mask.any():  # the usual case: skip building an empty selection
+            return
+        values = self.raw[name] if values is None else values
+        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def run(self) -> Validated:
+        everywhere = pd.Series(True, index=self.index)
+        for name in ("sku", "promotion_type", "start_at", "end_at"):
+            self.check_required(name, everywhere)
+        check_other_seller(self)
+        typed = pd.DataFrame(index=self.index)
+        typed["sku"] = self.raw["sku"]
+        typed["promotion_type"] = self.parse_type()
+        typed["discount_price"] = self.parse_discount_price()
+        typed["discount_percent"] = self.parse_percent()
+        typed["start_at"], typed["end_at"] = self.parse_dates()
+        period = self.raw["period"].str.lower()
+        typed["period"] = period.where(period != "")
+        promotion_rules.check_discounts(self, typed)
+        self.collector.problems.extend(problems_from_schema_errors(
+            PROMOTION_SCHEMA, typed, self.raw, self.header, SCHEMA_MESSAGES))
+        promotion_rules.check_dates(self, typed)
+        promotion_rules.check_periods(self, typed)
+        self.collector.problems.extend(promotion_rules.check_overlaps(self, typed))
+        rejected = typed.index.isin(list(self.collector.rejected_rows()))
+        return Validated(typed[~rejected], _first_per_cell(self.collector.problems))
+
+    def check_required(self, name: str, applies: pd.Series) -> None:
+        self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
+                  "La colonne « {column} » est obligatoire et vide sur cette ligne.",
+                  'Column "{column}" is required and empty on this row.')
+
+    def parse_type(self) -> pd.Series:
+        raw = self.raw["promotion_type"]
+        codes = raw.isin(list(_CODE_TEXTS))  # nearly every cell: read without parse_whole
+        values = pd.Series(pyarrow.array(raw[codes]).cast("int64"), index=raw.index[codes],
+                           dtype="Int64").reindex(raw.index)
+        if not codes.all():
+            others, unreadable = parse_whole(raw[~codes])
+            values[~codes] = others
+            self.flag(unreadable, Reason.NOT_ALLOWED, "promotion_type", *TYPE_MESSAGE,
+                      values=raw[~codes])
+        return values
+
+    def parse_discount_price(self) -> pd.Series:
+        raw = self.raw["discount_price"]
+        filled = raw[raw != ""]  # most promotions give a percentage or nothing: parse only these
+        if self.ctx.decimal_separator is None and len(filled):  # decided once, on a sample
+            self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS))
+        cents, unreadable, too_precise = parse_cents(filled, self.ctx.decimal_separator or ",")
+        self.flag(unreadable, Reason.BAD_NUMBER, "discount_price",
+                  "Le prix promo n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
+                  'The discount price is not a readable number: "{value}" (example: 12.50).',
+                  values=filled)
+        self.flag(too_precise, Reason.TOO_MANY_DECIMALS, "discount_price",
+                  "Le prix promo a plus de 2 décimales : « {value} ».",
+                  'The discount price has more than 2 decimals: "{value}".', values=filled)
+        return cents.reindex(raw.index)
+
+    def parse_percent(self) -> pd.Series:
+        raw = self.raw["discount_percent"]
+        filled = raw[raw != ""]
+        number = filled
+        signed = filled.str.endswith("%")
+        if signed.any():
+            number = filled.where(~signed, filled.str.slice(0, -1).str.rstrip(" \u00a0\u202f"))
+        values, unreadable = parse_whole(number, limit=100)
+        self.flag(unreadable, Reason.BAD_NUMBER, "discount_percent",
+                  f"La remise « {{value}} » doit être un nombre entier de 1 à {MAX_PERCENT} : écrivez"
+                  " 20 pour 20 % (une cellule Excel au format pourcentage contient 0,2).",
+                  f'The discount "{{value}}" must be a whole number from 1 to {MAX_PERCENT}: write'
+                  " 20 for 20 % (an Excel cell formatted as a percentage holds 0.2).",
+                  values=filled)
+        return values.reindex(raw.index)
+
+    def parse_dates(self) -> tuple[pd.Series, pd.Series]:
+        start, bad_start = parse_datetimes(self.raw["start_at"], TIMEZONE)
+        end, bad_end = parse_end_instants(self.raw["end_at"], TIMEZONE)
+        for name, unreadable in (("start_at", bad_start), ("end_at", bad_end)):
+            self.flag(unreadable, Reason.BAD_DATE, name,
+                      "Date illisible « {value} » : écrivez JJ/MM/AAAA ou AAAA-MM-JJ, avec"
+                      " l'heure si besoin (15/12/2026 08:00).",
+                      'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time'
+                      " if needed (15/12/2026 08:00).")
+        return start, end
+
+
+def _first_per_cell(problems: list[Problem]) -> list[Problem]:
+    """One problem per cell: an empty type is not also "unknown type"."""
+    seen: set[tuple[int | None, str | None]] = set()
+    kept = []
+    for problem in problems:
+        if problem.row is None or (problem.row, problem.column) not in seen:
+            seen.add((problem.row, problem.column))
+            kept.append(problem)
+    return kept
+
+
+def validate_promotions(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
+    """Type and check one chunk of a promotion file (no database access)."""
+    return PromotionValidator(frame, headers, ctx).run()

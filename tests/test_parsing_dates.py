@@ -1,0 +1,67 @@
+"""The vectorised date parsers against Python's own calendar (zoneinfo), on random instants.
+
+The parsers match shapes with RE2 and assemble instants with pandas; this property test writes
+random Paris wall times in every accepted shape and checks they read back as zoneinfo says.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.parsing_dates import parse_datetimes, parse_end_instants
+
+PARIS = ZoneInfo("Europe/Paris")
+SHAPES = {  # shape -> (how a seller writes it, whether it is a date alone)
+    "iso": (lambda d: f"{d:%Y-%m-%d}", True),
+    "french": (lambda d: f"{d:%d/%m/%Y}", True),
+    "french-dash": (lambda d: f"{d:%d-%m-%Y}", True),
+    "french-short": (lambda d: f"{d.day}/{d.month}/{d.year}", True),
+    "iso-minutes": (lambda d: f"{d:%Y-%m-%d %H:%M}", False),
+    "iso-t-seconds": (lambda d: f"{d:%Y-%m-%dT%H:%M:%S}", False),
+    "french-seconds": (lambda d: f"{d:%d/%m/%Y %H:%M:%S}", False),
+    "excel": (lambda d: f"{d:%Y-%m-%d %H:%M:%S}", False),
+}
+
+
+def _exists_once(wall: datetime) -> bool:
+    """Neither skipped nor repeated by a clock change in Paris (those have their own rules)."""
+    local = wall.replace(tzinfo=PARIS)
+    round_trip = local.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None)
+    return round_trip == wall and local.utcoffset() == local.replace(fold=1).utcoffset()
+
+
+walls = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2199, 12, 30)).map(
+    lambda d: d.replace(microsecond=0)).filter(_exists_once)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(walls, st.sampled_from(sorted(SHAPES))), min_size=1, max_size=30))
+def test_every_shape_reads_back_as_zoneinfo_says(cells):
+    texts = pd.Series([SHAPES[shape][0](wall) for wall, shape in cells], dtype="str")
+    starts, unreadable = parse_datetimes(texts)
+    ends, _ = parse_end_instants(texts)
+    assert not unreadable.any()
+    for (wall, shape), start, end in zip(cells, starts, ends, strict=True):
+        alone = SHAPES[shape][1]
+        written = wall.replace(hour=0, minute=0, second=0) if alone else (
+            wall.replace(second=0) if shape == "iso-minutes" else wall)
+        assert start == pd.Timestamp(written.replace(tzinfo=PARIS))
+        next_midnight = (written + timedelta(days=1)).replace(tzinfo=PARIS)
+        assert end == (pd.Timestamp(next_midnight) if alone else start)
+
+
+def test_clock_changes_follow_the_documented_rules():
+    texts = pd.Series(["2027-03-28 02:30", "2027-10-31 02:30", "2027-03-28", "31/10/2027"],
+                      dtype="str")
+    starts, _ = parse_datetimes(texts)
+    ends, _ = parse_end_instants(texts)
+    # the spring hour that does not exist moves forward; the autumn hour twice is summer time
+    assert starts[0] == pd.Timestamp("2027-03-28T01:00Z")
+    assert starts[1] == pd.Timestamp("2027-10-31T00:30Z")
+    assert ends[2] - starts[2] == pd.Timedelta(hours=23)
+    assert ends[3] - starts[3] == pd.Timedelta(hours=25)
