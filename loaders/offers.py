@@ -14,11 +14,14 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
+from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason, Severity, reject_file
 from marketplace.models import OfferValues
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.offers import OFFER_COLUMNS, validate_offers
 
+PREREQUISITE_FR = "le registre des vendeurs doit être chargé avant ses offres."
+PREREQUISITE_EN = "the seller registry must be loaded before its offers."
 STAGING = "offer_staging"
 STAGED = [
     "row_number", "action", "sku", "product_id", "product_id_type", "title", "description",
@@ -60,8 +63,8 @@ class OffersFeed:
 
     def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
         if "staging" not in ctx.state:
-            _lock_seller(session, ctx.seller_id)
-            _create_staging(session)
+            lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
+            create_staging(session, STAGING, STAGING_DDL)
             ctx.state["staging"] = True
             ctx.state["direct"] = not _has_offers(session, ctx.seller_id)
             ctx.state["direct_rows"] = 0
@@ -128,29 +131,6 @@ def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: li
 
 
 OFFERS_FEED = OffersFeed()
-
-
-def _lock_seller(session: Session, seller_id: int | None) -> None:
-    """The seller must exist; on PostgreSQL its row lock makes one seller's files load in turn."""
-    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
-    found = session.execute(
-        text(f"SELECT seller_id FROM sellers WHERE seller_id = :s{lock}"), {"s": seller_id}
-    ).first()
-    if found is None:
-        raise reject_file(
-            Reason.WRONG_SELLER,
-            f"Vendeur {seller_id} inconnu : le registre des vendeurs doit être chargé avant"
-            " ses offres.",
-            f"Unknown seller {seller_id}: the seller registry must be loaded before its offers.",
-        )
-
-
-def _create_staging(session: Session) -> None:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres:
-        session.execute(text(f"DROP TABLE IF EXISTS temp.{STAGING}"))
-    suffix = " ON COMMIT DROP" if postgres else ""
-    session.execute(text(STAGING_DDL.format(table=STAGING, suffix=suffix)))
 
 
 def _index_staging(session: Session) -> None:

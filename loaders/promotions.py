@@ -22,13 +22,16 @@ from sqlalchemy import BigInteger, bindparam, text
 from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
-from marketplace.errors import Problem, Reason, reject_file
+from loaders.staging import create_staging, lock_seller
+from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.promotion_periods import TIMEZONE
 from schemas.promotions import PROMOTION_COLUMNS, validate_promotions
 
+PREREQUISITE_FR = "le registre des vendeurs et ses offres doivent être chargés avant ses promotions."
+PREREQUISITE_EN = "the seller registry and its offers must be loaded before its promotions."
 STAGING = "promotion_staging"
 STAGED = ["row_number", "sku", "promotion_type", "discount_price", "discount_percent",
           "start_at", "end_at", "period"]
@@ -93,33 +96,9 @@ def _timestamp_text(values: pd.Series) -> pd.Series:
 def _begin(session: Session, ctx: FeedContext) -> None:
     """Once per file: the seller checked and locked, the staging table created."""
     if "staging" not in ctx.state:
-        _lock_seller(session, ctx.seller_id)
-        _create_staging(session)
+        lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
+        create_staging(session, STAGING, STAGING_DDL)
         ctx.state["staging"] = True
-
-
-def _lock_seller(session: Session, seller_id: int | None) -> None:
-    """The seller must exist; on PostgreSQL its row lock makes one seller's files load in turn."""
-    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
-    found = session.execute(
-        text(f"SELECT seller_id FROM sellers WHERE seller_id = :s{lock}"), {"s": seller_id}
-    ).first()
-    if found is None:
-        raise reject_file(
-            Reason.WRONG_SELLER,
-            f"Vendeur {seller_id} inconnu : le registre des vendeurs et ses offres doivent être"
-            " chargés avant ses promotions.",
-            f"Unknown seller {seller_id}: the seller registry and its offers must be loaded"
-            " before its promotions.",
-        )
-
-
-def _create_staging(session: Session) -> None:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres:
-        session.execute(text(f"DROP TABLE IF EXISTS temp.{STAGING}"))
-    suffix = " ON COMMIT DROP" if postgres else ""
-    session.execute(text(STAGING_DDL.format(table=STAGING, suffix=suffix)))
 
 
 def _reject(session: Session, seller_id: int | None, select: str, where: str) -> list:

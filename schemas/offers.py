@@ -135,7 +135,7 @@ class OfferValidator:
         self.collector.problems.extend(
             problems_from_schema_errors(OFFER_SCHEMA, typed[updates], self.raw, self.header)
         )
-        problems = _first_per_cell(self.collector.problems)
+        problems = self.collector.first_per_cell(also_distinct=frozenset({Reason.DUPLICATE_KEY}))
         rejected = self.collector.rejected_rows()
         rejected_mask = typed.index.isin(list(rejected))
         self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected_mask])
@@ -194,18 +194,6 @@ class OfferValidator:
                   "« {value} » : répondez oui ou non (colonne « {column} »).",
                   '"{value}": answer yes or no (column "{column}").')
         return values
-
-
-def _first_per_cell(problems: list) -> list:
-    """One problem per cell: a missing title is not also "too short"."""
-    seen: set = set()
-    kept = []
-    for problem in problems:
-        key = (problem.row, problem.column, problem.code is Reason.DUPLICATE_KEY)
-        if key not in seen:
-            seen.add(key)
-            kept.append(problem)
-    return kept
 
 
 def validate_offers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

@@ -51,5 +51,20 @@ class ProblemCollector:
                 )
             )
 
+    def first_per_cell(self, *, also_distinct: frozenset[Reason] = frozenset()) -> list[Problem]:
+        """One problem per cell (a missing title is not also "too short"), in order found.
+
+        Codes in `also_distinct` are kept beside another problem of the same cell (a
+        duplicated sku is worth saying even when the sku is also malformed).
+        """
+        seen: set[tuple] = set()
+        kept = []
+        for problem in self.problems:
+            key = (problem.row, problem.column, problem.code if problem.code in also_distinct else None)
+            if problem.row is None or key not in seen:
+                seen.add(key)
+                kept.append(problem)
+        return kept
+
     def rejected_rows(self) -> set[int]:
         return {p.row for p in self.problems if p.severity is Severity.ERROR and p.row is not None}

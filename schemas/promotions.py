@@ -21,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
-from marketplace.errors import Problem, Reason
+from marketplace.errors import Reason
 from schemas import promotion_rules
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
@@ -141,7 +141,7 @@ class PromotionValidator:
         promotion_rules.check_periods(self, typed)
         self.collector.problems.extend(promotion_rules.check_overlaps(self, typed))
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
-        return Validated(typed[~rejected], _first_per_cell(self.collector.problems))
+        return Validated(typed[~rejected], self.collector.first_per_cell())
 
     def check_required(self, name: str, applies: pd.Series) -> None:
         self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
@@ -201,17 +201,6 @@ class PromotionValidator:
                       'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time'
                       " if needed (15/12/2026 08:00).")
         return start, end
-
-
-def _first_per_cell(problems: list[Problem]) -> list[Problem]:
-    """One problem per cell: an empty type is not also "unknown type"."""
-    seen: set[tuple[int | None, str | None]] = set()
-    kept = []
-    for problem in problems:
-        if problem.row is None or (problem.row, problem.column) not in seen:
-            seen.add((problem.row, problem.column))
-            kept.append(problem)
-    return kept
 
 
 def validate_promotions(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

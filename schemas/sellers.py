@@ -281,7 +281,7 @@ class SellerValidator:
         self.check_identifiers_agree(typed)
         self.check_earlier_chunks(typed)
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
-        problems = _first_per_cell(self.collector.problems)
+        problems = self.collector.first_per_cell()
         return Validated(split_company_ids(typed[~rejected]), problems)
 
     def parsers(self) -> dict[str, Callable[[pd.Series, str], pd.Series]]:
@@ -418,17 +418,6 @@ def _decimal_euros(cents: pd.Series) -> pd.Series:
         [None if pd.isna(c) else Decimal(int(c)).scaleb(-2) for c in cents],
         index=cents.index, dtype=object,
     )
-
-
-def _first_per_cell(problems: list[Problem]) -> list[Problem]:
-    """One problem per cell: an unreadable seller id is not also "required"."""
-    seen: set[tuple[int | None, str | None]] = set()
-    kept = []
-    for problem in problems:
-        if problem.row is None or (problem.row, problem.column) not in seen:
-            seen.add((problem.row, problem.column))
-            kept.append(problem)
-    return kept
 
 
 def validate_sellers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

@@ -1,0 +1,39 @@
+"""What every seller-scoped loader does first: lock its seller and create its staging table.
+
+Both live in the file's transaction: the seller row lock (PostgreSQL) queues one seller's
+files, and the temporary table disappears with the transaction, whatever happens to it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from marketplace.errors import Reason, reject_file
+
+
+def lock_seller(session: Session, seller_id: int | None, prerequisite_fr: str,
+                prerequisite_en: str) -> None:
+    """The seller must exist; on PostgreSQL its row lock makes one seller's files load in turn.
+
+    `prerequisite_*` tells the seller what must be loaded first (French, English).
+    """
+    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
+    found = session.execute(
+        text(f"SELECT seller_id FROM sellers WHERE seller_id = :s{lock}"), {"s": seller_id}
+    ).first()
+    if found is None:
+        raise reject_file(
+            Reason.WRONG_SELLER,
+            f"Vendeur {seller_id} inconnu : {prerequisite_fr}",
+            f"Unknown seller {seller_id}: {prerequisite_en}",
+        )
+
+
+def create_staging(session: Session, table: str, ddl: str) -> None:
+    """A temporary table for this transaction; `ddl` has `{table}` and `{suffix}` placeholders."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        session.execute(text(f"DROP TABLE IF EXISTS temp.{table}"))
+    suffix = " ON COMMIT DROP" if postgres else ""
+    session.execute(text(ddl.format(table=table, suffix=suffix)))
