@@ -73,3 +73,16 @@ def settings(tmp_path, engine) -> Settings:
     """Settings pointing at the test catalog and a local storage folder of the test's own."""
     return Settings(database_url=engine.url.render_as_string(hide_password=False),
                     storage=str(tmp_path / "store"))
+
+
+@pytest.fixture
+def catalog_env(engine, tmp_path, monkeypatch):
+    """The process settings (what the CLI and the flows read) pointed at the test catalog and
+    a storage folder of the test's own; yields that folder."""
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
+    get_settings.cache_clear()
+    yield tmp_path / "store"
+    get_settings.cache_clear()

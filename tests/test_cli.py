@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace.cli import app
-from marketplace.config import SAMPLES_DIR, get_settings
+from marketplace.config import SAMPLES_DIR
 from tests.helpers import add_seller, offer_rows, write_offer_csv
 
 JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "loaded", "rejected",
@@ -17,10 +17,7 @@ JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "load
 
 
 @pytest.fixture
-def cli(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
-    get_settings.cache_clear()
+def cli(engine, catalog_env):
     add_seller(engine, 7)
     runner = CliRunner()
 
@@ -29,7 +26,6 @@ def cli(engine, tmp_path, monkeypatch):
         return result.exit_code, result.stdout
 
     yield run
-    get_settings.cache_clear()
 
 
 def as_json(stdout: str) -> dict:

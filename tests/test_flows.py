@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from marketplace.config import SAMPLES_DIR, get_settings
+from marketplace.config import SAMPLES_DIR
 from tests.helpers import add_seller, offer_rows, write_offer_csv
 
 
@@ -19,12 +19,8 @@ def prefect_harness():
 
 
 @pytest.fixture
-def flow_env(prefect_harness, engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
-    get_settings.cache_clear()
-    yield tmp_path / "store"
-    get_settings.cache_clear()
+def flow_env(prefect_harness, catalog_env):
+    return catalog_env
 
 
 def test_every_flow_imports_and_the_deployments_keep_their_schedules():

@@ -27,7 +27,7 @@ from loaders.inbox import process_inbox
 from loaders.ingest import Ingestor, IngestRequest
 from loaders.promotions import PROMOTIONS_FEED
 from marketplace.cli import app
-from marketplace.config import SAMPLES_DIR, get_settings
+from marketplace.config import SAMPLES_DIR
 from marketplace.demo import SAMPLE_DROPS
 from marketplace.layout import inbox_key
 from marketplace.models import AppliedFile, Offer, Promotion
@@ -306,10 +306,7 @@ def test_demo_samples_load_and_show_the_usual_mistakes(engine, settings):
 
 
 @pytest.fixture
-def cli(engine, tmp_path, monkeypatch):
-    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
-    get_settings.cache_clear()
+def cli(engine, catalog_env):
     add_seller(engine, 7)
     add_offers(engine, A="19.99")
     runner = CliRunner()
@@ -321,7 +318,6 @@ def cli(engine, tmp_path, monkeypatch):
         return result.exit_code, json.loads(lines[0])
 
     yield run
-    get_settings.cache_clear()
 
 
 def test_cli_validate_and_ingest_promotions_exit_codes(cli, tmp_path):
