@@ -25,9 +25,8 @@ from schemas.parsing import (
     parse_bool,
     parse_cents,
     parse_whole,
-    strip,
 )
-from schemas.problems import ProblemCollector
+from schemas.validator import ChunkValidator
 
 OFFER_COLUMNS = (
     ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
@@ -82,29 +81,12 @@ OFFER_SCHEMA = pa.DataFrameSchema(
 """The typed offer rows: one row per update row of the file (delete rows only need a sku)."""
 
 
-def _text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
-    if name not in headers.positions:
-        return pd.Series("", index=frame.index, dtype="str")
-    return strip(frame[headers.positions[name]].astype("str"))
-
-
-class OfferValidator:
+class OfferValidator(ChunkValidator):
     """Turns one chunk of an offer file into typed valid rows and problems."""
 
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
-        self.headers = headers
-        self.ctx = ctx
-        self.raw = {spec.name: _text(frame, headers, spec.name) for spec in OFFER_COLUMNS}
-        self.index = frame.index
-        self.collector = ProblemCollector()
+        super().__init__(frame, headers, ctx, OFFER_COLUMNS)
         self.categories = load_categories(ctx.reference_dir)
-
-    def header(self, name: str) -> str:
-        return self.headers.header_of(name) if name in self.headers.positions else name
-
-    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
-        values = self.raw[name] if values is None else values
-        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
 
     def run(self) -> Validated:
         action = self.parse_action()
@@ -140,15 +122,6 @@ class OfferValidator:
         rejected_mask = typed.index.isin(list(rejected))
         self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected_mask])
         return Validated(typed[~rejected_mask].drop(columns="digital"), problems)
-
-    def check_required(self, name: str, applies: pd.Series) -> None:
-        self.flag(
-            applies & (self.raw[name] == ""),
-            Reason.REQUIRED,
-            name,
-            "La colonne « {column} » est obligatoire et vide sur cette ligne.",
-            'Column "{column}" is required and empty on this row.',
-        )
 
     def parse_action(self) -> pd.Series:
         text = self.raw["update_delete"].str.lower()

@@ -27,11 +27,11 @@ from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
 from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
-from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole, strip
+from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole
 from schemas.parsing_dates import parse_datetimes, parse_end_instants
-from schemas.problems import ProblemCollector
 from schemas.promotion_periods import TIMEZONE, load_calendar
 from schemas.promotion_rules import PROMOTION_TYPES
+from schemas.validator import ChunkValidator
 
 PROMOTION_COLUMNS = (
     ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
@@ -93,33 +93,14 @@ SCHEMA_MESSAGES = {
 }
 
 
-def _text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
-    if name not in headers.positions:
-        return pd.Series("", index=frame.index, dtype="str")
-    return strip(frame[headers.positions[name]].astype("str"))
-
-
-class PromotionValidator:
+class PromotionValidator(ChunkValidator):
     """Turns one chunk of a promotion file into typed valid rows and problems."""
 
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
-        self.headers = headers
-        self.ctx = ctx
-        self.raw = {spec.name: _text(frame, headers, spec.name) for spec in PROMOTION_COLUMNS}
-        self.index = frame.index
-        self.collector = ProblemCollector()
+        super().__init__(frame, headers, ctx, PROMOTION_COLUMNS)
         self.calendar = load_calendar(ctx.reference_dir)
         ctx.state.setdefault("headers", {spec.name: self.header(spec.name)
                                          for spec in PROMOTION_COLUMNS})
-
-    def header(self, name: str) -> str:
-        return self.headers.header_of(name) if name in self.headers.positions else name
-
-    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
-        if not mask.any():  # the usual case: skip building an empty selection
-            return
-        values = self.raw[name] if values is None else values
-        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
 
     def run(self) -> Validated:
         everywhere = pd.Series(True, index=self.index)
@@ -142,11 +123,6 @@ class PromotionValidator:
         self.collector.problems.extend(promotion_rules.check_overlaps(self, typed))
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
         return Validated(typed[~rejected], self.collector.first_per_cell())
-
-    def check_required(self, name: str, applies: pd.Series) -> None:
-        self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
-                  "La colonne « {column} » est obligatoire et vide sur cette ligne.",
-                  'Column "{column}" is required and empty on this row.')
 
     def parse_type(self) -> pd.Series:
         raw = self.raw["promotion_type"]

@@ -1,0 +1,49 @@
+"""The common part of a seller file's chunk validator: raw text by field, and flagging.
+
+Offer and promotion validators differ in their rules, not in how they read a field's text,
+name the seller's header or turn a mask into problems; that part lives here once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from marketplace.errors import Reason
+from schemas.columns import ColumnSpec, HeaderMap
+from schemas.feed import FeedContext
+from schemas.parsing import strip
+from schemas.problems import ProblemCollector
+
+
+def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
+    """A field's stripped text, "" everywhere when the file has no such column."""
+    if name not in headers.positions:
+        return pd.Series("", index=frame.index, dtype="str")
+    return strip(frame[headers.positions[name]].astype("str"))
+
+
+class ChunkValidator:
+    """One chunk of a seller file: `raw` holds every field's text, `collector` the problems."""
+
+    def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext,
+                 columns: tuple[ColumnSpec, ...]):
+        self.headers = headers
+        self.ctx = ctx
+        self.raw = {spec.name: field_text(frame, headers, spec.name) for spec in columns}
+        self.index = frame.index
+        self.collector = ProblemCollector()
+
+    def header(self, name: str) -> str:
+        """The seller's own header for a field (the field's name when the column is absent)."""
+        return self.headers.header_of(name) if name in self.headers.positions else name
+
+    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
+        if not mask.any():  # the usual case: skip building an empty selection
+            return
+        values = self.raw[name] if values is None else values
+        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def check_required(self, name: str, applies: pd.Series) -> None:
+        self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
+                  "La colonne « {column} » est obligatoire et vide sur cette ligne.",
+                  'Column "{column}" is required and empty on this row.')
