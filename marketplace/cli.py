@@ -32,9 +32,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 db_app = typer.Typer(no_args_is_help=True, help="Catalog database.")
 run_app = typer.Typer(no_args_is_help=True, help="Process what waits in the landing zone.")
 export_app = typer.Typer(no_args_is_help=True, help="Exports.")
+report_app = typer.Typer(no_args_is_help=True, help="The nightly quality and monthly payout reports.")
 app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 err = Console(stderr=True)
 INTERNAL_FAILURE = 4
 

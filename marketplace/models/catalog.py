@@ -1,4 +1,4 @@
-"""The catalog database: SQLAlchemy 2 models shared by every feed.
+"""The catalog: sellers, offers, promotions and the record of imports.
 
 Money is stored as integer cents (`Cents`) on both databases: SQLite's Numeric goes through
 float, and one representation everywhere keeps the bulk paths (COPY, executemany) simple.
