@@ -14,6 +14,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy.orm import Session
 
+TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def utc_timestamp_text(values: pd.Series) -> pd.Series:
+    """Aware instants as SQLAlchemy writes naive-UTC datetimes to SQLite, which compares them as
+    text: staged rows must use the same format as the stored ones."""
+    return values.dt.tz_convert("UTC").dt.tz_localize(None).dt.strftime(TIMESTAMP_TEXT)
+
 
 def _column_list(columns: list[str]) -> str:
     return ", ".join(columns)

@@ -1,9 +1,9 @@
 """Processing what waits in the inbox: every file ingested once, then archived by a move.
 
 The seller of a file is the folder it was dropped in (the authenticated upload channel).
-Registry files go first, so that a new seller's first offers find it, then offer files, then
-promotion files (a promotion needs its offer); within a kind, files go by arrival (oldest
-first), which keeps one seller's files in the order they were sent.
+Registry files go first, so that a new seller's first offers and orders find it, then order
+exports, then offer files, then promotion files (a promotion needs its offer); within a kind,
+files go by arrival (oldest first), which keeps one seller's files in the order they were sent.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from marketplace.layout import UnsafeName, parse_inbox_key
 from marketplace.storage import StoredObject
 
 log = logging.getLogger(__name__)
-KIND_ORDER = {"sellers": 0, "offers": 1, "promotions": 2}
+# Orders after the catalogue: an order of an offer that arrives in the same run knows its sku.
+KIND_ORDER = {"sellers": 0, "offers": 1, "promotions": 2, "orders": 3}
 
 
 @dataclass
@@ -60,7 +61,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)
             continue
         plans.append(InboxItemPlan(stored, item.kind, item.seller_id, item.name))
-    plans.sort(key=lambda p: (KIND_ORDER.get(p.kind, 1), p.stored.modified, p.stored.key))
+    plans.sort(key=lambda p: (KIND_ORDER.get(p.kind, len(KIND_ORDER)), p.stored.modified, p.stored.key))
     return plans
 
 

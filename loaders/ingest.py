@@ -243,7 +243,8 @@ class Ingestor:
     def context(self, request: IngestRequest, import_id: int | None) -> FeedContext:
         return FeedContext(kind=request.feed.kind, seller_id=request.seller_id,
                            import_id=import_id, reference_dir=self.settings.reference_dir,
-                           now=utcnow(), mode=request.mode, force=request.force)
+                           now=utcnow(), mode=request.mode, force=request.force,
+                           file_name=request.name)
 
     def validate(self, request: IngestRequest, on_rows=None) -> IngestResult:
         """Read and check only: no database, no archive; the report goes to outbox/validations."""

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, bindparam, text
 from sqlalchemy.orm import Session
 
-from loaders.bulk import copy_frame
+from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
@@ -43,7 +43,6 @@ CREATE TEMP TABLE {table} (
 ){suffix}
 """
 STORED = STAGED[1:]
-TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class PromotionsFeed:
@@ -62,8 +61,8 @@ class PromotionsFeed:
         _begin(session, ctx)
         frame = valid.assign(
             row_number=valid.index.astype("int64"),
-            start_at=_timestamp_text(valid["start_at"]),
-            end_at=_timestamp_text(valid["end_at"]),
+            start_at=utc_timestamp_text(valid["start_at"]),
+            end_at=utc_timestamp_text(valid["end_at"]),
             period=valid["period"].astype(object).where(valid["period"].notna(), None),
         )
         copy_frame(session, STAGING, frame, STAGED)
@@ -87,10 +86,6 @@ class PromotionsFeed:
 
 
 PROMOTIONS_FEED = PromotionsFeed()
-
-
-def _timestamp_text(values: pd.Series) -> pd.Series:
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).dt.strftime(TIMESTAMP_TEXT)
 
 
 def _begin(session: Session, ctx: FeedContext) -> None:

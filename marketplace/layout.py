@@ -159,6 +159,23 @@ def parse_inbox_key(key: str) -> InboxItem:
     raise UnsafeName(f"not an inbox file of the layout (seller folder a number): {key!r}")
 
 
+_EXPORT_DATE = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")
+
+
+def export_date_of(name: str) -> date | None:
+    """The day an order export was taken, from its name (inbox/orders/<YYYY-MM-DD>.csv).
+
+    The first `YYYY-MM-DD` in the name that is a real calendar date (`commandes-2026-11-22.csv`
+    works too); None when the name carries none, and the caller decides (docs/decisions.md).
+    """
+    for text in _EXPORT_DATE.findall(name):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            continue
+    return None
+
+
 def _positive(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{what} must be a positive whole number, got {value!r}")

@@ -27,7 +27,8 @@ class FeedContext:
 
     `seller_id` is the seller of the inbox folder (None for ops feeds: sellers, orders);
     `decimal_separator` is decided on the first chunk and kept for the whole file;
-    `state` is the feed's own scratch space across chunks (e.g. keys seen so far).
+    `state` is the feed's own scratch space across chunks (e.g. keys seen so far);
+    `file_name` is the name the file arrived under (the order feed reads its export date there).
     """
 
     kind: str
@@ -39,6 +40,7 @@ class FeedContext:
     force: bool = False
     decimal_separator: str | None = None
     state: dict = field(default_factory=dict)
+    file_name: str = ""
 
 
 @dataclass

@@ -1,0 +1,128 @@
+"""Order rules across columns and rows: amount caps, the order of events, states, duplicates.
+
+Each needs more than one cell of a row (a refund is compared with what was paid) or more than
+one row (a repeated order_id), so they live beside the pandera schema, not in it. All are
+vectorised over the chunk and report through the validator's collector; a rule only looks at
+the cells that hold a value (an empty cell is "no such event").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from marketplace.errors import Reason
+from schemas.offer_rules import SeenKeys
+
+if TYPE_CHECKING:
+    from schemas.orders import OrderValidator
+
+GOODWILL_SHARE = 4  # a goodwill voucher is at most 1/4 (25 %) of the amount: 4 × voucher ≤ amount
+DELIVERY_CHAIN = ("ordered_at", "accepted_at", "shipped_at", "delivered_at")
+AFTER_ORDER = ("refused_at", "estimated_delivery_at", "refunded_at", "claim_opened_at",
+               "question_at", "answered_at", "rated_at", "goodwill_at")
+STEPS = {  # event -> (French, English) for messages
+    "ordered_at": ("la commande", "the order"),
+    "accepted_at": ("l'acceptation", "the acceptance"),
+    "shipped_at": ("l'expédition", "the shipment"),
+    "question_at": ("la question du client", "the customer's question"),
+}
+RATED = ("rated_at", "rating_delivery_place", "rating_on_time", "rating_care",
+         "rating_conformity", "rating_packaging")
+
+
+def _given(typed: pd.DataFrame, name: str) -> pd.Series:
+    return typed[name].notna()
+
+
+def _before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Where both instants are given and `later` comes first."""
+    return (later < earlier).fillna(False).astype(bool)
+
+
+def _literal(text: str) -> str:
+    """A header placed in a message template: its braces must not look like placeholders."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def check_amounts(v: OrderValidator, typed: pd.DataFrame) -> None:
+    """A refund is at most what the customer paid; a goodwill voucher at most 25 % of amount."""
+    paid = typed["amount"] + typed["shipping_amount"].fillna(0)
+    v.flag((typed["refund_amount"] > paid).fillna(False).astype(bool), Reason.OUT_OF_RANGE,
+           "refund_amount",
+           "Le remboursement « {value} » dépasse ce que le client a payé (montant + frais de port).",
+           'The refund "{value}" is more than the customer paid (amount + shipping).')
+    over = (typed["goodwill_amount"] * GOODWILL_SHARE > typed["amount"]).fillna(False).astype(bool)
+    v.flag(over, Reason.OUT_OF_RANGE, "goodwill_amount",
+           "Le geste commercial « {value} » dépasse 25 % du montant de la commande.",
+           'The goodwill voucher "{value}" is more than 25 % of the order amount.')
+
+
+def check_events(v: OrderValidator, typed: pd.DataFrame) -> None:
+    """Ordered ≤ accepted ≤ shipped ≤ delivered; nothing before the order; no answer before
+    the question. Each late cell is reported once, naming the step it comes before."""
+    pairs = [(later, earlier) for i, later in enumerate(DELIVERY_CHAIN)
+             for earlier in reversed(DELIVERY_CHAIN[:i])]
+    pairs += [(later, "ordered_at") for later in AFTER_ORDER]
+    pairs.append(("answered_at", "question_at"))
+    for later, earlier in pairs:
+        mask = _before(typed[later], typed[earlier])
+        if not mask.any():
+            continue
+        french, english = STEPS[earlier]
+        header = _literal(v.header(earlier))
+        v.flag(mask, Reason.EVENT_ORDER, later,
+               f"La date « {{value}} » est antérieure à {french} (colonne « {header} ») : une"
+               " commande est passée, puis acceptée, expédiée et livrée, dans cet ordre.",
+               f'The date "{{value}}" is before {english} (column "{header}"): an order is'
+               " placed, then accepted, shipped and delivered, in that order.")
+
+
+def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
+    """Accepted or refused, not both; a refused order has no shipment; only an accepted order
+    is rated."""
+    accepted, refused = _given(typed, "accepted_at"), _given(typed, "refused_at")
+    v.flag(accepted & refused, Reason.ORDER_STATE, "refused_at",
+           "Une commande est acceptée ou refusée, pas les deux : « {column} » doit être vide"
+           " puisque la commande a une date d'acceptation.",
+           'An order is accepted or refused, not both: "{column}" must be empty since the'
+           " order has an acceptance date.")
+    for name in ("shipped_at", "delivered_at"):
+        v.flag(refused & _given(typed, name), Reason.ORDER_STATE, name,
+               "Une commande refusée n'est pas expédiée : « {column} » doit être vide"
+               " (« {value} »).",
+               'A refused order is not shipped: "{column}" must be empty ("{value}").')
+    for name in RATED:
+        v.flag(~accepted & _given(typed, name), Reason.ORDER_STATE, name,
+               "Seule une commande acceptée peut être évaluée : « {column} » doit être vide"
+               " (« {value} ») tant que la commande n'a pas de date d'acceptation.",
+               'Only an accepted order can be rated: "{column}" must be empty ("{value}")'
+               " while the order has no acceptance date.")
+
+
+def check_duplicates(v: OrderValidator, typed: pd.DataFrame) -> None:
+    """Every copy of an order_id repeated in the file is rejected: no guessing which one wins.
+
+    Copies in one chunk are found here; the copy from an earlier chunk was already staged, so
+    its row goes to `ctx.state["late_duplicates"]` for the loader to drop.
+    """
+    order_id = typed["order_id"]
+    present = order_id.notna()
+    ids = order_id[present]
+    seen: SeenKeys = v.ctx.state.setdefault("seen_order_ids", SeenKeys())
+    flagged: set[int] = v.ctx.state.setdefault("duplicate_rows", set())
+    earlier = seen.find(ids)
+    duplicated = present & (order_id.duplicated(keep=False) | order_id.isin(earlier.unique()))
+    earlier = earlier[~earlier.index.isin(list(flagged))]  # each copy is reported once
+    flagged.update(int(r) for r in duplicated[duplicated].index)
+    flagged.update(int(r) for r in earlier.index)
+    message = ("La commande « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
+               " lignes n'est chargée.",
+               'Order "{value}" appears more than once in the file: none of these rows is loaded.')
+    v.flag(duplicated.astype(bool), Reason.DUPLICATE_KEY, "order_id", *message)
+    if not earlier.empty:
+        v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
+                         v.header("order_id"), earlier, *message)
+        v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
+    seen.add(ids)

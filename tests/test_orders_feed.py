@@ -1,0 +1,484 @@
+"""The order activity feed: typing and rules on small frames, then the upsert on both databases.
+
+Frames are built as the reader hands them over: index = Excel row numbers from 2, columns =
+header positions, every cell a `str`. Amounts are compared in cents, instants in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from loaders.ingest import Ingestor, IngestRequest
+from loaders.orders import ORDERS_FEED
+from loaders.sellers import SELLERS_FEED
+from marketplace.cli import app
+from marketplace.config import SAMPLES_DIR, Settings
+from marketplace.errors import Problem, Reason, Severity
+from marketplace.layout import export_date_of
+from marketplace.models import Offer, Order
+from marketplace.storage import open_storage
+from schemas.columns import map_headers
+from schemas.feed import FeedContext, Validated
+from schemas.orders import ORDER_COLUMNS
+from tests.helpers import add_seller
+
+REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+
+
+def context(name: str = "2026-11-22.csv") -> FeedContext:
+    return FeedContext(kind="orders", seller_id=None, import_id=1, reference_dir=REFERENCE,
+                       now=datetime.now(UTC), file_name=name)
+
+
+def order(order_id: str = "A1", **extra: str) -> dict[str, str]:
+    return {"order_id": order_id, "seller_id": "7", "sku": "SKU-1",
+            "ordered_at": "2026-11-20T10:00:00+01:00", "amount": "100,00", **extra}
+
+
+def validate(*orders: dict[str, str], ctx: FeedContext | None = None,
+             first_row: int = 2) -> Validated:
+    headers = list(dict.fromkeys(key for row in orders for key in row))
+    frame = pd.DataFrame([[row.get(h, "") for h in headers] for row in orders],
+                         index=range(first_row, first_row + len(orders)),
+                         columns=range(len(headers)), dtype="str")
+    return ORDERS_FEED.validate(frame, map_headers(headers, ORDER_COLUMNS), ctx or context())
+
+
+def codes(problems: list[Problem]) -> set[tuple[int | None, str | None, Reason]]:
+    return {(p.row, p.column, p.code) for p in problems}
+
+
+def utc(*parts: int) -> pd.Timestamp:
+    return pd.Timestamp(datetime(*parts, tzinfo=UTC))
+
+
+# -- headers and typing ---------------------------------------------------------------------------
+
+
+def test_no_header_text_names_two_fields():
+    keys = [spec.header_keys() for spec in ORDER_COLUMNS]
+    assert sum(map(len, keys)) == len(set().union(*keys))
+
+
+def test_french_headers_map_to_fields():
+    headers = ["N° de commande", "Vendeur", "Référence", "Date de commande", "Montant",
+               "Frais de port", "Acceptée le", "Transporteur", "Note emballage"]
+    assert list(map_headers(headers, ORDER_COLUMNS).positions) == [
+        "order_id", "seller_id", "sku", "ordered_at", "amount", "shipping_amount", "accepted_at",
+        "carrier", "rating_packaging"]
+
+
+def test_only_the_required_columns_give_an_order_with_no_events():
+    result = validate(order())
+    assert result.problems == []
+    row = result.valid.loc[2]
+    # 100,00 € = 10 000 cents; 10:00 at +01:00 = 09:00 UTC
+    assert (row["order_id"], row["seller_id"], row["amount"], row["ordered_at"]) == (
+        "A1", 7, 10_000, utc(2026, 11, 20, 9))
+    assert row[["shipping_amount", "refund_amount", "accepted_at", "delivered_at",
+                "rating_care", "delivery", "claim_reason"]].isna().all()
+
+
+def test_a_missing_required_column_rejects_the_file():
+    from marketplace.errors import FileRejected
+
+    with pytest.raises(FileRejected) as rejected:
+        map_headers(["order_id", "seller_id", "sku", "ordered_at"], ORDER_COLUMNS)
+    assert (rejected.value.problem.code, rejected.value.problem.column) == (
+        Reason.MISSING_COLUMN, "amount")
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2026-07-14 10:00", utc(2026, 7, 14, 8)),  # Paris summer time is UTC+2
+    ("2026-01-14 10:00", utc(2026, 1, 14, 9)),  # Paris winter time is UTC+1
+    ("14/07/2026 10:00", utc(2026, 7, 14, 8)),  # French day-first, local time
+    ("22/11/2026 14:05", utc(2026, 11, 22, 13, 5)),
+    ("2026-07-14T10:00:00+02:00", utc(2026, 7, 14, 8)),  # an offset wins over Paris time
+    ("2026-07-14T10:00:00-04:00", utc(2026, 7, 14, 14)),  # 10:00 at -04:00 = 14:00 UTC
+    ("2026-01-14T10:00:00Z", utc(2026, 1, 14, 10)),
+])
+def test_date_times_with_an_offset_or_in_paris_time(written, expected):
+    result = validate(order(ordered_at=written))
+    assert result.valid.loc[2, "ordered_at"] == expected
+
+
+def test_problems_name_the_exports_own_header_and_text():
+    headers = ["N° de commande", "Vendeur", "Référence", "Date de commande", "Montant"]
+    frame = pd.DataFrame([["A1", "7", "SKU-1", "2026-11-20 10:00", "douze"]], index=[5],
+                         columns=range(5), dtype="str")
+    [problem] = ORDERS_FEED.validate(frame, map_headers(headers, ORDER_COLUMNS), context()).problems
+    assert (problem.row, problem.column, problem.value, problem.code) == (
+        5, "Montant", "douze", Reason.BAD_NUMBER)
+    assert problem.message_fr.startswith("« douze »") and problem.message_en.startswith('"douze"')
+
+
+def euros(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+@hypothesis_settings(max_examples=10, deadline=None)  # one frame per example: ~0.2 s each
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 10**6)), min_size=1, max_size=100))
+def test_the_refund_cap_is_exact_to_the_cent(pairs):
+    rows = [order(f"O{i}-{extra}", amount=euros(amount), shipping_amount=euros(shipping),
+                  refund_amount=euros(amount + shipping + extra))
+            for i, (amount, shipping) in enumerate(pairs) for extra in (0, 1)]
+    result = validate(*rows)
+    # rows alternate: refund = amount + shipping (accepted), then one cent more (rejected)
+    assert codes(result.problems) == {(3 + 2 * i, "refund_amount", Reason.OUT_OF_RANGE)
+                                      for i in range(len(pairs))}
+    assert list(result.valid.index) == [2 + 2 * i for i in range(len(pairs))]
+
+
+def test_amounts_with_a_decimal_point_are_read_too():
+    result = validate(order(amount="1234.5", shipping_amount="4.90"))
+    assert result.valid.loc[2, ["amount", "shipping_amount"]].tolist() == [123_450, 490]
+
+
+# -- rules at their boundaries -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "ok"), [
+    ({"shipping_amount": "4,90", "refund_amount": "104,90"}, True),  # 100,00 + 4,90 exactly
+    ({"shipping_amount": "4,90", "refund_amount": "104,91"}, False),  # one cent more
+    ({"refund_amount": "100,00"}, True),  # no shipping column: the amount is the cap
+    ({"refund_amount": "100,01"}, False),
+    ({"goodwill_amount": "25,00"}, True),  # 25 % of 100,00 = 25,00 exactly
+    ({"goodwill_amount": "25,01"}, False),
+])
+def test_refund_and_goodwill_caps(extra, ok):
+    result = validate(order(**extra))
+    column = "refund_amount" if "refund_amount" in extra else "goodwill_amount"
+    assert codes(result.problems) == (set() if ok else {(2, column, Reason.OUT_OF_RANGE)})
+    assert len(result.valid) == (1 if ok else 0)
+
+
+def test_goodwill_cap_is_exact_on_odd_cents():
+    # 25 % of 0,03 € is 0,0075 €: 0,00 is allowed, 0,01 is over (4 × 1 cent > 3 cents)
+    assert validate(order(amount="0,03", goodwill_amount="0,00")).problems == []
+    assert codes(validate(order(amount="0,03", goodwill_amount="0,01")).problems) == {
+        (2, "goodwill_amount", Reason.OUT_OF_RANGE)}
+
+
+@pytest.mark.parametrize(("column", "written", "reason"), [
+    ("customer_type", "pro", Reason.NOT_ALLOWED),
+    ("delivery", "express", Reason.NOT_ALLOWED),
+    ("refund_reason", "autre", Reason.NOT_ALLOWED),
+    ("amount", "-1,00", Reason.OUT_OF_RANGE),
+    ("shipping_amount", "-0,01", Reason.OUT_OF_RANGE),
+    ("amount", "12,345", Reason.TOO_MANY_DECIMALS),
+    ("amount", "gratuit", Reason.BAD_NUMBER),
+    ("seller_id", "0", Reason.OUT_OF_RANGE),
+    ("seller_id", "abc", Reason.BAD_NUMBER),
+    ("order_id", "X" * 65, Reason.TOO_LONG),
+    ("ordered_at", "2026-13-01", Reason.BAD_DATE),
+    ("ordered_at", "", Reason.REQUIRED),
+    ("carrier", "C" * 65, Reason.TOO_LONG),
+])
+def test_each_rule_rejects_the_row_naming_the_cell(column, written, reason):
+    result = validate(order(**{column: written}))
+    assert codes(result.problems) == {(2, column, reason)}
+    assert result.valid.empty
+
+
+@pytest.mark.parametrize(("rating", "ok"), [("1", True), ("5", True), ("0", False),
+                                            ("6", False), ("4,5", False)])
+def test_ratings_are_whole_numbers_from_1_to_5(rating, ok):
+    result = validate(order(accepted_at="2026-11-20 11:00", rating_care=rating))
+    assert (result.problems == []) is ok
+    if not ok:
+        assert [(p.row, p.column) for p in result.problems] == [(2, "rating_care")]
+
+
+def test_codes_are_read_in_any_case():
+    result = validate(order(customer_type="Business", delivery="TRACKED"))
+    assert result.valid.loc[2, ["customer_type", "delivery"]].tolist() == ["business", "tracked"]
+
+
+def test_events_in_order_and_equal_instants_are_accepted():
+    result = validate(order(ordered_at="2026-11-20 10:00", accepted_at="2026-11-20 10:00",
+                            shipped_at="2026-11-20 10:00", delivered_at="2026-11-21 10:00",
+                            question_at="2026-11-21 11:00", answered_at="2026-11-21 11:00"))
+    assert result.problems == []
+
+
+@pytest.mark.parametrize(("extra", "column"), [
+    ({"accepted_at": "2026-11-20 09:59"}, "accepted_at"),  # ordered at 10:00 Paris
+    ({"refused_at": "2026-11-20 09:59"}, "refused_at"),
+    ({"accepted_at": "2026-11-20 11:00", "shipped_at": "2026-11-20 10:30"}, "shipped_at"),
+    ({"shipped_at": "2026-11-21 10:00", "delivered_at": "2026-11-21 09:59"}, "delivered_at"),
+    ({"delivered_at": "2026-11-20 09:00"}, "delivered_at"),  # before the order, no other step
+    ({"question_at": "2026-11-21 10:00", "answered_at": "2026-11-21 09:00"}, "answered_at"),
+    ({"refunded_at": "2026-11-19 10:00"}, "refunded_at"),
+])
+def test_events_out_of_order_are_rejected(extra, column):
+    result = validate(order(ordered_at="2026-11-20 10:00", **extra))
+    assert codes(result.problems) == {(2, column, Reason.EVENT_ORDER)}
+    assert "antérieure" in result.problems[0].message_fr and "before" in result.problems[0].message_en
+
+
+def test_an_offset_and_a_paris_time_compare_as_instants():
+    # 10:30+02:00 is 08:30 UTC, before 10:00 Paris winter time (09:00 UTC): out of order
+    result = validate(order(ordered_at="2026-11-20 10:00", accepted_at="2026-11-20T10:30:00+02:00"))
+    assert codes(result.problems) == {(2, "accepted_at", Reason.EVENT_ORDER)}
+
+
+@pytest.mark.parametrize(("extra", "columns"), [
+    ({"accepted_at": "2026-11-20 11:00", "refused_at": "2026-11-20 11:00"}, {"refused_at"}),
+    ({"refused_at": "2026-11-20 11:00", "shipped_at": "2026-11-20 12:00"}, {"shipped_at"}),
+    ({"refused_at": "2026-11-20 11:00", "delivered_at": "2026-11-20 12:00"}, {"delivered_at"}),
+    ({"rating_care": "5"}, {"rating_care"}),
+    ({"refused_at": "2026-11-20 11:00", "rated_at": "2026-11-21 11:00", "rating_on_time": "1"},
+     {"rated_at", "rating_on_time"}),
+])
+def test_impossible_states_are_rejected(extra, columns):
+    result = validate(order(ordered_at="2026-11-20 10:00", **extra))
+    assert codes(result.problems) == {(2, c, Reason.ORDER_STATE) for c in columns}
+    assert result.valid.empty
+
+
+def test_duplicate_order_ids_reject_every_copy_even_across_chunks():
+    ctx = context()
+    first = validate(order("A"), order("B"), order("B"), ctx=ctx)
+    second = validate(order("C"), order("A"), order("A"), ctx=ctx, first_row=5)
+    assert codes(first.problems) == {(3, "order_id", Reason.DUPLICATE_KEY),
+                                     (4, "order_id", Reason.DUPLICATE_KEY)}
+    assert list(first.valid.index) == [2]  # A staged before its copies were seen
+    assert codes(second.problems) == {(r, "order_id", Reason.DUPLICATE_KEY) for r in (2, 6, 7)}
+    assert list(second.valid.index) == [5]
+    assert ctx.state["late_duplicates"] == {2}  # the loader drops the staged first copy
+    third = validate(order("A"), ctx=ctx, first_row=8)  # each copy is still reported once
+    assert codes(third.problems) == {(8, "order_id", Reason.DUPLICATE_KEY)}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("2026-11-22.csv", date(2026, 11, 22)), ("commandes-2026-11-22.csv", date(2026, 11, 22)),
+    ("export.csv", None), ("2026-13-40.csv", None), ("12026-11-22.csv", None),
+])
+def test_the_export_date_comes_from_the_file_name(name, expected):
+    assert export_date_of(name) == expected
+
+
+# -- loading, on both databases ----------------------------------------------------------------
+
+HEADER = ("order_id;seller_id;sku;customer_type;ordered_at;amount;shipping_amount;accepted_at;"
+          "shipped_at;delivered_at;claim_reason\n")
+
+
+def write(path: Path, *lines: str, header: str = HEADER) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + "".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def ingest(engine, settings, path: Path, name: str | None = None):
+    ingestor = Ingestor(engine, open_storage(settings), settings)
+    return ingestor.ingest(IngestRequest(path=path, name=name or path.name, feed=ORDERS_FEED))
+
+
+def stored(engine) -> dict[str, Order]:
+    with Session(engine) as session:
+        return {o.order_id: o for o in session.scalars(select(Order))}
+
+
+def add_offer(engine, seller_id: int, sku: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(Offer(seller_id=seller_id, sku=sku, title=sku, category="livres",
+                          price=Decimal("10.00"), quantity=1, condition="new",
+                          leadtime_to_ship=2, delivery="standard", currency="EUR", active=True))
+
+
+@pytest.fixture
+def seller_7(engine):
+    add_seller(engine, 7)
+    add_offer(engine, 7, "SKU-1")
+    return engine
+
+
+def test_an_export_loads_with_utc_times_and_its_export_date(seller_7, settings, tmp_path):
+    path = write(tmp_path / "2026-11-22.csv",
+                 "S;7;SKU-1;individual;2026-07-14 10:00;12,50;4,90;2026-07-14 10:05;;;",
+                 "W;7;SKU-1;business;2026-01-14 10:00;12,50;;;;;")
+    result = ingest(seller_7, settings, path)
+    assert (result.status, result.loaded, result.rejected, result.warnings) == ("loaded", 2, 0, 0)
+    orders = stored(seller_7)
+    summer, winter = orders["S"], orders["W"]
+    assert summer.ordered_at == datetime(2026, 7, 14, 8, tzinfo=UTC)  # 10:00 Paris, UTC+2
+    assert summer.accepted_at == datetime(2026, 7, 14, 8, 5, tzinfo=UTC)
+    assert winter.ordered_at == datetime(2026, 1, 14, 9, tzinfo=UTC)  # 10:00 Paris, UTC+1
+    assert (summer.amount, summer.shipping_amount, winter.shipping_amount) == (
+        Decimal("12.50"), Decimal("4.90"), Decimal("0.00"))  # no shipping written: 0
+    assert (summer.export_date, summer.last_import_id) == (date(2026, 11, 22), result.import_id)
+    assert (summer.customer_type, winter.delivered_at, winter.claim_reason) == (
+        "individual", None, None)
+
+
+def test_unknown_seller_rejected_unknown_sku_warned(seller_7, settings, tmp_path):
+    path = write(tmp_path / "2026-11-22.csv",
+                 "A;7;SKU-1;;2026-11-20 10:00;10;;;;;",
+                 "B;8;SKU-1;;2026-11-20 10:00;10;;;;;",
+                 "C;7;SKU-404;;2026-11-20 10:00;10;;;;;")
+    result = ingest(seller_7, settings, path)
+    assert (result.status, result.loaded, result.rejected, result.warnings) == ("partial", 2, 1, 1)
+    assert codes(result.problems) == {(3, "seller_id", Reason.UNKNOWN_SELLER),
+                                      (4, "sku", Reason.UNKNOWN_SKU)}
+    warning = next(p for p in result.problems if p.code is Reason.UNKNOWN_SKU)
+    assert (warning.severity, warning.value) == (Severity.WARNING, "SKU-404")
+    assert set(stored(seller_7)) == {"A", "C"}
+    assert "/outbox/imports/ops/" in result.errors_report  # reports go to ops
+
+
+def test_an_older_export_never_overwrites_a_newer_state(seller_7, settings, tmp_path):
+    newer = write(tmp_path / "2026-11-22.csv",
+                  "A;7;SKU-1;;2026-11-20 10:00;10;;2026-11-20 11:00;2026-11-21 09:00;;",
+                  "B;7;SKU-1;;2026-11-20 10:00;20;;;;;")
+    older = write(tmp_path / "2026-11-21.csv",
+                  "A;7;SKU-1;;2026-11-20 10:00;10;;2026-11-20 11:00;;;",
+                  "C;7;SKU-1;;2026-11-20 10:00;30;;;;;")
+    first = ingest(seller_7, settings, newer)
+    late = ingest(seller_7, settings, older)
+    orders = stored(seller_7)
+    assert orders["A"].shipped_at == datetime(2026, 11, 21, 8, tzinfo=UTC)  # kept: 09:00 Paris
+    assert (orders["A"].export_date, orders["A"].last_import_id) == (
+        date(2026, 11, 22), first.import_id)
+    assert (orders["C"].export_date, orders["C"].amount) == (date(2026, 11, 21), Decimal("30.00"))
+    assert (late.status, late.loaded, late.warnings) == ("loaded", 2, 1)
+    [warning] = late.problems
+    assert (warning.code, warning.row) == (Reason.OLDER_EXPORT, None)
+    assert warning.message_en.startswith("1 order(s)") and "(e.g. A)" in warning.message_en
+
+
+def test_a_re_export_of_the_same_day_or_later_replaces_the_order(seller_7, settings, tmp_path):
+    ingest(seller_7, settings, write(tmp_path / "2026-11-22.csv",
+                                     "A;7;SKU-1;;2026-11-20 10:00;10;;;;;colis abîmé"))
+    again = ingest(seller_7, settings, write(tmp_path / "b" / "2026-11-22.csv",
+                                             "A;7;SKU-1;;2026-11-20 10:00;12;;2026-11-20 11:00;;;"))
+    a = stored(seller_7)["A"]
+    # same day, later import: replaces; the now-empty claim cell clears the claim
+    assert (a.amount, a.claim_reason, a.last_import_id) == (Decimal("12.00"), None, again.import_id)
+    # a later day whose export has no accepted_at column at all: absent means no such event
+    later = ingest(seller_7, settings, write(tmp_path / "2026-11-23.csv", "A;7;SKU-1;2026-11-20 10:00;12",
+                                             header="order_id;seller_id;sku;ordered_at;amount\n"))
+    a = stored(seller_7)["A"]
+    assert (a.accepted_at, a.export_date, a.last_import_id, later.status) == (
+        None, date(2026, 11, 23), later.import_id, "loaded")
+
+
+def test_the_same_file_twice_is_a_duplicate(seller_7, settings, tmp_path):
+    path = write(tmp_path / "2026-11-22.csv", "A;7;SKU-1;;2026-11-20 10:00;10;;;;;")
+    assert ingest(seller_7, settings, path).status == "loaded"
+    with Session(seller_7) as session, session.begin():
+        session.execute(text("UPDATE orders SET amount = 1 WHERE order_id = 'A'"))
+    again = ingest(seller_7, settings, path)
+    assert (again.status, again.exit_code) == ("duplicate", 0)
+    assert stored(seller_7)["A"].amount == Decimal("0.01")  # not applied a second time
+
+
+def test_without_a_date_in_the_name_the_latest_event_in_paris_dates_the_export(
+        seller_7, settings, tmp_path):
+    # the latest event is 23:30 UTC on the 22nd = 00:30 on the 23rd in Paris (UTC+1)
+    path = write(tmp_path / "export.csv",
+                 "A;7;SKU-1;;2026-11-20 10:00;10;;2026-11-22T23:30:00Z;;;",
+                 "B;7;SKU-1;;2026-11-21 10:00;10;;;;;")
+    ingest(seller_7, settings, path)
+    assert {o.export_date for o in stored(seller_7).values()} == {date(2026, 11, 23)}
+
+
+def test_duplicates_across_chunks_are_all_rejected_at_load(seller_7, tmp_path, engine):
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False),
+                        storage=str(tmp_path / "store"), chunk_rows=2)
+    path = write(tmp_path / "2026-11-22.csv", *(f"{oid};7;SKU-1;;2026-11-20 10:00;10;;;;;"
+                                                for oid in ("A", "B", "C", "A", "D")))
+    result = ingest(engine, settings, path)
+    assert (result.status, result.loaded, result.rejected) == ("partial", 3, 2)
+    assert set(stored(engine)) == {"B", "C", "D"}
+
+
+def test_the_sample_of_usual_mistakes(engine, settings):
+    ingestor = Ingestor(engine, open_storage(settings), settings)
+    sellers = SAMPLES_DIR / "sellers.csv"
+    ingestor.ingest(IngestRequest(path=sellers, name=sellers.name, feed=SELLERS_FEED))
+    for seller_id, skus in ((101, ("FORM-MGT-001", "FORM-MGT-002")), (102, ("LIV-0001", "LIV-0002"))):
+        for sku in skus:
+            add_offer(engine, seller_id, sku)
+    path = SAMPLES_DIR / "orders-errors.csv"
+    result = ingestor.ingest(IngestRequest(path=path, name=path.name, feed=ORDERS_FEED))
+    assert (result.status, result.rows, result.loaded, result.rejected, result.warnings) == (
+        "partial", 10, 3, 7, 1)
+    assert codes(result.problems) == {
+        (3, "refund_amount", Reason.OUT_OF_RANGE),  # 13,61 > 8,70 + 4,90
+        (4, "shipped_at", Reason.ORDER_STATE),  # refused, then shipped
+        (5, "rating_care", Reason.OUT_OF_RANGE),  # a 6
+        (6, "delivered_at", Reason.EVENT_ORDER),  # delivered before shipped
+        (7, "seller_id", Reason.UNKNOWN_SELLER),
+        (8, "sku", Reason.UNKNOWN_SKU),
+        (9, "order_id", Reason.DUPLICATE_KEY), (10, "order_id", Reason.DUPLICATE_KEY),
+    }
+    french = stored(engine)["CMD-1009"]
+    assert french.ordered_at == datetime(2026, 11, 22, 13, 5, tzinfo=UTC)  # 22/11/2026 14:05 Paris
+    # no date in the name: the latest event (a rating on 22/11 10:00+01:00) dates the export
+    assert french.export_date == date(2026, 11, 22)
+
+
+# -- the command line and the inbox ------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(seller_7, catalog_env):
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout
+
+    return run
+
+
+def test_cli_exit_codes_and_json(cli, tmp_path):
+    clean = write(tmp_path / "2026-11-22.csv", "A;7;SKU-1;;2026-11-20 10:00;10;;;;;")
+    code, out = cli("ingest", "orders", str(clean), "--json")
+    answer = json.loads(out)
+    assert (code, answer["status"], answer["kind"], answer["seller_id"], answer["loaded"],
+            answer["errors_report"]) == (0, "loaded", "orders", None, 1, None)
+    partial = write(tmp_path / "b" / "2026-11-22.csv", "B;7;SKU-1;;2026-11-20 10:00;-5;;;;;")
+    code, out = cli("ingest", "orders", str(partial), "--json")
+    answer = json.loads(out)
+    assert (code, answer["status"], answer["rejected"]) == (1, "partial", 1)
+    assert answer["problems"][0]["column"] == "amount"
+    missing = write(tmp_path / "2026-11-23.csv", "C;7;SKU-1;2026-11-20 10:00",
+                    header="order_id;seller_id;sku;ordered_at\n")
+    code, out = cli("ingest", "orders", str(missing), "--json")
+    answer = json.loads(out)
+    assert (code, answer["status"], answer["problems"][0]["code"]) == (3, "rejected", "missing_column")
+    assert cli("ingest", "orders", str(clean), "--seller", "7")[0] == 2
+
+
+def test_run_inbox_takes_the_registry_then_the_order_export(cli, catalog_env):
+    inbox = catalog_env / "inbox"
+    (inbox / "sellers").mkdir(parents=True)
+    (inbox / "orders").mkdir(parents=True)
+    (inbox / "sellers" / "sellers.csv").write_bytes((SAMPLES_DIR / "sellers.csv").read_bytes())
+    export = HEADER + "A;101;X;;2026-11-20 10:00;10;;;;;\n"
+    (inbox / "orders" / "2026-11-22.csv").write_text(export, encoding="utf-8")
+    code, out = cli("run", "inbox", "--json")
+    answer = json.loads(out)
+    # seller 101 comes from the registry of the same run; sku X is no offer: a warning
+    assert [(f["kind"], f["status"]) for f in answer["files"]] == [
+        ("sellers", "loaded"), ("orders", "loaded")]
+    assert [p["code"] for p in answer["files"][1]["problems"]] == ["unknown_sku"]
+    assert code == 0 and not list((inbox / "orders").iterdir())  # archived
+    (inbox / "orders" / "2026-11-22.csv").write_text(export, encoding="utf-8")
+    code, out = cli("run", "inbox", "--json")
+    assert (code, [(f["kind"], f["status"]) for f in json.loads(out)["files"]]) == (
+        0, [("orders", "duplicate")])
