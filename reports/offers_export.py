@@ -1,9 +1,11 @@
 """`marketplace export offers`: the catalogue as CSV, one row per (seller, sku).
 
 `published` is derived here from the offer's active flag and its seller's status, never
-stored. `effective_price` is what the offer costs at the time of the export: the price of the
-promotion running then, else the price (`reports.effective_price`); `top_seller` is false
-until the nightly quality report exists.
+stored; the latest nightly quality report takes offers off too when it says the seller's trial
+limit is reached (probation and a proposed deactivation do not unpublish). `effective_price` is
+what the offer costs at the time of the export: the price of the promotion running then, else
+the price (`reports.effective_price`); `top_seller` is the latest quality report's verdict
+(false before the first report).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TextIO
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.models import Offer, Seller, utcnow
+from marketplace.models import Offer, QualityIndicators, Seller, utcnow
 from reports.effective_price import effective_price, running_promotions
 from reports.safe_cells import inert_text
 
@@ -26,6 +28,7 @@ EXPORT_COLUMNS = [
     "active", "published", "effective_price", "top_seller",
 ]
 PUBLISHING_STATUSES = ("active",)
+UNPUBLISHING_QUALITY_STATUSES = ("trial_limit_reached",)
 
 
 def _money(value: Decimal | None) -> str:
@@ -34,21 +37,28 @@ def _money(value: Decimal | None) -> str:
 
 def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[str]]:
     running = running_promotions(at)
-    query = (select(Offer, Seller.status, effective_price(running))
+    latest = (select(QualityIndicators.seller_id, QualityIndicators.status, QualityIndicators.top_seller)
+              .where(QualityIndicators.report_date
+                     == select(func.max(QualityIndicators.report_date)).scalar_subquery())
+              .subquery())
+    query = (select(Offer, Seller.status, effective_price(running), latest.c.status, latest.c.top_seller)
              .join(Seller, Seller.seller_id == Offer.seller_id)
              .outerjoin(running, and_(running.c.seller_id == Offer.seller_id,
                                       running.c.sku == Offer.sku))
+             .outerjoin(latest, latest.c.seller_id == Offer.seller_id)
              .order_by(Offer.seller_id, Offer.sku))
     if seller_id is not None:
         query = query.where(Offer.seller_id == seller_id)
     with Session(engine) as session:
-        for offer, status, effective in session.execute(query.execution_options(yield_per=10_000)):
-            published = offer.active and status in PUBLISHING_STATUSES
+        for offer, status, effective, quality, top in session.execute(
+                query.execution_options(yield_per=10_000)):
+            published = (offer.active and status in PUBLISHING_STATUSES
+                         and quality not in UNPUBLISHING_QUALITY_STATUSES)
             yield [
                 str(offer.seller_id), inert_text(offer.sku), offer.product_id or "",
                 inert_text(offer.title), offer.category, _money(offer.price),
                 "" if offer.quantity is None else str(offer.quantity), offer.condition,
-                str(offer.active).lower(), str(published).lower(), _money(effective), "false",
+                str(offer.active).lower(), str(published).lower(), _money(effective), str(bool(top)).lower(),
             ]
 
 

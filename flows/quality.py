@@ -1,0 +1,46 @@
+"""Prefect flow `nightly_quality`: the day's order feed ingested, then the quality report.
+
+Thin: the inbox's registry and order files go through the same task as `process_inbox` (one
+chain under the registry's slot, the registry first so that a new seller's orders find it),
+then one task runs
+`reports.quality.run_quality_report`; a markdown artifact sums the night up for ops. The date
+defaults to yesterday in Europe/Paris at run time, computed inside the flow because the
+schedule fires it without parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.ingest import IO_RETRIES, ingest_chain, process_ingestor
+from loaders.inbox import InboxRun, plan_inbox
+from marketplace.app import catalog_engine
+from marketplace.calendar import default_report_date
+from marketplace.config import get_settings
+from reports.quality import run_quality_report, summary_lines
+
+FEED_KINDS = ("sellers", "orders")
+
+
+@task(**IO_RETRIES)
+def quality_report(report_date: date) -> dict:
+    settings = get_settings()
+    return run_quality_report(catalog_engine(settings), settings, report_date).as_json()
+
+
+@flow(name="nightly_quality")
+def nightly_quality(report_date: date | None = None) -> dict:
+    """Ingest the waiting registry and order files, then compute and publish the report."""
+    day = report_date or default_report_date()
+    plans = [plan for plan in plan_inbox(process_ingestor(), InboxRun()) if plan.kind in FEED_KINDS]
+    ingested = ingest_chain(plans) if plans else []
+    summary = quality_report(day)
+    create_markdown_artifact(
+        key="nightly-quality",
+        markdown="\n".join(f"- {line}" for line in summary_lines(summary)),
+        description=f"Nightly quality report {day}",
+    )
+    return summary | {"ingested": ingested}

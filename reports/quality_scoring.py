@@ -1,0 +1,112 @@
+"""Values, sub-scores, the score /5, Top Seller and what it misses, probation breaches.
+
+Everything is computed from the exact numerators and denominators with `Fraction`s, so that a
+threshold comparison never depends on rounding; values are rounded half-up only where they are
+shown (rates and hours one decimal, the rating two: 4.65 must not read as 4.7). The loop here is
+per seller (10,000 a night), never per order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+
+import pandas as pd
+
+from reports.quality_reference import RATE_INDICATORS, QualityThresholds
+
+PLACES = {"average_rating": 2, "response_hours": 1} | dict.fromkeys(RATE_INDICATORS, 1)
+LABELS = {"average_rating": "rating", "acceptance": "acceptance", "claim": "claim",
+          "refund": "spontaneous refund", "tracking": "tracking", "late": "late delivery",
+          "response_hours": "response time"}
+UNITS = {"average_rating": "/5", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " %")
+GAP_UNITS = {"average_rating": "", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " points")
+
+
+def half_up(value: Fraction, places: int) -> Decimal:
+    """`value` rounded half-up to `places` decimals, exactly (no float on the way)."""
+    scale = 10**places
+    return Decimal(floor(value * scale + Fraction(1, 2))).scaleb(-places)
+
+
+def exact_values(row: pd.Series) -> dict[str, tuple[Fraction | None, int]]:
+    """Each indicator's exact value (None when its denominator is 0) and denominator."""
+    values: dict[str, tuple[Fraction | None, int]] = {}
+    den = int(row["rating_den"])
+    values["average_rating"] = (Fraction(int(row["rating_points"]), 5 * den) if den else None, den)
+    for name in RATE_INDICATORS:
+        den = int(row[f"{name}_den"])
+        values[name] = (Fraction(100 * int(row[f"{name}_num"]), den) if den else None, den)
+    den = int(row["response_den"])
+    values["response_hours"] = (Fraction(int(row["response_seconds"]), 3600 * den) if den else None, den)
+    return values
+
+
+@dataclass
+class SellerVerdict:
+    """One seller's scoring on D (before the status machine)."""
+
+    shown: dict[str, Decimal | None]  # values as displayed; None = not enough data
+    sub_scores: dict[str, Decimal | None]
+    score_tenths: int | None
+    top_seller: bool
+    top_seller_missing: str
+    breaches: list[str]  # "acceptance 80.0 % < 85 %", for the status change reason
+    breached: set[str]  # the indicators past their probation threshold
+
+
+def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> str:
+    gap = (Decimal(bound.numerator) / bound.denominator - shown) * (1 if higher else -1)
+    places = PLACES[name]
+    word = "short" if higher else "over"
+    if gap <= 0:
+        return f"{LABELS[name]} {shown}{UNITS[name]}: less than {Decimal(1).scaleb(-places)} {word}"
+    return f"{LABELS[name]} {shown}{UNITS[name]}: {gap.quantize(Decimal(1).scaleb(-places))}" \
+           f"{GAP_UNITS[name]} {word}"
+
+
+def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
+    shown: dict[str, Decimal | None] = {}
+    subs: dict[str, Decimal | None] = {}
+    exact_subs: list[Fraction] = []
+    missing: list[str] = []
+    breaches: list[str] = []
+    breached: set[str] = set()
+    for name, (value, den) in exact_values(row).items():
+        rule = thresholds.indicators[name]
+        if value is None or den < rule.min_denominator:
+            shown[name] = subs[name] = None
+            if rule.top_seller is not None:
+                missing.append(f"{LABELS[name]}: not enough data ({den} < {rule.min_denominator})")
+            continue
+        shown[name] = half_up(value, PLACES[name])
+        sub = rule.sub_score(value)
+        exact_subs.append(sub)
+        subs[name] = half_up(sub, 1)
+        if rule.top_seller is not None and not rule.meets_top(value):
+            missing.append(_gap_text(name, shown[name], rule.top_seller, rule.higher))
+        if rule.breaches_probation(value):
+            sign = "<" if rule.higher else ">"
+            breached.add(name)
+            breaches.append(f"{LABELS[name]} {shown[name]}{UNITS[name]} {sign} "
+                            f"{half_up(rule.probation, PLACES[name]).normalize():f}{UNITS[name]}")
+    orders = int(row["order_count"])
+    if orders < thresholds.top_order_count:
+        missing.append(f"orders {orders}: {thresholds.top_order_count - orders} short")
+    months = row["seniority_months"]
+    if pd.isna(months):
+        missing.append("seniority: not activated")
+    elif int(months) < thresholds.top_seniority_months:
+        gap = thresholds.top_seniority_months - int(months)
+        missing.append(f"seniority {int(months)} months: {gap} month{'s' if gap > 1 else ''} short")
+    score = None
+    if exact_subs:
+        score = floor(sum(exact_subs) / len(exact_subs) * 10 + Fraction(1, 2))
+    return SellerVerdict(shown, subs, score, not missing, "; ".join(missing), breaches, breached)
+
+
+def judge_all(indicators: pd.DataFrame, thresholds: QualityThresholds) -> list[SellerVerdict]:
+    return [judge(row, thresholds) for _, row in indicators.iterrows()]
+

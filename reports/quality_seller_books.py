@@ -1,0 +1,191 @@
+"""`sellers/<seller_id>.xlsx`: each seller's own indicators, trend, Top Seller gap and orders.
+
+So that a seller can check every number: the indicators with their denominators and the
+thresholds, the last 30 reports as a chart, what is missing for Top Seller, and the orders
+behind each bad figure (late, claimed, refunded, expired, untracked), times in Paris.
+
+10,000 workbooks a night: they are written in batches by a ProcessPoolExecutor (each worker
+writes to a temporary file and uploads it through the storage, so S3 works unchanged); with
+`workers` ≤ 1 they are written in this process (tests, small runs).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from marketplace.config import Settings
+from marketplace.layout import safe_key
+from marketplace.storage import open_storage
+from reports.quality_calendar import paris_local
+from reports.quality_csv import score_text, text_or_empty
+from reports.quality_reference import SCORED_INDICATORS, QualityThresholds
+from reports.quality_scoring import LABELS, UNITS
+from reports.safe_cells import clean_for_xlsx, inert_text
+
+BATCH = 250
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DEN_COLUMNS = {"average_rating": "rating_den", "response_hours": "response_den"}
+ORDER_TIMES = ["ordered_at", "deadline", "estimated_delivery_at", "delivered_at"]
+ORDER_COLUMNS = ["problem", "order_id", *ORDER_TIMES]
+TREND_COLUMNS = ["report_date", "score_tenths", "acceptance_num", "acceptance_den", "late_num", "late_den"]
+
+
+def excel_serial(moments: pd.Series) -> pd.Series:
+    """Naive wall-clock times as spreadsheet serial numbers (days since 1899-12-30)."""
+    return (moments - EXCEL_EPOCH) / pd.Timedelta(days=1)
+
+
+def _text(value: object) -> str:
+    return clean_for_xlsx(inert_text(str(value)))
+
+
+def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
+    sheet = book.add_worksheet("Indicateurs - Indicators")
+    bold = book.add_format({"bold": True})
+    sheet.write_string(0, 0, f"Seller {seller['seller_id']}: window {seller['window_start']}"
+                             f" to {seller['window_end']}", bold)
+    sheet.write_row(2, 0, ["indicator", "value", "denominator", "sub-score", "Top Seller",
+                           "probation when", "note"], bold)
+    for r, name in enumerate(SCORED_INDICATORS, start=3):
+        rule = thresholds.indicators[name]
+        shown, sub = seller[f"{name}_shown"], seller[f"{name}_sub"]
+        den = seller[DEN_COLUMNS.get(name, f"{name}_den")]
+        sign = ("≥ " if rule.higher else "≤ ")
+        note = ("not enough data" if shown is None else
+                "past the probation threshold" if seller[f"{name}_breach"] else "")
+        sheet.write_string(r, 0, f"{LABELS[name]} ({UNITS[name].strip()})")
+        if shown is not None:
+            sheet.write_number(r, 1, float(shown))
+            sheet.write_number(r, 3, float(sub))
+        sheet.write_number(r, 2, int(den))
+        if rule.top_seller is not None:
+            sheet.write_string(r, 4, f"{sign}{float(rule.top_seller):g}")
+        if rule.probation is not None:
+            sheet.write_string(r, 5, f"{'<' if rule.higher else '>'} {float(rule.probation):g}")
+        sheet.write_string(r, 6, note)
+    r = 4 + len(SCORED_INDICATORS)
+    facts = [("orders (accepted)", seller["order_count"]),
+             ("seniority (months)", text_or_empty(seller["seniority_months"])),
+             ("unanswered questions", seller["response_unanswered"]),
+             ("score /5", score_text(seller["score_tenths"])),
+             ("Top Seller", "yes" if seller["top_seller"] else "no"),
+             ("missing for Top Seller", seller["top_seller_missing"]),
+             ("status", seller["status"]), ("status change", seller["status_change"])]
+    for offset, (label, value) in enumerate(facts):
+        sheet.write_string(r + offset, 0, label, bold)
+        sheet.write(r + offset, 1, value if not isinstance(value, str) else _text(value))
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 6, 14)
+
+
+def _trend(book, trend: list[tuple]) -> None:
+    sheet = book.add_worksheet("Tendance - Trend")
+    bold = book.add_format({"bold": True})
+    day_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["report", "score", "acceptance %", "late delivery %"], bold)
+    for r, (day, tenths, accepted, decided, late, delivered) in enumerate(trend, start=1):
+        sheet.write_number(r, 0, day, day_format)
+        if tenths is not None:
+            sheet.write_number(r, 1, tenths / 10)
+        if decided:
+            sheet.write_number(r, 2, 100 * accepted / decided)
+        if delivered:
+            sheet.write_number(r, 3, 100 * late / delivered)
+    last = max(len(trend), 1)
+    chart = book.add_chart({"type": "line"})
+    chart.add_series({"name": "score", "categories": ["Tendance - Trend", 1, 0, last, 0],
+                      "values": ["Tendance - Trend", 1, 1, last, 1], "marker": {"type": "circle"}})
+    chart.set_title({"name": "Score /5, last 30 reports"})
+    chart.set_x_axis({"date_axis": True, "num_format": "dd/mm"})
+    chart.set_y_axis({"min": 0, "max": 5})
+    chart.set_legend({"none": True})
+    sheet.insert_chart("F2", chart)
+
+
+def _orders(book, problems: list[tuple]) -> None:
+    sheet = book.add_worksheet("Commandes - Orders")
+    bold = book.add_format({"bold": True})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_row(0, 0, ["problem", "order_id", "ordered at", "acceptance deadline",
+                           "estimated delivery", "delivered at"], bold)
+    for r, (problem, order_id, *moments) in enumerate(problems, start=1):
+        sheet.write_string(r, 0, problem)
+        sheet.write_string(r, 1, _text(order_id))
+        for c, moment in enumerate(moments, start=2):
+            if moment is not None:
+                sheet.write_number(r, c, moment, when)
+    sheet.set_column(0, 5, 20)
+
+
+def seller_book(path: Path, seller: dict, trend: list[tuple], problems: list[tuple],
+                thresholds: QualityThresholds, report_date: date) -> None:
+    """One seller's workbook; `trend` and `problems` are rows ready to write (see `_rows`)."""
+    # in_memory: a small workbook is assembled in memory, without xlsxwriter's own temporary
+    # file per sheet (creating and removing those cost more than writing the cells)
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    book.set_properties({"created": pd.Timestamp(report_date).to_pydatetime()})
+    _indicators(book, seller, thresholds)
+    _trend(book, trend)
+    _orders(book, problems)
+    book.close()
+
+
+def _write_batch(settings: Settings, prefix: str, sellers: list[dict], trend: pd.DataFrame,
+                 problems: pd.DataFrame, thresholds: QualityThresholds, report_date: date) -> int:
+    """One worker's share: each workbook to a temporary file, then uploaded."""
+    storage = open_storage(settings)
+    trends, orders = _rows(trend, TREND_COLUMNS), _rows(problems, ORDER_COLUMNS)
+    with tempfile.TemporaryDirectory() as tmp:
+        for seller in sellers:
+            path = Path(tmp) / "book.xlsx"
+            seller_id = seller["seller_id"]
+            seller_book(path, seller, trends.get(seller_id, []), orders.get(seller_id, []),
+                        thresholds, report_date)
+            storage.upload(path, safe_key(prefix, f"{seller_id}.xlsx"))
+    return len(sellers)
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> dict[int, list[tuple]]:
+    """Each seller's rows as plain tuples (None for missing values), in one pass: pandas per
+    cell costs more than writing the cell."""
+    values = frame[columns].astype(object).where(frame[columns].notna(), None)
+    grouped: dict[int, list[tuple]] = {}
+    for seller_id, *row in zip(frame["seller_id"].tolist(), *(values[c].tolist() for c in columns),
+                               strict=True):
+        grouped.setdefault(seller_id, []).append(tuple(row))
+    return grouped
+
+
+def _batches(table: pd.DataFrame, trend: pd.DataFrame, problems: pd.DataFrame) -> Iterator[tuple]:
+    """Batches of sellers with their trend and problem orders, times already in Paris as
+    spreadsheet serial numbers (converted here at once rather than cell by cell)."""
+    records = table.to_dict("records")
+    trend = trend.assign(report_date=excel_serial(pd.to_datetime(trend["report_date"])))
+    problems = problems.assign(**{column: excel_serial(paris_local(problems[column]))
+                                  for column in ORDER_TIMES})
+    for start in range(0, len(records), BATCH):
+        chunk = records[start:start + BATCH]
+        ids = [row["seller_id"] for row in chunk]
+        yield (chunk, trend[trend["seller_id"].isin(ids)], problems[problems["seller_id"].isin(ids)])
+
+
+def write_seller_books(settings: Settings, prefix: str, table: pd.DataFrame, trend: pd.DataFrame,
+                       problems: pd.DataFrame, thresholds: QualityThresholds, report_date: date,
+                       workers: int = 2) -> int:
+    """Write every seller's workbook under `prefix`; returns how many were written."""
+    batches = _batches(table, trend, problems)
+    if workers <= 1:
+        return sum(_write_batch(settings, prefix, *batch, thresholds, report_date) for batch in batches)
+    # spawn: a fresh interpreter per worker, safe whatever threads the parent runs (Prefect)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_write_batch, settings, prefix, *batch, thresholds, report_date)
+                   for batch in batches]
+        return sum(future.result() for future in futures)

@@ -1,0 +1,66 @@
+"""The quality history in the catalog: one night's rows replaced at once, earlier nights read.
+
+Re-running a night deletes that night's indicator rows and status changes and writes them again
+in one transaction: the same figures, no duplicates. Running a past night reads the state of
+the night stored just before it and rewrites that night only; the later nights keep their rows
+until they are re-run, in date order (docs/decisions.md, "Quality report").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, text
+from sqlalchemy.orm import Session
+
+from marketplace.db import in_transaction
+from marketplace.models import QualityIndicators, QualityStatusChange
+
+TREND_REPORTS = 30
+
+
+def previous_states(engine: Engine, report_date: date) -> pd.DataFrame:
+    """Each seller's status and probation start on the last stored night before `report_date`."""
+    query = text(
+        "SELECT q.seller_id, q.status, q.probation_since FROM quality_indicators q"
+        " JOIN (SELECT seller_id, max(report_date) AS last_date FROM quality_indicators"
+        "       WHERE report_date < :day GROUP BY seller_id) l"
+        " ON l.seller_id = q.seller_id AND l.last_date = q.report_date"
+    ).bindparams(day=report_date)
+    with engine.connect() as connection:
+        frame = pd.read_sql(query, connection)
+    frame["seller_id"] = frame["seller_id"].astype("int64")
+    frame["probation_since"] = pd.to_datetime(frame["probation_since"]).dt.date
+    return frame.set_index("seller_id")
+
+
+def save_night(engine: Engine, report_date: date, rows: list[dict], changes: list[dict]) -> None:
+    """Replace the night's indicator rows and status changes, all or nothing."""
+
+    def work(session: Session) -> None:
+        session.execute(delete(QualityIndicators).where(QualityIndicators.report_date == report_date))
+        session.execute(delete(QualityStatusChange).where(QualityStatusChange.report_date == report_date))
+        if rows:
+            session.execute(insert(QualityIndicators), rows)
+        if changes:
+            session.execute(insert(QualityStatusChange), changes)
+
+    in_transaction(engine, work)
+
+
+def read_trend(engine: Engine, report_date: date) -> pd.DataFrame:
+    """The last `TREND_REPORTS` nights up to `report_date`: per seller and night, the score,
+    Top Seller, status and the rates' numerators and denominators (for the trend charts)."""
+    query = text(
+        "SELECT report_date, seller_id, score_tenths, top_seller, status, acceptance_num,"
+        " acceptance_den, late_num, late_den FROM quality_indicators WHERE report_date IN"
+        " (SELECT DISTINCT report_date FROM quality_indicators WHERE report_date <= :day"
+        "  ORDER BY report_date DESC LIMIT :n) ORDER BY seller_id, report_date"
+    ).bindparams(day=report_date, n=TREND_REPORTS)
+    with engine.connect() as connection:
+        frame = pd.read_sql(query, connection)
+    frame["report_date"] = pd.to_datetime(frame["report_date"]).dt.date
+    frame["top_seller"] = frame["top_seller"].astype(bool)
+    frame["seller_id"] = frame["seller_id"].astype("int64")
+    return frame

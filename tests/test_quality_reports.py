@@ -1,0 +1,121 @@
+"""The quality report's files: contents, re-runs, both databases, parallel seller workbooks, CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import openpyxl
+from typer.testing import CliRunner
+
+from marketplace.cli import app
+from marketplace.config import Settings
+from marketplace.db import make_engine
+from marketplace.migrate import upgrade
+from reports.quality import run_quality_report
+from tests.conftest import _truncate
+from tests.test_quality_data import night, orders, paris, perfect_orders, seller
+
+D = date(2026, 11, 21)
+QUALITY = ("outbox", "quality", "2026-11-21")
+
+
+def _story(engine) -> None:
+    """Seller 1 a Top Seller (100 perfect orders); seller 2 with a late delivery, a claim, an
+    order left without a decision and 9 refused orders (acceptance 1 / 11 = 9.1 %: probation)."""
+    seller(engine, 1)
+    seller(engine, 2)
+    bad = {"seller_id": 2, "ordered_at": paris("2026-11-02 10:00")}
+    orders(engine, perfect_orders(1, 100, paris("2026-10-01 08:00")) + [
+        bad | {"order_id": "=HYPERLINK(1)", "accepted_at": paris("2026-11-02 11:00"),
+               "estimated_delivery_at": paris("2026-11-05 12:00"), "delivered_at": paris("2026-11-06 09:00"),
+               "claim_opened_at": paris("2026-11-07 09:00")},
+        bad | {"order_id": "NO-DECISION"},
+        *[bad | {"order_id": f"REF-{n}", "refused_at": paris("2026-11-02 12:00")} for n in range(9)],
+    ])
+
+
+def _files(root) -> dict[str, bytes]:
+    folder = root.joinpath(*QUALITY)
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_path):
+    _story(engine)
+    report = night(engine, tmp_path, D)
+    files = _files(tmp_path / "store")
+    assert sorted(files) == ["indicators.csv", "indicators.xlsx", "sellers/1.xlsx", "sellers/2.xlsx"]
+    assert (report.sellers, report.top_sellers, report.new_probations, report.overdue_orders) == (2, 1, 1, 1)
+    book = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "indicators.xlsx"))
+    assert book.sheetnames == ["Indicateurs - Indicators", "Graphiques - Charts",
+                               "Commandes en retard - Overdue"]
+    sheet = book["Indicateurs - Indicators"]
+    assert [sheet.cell(row, 1).value for row in (2, 3)] == [1, 2]
+    # one red rule per indicator with a probation threshold (7) and the green Top Seller row
+    assert len(sheet.conditional_formatting) == 7 + 1
+    assert book["Commandes en retard - Overdue"]["A2"].value == "NO-DECISION"
+    orders_sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
+        "Commandes - Orders"]
+    listed = [(orders_sheet.cell(r, 1).value, orders_sheet.cell(r, 2).value) for r in range(2, 6)]
+    # the order id copied from the input is inert text (a leading apostrophe, never a formula)
+    assert listed == [("claimed", "'=HYPERLINK(1)"), ("expired", "NO-DECISION"), ("late", "'=HYPERLINK(1)"),
+                      (None, None)]
+
+
+def test_rerunning_a_night_writes_identical_files(engine, tmp_path):
+    _story(engine)
+    night(engine, tmp_path, D)
+    first = _files(tmp_path / "store")
+    night(engine, tmp_path, D)
+    assert _files(tmp_path / "store") == first
+
+
+def test_sqlite_and_postgresql_write_byte_identical_csv(postgres_engine, tmp_path):
+    _truncate(postgres_engine)
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'lite.db'}")
+    upgrade(sqlite)
+    csvs = []
+    for name, engine in (("lite", sqlite), ("pg", postgres_engine)):
+        _story(engine)
+        night(engine, tmp_path / name, D)
+        csvs.append(tmp_path.joinpath(name, "store", *QUALITY, "indicators.csv").read_bytes())
+    sqlite.dispose()
+    assert csvs[0] == csvs[1]
+    assert csvs[0].startswith(b"seller_id,window_start,window_end,order_count,seniority_months,")
+
+
+def test_seller_workbooks_written_by_two_worker_processes(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    upgrade(engine)
+    _story(engine)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False),
+                        storage=str(tmp_path / "store"))
+    run_quality_report(engine, settings, D, workers=2)
+    in_parallel = _files(tmp_path / "store")
+    night(engine, tmp_path, D)  # the same night in this process
+    assert _files(tmp_path / "store") == in_parallel
+    assert "sellers/2.xlsx" in in_parallel
+    engine.dispose()
+
+
+def test_cli_prints_one_json_object(engine, catalog_env):
+    _story(engine)
+    result = CliRunner().invoke(app, ["report", "quality", "--date", "2026-11-21", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert {key: summary[key] for key in ("report_date", "window_start", "window_end", "sellers",
+                                          "top_sellers", "new_probations", "deactivations_proposed",
+                                          "trial_limits_reached", "overdue_orders")} == {
+        "report_date": "2026-11-21", "window_start": "2026-05-22", "window_end": "2026-11-21",
+        "sellers": 2, "top_sellers": 1, "new_probations": 1, "deactivations_proposed": 0,
+        "trial_limits_reached": 0, "overdue_orders": 1}
+    assert summary["files"]["indicators_csv"].endswith("outbox/quality/2026-11-21/indicators.csv")
+
+
+def test_cli_refuses_a_bad_date(engine, catalog_env):
+    result = CliRunner().invoke(app, ["report", "quality", "--date", "2026-13-01", "--json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""

@@ -1,0 +1,116 @@
+"""Quality statuses over several nights: probation, deactivation proposed, back to active,
+trial limit reached (and the offers it unpublishes), vacation; every change recorded."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from marketplace.models import Offer, QualityStatusChange
+from reports.offers_export import export_offers
+from tests.test_quality_data import night, orders, paris, perfect_orders, seller, stored
+
+ENTRY = date(2026, 11, 1)
+
+
+def _refused(seller_id: int, count: int) -> list[dict]:
+    return [{"order_id": f"REF-{seller_id}-{n}", "seller_id": seller_id,
+             "ordered_at": paris("2026-10-20 10:00"), "refused_at": paris("2026-10-20 11:00")}
+            for n in range(count)]
+
+
+def test_probation_lasts_14_days_then_deactivation_is_proposed_then_back_to_active(engine, tmp_path):
+    seller(engine, 1)
+    orders(engine, _refused(1, 10))  # acceptance 0 / 10 = 0 % < 85 %: past the threshold
+    entered = night(engine, tmp_path, ENTRY)
+    assert entered.new_probations == 1
+    assert stored(engine, ENTRY, 1)["probation_since"] == ENTRY
+    # the 14th day of probation is ENTRY + 13 (day 1 = ENTRY): still probation
+    night(engine, tmp_path, ENTRY + timedelta(days=13))
+    assert stored(engine, ENTRY + timedelta(days=13), 1)["status"] == "probation"
+    # the 15th day, ENTRY + 14: the 14 days are over and it is still past → proposed
+    proposed = night(engine, tmp_path, ENTRY + timedelta(days=14))
+    assert stored(engine, ENTRY + timedelta(days=14), 1)["status"] == "deactivation_proposed"
+    assert proposed.deactivations_proposed == 1
+    # 60 accepted orders later: 60 / 70 = 85.7 % ≥ 85 % → back within every threshold
+    orders(engine, perfect_orders(1, 60, paris("2026-11-16 08:00")))
+    back = ENTRY + timedelta(days=20)  # the 60 orders are placed 16 Nov 08:00 .. 18 Nov 19:00
+    night(engine, tmp_path, back)
+    assert stored(engine, back, 1)["status"] == "active"
+    with Session(engine) as session:
+        changes = session.execute(
+            select(QualityStatusChange.report_date, QualityStatusChange.from_status,
+                   QualityStatusChange.to_status).order_by(QualityStatusChange.report_date)).all()
+    assert [tuple(change) for change in changes] == [
+        (ENTRY, "active", "probation"),
+        (ENTRY + timedelta(days=14), "probation", "deactivation_proposed"),
+        (back, "deactivation_proposed", "active"),
+    ]
+
+
+def test_rerunning_a_night_replaces_its_rows_and_changes(engine, tmp_path):
+    seller(engine, 1)
+    orders(engine, _refused(1, 10))
+    night(engine, tmp_path, ENTRY)
+    night(engine, tmp_path, ENTRY)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM quality_indicators")).scalar_one() == 1
+        assert connection.execute(text("SELECT count(*) FROM quality_status_changes")).scalar_one() == 1
+    # the re-run reads the night before it (none), so the entry date is unchanged
+    assert stored(engine, ENTRY, 1)["probation_since"] == ENTRY
+
+
+def _offer(engine, seller_id: int) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(Offer(seller_id=seller_id, sku=f"S{seller_id}", title="t", category="livres",
+                          price=Decimal("10.00")))
+
+
+def _export(engine) -> dict[str, dict[str, str]]:
+    out = io.StringIO()
+    export_offers(engine, out)
+    return {row["seller_id"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+
+
+def test_trial_limit_reached_by_revenue_unpublishes_offers(engine, tmp_path):
+    day = date(2026, 11, 21)
+    # seller 1: limit 100.00 €; 3 accepted orders of 30.00 + 4.90 delivery = 104.70 € ≥ 100.00
+    # seller 2: limit 110.00 €; the same orders, 104.70 < 110.00 → not reached
+    for seller_id, limit in ((1, "100.00"), (2, "110.00")):
+        seller(engine, seller_id, activated=date(2026, 11, 1), trial_max_revenue=Decimal(limit))
+        _offer(engine, seller_id)
+        orders(engine, [{"order_id": f"T{seller_id}-{n}", "seller_id": seller_id,
+                         "ordered_at": paris("2026-11-10 10:00"), "accepted_at": paris("2026-11-10 11:00"),
+                         "amount": Decimal("30.00"), "shipping_amount": Decimal("4.90")}
+                        for n in range(3)])
+    report = night(engine, tmp_path, day)
+    assert report.trial_limits_reached == 1
+    assert stored(engine, day, 1)["status"] == "trial_limit_reached"
+    assert stored(engine, day, 1)["trial_revenue"] == Decimal("104.70")
+    assert stored(engine, day, 2)["status"] == "active"
+    exported = _export(engine)
+    assert (exported["1"]["published"], exported["2"]["published"]) == ("false", "true")
+
+
+def test_probation_does_not_unpublish_and_top_seller_is_exported(engine, tmp_path):
+    day = date(2026, 11, 21)
+    seller(engine, 1)
+    seller(engine, 2)
+    seller(engine, 3, status="vacation")
+    for seller_id in (1, 2, 3):
+        _offer(engine, seller_id)
+    orders(engine, _refused(1, 10) + perfect_orders(2, 100, paris("2026-10-01 08:00"))
+           + perfect_orders(3, 100, paris("2026-10-01 08:00")))
+    night(engine, tmp_path, day)
+    exported = _export(engine)
+    assert stored(engine, day, 1)["status"] == "probation"
+    assert exported["1"]["published"] == "true"  # probation does not unpublish
+    assert (exported["2"]["top_seller"], exported["1"]["top_seller"]) == ("true", "false")
+    # vacation: offers unpublished by the registry status, indicators still computed
+    assert exported["3"]["published"] == "false"
+    assert stored(engine, day, 3)["order_count"] == 100
