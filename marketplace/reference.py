@@ -40,3 +40,45 @@ def load_categories(reference_dir: Path) -> dict[str, Category]:
             )
             for row in csv.DictReader(handle)
         }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan of `plans.csv`: the standard subscription or a premium plan, fee excl. VAT."""
+
+    code: str
+    label: str
+    premium: bool
+    monthly_fee_excl_vat: Decimal
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What the marketplace charges that is no category's or plan's (`billing.csv`)."""
+
+    vat_rate: Decimal
+    default_commission_rate: Decimal
+    plans: dict[str, Plan]
+
+    @property
+    def standard(self) -> Plan:
+        return self.plans["standard"]
+
+
+@lru_cache
+def load_billing(reference_dir: Path) -> Billing:
+    """VAT rate, default commission rate and plans; cached per folder like the categories."""
+    with (reference_dir / "billing.csv").open(encoding="utf-8", newline="") as handle:
+        values = {row["name"]: Decimal(row["value"]) for row in csv.DictReader(handle)}
+    with (reference_dir / "plans.csv").open(encoding="utf-8", newline="") as handle:
+        plans = {
+            row["code"].strip().lower(): Plan(
+                code=row["code"].strip().lower(),
+                label=row["label"],
+                premium=row["kind"] == "premium",
+                monthly_fee_excl_vat=Decimal(row["monthly_fee_excl_vat"]),
+            )
+            for row in csv.DictReader(handle)
+        }
+    return Billing(vat_rate=values["vat_rate"],
+                   default_commission_rate=values["default_commission_rate"], plans=plans)

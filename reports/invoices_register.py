@@ -1,0 +1,38 @@
+"""invoices.csv: the register of a month's invoices and credit notes, for finance.
+
+Why signed amounts: finance sums the register's columns into the month's invoiced revenue, so
+a credit note's totals are negative here (they are positive on the document itself).
+Texts copied from the seller registry go through `inert_text` (spreadsheet output is inert).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from reports.invoice_model import IssuedInvoice
+from reports.safe_cells import inert_text
+
+REGISTER_COLUMNS = ("number", "type", "issue_date", "month", "seller_id", "legal_name", "siren",
+                    "vat_number", "total_excl_vat", "total_vat", "total_incl_vat",
+                    "reverse_charge", "payment_date")
+
+
+def register_csv(invoices: Sequence[IssuedInvoice]) -> bytes:
+    """The register in number order, UTF-8 with BOM (Excel), amounts with a dot and 2 decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for invoice in sorted(invoices, key=lambda invoice: invoice.number):
+        sign = invoice.sign
+        writer.writerow([
+            invoice.number, "credit_note" if invoice.is_credit_note else "invoice",
+            invoice.issue_date.isoformat(), invoice.month, invoice.seller_id,
+            inert_text(invoice.customer_legal_name), invoice.customer_siren or "",
+            inert_text(invoice.customer_vat_number or ""),
+            f"{sign * invoice.total_excl_vat:.2f}", f"{sign * invoice.total_vat:.2f}",
+            f"{sign * invoice.total_incl_vat:.2f}", "yes" if invoice.reverse_charge else "no",
+            invoice.payment_date.isoformat(),
+        ])
+    return out.getvalue().encode("utf-8-sig")

@@ -1,0 +1,79 @@
+"""ADJUSTMENT entries: ops corrections from `ops/adjustments/<YYYY-MM>.csv` (payouts.md).
+
+The file (columns seller_id, amount, reason; a reason is required; amount signed, with a dot
+or a French comma) is read at every draft and at the close of its month, so correcting it
+and recomputing the draft is the whole workflow. It lives under `ops/`, not `inbox/`: the
+inbox run takes every file of `inbox/` for a seller feed and would refuse this one.
+A booking's key is (seller, file sha256 prefix:row): the same file booked twice is booked
+once, and a corrected file (another sha) replaces the draft's rows since drafts are rebooked.
+A bad row refuses the whole file (AdjustmentFileError naming the rows): money corrections
+are all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy.orm import Session
+
+from marketplace.errors import MarketplaceError
+from marketplace.layout import safe_key
+from marketplace.storage import Storage
+from reports.ledger_sql import cents, insert_entries, utc_naive
+from reports.payout_calendar import PayoutMonth
+
+REQUIRED = ("seller_id", "amount", "reason")
+
+
+class AdjustmentFileError(MarketplaceError):
+    """The adjustment file cannot be booked as a whole."""
+
+
+def adjustments_key(month: str) -> str:
+    return safe_key("ops", "adjustments", f"{month}.csv")
+
+
+def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> list[dict]:
+    """The file's rows as ledger entries (cents); AdjustmentFileError on any bad row."""
+    sha = hashlib.sha256(data).hexdigest()[:16]
+    text = data.decode("utf-8-sig")
+    dialect = ";" if text.partition("\n")[0].count(";") > text.partition("\n")[0].count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise AdjustmentFileError(f"adjustments {month.key}: missing columns {', '.join(missing)}")
+    entries, problems = [], []
+    for line, row in enumerate(reader, start=2):
+        seller, amount, reason = (str(row.get(c) or "").strip() for c in REQUIRED)
+        try:
+            value = Decimal(amount.replace(",", ".").replace(" ", ""))
+        except InvalidOperation:
+            value = None
+        if not seller.isdigit() or int(seller) <= 0 or value is None or not value.is_finite() \
+                or value == 0 or value != value.quantize(Decimal("0.01")) or not reason:
+            problems.append(line)
+            continue
+        entries.append({"seller_id": int(seller), "month": month.key, "entry_type": "ADJUSTMENT",
+                        "occurred_at": utc_naive(booked_at), "order_id": None,
+                        "reference": f"{sha}:{line}", "category": None, "amount": cents(value),
+                        "vat": 0, "text": f"Ajustement / adjustment: {reason}"[:300]})
+    if problems:
+        raise AdjustmentFileError(
+            f"adjustments {month.key}: rows {', '.join(map(str, problems))} need a seller id, a"
+            " non-zero amount in euros and cents, and a reason; nothing was booked")
+    return entries
+
+
+def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,
+                     booked_at: datetime) -> int:
+    """Book the month's adjustment file, if there is one; returns the rows booked."""
+    key = adjustments_key(month.key)
+    if not storage.exists(key):
+        return 0
+    entries = parse_adjustments(storage.read_bytes(key), month, booked_at)
+    insert_entries(session, entries)
+    return len(entries)

@@ -1,0 +1,151 @@
+"""Book the order events of month M: SALE, COMMISSION, REFUND, COMMISSION_REFUND, GOODWILL.
+
+Each kind is one INSERT ... SELECT over the orders table (no per-order Python), ending with
+ON CONFLICT DO NOTHING on the booking key. Rules (payouts.md), and the decisions that fill its
+gaps:
+- SALE: accepted, not refused, delivered (or access granted) before the end of M in Paris and
+  never sold before: an order is sold once whatever the feed replays (the booking key
+  (SALE, seller, order); an order belongs to one seller for good), and an event that arrives
+  after its month was closed lands in the next open month (the one being booked). Anti-joins
+  against the ledger being written are left to the unique index (ON CONFLICT): a NOT EXISTS
+  over a table the statement fills is planned from stale statistics and can turn quadratic.
+- COMMISSION: with its SALE, on base = amount + shipping; the rate is the category's of the
+  offer (seller, sku); an order whose sku matches no offer, or whose category has no rate,
+  gets `default_commission_rate` of billing.csv. VAT 20 % half-up on the rounded commission,
+  none under reverse charge (a seller of another EU country with a VAT number, which the
+  registry feed has validated).
+- REFUND: only for an order already sold (now or before): a refund of an order never
+  delivered never credited the seller, so it debits nothing. The order row holds the
+  cumulative refunded amount; each new state books the difference (key order@cents).
+- COMMISSION_REFUND: with each REFUND, the booked commission × refunded share, half-up, and
+  its VAT half-up (none when the original commission bore none).
+- GOODWILL: goodwill_at before the end of M, once per order. The feed refuses more than 25 %
+  of the amount; one that still reaches the ledger is capped at 25 % (rounded down to the
+  cent): the seller's terms never let a voucher cost more, and ops recover the rest, if
+  due, by an ADJUSTMENT.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from marketplace.reference import Billing, Category
+from reports.ledger_sql import PPM, at_end, half_up_ppm, ppm, refresh_statistics, utc_naive
+from reports.payout_calendar import PayoutMonth
+
+EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
+                "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
+GOODWILL_CAP_PERCENT = 25
+
+
+def reverse_charge_sql(seller: str) -> str:
+    """SQL true for a seller invoiced without VAT (autoliquidation, art. 196 directive 2006/112)."""
+    return (f"({seller}.country IS NOT NULL AND {seller}.country <> 'FR' AND {seller}.country IN :eu"
+            f" AND {seller}.vat_number IS NOT NULL AND {seller}.vat_number <> '')")
+
+
+def reverse_charge_mask(country: pd.Series, vat_number: pd.Series) -> pd.Series:
+    """The same rule as `reverse_charge_sql`, over columns of sellers."""
+    return country.isin(EU_COUNTRIES) & (country != "FR") & vat_number.fillna("").ne("")
+
+
+def _rate_case(categories: dict[str, Category], billing: Billing) -> tuple[str, dict]:
+    """CASE category WHEN ... THEN rate (ppm) ... ELSE default END, with bound parameters."""
+    rated = [c for c in categories.values() if c.commission_rate is not None]
+    whens = " ".join(f"WHEN :cat{i} THEN CAST(:rate{i} AS BIGINT)" for i in range(len(rated)))
+    params = {f"cat{i}": c.code for i, c in enumerate(rated)}
+    params |= {f"rate{i}": ppm(c.commission_rate) for i, c in enumerate(rated)}
+    params["default_rate"] = ppm(billing.default_commission_rate)
+    return f"CASE off.category {whens} ELSE CAST(:default_rate AS BIGINT) END", params
+
+
+def book_order_events(session: Session, month: PayoutMonth, categories: dict[str, Category],
+                      billing: Billing) -> None:
+    """Book every order event of `month` not booked yet, in dependency order."""
+    base = {"month": month.key, "end": utc_naive(month.end), "vat": ppm(billing.vat_rate)}
+    rate_case, rate_params = _rate_case(categories, billing)
+    eu = bindparam("eu", value=list(EU_COUNTRIES), expanding=True)
+    session.execute(at_end(_SALES), base)
+    refresh_statistics(session)  # the next statements join the entries just booked
+    session.execute(text(_COMMISSIONS.format(rate=rate_case, reverse=reverse_charge_sql("s"),
+                                             vat=half_up_ppm("y.c", ":vat")))
+                    .bindparams(eu), base | rate_params)
+    refresh_statistics(session)
+    session.execute(at_end(_REFUNDS), base)
+    session.execute(text(_COMMISSION_REFUNDS.format(vat=half_up_ppm("y.x", ":vat"))), base)
+    session.execute(at_end(_GOODWILL.format(cap=GOODWILL_CAP_PERCENT)), base)
+
+
+_INSERT = ("INSERT INTO ledger_entries (seller_id, month, entry_type, occurred_at, order_id,"
+           " reference, category, amount, vat, text) ")
+
+_SALES = _INSERT + """
+SELECT o.seller_id, :month, 'SALE', o.delivered_at, o.order_id, o.order_id, NULL,
+       o.amount + o.shipping_amount, 0, 'Vente / sale ' || o.order_id
+FROM orders o
+WHERE o.accepted_at IS NOT NULL AND o.refused_at IS NULL
+  AND o.delivered_at IS NOT NULL AND o.delivered_at < :end
+ON CONFLICT DO NOTHING"""
+
+# The commission (z.c) is base × rate (ppm) rounded half-up once; its VAT is computed on it.
+_COMMISSIONS = _INSERT + """
+SELECT y.seller_id, :month, 'COMMISSION', y.occurred_at, y.order_id, y.order_id, y.category,
+       -(y.c + CASE WHEN y.rc = 1 THEN 0 ELSE {vat} END),
+       -(CASE WHEN y.rc = 1 THEN 0 ELSE {vat} END),
+       'Commission ' || y.order_id
+FROM (SELECT z.*, (z.base * z.rate + """ + str(PPM // 2) + ") / " + str(PPM) + """ AS c
+      FROM (SELECT l.seller_id, l.occurred_at, l.order_id, l.amount AS base, off.category,
+                   {rate} AS rate,
+                   CASE WHEN {reverse} THEN 1 ELSE 0 END AS rc
+            FROM ledger_entries l
+            JOIN orders o ON o.order_id = l.order_id
+            LEFT JOIN offers off ON off.seller_id = o.seller_id AND off.sku = o.sku
+            LEFT JOIN sellers s ON s.seller_id = l.seller_id
+            WHERE l.month = :month AND l.entry_type = 'SALE') z) y
+WHERE true
+ON CONFLICT DO NOTHING"""
+
+_REFUNDS = _INSERT + """
+SELECT y.seller_id, :month, 'REFUND', y.refunded_at, y.order_id,
+       y.order_id || '@' || CAST(y.refund_amount AS VARCHAR(20)), NULL,
+       -(y.refund_amount - y.refunded), 0, 'Remboursement / refund ' || y.order_id
+FROM (SELECT sale.seller_id, o.order_id, o.refunded_at, o.refund_amount,
+             COALESCE((SELECT SUM(-r.amount) FROM ledger_entries r
+                       WHERE r.entry_type = 'REFUND' AND r.order_id = o.order_id), 0) AS refunded
+      FROM orders o
+      JOIN ledger_entries sale ON sale.order_id = o.order_id AND sale.entry_type = 'SALE'
+      WHERE o.refund_amount IS NOT NULL AND o.refunded_at IS NOT NULL
+        AND o.refunded_at < :end) y
+WHERE y.refund_amount <> y.refunded
+ON CONFLICT DO NOTHING"""
+
+_COMMISSION_REFUNDS = _INSERT + """
+SELECT y.seller_id, :month, 'COMMISSION_REFUND', y.occurred_at, y.order_id, y.reference,
+       y.category, y.x + CASE WHEN y.vat0 = 1 THEN 0 ELSE {vat} END,
+       CASE WHEN y.vat0 = 1 THEN 0 ELSE {vat} END,
+       'Remboursement de commission / commission refund ' || y.order_id
+FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
+             CASE WHEN c.vat = 0 THEN 1 ELSE 0 END AS vat0,
+             CASE WHEN sale.amount = 0 THEN 0
+                  ELSE (2 * (c.vat - c.amount) * (-r.amount) + sale.amount) / (2 * sale.amount)
+             END AS x
+      FROM ledger_entries r
+      JOIN ledger_entries sale ON sale.order_id = r.order_id AND sale.entry_type = 'SALE'
+      JOIN ledger_entries c ON c.order_id = r.order_id AND c.entry_type = 'COMMISSION'
+      WHERE r.month = :month AND r.entry_type = 'REFUND') y
+WHERE true
+ON CONFLICT DO NOTHING"""
+
+_GOODWILL = _INSERT + """
+SELECT o.seller_id, :month, 'GOODWILL', o.goodwill_at, o.order_id, o.order_id, NULL,
+       -(CASE WHEN o.goodwill_amount * 100 > o.amount * {cap}
+              THEN o.amount * {cap} / 100 ELSE o.goodwill_amount END), 0,
+       CASE WHEN o.goodwill_amount * 100 > o.amount * {cap}
+            THEN 'Geste commercial plafonné à 25 % / goodwill capped at 25 % ' || o.order_id
+            ELSE 'Geste commercial / goodwill ' || o.order_id END
+FROM orders o
+WHERE o.goodwill_amount IS NOT NULL AND o.goodwill_amount > 0 AND o.goodwill_at IS NOT NULL
+  AND o.goodwill_at < :end AND o.accepted_at IS NOT NULL
+ON CONFLICT DO NOTHING"""

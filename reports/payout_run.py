@@ -1,0 +1,208 @@
+"""`report payouts --month M [--close]`: draft, close, or re-issue a month (payouts.md, "Runs").
+
+- Draft: every entry and decision of the months not closed is deleted and M is booked and
+  decided again (drafts are recomputable as data is corrected), then `payouts-DRAFT.csv|xlsx`
+  are written. No SEPA file, no invoice: numbers are only consumed at the close.
+- Close: the same booking and decisions, then the SEPA file is built and validated, the
+  invoices are issued (their numbers consumed in this transaction), the invariants are
+  checked, and all of it commits at once; only then are the files written, and the month
+  marked as published. A failed invariant rolls everything back and writes nothing.
+- A closed month is never recomputed: asking again (with or without --close) re-issues the
+  same files from what is stored. A run killed after the commit and before the files leaves
+  the month closed and unpublished; the next run publishes it, once: the keys are fixed, so a
+  rerun replaces, never duplicates, and the database forbids a second payout.
+- Months close in order: a month before the last closed one cannot be drafted or closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from marketplace.calendar import paris_today
+from marketplace.config import Settings
+from marketplace.db import in_transaction
+from marketplace.errors import MarketplaceError
+from marketplace.models import PayoutMonth as PayoutMonthRow
+from marketplace.reference import load_billing, load_categories
+from marketplace.storage import Storage
+from reports.ledger_adjustments import book_adjustments
+from reports.ledger_fees import book_fees
+from reports.ledger_orders import book_order_events
+from reports.ledger_sql import refresh_statistics
+from reports.payout_calendar import PayoutMonth, next_working_day, parse_month
+from reports.payout_decision import decide_and_book
+from reports.payout_files import payouts_csv, payouts_xlsx
+from reports.payout_invariants import check_invariants
+from reports.payout_lines import month_charges, month_entries, month_lines, revenue_by_category
+from reports.payout_publish import month_key, publish_month
+from reports.sepa_transfer import build_transfer, control_sum
+
+
+class PayoutRunError(MarketplaceError):
+    """The month cannot be run as asked (order of months)."""
+
+
+@dataclass
+class PayoutRunResult:
+    month: str
+    status: str  # draft, closed, reissued
+    sellers: int = 0
+    paid: int = 0
+    carried: int = 0
+    held: int = 0
+    total_paid: Decimal = Decimal("0.00")
+    sepa_control_sum: Decimal | None = None
+    files: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"month": self.month, "status": self.status, "sellers": self.sellers,
+                "paid": self.paid, "carried": self.carried, "held": self.held,
+                "total_paid": str(self.total_paid),
+                "sepa_control_sum": None if self.sepa_control_sum is None else str(self.sepa_control_sum),
+                "files": self.files}
+
+
+@dataclass
+class _Computed:
+    """What a run read back from the database, for the files."""
+
+    lines: pd.DataFrame
+    revenue: pd.DataFrame
+    entries: pd.DataFrame | None
+    sepa_xml: bytes | None
+    invoices: list
+    created: datetime
+
+
+def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text: str, *,
+                close: bool, now: datetime | None = None) -> PayoutRunResult:
+    """Draft, close or re-issue `month_text`; see the module's rules."""
+    month = parse_month(month_text, settings.timezone)
+    now = now or datetime.now(UTC)
+    today = paris_today(now, settings.timezone)
+
+    def work(session: Session) -> tuple[str, _Computed]:
+        state = _lock_month(session, month.key)
+        if state == "closed":
+            return "reissued", _read_back(session, month.key, with_entries=True)
+        _refuse_out_of_order(session, month.key)
+        return ("closed" if close else "draft"), _book_and_decide(
+            session, storage, settings, month, now, today, close)
+
+    status, computed = in_transaction(engine, work, retries=settings.db_retries)
+    result = _summary(month.key, status, computed)
+    if status == "draft":
+        result.files = [
+            storage.write_bytes(month_key(month.key, "payouts-DRAFT.csv"), payouts_csv(computed.lines)),
+            storage.write_bytes(month_key(month.key, "payouts-DRAFT.xlsx"),
+                                payouts_xlsx(computed.lines, computed.revenue, month.key, True,
+                                             computed.created)),
+        ]
+        return result
+    result.files = write_month_files(storage, settings, month.key, computed)
+    in_transaction(engine, lambda s: s.execute(
+        text("UPDATE payout_months SET files_written_at = :now WHERE month = :month"),
+        {"now": now.astimezone(UTC).replace(tzinfo=None), "month": month.key}))
+    return result
+
+
+def _lock_month(session: Session, month: str) -> str:
+    """The month's status, its row locked for this transaction (two closes queue)."""
+    session.execute(text("INSERT INTO payout_months (month, status, computed_at) VALUES"
+                         " (:month, 'draft', CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"),
+                    {"month": month})
+    lock = " FOR UPDATE" if session.get_bind().dialect.name == "postgresql" else ""
+    return session.execute(text("SELECT status FROM payout_months WHERE month = :month" + lock),
+                           {"month": month}).scalar_one()
+
+
+def _refuse_out_of_order(session: Session, month: str) -> None:
+    last = session.execute(text("SELECT MAX(month) FROM payout_months WHERE status = 'closed'")).scalar()
+    if last is not None and last > month:
+        raise PayoutRunError(f"month {month} comes before {last}, already closed: it can no longer"
+                             " be computed (events that arrive late are booked in the next open month)")
+
+
+def _book_and_decide(session: Session, storage: Storage, settings: Settings, month: PayoutMonth,
+                     now: datetime, today: date, close: bool) -> _Computed:
+    open_months = "(SELECT month FROM payout_months WHERE status = 'closed')"
+    session.execute(text(f"DELETE FROM ledger_entries WHERE month NOT IN {open_months}"))
+    session.execute(text(f"DELETE FROM payouts WHERE month NOT IN {open_months}"))
+    refresh_statistics(session)
+    billing = load_billing(settings.reference_dir)
+    book_order_events(session, month, load_categories(settings.reference_dir), billing)
+    book_fees(session, month, billing)
+    book_adjustments(session, storage, month, now)
+    execution_date = next_working_day(today)
+    decide_and_book(session, month, execution_date)
+    if not close:
+        session.execute(text("UPDATE payout_months SET status = 'draft', computed_at = :now,"
+                             " execution_date = :day WHERE month = :month"),
+                        {"now": now.astimezone(UTC).replace(tzinfo=None), "day": execution_date,
+                         "month": month.key})
+        return _read_back(session, month.key, with_entries=False)
+    lines = month_lines(session, month.key)
+    paid = lines[lines["decision"] == "paid"]
+    sepa_xml = None
+    if not paid.empty:
+        from marketplace.identity import load_identity
+
+        sepa_xml = build_transfer(load_identity(settings), paid, month.key, execution_date,
+                                  settings.sepa_schema)
+    from reports.invoices import issue_month_invoices
+
+    invoices = issue_month_invoices(session.connection(), month.key, today,
+                                    month_charges(lines[lines["legal_name"].notna()], execution_date))
+    check_invariants(session, month.key, lines, sepa_xml, invoices)
+    session.execute(text("UPDATE payout_months SET status = 'closed', closed_at = :now, computed_at = :now,"
+                         " execution_date = :day, sepa_xml = :xml WHERE month = :month"),
+                    {"now": now.astimezone(UTC).replace(tzinfo=None), "day": execution_date,
+                     "xml": sepa_xml, "month": month.key})
+    return _read_back(session, month.key, with_entries=True)
+
+
+def _read_back(session: Session, month: str, *, with_entries: bool) -> _Computed:
+    row = session.get(PayoutMonthRow, month)
+    invoices = []
+    if row.status == "closed":
+        from reports.invoices import stored_month_invoices
+
+        invoices = stored_month_invoices(session.connection(), month)
+    created = (row.closed_at or row.computed_at).replace(tzinfo=None)
+    return _Computed(lines=month_lines(session, month), revenue=revenue_by_category(session, month),
+                     entries=month_entries(session, month) if with_entries else None,
+                     sepa_xml=row.sepa_xml, invoices=invoices, created=created)
+
+
+def write_month_files(storage: Storage, settings: Settings, month: str, computed: _Computed) -> list[str]:
+    """Publish a closed month's files from what was read back (see payout_publish)."""
+    return publish_month(storage, settings, month, computed.lines, computed.revenue, computed.entries,
+                         computed.sepa_xml, computed.invoices, computed.created)
+
+
+def _summary(month: str, status: str, computed: _Computed) -> PayoutRunResult:
+    lines = computed.lines
+    counts = lines["decision"].value_counts()
+    total = int(lines.loc[lines["decision"] == "paid", "paid"].sum())
+    return PayoutRunResult(
+        month=month, status=status, sellers=len(lines), paid=int(counts.get("paid", 0)),
+        carried=int(counts.get("carried", 0)), held=int(counts.get("held", 0)),
+        total_paid=Decimal(total).scaleb(-2),
+        sepa_control_sum=control_sum(computed.sepa_xml) if computed.sepa_xml else (
+            None if status == "draft" else Decimal("0.00")))
+
+
+def payout_summary(result: PayoutRunResult) -> list[str]:
+    """The run in a few lines for a human (the CLI and the demo print them)."""
+    lines = [f"payouts {result.month}: {result.status} — {result.sellers} sellers, {result.paid} paid"
+             f" ({result.total_paid} €), {result.carried} carried, {result.held} held"]
+    if result.sepa_control_sum is not None:
+        lines.append(f"  SEPA control sum: {result.sepa_control_sum} €")
+    lines.append(f"  {len(result.files)} files under outbox/payouts/{result.month}/")
+    return lines

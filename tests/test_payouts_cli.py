@@ -1,0 +1,65 @@
+"""`marketplace report payouts` and the `monthly_payouts` flow: the contract, not the rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from marketplace.cli import app
+from marketplace.config import SAMPLES_DIR
+from tests.test_flows import prefect_harness  # noqa: F401 - the session's Prefect server
+from tests.test_payouts_support import add_order, add_seller, paris
+
+
+@pytest.fixture
+def payouts_env(engine, catalog_env, monkeypatch):
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_IDENTITY_FILE", str(SAMPLES_DIR / "marketplace.toml"))
+    get_settings.cache_clear()
+    add_seller(engine, 1)
+    add_order(engine, "P-1", 1, "100.00", delivered=paris(2026, 10, 10, 12))
+    yield catalog_env
+    get_settings.cache_clear()
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "octobre"])
+def test_a_bad_month_is_a_usage_error(payouts_env, month):
+    assert _cli("report", "payouts", "--month", month)[0] == 2
+
+
+def test_draft_then_close_then_reissue_in_json(payouts_env):
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+    draft = json.loads(out)
+    assert (code, draft["status"], draft["sepa_control_sum"]) == (0, "draft", None)
+    assert all("DRAFT" in f for f in draft["files"])
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    closed = json.loads(out)
+    assert "error" not in closed, closed
+    # 100.00 − 15.00 − 3.00 (default rate, no offer) − 47.99 = 34.01
+    assert (code, closed["status"], closed["paid"], closed["total_paid"],
+            closed["sepa_control_sum"]) == (0, "closed", 1, "34.01", "34.01")
+    assert set(closed) == {"month", "status", "sellers", "paid", "carried", "held", "total_paid",
+                           "sepa_control_sum", "files"}
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+    assert (code, json.loads(out)["status"]) == (0, "reissued")
+
+
+def test_an_error_is_exit_4_with_an_error_in_json(payouts_env):
+    assert _cli("report", "payouts", "--month", "2026-11", "--close")[0] == 0
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+    assert code == 4 and "already closed" in json.loads(out)["error"]
+
+
+def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):  # noqa: F811
+    from flows.payouts import monthly_payouts
+
+    result = monthly_payouts(month="2026-10")
+    assert (result["status"], result["paid"], result["total_paid"]) == ("closed", 1, "34.01")

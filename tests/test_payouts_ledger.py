@@ -1,0 +1,118 @@
+"""Booking rules of the payout ledger (payouts.md), on SQLite and PostgreSQL, hand-computed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.test_payouts_support import add_offer, add_order, add_seller, entries, paris, run
+
+
+def test_subscription_vat_on_39_99(engine, tmp_path):
+    add_seller(engine, 1)
+    run(engine, tmp_path, "2026-10", close=False)
+    # 39.99 × 20 % = 7.998 → 8.00 (half-up); 39.99 + 8.00 = 47.99
+    assert entries(engine, 1) == [("2026-10", "SUBSCRIPTION", "2026-10", -4799, -800)]
+
+
+def test_commission_15_percent_on_33_33(engine, tmp_path):
+    add_seller(engine, 1)
+    add_offer(engine, 1, "A", "formation-management")  # 0.15 in categories.csv
+    add_order(engine, "O1", 1, "33.33", sku="A", delivered=paris(2026, 10, 5, 12))
+    run(engine, tmp_path, "2026-10", close=False)
+    # 33.33 × 0.15 = 4.9995 → 5.00; VAT 5.00 × 0.20 = 1.00; entry −6.00 of which VAT −1.00
+    assert entries(engine, 1)[:2] == [("2026-10", "SALE", "O1", 3333, 0),
+                                      ("2026-10", "COMMISSION", "O1", -600, -100)]
+
+
+def test_unknown_sku_gets_the_default_rate_and_reverse_charge_has_no_vat(engine, tmp_path):
+    add_seller(engine, 1, country="BE", vat="BE0403170701")
+    add_order(engine, "O1", 1, "100.00", sku="NOPE", delivered=paris(2026, 10, 5, 12))
+    run(engine, tmp_path, "2026-10", close=False)
+    # default_commission_rate 0.15: 100.00 × 0.15 = 15.00, no VAT (autoliquidation);
+    # subscription 39.99 without VAT; the draft's decision pays 100 − 15 − 39.99 = 45.01
+    assert entries(engine, 1) == [("2026-10", "SALE", "O1", 10000, 0),
+                                  ("2026-10", "COMMISSION", "O1", -1500, 0),
+                                  ("2026-10", "SUBSCRIPTION", "2026-10", -3999, 0),
+                                  ("2026-10", "PAYOUT", "2026-10", -4501, 0)]
+
+
+def test_partial_refund_of_a_three_item_order_with_its_commission_refund(engine, tmp_path):
+    add_seller(engine, 1)
+    add_offer(engine, 1, "A", "formation-management")
+    # 3 items at 20.00 + 4.50 shipping = 64.50, delivered in October
+    add_order(engine, "O1", 1, "60.00", shipping="4.50", sku="A", delivered=paris(2026, 10, 5, 12))
+    run(engine, tmp_path, "2026-10", close=True)
+    # one item refunded in November
+    add_order(engine, "O1", 1, "60.00", shipping="4.50", sku="A", delivered=paris(2026, 10, 5, 12),
+              refunded=paris(2026, 11, 3, 10), refund="20.00")
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    booked = [e for e in entries(engine, 1) if e[2].startswith("O1")]
+    # commission 64.50 × 0.15 = 9.675 → 9.68, VAT 1.936 → 1.94: −11.62
+    # refunded share 20.00 / 64.50: 9.68 × 20 / 64.5 = 3.0015… → 3.00, VAT 0.60: +3.60
+    assert booked == [("2026-10", "SALE", "O1", 6450, 0),
+                      ("2026-10", "COMMISSION", "O1", -1162, -194),
+                      ("2026-11", "REFUND", "O1@2000", -2000, 0),
+                      ("2026-11", "COMMISSION_REFUND", "O1@2000", 360, 60)]
+
+
+def test_goodwill_at_exactly_25_percent_and_over(engine, tmp_path):
+    add_seller(engine, 1)
+    add_order(engine, "G1", 1, "40.00", goodwill="10.00", goodwill_at=paris(2026, 10, 6, 9))
+    add_order(engine, "G2", 1, "40.00", goodwill="10.01", goodwill_at=paris(2026, 10, 6, 9))
+    run(engine, tmp_path, "2026-10", close=False)
+    goodwill = [e for e in entries(engine, 1) if e[1] == "GOODWILL"]
+    # 25 % of 40.00 = 10.00: booked as is; 10.01 is over 25 %: capped at 10.00
+    assert goodwill == [("2026-10", "GOODWILL", "G1", -1000, 0), ("2026-10", "GOODWILL", "G2", -1000, 0)]
+
+
+def test_activation_on_the_31st_is_one_day_pro_rata(engine, tmp_path):
+    add_seller(engine, 1, activated=date(2026, 10, 31))
+    run(engine, tmp_path, "2026-10", close=True)
+    # 39.99 × 1/31 = 1.29 (3999 / 31 = 129.0); VAT 0.258 → 0.26; −1.55
+    assert entries(engine, 1) == [("2026-10", "SUBSCRIPTION", "2026-10", -155, -26)]
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    assert entries(engine, 1)[-1] == ("2026-11", "SUBSCRIPTION", "2026-11", -4799, -800)
+
+
+def test_termination_requested_on_the_first_and_on_the_last_day(engine, tmp_path):
+    add_seller(engine, 1, terminated=date(2026, 10, 1), status="terminated")
+    add_seller(engine, 2, terminated=date(2026, 10, 31))
+    run(engine, tmp_path, "2026-10", close=True)
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    # October (the month the termination takes effect) in full, nothing in November
+    for seller in (1, 2):
+        assert [e[:2] + e[3:] for e in entries(engine, seller) if e[1] == "SUBSCRIPTION"] == [
+            ("2026-10", "SUBSCRIPTION", -4799, -800)]
+
+
+def test_delivery_at_2359_paris_on_the_last_day_is_in_m_and_at_midnight_in_m_plus_1(engine, tmp_path):
+    add_seller(engine, 1)
+    add_order(engine, "LATE", 1, "10.00", delivered=paris(2026, 10, 31, 23, 59))  # 22:59 UTC
+    add_order(engine, "NEXT", 1, "10.00", delivered=paris(2026, 11, 1, 0, 0))  # 23:00 UTC on the 31st
+    run(engine, tmp_path, "2026-10", close=True)
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    sales = [(e[0], e[2]) for e in entries(engine, 1) if e[1] == "SALE"]
+    assert sales == [("2026-10", "LATE"), ("2026-11", "NEXT")]
+
+
+def test_a_replayed_order_is_not_sold_twice_and_a_late_event_goes_to_the_next_open_month(engine, tmp_path):
+    add_seller(engine, 1)
+    add_order(engine, "O1", 1, "10.00", delivered=paris(2026, 10, 5, 12))
+    run(engine, tmp_path, "2026-10", close=True)
+    # the feed replays O1 and brings an October delivery it had missed
+    add_order(engine, "O1", 1, "10.00", delivered=paris(2026, 10, 5, 12))
+    add_order(engine, "O2", 1, "12.00", delivered=paris(2026, 10, 20, 12))
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 7))  # a draft twice
+    sales = [(e[0], e[2]) for e in entries(engine, 1) if e[1] == "SALE"]
+    assert sales == [("2026-10", "O1"), ("2026-11", "O2")]
+
+
+def test_adjustments_file_is_booked_with_its_reason(engine, tmp_path):
+    add_seller(engine, 1)
+    folder = tmp_path / "store" / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste ops\n1;-2.00;frais\n")
+    run(engine, tmp_path, "2026-10", close=False)
+    adjustments = [(e[1], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"]
+    assert adjustments == [("ADJUSTMENT", 1250), ("ADJUSTMENT", -200)]

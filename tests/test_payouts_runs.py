@@ -1,0 +1,192 @@
+"""Decisions, close, re-issue, invariants, files and SEPA of the monthly payouts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from reports.payout_calendar import next_working_day
+from reports.payout_invariants import InvariantError
+from tests.test_payouts_support import GOOD_IBAN, add_offer, add_order, add_seller, paris, run
+
+OUT = Path("outbox/payouts/2026-10")
+
+
+def _csv(store: Path, name: str = "payouts.csv") -> list[dict]:
+    return list(csv.DictReader(io.StringIO((store / OUT / name).read_text(encoding="utf-8-sig"))))
+
+
+def _four_sellers(engine) -> None:
+    add_seller(engine, 1)  # paid
+    add_seller(engine, 2)  # subscription only: negative balance
+    add_seller(engine, 3, bank_valid=False)  # invalid bank account
+    add_seller(engine, 4, hold=date(2027, 3, 31))  # fraud hold
+    add_offer(engine, 1, "A", "livres")  # 0.12
+    for seller in (1, 3, 4):
+        add_order(engine, f"P-{seller}", seller, "100.00", sku="A", delivered=paris(2026, 10, 10, 12))
+
+
+def test_decisions_files_and_sepa_of_a_closed_month(engine, tmp_path):
+    _four_sellers(engine)
+    result = run(engine, tmp_path, "2026-10", close=True)
+    store = tmp_path / "store"
+    rows = {r["seller_id"]: r for r in _csv(store)}
+    # seller 1: 100.00 − 12.00 − 2.40 VAT − 47.99 = 37.61 paid
+    assert (rows["1"]["balance"], rows["1"]["payout"], rows["1"]["decision"]) == ("37.61", "-37.61", "paid")
+    assert (rows["2"]["balance"], rows["2"]["decision"]) == ("-47.99", "carried")
+    assert "negative balance" in rows["2"]["reason"]
+    # seller 3: default rate 0.15 (no offer A for 3): 100 − 15 − 3 − 47.99 = 34.01 carried
+    assert (rows["3"]["balance"], rows["3"]["decision"]) == ("34.01", "carried")
+    assert "invalid bank account" in rows["3"]["reason"]
+    assert (rows["4"]["decision"], rows["4"]["reason"]) == (
+        "held", "retenue jusqu'au / hold until 2027-03-31")
+    assert list(rows["1"].keys())[0] == "seller_id" and rows["1"]["iban_masked"].endswith(GOOD_IBAN[-4:])
+    assert GOOD_IBAN not in (store / OUT / "payouts.csv").read_text(encoding="utf-8-sig")
+    total = _csv(store)[-1]
+    assert total["seller_id"] == "TOTAL" and total["payout"] == "-37.61"
+    # SEPA: one transaction, end-to-end id = the payout's id, next working day after 1 Nov 2026
+    xml = (store / OUT / "sepa-credit-transfer.xml").read_bytes()
+    root = SafeET.fromstring(xml)
+    ns = {"p": root.tag[1:].partition("}")[0]}
+    assert root.tag.endswith("Document") and "pain.001.001.09" in root.tag
+    assert root.find(".//p:GrpHdr/p:CtrlSum", ns).text == "37.61"
+    with engine.connect() as connection:
+        payout_id = connection.execute(text("SELECT id FROM payouts WHERE seller_id = 1")).scalar_one()
+    assert [e.text for e in root.findall(".//p:EndToEndId", ns)] == [str(payout_id)]
+    assert root.find(".//p:ReqdExctnDt/p:Dt", ns).text == "2026-11-02"  # Sun 1 Nov (Toussaint) → Mon
+    assert (result.paid, result.carried, result.held, str(result.total_paid)) == (1, 2, 1, "37.61")
+    statement = (store / OUT / "statements" / "1.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert statement[1].endswith("0.00") and statement[-1].endswith("0.00")  # opening, closing
+    assert [line.split(",")[1] for line in statement[2:-1]] == [
+        "SUBSCRIPTION", "SALE", "COMMISSION", "PAYOUT"]
+
+
+def test_next_working_day_skips_weekends_and_french_holidays():
+    assert next_working_day(date(2026, 11, 10)) == date(2026, 11, 12)  # 11 Nov, Armistice
+    assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 28)  # 25 Dec, then the weekend
+
+
+def test_a_negative_balance_is_carried_two_months_then_paid(engine, tmp_path):
+    add_seller(engine, 1)
+    add_offer(engine, 1, "A", "livres")
+    run(engine, tmp_path, "2026-10", close=True)
+    run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6))
+    add_order(engine, "D1", 1, "200.00", sku="A", delivered=paris(2026, 12, 15, 12))
+    run(engine, tmp_path, "2027-01", close=False, now=paris(2027, 1, 1, 6))  # not in order: refused later
+    run(engine, tmp_path, "2026-12", close=True, now=paris(2027, 1, 1, 6))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT month, opening, balance, amount, decision FROM payouts"
+                                       " ORDER BY month")).all()
+    # Oct −47.99; Nov −47.99 − 47.99 = −95.98; Dec: 200 − 24.00 − 4.80 − 47.99 − 95.98 = 27.23
+    assert [tuple(r) for r in rows] == [("2026-10", 0, -4799, 0, "carried"),
+                                        ("2026-11", -4799, -9598, 0, "carried"),
+                                        ("2026-12", -9598, 2723, 2723, "paid")]
+
+
+def test_a_closed_month_is_reissued_identical(engine, tmp_path):
+    _four_sellers(engine)
+    run(engine, tmp_path, "2026-10", close=True)
+    folder = tmp_path / "store" / OUT
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    add_order(engine, "P-new", 1, "50.00", delivered=paris(2026, 10, 12, 12))  # late: not recomputed
+    again = run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 2, 9))
+    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert again.status == "reissued"
+    assert after == before
+
+
+def test_the_database_forbids_a_second_payout_for_a_seller_and_month(engine, tmp_path):
+    _four_sellers(engine)
+    run(engine, tmp_path, "2026-10", close=True)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("INSERT INTO payouts (seller_id, month, opening, balance, amount, decision)"
+                                " VALUES (1, '2026-10', 0, 1, 1, 'paid')"))
+
+
+def test_a_failed_invariant_writes_nothing(engine, tmp_path, monkeypatch):
+    import reports.payout_decision as decision
+
+    _four_sellers(engine)
+    real = decision.decide
+
+    def off_by_a_cent(frame, execution_date):
+        out = real(frame, execution_date)
+        out.loc[out["decision"] == "paid", "amount"] -= 1
+        return out
+
+    monkeypatch.setattr(decision, "decide", off_by_a_cent)
+    with pytest.raises(InvariantError, match="seller 1"):
+        run(engine, tmp_path, "2026-10", close=True)
+    assert not (tmp_path / "store" / OUT).exists()
+    with engine.connect() as connection:
+        counts = [connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                  for t in ("ledger_entries", "payouts", "invoices")]
+    assert counts == [0, 0, 0]
+
+
+_KILLED_CLOSE = """
+import os, signal, sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+import reports.payout_run as run_module
+from marketplace.config import Settings, SAMPLES_DIR
+from marketplace.db import make_engine
+from marketplace.storage import LocalStorage
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+run_module.publish_month = killed
+url, store = sys.argv[1], sys.argv[2]
+settings = Settings(database_url=url, storage=store,
+                    identity_file=SAMPLES_DIR / "marketplace.toml")
+now = datetime(2026, 11, 1, 6, tzinfo=ZoneInfo("Europe/Paris")).astimezone(UTC)
+run_module.run_payouts(make_engine(url), LocalStorage(store), settings, "2026-10", close=True, now=now)
+"""
+
+
+def test_killed_between_commit_and_files_then_rerun_publishes_one_set(engine, tmp_path):
+    _four_sellers(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    store = tmp_path / "store"
+    process = subprocess.run([sys.executable, "-c", _KILLED_CLOSE, url, str(store)],
+                             cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                             env={**os.environ, "PYTHONPATH": "."}, timeout=120)
+    assert process.returncode == -signal.SIGKILL, process.stderr.decode()[-2000:]
+    assert not (store / OUT).exists()
+    result = run(engine, tmp_path, "2026-10", close=True)
+    assert result.status == "reissued"
+    with engine.connect() as connection:
+        payouts = connection.execute(text("SELECT COUNT(*) FROM payouts")).scalar_one()
+        payout_entries = connection.execute(text("SELECT COUNT(*) FROM ledger_entries"
+                                                 " WHERE entry_type = 'PAYOUT'")).scalar_one()
+        written = connection.execute(text(
+            "SELECT files_written_at IS NOT NULL FROM payout_months")).scalar_one()
+    assert (payouts, payout_entries, bool(written)) == (4, 1, True)
+    assert sorted(p.name for p in (store / OUT).iterdir() if p.is_file()) == [
+        "invoices.csv", "payouts.csv", "payouts.xlsx", "sepa-credit-transfer.xml"]
+
+
+def test_pain_001_001_03_as_a_setting(engine, tmp_path, monkeypatch):
+    from marketplace.config import SAMPLES_DIR, Settings
+    from marketplace.storage import LocalStorage
+    from reports.payout_run import run_payouts
+
+    _four_sellers(engine)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False),
+                        storage=str(tmp_path / "store"), sepa_schema="pain.001.001.03",
+                        identity_file=SAMPLES_DIR / "marketplace.toml")
+    run_payouts(engine, LocalStorage(tmp_path / "store"), settings, "2026-10", close=True,
+                now=paris(2026, 11, 1, 6))
+    assert b"pain.001.001.03" in (tmp_path / "store" / OUT / "sepa-credit-transfer.xml").read_bytes()
