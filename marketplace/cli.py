@@ -223,6 +223,73 @@ def export_offers_command(
     _guarded(action)
 
 
+@report_app.command("quality")
+def report_quality(
+    day: Annotated[str | None, typer.Option("--date", help="Report date YYYY-MM-DD (default:"
+                                            " yesterday, Europe/Paris).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The nightly quality indicators, statuses and reports (outbox/quality/<date>/)."""
+    from datetime import date
+
+    from marketplace.calendar import default_report_date
+    from reports.quality import run_quality_report, summary_lines
+
+    try:
+        report_date = date.fromisoformat(day) if day else default_report_date()
+    except ValueError:
+        err.print(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+    def action() -> int:
+        settings = get_settings()
+        report = run_quality_report(catalog_engine(settings), settings, report_date)
+        if as_json:
+            print(json.dumps(report.as_json(), ensure_ascii=False))
+        else:
+            for line in summary_lines(report.as_json()):
+                err.print(line)
+        return 0
+
+    _guarded(action)
+
+
+@report_app.command("payouts")
+def report_payouts(
+    month: Annotated[str, typer.Option("--month", help="The month YYYY-MM.")],
+    close: Annotated[bool, typer.Option("--close", help="Close the month: pay, invoice, publish.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The monthly payouts: a draft, or --close; a closed month is re-issued, never recomputed."""
+    from marketplace.storage import open_storage
+    from reports.payout_calendar import BadMonth, parse_month
+    from reports.payout_run import payout_summary, run_payouts
+
+    try:
+        parse_month(month)
+    except BadMonth:
+        err.print(f"Mois invalide / invalid month: {month!r} (YYYY-MM)")
+        raise typer.Exit(2) from None
+
+    def action() -> int:
+        settings = get_settings()
+        try:
+            result = run_payouts(catalog_engine(settings), open_storage(settings), settings, month,
+                                 close=close)
+        except MarketplaceError as error:
+            if as_json:
+                print(json.dumps({"month": month, "error": str(error)}, ensure_ascii=False))
+            raise
+        if as_json:
+            print(json.dumps(result.as_json(), ensure_ascii=False))
+        else:
+            for line in payout_summary(result):
+                err.print(line)
+        return 0
+
+    _guarded(action)
+
+
 @app.command()
 def demo() -> None:
     """End to end on data/samples with the embedded defaults."""

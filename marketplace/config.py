@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     chunk_rows: int = Field(default=100_000, gt=0)
     db_retries: int = Field(default=3, ge=0)
+    # SEPA credit transfer schema: pain.001.001.09 (EPC, since October 2025) or pain.001.001.03.
+    sepa_schema: str = "pain.001.001.09"
+    # Where process_inbox fans its files out: "" = threads in the flow's process, "local" = a
+    # Dask LocalCluster of processes, else a Dask scheduler address (tcp://host:8786).
+    dask_address: str = ""
+    # The marketplace's legal identity and bank account (TOML; see marketplace/identity.py).
+    identity_file: Path = Path("config/marketplace.toml")
 
 
 @lru_cache

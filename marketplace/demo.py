@@ -3,19 +3,24 @@
 It shows a newcomer the whole offer pipeline on the embedded defaults (SQLite file, local
 folder): the registry loads first, then three sellers' offer files as they really arrive,
 then two promotion files (one clean, one with the usual mistakes; their dates are December
-2026 and January 2027), and the command prints where each error report is.
+2026 and January 2027), then a month of orders, and the command prints where each error report
+is and the quality report of 2026-11-22 (Top Sellers, probations, where its files are).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from datetime import date
 
 from rich.console import Console
 
 from loaders.inbox import process_inbox
-from marketplace.app import make_ingestor
+from marketplace.app import catalog_engine, make_ingestor
 from marketplace.config import SAMPLES_DIR, get_settings
 from marketplace.layout import inbox_key
+from reports.payout_run import payout_summary, run_payouts
+from reports.quality import run_quality_report, summary_lines
 
 SAMPLE_DROPS = [
     ("sellers", None, "sellers.csv"),
@@ -25,13 +30,24 @@ SAMPLE_DROPS = [
     ("promotions", 102, "promotions-librairie.xlsx"),
     ("promotions", 103, "promotions-erreurs.csv"),
 ]
+ORDER_EXPORTS = [  # data/samples/orders/, dropped in inbox/orders/ (processed after the registry)
+    "2026-11-22.csv",  # made by data/samples/make_orders.py: the quality report's month
+    "2026-11-01.csv",  # October deliveries of 102, 106, 107 (payouts)
+]
+PAYOUT_DEMO_MONTH = "2026-10"  # closed at the end: paid, negative, invalid IBAN, fraud hold
+QUALITY_DEMO_DATE = date(2026, 11, 22)  # the night the sample orders tell a story about
 
 
 def run_demo(console: Console) -> int:
+    # The made-up sample identity invoices and pays, unless one is configured explicitly.
+    os.environ.setdefault("MARKETPLACE_IDENTITY_FILE", str(SAMPLES_DIR / "marketplace.toml"))
+    get_settings.cache_clear()
     settings = get_settings()
     ingestor = make_ingestor(settings)
     for kind, seller_id, name in SAMPLE_DROPS:
         ingestor.storage.upload(SAMPLES_DIR / name, inbox_key(kind, seller_id, name))
+    for name in ORDER_EXPORTS:
+        ingestor.storage.upload(SAMPLES_DIR / "orders" / name, inbox_key("orders", None, name))
     console.print(f"Samples dropped in {ingestor.storage.url}/inbox; processing the inbox...")
     run = process_inbox(ingestor)
     for result in run.results:
@@ -41,6 +57,13 @@ def run_demo(console: Console) -> int:
         console.print(line)
         if result.errors_report:
             console.print(f"    report: {result.errors_report}")
+    quality = run_quality_report(catalog_engine(settings), settings, QUALITY_DEMO_DATE).as_json()
+    for line in summary_lines(quality):
+        console.print(line)
+    payouts = run_payouts(catalog_engine(settings), ingestor.storage, settings, PAYOUT_DEMO_MONTH,
+                          close=True)
+    for line in payout_summary(payouts):
+        console.print(line)
     console.print(f"Catalog: {settings.database_url}  —  try: marketplace export offers")
     if shutil.which("marketplace") is None:
         console.print("(the command is in .venv/bin: source .venv/bin/activate)")

@@ -17,9 +17,15 @@ from marketplace.models.catalog import (
     UTCDateTime,
     utcnow,
 )
+from marketplace.models.invoices import Invoice, InvoiceCounter
 from marketplace.models.orders import Order
+from marketplace.models.payouts import LedgerEntry, Payout, PayoutMonth
+from marketplace.models.quality import QualityIndicators, QualityStatusChange
 
 __all__ = [
-    "CENT", "NOW", "AppliedFile", "Base", "Cents", "Import", "ImportProblem", "Offer",
-    "OfferHistory", "OfferValues", "Order", "Promotion", "Seller", "UTCDateTime", "utcnow",
+    "CENT", "NOW", "AppliedFile", "Base", "Cents", "Import", "ImportProblem", "Invoice",
+    "InvoiceCounter", "Offer",
+    "LedgerEntry", "OfferHistory", "OfferValues", "Order", "Payout", "PayoutMonth", "Promotion",
+    "QualityIndicators", "QualityStatusChange",
+    "Seller", "UTCDateTime", "utcnow",
 ]
