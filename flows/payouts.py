@@ -7,7 +7,7 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.ingest import _is_io_failure
+from flows.ingest import IO_RETRIES
 from marketplace.app import catalog_engine
 from marketplace.calendar import previous_month
 from marketplace.config import get_settings
@@ -15,7 +15,7 @@ from marketplace.storage import open_storage
 from reports.payout_run import run_payouts
 
 
-@task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_is_io_failure)
+@task(**IO_RETRIES)
 def run_month(month: str, close: bool) -> dict:
     settings = get_settings()
     return run_payouts(catalog_engine(settings), open_storage(settings), settings, month,

@@ -1,11 +1,10 @@
 """Prefect flow `nightly_quality`: the day's order feed ingested, then the quality report.
 
 Thin: the inbox's registry and order files go through the same task as `process_inbox` (one
-chain under the registry's slot, the registry first so that a new seller's orders find it),
-then one task runs
-`reports.quality.run_quality_report`; a markdown artifact sums the night up for ops. The date
-defaults to yesterday in Europe/Paris at run time, computed inside the flow because the
-schedule fires it without parameters.
+chain, under the inbox run's slot, the registry first so that a new seller's orders find it),
+then one task runs `reports.quality.run_quality_report`; a markdown artifact sums the night up
+for ops. The date defaults to yesterday in Europe/Paris at run time, computed inside the flow
+because the schedule fires it without parameters.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from datetime import date
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.ingest import IO_RETRIES, ingest_chain, process_ingestor
+from flows.ingest import IO_RETRIES, ingest_chain, process_ingestor, run_slot
 from loaders.inbox import InboxRun, plan_inbox
 from marketplace.app import catalog_engine
 from marketplace.calendar import default_report_date
@@ -35,8 +34,9 @@ def quality_report(report_date: date) -> dict:
 def nightly_quality(report_date: date | None = None) -> dict:
     """Ingest the waiting registry and order files, then compute and publish the report."""
     day = report_date or default_report_date()
-    plans = [plan for plan in plan_inbox(process_ingestor(), InboxRun()) if plan.kind in FEED_KINDS]
-    ingested = ingest_chain(plans) if plans else []
+    with run_slot():  # the inbox run's slot: never two runs on the same registry or order files
+        plans = [plan for plan in plan_inbox(process_ingestor(), InboxRun()) if plan.kind in FEED_KINDS]
+        ingested = ingest_chain(plans) if plans else []
     summary = quality_report(day)
     create_markdown_artifact(
         key="nightly-quality",

@@ -16,7 +16,7 @@ from marketplace.db import make_engine
 from marketplace.migrate import upgrade
 from marketplace.models import Base
 
-pytest_plugins = ["tests.conftest_s3"]
+pytest_plugins = ["tests.conftest_s3", "tests.conftest_prefect"]
 
 POSTGRES_URL = os.environ.get(
     "MARKETPLACE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

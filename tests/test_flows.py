@@ -1,26 +1,14 @@
 """Prefect wiring only: the flows call the pipeline, and the deployments keep their schedules.
 
-The harness (a temporary Prefect server) starts once per test session: it takes seconds.
+The harness (a temporary Prefect server, tests/conftest_prefect.py) starts once per session.
 """
 
 from __future__ import annotations
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from marketplace.config import SAMPLES_DIR
 from tests.helpers import add_seller, offer_rows, write_offer_csv
-
-
-@pytest.fixture(scope="session")
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture
-def flow_env(prefect_harness, catalog_env):
-    return catalog_env
 
 
 def test_every_flow_imports_and_the_deployments_keep_their_schedules():
@@ -28,7 +16,10 @@ def test_every_flow_imports_and_the_deployments_keep_their_schedules():
 
     schedules = {d.name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone)
                  for d in deployments()}
-    assert schedules == {"inbox-every-15-minutes": ("*/15 * * * *", "Europe/Paris")}
+    assert schedules == {"inbox-every-15-minutes": ("*/15 * * * *", "Europe/Paris"),
+                         "nightly-quality-0200": ("0 2 * * *", "Europe/Paris"),
+                         "monthly-payouts-1st-0600": ("0 6 1 * *", "Europe/Paris")}
+    assert {d.name: d.parameters for d in deployments()} == {name: {} for name in schedules}
 
 
 def test_ingest_file_flow_loads_a_file(flow_env, engine, tmp_path):
@@ -71,3 +62,154 @@ def test_only_io_failures_are_retried(error, retried):
         "bug": KeyError("x"),
     }[error]
     assert _is_io_failure(None, None, Failed(data=raised)) is retried
+
+
+def _plan(seller_id, kind, name):
+    from datetime import UTC, datetime
+
+    from loaders.inbox import InboxItemPlan
+    from marketplace.storage import StoredObject
+
+    key = f"inbox/{kind}/{seller_id}/{name}" if seller_id else f"inbox/{kind}/{name}"
+    return InboxItemPlan(StoredObject(key, 1, datetime(2027, 1, 1, tzinfo=UTC)), kind, seller_id, name)
+
+
+def test_inbox_waves_keep_the_registry_first_and_each_sellers_files_in_plan_order():
+    from flows.ingest import inbox_waves
+
+    plans = [_plan(None, "sellers", "s.csv"), _plan(7, "offers", "a.csv"), _plan(8, "offers", "b.csv"),
+             _plan(7, "offers", "c.csv"), _plan(7, "promotions", "d.csv")]
+    waves = [[[plan.name for plan in chain] for chain in wave] for wave in inbox_waves(plans)]
+    # wave 1: the registry alone; wave 2: seller 7's three files in order beside seller 8's one
+    assert waves == [[["s.csv"]], [["a.csv", "c.csv", "d.csv"], ["b.csv"]]]
+
+
+def _drop_offers(store, seller_id, name, rows, price, mtime):
+    import os
+
+    folder = store / "inbox" / "offers" / str(seller_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_offer_csv(folder / name, offer_rows(rows, price=price))
+    os.utime(path, (mtime, mtime))
+
+
+def test_process_inbox_flow_loads_each_sellers_files_in_arrival_order(flow_env, engine):
+    from prefect.client.orchestration import get_client
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from flows.ingest import process_inbox_flow
+    from marketplace.models import Offer
+
+    add_seller(engine, 7)
+    add_seller(engine, 8)
+    # seller 7 sent "z-first" (price 10,00) before "a-second" (20,00): arrival, not name, decides
+    _drop_offers(flow_env, 7, "z-first.csv", 2, "10,00", 1_800_000_000)
+    _drop_offers(flow_env, 7, "a-second.csv", 2, "20,00", 1_800_000_100)
+    _drop_offers(flow_env, 8, "only.csv", 3, "5,00", 1_800_000_050)
+    state = process_inbox_flow(return_state=True)
+    results = state.result()
+    assert sorted((r["seller_id"], r["status"], r["loaded"]) for r in results) == [
+        (7, "loaded", 2), (7, "loaded", 2), (8, "loaded", 3)]
+    with Session(engine) as session:
+        prices = {(s, str(p)) for s, p in session.execute(select(Offer.seller_id, Offer.price))}
+    assert prices == {(7, "20.00"), (8, "5.00")}
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name("inbox-run")
+        # raw: the 3.8 clients send null filters, which the server refuses or joins on
+        (artifact,) = client.request("POST", "/artifacts/filter", json={
+            "artifacts": {"flow_run_id": {"any_": [str(state.state_details.flow_run_id)]}},
+            "limit": 5, "offset": 0, "sort": "CREATED_DESC"}).json()
+    assert (limit.limit, limit.active_slots) == (1, 0)  # created by the run, released
+    summary = artifact["data"]
+    assert "**3 file(s)**: loaded 3" in summary and "| offers | 3 |" in summary
+
+
+def test_an_inbox_run_waits_while_another_holds_the_inbox_slot(flow_env, engine):
+    import threading
+
+    from flows.ingest import process_inbox_flow, run_slot
+
+    add_seller(engine, 7)
+    _drop_offers(flow_env, 7, "f.csv", 2, "10,00", 1_800_000_000)
+    done = []
+    with run_slot():
+        worker = threading.Thread(target=lambda: done.append(process_inbox_flow()))
+        worker.start()
+        worker.join(timeout=5)
+        assert done == [] and (flow_env / "inbox" / "offers" / "7" / "f.csv").exists()
+    worker.join(timeout=120)
+    assert [r["status"] for r in done[0]] == ["loaded"]
+
+
+def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, engine, monkeypatch):
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    import flows.ingest
+    from marketplace.models import AppliedFile, Import, Offer
+    from marketplace.storage import LocalStorage, StorageError
+
+    add_seller(engine, 7)
+    _drop_offers(flow_env, 7, "f.csv", 4, "10,00", 1_800_000_000)
+    real_move = LocalStorage.move
+    moves = []
+
+    def archive_fails_once(self, key, new_key):
+        moves.append(key)
+        if len(moves) == 1:  # the rows are committed, the archive move is not done
+            raise StorageError("move", key, "injected fault")
+        return real_move(self, key, new_key)
+
+    monkeypatch.setattr(LocalStorage, "move", archive_fails_once)
+    monkeypatch.setattr(flows.ingest, "ingest_chain",
+                        flows.ingest.ingest_chain.with_options(retry_delay_seconds=0))
+    results = flows.ingest.process_inbox_flow()
+    # the retry finds the content applied: a duplicate, archived; the rows exist once
+    assert [r["status"] for r in results] == ["duplicate"]
+    assert len(moves) == 2 and not (flow_env / "inbox" / "offers" / "7" / "f.csv").exists()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Offer)) == 4
+        assert session.scalar(select(func.count()).select_from(AppliedFile)) == 1
+        statuses = sorted(session.scalars(select(Import.status)))
+    # the interrupted attempt stays "processing" (its rows applied): what ops' query looks for
+    assert statuses == ["duplicate", "processing"]
+
+
+def test_the_inbox_summary_counts_statuses_kinds_refusals_and_failures():
+    from flows.ingest import inbox_summary
+
+    results = [{"kind": "offers", "seller_id": 7, "status": "loaded", "rows": 3, "loaded": 3,
+                "rejected": 0, "import_id": 1},
+               {"kind": "offers", "seller_id": 8, "status": "partial", "rows": 3, "loaded": 2,
+                "rejected": 1, "import_id": 2},
+               {"kind": "sellers", "seller_id": None, "status": "loaded", "rows": 5, "loaded": 5,
+                "rejected": 0, "import_id": 3}]
+    refused = [{"key": "'inbox/offers/abc/x.csv'", "reason": "seller folder", "import_id": 4}]
+    summary = inbox_summary(results, refused, ["seller-9: StorageError"])
+    assert "**3 file(s)**: loaded 2, partial 1" in summary
+    assert "| offers | 2 |" in summary and "| sellers | 1 |" in summary
+    assert "**refused: 1**\n- 'inbox/offers/abc/x.csv': seller folder" in summary
+    assert "**failed seller chains: 1**\n- seller-9: StorageError" in summary
+    assert "| offers | 8 | partial | 3 | 2 | 1 | 2 |" in summary
+
+
+def test_a_refused_database_connection_is_retried_a_sql_error_is_not(engine):
+    from prefect.states import Failed
+    from sqlalchemy import create_engine, text
+
+    from flows.ingest import _is_io_failure
+
+    def error_of(target, sql="SELECT 1"):
+        try:
+            with target.connect() as connection:
+                connection.execute(text(sql))
+        except Exception as error:  # noqa: BLE001 - the error is what the test inspects
+            return error
+        raise AssertionError("no error")
+
+    refused = error_of(create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none",
+                                     connect_args={"connect_timeout": 2}))
+    assert _is_io_failure(None, None, Failed(data=refused)) is True
+    # a missing table (SQLite's OperationalError, PostgreSQL's 42P01) is a bug, not a fault
+    assert _is_io_failure(None, None, Failed(data=error_of(engine, "SELECT * FROM nope"))) is False

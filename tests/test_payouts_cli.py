@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from marketplace.cli import app
 from marketplace.config import SAMPLES_DIR
-from tests.test_flows import prefect_harness  # noqa: F401 - the session's Prefect server
 from tests.test_payouts_support import add_order, add_seller, paris
 
 
@@ -58,7 +57,7 @@ def test_an_error_is_exit_4_with_an_error_in_json(payouts_env):
     assert code == 4 and "already closed" in json.loads(out)["error"]
 
 
-def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):  # noqa: F811
+def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):
     from flows.payouts import monthly_payouts
 
     result = monthly_payouts(month="2026-10")

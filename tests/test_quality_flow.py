@@ -6,10 +6,9 @@ from datetime import date
 
 from marketplace.calendar import default_report_date
 from marketplace.config import SAMPLES_DIR
-from tests.test_flows import flow_env, prefect_harness  # noqa: F401 - the session's harness
 
 
-def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):  # noqa: F811
+def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
     inbox = flow_env / "inbox"
     (inbox / "sellers").mkdir(parents=True)
     (inbox / "orders").mkdir(parents=True)
