@@ -280,9 +280,22 @@ class Ingestor:
         except IntegrityError:
             log.info("file %s applied by a concurrent run: duplicate", request.name)
             return self.close_duplicate(request, import_id, sha)
-        result = self.finish(run, status, import_id, sha, loaded=loaded)
+        try:
+            result = self.finish(run, status, import_id, sha, loaded=loaded)
+        except Exception:
+            self.note_unpublished(import_id, status)
+            raise
         self.close_import(import_id, result, store_problems=False)
         return result
+
+    def note_unpublished(self, import_id: int, status: str) -> None:
+        """The rows are committed but the report or the archive failed (storage): the import says
+        so instead of staying `processing`; the retry finds the content applied and archives it."""
+        message = ("chargé, mais le rapport ou l'archivage a échoué (réessayé) / loaded, but the"
+                   " report or the archive failed (retried)")
+        in_transaction(self.engine, lambda session: session.execute(
+            update(Import).where(Import.id == import_id).values(
+                status=status, processed_at=utcnow(), message=message)))
 
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int):
         feed = run.request.feed

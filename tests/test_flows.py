@@ -171,9 +171,10 @@ def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, e
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Offer)) == 4
         assert session.scalar(select(func.count()).select_from(AppliedFile)) == 1
-        statuses = sorted(session.scalars(select(Import.status)))
-    # the interrupted attempt stays "processing" (its rows applied): what ops' query looks for
-    assert statuses == ["duplicate", "processing"]
+        attempts = session.execute(select(Import.status, Import.message).order_by(Import.id)).all()
+    # the interrupted attempt says its rows were applied and its archive failed
+    assert [status for status, _ in attempts] == ["loaded", "duplicate"]
+    assert "archive failed" in attempts[0].message
 
 
 def test_the_inbox_summary_counts_statuses_kinds_refusals_and_failures():
