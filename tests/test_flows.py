@@ -64,14 +64,14 @@ def test_only_io_failures_are_retried(error, retried):
     assert _is_io_failure(None, None, Failed(data=raised)) is retried
 
 
-def _plan(seller_id, kind, name):
+def _plan(seller_id, kind, name, size=1):
     from datetime import UTC, datetime
 
     from loaders.inbox import InboxItemPlan
     from marketplace.storage import StoredObject
 
     key = f"inbox/{kind}/{seller_id}/{name}" if seller_id else f"inbox/{kind}/{name}"
-    return InboxItemPlan(StoredObject(key, 1, datetime(2027, 1, 1, tzinfo=UTC)), kind, seller_id, name)
+    return InboxItemPlan(StoredObject(key, size, datetime(2027, 1, 1, tzinfo=UTC)), kind, seller_id, name)
 
 
 def test_inbox_waves_keep_the_registry_first_and_each_sellers_files_in_plan_order():
@@ -82,6 +82,21 @@ def test_inbox_waves_keep_the_registry_first_and_each_sellers_files_in_plan_orde
     waves = [[[plan.name for plan in chain] for chain in wave] for wave in inbox_waves(plans)]
     # wave 1: the registry alone; wave 2: seller 7's three files in order beside seller 8's one
     assert waves == [[["s.csv"]], [["a.csv", "c.csv", "d.csv"], ["b.csv"]]]
+
+
+def test_small_sellers_are_packed_into_few_tasks_and_a_big_file_runs_alone():
+    from flows.ingest import ALONE_BYTES, TASKS_PER_WAVE, pack_chains
+
+    chains = [[_plan(seller, "offers", f"{seller}-{n}.csv") for n in range(2)] for seller in range(1, 101)]
+    big = _plan(999, "offers", "big.csv", size=ALONE_BYTES + 1)
+    tasks = pack_chains([*chains, [big]])
+    # 100 small chains in at most 32 tasks (4 sellers each: ceil(100 / 32) = 4), the big one alone
+    assert tasks[0] == [big] and len(tasks) == 1 + 25 and len(tasks) <= 1 + TASKS_PER_WAVE
+    # each seller's two files are adjacent and in order, and every file is planned exactly once
+    assert [p.name for p in tasks[1]] == ["1-0.csv", "1-1.csv", "2-0.csv", "2-1.csv", "3-0.csv",
+                                          "3-1.csv", "4-0.csv", "4-1.csv"]
+    assert sorted(p.name for task in tasks for p in task) == sorted(
+        [f"{s}-{n}.csv" for s in range(1, 101) for n in range(2)] + ["big.csv"])
 
 
 def _drop_offers(store, seller_id, name, rows, price, mtime):
