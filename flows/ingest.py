@@ -28,7 +28,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
@@ -149,21 +149,44 @@ INBOX_SLOT = "inbox-run"
 
 @contextmanager
 def run_slot(name: str = INBOX_SLOT) -> Iterator[None]:
-    """Hold the limit `name` (1 slot), created the first time it is needed.
+    """Hold the limit `name` (1 slot) for the whole inbox run: two runs never plan the same files."""
+    with held_slots([name]):
+        yield
+
+
+@contextmanager
+def held_slots(names: list[str]) -> Iterator[None]:
+    """Hold one slot of each limit in `names` (1-slot limits, created the first time they are
+    needed), acquired together in one call: all or none, so two holders never deadlock.
 
     Prefect 3.8 does not create a missing limit: `concurrency()` would only warn and run
-    unguarded, so the limit is made here and acquired with `strict=True`.
+    unguarded, so the missing ones are made here and acquired with `strict=True`.
     """
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
+    if not names:
+        yield
+        return
     with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
+        for name in set(names) - _existing_limits(client):
             with suppress(ObjectAlreadyExists):  # another run created it meanwhile
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-    with concurrency(name, occupy=1, strict=True):
+    with concurrency(names, occupy=1, strict=True):
         yield
+
+
+def _existing_limits(client, page: int = 200) -> set[str]:
+    names: set[str] = set()
+    while True:
+        batch = client.read_global_concurrency_limits(limit=page, offset=len(names))
+        names.update(limit.name for limit in batch)
+        if len(batch) < page:
+            return names
+
+
+def seller_slot_names(plans: list[InboxItemPlan]) -> list[str]:
+    """The per-seller limits a task holds while it loads these sellers' files."""
+    return [f"seller-{seller}" for seller in sorted({p.seller_id for p in plans if p.seller_id is not None})]
 
 
 @task(**IO_RETRIES)
@@ -175,12 +198,13 @@ def ingest_chain(plans: list[InboxItemPlan]) -> list[dict]:
     """
     ingestor = process_ingestor()
     results = []
-    for plan in plans:
-        if not ingestor.storage.exists(plan.stored.key):
-            results.append({"status": "taken", "kind": plan.kind, "seller_id": plan.seller_id,
-                            "key": plan.stored.key, "rows": 0, "loaded": 0, "rejected": 0})
-            continue
-        results.append(ingest_inbox_item(ingestor, plan).as_json())
+    with held_slots(seller_slot_names(plans)):  # no other flow loads these sellers meanwhile
+        for plan in plans:
+            if not ingestor.storage.exists(plan.stored.key):
+                results.append({"status": "taken", "kind": plan.kind, "seller_id": plan.seller_id,
+                                "key": plan.stored.key, "rows": 0, "loaded": 0, "rejected": 0})
+                continue
+            results.append(ingest_inbox_item(ingestor, plan).as_json())
     return results
 
 
@@ -188,7 +212,8 @@ def ingest_chain(plans: list[InboxItemPlan]) -> list[dict]:
 def ingest_local(kind: str, path: str, seller_id: int | None, mode: str, force: bool) -> dict:
     request = IngestRequest(path=Path(path), name=Path(path).name, feed=FEEDS[kind],
                             seller_id=seller_id, mode=mode, force=force, source=path)
-    return process_ingestor().ingest(request).as_json()
+    with held_slots([f"seller-{seller_id}"] if seller_id is not None else []):
+        return process_ingestor().ingest(request).as_json()
 
 
 @flow(name="ingest_file")

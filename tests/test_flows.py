@@ -157,6 +157,26 @@ def test_an_inbox_run_waits_while_another_holds_the_inbox_slot(flow_env, engine)
     assert [r["status"] for r in done[0]] == ["loaded"]
 
 
+def test_a_sellers_files_wait_while_another_flow_holds_that_sellers_slot(flow_env, engine):
+    import threading
+
+    from flows.ingest import held_slots, process_inbox_flow
+
+    add_seller(engine, 7)
+    add_seller(engine, 8)
+    _drop_offers(flow_env, 7, "f.csv", 2, "10,00", 1_800_000_000)
+    _drop_offers(flow_env, 8, "g.csv", 2, "10,00", 1_800_000_000)
+    done = []
+    with held_slots(["seller-7"]):  # e.g. an ad-hoc ingest_file of seller 7 running
+        worker = threading.Thread(target=lambda: done.append(process_inbox_flow()))
+        worker.start()
+        worker.join(timeout=8)
+        # seller 7's file waits for its slot (8's shares the task: a task holds its sellers' slots)
+        assert done == [] and (flow_env / "inbox" / "offers" / "7" / "f.csv").exists()
+    worker.join(timeout=120)
+    assert sorted((r["seller_id"], r["status"]) for r in done[0]) == [(7, "loaded"), (8, "loaded")]
+
+
 def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, engine, monkeypatch):
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
