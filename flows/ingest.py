@@ -34,7 +34,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from loaders.feeds import FEEDS
+from loaders.feeds import feed_for
 from loaders.inbox import InboxItemPlan, InboxRun, ingest_inbox_item, plan_inbox
 from loaders.ingest import Ingestor, IngestRequest
 from marketplace.app import make_ingestor
@@ -210,7 +210,7 @@ def ingest_chain(plans: list[InboxItemPlan]) -> list[dict]:
 
 @task(**IO_RETRIES)
 def ingest_local(kind: str, path: str, seller_id: int | None, mode: str, force: bool) -> dict:
-    request = IngestRequest(path=Path(path), name=Path(path).name, feed=FEEDS[kind],
+    request = IngestRequest(path=Path(path), name=Path(path).name, feed=feed_for(kind),
                             seller_id=seller_id, mode=mode, force=force, source=path)
     with held_slots([f"seller-{seller_id}"] if seller_id is not None else []):
         return process_ingestor().ingest(request).as_json()

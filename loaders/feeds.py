@@ -1,12 +1,23 @@
-"""The feeds the pipeline knows, by kind (the word used on the command line and in the inbox)."""
+"""The feeds the pipeline knows, by kind (the word used on the command line and in the inbox).
+
+Each feed's module is imported when its kind is first asked for: a `validate offers` run, which a
+seller's script waits for, does not pay for the promotion, registry and order schemas.
+"""
 
 from __future__ import annotations
 
-from loaders.offers import OFFERS_FEED
-from loaders.orders import ORDERS_FEED
-from loaders.promotions import PROMOTIONS_FEED
-from loaders.sellers import SELLERS_FEED
+from importlib import import_module
+
 from schemas.feed import Feed
 
-FEEDS: dict[str, Feed] = {"offers": OFFERS_FEED, "promotions": PROMOTIONS_FEED,
-                          "sellers": SELLERS_FEED, "orders": ORDERS_FEED}
+FEED_MODULES = {"offers": ("loaders.offers", "OFFERS_FEED"),
+                "promotions": ("loaders.promotions", "PROMOTIONS_FEED"),
+                "sellers": ("loaders.sellers", "SELLERS_FEED"),
+                "orders": ("loaders.orders", "ORDERS_FEED")}
+KINDS = tuple(FEED_MODULES)
+
+
+def feed_for(kind: str) -> Feed:
+    """The feed of `kind` (one of KINDS)."""
+    module, name = FEED_MODULES[kind]
+    return getattr(import_module(module), name)

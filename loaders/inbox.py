@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loaders.feeds import FEEDS
+from loaders.feeds import KINDS, feed_for
 from loaders.ingest import Ingestor, IngestRequest, IngestResult
 from marketplace.layout import UnsafeName, parse_inbox_key
 from marketplace.storage import StoredObject
@@ -57,7 +57,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             import_id = ingestor.record_refusal(stored.key, stored.size, str(error))
             run.refused.append({"key": repr(stored.key), "reason": str(error), "import_id": import_id})
             continue
-        if item.kind not in FEEDS:
+        if item.kind not in KINDS:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)
             continue
         plans.append(InboxItemPlan(stored, item.kind, item.seller_id, item.name))
@@ -69,7 +69,7 @@ def ingest_inbox_item(ingestor: Ingestor, plan: InboxItemPlan) -> IngestResult:
     """Download one inbox file, ingest it, archive it (the inbox object is moved)."""
     with tempfile.TemporaryDirectory() as tmp:
         local = ingestor.storage.download(plan.stored.key, Path(tmp) / "input")
-        request = IngestRequest(path=local, name=plan.name, feed=FEEDS[plan.kind],
+        request = IngestRequest(path=local, name=plan.name, feed=feed_for(plan.kind),
                                 seller_id=plan.seller_id, source=ingestor.storage.location(plan.stored.key),
                                 inbox_key=plan.stored.key)
         return ingestor.ingest(request)

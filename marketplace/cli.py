@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from loaders.feeds import FEEDS
+from loaders.feeds import KINDS, feed_for
 from loaders.inbox import process_inbox
 from loaders.ingest import IngestRequest, IngestResult
 from marketplace.app import catalog_engine, make_ingestor
@@ -78,11 +78,11 @@ def _guarded(action: Callable[[], int]) -> None:
 
 
 def _feed_or_usage(kind: str):
-    if kind not in FEEDS:
+    if kind not in KINDS:
         err.print(f"« {kind} » : ce type de fichier n'est pas encore pris en charge /"
                   f" {kind} files are not supported yet.")
         raise typer.Exit(2)
-    return FEEDS[kind]
+    return feed_for(kind)
 
 
 def _progress(enabled: bool):
