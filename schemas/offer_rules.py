@@ -11,14 +11,12 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from stdnum import isbn
 
 from marketplace.errors import Reason
 from schemas.parsing import gtin_check_ok, is_scientific
+from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
     from schemas.offers import OfferValidator
@@ -164,53 +162,13 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
 
 
 def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:
-    """Every copy of a sku repeated in the file is rejected: no guessing which one wins.
-
-    Copies in one chunk are found here; a copy of a sku from an earlier chunk is recorded in
-    `ctx.state["late_duplicates"]` so the loader drops the staged earlier copy too.
-    """
+    """Every copy of a sku repeated in the file is rejected: no guessing which one wins; the
+    loader also drops the staged earlier copies (`late_duplicate_skus`)."""
     sku = typed["sku"]
-    present = sku != ""
-    dup_here = present & sku.duplicated(keep=False)
-    seen: SeenKeys = v.ctx.state.setdefault("seen_skus", SeenKeys())
-    earlier = seen.find(sku[present])
-    dup_earlier = present & sku.isin(earlier.unique())
-    message = ("La référence « {value} » apparaît plusieurs fois dans le fichier : toutes les"
-               " lignes de cette référence sont refusées.",
-               'Reference "{value}" appears more than once in the file: every row with it is'
-               " rejected.")
-    v.flag(dup_here | dup_earlier, Reason.DUPLICATE_KEY, "sku", *message)
-    if not earlier.empty:
-        v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
-                         v.header("sku"), earlier, *message)
-        v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
-        v.ctx.state.setdefault("late_duplicate_skus", set()).update(earlier.unique())
-    seen.add(sku[present])
-
-
-class SeenKeys:
-    """The keys of the chunks already validated, as compact Arrow arrays (not Python objects).
-
-    Looking a new chunk up hashes only that chunk and probes the earlier keys, so a
-    million-row file costs a few hashed passes, not a Python set of a million strings.
-    """
-
-    def __init__(self) -> None:
-        self.keys: list[pa.Array] = []
-        self.rows: list[np.ndarray] = []
-
-    def find(self, keys: pd.Series) -> pd.Series:
-        """Earlier occurrences of `keys`: their text, indexed by their row number."""
-        if not self.keys or keys.empty:
-            return pd.Series([], dtype="str")
-        earlier = pa.chunked_array(self.keys)
-        hits = pc.is_in(earlier, value_set=pa.array(keys, type=pa.string()))
-        hits = hits.to_numpy(zero_copy_only=False)
-        if not hits.any():
-            return pd.Series([], dtype="str")
-        rows = np.concatenate(self.rows)[hits]
-        return pd.Series(earlier.filter(pa.array(hits)).to_pylist(), index=rows, dtype="str")
-
-    def add(self, keys: pd.Series) -> None:
-        self.keys.append(pa.array(keys, type=pa.string()))
-        self.rows.append(keys.index.to_numpy(dtype="int64"))
+    earlier = reject_repeated_keys(
+        v, sku, sku != "", "sku",
+        "La référence « {value} » apparaît plusieurs fois dans le fichier : toutes les"
+        " lignes de cette référence sont refusées.",
+        'Reference "{value}" appears more than once in the file: every row with it is'
+        " rejected.")
+    v.ctx.state.setdefault("late_duplicate_skus", set()).update(earlier.unique())

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from marketplace.errors import Reason
-from schemas.offer_rules import SeenKeys
+from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
     from schemas.orders import OrderValidator
@@ -102,27 +102,10 @@ def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
 
 
 def check_duplicates(v: OrderValidator, typed: pd.DataFrame) -> None:
-    """Every copy of an order_id repeated in the file is rejected: no guessing which one wins.
-
-    Copies in one chunk are found here; the copy from an earlier chunk was already staged, so
-    its row goes to `ctx.state["late_duplicates"]` for the loader to drop.
-    """
+    """Every copy of an order_id repeated in the file is rejected: no guessing which one wins."""
     order_id = typed["order_id"]
-    present = order_id.notna()
-    ids = order_id[present]
-    seen: SeenKeys = v.ctx.state.setdefault("seen_order_ids", SeenKeys())
-    flagged: set[int] = v.ctx.state.setdefault("duplicate_rows", set())
-    earlier = seen.find(ids)
-    duplicated = present & (order_id.duplicated(keep=False) | order_id.isin(earlier.unique()))
-    earlier = earlier[~earlier.index.isin(list(flagged))]  # each copy is reported once
-    flagged.update(int(r) for r in duplicated[duplicated].index)
-    flagged.update(int(r) for r in earlier.index)
-    message = ("La commande « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
-               " lignes n'est chargée.",
-               'Order "{value}" appears more than once in the file: none of these rows is loaded.')
-    v.flag(duplicated.astype(bool), Reason.DUPLICATE_KEY, "order_id", *message)
-    if not earlier.empty:
-        v.collector.flag(pd.Series(True, index=earlier.index), Reason.DUPLICATE_KEY,
-                         v.header("order_id"), earlier, *message)
-        v.ctx.state.setdefault("late_duplicates", set()).update(int(r) for r in earlier.index)
-    seen.add(ids)
+    reject_repeated_keys(
+        v, order_id, order_id.notna(), "order_id",
+        "La commande « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
+        " lignes n'est chargée.",
+        'Order "{value}" appears more than once in the file: none of these rows is loaded.')
