@@ -63,13 +63,13 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
                 "past the probation threshold" if seller[f"{name}_breach"] else "")
         sheet.write_string(r, 0, f"{LABELS[name]} ({UNITS[name].strip()})")
         if shown is not None:
-            sheet.write_number(r, 1, float(shown))
-            sheet.write_number(r, 3, float(sub))
+            sheet.write_number(r, 1, float(shown))  # ok: a shown indicator, not money
+            sheet.write_number(r, 3, float(sub))  # ok: a sub-score
         sheet.write_number(r, 2, int(den))
         if rule.top_seller is not None:
-            sheet.write_string(r, 4, f"{sign}{float(rule.top_seller):g}")
+            sheet.write_string(r, 4, f"{sign}{float(rule.top_seller):g}")  # ok: a threshold
         if rule.probation is not None:
-            sheet.write_string(r, 5, f"{'<' if rule.higher else '>'} {float(rule.probation):g}")
+            sheet.write_string(r, 5, f"{'<' if rule.higher else '>'} {float(rule.probation):g}")  # ok
         sheet.write_string(r, 6, note)
     r = 4 + len(SCORED_INDICATORS)
     facts = [("orders (accepted)", seller["order_count"]),

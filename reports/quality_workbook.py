@@ -37,7 +37,7 @@ SCORE_BINS = ["0–0.9", "1–1.9", "2–2.9", "3–3.9", "4–4.9", "5", "no sc
 
 def _number(value: object) -> float | None:
     """A shown Decimal as a spreadsheet number (display only; exact values are in the CSV)."""
-    return None if value is None or pd.isna(value) else float(value)
+    return None if value is None or pd.isna(value) else float(value)  # ok: indicator, not money
 
 
 def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -> None:
@@ -74,7 +74,8 @@ def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -
         col = xl_col_to_name(len(HEAD) + 3 * index)
         sign = "<" if rule.higher else ">"
         sheet.conditional_format(1, len(HEAD) + 3 * index, last_row, len(HEAD) + 3 * index, {
-            "type": "formula", "criteria": f"=AND(ISNUMBER({col}2),{col}2{sign}{float(rule.probation)})",
+            "type": "formula",
+            "criteria": f"=AND(ISNUMBER({col}2),{col}2{sign}{float(rule.probation)})",  # ok: a threshold
             "format": book.add_format({"bg_color": RED})})
     top = xl_col_to_name(HEAD.index("Top Seller"))
     sheet.conditional_format(1, 0, last_row, last_col, {
