@@ -7,6 +7,8 @@ mask into precise problems. Nothing here loops over rows in Python: files have a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -137,3 +139,21 @@ def gtin_check_ok(digits: pd.Series) -> pd.Series:
     expected = (10 - (matrix[:, :13] * weights).sum(axis=1) % 10) % 10
     ok = pd.Series(expected == matrix[:, 13], index=digits.index)
     return ok & valid_shape
+
+
+REPEAT_SAMPLE = 2_000  # cells looked at to tell a column of repeated values from unique ones
+
+
+def per_distinct(parse: Callable[..., tuple[pd.Series, ...]], texts: pd.Series, *args,
+                 **kwargs) -> tuple[pd.Series, ...]:
+    """`parse(texts, ...)`, parsing each distinct text once when the column repeats itself
+    (promotion dates, discount percentages): hashing a cell costs a fraction of parsing it.
+    Columns of unique values (order timestamps) are recognised on a sample and parsed directly.
+    """
+    sample = texts.iloc[:REPEAT_SAMPLE]
+    if len(texts) <= REPEAT_SAMPLE or sample.nunique() * 4 >= len(sample):
+        return parse(texts, *args, **kwargs)
+    codes, distinct = pd.factorize(texts)
+    parsed = parse(pd.Series(distinct, dtype=texts.dtype), *args, **kwargs)
+    return tuple(pd.Series(result.array.take(codes), index=texts.index) for result in parsed)
+

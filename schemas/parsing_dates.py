@@ -23,6 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.parsing import per_distinct
+
 _TIME = (
     r"(?:[T ](?P<hour>\d{1,2}):(?P<minute>\d{2})"
     r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
@@ -97,6 +99,10 @@ def _offsets(offset: pd.Series) -> pd.Series:
 
 
 def _instants(texts: pd.Series, timezone: str, *, end_of_day: bool) -> tuple[pd.Series, pd.Series]:
+    return per_distinct(_parse_instants, texts, timezone, end_of_day=end_of_day)
+
+
+def _parse_instants(texts: pd.Series, timezone: str, *, end_of_day: bool) -> tuple[pd.Series, pd.Series]:
     numbers, offset, date_only = _components(texts)
     numbers = numbers.fillna({"hour": 0, "minute": 0, "second": 0, "us": 0})
     in_range = (

@@ -27,7 +27,7 @@ from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
 from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
-from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole
+from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole, per_distinct
 from schemas.parsing_dates import parse_datetimes, parse_end_instants
 from schemas.promotion_periods import TIMEZONE, load_calendar
 from schemas.promotion_rules import PROMOTION_TYPES
@@ -141,7 +141,8 @@ class PromotionValidator(ChunkValidator):
         filled = raw[raw != ""]  # most promotions give a percentage or nothing: parse only these
         if self.ctx.decimal_separator is None and len(filled):  # decided once, on a sample
             self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS))
-        cents, unreadable, too_precise = parse_cents(filled, self.ctx.decimal_separator or ",")
+        cents, unreadable, too_precise = per_distinct(parse_cents, filled,
+                                                      self.ctx.decimal_separator or ",")
         self.flag(unreadable, Reason.BAD_NUMBER, "discount_price",
                   "Le prix promo n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
                   'The discount price is not a readable number: "{value}" (example: 12.50).',
@@ -158,7 +159,7 @@ class PromotionValidator(ChunkValidator):
         signed = filled.str.endswith("%")
         if signed.any():
             number = filled.where(~signed, filled.str.slice(0, -1).str.rstrip(" \u00a0\u202f"))
-        values, unreadable = parse_whole(number, limit=100)
+        values, unreadable = per_distinct(parse_whole, number, limit=100)
         self.flag(unreadable, Reason.BAD_NUMBER, "discount_percent",
                   f"La remise « {{value}} » doit être un nombre entier de 1 à {MAX_PERCENT} : écrivez"
                   " 20 pour 20 % (une cellule Excel au format pourcentage contient 0,2).",

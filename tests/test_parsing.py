@@ -52,3 +52,14 @@ def test_whole_numbers():
     assert pd.isna(values[4]) and not unreadable[4]
     assert unreadable.tolist()[5:7] == [True, True]
     assert values[7] == 4
+
+
+def test_amounts_parsed_once_per_distinct_text_equal_the_direct_parse():
+    from schemas.parsing import REPEAT_SAMPLE, per_distinct
+
+    texts = pd.Series(["12,50", "1 200,00", "abc", "", "3,999", "0,10"] * REPEAT_SAMPLE,
+                      dtype="str").iloc[3:]  # an index that does not start at 0
+    for got, want in zip(per_distinct(parse_cents, texts, ","), parse_cents(texts, ","), strict=True):
+        pd.testing.assert_series_equal(got, want, check_names=False)
+    values, unreadable = per_distinct(parse_whole, pd.Series(["20", "x"] * REPEAT_SAMPLE, dtype="str"))
+    assert values.iloc[:2].tolist() == [20, pd.NA] and unreadable.sum() == REPEAT_SAMPLE

@@ -65,3 +65,20 @@ def test_clock_changes_follow_the_documented_rules():
     assert starts[1] == pd.Timestamp("2027-10-31T00:30Z")
     assert ends[2] - starts[2] == pd.Timedelta(hours=23)
     assert ends[3] - starts[3] == pd.Timedelta(hours=25)
+
+
+def test_a_column_of_repeated_dates_parses_each_distinct_text_once_with_the_same_result():
+    from schemas.parsing import REPEAT_SAMPLE
+    from schemas.parsing_dates import _parse_instants
+
+    distinct = ["2026-12-01", "27/03/2027 23:30", "2027-03-28T02:30:00+02:00", "not a date", "",
+                "2026-10-25 02:30"]  # the ambiguous autumn hour: the first (summer) one
+    texts = pd.Series(distinct * (REPEAT_SAMPLE // 2), index=range(100, 100 + 3 * REPEAT_SAMPLE))
+    for end_of_day in (False, True):
+        parse = parse_end_instants if end_of_day else parse_datetimes
+        values, unreadable = parse(texts)
+        expected, expected_unreadable = _parse_instants(texts, "Europe/Paris", end_of_day=end_of_day)
+        pd.testing.assert_series_equal(values, expected)
+        pd.testing.assert_series_equal(unreadable, expected_unreadable, check_names=False)
+    assert unreadable.sum() == REPEAT_SAMPLE // 2  # "not a date", once per repetition
+    assert values.iloc[0] == pd.Timestamp("2026-12-01 23:00", tz="UTC")  # end of 1 Dec in Paris
