@@ -9,9 +9,9 @@ is and the quality report of 2026-11-22 (Top Sellers, probations, where its file
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 
@@ -39,10 +39,8 @@ QUALITY_DEMO_DATE = date(2026, 11, 22)  # the night the sample orders tell a sto
 
 
 def run_demo(console: Console) -> int:
-    # The made-up sample identity invoices and pays, unless one is configured explicitly.
-    os.environ.setdefault("MARKETPLACE_IDENTITY_FILE", str(SAMPLES_DIR / "marketplace.toml"))
-    get_settings.cache_clear()
     settings = get_settings()
+    _fill_identity(settings.identity_file, console)
     ingestor = make_ingestor(settings)
     for kind, seller_id, name in SAMPLE_DROPS:
         ingestor.storage.upload(SAMPLES_DIR / name, inbox_key(kind, seller_id, name))
@@ -68,3 +66,15 @@ def run_demo(console: Console) -> int:
     if shutil.which("marketplace") is None:
         console.print("(the command is in .venv/bin: source .venv/bin/activate)")
     return 0
+
+
+def _fill_identity(path: Path, console: Console) -> None:
+    """The identity settings file filled with the made-up sample identity when there is none,
+    so that the demo, and the commands tried after it, can invoice and pay."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SAMPLES_DIR / "marketplace.toml", path)
+    console.print(f"Sample marketplace identity written to {path} (made up: replace it with"
+                  " config/marketplace.example.toml filled in before real payouts).")
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,3 +96,17 @@ def test_spaced_identifiers_are_compacted():
     assert identity.siren == "912345675"
     assert identity.iban == "FR7630004000010001234567830"
     assert identity.share_capital == Decimal("150000.00")
+
+
+def test_the_demo_fills_a_missing_identity_file_with_the_sample_and_keeps_an_existing_one(tmp_path):
+    from rich.console import Console
+
+    from marketplace.demo import _fill_identity
+
+    path = tmp_path / "config" / "marketplace.toml"
+    _fill_identity(path, Console(file=io.StringIO()))
+    assert path.read_bytes() == (SAMPLES_DIR / "marketplace.toml").read_bytes()
+    assert load_identity(Settings(identity_file=path)).siren == "912345675"
+    path.write_text("# ops' own file\n")
+    _fill_identity(path, Console(file=io.StringIO()))
+    assert path.read_text() == "# ops' own file\n"
