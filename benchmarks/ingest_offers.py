@@ -464,6 +464,14 @@ def spawn(step: str, args) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", step, "--rows",
                str(args.rows), "--out", str(args.out), "--database-url", args.database_url]
     command += ["--regenerate"] if args.regenerate else []
+    result = run_step_process(step, command)
+    if "error" not in result:
+        print(f" {result['seconds']:.2f} s, {result['peak_mb']:.0f} MB")
+    return result
+
+
+def run_step_process(step: str, command: list[str]) -> dict:
+    """Run a benchmark step's command; its result is the JSON object of its last stdout line."""
     print(f"  {step} ...", end="", flush=True)
     done = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
                           check=False)
@@ -471,9 +479,7 @@ def spawn(step: str, args) -> dict:
     if done.returncode != 0 or not lines:
         print(f" FAILED (exit {done.returncode})")
         return {"error": f"exit {done.returncode}"}
-    result = json.loads(lines[-1])
-    print(f" {result['seconds']:.2f} s, {result['peak_mb']:.0f} MB")
-    return result
+    return json.loads(lines[-1])
 
 
 def summarize(runs: list[dict]) -> dict:

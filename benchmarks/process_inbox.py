@@ -43,6 +43,7 @@ from benchmarks.ingest_offers import (  # noqa: E402 - the project root first
     fresh_catalog,
     libpq_url,
     machine,
+    run_step_process,
     settle,
     write_offer_files,
 )
@@ -145,14 +146,9 @@ def run_step(step: str, args) -> dict:
 def spawn(step: str, args) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", step, "--small", str(args.small),
                "--large", str(args.large), "--out", str(args.out), "--database-url", args.database_url]
-    print(f"  {step} ...", end="", flush=True)
-    done = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        print(f" FAILED (exit {done.returncode})")
-        return {"error": f"exit {done.returncode}"}
-    result = json.loads(lines[-1])
-    print(f" {result['seconds']:.1f} s {result['statuses']}")
+    result = run_step_process(step, command)
+    if "error" not in result:
+        print(f" {result['seconds']:.1f} s {result['statuses']}")
     return result
 
 
