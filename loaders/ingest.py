@@ -14,6 +14,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -239,6 +240,7 @@ class Ingestor:
         self.settings = settings
         self.limits = ReadLimits(max_rows=settings.max_rows, max_bytes=settings.max_bytes,
                                  chunk_rows=settings.chunk_rows)
+        self.archiving: dict[int, Future[str]] = {}
 
     def context(self, request: IngestRequest, import_id: int | None) -> FeedContext:
         return FeedContext(kind=request.feed.kind, seller_id=request.seller_id,
@@ -263,6 +265,7 @@ class Ingestor:
         """Apply one file to the catalog, once, all or nothing."""
         sha, size = file_digest(request.path)
         import_id = self.record_import(request, sha, size)
+        self.start_archive(request, import_id)
         scope = request.seller_id or 0
         if self.already_applied(request.feed.kind, scope, sha):
             return self.close_duplicate(request, import_id, sha)
@@ -300,7 +303,7 @@ class Ingestor:
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int):
         feed = run.request.feed
         run.reset()
-        for valid in read_ahead(run.chunks()):
+        for valid in read_ahead(feed.prepare(chunk, run.ctx) for chunk in run.chunks()):
             feed.stage(session, valid, run.ctx)
         applied = feed.apply(session, run.ctx)
         run.add_problems(applied.problems)
@@ -407,12 +410,29 @@ class Ingestor:
                     published = self.storage.upload(path, _report_key(owner, result.import_id, path.name))
         return published
 
+    def start_archive(self, request: IngestRequest, import_id: int) -> None:
+        """Copy a file given by path to the archive in a thread while it loads (a storage copy
+        of a large file takes as long as a fair part of its load). A file waiting in the inbox
+        is moved at the end instead: it must stay where it is until it has been read."""
+        if request.inbox_key is None:
+            copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
+            self.archiving[import_id] = copier.submit(
+                self.storage.upload, request.path, self.archive_key(request, import_id))
+            copier.shutdown(wait=False)
+
     def archive(self, request: IngestRequest, import_id: int) -> str:
-        day = datetime.now(ZoneInfo(self.settings.timezone)).date()
-        key = archive_key(request.feed.kind, day, import_id, safe_file_name(request.name))
+        """Where the file is archived; waits for (and re-raises the error of) a started copy."""
+        started = self.archiving.pop(import_id, None)
+        if started is not None:
+            return started.result()
+        key = self.archive_key(request, import_id)
         if request.inbox_key is not None:
             return self.storage.move(request.inbox_key, key)
         return self.storage.upload(request.path, key)
+
+    def archive_key(self, request: IngestRequest, import_id: int) -> str:
+        day = datetime.now(ZoneInfo(self.settings.timezone)).date()
+        return archive_key(request.feed.kind, day, import_id, safe_file_name(request.name))
 
 
 def _report_key(owner: int | str, import_id: int | None, name: str) -> str:

@@ -9,11 +9,13 @@ is one transaction: a crash at any point leaves the catalog as it was.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
+from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
 from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason, Severity, reject_file
 from marketplace.models import OfferValues
@@ -26,7 +28,7 @@ STAGING = "offer_staging"
 STAGED = [
     "row_number", "action", "sku", "product_id", "product_id_type", "title", "description",
     "category", "price", "currency", "quantity", "condition", "leadtime_to_ship", "delivery",
-    "practical_component",
+    "practical_component", "fingerprint",
 ]
 STAGING_DDL = """
 CREATE TEMP TABLE {table} (
@@ -34,7 +36,7 @@ CREATE TEMP TABLE {table} (
     product_id VARCHAR(20), product_id_type VARCHAR(4), title VARCHAR(200),
     description TEXT, category VARCHAR(64), price BIGINT, currency VARCHAR(3),
     quantity INTEGER, condition VARCHAR(20), leadtime_to_ship INTEGER, delivery VARCHAR(20),
-    practical_component BOOLEAN
+    practical_component BOOLEAN, fingerprint BIGINT
 ){suffix}
 """
 CHANGEABLE = list(OfferValues.__annotations__)
@@ -50,6 +52,9 @@ class OffersFeed:
 
     A seller's first file (no offer stored yet) goes straight into `offers`: there is
     nothing to compare, deactivate or keep history of, so the staging round trip is skipped.
+    Later files stage only the rows whose fingerprint is not among the seller's active offers
+    (`loaders.offer_fingerprints`); in replace mode the others are staged by sku alone, so
+    that they are not taken for absent.
     """
 
     kind = "offers"
@@ -61,26 +66,37 @@ class OffersFeed:
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:
         return validate_offers(frame, headers, ctx)
 
-    def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
+    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+        """Staging names, the seller's row numbers and the fingerprints of update rows."""
+        frame = valid.rename(columns={"price_cents": "price"})
+        frame.insert(0, "row_number", frame.index.astype("int64"))
+        updates = frame["action"] == "update"
+        frame["fingerprint"] = fingerprints(frame) if updates.any() else None
+        return frame
+
+    def stage(self, session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
         if "staging" not in ctx.state:
             lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
             create_staging(session, STAGING, STAGING_DDL)
             ctx.state["staging"] = True
             ctx.state["direct"] = not _has_offers(session, ctx.seller_id)
             ctx.state["direct_rows"] = 0
-        frame = valid.rename(columns={"price_cents": "price"})
-        frame.insert(0, "row_number", frame.index.astype("int64"))
+            ctx.state["unchanged_rows"] = []
+            if not ctx.state["direct"]:
+                ctx.state["stored"] = active_fingerprints(session, ctx.seller_id)
+        updates = (frame["action"] == "update").to_numpy()
         if ctx.state["direct"]:
-            updates = frame["action"] == "update"
             _copy_new_offers(session, frame[updates], ctx)
             ctx.state["direct_rows"] += int(updates.sum())
             frame = frame[~updates]
+        else:
+            frame = _skip_unchanged(session, frame, updates, ctx)
         ctx.state["deletes"] = ctx.state.get("deletes", 0) + int((frame["action"] == "delete").sum())
         copy_frame(session, STAGING, frame, STAGED)
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:
         if "staging" not in ctx.state:
-            self.stage(session, pd.DataFrame(columns=[c for c in STAGED if c != "row_number"]), ctx)
+            self.stage(session, pd.DataFrame(columns=STAGED), ctx)
         late = sorted(ctx.state.get("late_duplicates", ()))
         params = {"seller": ctx.seller_id, "now": ctx.now.replace(tzinfo=None),
                   "import_id": ctx.import_id}
@@ -97,10 +113,36 @@ class OffersFeed:
         _record_history(session, ctx, params)
         _upsert(session, params)
         _deactivate(session, ctx, params)
-        loaded = session.execute(
-            text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete')")
+        staged = session.execute(
+            text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
         ).scalar_one()
+        loaded = staged + _unstaged_unchanged(ctx, late)
         return Applied(loaded=loaded, problems=problems, rejected_rows=set(late), notes=notes)
+
+
+def _skip_unchanged(session: Session, frame: pd.DataFrame, updates, ctx: FeedContext) -> pd.DataFrame:
+    """The rows left to stage once those the catalog already holds are set aside.
+
+    Update mode forgets them (their row numbers are kept for the count); replace mode stages
+    them as `same` by sku, which the absent-offer queries see and the merge ignores.
+    """
+    if not updates.any():
+        return frame
+    unchanged = updates & already_stored(frame["fingerprint"].to_numpy(), ctx.state["stored"])
+    if not unchanged.any():
+        return frame
+    if ctx.mode == "replace":
+        same = frame.loc[unchanged, ["row_number", "sku"]].assign(action="same")
+        copy_frame(session, STAGING, same, ["row_number", "action", "sku"])
+    else:
+        ctx.state["unchanged_rows"].append(frame["row_number"].to_numpy()[unchanged])
+    return frame[~unchanged]
+
+
+def _unstaged_unchanged(ctx: FeedContext, late: list[int]) -> int:
+    """Unchanged rows that were not staged, less those a later duplicate rejected."""
+    rows = np.concatenate(ctx.state["unchanged_rows"] or [np.empty(0, dtype=np.int64)])
+    return int(rows.size - np.isin(rows, late).sum()) if late else int(rows.size)
 
 
 def _has_offers(session: Session, seller_id: int | None) -> bool:
@@ -108,7 +150,7 @@ def _has_offers(session: Session, seller_id: int | None) -> bool:
     return session.execute(query, {"s": seller_id}).first() is not None
 
 
-NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id"]
+NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id", "fingerprint"]
 """What a first file sends per offer; created_at and updated_at come from the server default."""
 
 
@@ -227,17 +269,24 @@ def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
 
 
 def _upsert(session: Session, params: dict) -> None:
+    """New offers inserted, changed ones rewritten; an unchanged staged offer (no fingerprint
+    yet, or an outdated one) only gets the file's fingerprint, so that the next file skips it,
+    and keeps its `updated_at`. The right-hand sides all read the row as it was."""
     dialect = session.get_bind().dialect.name
     columns = ", ".join(CHANGEABLE)
     updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGEABLE)
+    changed = _changed(dialect, "offers", "excluded")
+    stale = _distinct("offers.fingerprint", "excluded.fingerprint", dialect)
     session.execute(
         text(
             f"INSERT INTO offers (seller_id, sku, {columns}, active, created_at, updated_at,"
-            f" last_import_id) SELECT :seller, sku, {columns}, :true, :now, :now, :import_id"
-            f" FROM {STAGING} WHERE action = 'update'"
+            f" last_import_id, fingerprint) SELECT :seller, sku, {columns}, :true, :now, :now,"
+            f" :import_id, fingerprint FROM {STAGING} WHERE action = 'update'"
             f" ON CONFLICT (seller_id, sku) DO UPDATE SET {updates}, active = :true,"
-            " updated_at = excluded.updated_at, last_import_id = excluded.last_import_id"
-            f" WHERE {_changed(dialect, 'offers', 'excluded')}"
+            f" updated_at = CASE WHEN {changed} THEN excluded.updated_at ELSE offers.updated_at END,"
+            f" last_import_id = CASE WHEN {changed} THEN excluded.last_import_id"
+            " ELSE offers.last_import_id END, fingerprint = excluded.fingerprint"
+            f" WHERE {changed} OR {stale}"
         ),
         {**params, "true": True, "false": False},
     )

@@ -27,7 +27,7 @@ from loaders.staging import create_staging
 from marketplace.errors import Problem, Reason, Severity
 from marketplace.layout import export_date_of
 from marketplace.models import UTCDateTime
-from schemas.feed import Applied, FeedContext, Validated
+from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.orders import EVENT_FIELDS, FIELDS, ORDER_COLUMNS, validate_orders
 from schemas.promotion_periods import TIMEZONE
 
@@ -51,7 +51,7 @@ UPDATED = [name for name in FIELDS if name != "order_id"]
 EXAMPLES = 5  # order ids quoted in the "older export" warning
 
 
-class OrdersFeed:
+class OrdersFeed(StagedAsValidated):
     """The order activity feed: an ops feed (no seller folder), upserted by order_id."""
 
     kind = "orders"

@@ -26,7 +26,7 @@ from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
-from schemas.feed import Applied, FeedContext, Validated
+from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.promotion_periods import TIMEZONE
 from schemas.promotions import PROMOTION_COLUMNS, validate_promotions
 
@@ -45,7 +45,7 @@ CREATE TEMP TABLE {table} (
 STORED = STAGED[1:]
 
 
-class PromotionsFeed:
+class PromotionsFeed(StagedAsValidated):
     """The promotion feed: seller-scoped, staged through a temporary table."""
 
     kind = "promotions"

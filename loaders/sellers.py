@@ -18,7 +18,7 @@ from marketplace.errors import Problem, Reason
 from marketplace.models import Seller
 from schemas.bank_accounts import mask_iban
 from schemas.columns import HeaderMap
-from schemas.feed import Applied, FeedContext, Validated
+from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.sellers import (
     DUPLICATE_EN,
     DUPLICATE_FR,
@@ -30,7 +30,7 @@ STAGED = "staged_sellers"
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-class SellersFeed:
+class SellersFeed(StagedAsValidated):
     """The seller registry feed: an ops feed (no seller folder), upserted by seller_id."""
 
     kind = "sellers"

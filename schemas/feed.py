@@ -75,8 +75,19 @@ class Feed(Protocol):
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""
 
+    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+        """Shape a chunk of valid rows for `stage` (no database access): runs in the read-ahead
+        thread with validation, while the database takes the previous chunk."""
+
     def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
         """Take a chunk of valid rows into the open transaction (staging table or buffer)."""
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:
         """Apply everything staged, in the same transaction; raise FileRejected to refuse it all."""
+
+
+class StagedAsValidated:
+    """For feeds that stage the valid rows exactly as validation typed them."""
+
+    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+        return valid

@@ -150,6 +150,9 @@ class Offer(OfferValues, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
     last_import_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A hash of sku and values written by the offer loader (loaders.offer_fingerprints); NULL
+    # when the offer was written by other means: it is then compared column by column.
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OfferHistory(OfferValues, Base):

@@ -1,0 +1,131 @@
+"""Re-sent catalogues: rows the catalog already holds are skipped by fingerprint, and the
+outcome is exactly what a full column-by-column comparison gives (both databases)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from loaders.bulk import copy_frame
+from loaders.ingest import Ingestor
+from loaders.offer_fingerprints import already_stored, fingerprints
+from marketplace.models import Offer, OfferHistory
+from marketplace.storage import open_storage
+from tests.helpers import add_seller, offer_rows, write_offer_csv
+from tests.test_ingest_offers import ingest, offers
+
+
+def state(engine) -> dict[str, tuple]:
+    return {sku: (o.price, o.active, o.updated_at, o.last_import_id, o.fingerprint)
+            for sku, o in offers(engine).items()}
+
+
+def history(engine) -> list[tuple[str, Decimal, bool]]:
+    with Session(engine) as session:
+        rows = session.scalars(select(OfferHistory).order_by(OfferHistory.sku)).all()
+        return [(h.sku, h.price, h.active) for h in rows]
+
+
+def small_chunks(engine, settings) -> Ingestor:
+    add_seller(engine, 7)
+    return Ingestor(engine, open_storage(settings), settings.model_copy(update={"chunk_rows": 2}))
+
+
+def test_fingerprint_covers_the_sku_and_every_value():
+    frame = pd.DataFrame({
+        "sku": ["A", "B", "A"], "product_id": ["1", "1", "1"], "product_id_type": "EAN",
+        "title": ["t", "t", "t"], "description": "", "category": "livres",
+        "price": pd.array([100, 100, 101], dtype="Int64"), "currency": "EUR",
+        "quantity": pd.array([1, 1, 1], dtype="Int64"), "condition": "new",
+        "leadtime_to_ship": pd.array([2, 2, 2], dtype="Int64"), "delivery": "standard",
+        "practical_component": pd.array([None, None, None], dtype="boolean"),
+    })
+    prints = fingerprints(frame)
+    assert prints.dtype == np.int64
+    assert len(set(prints.tolist())) == 3  # another sku, another price: other fingerprints
+    assert (fingerprints(frame) == prints).all()
+    stored = np.sort(prints[:1])
+    assert already_stored(prints, stored).tolist() == [True, False, False]
+    assert already_stored(prints, np.empty(0, dtype=np.int64)).tolist() == [False] * 3
+
+
+def test_resent_catalogue_stages_and_rewrites_only_the_changed_row(engine, settings, tmp_path,
+                                                                    monkeypatch):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(5)))
+    before = state(engine)
+    staged = []
+
+    def spy(session, table, frame, columns):
+        staged.extend(frame["sku"])
+        copy_frame(session, table, frame, columns)
+
+    monkeypatch.setattr("loaders.offers.copy_frame", spy)
+    rows = offer_rows(5)
+    rows[3][4] = "12,00"
+    result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))
+    assert (result.status, result.loaded, result.rejected) == ("loaded", 5, 0)
+    assert staged == ["SKU-00003"]
+    after = state(engine)
+    assert {sku for sku in after if after[sku] != before[sku]} == {"SKU-00003"}
+    assert after["SKU-00003"][0] == Decimal("12.00")
+    assert history(engine) == [("SKU-00003", Decimal("10.00"), True)]
+
+
+def test_offer_without_fingerprint_is_compared_in_full_then_fingerprinted(engine, settings,
+                                                                          tmp_path):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
+    with Session(engine) as session, session.begin():  # as if written by something else
+        session.execute(update(Offer).values(fingerprint=None))
+    before = state(engine)
+    result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", offer_rows(3)[::-1]))
+    assert (result.status, result.loaded) == ("loaded", 3)
+    after = state(engine)
+    assert all(after[sku][:4] == before[sku][:4] for sku in after)  # nothing rewritten
+    assert all(after[sku][4] is not None for sku in after)
+    assert history(engine) == []
+
+
+def test_unchanged_row_of_an_inactive_offer_reactivates_it(engine, settings, tmp_path):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
+    ingest(ingestor, write_offer_csv(tmp_path / "d.csv", [["SKU-00001", "delete"]],
+                                     header=["sku", "update_delete"]))
+    assert offers(engine)["SKU-00001"].active is False
+    result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", offer_rows(3)[::-1]))
+    assert (result.status, result.loaded) == ("loaded", 3)
+    assert all(o.active for o in offers(engine).values())
+
+
+def test_replace_keeps_unchanged_offers_and_deactivates_absent_ones(engine, settings, tmp_path):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(5)))
+    rows = offer_rows(5)[:4]
+    rows[0][4] = "9,00"
+    result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert (result.status, result.loaded) == ("loaded", 4)
+    stored = offers(engine)
+    assert [sku for sku, o in sorted(stored.items()) if not o.active] == ["SKU-00004"]
+    assert stored["SKU-00000"].price == Decimal("9.00")
+    assert history(engine) == [("SKU-00000", Decimal("10.00"), True),
+                               ("SKU-00004", Decimal("10.00"), True)]
+
+
+def test_unchanged_row_repeated_later_in_the_file_is_rejected_and_not_counted(
+        engine, settings, tmp_path):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = offer_rows(4)
+    rows.append(list(rows[0]))  # SKU-00000 unchanged in chunk 1, again in chunk 3
+    for mode in ("update", "replace"):
+        rows[1][2] = f"Produit 1 ({mode})"  # new content each time, else a duplicate file
+        result = ingest(ingestor, write_offer_csv(tmp_path / f"{mode}.csv", rows), mode=mode)
+        assert (result.status, result.loaded, result.rejected) == ("partial", 3, 2), mode
+        assert sorted(p.row for p in result.problems) == [2, 6]
+    stored = offers(engine)
+    assert stored["SKU-00000"].active is True and stored["SKU-00000"].price == Decimal("10.00")
