@@ -1,10 +1,11 @@
-"""Loading an offer file into the catalog: staging, then one set-based merge per file.
+"""Loading an offer file into the catalog, chunk by chunk, in one transaction.
 
-Valid rows of every chunk are staged (COPY / executemany) inside the file's transaction; at
-the end the merge runs in SQL: late duplicates dropped, the replace guard counted, superseded
-versions copied to `offer_history`, new and changed offers upserted (unchanged rows are not
-rewritten: `IS DISTINCT FROM`), deletions and replace-mode absences deactivated. Everything
-is one transaction: a crash at any point leaves the catalog as it was.
+Each chunk's new and changed offers are merged as it arrives (`loaders.offer_merge`); rows
+the catalog already holds are skipped by fingerprint (`loaders.offer_fingerprints`). Every
+row's sku and action go to a narrow staging table, and at the end of the file the set-based
+steps run in SQL: late duplicates undone, the replace guard counted, deletions and
+replace-mode absences kept in `offer_history` and deactivated. Everything is one
+transaction: a crash at any point leaves the catalog as it was.
 """
 
 from __future__ import annotations
@@ -16,35 +17,29 @@ from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
 from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
+from loaders.offer_merge import (
+    CHANGEABLE,
+    CHUNK,
+    CHUNK_DDL,
+    SUPERSEDED,
+    merge_chunk,
+    merge_params,
+    undo_merged,
+)
 from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason, Severity, reject_file
-from marketplace.models import OfferValues
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.offers import OFFER_COLUMNS, validate_offers
 
 PREREQUISITE_FR = "le registre des vendeurs doit être chargé avant ses offres."
 PREREQUISITE_EN = "the seller registry must be loaded before its offers."
 STAGING = "offer_staging"
-STAGED = [
-    "row_number", "action", "sku", "product_id", "product_id_type", "title", "description",
-    "category", "price", "currency", "quantity", "condition", "leadtime_to_ship", "delivery",
-    "practical_component", "fingerprint",
-]
+STAGED = ["row_number", "action", "sku"]
 STAGING_DDL = """
 CREATE TEMP TABLE {table} (
-    row_number INTEGER NOT NULL, action VARCHAR(10) NOT NULL, sku VARCHAR(64) NOT NULL,
-    product_id VARCHAR(20), product_id_type VARCHAR(4), title VARCHAR(200),
-    description TEXT, category VARCHAR(64), price BIGINT, currency VARCHAR(3),
-    quantity INTEGER, condition VARCHAR(20), leadtime_to_ship INTEGER, delivery VARCHAR(20),
-    practical_component BOOLEAN, fingerprint BIGINT
+    row_number INTEGER NOT NULL, action VARCHAR(10) NOT NULL, sku VARCHAR(64) NOT NULL
 ){suffix}
 """
-CHANGEABLE = list(OfferValues.__annotations__)
-"""The offer columns a file sets; a stored offer is rewritten only when one of them differs."""
-HISTORY_COLUMNS = [
-    "seller_id", "sku", *CHANGEABLE, "active", "valid_from", "valid_to",
-    "import_id", "replaced_by_import_id",
-]
 
 
 class OffersFeed:
@@ -52,9 +47,9 @@ class OffersFeed:
 
     A seller's first file (no offer stored yet) goes straight into `offers`: there is
     nothing to compare, deactivate or keep history of, so the staging round trip is skipped.
-    Later files stage only the rows whose fingerprint is not among the seller's active offers
-    (`loaders.offer_fingerprints`); in replace mode the others are staged by sku alone, so
-    that they are not taken for absent.
+    Later files merge, chunk by chunk, only the rows whose fingerprint is not among the
+    seller's active offers; in replace mode the others are staged by sku, so that they are
+    not taken for absent.
     """
 
     kind = "offers"
@@ -83,6 +78,7 @@ class OffersFeed:
             ctx.state["direct_rows"] = 0
             ctx.state["unchanged_rows"] = []
             if not ctx.state["direct"]:
+                create_staging(session, CHUNK, CHUNK_DDL)
                 ctx.state["stored"] = active_fingerprints(session, ctx.seller_id)
         updates = (frame["action"] == "update").to_numpy()
         if ctx.state["direct"]:
@@ -91,6 +87,9 @@ class OffersFeed:
             frame = frame[~updates]
         else:
             frame = _skip_unchanged(session, frame, updates, ctx)
+            merging = frame["action"] == "update"
+            if merging.any():
+                merge_chunk(session, frame[merging], merge_params(ctx))
         ctx.state["deletes"] = ctx.state.get("deletes", 0) + int((frame["action"] == "delete").sum())
         copy_frame(session, STAGING, frame, STAGED)
 
@@ -98,20 +97,22 @@ class OffersFeed:
         if "staging" not in ctx.state:
             self.stage(session, pd.DataFrame(columns=STAGED), ctx)
         late = sorted(ctx.state.get("late_duplicates", ()))
-        params = {"seller": ctx.seller_id, "now": ctx.now.replace(tzinfo=None),
-                  "import_id": ctx.import_id}
+        params = merge_params(ctx)
         if late:
             # one statement, one scan: the staging table has no index on row_number
             drop = text(f"DELETE FROM {STAGING} WHERE row_number IN :rows")
             session.execute(drop.bindparams(bindparam("rows", expanding=True)), {"rows": late})
         if ctx.state["direct"]:
             return _apply_first_file(session, ctx, params, late)
+        duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
+        if duplicated:
+            undo_merged(session, duplicated, params)
         _stage_rejected_skus(session, ctx)
-        _index_staging(session)
+        if ctx.mode == "replace" or ctx.state["deletes"]:
+            _index_staging(session)
         notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
         problems = _unknown_deletes(session, params) if ctx.state["deletes"] else []
-        _record_history(session, ctx, params)
-        _upsert(session, params)
+        _record_deactivated(session, ctx, params)
         _deactivate(session, ctx, params)
         staged = session.execute(
             text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
@@ -133,7 +134,7 @@ def _skip_unchanged(session: Session, frame: pd.DataFrame, updates, ctx: FeedCon
         return frame
     if ctx.mode == "replace":
         same = frame.loc[unchanged, ["row_number", "sku"]].assign(action="same")
-        copy_frame(session, STAGING, same, ["row_number", "action", "sku"])
+        copy_frame(session, STAGING, same, STAGED)
     else:
         ctx.state["unchanged_rows"].append(frame["row_number"].to_numpy()[unchanged])
     return frame[~unchanged]
@@ -201,9 +202,9 @@ ABSENT = f"""
 def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
     active = session.execute(
         text("SELECT count(*) FROM offers WHERE seller_id = :seller AND active = :true"),
-        {**params, "true": True},
+        params,
     ).scalar_one()
-    absent = session.execute(text(f"SELECT count(*) {ABSENT}"), {**params, "true": True}).scalar_one()
+    absent = session.execute(text(f"SELECT count(*) {ABSENT}"), params).scalar_one()
     if absent * 2 > active and not ctx.force:
         raise reject_file(
             Reason.REPLACE_GUARD,
@@ -235,65 +236,19 @@ def _unknown_deletes(session: Session, params: dict) -> list[Problem]:
     ]
 
 
-def _distinct(left: str, right: str, dialect: str) -> str:
-    op = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
-    return f"{left} {op} {right}"
-
-
-def _changed(dialect: str, alias: str, other: str) -> str:
-    parts = [_distinct(f"{alias}.{c}", f"{other}.{c}", dialect) for c in CHANGEABLE]
-    parts.append(f"{alias}.active = :false")
-    return "(" + " OR ".join(parts) + ")"
-
-
-def _record_history(session: Session, ctx: FeedContext, params: dict) -> None:
-    """Copy each offer this file will change or deactivate, as it was, into offer_history."""
-    dialect = session.get_bind().dialect.name
-    history = ", ".join(HISTORY_COLUMNS)
-    old = ", ".join(f"o.{c}" for c in CHANGEABLE)
-    select = (f"SELECT o.seller_id, o.sku, {old}, o.active, o.updated_at, :now,"
-              " o.last_import_id, :import_id FROM offers o")
-    changed = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'update'"
-               f" WHERE o.seller_id = :seller AND {_changed(dialect, 'o', 's')}")
-    deleted = (f"{select} JOIN {STAGING} s ON s.sku = o.sku AND s.action = 'delete'"
-               " WHERE o.seller_id = :seller AND o.active = :true")
-    flags = {**params, "true": True, "false": False}
-    for query in (changed, deleted) if ctx.state["deletes"] else (changed,):
-        session.execute(text(f"INSERT INTO offer_history ({history}) {query}"), flags)
-    if ctx.mode == "replace":
+def _record_deactivated(session: Session, ctx: FeedContext, params: dict) -> None:
+    """Keep, in offer_history, each offer this file deletes or (replace mode) leaves out."""
+    if ctx.state["deletes"]:
         session.execute(
-            text(f"INSERT INTO offer_history ({history}) SELECT o.seller_id, o.sku, {old},"
-                 f" o.active, o.updated_at, :now, o.last_import_id, :import_id {ABSENT}"),
-            flags,
+            text(f"{SUPERSEDED} FROM offers o JOIN {STAGING} s ON s.sku = o.sku"
+                 " AND s.action = 'delete' WHERE o.seller_id = :seller AND o.active = :true"),
+            params,
         )
-
-
-def _upsert(session: Session, params: dict) -> None:
-    """New offers inserted, changed ones rewritten; an unchanged staged offer (no fingerprint
-    yet, or an outdated one) only gets the file's fingerprint, so that the next file skips it,
-    and keeps its `updated_at`. The right-hand sides all read the row as it was."""
-    dialect = session.get_bind().dialect.name
-    columns = ", ".join(CHANGEABLE)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGEABLE)
-    changed = _changed(dialect, "offers", "excluded")
-    stale = _distinct("offers.fingerprint", "excluded.fingerprint", dialect)
-    session.execute(
-        text(
-            f"INSERT INTO offers (seller_id, sku, {columns}, active, created_at, updated_at,"
-            f" last_import_id, fingerprint) SELECT :seller, sku, {columns}, :true, :now, :now,"
-            f" :import_id, fingerprint FROM {STAGING} WHERE action = 'update'"
-            f" ON CONFLICT (seller_id, sku) DO UPDATE SET {updates}, active = :true,"
-            f" updated_at = CASE WHEN {changed} THEN excluded.updated_at ELSE offers.updated_at END,"
-            f" last_import_id = CASE WHEN {changed} THEN excluded.last_import_id"
-            " ELSE offers.last_import_id END, fingerprint = excluded.fingerprint"
-            f" WHERE {changed} OR {stale}"
-        ),
-        {**params, "true": True, "false": False},
-    )
+    if ctx.mode == "replace":
+        session.execute(text(f"{SUPERSEDED} {ABSENT}"), params)
 
 
 def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
-    flags = {**params, "true": True, "false": False}
     if ctx.state["deletes"]:
         session.execute(
             text(
@@ -301,12 +256,12 @@ def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
                 " WHERE seller_id = :seller AND active = :true AND sku IN"
                 f" (SELECT sku FROM {STAGING} WHERE action = 'delete')"
             ),
-            flags,
+            params,
         )
     if ctx.mode == "replace":
         session.execute(
             text("UPDATE offers SET active = :false, updated_at = :now,"
                  " last_import_id = :import_id WHERE seller_id = :seller AND active = :true"
                  f" AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = offers.sku)"),
-            flags,
+            params,
         )

@@ -1,5 +1,6 @@
-"""Re-sent catalogues: rows the catalog already holds are skipped by fingerprint, and the
-outcome is exactly what a full column-by-column comparison gives (both databases)."""
+"""Later files of a seller: rows the catalog already holds are skipped by fingerprint, the
+others merged chunk by chunk, and the outcome is exactly what one comparison of the whole
+file would give, late duplicates included (both databases)."""
 
 from __future__ import annotations
 
@@ -129,3 +130,25 @@ def test_unchanged_row_repeated_later_in_the_file_is_rejected_and_not_counted(
         assert sorted(p.row for p in result.problems) == [2, 6]
     stored = offers(engine)
     assert stored["SKU-00000"].active is True and stored["SKU-00000"].price == Decimal("10.00")
+
+
+def test_changed_offer_repeated_later_is_put_back_exactly_as_it_was(engine, settings, tmp_path):
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    ingest(ingestor, write_offer_csv(tmp_path / "d.csv", [["SKU-00002", "delete"]],
+                                     header=["sku", "update_delete"]))
+    before = state(engine)
+    history_before = history(engine)
+    rows = offer_rows(4)
+    rows[0][4] = "15,00"  # SKU-00000 changed in chunk 1 (merged at once) ...
+    rows[2][4] = "16,00"  # SKU-00002 reactivated and changed in chunk 2 ...
+    rows.append(["SKU-99999", *rows[1][1:]])  # a new offer in chunk 3 ...
+    rows += [list(rows[0]), list(rows[2]), list(rows[4])]  # ... each repeated in chunks 3-4
+    result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))
+    assert (result.status, result.loaded, result.rejected) == ("partial", 2, 6)
+    after = state(engine)
+    assert "SKU-99999" not in after
+    for sku in ("SKU-00000", "SKU-00002"):
+        assert after[sku][:4] == before[sku][:4], sku  # price, active, updated_at, import
+    assert after["SKU-00002"][1] is False
+    assert history(engine) == history_before
