@@ -15,7 +15,7 @@ import pandas as pd
 from stdnum import isbn
 
 from marketplace.errors import Reason
-from schemas.parsing import gtin_check_ok, is_scientific
+from schemas.parsing import gtin_check_ok, is_scientific, matches
 from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # "used", "occasion" alone are common words ("can be used", "pour toutes les occasions"):
 # they count only in the title and not after an article; the unambiguous forms count anywhere.
 _END = r"(?:$|[^a-z])"
-USED_ANYWHERE = (  # no \b and no flags object: pandas then runs it in pyarrow's RE2
+USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matches)
     rf"(?i)(?:^|[^a-z])(?:reconditionn|d['’]occasion{_END}|refurbished{_END}"
     rf"|second[- ]hand{_END}|pre-?owned{_END})"
 )
@@ -118,13 +118,13 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
            '"{value}": Excel turned this code into scientific notation and lost digits. Format'
            " the column as text and type the full code again.")
     compact = raw
-    spaced = ~raw.str.fullmatch(r"\d*")
+    spaced = ~matches(raw, r"\d*", whole=True)
     if spaced.any():  # "978-2-07-036822-8": separators removed only where there are some
         compact = raw.copy()
         compact[spaced] = raw[spaced].str.replace(r"[\s-]", "", regex=True)
     ean = present & ~scientific & (kind == "EAN")
     padded = compact.where(compact.str.len() != 12, "0" + compact)
-    bad_ean = ean & ~(padded.str.fullmatch(r"\d{13}") & gtin_check_ok(padded))
+    bad_ean = ean & ~(matches(padded, r"\d{13}", whole=True) & gtin_check_ok(padded))
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
            "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
            " correcte.",
@@ -148,9 +148,9 @@ def _isbn13(value: str) -> str:
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """Refurbished or used items declared new are strictly forbidden (seller charter)."""
     title, description = typed["title"], typed["description"]
-    says_used = title.str.contains(USED_ANYWHERE) | description.str.contains(USED_ANYWHERE)
+    says_used = matches(title, USED_ANYWHERE) | matches(description, USED_ANYWHERE)
     # the look-behinds need Python's regex engine: run it only on titles with the word
-    candidates = title.str.contains(r"(?i)occasion|used")
+    candidates = matches(title, r"(?i)occasion|used")
     says_used[candidates] |= title[candidates].str.contains(USED_IN_TITLE)
     v.flag(updates & says_used & (typed["condition"] == "new"), Reason.USED_DECLARED_NEW,
            "condition",

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SPACES = r"[\s\u00a0\u202f]"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
@@ -22,9 +24,24 @@ TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
 FALSE_WORDS = {"no", "non", "false", "faux", "0", "n"}
 
 
+def matches(texts: pd.Series, pattern: str, *, whole: bool = False) -> pd.Series:
+    """Whether each cell contains (or, `whole`, is) a match of the RE2 `pattern`.
+
+    Straight through Arrow: pandas' `str.contains` and `str.fullmatch` first scan the column
+    to decide whether Python's `re` must take over (line breaks with `$`, non-ASCII text with
+    `\\d`), a second pass over every cell that doubled the cost of the offer rules. RE2's
+    `\\d` is ASCII digits only, which is what a code or an amount must be made of.
+    """
+    if whole:
+        pattern = f"^(?:{pattern})$"
+    found = pc.match_substring_regex(pa.array(texts), pattern)
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=texts.index)
+
+
 def strip(series: pd.Series) -> pd.Series:
-    """Cell text without surrounding spaces (no-break spaces included)."""
-    return series.str.strip().str.strip("\u00a0\u202f")
+    """Cell text without surrounding spaces: Unicode white space, so no-break spaces too
+    (Arrow's `utf8_trim_whitespace`, like Python's `str.strip`; see tests/test_parsing.py)."""
+    return series.str.strip()
 
 
 def detect_decimal_separator(texts: pd.Series) -> str:
@@ -43,9 +60,9 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
     is a thousands separator only in the exact `1.234.567` shape. Plain values (`12,50`,
     `12.5`: nearly all of a file) take a fast path; only the others get the full treatment.
     """
-    plain = texts.str.fullmatch(_PLAIN)
+    plain = matches(texts, _PLAIN, whole=True)
     if decimal_separator == ",":
-        plain &= ~texts.str.fullmatch(_THOUSANDS_DOT)
+        plain &= ~matches(texts, _THOUSANDS_DOT, whole=True)
     out = texts.str.replace(",", ".", regex=False)
     if not plain.all():
         out[~plain] = _normalize_unusual(texts[~plain], decimal_separator)
@@ -71,7 +88,11 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
 
 def is_scientific(texts: pd.Series) -> pd.Series:
     """Excel's `3.60029E+12`: a number that has already lost digits."""
-    return texts.str.fullmatch(_SCIENTIFIC)
+    return matches(texts, _SCIENTIFIC, whole=True)
+
+
+_CENTS = r"\d{1,12}[.,]\d\d"
+"""`12,50` or `12.50`: the shape of nearly every price, read by dropping the separator."""
 
 
 def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -81,6 +102,21 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
     unreadable nor over-precise. Trailing zeros past the cents (`12,500`) are accepted.
     Only string operations: the amount never passes through a float.
     """
+    plain = matches(texts, _CENTS, whole=True).to_numpy()
+    if not plain.any():
+        return _parse_any_cents(texts, decimal_separator)
+    cents = pd.Series(pd.NA, index=texts.index, dtype="Int64")
+    cents[plain] = texts[plain].str.replace(r"[.,]", "", regex=True).astype("int64")
+    unreadable = pd.Series(False, index=texts.index)
+    too_precise = unreadable.copy()
+    if not plain.all():
+        others = ~plain
+        cents[others], unreadable[others], too_precise[others] = _parse_any_cents(
+            texts[others], decimal_separator)
+    return cents, unreadable, too_precise
+
+
+def _parse_any_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     canon = normalize_number_text(texts, decimal_separator)
     empty = texts == ""
     readable = canon.str.fullmatch(_NUMBER) & ~empty
@@ -103,12 +139,12 @@ def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.
     """Whole numbers (nullable Int64): `12`, `12,0`, `1 200`; returns (values, unreadable)."""
     empty = texts == ""
     canon = texts
-    unusual = ~texts.str.fullmatch(_WHOLE) & ~empty
+    unusual = ~matches(texts, _WHOLE, whole=True) & ~empty
     if unusual.any():  # "1 200", "12,0": the slower normalisation only where needed
         canon = texts.copy()
         canon[unusual] = (texts[unusual].str.replace(SPACES, "", regex=True)
                           .str.replace(r"[.,]0+$", "", regex=True))
-    readable = canon.str.fullmatch(_WHOLE) & ~empty
+    readable = matches(canon, _WHOLE, whole=True) & ~empty
     values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
     values = values.where(readable & (values.abs() <= limit), pd.NA)
     unreadable = ~empty & values.isna()
@@ -131,7 +167,7 @@ def gtin_check_ok(digits: pd.Series) -> pd.Series:
     Vectorised because python-stdnum's per-value check costs about 6 s per million rows
     (measured); `tests/test_parsing.py` checks this agrees with `stdnum.ean.is_valid`.
     """
-    valid_shape = digits.str.fullmatch(r"\d{8}|\d{12,14}")
+    valid_shape = matches(digits, r"\d{8}|\d{12,14}", whole=True)
     padded = digits.where(valid_shape, "0" * 14).str.zfill(14)
     matrix = np.frombuffer("".join(padded.tolist()).encode("ascii"), dtype=np.uint8)
     matrix = (matrix.reshape(-1, 14) - ord("0")).astype(np.int64)

@@ -63,3 +63,23 @@ def test_amounts_parsed_once_per_distinct_text_equal_the_direct_parse():
         pd.testing.assert_series_equal(got, want, check_names=False)
     values, unreadable = per_distinct(parse_whole, pd.Series(["20", "x"] * REPEAT_SAMPLE, dtype="str"))
     assert values.iloc[:2].tolist() == [20, pd.NA] and unreadable.sum() == REPEAT_SAMPLE
+
+
+@given(st.lists(st.one_of(st.from_regex(r"\A[+-]?[0-9 .,€\u00a0]{0,15}\Z"),
+                         st.from_regex(r"\A\d{1,13}[.,]\d{2}\Z")), min_size=1, max_size=40),
+       st.sampled_from([",", "."]))
+def test_plain_prices_shortcut_agrees_with_the_full_parser(texts, separator):
+    """`12,50`-shaped cells skip the general parser: whatever the mix, same answers."""
+    from schemas.parsing import _parse_any_cents
+
+    series = pd.Series([t.strip() for t in texts], dtype="str")
+    for got, want in zip(parse_cents(series, separator), _parse_any_cents(series, separator),
+                         strict=True):
+        assert got.astype(object).tolist() == want.astype(object).tolist(), series.tolist()
+
+
+def test_strip_removes_no_break_spaces_as_excel_pastes_them():
+    from schemas.parsing import strip
+
+    texts = pd.Series(["\u00a012,50\u202f", " a b\t", "\u3000x\u00a0"], dtype="str")
+    assert strip(texts).tolist() == ["12,50", "a b", "x"]
