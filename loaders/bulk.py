@@ -8,11 +8,14 @@ tuples in the open transaction.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 TIMESTAMP_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 

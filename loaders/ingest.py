@@ -8,95 +8,26 @@ transaction, so a crash leaves nothing half done and the same content is never a
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Iterator
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loaders.reader import open_table
-from loaders.table import ReadInfo, ReadLimits
+from loaders.checking import FileChecker, FileRun, IngestRequest, IngestResult, file_digest
 from marketplace.config import Settings
 from marketplace.db import in_transaction
-from marketplace.errors import FileRejected, Problem, Severity
-from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
+from marketplace.errors import FileRejected, Problem
+from marketplace.layout import safe_file_name
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
 from marketplace.storage import Storage
-from reports.import_report import ReportInput, write_import_report
-from schemas.columns import known_header_keys, map_headers
-from schemas.feed import Feed, FeedContext
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-REPORT_ALL_ROWS_UP_TO = 50_000
-"""Files up to this many rows get every row in the XLSX report; larger ones only flagged rows."""
-
-
-@dataclass
-class IngestResult:
-    """What happened to one file: the `--json` answer of the command line."""
-
-    status: str  # loaded, partial, rejected, duplicate
-    kind: str
-    seller_id: int | None
-    import_id: int | None
-    sha256: str
-    rows: int = 0
-    loaded: int = 0
-    rejected: int = 0
-    warnings: int = 0
-    errors_report: str | None = None
-    archive: str | None = None
-    message: str | None = None
-    detected: dict = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        return {"loaded": 0, "duplicate": 0, "partial": 1, "rejected": 3}[self.status]
-
-    def as_json(self) -> dict:
-        return {
-            "status": self.status, "kind": self.kind, "seller_id": self.seller_id,
-            "import_id": self.import_id, "sha256": self.sha256, "rows": self.rows,
-            "loaded": self.loaded, "rejected": self.rejected, "warnings": self.warnings,
-            "errors_report": self.errors_report, "archive": self.archive,
-            "message": self.message, "detected": self.detected,
-            "problems": [_problem_json(p) for p in self.problems[:100]],
-            "problems_total": len(self.problems),
-        }
-
-
-def _problem_json(problem: Problem) -> dict:
-    return {"row": problem.row, "column": problem.column, "value": problem.value,
-            "code": str(problem.code), "severity": str(problem.severity),
-            "message_fr": problem.message_fr, "message_en": problem.message_en}
-
-
-@dataclass
-class IngestRequest:
-    """One file to ingest: where it is now, what it is, whose it is, how to apply it."""
-
-    path: Path
-    name: str
-    feed: Feed
-    seller_id: int | None = None
-    mode: str = "update"
-    force: bool = False
-    source: str | None = None  # where it came from (inbox key or the local path)
-    inbox_key: str | None = None  # set when the file waits in the storage's inbox: archived by a move
 
 
 def read_ahead(chunks: Iterator[T], depth: int = 1) -> Iterator[T]:
@@ -139,127 +70,12 @@ def read_ahead(chunks: Iterator[T], depth: int = 1) -> Iterator[T]:
         worker.join()
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
-class FileRun:
-    """Reading and validating one file chunk by chunk, keeping what the report needs."""
-
-    def __init__(self, request: IngestRequest, ctx: FeedContext, limits: ReadLimits):
-        self.request = request
-        self.ctx = ctx
-        self.limits = limits
-        self.info: ReadInfo | None = None
-        self.headers: list[str] = []
-        self.problems: list[Problem] = []
-        self.rejected_rows: set[int] = set()
-        self.rows = 0
-        self.kept: list[pd.DataFrame] = []
-        self.all_rows = True
-        self.masks: dict[int, Callable[[str], str]] = {}
-
-    def reset(self) -> None:
-        """Forget a previous attempt: a retried transaction reads the file again."""
-        self.ctx.state.clear()
-        self.problems.clear()
-        self.rejected_rows.clear()
-        self.rows = 0
-        self.kept = []
-        self.all_rows = True
-
-    def chunks(self, on_rows: Callable[[int], None] | None = None):
-        """Yield the valid typed rows of each chunk; collects problems on the way."""
-        feed = self.request.feed
-        with open_table(self.request.path, known_headers=known_header_keys(feed.columns),
-                        limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
-            self.info = table.info
-            self.headers = list(table.info.headers)
-            header_map = map_headers(self.headers, feed.columns)
-            self.masks = {header_map.positions[name]: mask for name, mask
-                          in feed.report_masks.items() if name in header_map.positions}
-            warning = header_map.unknown_columns_warning()
-            if warning:
-                self.problems.append(warning)
-            for chunk in table:
-                self.rows += len(chunk.frame) + len({p.row for p in chunk.problems})
-                validated = feed.validate(chunk.frame, header_map, self.ctx)
-                chunk_problems = chunk.problems + validated.problems
-                self.add_problems(chunk_problems)
-                self.keep_for_report(chunk.frame, chunk_problems)
-                if on_rows:
-                    on_rows(self.rows)
-                yield validated.valid
-
-    def add_problems(self, problems: list[Problem]) -> None:
-        self.problems.extend(problems)
-        self.rejected_rows.update(
-            p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
-        )
-
-    def keep_for_report(self, frame: pd.DataFrame, problems: list[Problem]) -> None:
-        if self.all_rows and self.rows > REPORT_ALL_ROWS_UP_TO:
-            self.all_rows = False
-            flagged = {p.row for p in self.problems}
-            self.kept = [f[f.index.isin(list(flagged))] for f in self.kept]
-        if not self.all_rows:
-            frame = frame[frame.index.isin([p.row for p in problems])]
-        if self.masks:
-            frame = frame.copy()
-            for position, mask in self.masks.items():
-                frame[position] = frame[position].map(mask)
-        self.kept.append(frame)
-
-    def report_rows(self) -> pd.DataFrame:
-        frames = [f for f in self.kept if not f.empty]
-        if not frames:
-            return pd.DataFrame(columns=range(len(self.headers)))
-        return pd.concat(frames)
-
-    def detected(self) -> dict:
-        if self.info is None:
-            return {}
-        info = self.info
-        return {"format": info.format, "encoding": info.encoding, "delimiter": info.delimiter,
-                "sheet": info.sheet, "header_row": info.header_row,
-                "decimal_separator": self.ctx.decimal_separator}
-
-
-class Ingestor:
+class Ingestor(FileChecker):
     """Ingests files into one catalog and one storage, with the settings' limits."""
 
     def __init__(self, engine: Engine | None, storage: Storage, settings: Settings):
+        super().__init__(storage, settings)
         self.engine = engine
-        self.storage = storage
-        self.settings = settings
-        self.limits = ReadLimits(max_rows=settings.max_rows, max_bytes=settings.max_bytes,
-                                 chunk_rows=settings.chunk_rows)
-        self.archiving: dict[int, Future[str]] = {}
-
-    def context(self, request: IngestRequest, import_id: int | None) -> FeedContext:
-        return FeedContext(kind=request.feed.kind, seller_id=request.seller_id,
-                           import_id=import_id, reference_dir=self.settings.reference_dir,
-                           now=utcnow(), mode=request.mode, force=request.force,
-                           file_name=request.name)
-
-    def validate(self, request: IngestRequest, on_rows=None) -> IngestResult:
-        """Read and check only: no database, no archive; the report goes to outbox/validations."""
-        sha, _size = file_digest(request.path)
-        run = FileRun(request, self.context(request, None), self.limits)
-        try:
-            for _valid in run.chunks(on_rows):
-                pass
-        except FileRejected as rejection:
-            run.problems.append(rejection.problem)
-            return self.finish(run, "rejected", None, sha, loaded=0, message=rejection.problem.message_fr)
-        status = "partial" if run.rejected_rows else "loaded"
-        return self.finish(run, status, None, sha, loaded=run.rows - len(run.rejected_rows))
 
     def ingest(self, request: IngestRequest, on_rows=None) -> IngestResult:
         """Apply one file to the catalog, once, all or nothing."""
@@ -377,70 +193,3 @@ class Ingestor:
         in_transaction(self.engine, work)
 
     # -- outputs ----------------------------------------------------------------------------
-
-    def finish(self, run: FileRun, status: str, import_id: int | None, sha: str, *,
-               loaded: int, message: str | None = None) -> IngestResult:
-        request = run.request
-        warnings = sum(1 for p in run.problems if p.severity is Severity.WARNING)
-        result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,
-                              rows=run.rows, loaded=loaded, rejected=len(run.rejected_rows),
-                              warnings=warnings, message=message, detected=run.detected(),
-                              problems=run.problems)
-        if run.problems:
-            result.errors_report = self.publish_report(run, result)
-        if import_id is not None:
-            result.archive = self.archive(request, import_id)
-        return result
-
-    def publish_report(self, run: FileRun, result: IngestResult) -> str:
-        request = run.request
-        owner = (request.seller_id or "no-seller") if request.feed.seller_scoped else "ops"
-        stamp = result.import_id if result.import_id is not None else _stamp()
-        report = ReportInput(
-            file_name=safe_file_name(request.name), kind=request.feed.kind,
-            seller_id=request.seller_id, import_id=result.import_id or 0, status=result.status,
-            rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
-            warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator,
-            headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
-            problems=run.problems, notes=list(run.ctx.state.get("notes", [])))
-        with tempfile.TemporaryDirectory() as tmp:
-            files = write_import_report(Path(tmp), str(stamp), report)
-            for path in (files.csv, files.rejected, files.xlsx):
-                if path is not None:
-                    published = self.storage.upload(path, _report_key(owner, result.import_id, path.name))
-        return published
-
-    def start_archive(self, request: IngestRequest, import_id: int) -> None:
-        """Copy a file given by path to the archive in a thread while it loads (a storage copy
-        of a large file takes as long as a fair part of its load). A file waiting in the inbox
-        is moved at the end instead: it must stay where it is until it has been read."""
-        if request.inbox_key is None:
-            copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive")
-            self.archiving[import_id] = copier.submit(
-                self.storage.upload, request.path, self.archive_key(request, import_id))
-            copier.shutdown(wait=False)
-
-    def archive(self, request: IngestRequest, import_id: int) -> str:
-        """Where the file is archived; waits for (and re-raises the error of) a started copy."""
-        started = self.archiving.pop(import_id, None)
-        if started is not None:
-            return started.result()
-        key = self.archive_key(request, import_id)
-        if request.inbox_key is not None:
-            return self.storage.move(request.inbox_key, key)
-        return self.storage.upload(request.path, key)
-
-    def archive_key(self, request: IngestRequest, import_id: int) -> str:
-        day = datetime.now(ZoneInfo(self.settings.timezone)).date()
-        return archive_key(request.feed.kind, day, import_id, safe_file_name(request.name))
-
-
-def _report_key(owner: int | str, import_id: int | None, name: str) -> str:
-    """Imports answer under their id; a check-only run (no id) under outbox/validations/."""
-    if import_id is not None:
-        return import_report_key(owner, import_id, name.removeprefix(f"{import_id}-"))
-    return safe_key("outbox", "validations", str(owner), name)
-
-
-def _stamp() -> str:
-    return datetime.now(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%S%f")

@@ -15,14 +15,18 @@ shop of n offers, 5e-14 for a million.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from marketplace.models import OfferValues
+from loaders.offer_merge import CHANGEABLE
 
-FINGERPRINTED = ["sku", *OfferValues.__annotations__]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+FINGERPRINTED = ["sku", *CHANGEABLE]
 """The key and every value a file sets (the staged frame's names: `price` in cents)."""
 
 

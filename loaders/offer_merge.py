@@ -15,17 +15,24 @@ transaction.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from sqlalchemy import bindparam, text
-from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
-from marketplace.models import OfferValues
 from schemas.feed import FeedContext
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 CHUNK = "offer_chunk"
-CHANGEABLE = list(OfferValues.__annotations__)
-"""The offer columns a file sets; a stored offer is rewritten only when one of them differs."""
+CHANGEABLE = [
+    "product_id", "product_id_type", "title", "description", "category", "price", "currency",
+    "quantity", "condition", "leadtime_to_ship", "delivery", "practical_component",
+]
+"""The offer columns a file sets (`OfferValues`, written out so that checking a file needs
+no ORM); a stored offer is rewritten only when one of them differs."""
 CHUNK_COLUMNS = ["sku", *CHANGEABLE, "fingerprint"]
 CHUNK_DDL = """
 CREATE TEMP TABLE {table} (

@@ -10,10 +10,11 @@ transaction: a crash at any point leaves the catalog as it was.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, text
-from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
 from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
@@ -30,6 +31,9 @@ from loaders.staging import create_staging, lock_seller
 from marketplace.errors import Problem, Reason, Severity, reject_file
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.offers import OFFER_COLUMNS, validate_offers
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PREREQUISITE_FR = "le registre des vendeurs doit être chargé avant ses offres."
 PREREQUISITE_EN = "the seller registry must be loaded before its offers."

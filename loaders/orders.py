@@ -17,10 +17,10 @@ named without a date gets the Paris date of its latest event (docs/decisions.md)
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import BigInteger, Date, bindparam, text
-from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import create_staging
@@ -30,6 +30,9 @@ from marketplace.models import UTCDateTime
 from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.orders import EVENT_FIELDS, FIELDS, ORDER_COLUMNS, validate_orders
 from schemas.promotion_periods import TIMEZONE
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STAGING = "order_staging"
 STAGED = ["row_number", *FIELDS]

@@ -16,10 +16,10 @@ naive UTC): SQLite compares them as text, so every value it holds must share one
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import BigInteger, bindparam, text
-from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import create_staging, lock_seller
@@ -29,6 +29,9 @@ from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.promotion_periods import TIMEZONE
 from schemas.promotions import PROMOTION_COLUMNS, validate_promotions
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PREREQUISITE_FR = "le registre des vendeurs et ses offres doivent être chargés avant ses promotions."
 PREREQUISITE_EN = "the seller registry and its offers must be loaded before its promotions."

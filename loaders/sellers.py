@@ -10,9 +10,10 @@ one executemany INSERT ... ON CONFLICT DO UPDATE with bound parameters.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from marketplace.errors import Problem, Reason
 from marketplace.models import Seller
@@ -25,6 +26,9 @@ from schemas.sellers import (
     SELLER_COLUMNS,
     validate_sellers,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 STAGED = "staged_sellers"
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

@@ -6,10 +6,14 @@ files, and the temporary table disappears with the transaction, whatever happens
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from marketplace.errors import Reason, reject_file
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def lock_seller(session: Session, seller_id: int | None, prerequisite_fr: str,

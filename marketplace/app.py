@@ -18,6 +18,5 @@ def catalog_engine(settings: Settings) -> Engine:
     return engine
 
 
-def make_ingestor(settings: Settings, *, with_database: bool = True) -> Ingestor:
-    engine = catalog_engine(settings) if with_database else None
-    return Ingestor(engine, open_storage(settings), settings)
+def make_ingestor(settings: Settings) -> Ingestor:
+    return Ingestor(catalog_engine(settings), open_storage(settings), settings)

@@ -3,6 +3,9 @@
 Exit codes (architecture.md): 0 done, nothing rejected; 1 done, some rows rejected (report
 written); 2 usage error; 3 file rejected as a whole, nothing loaded; 4 internal failure.
 `--json` prints exactly one JSON object on stdout; human messages go to stderr then.
+
+Commands import what only they need when they run: `validate` answers a seller's script in
+about a second, so it never loads SQLAlchemy, the models, Prefect or the report builders.
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
-from loaders.inbox import process_inbox
-from loaders.ingest import IngestRequest, IngestResult
-from marketplace.app import catalog_engine, make_ingestor
 from marketplace.config import get_settings
 from marketplace.errors import MarketplaceError
+from marketplace.storage import open_storage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Batch back office of the marketplace.")
@@ -117,7 +119,12 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
         err.print(f"Fichier introuvable / file not found: {file}")
         return 2
     settings = get_settings()
-    ingestor = make_ingestor(settings, with_database=not check_only)
+    if check_only:
+        checker = FileChecker(open_storage(settings), settings)
+    else:
+        from marketplace.app import make_ingestor
+
+        checker = make_ingestor(settings)
     request = IngestRequest(path=file, name=file.name, feed=feed, seller_id=seller,
                             mode=mode.value, force=force, source=str(file.resolve()))
     with _progress(not as_json and err.is_terminal) as progress:
@@ -126,7 +133,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
         def on_rows(rows: int) -> None:
             progress.update(task, description=f"{kind}: {file.name} — {rows:,} rows")
 
-        result = (ingestor.validate if check_only else ingestor.ingest)(request, on_rows)
+        result = (checker.validate if check_only else checker.ingest)(request, on_rows)
     _print_result(result, as_json)
     return result.exit_code
 
@@ -171,6 +178,9 @@ def ingest(
 def run_inbox(as_json: JsonOption = False) -> None:
     """Process every file waiting in the inbox, oldest first."""
 
+    from loaders.inbox import process_inbox
+    from marketplace.app import make_ingestor
+
     def action() -> int:
         run = process_inbox(make_ingestor(get_settings()))
         if as_json:
@@ -191,6 +201,7 @@ def run_inbox(as_json: JsonOption = False) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the catalog schema."""
+    from marketplace.app import catalog_engine
 
     def action() -> int:
         engine = catalog_engine(get_settings())
@@ -206,6 +217,7 @@ def export_offers_command(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """The catalogue as CSV."""
+    from marketplace.app import catalog_engine
     from reports.offers_export import export_offers
 
     def action() -> int:
@@ -232,6 +244,7 @@ def report_quality(
     """The nightly quality indicators, statuses and reports (outbox/quality/<date>/)."""
     from datetime import date
 
+    from marketplace.app import catalog_engine
     from marketplace.calendar import default_report_date
     from reports.quality import run_quality_report, summary_lines
 
@@ -261,7 +274,7 @@ def report_payouts(
     as_json: JsonOption = False,
 ) -> None:
     """The monthly payouts: a draft, or --close; a closed month is re-issued, never recomputed."""
-    from marketplace.storage import open_storage
+    from marketplace.app import catalog_engine
     from reports.payout_calendar import BadMonth, parse_month
     from reports.payout_run import payout_summary, run_payouts
 

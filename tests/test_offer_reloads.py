@@ -152,3 +152,10 @@ def test_changed_offer_repeated_later_is_put_back_exactly_as_it_was(engine, sett
         assert after[sku][:4] == before[sku][:4], sku  # price, active, updated_at, import
     assert after["SKU-00002"][1] is False
     assert history(engine) == history_before
+
+
+def test_the_merged_columns_are_the_model_offer_values():
+    from loaders.offer_merge import CHANGEABLE
+    from marketplace.models import OfferValues
+
+    assert CHANGEABLE == list(OfferValues.__annotations__)
