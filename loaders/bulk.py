@@ -55,7 +55,7 @@ def _python_values(series: pd.Series) -> list:
 
 
 def _executemany_sqlite(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    rows = list(zip(*(_python_values(frame[c]) for c in columns), strict=True))
+    rows = zip(*(_python_values(frame[c]) for c in columns), strict=True)  # one tuple at a time
     placeholders = ", ".join("?" for _ in columns)
     cursor = session.connection().connection.driver_connection.cursor()
     cursor.executemany(f"INSERT INTO {table} ({_column_list(columns)}) VALUES ({placeholders})", rows)
