@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow as pa
 
 from loaders.reader import open_table
 from loaders.table import ReadInfo, ReadLimits
@@ -144,6 +145,10 @@ class FileRun:
                 if on_rows:
                     on_rows(self.rows)
                 yield validated.valid
+                # Arrow's allocator (mimalloc) keeps freed pages for reuse: without this a
+                # 3M-row file peaked 60-90 MB above a 1M-row one (577-606 MB against 517);
+                # with it, 526 against 474-486 MB. Every fourth chunk was not enough (596 MB).
+                pa.default_memory_pool().release_unused()
 
     def add_problems(self, problems: list[Problem]) -> None:
         self.problems.extend(problems)
