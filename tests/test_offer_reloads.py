@@ -158,4 +158,4 @@ def test_the_merged_columns_are_the_model_offer_values():
     from loaders.offer_merge import CHANGEABLE
     from marketplace.models import OfferValues
 
-    assert CHANGEABLE == list(OfferValues.__annotations__)
+    assert list(OfferValues.__annotations__) == CHANGEABLE
