@@ -84,6 +84,8 @@ class OffersFeed:
             if not ctx.state["direct"]:
                 create_staging(session, CHUNK, CHUNK_DDL)
                 ctx.state["stored"] = active_fingerprints(session, ctx.seller_id)
+                if ctx.mode == "replace":  # the guard's "half of the shop", before any merge
+                    ctx.state["active_before"] = _active_offers(session, ctx.seller_id)
         updates = (frame["action"] == "update").to_numpy()
         if ctx.state["direct"]:
             _copy_new_offers(session, frame[updates], ctx)
@@ -203,11 +205,15 @@ ABSENT = f"""
 """
 
 
+def _active_offers(session: Session, seller_id: int | None) -> int:
+    query = text("SELECT count(*) FROM offers WHERE seller_id = :seller AND active = :true")
+    return session.execute(query, {"seller": seller_id, "true": True}).scalar_one()
+
+
 def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
-    active = session.execute(
-        text("SELECT count(*) FROM offers WHERE seller_id = :seller AND active = :true"),
-        params,
-    ).scalar_one()
+    """More than half of the shop as it was before this file deactivated needs --force (offers
+    the file created or reactivated are merged by now: they do not dilute the half)."""
+    active = ctx.state["active_before"]
     absent = session.execute(text(f"SELECT count(*) {ABSENT}"), params).scalar_one()
     if absent * 2 > active and not ctx.force:
         raise reject_file(

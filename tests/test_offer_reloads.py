@@ -159,3 +159,19 @@ def test_the_merged_columns_are_the_model_offer_values():
     from marketplace.models import OfferValues
 
     assert list(OfferValues.__annotations__) == CHANGEABLE
+
+
+def test_replace_guard_counts_the_shop_as_it_was_before_the_file(engine, settings, tmp_path):
+    """New offers in a replace file are merged chunk by chunk before the guard runs: they must
+    not make 6 of 10 old offers look like less than half of the shop."""
+    ingestor = small_chunks(engine, settings)
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(10)))
+    rows = offer_rows(4) + offer_rows(20, start=100)
+    refused = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert (refused.status, refused.exit_code) == ("rejected", 3)
+    assert "6" in refused.message and "10" in refused.message
+    stored = offers(engine)
+    assert len(stored) == 10 and all(o.active for o in stored.values())
+    forced = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace", force=True)
+    assert (forced.status, forced.loaded) == ("loaded", 24)
+    assert sum(o.active for o in offers(engine).values()) == 24
