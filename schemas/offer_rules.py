@@ -111,19 +111,25 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
     v.flag(bad_kind, Reason.NOT_ALLOWED, "product_id_type",
            "Type d'identifiant « {value} » : EAN ou ISBN.", 'Identifier type "{value}": EAN or ISBN.',
            values=v.raw["product_id_type"])
-    scientific = present & is_scientific(raw)
+    digits = matches(raw, r"\d*", whole=True)  # nearly every cell: no notation, no separators
+    scientific = present & ~digits
+    if scientific.any():
+        scientific[scientific] = is_scientific(raw[scientific])
     v.flag(scientific, Reason.SCIENTIFIC_NOTATION, "product_id",
            "« {value} » : Excel a converti ce code en notation scientifique et a perdu des"
            " chiffres. Formatez la colonne en texte et ressaisissez le code complet.",
            '"{value}": Excel turned this code into scientific notation and lost digits. Format'
            " the column as text and type the full code again.")
     compact = raw
-    spaced = ~matches(raw, r"\d*", whole=True)
-    if spaced.any():  # "978-2-07-036822-8": separators removed only where there are some
+    if not digits.all():  # "978-2-07-036822-8": separators removed only where there are some
         compact = raw.copy()
-        compact[spaced] = raw[spaced].str.replace(r"[\s-]", "", regex=True)
+        compact[~digits] = raw[~digits].str.replace(r"[\s-]", "", regex=True)
     ean = present & ~scientific & (kind == "EAN")
-    padded = compact.where(compact.str.len() != 12, "0" + compact)
+    upc = compact.str.len() == 12
+    padded = compact
+    if upc.any():  # a UPC-12 is the EAN-13 with a leading 0
+        padded = compact.copy()
+        padded[upc] = "0" + compact[upc]
     bad_ean = ean & ~(matches(padded, r"\d{13}", whole=True) & gtin_check_ok(padded))
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
            "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"

@@ -17,6 +17,7 @@ from loaders.headers import normalize_header
 from marketplace.errors import Reason
 from marketplace.reference import load_categories
 from schemas import offer_rules
+from schemas.checks import named, sku_format
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.pandera_problems import problems_from_schema_errors
@@ -55,25 +56,21 @@ CONDITION_WORDS = {
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
 
-def _check(factory, *args, name: str) -> pa.Check:
-    """A built-in check reported under `name` (the key of its message in pandera_problems)."""
-    return factory(*args, name=name, error=name)
-
 
 OFFER_SCHEMA = pa.DataFrameSchema(
     {
-        "sku": pa.Column(str, _check(pa.Check.str_matches, r"^[A-Za-z0-9._/-]{1,64}$", name="sku_format")),
-        "title": pa.Column(str, _check(pa.Check.str_length, 1, 200, name="title_length")),
-        "description": pa.Column(str, _check(pa.Check.str_length, 0, 5000, name="description_length")),
+        "sku": pa.Column(str, sku_format()),
+        "title": pa.Column(str, named(pa.Check.str_length, 1, 200, name="title_length")),
+        "description": pa.Column(str, named(pa.Check.str_length, 0, 5000, name="description_length")),
         "price_cents": pa.Column(
-            "Int64", _check(pa.Check.in_range, 1, MAX_PRICE_CENTS, name="price_range"), nullable=True
+            "Int64", named(pa.Check.in_range, 1, MAX_PRICE_CENTS, name="price_range"), nullable=True
         ),
-        "currency": pa.Column(str, _check(pa.Check.isin, ["EUR"], name="currency_eur")),
+        "currency": pa.Column(str, named(pa.Check.isin, ["EUR"], name="currency_eur")),
         "quantity": pa.Column(
-            "Int64", _check(pa.Check.in_range, 0, MAX_QUANTITY, name="quantity_range"), nullable=True
+            "Int64", named(pa.Check.in_range, 0, MAX_QUANTITY, name="quantity_range"), nullable=True
         ),
-        "condition": pa.Column(str, _check(pa.Check.isin, CONDITIONS, name="condition_known")),
-        "leadtime_to_ship": pa.Column("Int64", _check(pa.Check.in_range, 0, 30, name="leadtime_range")),
+        "condition": pa.Column(str, named(pa.Check.isin, CONDITIONS, name="condition_known")),
+        "leadtime_to_ship": pa.Column("Int64", named(pa.Check.in_range, 0, 30, name="leadtime_range")),
     },
     strict=False,
     coerce=False,

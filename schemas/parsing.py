@@ -139,12 +139,14 @@ def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.
     """Whole numbers (nullable Int64): `12`, `12,0`, `1 200`; returns (values, unreadable)."""
     empty = texts == ""
     canon = texts
-    unusual = ~matches(texts, _WHOLE, whole=True) & ~empty
+    shaped = matches(texts, _WHOLE, whole=True)
+    readable = shaped & ~empty
+    unusual = ~shaped & ~empty
     if unusual.any():  # "1 200", "12,0": the slower normalisation only where needed
         canon = texts.copy()
         canon[unusual] = (texts[unusual].str.replace(SPACES, "", regex=True)
                           .str.replace(r"[.,]0+$", "", regex=True))
-    readable = matches(canon, _WHOLE, whole=True) & ~empty
+        readable[unusual] = matches(canon[unusual], _WHOLE, whole=True)
     values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
     values = values.where(readable & (values.abs() <= limit), pd.NA)
     unreadable = ~empty & values.isna()

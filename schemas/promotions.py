@@ -23,6 +23,7 @@ import pyarrow
 
 from marketplace.errors import Reason
 from schemas import promotion_rules
+from schemas.checks import named, sku_format
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
@@ -52,21 +53,15 @@ MAX_PERCENT = 90
 _CODE_TEXTS = [str(code) for code in PROMOTION_TYPES]
 SAMPLE_AMOUNTS = 10_000  # the decimal separator most of the file's first amounts use
 
-
-def _check(factory, *args, name: str) -> pa.Check:
-    return factory(*args, name=name, error=name)
-
-
 UTC_INSTANT = pd.DatetimeTZDtype("ns", "UTC")
 PROMOTION_SCHEMA = pa.DataFrameSchema(
     {
-        "sku": pa.Column(str, _check(pa.Check.str_matches, r"^[A-Za-z0-9._/-]{1,64}$",
-                                     name="sku_format")),
-        "promotion_type": pa.Column("Int64", _check(pa.Check.isin, list(PROMOTION_TYPES),
+        "sku": pa.Column(str, sku_format()),
+        "promotion_type": pa.Column("Int64", named(pa.Check.isin, list(PROMOTION_TYPES),
                                                     name="promotion_type_known"), nullable=True),
-        "discount_price": pa.Column("Int64", _check(pa.Check.ge, 1, name="discount_price_positive"),
+        "discount_price": pa.Column("Int64", named(pa.Check.ge, 1, name="discount_price_positive"),
                                     nullable=True),
-        "discount_percent": pa.Column("Int64", _check(pa.Check.in_range, 1, MAX_PERCENT,
+        "discount_percent": pa.Column("Int64", named(pa.Check.in_range, 1, MAX_PERCENT,
                                                       name="discount_percent_range"), nullable=True),
         "start_at": pa.Column(UTC_INSTANT, nullable=True),
         "end_at": pa.Column(UTC_INSTANT, nullable=True),
