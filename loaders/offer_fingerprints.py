@@ -4,11 +4,11 @@ Sellers send their whole catalogue again and again, and most rows are what the c
 already holds. Staging a million unchanged rows, joining them to `offers` and comparing them
 column by column costs the database more than loading them did (benchmarks/README.md). So each
 offer the loader writes keeps a 64-bit hash of its sku and the values a file sets; a row whose
-hash is among the seller's active offers is known unchanged and is not staged.
+hash is among the seller's active offers is known unchanged and is neither staged nor merged.
 
 The hash is a shortcut, never the judge: staged rows are still compared column by column
 before anything is rewritten, and an offer with no fingerprint (written by other means) or
-an outdated one (another pandas hashing) is simply staged. Only a 64-bit collision between a
+an outdated one (another pandas hashing) is simply merged and compared. Only a 64-bit collision between a
 changed row and one of the shop's offers could skip a change: about n / 2**64 per row for a
 shop of n offers, 5e-14 for a million.
 """
