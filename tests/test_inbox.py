@@ -76,7 +76,8 @@ def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_pat
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import loaders.offers as offers
+    import loaders.offer_loading as loading
+    from loaders.offers import OFFERS_FEED
     from loaders.ingest import IngestRequest, Ingestor
     from marketplace.config import Settings
     from marketplace.db import make_engine
@@ -86,11 +87,11 @@ KILLER = textwrap.dedent("""
         os.kill(os.getpid(), signal.SIGKILL)
 
     # halfway: every row written inside the transaction, nothing committed yet
-    offers._upsert = offers._apply_first_file = die
+    loading._apply_first_file = die
     url, store, path = sys.argv[1:4]
     settings = Settings(database_url=url, storage=store)
     Ingestor(make_engine(url), LocalStorage(Path(store)), settings).ingest(
-        IngestRequest(path=Path(path), name="big.csv", feed=offers.OFFERS_FEED, seller_id=7))
+        IngestRequest(path=Path(path), name="big.csv", feed=OFFERS_FEED, seller_id=7))
 """)
 
 

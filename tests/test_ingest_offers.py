@@ -153,7 +153,7 @@ def test_failure_mid_load_leaves_the_catalog_as_it_was(ingestor, engine, tmp_pat
     def explode(*_args, **_kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("loaders.offers._deactivate", explode)
+    monkeypatch.setattr("loaders.offer_loading._deactivate", explode)
     rows = offer_rows(5, price="99,00")
     with pytest.raises(RuntimeError):
         ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import loaders.ingest
-import loaders.promotions
+import loaders.promotion_loading
 from loaders.inbox import process_inbox
 from loaders.ingest import Ingestor, IngestRequest
 from loaders.promotions import PROMOTIONS_FEED
@@ -246,13 +246,13 @@ def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):
 def test_failure_mid_load_leaves_the_catalog_as_it_was(ingestor, engine, tmp_path, monkeypatch):
     ingest(ingestor, write(tmp_path / "a.csv", [["A", "6", "15,00", "", "2026-12-04",
                                                  "2026-12-06", ""]]))
-    real_upsert = loaders.promotions._upsert
+    real_upsert = loaders.promotion_loading._upsert
 
     def upsert_then_fail(session, ctx):
         real_upsert(session, ctx)
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(loaders.promotions, "_upsert", upsert_then_fail)
+    monkeypatch.setattr(loaders.promotion_loading, "_upsert", upsert_then_fail)
     with pytest.raises(RuntimeError):
         ingest(ingestor, write(tmp_path / "b.csv", [
             ["A", "6", "1,00", "", "2026-12-04", "2026-12-06", ""],

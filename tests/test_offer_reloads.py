@@ -65,7 +65,7 @@ def test_resent_catalogue_stages_and_rewrites_only_the_changed_row(engine, setti
         staged.extend(frame["sku"])
         copy_frame(session, table, frame, columns)
 
-    monkeypatch.setattr("loaders.offers.copy_frame", spy)
+    monkeypatch.setattr("loaders.offer_loading.copy_frame", spy)
     rows = offer_rows(5)
     rows[3][4] = "12,00"
     result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows))

@@ -1,0 +1,262 @@
+"""Loading an offer file into the catalog, chunk by chunk, in one transaction.
+
+Each chunk's new and changed offers are merged as it arrives (`loaders.offer_merge`); rows
+the catalog already holds are skipped by fingerprint (`loaders.offer_fingerprints`). Every
+row's sku and action go to a narrow staging table, and at the end of the file the set-based
+steps run in SQL: late duplicates undone, the replace guard counted, deletions and
+replace-mode absences kept in `offer_history` and deactivated. Everything is one
+transaction: a crash at any point leaves the catalog as it was.
+
+A seller's first file (no offer stored yet) goes straight into `offers`: there is nothing to
+compare, deactivate or keep history of, so the staging round trip is skipped. Later files
+merge, chunk by chunk, only the rows whose fingerprint is not among the seller's active
+offers; in replace mode the others are staged by sku, so that they are not taken for absent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import bindparam, text
+
+from loaders.bulk import copy_frame
+from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
+from loaders.offer_merge import (
+    CHANGEABLE,
+    CHUNK,
+    CHUNK_DDL,
+    SUPERSEDED,
+    merge_chunk,
+    merge_params,
+    undo_merged,
+)
+from loaders.staging import create_staging, lock_seller
+from marketplace.errors import Problem, Reason, Severity, reject_file
+from schemas.feed import Applied, FeedContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+PREREQUISITE_FR = "le registre des vendeurs doit être chargé avant ses offres."
+PREREQUISITE_EN = "the seller registry must be loaded before its offers."
+STAGING = "offer_staging"
+STAGED = ["row_number", "action", "sku"]
+STAGING_DDL = """
+CREATE TEMP TABLE {table} (
+    row_number INTEGER NOT NULL, action VARCHAR(10) NOT NULL, sku VARCHAR(64) NOT NULL
+){suffix}
+"""
+
+
+def prepare(valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+    """Staging names, the seller's row numbers and the fingerprints of update rows."""
+    frame = valid.rename(columns={"price_cents": "price"})
+    frame.insert(0, "row_number", frame.index.astype("int64"))
+    updates = frame["action"] == "update"
+    frame["fingerprint"] = fingerprints(frame) if updates.any() else None
+    return frame
+
+
+def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
+    if "staging" not in ctx.state:
+        lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
+        create_staging(session, STAGING, STAGING_DDL)
+        ctx.state["staging"] = True
+        ctx.state["direct"] = not _has_offers(session, ctx.seller_id)
+        ctx.state["direct_rows"] = 0
+        ctx.state["unchanged_rows"] = []
+        if not ctx.state["direct"]:
+            create_staging(session, CHUNK, CHUNK_DDL)
+            ctx.state["stored"] = active_fingerprints(session, ctx.seller_id)
+            if ctx.mode == "replace":  # the guard's "half of the shop", before any merge
+                ctx.state["active_before"] = _active_offers(session, ctx.seller_id)
+    updates = (frame["action"] == "update").to_numpy()
+    if ctx.state["direct"]:
+        _copy_new_offers(session, frame[updates], ctx)
+        ctx.state["direct_rows"] += int(updates.sum())
+        frame = frame[~updates]
+    else:
+        frame = _skip_unchanged(session, frame, updates, ctx)
+        merging = frame["action"] == "update"
+        if merging.any():
+            merge_chunk(session, frame[merging], merge_params(ctx))
+    ctx.state["deletes"] = ctx.state.get("deletes", 0) + int((frame["action"] == "delete").sum())
+    copy_frame(session, STAGING, frame, STAGED)
+
+
+def apply(session: Session, ctx: FeedContext) -> Applied:
+    if "staging" not in ctx.state:
+        stage(session, pd.DataFrame(columns=STAGED), ctx)
+    late = sorted(ctx.state.get("late_duplicates", ()))
+    params = merge_params(ctx)
+    if late:
+        # one statement, one scan: the staging table has no index on row_number
+        drop = text(f"DELETE FROM {STAGING} WHERE row_number IN :rows")
+        session.execute(drop.bindparams(bindparam("rows", expanding=True)), {"rows": late})
+    if ctx.state["direct"]:
+        return _apply_first_file(session, ctx, params, late)
+    duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
+    if duplicated:
+        undo_merged(session, duplicated, params)
+    _stage_rejected_skus(session, ctx)
+    if ctx.mode == "replace" or ctx.state["deletes"]:
+        _index_staging(session)
+    notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
+    problems = _unknown_deletes(session, params) if ctx.state["deletes"] else []
+    _record_deactivated(session, ctx, params)
+    _deactivate(session, ctx, params)
+    staged = session.execute(
+        text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
+    ).scalar_one()
+    loaded = staged + _unstaged_unchanged(ctx, late)
+    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late), notes=notes)
+
+
+def _skip_unchanged(session: Session, frame: pd.DataFrame, updates, ctx: FeedContext) -> pd.DataFrame:
+    """The rows left to stage once those the catalog already holds are set aside.
+
+    Update mode forgets them (their row numbers are kept for the count); replace mode stages
+    them as `same` by sku, which the absent-offer queries see and the merge ignores.
+    """
+    if not updates.any():
+        return frame
+    unchanged = updates & already_stored(frame["fingerprint"].to_numpy(), ctx.state["stored"])
+    if not unchanged.any():
+        return frame
+    if ctx.mode == "replace":
+        same = frame.loc[unchanged, ["row_number", "sku"]].assign(action="same")
+        copy_frame(session, STAGING, same, STAGED)
+    else:
+        ctx.state["unchanged_rows"].append(frame["row_number"].to_numpy()[unchanged])
+    return frame[~unchanged]
+
+
+def _unstaged_unchanged(ctx: FeedContext, late: list[int]) -> int:
+    """Unchanged rows that were not staged, less those a later duplicate rejected."""
+    rows = np.concatenate(ctx.state["unchanged_rows"] or [np.empty(0, dtype=np.int64)])
+    return int(rows.size - np.isin(rows, late).sum()) if late else int(rows.size)
+
+
+def _has_offers(session: Session, seller_id: int | None) -> bool:
+    query = text("SELECT 1 FROM offers WHERE seller_id = :s LIMIT 1")
+    return session.execute(query, {"s": seller_id}).first() is not None
+
+
+NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id", "fingerprint"]
+"""What a first file sends per offer; created_at and updated_at come from the server default."""
+
+
+def _copy_new_offers(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
+    rows = frame.assign(seller_id=ctx.seller_id, active=True, last_import_id=ctx.import_id)
+    copy_frame(session, "offers", rows, NEW_OFFER_COLUMNS)
+
+
+def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: list[int]) -> Applied:
+    """Finish a first file: drop the earlier copies of late duplicates; deletions are no-ops."""
+    duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
+    if duplicated:
+        session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
+                        [{**params, "sku": sku} for sku in duplicated])
+    problems = _unknown_deletes(session, params)
+    deletes = session.execute(
+        text(f"SELECT count(*) FROM {STAGING} WHERE action = 'delete'")).scalar_one()
+    loaded = ctx.state["direct_rows"] - len(late) + deletes
+    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
+
+
+
+def _index_staging(session: Session) -> None:
+    """Index and analyse the staging table once it is full: cheaper than indexing row by row,
+    and the planner needs statistics to join a million staged rows sensibly."""
+    session.execute(text(f"CREATE INDEX ix_{STAGING}_sku ON {STAGING} (sku)"))
+    session.execute(text(f"ANALYZE {STAGING}"))
+
+
+def _stage_rejected_skus(session: Session, ctx: FeedContext) -> None:
+    """Rejected rows keep their offers exactly as they were, in replace mode too."""
+    skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
+    if skus:
+        session.execute(
+            text(f"INSERT INTO {STAGING} (row_number, action, sku) VALUES (0, 'keep', :sku)"),
+            [{"sku": s} for s in skus],
+        )
+
+
+ABSENT = f"""
+    FROM offers o WHERE o.seller_id = :seller AND o.active = :true
+    AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = o.sku)
+"""
+
+
+def _active_offers(session: Session, seller_id: int | None) -> int:
+    query = text("SELECT count(*) FROM offers WHERE seller_id = :seller AND active = :true")
+    return session.execute(query, {"seller": seller_id, "true": True}).scalar_one()
+
+
+def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
+    """More than half of the shop as it was before this file deactivated needs --force (offers
+    the file created or reactivated are merged by now: they do not dilute the half)."""
+    active = ctx.state["active_before"]
+    absent = session.execute(text(f"SELECT count(*) {ABSENT}"), params).scalar_one()
+    if absent * 2 > active and not ctx.force:
+        raise reject_file(
+            Reason.REPLACE_GUARD,
+            f"Mode remplacement refusé : il désactiverait {absent} de vos {active} offres actives"
+            " (plus de la moitié). Si c'est voulu, renvoyez le fichier avec --force ; sinon"
+            " vérifiez que l'export est complet.",
+            f"Replace refused: it would deactivate {absent} of your {active} active offers (more"
+            " than half). If intended, send it again with --force; otherwise check the export is"
+            " complete.",
+        )
+    return [f"replace: {absent} of {active} active offers deactivated"] if absent else []
+
+
+def _unknown_deletes(session: Session, params: dict) -> list[Problem]:
+    rows = session.execute(
+        text(
+            f"SELECT s.row_number, s.sku FROM {STAGING} s WHERE s.action = 'delete' AND NOT EXISTS"
+            " (SELECT 1 FROM offers o WHERE o.seller_id = :seller AND o.sku = s.sku)"
+            " ORDER BY s.row_number"
+        ),
+        params,
+    ).all()
+    return [
+        Problem(Reason.UNKNOWN_SKU,
+                f"Suppression ignorée : aucune offre « {sku} » dans votre catalogue.",
+                f'Deletion ignored: no offer "{sku}" in your catalogue.',
+                row=row, column="sku", value=sku, severity=Severity.WARNING)
+        for row, sku in rows
+    ]
+
+
+def _record_deactivated(session: Session, ctx: FeedContext, params: dict) -> None:
+    """Keep, in offer_history, each offer this file deletes or (replace mode) leaves out."""
+    if ctx.state["deletes"]:
+        session.execute(
+            text(f"{SUPERSEDED} FROM offers o JOIN {STAGING} s ON s.sku = o.sku"
+                 " AND s.action = 'delete' WHERE o.seller_id = :seller AND o.active = :true"),
+            params,
+        )
+    if ctx.mode == "replace":
+        session.execute(text(f"{SUPERSEDED} {ABSENT}"), params)
+
+
+def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
+    if ctx.state["deletes"]:
+        session.execute(
+            text(
+                "UPDATE offers SET active = :false, updated_at = :now, last_import_id = :import_id"
+                " WHERE seller_id = :seller AND active = :true AND sku IN"
+                f" (SELECT sku FROM {STAGING} WHERE action = 'delete')"
+            ),
+            params,
+        )
+    if ctx.mode == "replace":
+        session.execute(
+            text("UPDATE offers SET active = :false, updated_at = :now,"
+                 " last_import_id = :import_id WHERE seller_id = :seller AND active = :true"
+                 f" AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = offers.sku)"),
+            params,
+        )

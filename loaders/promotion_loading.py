@@ -1,0 +1,181 @@
+"""Loading a promotion file: staging, the catalog checks in SQL, then one upsert per file.
+
+Valid rows of every chunk are staged (COPY / executemany) inside the file's transaction. At
+the end, the rules that need the catalog run set-based on the staging table, never a query per
+row: one outer join with the seller's offers (the offer must exist, active or not, and the
+discount be below its price) and one join with their promotions (no overlap with one already
+loaded). Rows they reject become row problems (the file loads partially). The rest is
+upserted on the promotion's key (seller, sku, type, start, end), so a re-sent promotion
+replaces the stored one instead of overlapping it. One transaction: a crash leaves the
+catalog as it was.
+
+Timestamps are staged as text in SQLAlchemy's own SQLite format (`YYYY-MM-DD HH:MM:SS.ffffff`,
+naive UTC): SQLite compares them as text, so every value it holds must share one format.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from sqlalchemy import BigInteger, bindparam, text
+
+from loaders.bulk import copy_frame, utc_timestamp_text
+from loaders.staging import create_staging, lock_seller
+from marketplace.errors import Problem, Reason
+from marketplace.models import UTCDateTime
+from reports.effective_price import promotion_price_sql
+from schemas.feed import Applied, FeedContext
+from schemas.promotion_periods import TIMEZONE
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+PREREQUISITE_FR = "le registre des vendeurs et ses offres doivent être chargés avant ses promotions."
+PREREQUISITE_EN = "the seller registry and its offers must be loaded before its promotions."
+STAGING = "promotion_staging"
+STAGED = ["row_number", "sku", "promotion_type", "discount_price", "discount_percent",
+          "start_at", "end_at", "period"]
+STAGING_DDL = """
+CREATE TEMP TABLE {table} (
+    row_number INTEGER NOT NULL, sku VARCHAR(64) NOT NULL, promotion_type INTEGER NOT NULL,
+    discount_price BIGINT, discount_percent INTEGER, start_at TIMESTAMP NOT NULL,
+    end_at TIMESTAMP NOT NULL, period VARCHAR(40)
+){suffix}
+"""
+STORED = STAGED[1:]
+
+
+def stage(session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
+    _begin(session, ctx)
+    frame = valid.assign(
+        row_number=valid.index.astype("int64"),
+        start_at=utc_timestamp_text(valid["start_at"]),
+        end_at=utc_timestamp_text(valid["end_at"]),
+        period=valid["period"].astype(object).where(valid["period"].notna(), None),
+    )
+    copy_frame(session, STAGING, frame, STAGED)
+
+
+def apply(session: Session, ctx: FeedContext) -> Applied:
+    _begin(session, ctx)
+    # indexed and analysed once full: the late deletions and the planner need it
+    session.execute(text(f"CREATE INDEX ix_{STAGING}_row ON {STAGING} (row_number)"))
+    session.execute(text(f"ANALYZE {STAGING}"))
+    late = sorted(ctx.state.get("late_overlaps", ()))
+    if late:
+        session.execute(text(f"DELETE FROM {STAGING} WHERE row_number = :r"),
+                        [{"r": r} for r in late])
+    headers = ctx.state.get("headers", {})
+    problems = _offer_problems(session, ctx.seller_id, headers)
+    problems += _overlapping_loaded(session, ctx.seller_id, headers)
+    _upsert(session, ctx)
+    loaded = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
+    return Applied(loaded=loaded, problems=problems,
+                   rejected_rows=set(late) | {p.row for p in problems})
+
+
+def _begin(session: Session, ctx: FeedContext) -> None:
+    """Once per file: the seller checked and locked, the staging table created."""
+    if "staging" not in ctx.state:
+        lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
+        create_staging(session, STAGING, STAGING_DDL)
+        ctx.state["staging"] = True
+
+
+def _reject(session: Session, seller_id: int | None, select: str, where: str) -> list:
+    """The staged rows matching `where` (their details per `select`), removed from staging."""
+    params = {"seller": seller_id}
+    rows = session.execute(
+        text(f"SELECT s.row_number, {select} {where} ORDER BY s.row_number"), params).all()
+    if rows:
+        session.execute(text(f"DELETE FROM {STAGING} WHERE row_number IN"
+                             f" (SELECT s.row_number {where})"), params)
+    return rows
+
+
+def _offer_problems(session: Session, seller_id: int | None, headers: dict) -> list[Problem]:
+    """One pass over the seller's offers: the offer must exist, the discount be below its price."""
+    promo = promotion_price_sql("o", "s")
+    rows = _reject(session, seller_id, f"s.sku, o.price, s.discount_percent, {promo}",
+                   f"FROM {STAGING} s LEFT JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
+                   f" WHERE o.sku IS NULL OR {promo} >= o.price OR {promo} <= 0")
+    return [_unknown_offer(row, sku, headers) if price_cents is None
+            else _not_below_price(row, percent, promo_cents, price_cents, headers)
+            for row, sku, price_cents, percent, promo_cents in rows]
+
+
+def _unknown_offer(row: int, sku: str, headers: dict) -> Problem:
+    return Problem(Reason.UNKNOWN_SKU,
+                   f"Aucune offre « {sku} » dans votre catalogue : chargez l'offre avant sa"
+                   " promotion.",
+                   f'No offer "{sku}" in your catalogue: load the offer before its promotion.',
+                   row=row, column=headers.get("sku", "sku"), value=sku)
+
+
+def _not_below_price(row: int, percent: int | None, promo_cents: int, price_cents: int,
+                     headers: dict) -> Problem:
+    field = "discount_price" if percent is None else "discount_percent"
+    promo, price = _euros(promo_cents), _euros(price_cents)
+    french = {name: f"{amount:.2f}".replace(".", ",") for name, amount in
+              (("promo", promo), ("price", price))}
+    return Problem(
+        Reason.OUT_OF_RANGE,
+        f"Le prix promo ({french['promo']} €) doit être supérieur à 0 et inférieur au prix"
+        f" de l'offre ({french['price']} €).",
+        f"The promotion price ({promo:.2f} €) must be above 0 and below the offer's price"
+        f" ({price:.2f} €).",
+        row=row, column=headers.get(field, field),
+        value=french["promo"] if percent is None else str(percent))
+
+
+def _overlapping_loaded(session: Session, seller_id: int | None, headers: dict) -> list[Problem]:
+    """Overlaps with stored promotions; the one with the same key is replaced, not overlapped."""
+    rows = _reject(
+        session, seller_id, "s.sku, p.promotion_type, p.start_at, s.start_at",
+        f"FROM {STAGING} s JOIN promotions p ON p.seller_id = :seller AND p.sku = s.sku"
+        " WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT (p.promotion_type ="
+        " s.promotion_type AND p.start_at = s.start_at AND p.end_at = s.end_at)")
+    problems, seen = [], set()
+    for row, sku, kind, stored_start, start in rows:
+        if row in seen:  # one problem per row, even if it overlaps several stored promotions
+            continue
+        seen.add(row)
+        since = _paris(stored_start)
+        problems.append(Problem(
+            Reason.OVERLAP,
+            f"L'offre « {sku} » a déjà une promotion (type {kind}, depuis le"
+            f" {since:%d/%m/%Y %H:%M}) à ces dates : deux promotions d'une offre ne peuvent pas"
+            " avoir lieu en même temps.",
+            f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M})'
+            " at these dates: two promotions of an offer cannot run at the same time.",
+            row=row, column=headers.get("start_at", "start_at"),
+            value=f"{_paris(start):%d/%m/%Y %H:%M}"))
+    return problems
+
+
+def _paris(naive_utc) -> pd.Timestamp:
+    """A stored instant (naive UTC: a datetime, or SQLite's text) in Paris time."""
+    return pd.Timestamp(naive_utc).tz_localize("UTC").tz_convert(TIMEZONE)
+
+
+def _upsert(session: Session, ctx: FeedContext) -> None:
+    columns = ", ".join(STORED)
+    session.execute(
+        text(
+            f"INSERT INTO promotions (seller_id, {columns}, created_at, updated_at,"
+            f" last_import_id) SELECT :seller, {columns}, :now, :now, :import_id"
+            f" FROM {STAGING} WHERE true ORDER BY sku, start_at"  # index pages in order
+            " ON CONFLICT (seller_id, sku, promotion_type, start_at, end_at) DO UPDATE SET"
+            " discount_price = excluded.discount_price,"
+            " discount_percent = excluded.discount_percent, period = excluded.period,"
+            " updated_at = excluded.updated_at, last_import_id = excluded.last_import_id"
+        ).bindparams(bindparam("now", type_=UTCDateTime()),
+                     bindparam("import_id", type_=BigInteger())),
+        {"seller": ctx.seller_id, "now": ctx.now, "import_id": ctx.import_id},
+    )
+
+
+def _euros(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
