@@ -216,6 +216,9 @@ class FileChecker:
     def finish(self, run: FileRun, status: str, import_id: int | None, sha: str, *,
                loaded: int, message: str | None = None) -> IngestResult:
         request = run.request
+        # file-level problems first, then the rows in the seller's order (chunks and the
+        # apply-time checks find them out of order)
+        run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         warnings = sum(1 for p in run.problems if p.severity is Severity.WARNING)
         result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,
                               rows=run.rows, loaded=loaded, rejected=len(run.rejected_rows),

@@ -104,7 +104,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     if ctx.mode == "replace" or ctx.state["deletes"]:
         _index_staging(session)
     notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
-    problems = _unknown_deletes(session, params) if ctx.state["deletes"] else []
+    problems = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
     _record_deactivated(session, ctx, params)
     _deactivate(session, ctx, params)
     staged = session.execute(
@@ -159,7 +159,7 @@ def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: li
     if duplicated:
         session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
                         [{**params, "sku": sku} for sku in duplicated])
-    problems = _unknown_deletes(session, params)
+    problems = _unknown_deletes(session, ctx, params)
     deletes = session.execute(
         text(f"SELECT count(*) FROM {STAGING} WHERE action = 'delete'")).scalar_one()
     loaded = ctx.state["direct_rows"] - len(late) + deletes
@@ -213,7 +213,7 @@ def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str
     return [f"replace: {absent} of {active} active offers deactivated"] if absent else []
 
 
-def _unknown_deletes(session: Session, params: dict) -> list[Problem]:
+def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
     rows = session.execute(
         text(
             f"SELECT s.row_number, s.sku FROM {STAGING} s WHERE s.action = 'delete' AND NOT EXISTS"
@@ -222,11 +222,12 @@ def _unknown_deletes(session: Session, params: dict) -> list[Problem]:
         ),
         params,
     ).all()
+    column = ctx.state.get("headers", {}).get("sku", "sku")
     return [
         Problem(Reason.UNKNOWN_SKU,
                 f"Suppression ignorée : aucune offre « {sku} » dans votre catalogue.",
                 f'Deletion ignored: no offer "{sku}" in your catalogue.',
-                row=row, column="sku", value=sku, severity=Severity.WARNING)
+                row=row, column=column, value=sku, severity=Severity.WARNING)
         for row, sku in rows
     ]
 

@@ -15,7 +15,7 @@ import pandas as pd
 from stdnum import isbn
 
 from marketplace.errors import Reason
-from schemas.parsing import gtin_check_ok, is_scientific, matches
+from schemas.parsing import gtin_check_ok, is_scientific, matches, parse_whole
 from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
@@ -30,9 +30,14 @@ USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matc
     rf"(?i)(?:^|[^a-z])(?:reconditionn|d['’]occasion{_END}|refurbished{_END}"
     rf"|second[- ]hand{_END}|pre-?owned{_END})"
 )
-USED_IN_TITLE = re.compile(
+USED_WORD = re.compile(
+    # "occasion" and "used" say the item is used, except after an article ("pour toutes les
+    # occasions"), in a passive ("can be used with") or before what the word is for ("used for",
+    # "occasion spéciale")
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
-    r"\b(?:occasion|used)\b",
+    r"(?<!be )(?<!is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!being )"
+    r"\b(?:occasion|used)\b"
+    r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?)\b)",
     re.IGNORECASE,
 )
 
@@ -42,7 +47,8 @@ def check_other_seller(v: OfferValidator) -> None:
     if v.ctx.seller_id is None:  # check-only run without --seller: nobody to compare with
         return
     named = v.raw["seller_id"]
-    other = (named != "") & (named != str(v.ctx.seller_id))
+    number, _unreadable = parse_whole(named)  # "0103" and "103,0" name seller 103 too
+    other = (named != "") & ~(number == v.ctx.seller_id).fillna(False)
     if other.any():
         log.warning("possible cross-seller attempt: file of seller %s names seller(s) %s",
                     v.ctx.seller_id, sorted(set(named[other]))[:5])
@@ -155,9 +161,10 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     """Refurbished or used items declared new are strictly forbidden (seller charter)."""
     title, description = typed["title"], typed["description"]
     says_used = matches(title, USED_ANYWHERE) | matches(description, USED_ANYWHERE)
-    # the look-behinds need Python's regex engine: run it only on titles with the word
-    candidates = matches(title, r"(?i)occasion|used")
-    says_used[candidates] |= title[candidates].str.contains(USED_IN_TITLE)
+    for text in (title, description):
+        # the look-arounds need Python's regex engine: run it only on cells with the word
+        candidates = matches(text, r"(?i)occasion|used")
+        says_used[candidates] |= text[candidates].str.contains(USED_WORD)
     v.flag(updates & says_used & (typed["condition"] == "new"), Reason.USED_DECLARED_NEW,
            "condition",
            "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"

@@ -44,7 +44,7 @@ OFFER_COLUMNS = (
     ColumnSpec("delivery", ("mode de livraison", "shipping")),
     ColumnSpec("practical_component", ("mise en situation",)),
     ColumnSpec("update_delete", ("update-delete", "action")),
-    ColumnSpec("seller_id", ("seller-id", "vendeur", "id vendeur")),
+    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
 )
 
 CONDITIONS = ("new", "like_new", "very_good", "good", "acceptable", "refurbished")
@@ -129,7 +129,9 @@ class OfferValidator(ChunkValidator):
         self.flag(unknown, Reason.NOT_ALLOWED, "update_delete",
                   "Action inconnue « {value} » : utilisez update ou delete.",
                   'Unknown action "{value}": use update or delete.')
-        return action.where(~unknown, "update")
+        # neither an update nor a delete: the row is rejected, and it must not make the file
+        # need the update columns (a delete-only file with one typo stays a delete file)
+        return action.where(~unknown, "unknown")
 
     def parse_price(self) -> pd.Series:
         raw = self.raw["price"]

@@ -129,7 +129,6 @@ class OrderValidator(ChunkValidator):
 
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
         super().__init__(frame, headers, ctx, ORDER_COLUMNS)
-        ctx.state.setdefault("headers", {name: self.header(name) for name in FIELDS})
 
     def run(self) -> Validated:
         everywhere = pd.Series(True, index=self.index)

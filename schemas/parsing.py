@@ -145,7 +145,8 @@ def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.
     if unusual.any():  # "1 200", "12,0": the slower normalisation only where needed
         canon = texts.copy()
         canon[unusual] = (texts[unusual].str.replace(SPACES, "", regex=True)
-                          .str.replace(r"[.,]0+$", "", regex=True))
+                          # "12,0" is 12; "1.000" is refused: 1 or a thousand?
+                          .str.replace(r"[.,](?:0{1,2}|0{4,})$", "", regex=True))
         readable[unusual] = matches(canon[unusual], _WHOLE, whole=True)
     values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
     values = values.where(readable & (values.abs() <= limit), pd.NA)

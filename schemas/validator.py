@@ -32,6 +32,8 @@ class ChunkValidator:
         self.raw = {spec.name: field_text(frame, headers, spec.name) for spec in columns}
         self.index = frame.index
         self.collector = ProblemCollector()
+        # the seller's names of the columns, for the problems the loader finds at apply time
+        ctx.state.setdefault("headers", {spec.name: self.header(spec.name) for spec in columns})
 
     def header(self, name: str) -> str:
         """The seller's own header for a field (the field's name when the column is absent)."""

@@ -98,9 +98,10 @@ def test_update_changes_only_what_differs_and_keeps_history(ingestor, engine, tm
 def test_delete_rows_deactivate_and_unknown_delete_is_a_warning(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(2)))
     path = write_offer_csv(tmp_path / "d.csv", [["SKU-00000", "delete"], ["NOPE", "delete"]],
-                           header=["sku", "update_delete"])
+                           header=["Référence", "Action"])
     result = ingest(ingestor, path)
     assert (result.status, result.warnings, result.exit_code) == ("loaded", 1, 0)
+    assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "Référence", "NOPE")]
     stored = offers(engine)
     assert stored["SKU-00000"].active is False
     assert stored["SKU-00001"].active is True

@@ -152,10 +152,25 @@ def test_used_declared_new_is_rejected(title):
     assert codes(result) == {2: {"used_declared_new"}}
 
 
-@pytest.mark.parametrize("title", ["Cadeau pour toutes les occasions", "Smartphone reconditionné"])
+@pytest.mark.parametrize("description", ["Occasion, très bon état", "used, good condition",
+                                         "État : occasion", "Like new, used once"])
+def test_used_words_in_the_description_count_too(description):
+    result, _ = validate([book(description=description)])
+    assert codes(result) == {2: {"used_declared_new"}}
+
+
+@pytest.mark.parametrize("title", ["Cadeau pour toutes les occasions", "Smartphone reconditionné",
+                                   "Coffret occasion spéciale"])
 def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
     état = "refurbished" if "recond" in title else "new"
     result, _ = validate([book(titre=title, état=état)])
+    assert result.problems == []
+
+
+@pytest.mark.parametrize("description", ["Idéal pour toutes les occasions",
+                                         "Can be used with any charger", "Used for cooking"])
+def test_used_words_in_a_description_that_does_not_mean_used(description):
+    result, _ = validate([book(description=description)])
     assert result.problems == []
 
 
@@ -163,6 +178,20 @@ def test_row_naming_another_seller_is_rejected():
     headers = [*HEADERS, "seller_id"]
     result, _ = validate([[*book("A"), "7"], [*book("B"), "8"], [*book("C"), ""]], headers)
     assert codes(result) == {3: {"other_seller"}}
+
+
+def test_an_unknown_action_rejects_its_row_not_the_delete_file():
+    result, _ = validate([["A", "delete"], ["B", "del"], ["C", "Supprimer"]], ["sku", "action"])
+    assert codes(result) == {3: {"not_allowed"}}
+    assert result.valid["action"].tolist() == ["delete", "delete"]
+
+
+def test_seller_column_compares_numbers_and_a_shop_name_column_is_not_one():
+    headers = [*HEADERS, "id vendeur"]
+    result, _ = validate([[*book("A"), "007"], [*book("B"), "7.0"], [*book("C"), "8"]], headers)
+    assert codes(result) == {4: {"other_seller"}}
+    result, _ = validate([[*book("A"), "Ordi Plus"]], [*HEADERS, "Vendeur"])
+    assert result.problems == []
 
 
 def test_delete_rows_need_only_a_sku():

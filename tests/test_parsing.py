@@ -54,6 +54,12 @@ def test_whole_numbers():
     assert values[7] == 4
 
 
+def test_a_whole_number_with_three_decimal_zeros_is_ambiguous_not_one():
+    values, unreadable = parse_whole(pd.Series(["1.000", "2,000", "3.00", "4,0000"], dtype="str"))
+    assert unreadable.tolist() == [True, True, False, False]
+    assert values.tolist()[2:] == [3, 4]
+
+
 def test_amounts_parsed_once_per_distinct_text_equal_the_direct_parse():
     from schemas.parsing import REPEAT_SAMPLE, per_distinct
 
