@@ -54,8 +54,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             item = parse_inbox_key(stored.key)
         except UnsafeName as error:
             log.warning("inbox file refused: %s", error)
-            import_id = ingestor.record_refusal(stored.key, stored.size, str(error))
-            run.refused.append({"key": repr(stored.key), "reason": str(error), "import_id": import_id})
+            run.refused.append(ingestor.refuse(stored.key, stored.size, str(error)))
             continue
         if item.kind not in KINDS:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)

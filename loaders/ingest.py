@@ -12,7 +12,9 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +24,7 @@ from loaders.checking import FileChecker, FileRun, IngestRequest, IngestResult, 
 from marketplace.config import Settings
 from marketplace.db import in_transaction
 from marketplace.errors import FileRejected, Problem
-from marketplace.layout import safe_file_name
+from marketplace.layout import UnsafeName, refused_key, safe_file_name
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
 from marketplace.storage import Storage
 
@@ -144,20 +146,36 @@ class Ingestor(FileChecker):
             return row.id
         return in_transaction(self.engine, work)
 
-    def record_refusal(self, key: str, size: int, reason: str) -> int:
-        """An inbox object whose name is off the layout or unsafe: recorded, never opened.
+    def refuse(self, key: str, size: int, reason: str) -> dict:
+        """An inbox object whose name is off the layout or unsafe: never opened, recorded in
+        `imports` as rejected, and moved out of the inbox to `archive/refused/` so that the next
+        run does not meet it again. A key no storage path may take (`..`, a backslash: S3 only)
+        cannot be moved: it stays, recorded once, and every run lists it until ops remove it."""
+        name = safe_file_name(key.rsplit("/", 1)[-1])
+        source = repr(key)  # control characters made visible; the key itself is never a path
 
-        It stays where it is (its name cannot be used as a path or a key); ops see it in the
-        imports table and in the run's answer.
-        """
-        def work(session: Session) -> int:
-            row = Import(kind="unknown", file_name=safe_file_name(key.rsplit("/", 1)[-1]),
-                         source=repr(key), sha256="", size_bytes=size, status="rejected",
-                         processed_at=utcnow(), message=reason[:1000])
+        def record(session: Session) -> int:
+            earlier = session.scalar(select(Import.id).where(
+                Import.kind == "unknown", Import.source == source, Import.size_bytes == size,
+                Import.archive.is_(None)))
+            if earlier is not None:
+                return earlier
+            row = Import(kind="unknown", file_name=name, source=source, sha256="",
+                         size_bytes=size, status="rejected", processed_at=utcnow(),
+                         message=reason[:1000])
             session.add(row)
             session.flush()
             return row.id
-        return in_transaction(self.engine, work)
+        import_id = in_transaction(self.engine, record)
+        try:
+            day = datetime.now(ZoneInfo(self.settings.timezone)).date()
+            archive = self.storage.move(key, refused_key(day, import_id, name))
+        except UnsafeName:
+            archive = None
+        if archive is not None:
+            in_transaction(self.engine, lambda session: session.execute(
+                update(Import).where(Import.id == import_id).values(archive=archive)))
+        return {"key": key, "reason": reason, "import_id": import_id, "archive": archive}
 
     def already_applied(self, kind: str, scope: int, sha: str) -> bool:
         def work(session: Session) -> bool:

@@ -140,6 +140,12 @@ def archive_key(kind: str, day: date, import_id: int, name: str) -> str:
     return safe_key("archive", Kind(kind), day.isoformat(), f"{import_id}-{safe_file_name(name)}")
 
 
+def refused_key(day: date, import_id: int, name: str) -> str:
+    """archive/refused/<YYYY-MM-DD>/<import_id>-<name>: an inbox file off the layout, kept."""
+    import_id = _positive(import_id, "import id")
+    return safe_key("archive", "refused", day.isoformat(), f"{import_id}-{safe_file_name(name)}")
+
+
 def import_report_key(seller: int | str, import_id: int, suffix: str) -> str:
     """outbox/imports/<seller_id or "ops">/<import_id>-<suffix>, e.g. suffix "errors.xlsx"."""
     folder = "ops" if seller == "ops" else str(_positive(seller, "seller id"))
@@ -156,7 +162,8 @@ def parse_inbox_key(key: str) -> InboxItem:
             return InboxItem(kind, None, parts[2])
         if kind.per_seller and len(parts) == 4 and _SELLER_ID.fullmatch(parts[2]):
             return InboxItem(kind, int(parts[2]), parts[3])
-    raise UnsafeName(f"not an inbox file of the layout (seller folder a number): {key!r}")
+    raise UnsafeName("not an inbox file of the layout inbox/<offers|promotions>/<seller number>/"
+                     f"<file> or inbox/<sellers|orders>/<file>: {key!r}")
 
 
 _EXPORT_DATE = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")

@@ -54,6 +54,14 @@ def test_hostile_inbox_names_are_refused_and_recorded(engine, settings, s3_clien
     with Session(engine) as session:
         statuses = session.scalars(select(Import.status)).all()
     assert statuses == ["rejected"] * 4
+    moved = {r["key"]: r["archive"] for r in run.refused}
+    assert moved["inbox/offers/7/../../sellers/x.csv"] is None  # no path may take it: stays
+    kept = [k for k in (moved["inbox/offers/abc/x.csv"], moved["inbox/offers/7/sub/x.csv"])]
+    assert all(k and "/archive/refused/" in k and k.endswith("-x.csv") for k in kept)
+    again = process_inbox(Ingestor(engine, storage, settings))
+    assert {r["key"] for r in again.refused} == {k for k, a in moved.items() if a is None}
+    with Session(engine) as session:  # what stays is recorded once, not once per run
+        assert len(session.scalars(select(Import.id)).all()) == 4
 
 
 def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_path):
