@@ -90,7 +90,7 @@ class Ingestor(FileChecker):
         run = FileRun(request, self.context(request, import_id), self.limits)
         try:
             loaded, status = in_transaction(
-                self.engine, lambda session: self.load(session, run, scope, sha, import_id),
+                self.engine, lambda session: self.load(session, run, scope, sha, import_id, on_rows),
                 retries=self.settings.db_retries)
         except FileRejected as rejection:
             run.problems.append(rejection.problem)
@@ -118,20 +118,45 @@ class Ingestor(FileChecker):
             update(Import).where(Import.id == import_id).values(
                 status=status, processed_at=utcnow(), message=message)))
 
-    def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int):
+    def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int,
+             on_rows=None):
+        loaded = self.apply_file(session, run, on_rows)
+        session.execute(insert(AppliedFile).values(
+            kind=run.request.feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
+        self.store_problems(session, import_id, run.problems)
+        return loaded, "partial" if run.rejected_rows else "loaded"
+
+    def apply_file(self, session: Session, run: FileRun, on_rows=None) -> int:
+        """Read, validate, stage and apply the file in the open transaction; the rows loaded."""
         feed = run.request.feed
         run.reset()
-        for valid in read_ahead(feed.prepare(chunk, run.ctx) for chunk in run.chunks()):
+        for valid in read_ahead(feed.prepare(chunk, run.ctx) for chunk in run.chunks(on_rows)):
             feed.stage(session, valid, run.ctx)
         applied = feed.apply(session, run.ctx)
         run.add_problems(applied.problems)
         run.rejected_rows.update(applied.rejected_rows)
         run.ctx.state["notes"] = applied.notes
-        session.execute(insert(AppliedFile).values(
-            kind=feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
-        self.store_problems(session, import_id, run.problems)
-        status = "partial" if run.rejected_rows else "loaded"
-        return applied.loaded, status
+        return applied.loaded
+
+    def rehearse(self, request: IngestRequest, on_rows=None) -> IngestResult:
+        """What `ingest` would answer, in a transaction that is rolled back: no import recorded,
+        nothing archived, nothing changed. `validate` of a feed whose rules need the catalog (a
+        promotion's offer must exist, its price be below the offer's) so says what the import
+        will say, instead of passing rows the import then rejects."""
+        sha, _size = file_digest(request.path)
+        run = FileRun(request, self.context(request, None), self.limits)
+        try:
+            with Session(self.engine) as session:
+                try:
+                    loaded = self.apply_file(session, run, on_rows)
+                finally:
+                    session.rollback()
+        except FileRejected as rejection:
+            run.problems.append(rejection.problem)
+            return self.finish(run, "rejected", None, sha, loaded=0,
+                               message=rejection.problem.message_fr)
+        return self.finish(run, "partial" if run.rejected_rows else "loaded", None, sha,
+                           loaded=loaded)
 
     # -- the import record ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ class OffersFeed(LoadedByModule):
     preferred_sheets = ("offers", "offres")
     seller_scoped = True
     report_masks: dict = {}
+    validated_against_catalog = False
     loading = "loaders.offer_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

@@ -62,6 +62,7 @@ class OrdersFeed(StagedAsValidated):
     preferred_sheets = ("orders", "commandes")
     seller_scoped = False
     report_masks: dict = {}
+    validated_against_catalog = False
 
     def validate(self, frame: pd.DataFrame, headers, ctx: FeedContext) -> Validated:
         return validate_orders(frame, headers, ctx)

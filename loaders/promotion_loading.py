@@ -6,7 +6,10 @@ row: one outer join with the seller's offers (the offer must exist, active or no
 discount be below its price) and one join with their promotions (no overlap with one already
 loaded). Rows they reject become row problems (the file loads partially). The rest is
 upserted on the promotion's key (seller, sku, type, start, end), so a re-sent promotion
-replaces the stored one instead of overlapping it. One transaction: a crash leaves the
+replaces the stored one instead of overlapping it. In replace mode the file is the seller's
+complete list of promotions not yet over: before the upsert, the stored ones missing from it
+are withdrawn (deleted if not started, ended now if running), except those of a rejected row's
+sku, behind the same "more than half" guard as offers. One transaction: a crash leaves the
 catalog as it was.
 
 Timestamps are staged as text in SQLAlchemy's own SQLite format (`YYYY-MM-DD HH:MM:SS.ffffff`,
@@ -19,11 +22,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import BigInteger, bindparam, text
+from sqlalchemy import BigInteger, TextClause, bindparam, text
 
 from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import create_staging, lock_seller
-from marketplace.errors import Problem, Reason
+from marketplace.errors import Problem, Reason, reject_file
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext
@@ -45,6 +48,8 @@ CREATE TEMP TABLE {table} (
 ){suffix}
 """
 STORED = STAGED[1:]
+KEPT = "promotion_kept_skus"
+KEPT_DDL = "CREATE TEMP TABLE {table} (sku VARCHAR(64) PRIMARY KEY){suffix}"
 
 
 def stage(session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
@@ -68,12 +73,13 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         session.execute(text(f"DELETE FROM {STAGING} WHERE row_number = :r"),
                         [{"r": r} for r in late])
     headers = ctx.state.get("headers", {})
-    problems = _offer_problems(session, ctx.seller_id, headers)
-    problems += _overlapping_loaded(session, ctx.seller_id, headers)
+    problems = _offer_problems(session, ctx, headers)
+    problems += _overlapping_loaded(session, ctx, headers)
+    notes = _withdraw_absent(session, ctx) if ctx.mode == "replace" else []
     _upsert(session, ctx)
     loaded = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
     return Applied(loaded=loaded, problems=problems,
-                   rejected_rows=set(late) | {p.row for p in problems})
+                   rejected_rows=set(late) | {p.row for p in problems}, notes=notes)
 
 
 def _begin(session: Session, ctx: FeedContext) -> None:
@@ -84,21 +90,23 @@ def _begin(session: Session, ctx: FeedContext) -> None:
         ctx.state["staging"] = True
 
 
-def _reject(session: Session, seller_id: int | None, select: str, where: str) -> list:
-    """The staged rows matching `where` (their details per `select`), removed from staging."""
-    params = {"seller": seller_id}
+def _reject(session: Session, ctx: FeedContext, select: str, where: str) -> list:
+    """The staged rows matching `where` (their details per `select`, which names `s.sku`),
+    removed from staging; their skus join the rejected ones, which replace mode keeps."""
+    params = {"seller": ctx.seller_id}
     rows = session.execute(
         text(f"SELECT s.row_number, {select} {where} ORDER BY s.row_number"), params).all()
     if rows:
         session.execute(text(f"DELETE FROM {STAGING} WHERE row_number IN"
                              f" (SELECT s.row_number {where})"), params)
+        ctx.state.setdefault("rejected_skus", set()).update(row.sku for row in rows)
     return rows
 
 
-def _offer_problems(session: Session, seller_id: int | None, headers: dict) -> list[Problem]:
+def _offer_problems(session: Session, ctx: FeedContext, headers: dict) -> list[Problem]:
     """One pass over the seller's offers: the offer must exist, the discount be below its price."""
     promo = promotion_price_sql("o", "s")
-    rows = _reject(session, seller_id, f"s.sku, o.price, s.discount_percent, {promo}",
+    rows = _reject(session, ctx, f"s.sku, o.price, s.discount_percent, {promo}",
                    f"FROM {STAGING} s LEFT JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
                    f" WHERE o.sku IS NULL OR {promo} >= o.price OR {promo} <= 0")
     return [_unknown_offer(row, sku, headers) if price_cents is None
@@ -130,10 +138,10 @@ def _not_below_price(row: int, percent: int | None, promo_cents: int, price_cent
         value=french["promo"] if percent is None else str(percent))
 
 
-def _overlapping_loaded(session: Session, seller_id: int | None, headers: dict) -> list[Problem]:
+def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> list[Problem]:
     """Overlaps with stored promotions; the one with the same key is replaced, not overlapped."""
     rows = _reject(
-        session, seller_id, "s.sku, p.promotion_type, p.start_at, s.start_at",
+        session, ctx, "s.sku, p.promotion_type, p.start_at, s.start_at",
         f"FROM {STAGING} s JOIN promotions p ON p.seller_id = :seller AND p.sku = s.sku"
         " WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT (p.promotion_type ="
         " s.promotion_type AND p.start_at = s.start_at AND p.end_at = s.end_at)")
@@ -160,10 +168,74 @@ def _paris(naive_utc) -> pd.Timestamp:
     return pd.Timestamp(naive_utc).tz_localize("UTC").tz_convert(TIMEZONE)
 
 
+ABSENT = f"""promotions.seller_id = :seller AND promotions.end_at > :now
+    AND NOT EXISTS (SELECT 1 FROM {STAGING} s WHERE s.sku = promotions.sku
+        AND s.promotion_type = promotions.promotion_type AND s.start_at = promotions.start_at
+        AND s.end_at = promotions.end_at)
+    AND NOT EXISTS (SELECT 1 FROM {KEPT} k WHERE k.sku = promotions.sku)"""
+"""The seller's stored promotions not over yet that the file leaves out (by key), bar the skus
+of its rejected rows."""
+
+
+def _withdraw_absent(session: Session, ctx: FeedContext) -> list[str]:
+    """Replace mode: withdraw what the file leaves out, before the upsert (so the file's new
+    promotions do not dilute the guard's half). A promotion not started yet is deleted; one
+    running is ended now, so that the prices of the past stay what they were."""
+    _stage_kept_skus(session, ctx)
+    # the key lookups of ABSENT (SQLite probes an index; PostgreSQL hashes the staging table)
+    session.execute(text(f"CREATE INDEX ix_{STAGING}_key ON {STAGING} (sku, start_at)"))
+    params = {"seller": ctx.seller_id, "now": ctx.now, "import_id": ctx.import_id}
+    current = session.execute(_at_now(
+        "SELECT count(*) FROM promotions WHERE seller_id = :seller AND end_at > :now"),
+        params).scalar_one()
+    absent = session.execute(_at_now(f"SELECT count(*) FROM promotions WHERE {ABSENT}"),
+                             params).scalar_one()
+    _replace_guard(absent, current, ctx.force)
+    if absent:
+        session.execute(_at_now(f"DELETE FROM promotions WHERE {ABSENT}"
+                                " AND promotions.start_at >= :now"), params)
+        session.execute(_at_now(
+            "UPDATE promotions SET end_at = :now, updated_at = :now, last_import_id = :import_id"
+            f" WHERE {ABSENT} AND promotions.start_at < :now"), params)
+    return [f"replace: {absent} of {current} current promotions withdrawn"] if absent else []
+
+
+def _stage_kept_skus(session: Session, ctx: FeedContext) -> None:
+    """The skus of rejected rows, whose stored promotions stay exactly as they were.
+
+    Validation recorded its rejected rows' skus, `_reject` those found here. A row dropped
+    late for overlapping a row of a later chunk needs nothing more: that row has its sku and
+    was rejected by validation.
+    """
+    create_staging(session, KEPT, KEPT_DDL)
+    skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
+    copy_frame(session, KEPT, pd.DataFrame({"sku": skus}, dtype=object), ["sku"])
+
+
+def _replace_guard(absent: int, current: int, force: bool) -> None:
+    """Withdrawing more than half of the promotions not over before this file needs --force:
+    a truncated export must not empty the seller's promotions (exactly half is allowed)."""
+    if absent * 2 > current and not force:
+        raise reject_file(
+            Reason.REPLACE_GUARD,
+            f"Mode remplacement refusé : il retirerait {absent} de vos {current} promotions en"
+            " cours ou à venir (plus de la moitié). Si c'est voulu, renvoyez le fichier avec"
+            " --force ; sinon vérifiez que l'export est complet.",
+            f"Replace refused: it would withdraw {absent} of your {current} current or upcoming"
+            " promotions (more than half). If intended, send it again with --force; otherwise"
+            " check the export is complete.",
+        )
+
+
+def _at_now(sql: str) -> TextClause:
+    """`sql` with :now bound as the aware load time, written as the stored naive UTC."""
+    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 def _upsert(session: Session, ctx: FeedContext) -> None:
     columns = ", ".join(STORED)
     session.execute(
-        text(
+        _at_now(
             f"INSERT INTO promotions (seller_id, {columns}, created_at, updated_at,"
             f" last_import_id) SELECT :seller, {columns}, :now, :now, :import_id"
             f" FROM {STAGING} WHERE true ORDER BY sku, start_at"  # index pages in order
@@ -171,8 +243,7 @@ def _upsert(session: Session, ctx: FeedContext) -> None:
             " discount_price = excluded.discount_price,"
             " discount_percent = excluded.discount_percent, period = excluded.period,"
             " updated_at = excluded.updated_at, last_import_id = excluded.last_import_id"
-        ).bindparams(bindparam("now", type_=UTCDateTime()),
-                     bindparam("import_id", type_=BigInteger())),
+        ).bindparams(bindparam("import_id", type_=BigInteger())),
         {"seller": ctx.seller_id, "now": ctx.now, "import_id": ctx.import_id},
     )
 

@@ -14,6 +14,7 @@ class PromotionsFeed(StagedAsValidated, LoadedByModule):
     preferred_sheets = ("promotions", "promos")
     seller_scoped = True
     report_masks: dict = {}
+    validated_against_catalog = True
     loading = "loaders.promotion_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

@@ -42,6 +42,7 @@ class SellersFeed(StagedAsValidated):
     preferred_sheets = ("sellers", "vendeurs")
     seller_scoped = False
     report_masks = {"iban": mask_iban}  # full IBANs never leave the database
+    validated_against_catalog = False
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         return validate_sellers(frame, headers, ctx)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from loaders.ingest import Ingestor
 from marketplace.config import Settings
 from marketplace.db import make_engine
-from marketplace.migrate import upgrade
+from marketplace.migrate import is_current, upgrade
 from marketplace.storage import open_storage
 
 
@@ -20,3 +24,19 @@ def catalog_engine(settings: Settings) -> Engine:
 
 def make_ingestor(settings: Settings) -> Ingestor:
     return Ingestor(catalog_engine(settings), open_storage(settings), settings)
+
+
+def existing_catalog(settings: Settings) -> Engine | None:
+    """The catalog if it exists, answers and is migrated; else None. For `validate`, which must
+    neither create a database nor migrate one, and still works on a machine without any."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        if is_current(engine):
+            return engine
+    except SQLAlchemyError:
+        pass
+    engine.dispose()
+    return None

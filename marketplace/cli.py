@@ -41,6 +41,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 err = Console(stderr=True)
 INTERNAL_FAILURE = 4
+CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
 
 class SellerKind(StrEnum):
@@ -68,6 +69,9 @@ def _guarded(action: Callable[[], int]) -> None:
     logging.basicConfig(level=os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING"), stream=sys.stderr)
     try:
         code = action()
+    except BrokenPipeError:  # `marketplace export offers | head`: quiet, as Unix tools are
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        code = CLOSED_PIPE
     except MarketplaceError as error:
         err.print(f"[red]erreur / error:[/red] {error}")
         code = INTERNAL_FAILURE
@@ -112,6 +116,31 @@ def _print_result(result: IngestResult, as_json: bool) -> None:
         err.print(f"  report: {result.errors_report}")
 
 
+def _checker(feed, settings, check_only: bool, seller: int | None) -> Callable[..., IngestResult]:
+    """How the file is taken: ingested; or checked alone; or, for a feed whose rules need the
+    catalog, rehearsed against it (rolled back) when one exists, so that `validate` says what
+    the import will say. The database modules are imported only when a database is used."""
+    if check_only and not (feed.validated_against_catalog and seller is not None):
+        return FileChecker(open_storage(settings), settings).validate
+    from loaders.ingest import Ingestor
+    from marketplace.app import existing_catalog, make_ingestor
+
+    if not check_only:
+        return make_ingestor(settings).ingest
+    engine = existing_catalog(settings)
+    if engine is not None:
+        return Ingestor(engine, open_storage(settings), settings).rehearse
+    file_only = FileChecker(open_storage(settings), settings)
+
+    def without_catalog(request: IngestRequest, on_rows=None) -> IngestResult:
+        result = file_only.validate(request, on_rows)
+        result.message = result.message or (
+            "fichier seul vérifié : pas de catalogue pour contrôler offres, prix et"
+            " chevauchements / file checked alone: no catalog to check offers, prices and overlaps")
+        return result
+    return without_catalog
+
+
 def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool,
               as_json: bool, check_only: bool) -> int:
     feed = _feed_or_usage(kind)
@@ -119,12 +148,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
         err.print(f"Fichier introuvable / file not found: {file}")
         return 2
     settings = get_settings()
-    if check_only:
-        checker = FileChecker(open_storage(settings), settings)
-    else:
-        from marketplace.app import make_ingestor
-
-        checker = make_ingestor(settings)
+    check = _checker(feed, settings, check_only, seller)
     request = IngestRequest(path=file, name=file.name, feed=feed, seller_id=seller,
                             mode=mode.value, force=force, source=str(file.resolve()))
     with _progress(not as_json and err.is_terminal) as progress:
@@ -133,7 +157,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
         def on_rows(rows: int) -> None:
             progress.update(task, description=f"{kind}: {file.name} — {rows:,} rows")
 
-        result = (checker.validate if check_only else checker.ingest)(request, on_rows)
+        result = check(request, on_rows)
     _print_result(result, as_json)
     return result.exit_code
 
@@ -166,10 +190,6 @@ def ingest(
         raise typer.Exit(2)
     if seller is not None and seller <= 0:
         err.print("--seller doit être un entier positif / --seller must be a positive integer.")
-        raise typer.Exit(2)
-    if kind is AnyKind.promotions and mode is Mode.replace:
-        err.print("Les promotions se chargent en mode update seulement / promotions load in"
-                  " update mode only.")
         raise typer.Exit(2)
     _guarded(lambda: _run_file(kind.value, file, seller, mode, force, as_json, False))
 

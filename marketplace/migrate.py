@@ -33,3 +33,14 @@ def upgrade(engine: Engine) -> None:
 
     url = engine.url.render_as_string(hide_password=False)
     command.upgrade(alembic_config(url, engine), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the catalog's schema is at the latest revision (read only: nothing migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    url = engine.url.render_as_string(hide_password=False)
+    heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == set(heads)

@@ -74,6 +74,9 @@ class Feed(Protocol):
     preferred_sheets: tuple[str, ...]
     seller_scoped: bool  # True: the file belongs to the seller of its inbox folder
     report_masks: dict[str, Callable[[str], str]]  # field -> how its cells show in reports
+    # True: some rules need the catalog (a promotion's offer), so `validate` rehearses the load
+    # in a rolled-back transaction when a catalog exists, instead of checking the file alone
+    validated_against_catalog: bool
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""

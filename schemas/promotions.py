@@ -94,8 +94,6 @@ class PromotionValidator(ChunkValidator):
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
         super().__init__(frame, headers, ctx, PROMOTION_COLUMNS)
         self.calendar = load_calendar(ctx.reference_dir)
-        ctx.state.setdefault("headers", {spec.name: self.header(spec.name)
-                                         for spec in PROMOTION_COLUMNS})
 
     def run(self) -> Validated:
         everywhere = pd.Series(True, index=self.index)
@@ -117,6 +115,7 @@ class PromotionValidator(ChunkValidator):
         promotion_rules.check_periods(self, typed)
         self.collector.problems.extend(promotion_rules.check_overlaps(self, typed))
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
+        self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected])
         return Validated(typed[~rejected], self.collector.first_per_cell())
 
     def parse_type(self) -> pd.Series:

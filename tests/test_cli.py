@@ -103,17 +103,31 @@ print("loaded:", *(m for m in ("sqlalchemy", "prefect", "marketplace.models") if
 """
 
 
-@pytest.mark.parametrize("kind, sample", [("offers", "catalogue-livres.csv"),
-                                          ("promotions", "promotions-erreurs.csv")])
-def test_validate_imports_no_database_code(kind, sample, tmp_path):
+@pytest.mark.parametrize("kind, sample, seller", [
+    ("offers", "catalogue-livres.csv", ["--seller", "1"]),
+    ("promotions", "promotions-erreurs.csv", []),  # with a seller, checked against the catalog
+])
+def test_validate_imports_no_database_code(kind, sample, seller, tmp_path):
     """A seller's script waits for `validate`: SQLAlchemy alone would add 0.2 s to its second."""
     env = {**os.environ, "MARKETPLACE_STORAGE": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", CHECK_ONLY, "validate", kind, str(SAMPLES_DIR / sample),
-         "--seller", "1", "--json"], capture_output=True, text=True, env=env, check=True)
+        [sys.executable, "-c", CHECK_ONLY, "validate", kind, str(SAMPLES_DIR / sample), *seller,
+         "--json"], capture_output=True, text=True, env=env, check=True)
     answer, loaded_modules = done.stdout.strip().splitlines()
     assert json.loads(answer)["kind"] == kind
     assert loaded_modules == "loaded:"
+
+
+def test_export_into_a_pipe_closed_early_exits_quietly(cli, tmp_path):
+    """`marketplace export offers | head`: no "internal failure", the Unix exit of a closed pipe."""
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(3000))
+    assert cli("ingest", "offers", str(path), "--seller", "7")[0] == 0
+    export = subprocess.Popen([sys.executable, "-c", "from marketplace.cli import app; app()",
+                               "export", "offers"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout.readline().startswith(b"seller_id,sku")
+    export.stdout.close()
+    assert export.wait(timeout=60) == 141
+    assert export.stderr.read() == b""
 
 
 def test_export_derives_published_from_the_seller_status(cli, engine, tmp_path):

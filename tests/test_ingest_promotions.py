@@ -335,10 +335,3 @@ def test_cli_validate_and_ingest_promotions_exit_codes(cli, tmp_path):
         assert outcomes[1][1]["problems"][0]["column"] == "type"
     code, answer = cli("ingest", "promotions", str(clean), "--seller", "7", "--json")
     assert (code, answer["status"]) == (0, "duplicate")
-
-
-def test_cli_promotions_have_no_replace_mode(tmp_path):
-    path = write(tmp_path / "p.csv", [["A", "6", "15,00", "", "2026-12-04", "2026-12-06", ""]])
-    result = CliRunner().invoke(app, ["ingest", "promotions", str(path), "--seller", "7",
-                                      "--mode", "replace"])
-    assert result.exit_code == 2
