@@ -220,8 +220,10 @@ class FileChecker:
         # apply-time checks find them out of order)
         run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         warnings = sum(1 for p in run.problems if p.severity is Severity.WARNING)
+        # a file refused as a whole rejects every row it had read: rows = loaded + rejected
+        rejected = run.rows if status == "rejected" else len(run.rejected_rows)
         result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,
-                              rows=run.rows, loaded=loaded, rejected=len(run.rejected_rows),
+                              rows=run.rows, loaded=loaded, rejected=rejected,
                               warnings=warnings, message=message, detected=run.detected(),
                               problems=run.problems)
         if run.problems:

@@ -85,7 +85,7 @@ class Ingestor(FileChecker):
         import_id = self.record_import(request, sha, size)
         self.start_archive(request, import_id)
         scope = request.seller_id or 0
-        if self.already_applied(request.feed.kind, scope, sha):
+        if self.already_applied(request.feed.kind, scope, sha) is not None:
             return self.close_duplicate(request, import_id, sha)
         run = FileRun(request, self.context(request, import_id), self.limits)
         try:
@@ -202,16 +202,26 @@ class Ingestor(FileChecker):
                 update(Import).where(Import.id == import_id).values(archive=archive)))
         return {"key": key, "reason": reason, "import_id": import_id, "archive": archive}
 
-    def already_applied(self, kind: str, scope: int, sha: str) -> bool:
-        def work(session: Session) -> bool:
-            query = select(AppliedFile.id).where(
+    def already_applied(self, kind: str, scope: int, sha: str) -> int | None:
+        """The import that applied this content for this seller and kind, if any."""
+        def work(session: Session) -> int | None:
+            query = select(AppliedFile.import_id).where(
                 AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
-            return session.execute(query).first() is not None
+            return session.execute(query).scalar()
         return in_transaction(self.engine, work)
 
     def close_duplicate(self, request: IngestRequest, import_id: int, sha: str) -> IngestResult:
-        result = IngestResult("duplicate", request.feed.kind, request.seller_id, import_id, sha,
-                              message="contenu déjà importé / content already imported")
+        """Nothing applied; the answer says which import did, and how to send a correction
+        (the content hash is the file's whole content: a re-sent file changes nothing)."""
+        scope = request.seller_id or 0
+        earlier = self.already_applied(request.feed.kind, scope, sha)
+        result = IngestResult(
+            "duplicate", request.feed.kind, request.seller_id, import_id, sha,
+            message=f"contenu déjà importé (import {earlier}) : rien n'a été modifié. Pour"
+                    " corriger des lignes refusées, envoyez le fichier des lignes refusées de cet"
+                    f" import, corrigé / content already imported (import {earlier}): nothing"
+                    " changed. To fix rejected rows, send that import's rejected-rows file,"
+                    " corrected.")
         result.archive = self.archive(request, import_id)
         self.close_import(import_id, result, store_problems=False)
         return result

@@ -78,15 +78,24 @@ def write_import_report(out_dir: Path, stem: str, report: ReportInput) -> Report
     resendable = [row for row in sorted(grid.rejected) if row in grid.values]
     if resendable:
         is_xlsx = report.info is not None and report.info.format == "xlsx"
-        files.rejected = out_dir / f"{stem}-rejected.{'xlsx' if is_xlsx else 'csv'}"
+        files.rejected = out_dir / f"{stem}-rejected.{'xlsx' if is_xlsx else _text_suffix(report)}"
         write_rejected = write_rejected_xlsx if is_xlsx else write_rejected_csv
         writers[files.rejected] = lambda path: write_rejected(path, report, grid, resendable)
     _publish(out_dir, writers)
-    for suffix in ("csv", "xlsx"):
+    for suffix in ("xlsx", *TEXT_SUFFIXES):
         stale = out_dir / f"{stem}-rejected.{suffix}"
         if stale != files.rejected:
             stale.unlink(missing_ok=True)
     return files
+
+
+TEXT_SUFFIXES = ("csv", "txt", "tsv")
+
+
+def _text_suffix(report: ReportInput) -> str:
+    """The seller's own extension (Excel's "Unicode text" export is a .txt), else csv."""
+    suffix = Path(report.file_name).suffix.lower().lstrip(".")
+    return suffix if suffix in TEXT_SUFFIXES else "csv"
 
 
 def _publish(out_dir: Path, writers: dict[Path, Callable[[Path], None]]) -> None:

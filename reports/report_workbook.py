@@ -215,14 +215,16 @@ def _summary_top_errors(lines: _SummaryLines, grid: ReportGrid) -> None:
     problems = [problem for row_problems in grid.by_row.values() for problem in row_problems]
     if not problems:
         return
-    counts = Counter(problem.code for problem in problems)
-    example: dict[str, str] = {}
+    # by code and column: a price out of range and a lead time out of range are two errors
+    counts = Counter((problem.code, problem.column) for problem in problems)
+    example: dict[tuple, str] = {}
     for problem in problems:
-        example.setdefault(problem.code, problem.message_fr)
+        example.setdefault((problem.code, problem.column), problem.message_fr)
     lines.title("Erreurs les plus fréquentes / Top errors")
-    lines.line("code", "message (exemple / example)", "nombre / count", bold=True)
-    for code, count in counts.most_common(TOP_ERRORS):
-        lines.line(str(code), example[code], count)
+    lines.line("code", "colonne / column", "message (exemple / example)", "nombre / count",
+               bold=True)
+    for (code, column), count in counts.most_common(TOP_ERRORS):
+        lines.line(str(code), column or "", example[(code, column)], count)
 
 
 def _summary_notes(lines: _SummaryLines, report: ReportInput, grid: ReportGrid) -> None:

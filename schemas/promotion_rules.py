@@ -71,10 +71,12 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
     period, start, end = typed["period"], typed["start_at"], typed["end_at"]
     named = period.notna()
     known = period.isin(list(calendar.periods)).astype(bool)
+    # the seller has no list of the codes: the message gives those not over yet
+    now = pd.Timestamp(v.ctx.now)
+    codes = ", ".join(p.code for p in calendar.periods.values() if p.end > now)
     v.flag(named & ~known, Reason.NOT_ALLOWED, "period",
-           "Période inconnue « {value} » : utilisez un code de la liste des périodes"
-           " (par exemple soldes-hiver-2027).",
-           'Unknown period "{value}": use a code from the period list (e.g. soldes-hiver-2027).')
+           f"Période inconnue « {{value}} » : codes possibles : {codes}.",
+           f'Unknown period "{{value}}": possible codes: {codes}.')
     sale = (typed["promotion_type"] == SALE).fillna(False).astype(bool)
     dated = start.notna() & end.notna() & (start < end)
     v.flag(sale & ~named, Reason.REQUIRED, "period",

@@ -154,19 +154,30 @@ class PromotionValidator(ChunkValidator):
         if signed.any():
             number = filled.where(~signed, filled.str.slice(0, -1).str.rstrip(" \u00a0\u202f"))
         values, unreadable = per_distinct(parse_whole, number, limit=100)
-        self.flag(unreadable, Reason.BAD_NUMBER, "discount_percent",
-                  f"La remise « {{value}} » doit être un nombre entier de 1 à {MAX_PERCENT} : écrivez"
-                  " 20 pour 20 % (une cellule Excel au format pourcentage contient 0,2).",
-                  f'The discount "{{value}}" must be a whole number from 1 to {MAX_PERCENT}: write'
-                  " 20 for 20 % (an Excel cell formatted as a percentage holds 0.2).",
-                  values=filled)
+        excel_percent = unreadable & number.str.fullmatch(r"0[.,]\d+")  # 0,2 for 20 %
+        self.flag(excel_percent, Reason.BAD_NUMBER, "discount_percent",
+                  "La remise « {value} » doit être un nombre entier : écrivez 20 pour 20 % (une"
+                  " cellule Excel au format pourcentage contient 0,2).",
+                  'The discount "{value}" must be a whole number: write 20 for 20 % (an Excel'
+                  " cell formatted as a percentage holds 0.2).", values=filled)
+        self.flag(unreadable & ~excel_percent, Reason.BAD_NUMBER, "discount_percent",
+                  f"La remise « {{value}} » doit être un nombre entier de 1 à {MAX_PERCENT}"
+                  " (20 pour 20 %).",
+                  f'The discount "{{value}}" must be a whole number from 1 to {MAX_PERCENT}'
+                  " (20 for 20 %).", values=filled)
         return values.reindex(raw.index)
 
     def parse_dates(self) -> tuple[pd.Series, pd.Series]:
         start, bad_start = parse_datetimes(self.raw["start_at"], TIMEZONE)
         end, bad_end = parse_end_instants(self.raw["end_at"], TIMEZONE)
         for name, unreadable in (("start_at", bad_start), ("end_at", bad_end)):
-            self.flag(unreadable, Reason.BAD_DATE, name,
+            serial = unreadable & self.raw[name].str.fullmatch(r"\d{5}(?:[.,]\d+)?")
+            self.flag(serial, Reason.BAD_DATE, name,
+                      "Date illisible « {value} » : Excel l'a enregistrée comme un nombre ;"
+                      " mettez la cellule au format date, ou écrivez 15/12/2026 08:00.",
+                      'Unreadable date "{value}": Excel stored it as a number; format the cell'
+                      " as a date, or write 15/12/2026 08:00.")
+            self.flag(unreadable & ~serial, Reason.BAD_DATE, name,
                       "Date illisible « {value} » : écrivez JJ/MM/AAAA ou AAAA-MM-JJ, avec"
                       " l'heure si besoin (15/12/2026 08:00).",
                       'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time'

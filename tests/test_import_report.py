@@ -155,8 +155,8 @@ def test_summary_lists_file_problems_top_errors_and_notes(written: ReportFiles):
     sheet = openpyxl.load_workbook(written.xlsx)[SUMMARY_SHEET]
     lines = [row for row in sheet.iter_rows(values_only=True) if any(row)]
     assert ("avertissement / warning", COLUMN_FR, COLUMN_EN, "unknown_column") in lines
-    assert ("out_of_range", PRICE_FR, 1, None) in lines
-    assert ("field_count", FIELDS_FR, 1, None) in lines
+    assert ("out_of_range", "prix", PRICE_FR, 1) in lines
+    assert ("field_count", "", FIELDS_FR, 1) in lines
     assert any("734 offres" in str(line[0]) for line in lines)
     # row 7 could not be split into cells: it cannot be in the file to resend, say so
     assert any("absentes du fichier à renvoyer" in str(line[0]) and "7" in line[0]
@@ -173,8 +173,16 @@ def test_top_errors_are_counted_by_code(tmp_path: Path):
     sheet = openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET]
     lines = list(sheet.iter_rows(values_only=True))
     start = [line[0] for line in lines].index("code")
-    assert lines[start + 1][0] == "required"
-    assert lines[start + 1][2] == 3
+    assert lines[start + 1][:2] == ("required", "sku")
+    assert lines[start + 1][3] == 3
+
+
+def test_top_errors_tell_two_columns_with_the_same_code_apart(tmp_path: Path):
+    late = Problem(Reason.OUT_OF_RANGE, "Délai trop long", "Too long", row=6, column="délai")
+    files = write_import_report(tmp_path, "s", report_input(problems=[late, *problems()]))
+    lines = list(openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET].iter_rows(values_only=True))
+    assert ("out_of_range", "prix", PRICE_FR, 1) in lines
+    assert ("out_of_range", "délai", "Délai trop long", 1) in lines
 
 
 def test_large_file_summary_says_only_flagged_rows_are_shown(tmp_path: Path):
@@ -413,3 +421,11 @@ def test_resend_csv_text_is_inert_or_a_plain_number(text: str):
 )
 def test_resend_csv_text(value: str, expected: str):
     assert resend_csv_text(value) == expected
+
+
+def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):
+    files = write_import_report(tmp_path, "s", report_input(file_name="Export Unicode.TXT"))
+    assert files.rejected.name == "s-rejected.txt"
+    files = write_import_report(tmp_path, "s", report_input(file_name="offres.dat"))
+    assert files.rejected.name == "s-rejected.csv"
+    assert not (tmp_path / "s-rejected.txt").exists()  # the earlier one, stale, is gone

@@ -72,6 +72,7 @@ def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
     first = ingest(ingestor, path)
     second = ingest(ingestor, path)
     assert (first.status, second.status, second.exit_code) == ("loaded", "duplicate", 0)
+    assert f"déjà importé (import {first.import_id})" in second.message
     assert count(engine, AppliedFile) == 1
     assert count(engine, Import) == 2
 
@@ -124,6 +125,7 @@ def test_replace_guard_refuses_to_empty_a_shop_unless_forced(ingestor, engine, t
     truncated = write_offer_csv(tmp_path / "t.csv", offer_rows(4))
     refused = ingest(ingestor, truncated, mode="replace")
     assert (refused.status, refused.exit_code) == ("rejected", 3)
+    assert (refused.rows, refused.loaded, refused.rejected) == (4, 0, 4)
     assert "6" in refused.message and "10" in refused.message
     assert all(o.active for o in offers(engine).values())
     forced = ingest(ingestor, truncated, mode="replace", force=True)

@@ -134,7 +134,9 @@ def test_percentage_is_a_whole_number_from_1_to_90(percent, ok):
     result = validate([promo(price="", percent=percent)])
     assert (result.problems == []) is ok
     if percent == "0,2":  # an Excel percentage cell: refused with the hint, never guessed
-        assert "20 pour 20 %" in result.problems[0].message_fr
+        assert "format pourcentage" in result.problems[0].message_fr
+    elif percent == "12,5":  # a decimal, not an Excel cell: no hint about one
+        assert "pourcentage" not in result.problems[0].message_fr
 
 
 @pytest.mark.parametrize(("price", "code"), [("0", "out_of_range"), ("-1,00", "out_of_range"),
@@ -160,6 +162,20 @@ def test_american_or_broken_dates_are_unreadable():
     result = validate([promo(start="12/13/2026"), promo("B", end="2026-02-30")])
     assert {(p.row, p.column, str(p.code)) for p in result.problems} == {
         (2, "début", "bad_date"), (3, "fin", "bad_date")}
+
+
+def test_an_excel_serial_number_as_a_date_gets_its_own_explanation():
+    result = validate([promo(start="46358"), promo("B", start="15-12-2026")])
+    messages = {p.row: p.message_fr for p in result.problems}
+    assert "Excel l'a enregistrée comme un nombre" in messages[2]
+    assert "comme un nombre" not in messages[3]
+
+
+def test_an_unknown_period_lists_the_codes_not_over_yet():
+    result = validate([promo(period="soldes-printemps-2027")])
+    message = result.problems[0].message_fr
+    assert "soldes-hiver-2027" in message and "black-friday-2026" in message
+    assert "soldes-ete-2026" not in message  # known, but over by now
 
 
 def test_a_promotion_already_over_is_rejected_one_still_running_is_not():
