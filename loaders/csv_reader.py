@@ -4,7 +4,8 @@ The CSV half of `open_table` (`loaders.reader`), apart from its encoding (`loade
 and its record splitting (`loaders.csv_records`). A CSV record with quoted line breaks is one
 row; a blank line is a row (Excel shows it) that holds no data. The delimiter is the one of
 `;` `,` tab `|` that splits the first lines most consistently (outside quotes), preferring one
-under which the header row is found.
+under which the header row is found. A first line `sep=;` is Excel's delimiter hint: it names
+the delimiter, and Excel hides it, so it is no row and the next line is row 1.
 
 CSV is read on two paths, which split records alike. The fast path parses the body with
 pyarrow block by block (`loaders.csv_blocks`), every column as text; rows with the wrong
@@ -28,7 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,7 @@ _SAMPLE_BYTES = 1024 * 1024  # where the header row (and the rows above it) must
 _ARROW_BLOCK_BYTES = 16 * 1024 * 1024
 _QUOTED = re.compile(r'"[^"]*"')
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_DELIMITER_HINT = re.compile(r"sep=([;,\t|])(?:\r\n|\r|\n|$)", re.IGNORECASE)
 
 
 def open_csv(path: Path, search: HeaderSearch, limits: ReadLimits) -> TableReader:
@@ -68,7 +70,7 @@ def open_csv(path: Path, search: HeaderSearch, limits: ReadLimits) -> TableReade
 class _CsvLayout:
     encoding: Encoding
     delimiter: str
-    header_row: int
+    header_row: int  # as Excel numbers it: a `sep=` hint line is not counted
     headers: list[str]
     body_offset: int  # byte offset of the record after the header
 
@@ -78,8 +80,11 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
     text, complete = _read_sample(path, encoding)
     if complete and not text.strip():
         raise reject_file(Reason.EMPTY_FILE, "Le fichier est vide.", "The file is empty.")
-    for delimiter in _rank_delimiters(text):
-        records = sample_records(text, delimiter, search.rows_needed)
+    hint = _DELIMITER_HINT.match(text)
+    hinted, skipped = (hint[1], hint.end()) if hint else (None, 0)
+    rows = text[skipped:]
+    for delimiter in sorted(_rank_delimiters(rows), key=lambda candidate: candidate != hinted):
+        records = sample_records(rows, delimiter, search.rows_needed)
         found = search.find([(number, cells) for number, cells, _ in records])
         if found is not None:
             break
@@ -92,7 +97,7 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
             f"Trop de colonnes : la ligne d'en-tête en compte {len(headers)} (maximum {limits.max_columns}).",
             f"Too many columns: the header row has {len(headers)} (at most {limits.max_columns}).",
         )
-    end = records[header_row - 1][2]
+    end = skipped + records[header_row - 1][2]
     offset = encoding.bom + len(text[:end].encode(encoding.codec))
     return _CsvLayout(encoding, delimiter, header_row, headers, offset)
 
@@ -245,9 +250,9 @@ class _ArrowBody:
         rows, row_numbers, problems = fixed
         last_row = first + table.num_rows + len(refused) - 1
         numbers = np.delete(np.arange(first, last_row + 1), [n - first for n, _ in refused])
-        keep = reduce(pc.or_, (pc.not_equal(column, "") for column in table.columns))
-        if not pc.all(keep).as_py():  # blank lines and `;;;` rows: numbered, not returned
-            table, numbers = table.filter(keep), numbers[keep.to_numpy()]
+        keep = _filled_rows(table)
+        if not keep.all():  # blank lines, `;;;` and ` ; ;` rows: numbered, not returned
+            table, numbers = table.filter(keep), numbers[keep]
         frame = table.to_pandas()
         frame.columns = range(len(layout.headers))
         frame.index = pd.Index(numbers)
@@ -280,6 +285,20 @@ def _fix_refused(
             rows.append(shaped)
             numbers.append(number)
     return rows, numbers, problems
+
+
+def _filled_rows(table: pa.Table) -> np.ndarray:
+    """Which rows hold a cell that is not blank (`loaders.reader.blank_row`, vectorised).
+    Column by column, over the rows still blank only: the first column settles nearly every
+    row, so trimming costs about 20 ms per million rows, not the 0.2 s of trimming every cell."""
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = column if len(rows) == table.num_rows else column.take(rows)
+        blank[rows] = pc.equal(pc.utf8_trim_whitespace(cells), "").to_numpy()
+    return ~blank
 
 
 def _has_line_break(table: pa.Table) -> bool:

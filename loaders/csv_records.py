@@ -8,6 +8,8 @@ split as RFC 4180, leniently: `"aa"a` is `aaa`, a quote inside an unquoted cell 
 Excel and pyarrow.
 
 Decisions (each tested in tests/test_reader.py):
+- a record of blank cells (`blank_row`: spaces, no-break spaces) is an empty row, whatever its
+  width;
 - fewer fields than the header: padded with "" (Excel drops trailing empty cells);
 - more fields, the extra ones all empty: accepted (Excel pads); otherwise Reason.FIELD_COUNT;
 - a quote still open at the end of the file or past `limits.max_field_chars` characters, or a
@@ -25,7 +27,7 @@ import io
 from collections.abc import Iterator
 from typing import TextIO
 
-from loaders.reader import fr_number
+from loaders.reader import blank_row, fr_number
 from loaders.table import ReadLimits
 from marketplace.errors import Problem, Reason
 
@@ -130,10 +132,10 @@ def fit_record(
 ) -> list[str] | Problem | None:
     """The record's cells padded or trimmed to the header's width, a Problem, or None (empty)."""
     width = len(headers)
-    if len(cells) == width and max(map(len, cells)) <= limits.max_field_chars and any(cells):
-        return cells  # the common case, first
-    if not any(cells):
+    if blank_row(cells):
         return None
+    if len(cells) == width and max(map(len, cells)) <= limits.max_field_chars:
+        return cells  # the common case
     if len(cells) > width:
         if any(cells[width:]):
             return Problem(

@@ -1,9 +1,11 @@
-"""One key per header text, so that "Référence ", "REFERENCE" and "reference" name one column.
+"""One key per header text, so that "Prix TTC ", "PRIX_TTC" and "PrixTTC" name one column.
 
 Sellers type headers by hand, copy them from templates that mark required columns with `*` or
 `:`, and save them from Excel, which adds no-break spaces and curly apostrophes. Matching on
-this key (never on the raw text) keeps the file's own spelling for the report while making the
-match case-, accent- and space-insensitive.
+`header_key` (never on the raw text) keeps the file's own spelling for the report while making
+the match case-, accent- and space-insensitive. `normalize_header` is the readable form of
+that key, with its words still apart, which the schemas also use for cell values ("comme
+neuf") and the messages for the names they list.
 """
 
 from __future__ import annotations
@@ -41,3 +43,14 @@ def normalize_header(text: str) -> str:
     key = "".join(char for char in key if not unicodedata.combining(char))
     key = key.translate(_APOSTROPHES).rstrip().rstrip(_REQUIRED_MARKS + " \t")
     return _SEPARATORS.sub("_", key).strip("_")
+
+
+def header_key(text: str) -> str:
+    """The key headers match on: `normalize_header` without its separators, so that any kind
+    of space, or none, between the words makes no difference ("PrixTTC", "Prix TTC",
+    "prix_ttc"): sellers drop or double the spaces of a template's titles.
+
+    >>> header_key("Remise %")
+    'remise%'
+    """
+    return normalize_header(text).replace("_", "")

@@ -18,10 +18,10 @@ Decisions (each tested in tests/test_reader.py):
   OLE2 compound file is an encrypted workbook or a legacy .xls (Reason.ENCRYPTED), anything
   else is CSV text.
 - Row numbers are the ones Excel shows: the header row's number plus the record's ordinal
-  under it. Wholly empty rows (blank lines, Excel's `;;;;` padding, empty formatted XLSX rows)
-  are counted for numbering but never returned.
+  under it. Empty rows (blank lines, Excel's `;;;;` padding, empty formatted XLSX rows, and
+  rows whose cells hold only spaces: `blank_row`) are counted for numbering but never returned.
 - The header row is the first of the first 10 rows holding at least two distinct known header
-  keys (`normalize_header`), unless the caller forces `header_row`. The table is as wide as the
+  keys (`header_key`), unless the caller forces `header_row`. The table is as wide as the
   header row.
 - `ReadInfo.rows_read` counts the non-empty data rows, including rows reported as problems;
   more than `limits.max_rows` of them rejects the file (Reason.TOO_LARGE), none at all too
@@ -34,11 +34,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from loaders.headers import normalize_header
+from loaders.headers import header_key
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace.errors import FileRejected, Problem, Reason, reject_file
 
@@ -91,7 +92,9 @@ def open_table(
 ) -> Iterator[TableReader]:
     """Open `path` (CSV or XLSX, told apart by content) and find its header row.
 
-    `known_headers`: normalized header keys (`normalize_header`) that identify the header row.
+    `known_headers`: the header names that identify the header row, normalized
+    (`normalize_header`, as the message listing them shows them); they match the file's
+    headers space-insensitively (`header_key`).
     `preferred_sheets`: normalized sheet names, XLSX takes the first sheet matching one of them
     (else the first sheet). `header_row`: force the header's 1-based row number instead of
     searching for it. Raises `FileRejected` for any file-level failure, on open or while
@@ -142,8 +145,12 @@ def _sniff_format(path: Path, limits: ReadLimits) -> str:
 
 @dataclass(frozen=True)
 class HeaderSearch:
-    known: frozenset[str]
+    known: frozenset[str]  # normalized names, readable in the message when none is found
     forced_row: int | None
+
+    @cached_property
+    def _keys(self) -> frozenset[str]:
+        return frozenset(map(header_key, self.known))
 
     @property
     def rows_needed(self) -> int:
@@ -160,7 +167,7 @@ class HeaderSearch:
         return None
 
     def _is_header(self, cells: list[str]) -> bool:
-        return len({normalize_header(cell) for cell in cells} & self.known) >= 2
+        return len({header_key(cell) for cell in cells} & self._keys) >= 2
 
     def not_found(self) -> FileRejected:
         if self.forced_row is not None:
@@ -180,6 +187,13 @@ class HeaderSearch:
 
 
 # --------------------------------------------------------------------------- chunks
+
+
+def blank_row(cells: list[str]) -> bool:
+    """Whether a row holds nothing but white space (spaces, no-break spaces...): an empty row,
+    as `;;;;` is. The schemas strip cells of that same white space, so such a row would
+    otherwise come back as a row whose every cell is missing."""
+    return not any(cell.strip() for cell in cells)
 
 
 class ChunkBuilder:

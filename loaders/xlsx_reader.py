@@ -9,22 +9,28 @@ Decisions (each tested in tests/test_reader.py):
   else the first sheet.
 - The table is as wide as the header row up to its last non-empty cell; cells further right
   are ignored, with a note.
-- Cells are read as the values Excel last calculated, turned into text by `cell_text`.
-Empty formatted rows are numbered but not returned; after `MAX_EMPTY_ROW_RUN` of them in a row
-reading stops, with a note.
+- Cells are read as the values Excel last calculated, turned by `cell_text` into the text
+  Excel shows for them, as far as validation needs it: numbers to Excel's 15 significant
+  digits, leading zeros of a zero-padding format, percentages, dates alone or date-times.
+  The number format is looked up only for cells that hold a number or a date.
+Empty formatted rows, and rows of blank cells, are numbered but not returned; after
+`MAX_EMPTY_ROW_RUN` of them in a row reading stops, with a note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 
 from loaders.headers import normalize_header
-from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, fr_number, unreadable
+from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
 from marketplace.errors import FileRejected, Reason, reject_file
@@ -32,25 +38,60 @@ from marketplace.errors import FileRejected, Reason, reject_file
 MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
 
 
-def cell_text(value: object) -> str:
-    """An openpyxl cell value as text: "" for an empty cell (or a formula never calculated),
-    TRUE/FALSE, integral numbers without ".0", other numbers in their shortest exact form and
-    never in scientific notation (3.60029E+12 is "3600290000000"), dates and times in ISO
-    ("YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS", "HH:MM:SS"), durations as "H:MM:SS"."""
+# What a number format puts around the digits, that says nothing of how a value shows: quoted
+# text, escaped characters, [colours], [$-locales] and [conditions], _x paddings and *x fills.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+_SHOWS_TIME = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
+_SHOWS_DATE = re.compile(r"[dmy]", re.IGNORECASE)
+_ZERO_PADDING = re.compile(r"0+")
+_NUMBERS = (int, float)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What a cell's number format changes in the text Excel shows for its value."""
+
+    zero_width: int = 0  # a plain zero-padding format ("000000"): whole numbers padded to it
+    percent: bool = False  # 0.2 shows as 20 %
+    with_time: bool | None = None  # dates show their time, or not; None: the format shows no date
+
+
+@lru_cache(maxsize=1024)  # a workbook uses a handful of formats, on thousands of cells
+def _shown(number_format: str) -> _Shown:
+    """How a number format shows values. Only its first section counts (the one for
+    positive numbers, which openpyxl also reads dates by)."""
+    if _ZERO_PADDING.fullmatch(number_format):
+        return _Shown(zero_width=len(number_format))
+    code = _FORMAT_LITERALS.sub("", number_format.split(";")[0])
+    if _SHOWS_TIME.search(code):
+        return _Shown(with_time=True)
+    return _Shown(percent="%" in code, with_time=False if _SHOWS_DATE.search(code) else None)
+
+
+def cell_text(value: object, number_format: str = "General") -> str:
+    """An openpyxl cell value as the text Excel shows for it in that number format, as far as
+    validation needs it: "" for an empty cell (or a formula never calculated), TRUE/FALSE,
+    numbers as `_number_text` says, dates and times in ISO ("YYYY-MM-DD" for a date alone,
+    "YYYY-MM-DD HH:MM:SS" for a date-time, "HH:MM:SS"), durations as "H:MM:SS".
+
+    A datetime is a date-time when its format shows a time, even at 00:00 (an end at
+    "06/01/2027 00:00" is not the whole day), and a date alone when its format shows a date
+    without time, even if the value holds one (the seller sees "22/12/2026" only); under any
+    other format, a date alone when at midnight."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
+    if isinstance(value, _NUMBERS):
+        return _number_text(value, _shown(number_format))
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d" if value.time() == time() else "%Y-%m-%d %H:%M:%S")
+        with_time = _shown(number_format).with_time
+        if with_time is None:
+            with_time = value.time() != time()
+        # the date parsers (schemas.parsing_dates) read "YYYY-MM-DD" as a date alone
+        return value.isoformat(" ", "seconds") if with_time else value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -61,20 +102,49 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def _number_text(value: int | float, shown: _Shown) -> str:
+    """A number as Excel shows it: integers with every digit, floats as `_float_text`; under a
+    percent format ×100 with " %" (0.2 is "20 %"); under a plain zero-padding format, whole
+    numbers padded with leading zeros ("0012345678905")."""
+    text = str(value) if isinstance(value, int) else _float_text(value)
+    if shown.percent:
+        return f"{Decimal(text).scaleb(2):f} %"
+    if shown.zero_width and "." not in text:
+        return text.zfill(shown.zero_width + text.startswith("-"))
+    return text
+
+
+def _float_text(value: float) -> str:
+    """To 15 significant digits, as Excel keeps them (a computed 19.990000000000002 is 19.99,
+    not a price with too many decimals), integral ones without ".0", never in scientific
+    notation (3.60029E+12 is "3600290000000"). Decimal only for the rare exponent: it costs."""
+    text = format(value + 0.0, ".15g")  # + 0.0: -0.0 is 0.0, "-0" is no text a seller wrote
+    return f"{Decimal(text):f}" if "e" in text else text
+
+
+def _text_of(cell) -> str:
+    """The text of an openpyxl read-only cell: text cells (most) need no number format."""
+    value = cell.value
+    if value is None or isinstance(value, str):
+        return value or ""
+    return cell_text(value, cell.number_format)
+
+
 def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:
-    """(Excel row number, values) of every row, gaps included; openpyxl errors → rejection."""
+    """(Excel row number, read-only cells) of every row, gaps included; openpyxl errors →
+    rejection. Cells, not values: the text depends on each cell's number format."""
     sheet.reset_dimensions()  # the dimension tag is the file's claim, not a fact
-    rows = sheet.iter_rows(max_col=max_col, values_only=True)
+    rows = sheet.iter_rows(max_col=max_col)
     number = 0
     while True:
         try:
-            values = next(rows)
+            cells = next(rows)
         except StopIteration:
             return
         except Exception as error:  # any openpyxl failure on a hostile sheet: unreadable
             raise _unreadable_xlsx(error) from error
         number += 1
-        yield number, values
+        yield number, cells
 
 
 class _XlsxTable(TableReader):
@@ -87,16 +157,16 @@ class _XlsxTable(TableReader):
         width = len(self.info.headers)
         builder = ChunkBuilder(width, self.limits.chunk_rows)
         empty_run = 0
-        for number, values in self._rows:
-            cells = [cell_text(value) for value in values[:width]]
-            if not any(cells):
+        for number, row in self._rows:
+            cells = [_text_of(cell) for cell in row[:width]]
+            if blank_row(cells):
                 empty_run += 1
                 if empty_run == MAX_EMPTY_ROW_RUN:
                     self._note_stopped(number)
                     break
                 continue
             empty_run = 0
-            self._note_outside(number, values[width:])
+            self._note_outside(number, row[width:])
             if (chunk := builder.add(number, cells)) is not None:
                 yield self._counted(chunk)
         if (chunk := builder.flush()) is not None:
@@ -111,7 +181,7 @@ class _XlsxTable(TableReader):
         )
 
     def _note_outside(self, number: int, outside: tuple) -> None:
-        if not self._noted_outside and any(cell_text(value) for value in outside):
+        if not self._noted_outside and any(_text_of(cell) for cell in outside):
             self._noted_outside = True
             self.info.notes.append(
                 f"Cellules à droite de la dernière colonne d'en-tête ignorées (par ex. ligne "
@@ -148,7 +218,7 @@ def open_xlsx(
 def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     rows = _xlsx_rows(sheet, limits.max_columns)
     first = list(islice(rows, search.rows_needed))
-    found = search.find([(n, [cell_text(v) for v in values]) for n, values in first])
+    found = search.find([(n, [_text_of(cell) for cell in row]) for n, row in first])
     if found is None:
         raise search.not_found()
     header_row, cells = found

@@ -1,8 +1,9 @@
 """Which of the seller's columns is which field: aliases, required columns, unknown columns.
 
-Headers match case-, accent- and space-insensitively (`loaders.headers.normalize_header`),
-through each field's aliases. A required column that is missing rejects the file and names the
-closest header the seller did write, so a typo ("prixx") is obvious.
+Headers match case-, accent- and space-insensitively (`loaders.headers.header_key`), through
+each field's aliases. Required columns that are missing reject the file, all named in one
+message, each with the closest header the seller did write, so a typo ("prixx") or a
+variant ("Prix de vente") is obvious.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from loaders.headers import normalize_header
-from marketplace.errors import Problem, Reason, Severity, reject_file
+from loaders.headers import header_key, normalize_header
+from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
+
+# How alike a header must be to a column's name or alias to be suggested for it: difflib's
+# usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
+_CLOSE_ENOUGH = 0.6
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,12 @@ class ColumnSpec:
     required: bool = False
     required_for_updates: bool = False  # needed unless every row of the file is a deletion
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
     def header_keys(self) -> set[str]:
-        return {normalize_header(self.name), *(normalize_header(a) for a in self.aliases)}
+        return {header_key(name) for name in self.names}
 
 
 @dataclass
@@ -37,10 +46,10 @@ class HeaderMap:
     specs: tuple[ColumnSpec, ...] = ()
 
     def require_update_columns(self) -> None:
-        """Reject the file if a column that update rows need is missing."""
-        for spec in self.specs:
-            if spec.required_for_updates and spec.name not in self.positions:
-                raise _missing_column(spec, self.headers, self.unknown)
+        """Reject the file if columns that update rows need are missing, naming them all."""
+        missing = [s for s in self.specs if s.required_for_updates and s.name not in self.positions]
+        if missing:
+            raise _missing_columns(missing, self.unknown)
 
     def header_of(self, name: str) -> str:
         return self.headers[self.positions[name]]
@@ -59,8 +68,9 @@ class HeaderMap:
 
 
 def known_header_keys(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:
-    """Every normalized header text that names some field (for finding the header row)."""
-    return frozenset(key for spec in specs for key in spec.header_keys())
+    """Every header text that names some field, normalized (`normalize_header`), for finding
+    the header row: `open_table` matches them space-insensitively, and lists them readably."""
+    return frozenset(normalize_header(name) for spec in specs for name in spec.names)
 
 
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
@@ -69,7 +79,7 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     positions: dict[str, int] = {}
     unknown: list[str] = []
     for position, header in enumerate(headers):
-        spec = by_key.get(normalize_header(header))
+        spec = by_key.get(header_key(header))
         if spec is None:
             if header.strip():
                 unknown.append(header)
@@ -84,30 +94,62 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
                 column=header,
             )
         positions[spec.name] = position
-    for spec in specs:
-        if spec.required and spec.name not in positions:
-            raise _missing_column(spec, headers, unknown)
+    missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
+    if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
+        raise _missing_columns(missing, unknown)
     return HeaderMap(positions, list(headers), unknown, specs)
 
 
-def _missing_column(spec: ColumnSpec, headers: list[str], unknown: list[str]):
-    candidates = {normalize_header(h): h for h in unknown}
-    close = difflib.get_close_matches(
-        normalize_header(spec.name),
-        list(candidates),
-        n=1,
-        cutoff=0.6,
-    ) or difflib.get_close_matches(
-        min(spec.header_keys(), key=len), list(candidates), n=1, cutoff=0.6
+def _missing_columns(specs: list[ColumnSpec], unknown: list[str]) -> FileRejected:
+    """One rejection naming every missing column, each in a sentence of its own (the message
+    for a single column is that sentence), with the closest header of the file if any."""
+    suggested = _suggestions(specs, unknown)
+    sentences = [_missing_sentence(spec, suggested.get(spec.name)) for spec in specs]
+    return reject_file(
+        Reason.MISSING_COLUMN,
+        " ".join(fr for fr, _ in sentences),
+        " ".join(en for _, en in sentences),
+        column=", ".join(spec.name for spec in specs),
     )
-    hint_fr = f" Vouliez-vous dire « {candidates[close[0]]} » ?" if close else ""
-    hint_en = f' Did you mean "{candidates[close[0]]}"?' if close else ""
+
+
+def _missing_sentence(spec: ColumnSpec, suggestion: str | None) -> tuple[str, str]:
+    hint_fr = f" Vouliez-vous dire « {suggestion} » ?" if suggestion else ""
+    hint_en = f' Did you mean "{suggestion}"?' if suggestion else ""
     aliases = ", ".join(spec.aliases)
     also_fr = f" (ou : {aliases})" if aliases else ""
     also_en = f" (or: {aliases})" if aliases else ""
-    return reject_file(
-        Reason.MISSING_COLUMN,
+    return (
         f"Colonne obligatoire absente : « {spec.name} »{also_fr}.{hint_fr}",
         f'Required column missing: "{spec.name}"{also_en}.{hint_en}',
-        column=spec.name,
+    )
+
+
+def _suggestions(specs: list[ColumnSpec], headers: list[str]) -> dict[str, str]:
+    """Column name → the unknown header closest to it, if close enough. Closest pairs are
+    matched first and a header is suggested once: "Réf. vendeur" is the sku's, not also the
+    seller's (whose alias "vendeur" it holds)."""
+    pairs = sorted(
+        ((_closeness(header, spec), spec.name, header) for spec in specs for header in headers),
+        key=lambda pair: pair[0],
+        reverse=True,  # stable: on a tie, the column, then the header, that comes first
+    )
+    suggested: dict[str, str] = {}
+    for closeness, name, header in pairs:
+        if closeness >= _CLOSE_ENOUGH and name not in suggested and header not in suggested.values():
+            suggested[name] = header
+    return suggested
+
+
+def _closeness(header: str, spec: ColumnSpec) -> float:
+    """How alike a header is to the column's closest name or alias: the similarity of their
+    keys (difflib's ratio, 0 to 1), and at least `_CLOSE_ENOUGH` when the header holds one of
+    them as whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
+    key, words = header_key(header), f"_{normalize_header(header)}_"
+    return max(
+        max(
+            difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
+            _CLOSE_ENOUGH if f"_{normalize_header(name)}_" in words else 0.0,
+        )
+        for name in spec.names
     )

@@ -1,0 +1,172 @@
+"""Which of the seller's columns is which field: header keys, aliases, missing columns."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from loaders.headers import header_key
+from loaders.reader import open_table
+from marketplace.cli import app
+from marketplace.errors import FileRejected, Problem, Reason
+from schemas.columns import ColumnSpec, known_header_keys, map_headers
+from schemas.offers import OFFER_COLUMNS
+from schemas.orders import ORDER_COLUMNS
+from schemas.promotions import PROMOTION_COLUMNS
+from schemas.sellers import SELLER_COLUMNS
+
+FEEDS = {
+    "offers": OFFER_COLUMNS,
+    "promotions": PROMOTION_COLUMNS,
+    "sellers": SELLER_COLUMNS,
+    "orders": ORDER_COLUMNS,
+}
+
+
+def missing(headers: list[str], specs: tuple[ColumnSpec, ...] = OFFER_COLUMNS) -> Problem:
+    """The problem these headers are rejected with, by `map_headers` or for update rows."""
+    with pytest.raises(FileRejected) as caught:
+        map_headers(headers, specs).require_update_columns()
+    return caught.value.problem
+
+
+# --------------------------------------------------------------------------- header keys
+
+
+@pytest.mark.parametrize("columns", FEEDS.values(), ids=FEEDS)
+def test_no_header_key_names_two_columns_of_a_feed(columns: tuple[ColumnSpec, ...]) -> None:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for spec in columns:
+        for key in spec.header_keys():
+            owners[key].add(spec.name)
+    assert {key: names for key, names in owners.items() if len(names) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("written", "alias"),
+    [
+        ("PrixTTC", "Prix TTC"),
+        ("Prix\u00a0TTC", "Prix TTC"),
+        ("Prix\u202f\u202fTTC", "Prix TTC"),
+        ("RefVendeur", "Ref vendeur"),
+        ("Remise%", "Remise %"),
+        ("Prixpromo", "prix promo"),
+        ("DélaiD'expédition", "délai d'expédition"),
+        ("offersku", "offer-sku"),
+    ],
+)
+def test_header_keys_ignore_every_space(written: str, alias: str) -> None:
+    assert header_key(written) == header_key(alias)
+
+
+@pytest.mark.parametrize(
+    ("headers", "specs", "expected"),
+    [
+        (["RefVendeur", "Titre", "Catégorie", "PrixTTC"], OFFER_COLUMNS,
+         {"sku": 0, "title": 1, "category": 2, "price": 3}),
+        (["RefVendeur", "Type", "Prixpromo", "Remise%", "Début", "Fin"], PROMOTION_COLUMNS,
+         {"sku": 0, "promotion_type": 1, "discount_price": 2, "discount_percent": 3, "start_at": 4,
+          "end_at": 5}),
+    ],
+)
+def test_headers_without_their_spaces_match(
+    headers: list[str], specs: tuple[ColumnSpec, ...], expected: dict[str, int]
+) -> None:
+    mapping = map_headers(headers, specs)
+    assert (mapping.positions, mapping.unknown) == (expected, [])
+
+
+def test_the_header_row_is_found_without_spaces_in_its_names(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("Catalogue\r\nRefVendeur;PrixTTC;Libellé\r\nA1;12,50;Chaise\r\n", encoding="utf-8")
+    with open_table(path, known_headers=known_header_keys(OFFER_COLUMNS)) as table:
+        assert (table.info.header_row, len(list(table))) == (2, 1)
+
+
+# --------------------------------------------------------------------------- missing columns
+
+
+def test_every_missing_required_column_is_named_with_its_closest_header() -> None:
+    problem = missing(["Réf. vendeur", "Titre", "Catégorie", "Prix TTC (€)"])
+    assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
+    assert problem.message_fr == (
+        "Colonne obligatoire absente : « sku » (ou : offer_sku, offer-sku, reference, référence, "
+        "ref vendeur). Vouliez-vous dire « Réf. vendeur » ? "
+        "Colonne obligatoire absente : « price » (ou : prix, prix ttc). "
+        "Vouliez-vous dire « Prix TTC (€) » ?"
+    )
+    assert problem.message_en == (
+        'Required column missing: "sku" (or: offer_sku, offer-sku, reference, référence, '
+        'ref vendeur). Did you mean "Réf. vendeur"? '
+        'Required column missing: "price" (or: prix, prix ttc). Did you mean "Prix TTC (€)"?'
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "column"),
+    [
+        ("Réf. vendeur", "sku"),
+        ("Référence vendeur", "sku"),
+        ("SKU vendeur", "sku"),
+        ("refvendeurr", "sku"),
+        ("Prix TTC (€)", "price"),
+        ("Prix de vente", "price"),
+        ("prixx", "price"),
+    ],
+)
+def test_the_suggestion_is_measured_against_every_alias(written: str, column: str) -> None:
+    others = {"sku": ["titre", "catégorie", "prix"], "price": ["sku", "titre", "catégorie"]}[column]
+    problem = missing([*others, written])
+    assert f"« {column} »" in problem.message_fr
+    assert f"Vouliez-vous dire « {written} » ?" in problem.message_fr
+    assert f'Did you mean "{written}"?' in problem.message_en
+
+
+def test_a_header_is_suggested_for_one_column_only() -> None:
+    problem = missing(["order_id", "ordered_at", "amount", "Réf. vendeur"], ORDER_COLUMNS)
+    # the header holds the seller's alias "vendeur", but is closest to the sku's "ref vendeur"
+    assert problem.column == "seller_id, sku"
+    assert problem.message_fr.count("Vouliez-vous dire « Réf. vendeur » ?") == 1
+    sku = "« sku » (ou : offer_sku, offer-sku, référence, reference, ref vendeur). Vouliez-vous dire"
+    assert sku in problem.message_fr
+
+
+def test_no_suggestion_without_a_close_header() -> None:
+    problem = missing(["titre", "catégorie", "prix", "Couleur", "Finition"])
+    assert problem.column == "sku"
+    assert "Vouliez-vous dire" not in problem.message_fr and "Did you mean" not in problem.message_en
+
+
+def test_columns_needed_by_update_rows_are_all_named_together() -> None:
+    map_headers(["sku", "Libellé produit", "Prix de vente"], OFFER_COLUMNS)  # enough for deletions
+    problem = missing(["sku", "Libellé produit", "Prix de vente"])
+    assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "title, category, price")
+    assert problem.message_fr == (
+        "Colonne obligatoire absente : « title » (ou : titre, libellé, name). "
+        "Vouliez-vous dire « Libellé produit » ? "
+        "Colonne obligatoire absente : « category » (ou : catégorie, category_code). "
+        "Colonne obligatoire absente : « price » (ou : prix, prix ttc). "
+        "Vouliez-vous dire « Prix de vente » ?"
+    )
+
+
+def test_a_file_missing_columns_exits_3_naming_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
+    get_settings.cache_clear()
+    path = tmp_path / "o.csv"
+    content = "SKU vendeur;titre;catégorie;Prix de vente\r\nA1;Chaise;livres;12,50\r\n"
+    path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "offers", str(path), "--json"])
+    get_settings.cache_clear()
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (result.exit_code, answer["status"]) == (3, "rejected")
+    [problem] = answer["problems"]
+    assert (problem["code"], problem["column"]) == ("missing_column", "sku, price")
