@@ -165,13 +165,13 @@ def read_and_validate(path: Path) -> dict:
     from loaders.promotions import PROMOTIONS_FEED
     from loaders.reader import open_table
     from loaders.table import ReadLimits
-    from schemas.columns import known_header_keys, map_headers
+    from schemas.columns import known_header_names, map_headers
 
     feed, ctx = PROMOTIONS_FEED, context()
     read = validate = 0.0
     valid = problems = 0
     started = time.perf_counter()
-    with open_table(path, known_headers=known_header_keys(feed.columns), limits=ReadLimits(),
+    with open_table(path, known_headers=known_header_names(feed.columns), limits=ReadLimits(),
                     preferred_sheets=feed.preferred_sheets) as table:
         headers = map_headers(list(table.info.headers), feed.columns)
         chunks = list(table)

@@ -26,7 +26,7 @@ from marketplace.errors import FileRejected, Problem, Severity
 from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
 from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
-from schemas.columns import known_header_keys, map_headers
+from schemas.columns import known_header_names, map_headers
 from schemas.feed import Feed, FeedContext
 
 REPORT_ALL_ROWS_UP_TO = 50_000
@@ -126,7 +126,7 @@ class FileRun:
     def chunks(self, on_rows: Callable[[int], None] | None = None):
         """Yield the valid typed rows of each chunk; collects problems on the way."""
         feed = self.request.feed
-        with open_table(self.request.path, known_headers=known_header_keys(feed.columns),
+        with open_table(self.request.path, known_headers=known_header_names(feed.columns),
                         limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
             self.info = table.info
             self.headers = list(table.info.headers)

@@ -92,9 +92,8 @@ def open_table(
 ) -> Iterator[TableReader]:
     """Open `path` (CSV or XLSX, told apart by content) and find its header row.
 
-    `known_headers`: the header names that identify the header row, normalized
-    (`normalize_header`, as the message listing them shows them); they match the file's
-    headers space-insensitively (`header_key`).
+    `known_headers`: the header names that identify the header row, as the message listing
+    them shows them; they match the file's headers space-insensitively (`header_key`).
     `preferred_sheets`: normalized sheet names, XLSX takes the first sheet matching one of them
     (else the first sheet). `header_row`: force the header's 1-based row number instead of
     searching for it. Raises `FileRejected` for any file-level failure, on open or while
@@ -145,7 +144,7 @@ def _sniff_format(path: Path, limits: ReadLimits) -> str:
 
 @dataclass(frozen=True)
 class HeaderSearch:
-    known: frozenset[str]  # normalized names, readable in the message when none is found
+    known: frozenset[str]  # header names, readable in the message when none is found
     forced_row: int | None
 
     @cached_property

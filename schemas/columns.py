@@ -67,10 +67,11 @@ class HeaderMap:
         )
 
 
-def known_header_keys(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:
-    """Every header text that names some field, normalized (`normalize_header`), for finding
-    the header row: `open_table` matches them space-insensitively, and lists them readably."""
-    return frozenset(normalize_header(name) for spec in specs for name in spec.names)
+def known_header_names(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:
+    """Every header text that names some field, as the spec writes it, for finding the header
+    row: `open_table` matches them space-insensitively, and lists them as they are when no
+    row holds them (a seller reads "délai d'expédition", not a normalized key)."""
+    return frozenset(name for spec in specs for name in spec.names)
 
 
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:

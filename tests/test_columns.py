@@ -13,7 +13,7 @@ from loaders.headers import header_key
 from loaders.reader import open_table
 from marketplace.cli import app
 from marketplace.errors import FileRejected, Problem, Reason
-from schemas.columns import ColumnSpec, known_header_keys, map_headers
+from schemas.columns import ColumnSpec, known_header_names, map_headers
 from schemas.offers import OFFER_COLUMNS
 from schemas.orders import ORDER_COLUMNS
 from schemas.promotions import PROMOTION_COLUMNS
@@ -83,8 +83,18 @@ def test_headers_without_their_spaces_match(
 def test_the_header_row_is_found_without_spaces_in_its_names(tmp_path: Path) -> None:
     path = tmp_path / "o.csv"
     path.write_text("Catalogue\r\nRefVendeur;PrixTTC;Libellé\r\nA1;12,50;Chaise\r\n", encoding="utf-8")
-    with open_table(path, known_headers=known_header_keys(OFFER_COLUMNS)) as table:
+    with open_table(path, known_headers=known_header_names(OFFER_COLUMNS)) as table:
         assert (table.info.header_row, len(list(table))) == (2, 1)
+
+
+def test_no_header_row_lists_the_names_as_a_seller_reads_them(tmp_path: Path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("note\r\n" * 11 + "x;y\r\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected, open_table(
+            path, known_headers=known_header_names(OFFER_COLUMNS)):
+        pass
+    message = rejected.value.problem.message_fr
+    assert "délai d'expédition" in message and "_" not in message.replace("category_code", "")
 
 
 # --------------------------------------------------------------------------- missing columns

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from loaders.xlsx_reader import cell_text
-from schemas.columns import known_header_keys, map_headers
+from schemas.columns import known_header_names, map_headers
 from schemas.parsing import parse_cents
 from schemas.parsing_dates import parse_end_instants
 from schemas.promotions import PROMOTION_COLUMNS, validate_promotions
@@ -165,7 +165,7 @@ def test_a_promotion_workbook_reads_as_the_seller_sees_it(tmp_path: Path) -> Non
     for cell, number_format in zip(sheet[2][2:], ["0%", "dd/mm/yyyy hh:mm", "dd/mm/yyyy hh:mm"], strict=True):
         cell.number_format = number_format
     workbook.save(tmp_path / "p.xlsx")
-    info, frame, _ = read(tmp_path / "p.xlsx", known_header_keys(PROMOTION_COLUMNS))
+    info, frame, _ = read(tmp_path / "p.xlsx", known_header_names(PROMOTION_COLUMNS))
     result = validate_promotions(frame, map_headers(info.headers, PROMOTION_COLUMNS), context())
     assert result.problems == []
     assert result.valid.loc[2, ["discount_percent", "end_at"]].tolist() == [
