@@ -30,6 +30,7 @@ class ChunkValidator:
         self.headers = headers
         self.ctx = ctx
         self.raw = {spec.name: field_text(frame, headers, spec.name) for spec in columns}
+        self.specs = {spec.name: spec for spec in columns}
         self.index = frame.index
         self.collector = ProblemCollector()
         # the seller's names of the columns, for the problems the loader finds at apply time
@@ -46,6 +47,14 @@ class ChunkValidator:
         self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
 
     def check_required(self, name: str, applies: pd.Series) -> None:
-        self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
-                  "La colonne « {column} » est obligatoire et vide sur cette ligne.",
-                  'Column "{column}" is required and empty on this row.')
+        if name in self.headers.positions:
+            self.flag(applies & (self.raw[name] == ""), Reason.REQUIRED, name,
+                      "La colonne « {column} » est obligatoire et vide sur cette ligne.",
+                      'Column "{column}" is required and empty on this row.')
+            return
+        # the file has no such column: say so, with the names it may have, not "empty"
+        names = ", ".join(self.specs[name].names)
+        self.flag(applies, Reason.REQUIRED, name,
+                  f"Colonne « {name} » absente du fichier ({names}) : elle est obligatoire pour"
+                  " cette ligne.",
+                  f'Column "{name}" is missing from the file ({names}): this row requires it.')

@@ -129,6 +129,11 @@ def test_physical_needs_quantity_and_product_id_digital_does_not():
     assert codes(result) == {2: {"required"}}
     assert {p.column for p in result.problems} == {"stock", "product_id"}
     assert pd.isna(result.valid.loc[3, "quantity"])
+    absent = next(p for p in result.problems if p.column == "product_id")  # no EAN column
+    assert absent.message_fr.startswith("Colonne « product_id » absente du fichier (product_id,"
+                                        " ean, gtin, isbn, product-id)")
+    empty = next(p for p in result.problems if p.column == "stock")  # a column, empty here
+    assert "vide sur cette ligne" in empty.message_fr
 
 
 def test_training_needs_a_practical_component():
