@@ -14,13 +14,15 @@ Decisions:
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from marketplace.errors import Problem, Severity
+from marketplace.errors import Problem, Reason, Severity
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -43,13 +45,16 @@ class ReportGrid:
 
 
 def build_grid(report: ReportInput) -> ReportGrid:
-    width = max(len(report.headers), len(report.rows.columns))
+    unsplit = _unsplit_rows(report)
+    width = max(len(report.headers), len(report.rows.columns),
+                *(len(cells) for cells in unsplit.values()))
     positions = _header_positions(report.headers)
     frame = report.rows.reindex(columns=range(width))
     values = {
         int(number): [_as_text(value) for value in cells]
         for number, *cells in frame.itertuples(name=None)
     }
+    values |= {row: padded(cells, width) for row, cells in unsplit.items() if row not in values}
     grid = ReportGrid(width, positions, values, defaultdict(list), defaultdict(list), set())
     row_problems = [p for p in report.problems if p.row is not None]
     for problem in sorted(row_problems, key=lambda p: sort_key(p, positions)):
@@ -61,6 +66,17 @@ def build_grid(report: ReportInput) -> ReportGrid:
         if problem.severity == Severity.ERROR:
             grid.rejected.add(row)
     return grid
+
+
+def _unsplit_rows(report: ReportInput) -> dict[int, list[str]]:
+    """The rows the reader refused whole (too many fields, unpaired quotes), split on the
+    file's delimiter as they are: shown and sent back as the seller wrote them, to be fixed."""
+    delimiter = (report.info.delimiter if report.info else None) or ","
+    return {
+        int(p.row): next(csv.reader(io.StringIO(p.value), delimiter=delimiter), [])
+        for p in report.problems
+        if p.code in (Reason.FIELD_COUNT, Reason.UNBALANCED_QUOTE) and p.row is not None and p.value
+    }
 
 
 def sort_key(problem: Problem, positions: dict[str, int]) -> tuple[int, int, int]:

@@ -7,8 +7,9 @@ delimiter; for an XLSX their sheet name when Excel accepts it.
 Decisions:
 - Which rows come back is decided by `write_import_report`: rejected rows (see
   `reports.report_grid`) that have values. A file-level rejection produces no rejected-rows
-  file (the seller fixes and resends their own file), and rows that could not be split into
-  cells have no values to resend (the XLSX summary lists them).
+  file (the seller fixes and resends their own file). A row the reader refused for its
+  number of fields comes back split as it was sent; one with unpaired quotes has no values to
+  resend (the XLSX summary lists it).
 - Values go through `reports.safe_cells` so that they round-trip: text cells without an
   apostrophe in XLSX, `resend_csv_text` in CSV (see its docstring for where the apostrophe goes).
 """
@@ -51,9 +52,14 @@ def write_rejected_xlsx(path: Path, report: ReportInput, grid: ReportGrid, rows:
 
 
 def _resend_lines(report: ReportInput, grid: ReportGrid, rows: list[int]) -> Iterable[list[str]]:
-    yield padded(report.headers, grid.width)
+    """The header and the rows, each as wide as the header unless it holds more: a row sent
+    with too many fields comes back with them, and does not widen every other line."""
+    width = len(report.headers)
+    yield report.headers
     for number in rows:
-        yield grid.values[number]
+        values = grid.values[number]
+        filled = max((i + 1 for i, value in enumerate(values) if value != ""), default=0)
+        yield padded(values[:max(width, filled)], width)
 
 
 def _sheet_name(info: ReadInfo | None) -> str | None:

@@ -19,7 +19,10 @@ _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 _PLAIN = r"[+-]?\d+(?:[.,]\d+)?"
 _WHOLE = r"[+-]?\d{1,12}"
 _SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
-_THOUSANDS_DOT = r"^[+-]?\d{1,3}(?:\.\d{3})+$"
+_THOUSANDS_DOT = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$"
+_ONE_DOT_GROUP = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"  # 2.500: 2,50 or 2 500?
+_EURO_AT_AN_END = r"^[\s\u00a0\u202f]*€[\s\u00a0\u202f]*|[\s\u00a0\u202f]*€[\s\u00a0\u202f]*$"
+_SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
 TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
 FALSE_WORDS = {"no", "non", "false", "faux", "0", "n"}
 
@@ -55,10 +58,13 @@ def detect_decimal_separator(texts: pd.Series) -> str:
 def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series:
     """`1 234,50 €` → `1234.50`: the canonical text of a number, or something that won't parse.
 
-    Spaces and no-break spaces are thousands separators. When both `,` and `.` appear, the
-    last one is the decimal separator. A lone `.` in a file whose decimal separator is `,`
-    is a thousands separator only in the exact `1.234.567` shape. Plain values (`12,50`,
-    `12.5`: nearly all of a file) take a fast path; only the others get the full treatment.
+    Spaces and no-break spaces are thousands separators, between groups of three digits only
+    (`12 50` and `1 2` are no numbers), and `€` may stand before or after the number, never
+    inside (`12€50` is no number). When both `,` and `.` appear, the last one is the decimal
+    separator. A lone `.` in a file whose decimal separator is `,` is a thousands separator
+    in the `1.234.567` shape; with one group (`2.500`) it could be either, and the value is
+    refused rather than guessed. Plain values (`12,50`, `12.5`: nearly all of a file) take a
+    fast path; only the others get the full treatment.
     """
     plain = matches(texts, _PLAIN, whole=True)
     if decimal_separator == ",":
@@ -70,7 +76,9 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
 
 
 def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
-    text = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)
+    text = texts.str.replace(_EURO_AT_AN_END, "", regex=True)
+    grouped = text.str.fullmatch(_SPACE_GROUPED)
+    text = text.where(~grouped, text.str.replace(SPACES, "", regex=True))
     both = text.str.contains(",", regex=False) & text.str.contains(".", regex=False)
     comma_last = text.str.rfind(",") > text.str.rfind(".")
     out = text.copy()
@@ -83,6 +91,7 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
     if decimal_separator == ",":
         dotted_thousands = ~both & text.str.fullmatch(_THOUSANDS_DOT)
         out[dotted_thousands] = text[dotted_thousands].str.replace(".", "", regex=False)
+        out[~both & text.str.fullmatch(_ONE_DOT_GROUP)] = "?"  # no number: refused
     return out
 
 

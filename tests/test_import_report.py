@@ -429,3 +429,14 @@ def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):
     files = write_import_report(tmp_path, "s", report_input(file_name="offres.dat"))
     assert files.rejected.name == "s-rejected.csv"
     assert not (tmp_path / "s-rejected.txt").exists()  # the earlier one, stale, is gone
+
+
+def test_a_row_with_too_many_fields_comes_back_as_sent(tmp_path: Path):
+    too_many = Problem(Reason.FIELD_COUNT, FIELDS_FR, FIELDS_EN, row=8,
+                       value="B-8;3017620422003;4,00;Bol;;x")
+    files = write_import_report(tmp_path, "s", report_input(problems=[*problems(), too_many]))
+    lines = files.rejected.read_text(encoding="cp1252").splitlines()
+    assert lines[0] == "sku;ean;prix;description"  # not widened by the long row
+    assert "B-8;3017620422003;4,00;Bol;;x" in lines
+    sheet = rows_sheet(files)
+    assert "B-8" in [cell.value for row in sheet.iter_rows() for cell in row]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,6 +44,26 @@ def test_a_third_decimal_is_refused_unless_it_is_zero(value, separator):
     else:
         assert bool(too_precise[0]) and pd.isna(cents[0])
     assert not unreadable[0]
+
+
+@pytest.mark.parametrize("separator", [",", "."])
+@pytest.mark.parametrize("text", ["12€50", "9€99", "12 50", "1 2", "1 0,5", "12 €50"])
+def test_a_space_or_euro_inside_a_number_is_no_number(text, separator):
+    """Only whole groups of three digits take a thousands space, and € stands at an end: the
+    other shapes were read as 1250.00 for 12€50 (a hundred times the price), silently."""
+    cents, unreadable, _ = parse_cents(pd.Series([text], dtype="str"), separator)
+    assert unreadable[0] and pd.isna(cents[0])
+
+
+@pytest.mark.parametrize(("text", "comma_file", "dot_file"), [
+    ("2.500", None, 250),  # a comma file: 2,50 or 2 500? refused rather than guessed
+    ("0.500", 50, 50), ("1.234.567", 123456700, None), ("€ 1 234,50", 123450, 123450),
+    ("-1 234,50", -123450, -123450), ("12,50€", 1250, 1250)])
+def test_dots_and_spaces_as_thousands_separators(text, comma_file, dot_file):
+    for separator, expected in ((",", comma_file), (".", dot_file)):
+        cents, unreadable, _ = parse_cents(pd.Series([text], dtype="str"), separator)
+        assert (None if pd.isna(cents[0]) else cents[0]) == expected
+        assert bool(unreadable[0]) is (expected is None)
 
 
 def test_whole_numbers():
