@@ -22,7 +22,7 @@ import pyarrow as pa
 from loaders.reader import open_table
 from loaders.table import ReadInfo, ReadLimits
 from marketplace.config import Settings
-from marketplace.errors import FileRejected, Problem, Severity
+from marketplace.errors import FileRejected, Problem, Reason, Severity
 from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
 from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
@@ -136,8 +136,10 @@ class FileRun:
             warning = header_map.unknown_columns_warning()
             if warning:
                 self.problems.append(warning)
+            unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             for chunk in table:
                 self.rows += len(chunk.frame) + len({p.row for p in chunk.problems})
+                unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
                 chunk_problems = chunk.problems + validated.problems
                 self.add_problems(chunk_problems)
@@ -149,6 +151,18 @@ class FileRun:
                 # 3M-row file peaked 60-90 MB above a 1M-row one (577-606 MB against 517);
                 # with it, 526 against 474-486 MB. Every fourth chunk was not enough (596 MB).
                 pa.default_memory_pool().release_unused()
+
+    def warn_unnamed_with_values(self, frame: pd.DataFrame, unnamed: list[int]) -> list[int]:
+        """A column with no header but values is ignored like an unknown one, and said so
+        once; returns the unnamed columns not yet found holding a value."""
+        filled = [i for i in unnamed if i in frame.columns and (frame[i].str.strip() != "").any()]
+        for position in filled:
+            self.problems.append(Problem(
+                Reason.UNKNOWN_COLUMN,
+                f"La colonne n° {position + 1} n'a pas d'en-tête : ses valeurs sont ignorées.",
+                f"Column {position + 1} has no header: its values are ignored.",
+                severity=Severity.WARNING))
+        return [i for i in unnamed if i not in filled]
 
     def add_problems(self, problems: list[Problem]) -> None:
         self.problems.extend(problems)

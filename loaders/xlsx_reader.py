@@ -209,10 +209,27 @@ def open_xlsx(
                     "Le classeur ne contient aucune feuille de calcul.",
                     "The workbook holds no worksheet.",
                 )
-            preferred = (s for s in sheets if normalize_header(s.title) in preferred_sheets)
-            yield _open_sheet(next(preferred, sheets[0]), search, limits)
+            preferred = [s for s in sheets if normalize_header(s.title) in preferred_sheets]
+            yield (_open_sheet(preferred[0], search, limits) if preferred
+                   else _first_sheet_with_a_header(sheets, search, limits))
         finally:
             workbook.close()
+
+
+def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
+    """No sheet has the feed's name: the first visible sheet holding a header row. Templates
+    put an "Instructions" sheet first and a hidden sheet of lists; the seller sees neither as
+    their table. With none, the first visible sheet's rejection says why."""
+    visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
+    first_rejection: FileRejected | None = None
+    for sheet in visible:
+        try:
+            return _open_sheet(sheet, search, limits)
+        except FileRejected as rejection:
+            if rejection.problem.code is not Reason.NO_HEADER:
+                raise
+            first_rejection = first_rejection or rejection
+    raise first_rejection
 
 
 def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:

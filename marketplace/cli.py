@@ -145,7 +145,9 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
               as_json: bool, check_only: bool) -> int:
     feed = _feed_or_usage(kind)
     if not file.is_file():
-        err.print(f"Fichier introuvable / file not found: {file}")
+        what = "n'est pas un fichier / is not a file" if file.exists() else (
+            "fichier introuvable / file not found")
+        err.print(f"{file} : {what}")
         return 2
     settings = get_settings()
     check = _checker(feed, settings, check_only, seller)
@@ -165,7 +167,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
 @app.command()
 def validate(
     kind: SellerKind, file: Path,
-    seller: Annotated[int | None, typer.Option(help="The seller the file belongs to.")] = None,
+    seller: Annotated[int | None, typer.Option(min=1, help="The seller the file belongs to.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a file only: no database write, no orchestration."""
@@ -175,7 +177,7 @@ def validate(
 @app.command()
 def ingest(
     kind: AnyKind, file: Path,
-    seller: Annotated[int | None, typer.Option(help="The seller (offers, promotions).")] = None,
+    seller: Annotated[int | None, typer.Option(min=1, help="The seller (offers, promotions).")] = None,
     mode: Annotated[Mode, typer.Option(help="update, or replace the whole catalogue.")] = Mode.update,
     force: Annotated[bool, typer.Option(help="Allow a replace that deactivates over half.")] = False,
     as_json: JsonOption = False,
@@ -187,9 +189,6 @@ def ingest(
         raise typer.Exit(2)
     if not per_seller and seller is not None:
         err.print("--seller ne s'applique pas à ce flux / --seller does not apply to this feed.")
-        raise typer.Exit(2)
-    if seller is not None and seller <= 0:
-        err.print("--seller doit être un entier positif / --seller must be a positive integer.")
         raise typer.Exit(2)
     _guarded(lambda: _run_file(kind.value, file, seller, mode, force, as_json, False))
 
@@ -233,12 +232,17 @@ def db_upgrade() -> None:
 
 @export_app.command("offers")
 def export_offers_command(
-    seller: Annotated[int | None, typer.Option(help="Only this seller's offers.")] = None,
+    seller: Annotated[int | None, typer.Option(min=1, help="Only this seller's offers.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """The catalogue as CSV."""
     from marketplace.app import catalog_engine
     from reports.offers_export import export_offers
+
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        err.print(f"--out : ni un dossier ni dans un dossier inexistant / --out must be a file in"
+                  f" an existing folder: {out}")
+        raise typer.Exit(2)
 
     def action() -> int:
         engine = catalog_engine(get_settings())
@@ -246,9 +250,12 @@ def export_offers_command(
             export_offers(engine, sys.stdout, seller)
             return 0
         tmp = out.with_name(f".{out.name}.tmp")
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            count = export_offers(engine, handle, seller)
-        tmp.replace(out)
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                count = export_offers(engine, handle, seller)
+            tmp.replace(out)
+        finally:  # a failed export leaves no half file behind (reliability.md)
+            tmp.unlink(missing_ok=True)
         err.print(f"{count} offers written to {out}")
         return 0
 

@@ -101,7 +101,8 @@ class OfferValidator(ChunkValidator):
         typed["title"] = self.raw["title"]
         typed["description"] = self.raw["description"]
         typed["category"] = self.raw["category"].str.lower()
-        typed["currency"] = self.raw["currency"].str.upper().replace("", "EUR")
+        typed["currency"] = self.raw["currency"].str.upper().replace(
+            {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"})  # the euro, however written
         typed["price_cents"] = self.parse_price()
         typed["quantity"] = self.parse_whole_column("quantity")
         typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship").fillna(2)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from marketplace.cli import app
 from marketplace.config import SAMPLES_DIR
-from tests.helpers import add_seller, offer_rows, write_offer_csv
+from tests.helpers import OFFER_HEADER, add_seller, offer_rows, write_offer_csv
 
 JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "loaded", "rejected",
              "errors_report"}
@@ -72,11 +72,23 @@ def test_file_rejected_exits_3(cli, tmp_path):
     "args",
     [["ingest", "offers", "x.csv"], ["ingest", "offers", "x.csv", "--seller", "7", "--mode", "merge"],
      ["ingest", "sellers", "x.csv", "--seller", "7"], ["validate", "orders", "x.csv"],
-     ["ingest", "offers", "missing.csv", "--seller", "7"], ["frobnicate"]],
+     ["ingest", "offers", "missing.csv", "--seller", "7"], ["frobnicate"],
+     ["validate", "offers", "x.csv", "--seller", "-3"], ["ingest", "offers", "x.csv", "--seller", "0"],
+     ["export", "offers", "--seller", "0"], ["ingest", "offers", ".", "--seller", "7"]],
 )
 def test_usage_errors_exit_2(cli, args):
     code, _ = cli(*args)
     assert code == 2
+
+
+def test_export_to_a_folder_or_a_missing_folder_is_a_usage_error_and_leaves_nothing(cli, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for out in (folder, folder / "nowhere" / "x.csv"):
+        assert cli("export", "offers", "--out", str(out))[0] == 2
+    assert list(folder.iterdir()) == []
+    code, _ = cli("export", "offers", "--out", str(folder / "x.csv"))
+    assert (code, [p.name for p in folder.iterdir()]) == (0, ["x.csv"])
 
 
 def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
@@ -155,3 +167,15 @@ def test_run_inbox_processes_registry_then_offers(cli, tmp_path):
         ("sellers", "loaded"), ("offers", "loaded")]
     assert code == 0
     assert not list((store / "offers" / "101").iterdir())
+
+
+def test_a_column_without_header_but_with_values_is_a_warning(cli, tmp_path):
+    path = tmp_path / "o.csv"
+    rows = offer_rows(2)
+    path.write_text("\n".join(";".join([*cells, extra]) for cells, extra in
+                              [(OFFER_HEADER, ""), (rows[0], "oops"), (rows[1], "")]) + "\n",
+                    encoding="utf-8")
+    code, out = cli("validate", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"], answer["warnings"]) == (0, "loaded", 1)
+    assert answer["problems"][0]["message_fr"].endswith("n'a pas d'en-tête : ses valeurs sont ignorées.")

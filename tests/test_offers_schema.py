@@ -206,6 +206,14 @@ def test_delete_rows_need_only_a_sku():
     assert result.valid["action"].tolist() == ["delete"]
 
 
+def test_the_euro_however_written_is_the_euro_and_only_it():
+    headers = [*HEADERS, "devise"]
+    result, _ = validate([[*book(c), currency] for c, currency in
+                          zip("ABCDE", ["€", "Euro", "eur", "", "USD"], strict=True)], headers)
+    assert codes(result) == {6: {"not_allowed"}}
+    assert set(result.valid["currency"]) == {"EUR"}
+
+
 def test_long_cells():
     result, _ = validate([book("A", description="x" * 50_000), book("B", titre="t" * 201),
                           book("C" * 65)])

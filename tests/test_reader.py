@@ -642,6 +642,22 @@ def test_xlsx_header_under_instructions_and_sheet_choice(tmp_path: Path) -> None
     assert read(path, frozenset({"sku", "title"}))[0].sheet == "Instructions"
 
 
+def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {
+        "Listes": [["sku", "title"], ["HIDDEN", "lists"]],
+        "Lisez-moi": [["Remplissez la feuille Mes offres"]],
+        "Mes offres": [["sku", "title"], ["A1", "Chaise"]],
+    })
+    workbook = openpyxl.load_workbook(path)
+    workbook["Listes"].sheet_state = "hidden"
+    workbook.save(path)
+    info, frame, _ = read(path, frozenset({"sku", "title"}))
+    assert (info.sheet, rows(frame)) == ("Mes offres", {2: ["A1", "Chaise"]})
+    instructions_only = make_xlsx(tmp_path / "i.xlsx", {"Lisez-moi": [["Remplissez"]],
+                                                         "Notes": [["rien"]]})
+    assert rejected(instructions_only).code is Reason.NO_HEADER
+
+
 def test_xlsx_rows_past_a_lying_dimension_tag_and_columns_capped(tmp_path: Path) -> None:
     path = make_xlsx(
         tmp_path / "o.xlsx",
