@@ -22,6 +22,7 @@ from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
+    composed_when_over,
     detect_decimal_separator,
     parse_bool,
     parse_cents,
@@ -55,13 +56,16 @@ CONDITION_WORDS = {
 }
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
 
 
 OFFER_SCHEMA = pa.DataFrameSchema(
     {
         "sku": pa.Column(str, sku_format()),
-        "title": pa.Column(str, named(pa.Check.str_length, 1, 200, name="title_length")),
-        "description": pa.Column(str, named(pa.Check.str_length, 0, 5000, name="description_length")),
+        "title": pa.Column(str, named(pa.Check.str_length, 1, MAX_TITLE, name="title_length")),
+        "description": pa.Column(str, named(pa.Check.str_length, 0, MAX_DESCRIPTION,
+                                            name="description_length")),
         "price_cents": pa.Column(
             "Int64", named(pa.Check.in_range, 1, MAX_PRICE_CENTS, name="price_range"), nullable=True
         ),
@@ -98,8 +102,8 @@ class OfferValidator(ChunkValidator):
         self.check_required("title", updates)
         self.check_required("category", updates)
         self.check_required("price", updates)
-        typed["title"] = self.raw["title"]
-        typed["description"] = self.raw["description"]
+        typed["title"] = composed_when_over(self.raw["title"], MAX_TITLE)
+        typed["description"] = composed_when_over(self.raw["description"], MAX_DESCRIPTION)
         typed["category"] = self.raw["category"].str.lower()
         typed["currency"] = self.raw["currency"].str.upper().replace(
             {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"})  # the euro, however written

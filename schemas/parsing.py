@@ -7,6 +7,7 @@ mask into precise problems. Nothing here loops over rows in Python: files have a
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -92,6 +93,18 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
         dotted_thousands = ~both & text.str.fullmatch(_THOUSANDS_DOT)
         out[dotted_thousands] = text[dotted_thousands].str.replace(".", "", regex=False)
         out[~both & text.str.fullmatch(_ONE_DOT_GROUP)] = "?"  # no number: refused
+    return out
+
+
+def composed_when_over(texts: pd.Series, limit: int) -> pd.Series:
+    """Cells longer than `limit` in Unicode's composed form (NFC), where they may be shorter:
+    Mac tools write é as e + a combining accent, two code points of one character a seller
+    counts once. Only the cells over the limit are looked at (a length is cheap, NFC is not)."""
+    over = (texts.str.len() > limit).to_numpy(dtype=bool, na_value=False)
+    if not over.any():
+        return texts
+    out = texts.copy()
+    out[over] = texts[over].map(lambda text: unicodedata.normalize("NFC", text))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -218,6 +219,13 @@ def test_long_cells():
     result, _ = validate([book("A", description="x" * 50_000), book("B", titre="t" * 201),
                           book("C" * 65)])
     assert codes(result) == {2: {"too_long"}, 3: {"too_long"}, 4: {"bad_format"}}
+
+
+def test_a_title_written_with_combining_accents_counts_its_characters():
+    decomposed = unicodedata.normalize("NFD", "É" * 200)  # 400 code points, as a Mac writes
+    result, _ = validate([book("A", titre=decomposed), book("B", titre="É" * 201)])
+    assert codes(result) == {3: {"too_long"}}
+    assert result.valid.loc[2, "title"] == "É" * 200  # stored composed
 
 
 def test_formula_in_a_cell_is_just_text():
