@@ -164,6 +164,12 @@ class FileRun:
                 severity=Severity.WARNING))
         return [i for i in unnamed if i not in filled]
 
+    def rejected_by(self, rejection: FileRejected) -> None:
+        """The file refused whole: its reason, and what the reader had read if it got no table."""
+        self.problems.append(rejection.problem)
+        if self.info is None and rejection.detected is not None:
+            self.info = rejection.detected
+
     def add_problems(self, problems: list[Problem]) -> None:
         self.problems.extend(problems)
         self.rejected_rows.update(
@@ -222,7 +228,7 @@ class FileChecker:
             for _valid in run.chunks(on_rows):
                 pass
         except FileRejected as rejection:
-            run.problems.append(rejection.problem)
+            run.rejected_by(rejection)
             return self.finish(run, "rejected", None, sha, loaded=0, message=rejection.problem.message_fr)
         status = "partial" if run.rejected_rows else "loaded"
         return self.finish(run, status, None, sha, loaded=run.rows - len(run.rejected_rows))

@@ -83,13 +83,16 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
     hint = _DELIMITER_HINT.match(text)
     hinted, skipped = (hint[1], hint.end()) if hint else (None, 0)
     rows = text[skipped:]
-    for delimiter in sorted(_rank_delimiters(rows), key=lambda candidate: candidate != hinted):
+    candidates = sorted(_rank_delimiters(rows), key=lambda candidate: candidate != hinted)
+    for delimiter in candidates:
         records = sample_records(rows, delimiter, search.rows_needed)
         found = search.find([(number, cells) for number, cells, _ in records])
         if found is not None:
             break
     else:
-        raise search.not_found()
+        raise search.not_found(ReadInfo(format="csv", headers=[], header_row=None,
+                                        encoding=encoding.label,
+                                        delimiter=candidates[0] if candidates else None))
     header_row, headers = found
     if len(headers) > limits.max_columns:
         raise reject_file(

@@ -93,7 +93,7 @@ class Ingestor(FileChecker):
                 self.engine, lambda session: self.load(session, run, scope, sha, import_id, on_rows),
                 retries=self.settings.db_retries)
         except FileRejected as rejection:
-            run.problems.append(rejection.problem)
+            run.rejected_by(rejection)
             result = self.finish(run, "rejected", import_id, sha, loaded=0,
                                  message=rejection.problem.message_fr)
             self.close_import(import_id, result, store_problems=True)
@@ -152,7 +152,7 @@ class Ingestor(FileChecker):
                 finally:
                     session.rollback()
         except FileRejected as rejection:
-            run.problems.append(rejection.problem)
+            run.rejected_by(rejection)
             return self.finish(run, "rejected", None, sha, loaded=0,
                                message=rejection.problem.message_fr)
         return self.finish(run, "partial" if run.rejected_rows else "loaded", None, sha,

@@ -168,7 +168,13 @@ class HeaderSearch:
     def _is_header(self, cells: list[str]) -> bool:
         return len({header_key(cell) for cell in cells} & self._keys) >= 2
 
-    def not_found(self) -> FileRejected:
+    def not_found(self, detected: ReadInfo) -> FileRejected:
+        """The rejection, carrying what was read (format, encoding, delimiter or sheet)."""
+        rejection = self._rejection()
+        rejection.detected = detected
+        return rejection
+
+    def _rejection(self) -> FileRejected:
         if self.forced_row is not None:
             return reject_file(
                 Reason.NO_HEADER,

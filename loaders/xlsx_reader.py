@@ -237,7 +237,8 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     first = list(islice(rows, search.rows_needed))
     found = search.find([(n, [_text_of(cell) for cell in row]) for n, row in first])
     if found is None:
-        raise search.not_found()
+        raise search.not_found(ReadInfo(format="xlsx", headers=[], header_row=None,
+                                        sheet=sheet.title))
     header_row, cells = found
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)

@@ -95,6 +95,9 @@ class FileRejected(MarketplaceError):
     def __init__(self, problem: Problem):
         super().__init__(problem.message_en)
         self.problem = problem
+        # what the reader had made out of the file when it gave up (a `loaders.table.ReadInfo`
+        # without header row), for the report: a seller whose export went wrong sees why
+        self.detected: object | None = None
 
 
 def reject_file(

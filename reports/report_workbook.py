@@ -189,7 +189,7 @@ def _summary_detected(lines: _SummaryLines, report: ReportInput) -> None:
         lines.line("Feuille / Sheet", info.sheet or _UNKNOWN)
     decimal = _named(_SEPARATORS, report.decimal_separator)
     lines.line("Séparateur décimal / Decimal separator", decimal)
-    lines.line("Ligne d'en-tête / Header row", info.header_row)
+    lines.line("Ligne d'en-tête / Header row", info.header_row or "introuvable / not found")
     for note in info.notes:
         lines.line("Remarque / Note", note)
 

@@ -179,3 +179,14 @@ def test_a_column_without_header_but_with_values_is_a_warning(cli, tmp_path):
     answer = as_json(out)
     assert (code, answer["status"], answer["warnings"]) == (0, "loaded", 1)
     assert answer["problems"][0]["message_fr"].endswith("n'a pas d'en-tête : ses valeurs sont ignorées.")
+
+
+def test_a_file_without_header_row_still_says_what_was_read(cli, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_bytes(("note\r\n" * 11 + "x;y\r\n1;2\r\n").encode("cp1252"))
+    code, out = cli("validate", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"]) == (3, "rejected")
+    assert answer["detected"] | {"decimal_separator": None} == {
+        "format": "csv", "encoding": "utf-8", "delimiter": ";", "sheet": None,
+        "header_row": None, "decimal_separator": None}
