@@ -42,6 +42,15 @@ def matches(texts: pd.Series, pattern: str, *, whole: bool = False) -> pd.Series
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=texts.index)
 
 
+def among(rows: pd.Series, texts: pd.Series, pattern: str) -> pd.Series:
+    """Which of `rows` (a boolean mask) have a text that is a whole match of `pattern`: only
+    those texts are looked at (a hint for a few refused cells must not scan the column)."""
+    found = pd.Series(False, index=rows.index)
+    if rows.any():
+        found[rows] = matches(texts[rows], pattern, whole=True)
+    return found
+
+
 def strip(series: pd.Series) -> pd.Series:
     """Cell text without surrounding spaces: Unicode white space, so no-break spaces too
     (Arrow's `utf8_trim_whitespace`, like Python's `str.strip`; see tests/test_parsing.py)."""

@@ -28,7 +28,13 @@ from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
 from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
-from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole, per_distinct
+from schemas.parsing import (
+    among,
+    detect_decimal_separator,
+    parse_cents,
+    parse_whole,
+    per_distinct,
+)
 from schemas.parsing_dates import parse_datetimes, parse_end_instants
 from schemas.promotion_periods import TIMEZONE, load_calendar
 from schemas.promotion_rules import PROMOTION_TYPES
@@ -154,7 +160,7 @@ class PromotionValidator(ChunkValidator):
         if signed.any():
             number = filled.where(~signed, filled.str.slice(0, -1).str.rstrip(" \u00a0\u202f"))
         values, unreadable = per_distinct(parse_whole, number, limit=100)
-        excel_percent = unreadable & number.str.fullmatch(r"0[.,]\d+")  # 0,2 for 20 %
+        excel_percent = among(unreadable, number, r"0[.,]\d+")  # 0,2 for 20 %
         self.flag(excel_percent, Reason.BAD_NUMBER, "discount_percent",
                   "La remise « {value} » doit être un nombre entier : écrivez 20 pour 20 % (une"
                   " cellule Excel au format pourcentage contient 0,2).",
@@ -171,7 +177,7 @@ class PromotionValidator(ChunkValidator):
         start, bad_start = parse_datetimes(self.raw["start_at"], TIMEZONE)
         end, bad_end = parse_end_instants(self.raw["end_at"], TIMEZONE)
         for name, unreadable in (("start_at", bad_start), ("end_at", bad_end)):
-            serial = unreadable & self.raw[name].str.fullmatch(r"\d{5}(?:[.,]\d+)?")
+            serial = among(unreadable, self.raw[name], r"\d{5}(?:[.,]\d+)?")
             self.flag(serial, Reason.BAD_DATE, name,
                       "Date illisible « {value} » : Excel l'a enregistrée comme un nombre ;"
                       " mettez la cellule au format date, ou écrivez 15/12/2026 08:00.",
