@@ -157,6 +157,21 @@ def _isbn13(value: str) -> str:
     return isbn.to_isbn13(value) if isbn.is_valid(value) else value
 
 
+EXCEL_ERROR = r"#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!)"
+"""What Excel shows (and writes in a CSV) for a formula that failed: a VLOOKUP without match."""
+
+
+def check_excel_errors(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
+    """A title or description that is an Excel error is no text to publish. (The other
+    columns refuse it on their own rules: an unknown category, an unreadable price...)"""
+    for name in ("title", "description"):
+        v.flag(updates & matches(typed[name], EXCEL_ERROR, whole=True), Reason.BAD_FORMAT, name,
+               "« {value} » est une erreur Excel (une formule qui n'a pas abouti) : corrigez la"
+               " cellule « {column} ».",
+               '"{value}" is an Excel error (a formula that failed): fix the cell in column'
+               ' "{column}".')
+
+
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """Refurbished or used items declared new are strictly forbidden (seller charter)."""
     title, description = typed["title"], typed["description"]

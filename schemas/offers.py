@@ -115,6 +115,7 @@ class OfferValidator(ChunkValidator):
         offer_rules.check_category_rules(self, typed, updates)
         offer_rules.check_product_ids(self, typed, updates)
         offer_rules.check_used_declared_new(self, typed, updates)
+        offer_rules.check_excel_errors(self, typed, updates)
         offer_rules.check_duplicates(self, typed)
         self.collector.problems.extend(
             problems_from_schema_errors(OFFER_SCHEMA, typed[updates], self.raw, self.header)

@@ -228,6 +228,13 @@ def test_a_title_written_with_combining_accents_counts_its_characters():
     assert result.valid.loc[2, "title"] == "É" * 200  # stored composed
 
 
+def test_an_excel_error_as_title_or_description_is_refused():
+    result, _ = validate([book("A", titre="#N/A"), book("B", description="#VALUE!"),
+                          book("C", titre="#1 des ventes")])
+    assert codes(result) == {2: {"bad_format"}, 3: {"bad_format"}}
+    assert "erreur Excel" in result.problems[0].message_fr
+
+
 def test_formula_in_a_cell_is_just_text():
     result, _ = validate([book(titre='=HYPERLINK("http://evil","clic")')])
     assert result.problems == []
