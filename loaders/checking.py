@@ -138,7 +138,8 @@ class FileRun:
                 self.problems.append(warning)
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             for chunk in table:
-                self.rows += len(chunk.frame) + len({p.row for p in chunk.problems})
+                self.rows += len(chunk.frame) + len({p.row for p in chunk.problems
+                                                     if p.row is not None})
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
                 chunk_problems = chunk.problems + validated.problems

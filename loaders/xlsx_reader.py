@@ -6,9 +6,9 @@ checked the archive. openpyxl is imported only when a workbook is opened: it tak
 
 Decisions (each tested in tests/test_reader.py):
 - The sheet read is the first whose normalized name is one of the caller's preferred sheets,
-  else the first sheet.
-- The table is as wide as the header row up to its last non-empty cell; cells further right
-  are ignored, with a note.
+  else the first visible sheet holding a header row.
+- The table is as wide as the header row up to its last non-empty cell; values further right
+  are ignored, with a warning (like an unknown column).
 - Cells are read as the values Excel last calculated, turned by `cell_text` into the text
   Excel shows for them, as far as validation needs it: numbers to Excel's 15 significant
   digits, leading zeros of a zero-padding format, percentages, dates alone or date-times.
@@ -33,7 +33,7 @@ from loaders.headers import normalize_header
 from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
-from marketplace.errors import FileRejected, Reason, reject_file
+from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
 
@@ -166,7 +166,7 @@ class _XlsxTable(TableReader):
                     break
                 continue
             empty_run = 0
-            self._note_outside(number, row[width:])
+            self._warn_outside(number, row[width:], builder)
             if (chunk := builder.add(number, cells)) is not None:
                 yield self._counted(chunk)
         if (chunk := builder.flush()) is not None:
@@ -180,13 +180,18 @@ class _XlsxTable(TableReader):
             "consecutive empty rows"
         )
 
-    def _note_outside(self, number: int, outside: tuple) -> None:
+    def _warn_outside(self, number: int, outside: tuple, builder: ChunkBuilder) -> None:
+        """Values right of the last header are ignored like an unknown column's, and said
+        so once, as a warning (a note alone wrote no report when nothing else was wrong)."""
         if not self._noted_outside and any(_text_of(cell) for cell in outside):
             self._noted_outside = True
-            self.info.notes.append(
-                f"Cellules à droite de la dernière colonne d'en-tête ignorées (par ex. ligne "
-                f"{number}) / Cells right of the last header column ignored (e.g. row {number})"
-            )
+            builder.problems.append(Problem(
+                Reason.UNKNOWN_COLUMN,
+                f"Des valeurs à droite de la dernière colonne d'en-tête sont ignorées (par ex."
+                f" ligne {number}) : donnez un en-tête à leur colonne pour qu'elles comptent.",
+                f"Values right of the last header column are ignored (e.g. row {number}):"
+                " give their column a header for them to count.",
+                severity=Severity.WARNING))
 
 
 @contextmanager

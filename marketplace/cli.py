@@ -240,8 +240,8 @@ def export_offers_command(
     from reports.offers_export import export_offers
 
     if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        err.print(f"--out : ni un dossier ni dans un dossier inexistant / --out must be a file in"
-                  f" an existing folder: {out}")
+        err.print(f"--out doit être un fichier dans un dossier existant / --out must be a file"
+                  f" in an existing folder: {out}")
         raise typer.Exit(2)
 
     def action() -> int:

@@ -29,7 +29,7 @@ from loaders.reader import open_table
 from loaders.table import ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
 from loaders.xlsx_reader import cell_text
-from marketplace.errors import FileRejected, Problem, Reason
+from marketplace.errors import FileRejected, Problem, Reason, Severity
 
 KNOWN = frozenset({"sku", "title", "price", "quantity", "reference", "titre", "prix"})
 
@@ -673,13 +673,6 @@ def test_xlsx_rows_past_a_lying_dimension_tag_and_columns_capped(tmp_path: Path)
     assert rows(frame) == {2: ["A1", "x"], 3: ["A2", "y"], 4: ["A3", "z"]}
 
 
-def test_xlsx_cells_right_of_the_header_are_ignored_with_a_note(tmp_path: Path) -> None:
-    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x", "note"]]})
-    info, frame, _ = read(path)
-    assert rows(frame) == {2: ["A1", "x"]}
-    assert any("ligne 2" in note for note in info.notes)
-
-
 def test_xlsx_header_only(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], [], [None, None]]})
     assert rejected(path).code is Reason.NO_ROWS
@@ -828,3 +821,13 @@ def test_any_table_written_by_python_csv_reads_back(
         info, frame, problems = read(path, frozenset(headers))
     assert (info.header_row, info.delimiter, problems) == (1, delimiter, [])
     assert rows(frame) == expected
+
+
+def test_xlsx_values_right_of_the_last_header_are_a_warning(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {"Offres": [["sku", "title"], ["A1", "Chaise", "note"],
+                                                      ["A2", "Table", "note 2"]]})
+    info, frame, problems = read(path, frozenset({"sku", "title"}))
+    assert rows(frame) == {2: ["A1", "Chaise"], 3: ["A2", "Table"]}
+    assert [(p.code, p.severity, p.row) for p in problems] == [
+        (Reason.UNKNOWN_COLUMN, Severity.WARNING, None)]
+    assert "ligne 2" in problems[0].message_fr
