@@ -11,7 +11,7 @@ Decisions:
   number of fields comes back split as it was sent; one with unpaired quotes has no values to
   resend (the XLSX summary lists it).
 - Values go through `reports.safe_cells` so that they round-trip: text cells without an
-  apostrophe in XLSX, `resend_csv_text` in CSV (see its docstring for where the apostrophe goes).
+  apostrophe in XLSX, `seller_text` in CSV (see its docstring for where the apostrophe goes).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import xlsxwriter
 from loaders.table import ReadInfo
 from reports.report_grid import ReportGrid, padded
 from reports.report_workbook import write_text
-from reports.safe_cells import clean_for_xlsx, resend_csv_text
+from reports.safe_cells import clean_for_xlsx, seller_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -39,7 +39,7 @@ def write_rejected_csv(path: Path, report: ReportInput, grid: ReportGrid, rows: 
     with path.open("w", encoding=encoding, errors="replace", newline="") as out:
         writer = csv.writer(out, delimiter=delimiter)
         for line in _resend_lines(report, grid, rows):
-            writer.writerow([resend_csv_text(value) for value in line])
+            writer.writerow([seller_text(value) for value in line])
 
 
 def write_rejected_xlsx(path: Path, report: ReportInput, grid: ReportGrid, rows: list[int]) -> None:

@@ -28,7 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from marketplace.errors import Problem, Severity
 from reports.report_grid import ReportGrid, padded
-from reports.safe_cells import clean_for_xlsx, inert_text
+from reports.safe_cells import clean_for_xlsx, seller_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -108,7 +108,7 @@ def write_text(sheet: Worksheet, row: int, column: int, text: str, fmt: Format |
 
 def _safe(value: str) -> str:
     """A text for the error report: writable in XLSX and never run as a formula."""
-    return inert_text(clean_for_xlsx(value))
+    return seller_text(clean_for_xlsx(value))
 
 
 # --- summary sheet --------------------------------------------------------------------------

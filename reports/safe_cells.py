@@ -9,15 +9,15 @@ be removed rather than make the whole report fail.
 Decisions, by output:
 
 - Error report (XLSX and its CSV twin): every text copied from an input goes through
-  `inert_text`, as the spec says. In the XLSX the values are already text cells
-  (`write_string`), which Excel never evaluates when opening the file, but it re-parses a cell
-  when someone edits it; the apostrophe keeps it text then. The report is read, never sent
-  back, so showing `'=HYPERLINK(...)` or `'-3,00` costs nothing.
+  `seller_text`, as the rejected rows' CSV does (below): `'=HYPERLINK(...)` gets the
+  apostrophe, a price `-3,00` is shown as the seller sent it. In the XLSX the values are
+  already text cells (`write_string`), which Excel never evaluates when opening the file, but
+  it re-parses a cell when someone edits it; the apostrophe keeps a formula text then.
 - Rejected rows, ready to resend: the seller fixes this file and sends it again, so their
   values must round-trip.
   * XLSX: text cells with the Text number format (`@`) and no apostrophe: never evaluated,
     not even after an edit, and `000123` or `-3,00` come back unchanged.
-  * CSV has no cell types, so `resend_csv_text` adds the apostrophe only where a spreadsheet
+  * CSV has no cell types, so `seller_text` adds the apostrophe only where a spreadsheet
     could run something: a value starting with one of the same characters that is not a plain
     number. `-3,00`, `+5`, `1 234,50 €`, `+33 6 12 34 56 78` and a lone `-` stay as they are
     (as formulas they could only compute a number or an error); `=HYPERLINK(...)`, `@SUM(A1)`
@@ -51,8 +51,9 @@ def clean_for_xlsx(value: str) -> str:
     return _XLSX_ILLEGAL.sub("", value)
 
 
-def resend_csv_text(value: str) -> str:
-    """`value` for a CSV the seller will resend: inert, but plain numbers left untouched."""
+def seller_text(value: str) -> str:
+    """A seller's `value` for a spreadsheet: inert, but plain numbers left as sent (as a
+    formula `-3,00` can only compute a number: no apostrophe the seller never typed)."""
     if _PLAIN_NUMBER.fullmatch(value):
         return value
     return inert_text(value)

@@ -17,7 +17,7 @@ from loaders.table import ReadInfo
 from marketplace.errors import Problem, Reason, Severity
 from reports.import_report import ReportFiles, ReportInput, write_import_report
 from reports.report_workbook import ROWS_SHEET, SUMMARY_SHEET
-from reports.safe_cells import FORMULA_TRIGGERS, clean_for_xlsx, inert_text, resend_csv_text
+from reports.safe_cells import FORMULA_TRIGGERS, clean_for_xlsx, inert_text, seller_text
 
 HEADERS = ["sku", "ean", "prix", "description"]
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -243,7 +243,7 @@ def test_row_numbers_are_the_sellers_own(tmp_path: Path):
 def test_offending_cells_have_a_comment_and_a_fill(written: ReportFiles):
     sheet = rows_sheet(written)
     price = sheet.cell(sheet_row(sheet, 3), 5)
-    assert price.value == "'-3,00"
+    assert price.value == "-3,00"  # a plain number, shown as sent: no apostrophe
     assert PRICE_FR in price.comment.text and PRICE_EN in price.comment.text
     assert price.fill.fgColor.rgb == RED
     warned = sheet.cell(sheet_row(sheet, 5), 3)
@@ -268,9 +268,10 @@ def test_values_are_text_cells_made_inert(written: ReportFiles):
     formula = sheet.cell(sheet_row(sheet, 3), 6)
     phone = sheet.cell(sheet_row(sheet, 4), 4)
     at_sign = sheet.cell(sheet_row(sheet, 4), 6)
-    for cell, original in ((formula, FORMULA), (phone, "+33 6 12"), (at_sign, "@SUM(A1)")):
+    for cell, original in ((formula, FORMULA), (at_sign, "@SUM(A1)")):
         assert cell.data_type == "s"
         assert cell.value == "'" + original
+    assert (phone.data_type, phone.value) == ("s", "+33 6 12")  # as a formula: a number at most
 
 
 def test_leading_zeros_are_kept(written: ReportFiles):
@@ -295,8 +296,8 @@ def test_csv_twin_has_the_exact_header_and_one_sorted_line_per_problem(written: 
         lines = list(csv.reader(handle))
     assert lines[1:] == [
         ["", "remarque", "", "unknown_column", COLUMN_FR, COLUMN_EN],
-        ["3", "prix", "'-3,00", "out_of_range", PRICE_FR, PRICE_EN],
-        ["4", "ean", "'+33 6 12", "bad_check_digit", EAN_FR, EAN_EN],
+        ["3", "prix", "-3,00", "out_of_range", PRICE_FR, PRICE_EN],
+        ["4", "ean", "+33 6 12", "bad_check_digit", EAN_FR, EAN_EN],
         ["5", "sku", "A-4", "unknown_sku", SKU_FR, SKU_EN],
         ["7", "", "", "field_count", FIELDS_FR, FIELDS_EN],
     ]
@@ -396,8 +397,8 @@ def test_clean_for_xlsx_gives_text_openpyxl_accepts(text: str):
 
 
 @given(st.text())
-def test_resend_csv_text_is_inert_or_a_plain_number(text: str):
-    safe = resend_csv_text(text)
+def test_seller_text_is_inert_or_a_plain_number(text: str):
+    safe = seller_text(text)
     assert safe in (text, "'" + text)
     if safe.startswith(FORMULA_TRIGGERS):
         assert not any(char.isalpha() or char in "(!|" for char in safe)
@@ -419,8 +420,8 @@ def test_resend_csv_text_is_inert_or_a_plain_number(text: str):
         ("000123", "000123"),
     ],
 )
-def test_resend_csv_text(value: str, expected: str):
-    assert resend_csv_text(value) == expected
+def test_seller_text(value: str, expected: str):
+    assert seller_text(value) == expected
 
 
 def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):
