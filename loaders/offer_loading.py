@@ -32,8 +32,8 @@ from loaders.offer_merge import (
     merge_params,
     undo_merged,
 )
-from loaders.staging import create_staging, lock_seller
-from marketplace.errors import Problem, Reason, Severity, reject_file
+from loaders.staging import check_replace_guard, create_staging, lock_seller
+from marketplace.errors import Problem, Reason, Severity
 from schemas.feed import Applied, FeedContext
 
 if TYPE_CHECKING:
@@ -200,16 +200,9 @@ def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str
     the file created or reactivated are merged by now: they do not dilute the half)."""
     active = ctx.state["active_before"]
     absent = session.execute(text(f"SELECT count(*) {ABSENT}"), params).scalar_one()
-    if absent * 2 > active and not ctx.force:
-        raise reject_file(
-            Reason.REPLACE_GUARD,
-            f"Mode remplacement refusé : il désactiverait {absent} de vos {active} offres actives"
-            " (plus de la moitié). Si c'est voulu, renvoyez le fichier avec --force ; sinon"
-            " vérifiez que l'export est complet.",
-            f"Replace refused: it would deactivate {absent} of your {active} active offers (more"
-            " than half). If intended, send it again with --force; otherwise check the export is"
-            " complete.",
-        )
+    check_replace_guard(absent, active, ctx.force,
+                        would_fr=f"désactiverait {absent} de vos {active} offres actives",
+                        would_en=f"deactivate {absent} of your {active} active offers")
     return [f"replace: {absent} of {active} active offers deactivated"] if absent else []
 
 

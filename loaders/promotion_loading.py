@@ -25,8 +25,8 @@ import pandas as pd
 from sqlalchemy import BigInteger, TextClause, bindparam, text
 
 from loaders.bulk import copy_frame, utc_timestamp_text
-from loaders.staging import create_staging, lock_seller
-from marketplace.errors import Problem, Reason, reject_file
+from loaders.staging import check_replace_guard, create_staging, lock_seller
+from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext
@@ -190,7 +190,10 @@ def _withdraw_absent(session: Session, ctx: FeedContext) -> list[str]:
         params).scalar_one()
     absent = session.execute(_at_now(f"SELECT count(*) FROM promotions WHERE {ABSENT}"),
                              params).scalar_one()
-    _replace_guard(absent, current, ctx.force)
+    check_replace_guard(
+        absent, current, ctx.force,
+        would_fr=f"retirerait {absent} de vos {current} promotions en cours ou à venir",
+        would_en=f"withdraw {absent} of your {current} current or upcoming promotions")
     if absent:
         session.execute(_at_now(f"DELETE FROM promotions WHERE {ABSENT}"
                                 " AND promotions.start_at >= :now"), params)
@@ -210,21 +213,6 @@ def _stage_kept_skus(session: Session, ctx: FeedContext) -> None:
     create_staging(session, KEPT, KEPT_DDL)
     skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
     copy_frame(session, KEPT, pd.DataFrame({"sku": skus}, dtype=object), ["sku"])
-
-
-def _replace_guard(absent: int, current: int, force: bool) -> None:
-    """Withdrawing more than half of the promotions not over before this file needs --force:
-    a truncated export must not empty the seller's promotions (exactly half is allowed)."""
-    if absent * 2 > current and not force:
-        raise reject_file(
-            Reason.REPLACE_GUARD,
-            f"Mode remplacement refusé : il retirerait {absent} de vos {current} promotions en"
-            " cours ou à venir (plus de la moitié). Si c'est voulu, renvoyez le fichier avec"
-            " --force ; sinon vérifiez que l'export est complet.",
-            f"Replace refused: it would withdraw {absent} of your {current} current or upcoming"
-            " promotions (more than half). If intended, send it again with --force; otherwise"
-            " check the export is complete.",
-        )
 
 
 def _at_now(sql: str) -> TextClause:

@@ -41,3 +41,18 @@ def create_staging(session: Session, table: str, ddl: str) -> None:
         session.execute(text(f"DROP TABLE IF EXISTS temp.{table}"))
     suffix = " ON COMMIT DROP" if postgres else ""
     session.execute(text(ddl.format(table=table, suffix=suffix)))
+
+
+def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str,
+                        would_en: str) -> None:
+    """A replace-mode file that would take away more than half of what the seller had (a
+    truncated export, most often) is refused whole unless `--force`; exactly half passes.
+    `would_fr`/`would_en` say what it would do, e.g. "désactiverait 6 de vos 10 offres actives"."""
+    if absent * 2 > total and not force:
+        raise reject_file(
+            Reason.REPLACE_GUARD,
+            f"Mode remplacement refusé : il {would_fr} (plus de la moitié). Si c'est voulu,"
+            " renvoyez le fichier avec --force ; sinon vérifiez que l'export est complet.",
+            f"Replace refused: it would {would_en} (more than half). If intended, send it again"
+            " with --force; otherwise check the export is complete.",
+        )
