@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from loaders.reader import open_table
 from loaders.table import ReadInfo, ReadLimits
+from marketplace import calendar
 from marketplace.config import Settings
 from marketplace.errors import FileRejected, Problem, Reason, Severity
 from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
@@ -208,9 +209,10 @@ class FileRun:
 class FileChecker:
     """Reads and checks files against one storage, with the settings' limits."""
 
-    def __init__(self, storage: Storage, settings: Settings):
+    def __init__(self, storage: Storage, settings: Settings, now: datetime | None = None):
         self.storage = storage
         self.settings = settings
+        self.now = now  # None: the clock; the demo replays the samples' day
         self.limits = ReadLimits(max_rows=settings.max_rows, max_bytes=settings.max_bytes,
                                  chunk_rows=settings.chunk_rows)
         self.archiving: dict[int, Future[str]] = {}
@@ -218,7 +220,7 @@ class FileChecker:
     def context(self, request: IngestRequest, import_id: int | None) -> FeedContext:
         return FeedContext(kind=request.feed.kind, seller_id=request.seller_id,
                            import_id=import_id, reference_dir=self.settings.reference_dir,
-                           now=datetime.now(UTC), mode=request.mode, force=request.force,
+                           now=self.now or calendar.now_utc(), mode=request.mode, force=request.force,
                            file_name=request.name)
 
     def validate(self, request: IngestRequest, on_rows=None) -> IngestResult:

@@ -75,8 +75,9 @@ def read_ahead(chunks: Iterator[T], depth: int = 1) -> Iterator[T]:
 class Ingestor(FileChecker):
     """Ingests files into one catalog and one storage, with the settings' limits."""
 
-    def __init__(self, engine: Engine | None, storage: Storage, settings: Settings):
-        super().__init__(storage, settings)
+    def __init__(self, engine: Engine | None, storage: Storage, settings: Settings,
+                 now: datetime | None = None):
+        super().__init__(storage, settings, now)
         self.engine = engine
 
     def ingest(self, request: IngestRequest, on_rows=None) -> IngestResult:

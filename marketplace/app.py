@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,8 +23,8 @@ def catalog_engine(settings: Settings) -> Engine:
     return engine
 
 
-def make_ingestor(settings: Settings) -> Ingestor:
-    return Ingestor(catalog_engine(settings), open_storage(settings), settings)
+def make_ingestor(settings: Settings, now: datetime | None = None) -> Ingestor:
+    return Ingestor(catalog_engine(settings), open_storage(settings), settings, now)
 
 
 def existing_catalog(settings: Settings) -> Engine | None:

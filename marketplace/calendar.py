@@ -23,6 +23,12 @@ def _aware_now(now: datetime | None) -> datetime:
     return now
 
 
+def now_utc() -> datetime:
+    """The current instant, as file checks read it ("not already over", history times): one
+    clock, so that a test suite can pin it and a file dated next month stays next month."""
+    return datetime.now(UTC)
+
+
 def paris_today(now: datetime | None = None, timezone: str = PARIS) -> date:
     """The business date at the instant `now` (default: the current instant)."""
     return _aware_now(now).astimezone(ZoneInfo(timezone)).date()

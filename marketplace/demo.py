@@ -5,12 +5,16 @@ folder): the registry loads first, then three sellers' offer files as they reall
 then two promotion files (one clean, one with the usual mistakes; their dates are December
 2026 and January 2027), then a month of orders, and the command prints where each error report
 is and the quality report of 2026-11-22 (Top Sellers, probations, where its files are).
+
+The samples tell the story of one night, so the files are checked as on the morning after it
+(`DEMO_NOW`, 2026-11-23 in Paris), whatever the machine's date: a promotion of the clean sample
+must not turn into "already over" a few weeks after it was written.
 """
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -36,12 +40,13 @@ ORDER_EXPORTS = [  # data/samples/orders/, dropped in inbox/orders/ (processed a
 ]
 PAYOUT_DEMO_MONTH = "2026-10"  # closed at the end: paid, negative, invalid IBAN, fraud hold
 QUALITY_DEMO_DATE = date(2026, 11, 22)  # the night the sample orders tell a story about
+DEMO_NOW = datetime(2026, 11, 23, 7, tzinfo=UTC)  # 08:00 in Paris, the morning after that night
 
 
 def run_demo(console: Console) -> int:
     settings = get_settings()
     _fill_identity(settings.identity_file, console)
-    ingestor = make_ingestor(settings)
+    ingestor = make_ingestor(settings, now=DEMO_NOW)
     for kind, seller_id, name in SAMPLE_DROPS:
         ingestor.storage.upload(SAMPLES_DIR / name, inbox_key(kind, seller_id, name))
     for name in ORDER_EXPORTS:

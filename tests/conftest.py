@@ -7,16 +7,28 @@ it is unreachable its tests are skipped, unless REQUIRE_POSTGRES=1 (CI), where t
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
+from marketplace import calendar
 from marketplace.config import Settings
 from marketplace.db import make_engine
 from marketplace.migrate import upgrade
 from marketplace.models import Base
 
 pytest_plugins = ["tests.conftest_s3", "tests.conftest_prefect"]
+
+TESTS_NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+"""The instant file checks take for now in every test: the test files' promotions run from
+December 2026 on, and must not become "already over" when the suite runs in a later month."""
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    monkeypatch.setattr(calendar, "now_utc", lambda: TESTS_NOW)
+
 
 POSTGRES_URL = os.environ.get(
     "MARKETPLACE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

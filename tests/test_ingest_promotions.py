@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-import loaders.ingest
 import loaders.promotion_loading
 from loaders.inbox import process_inbox
 from loaders.ingest import Ingestor, IngestRequest
@@ -34,17 +33,13 @@ from marketplace.models import AppliedFile, Offer, Promotion
 from marketplace.storage import open_storage
 from reports.effective_price import effective_prices
 from reports.offers_export import export_offers
+from tests.conftest import TESTS_NOW
 from tests.helpers import add_seller
 
-NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+NOW = TESTS_NOW
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = ["sku", "type", "prix promo", "remise %", "début", "fin", "période"]
 CENT = Decimal("0.01")
-
-
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr(loaders.ingest, "utcnow", lambda: NOW)
 
 
 def add_offers(engine, seller_id: int = 7, active: bool = True, **prices: str) -> None:
