@@ -53,9 +53,9 @@ def publish_month(storage: Storage, settings: Settings, month: str, lines: pd.Da
         files.append(storage.write_bytes(month_key(month, "sepa-credit-transfer.xml"), sepa_xml))
     statements = build_statements(lines, entries)
     if len(statements) < POOL_THRESHOLD or processes < 2:
-        files += write_chunk(settings, month, created, statements) + write_invoices(
-            settings, month, invoices)
-        return files + _register(storage, month, invoices)
+        files += write_chunk(settings, month, created, statements) + _located(
+            storage, write_invoices(settings, month, invoices))
+        return files + _located(storage, _register(storage, month, invoices))
     slices = processes * 8
     size = max(1, -(-len(invoices) // slices))
     # spawn, not fork: the caller may hold threads (Prefect, database pools) that a fork copies
@@ -66,7 +66,13 @@ def publish_month(storage: Storage, settings: Settings, month: str, lines: pd.Da
         jobs += [pool.submit(write_chunk, settings, month, created, chunk)
                  for chunk in chunked(statements, slices)]
         written = [key for job in jobs for key in job.result()]
-    return files + written + _register(storage, month, invoices)
+    return files + _located(storage, written) + _located(storage, _register(storage, month, invoices))
+
+
+def _located(storage: Storage, keys: list[str]) -> list[str]:
+    """Where these files are, as every other file of the run is listed (a path or a URL):
+    the invoice writers return keys. Idempotent for what is already a location."""
+    return [storage.location(key) if key.startswith("outbox/") else key for key in keys]
 
 
 def _register(storage: Storage, month: str, invoices: list) -> list[str]:

@@ -84,6 +84,10 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
                 close: bool, now: datetime | None = None) -> PayoutRunResult:
     """Draft, close or re-issue `month_text`; see the module's rules."""
     month = parse_month(month_text, settings.timezone)
+    if close:  # the invoices and the SEPA file need it: a missing or bad identity file fails
+        from marketplace.identity import load_identity  # before anything is closed or numbered
+
+        load_identity(settings)
     now = now or datetime.now(UTC)
     today = paris_today(now, settings.timezone)
 

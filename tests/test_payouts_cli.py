@@ -62,3 +62,24 @@ def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):
 
     result = monthly_payouts(month="2026-10")
     assert (result["status"], result["paid"], result["total_paid"]) == ("closed", 1, "34.01")
+
+
+def test_every_file_of_a_closed_month_is_listed_where_it_is(payouts_env):
+    """Invoices and their register are listed as paths (or URLs), like the other files."""
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    files = json.loads(out)["files"]
+    assert code == 0 and any(f.endswith("invoices.csv") for f in files)
+    assert all(f.startswith(str(payouts_env)) for f in files), files
+
+
+def test_a_close_without_identity_file_closes_nothing(payouts_env, tmp_path, monkeypatch):
+    """A missing identity file is found before the month is closed and invoice numbers used,
+    also in a month where nobody is paid (no SEPA file to build: only the invoices need it)."""
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_IDENTITY_FILE", str(tmp_path / "absent.toml"))
+    get_settings.cache_clear()
+    code, out = _cli("report", "payouts", "--month", "2026-09", "--close", "--json")
+    assert code == 4 and "identity file not found" in json.loads(out)["error"]
+    code, out = _cli("report", "payouts", "--month", "2026-09", "--json")
+    assert (code, json.loads(out)["status"], json.loads(out)["paid"]) == (0, "draft", 0)
