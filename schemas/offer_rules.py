@@ -47,8 +47,9 @@ def check_other_seller(v: OfferValidator) -> None:
     if v.ctx.seller_id is None:  # check-only run without --seller: nobody to compare with
         return
     named = v.raw["seller_id"]
-    number, _unreadable = parse_whole(named)  # "0103" and "103,0" name seller 103 too
-    other = (named != "") & ~(number == v.ctx.seller_id).fillna(False)
+    filled = named[named != ""]  # usually no such column: nothing to parse
+    number, _unreadable = parse_whole(filled)  # "0103" and "103,0" name seller 103 too
+    other = (~(number == v.ctx.seller_id).fillna(False)).reindex(named.index, fill_value=False)
     if other.any():
         log.warning("possible cross-seller attempt: file of seller %s names seller(s) %s",
                     v.ctx.seller_id, sorted(set(named[other]))[:5])

@@ -65,13 +65,20 @@ def problems_from_schema_errors(
 
 
 def _describe(cases: pd.DataFrame, raw: dict[str, pd.Series], header_of, messages) -> list[Problem]:
+    unexplained = ~cases["check"].isin(list(messages)) | cases["index"].isna()
+    if unexplained.any():
+        case = cases[unexplained].iloc[0]
+        raise AssertionError(f"no message for pandera failure {case.check!r} on {case.column!r}")
+    fields = cases["check"].map(lambda check: messages[check][1])
+    texts = pd.Series("", index=cases.index, dtype=object)
+    for field in fields.unique():  # one lookup per field, not one per failing cell
+        here = fields == field
+        texts[here] = raw[field].reindex(cases.loc[here, "index"].astype("int64")).fillna("").to_numpy()
     problems = []
-    for case in cases.itertuples(index=False):
-        if case.check not in messages or pd.isna(case.index):
-            raise AssertionError(f"no message for pandera failure {case.check!r} on {case.column!r}")
+    for case, text in zip(cases.itertuples(index=False), texts, strict=True):
         code, field, message_fr, message_en = messages[case.check]
         row = int(case.index)
-        value = str(raw[field].get(row, ""))
+        value = str(text)
         shown = value if len(value) <= 80 else value[:80] + "…"
         params = {"value": shown, "length": len(value)}
         problems.append(Problem(code, message_fr.format(**params), message_en.format(**params),

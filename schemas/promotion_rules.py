@@ -161,14 +161,16 @@ def check_overlaps(v: PromotionValidator, typed: pd.DataFrame) -> list[Problem]:
     late = new.index[~new.index.isin(current.index)]
     state.setdefault("late_overlaps", set()).update(int(row) for row in late)
     column = v.header("start_at")
+    found = both.loc[new.index]  # row numbers are unique across chunks
     return [
         Problem(Reason.OVERLAP,
                 f"Cette promotion chevauche celle de la ligne {other} pour la même offre"
-                f" « {both.at[row, 'sku']} » : deux promotions d'une offre ne peuvent pas avoir"
+                f" « {sku} » : deux promotions d'une offre ne peuvent pas avoir"
                 " lieu en même temps (aucune des deux n'est chargée).",
                 f"This promotion overlaps the one on row {other} for the same offer"
-                f" \"{both.at[row, 'sku']}\": two promotions of an offer cannot run at the same"
+                f" \"{sku}\": two promotions of an offer cannot run at the same"
                 " time (neither is loaded).",
-                row=int(row), column=column, value=both.at[row, "start_text"])
-        for row, other in new.items()
+                row=int(row), column=column, value=start_text)
+        for row, other, sku, start_text in zip(new.index, new.to_numpy(), found["sku"],
+                                                found["start_text"], strict=True)
     ]
