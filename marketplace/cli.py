@@ -2,7 +2,10 @@
 
 Exit codes (architecture.md): 0 done, nothing rejected; 1 done, some rows rejected (report
 written); 2 usage error; 3 file rejected as a whole, nothing loaded; 4 internal failure.
-`--json` prints exactly one JSON object on stdout; human messages go to stderr then.
+`--json` prints exactly one JSON object on stdout; human messages go to stderr then. A
+command that fails (usage error, internal failure) prints `{"status": "error", "exit_code",
+"error"}` so that a script reading stdout always gets an object (typer's own errors on unknown
+options excepted: they exit 2 before any command runs).
 
 Commands import what only they need when they run: `validate` answers a seller's script in
 about a second, so it never loads SQLAlchemy, the models, Prefect or the report builders.
@@ -40,6 +43,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 err = Console(stderr=True)
+USAGE_ERROR = 2
 INTERNAL_FAILURE = 4
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
@@ -64,30 +68,45 @@ class Mode(StrEnum):
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _guarded(action: Callable[[], int]) -> None:
-    """Run a command; turn unexpected failures into exit code 4 with a one-line message."""
+class UsageError(Exception):
+    """A command given wrong arguments: exit code 2, the message says what to change."""
+
+
+def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
+    """Run a command; turn failures into exit code 2 or 4 with a one-line message (and, with
+    --json, the error object on stdout, with `about`: what the command was working on)."""
     logging.basicConfig(level=os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING"), stream=sys.stderr)
     try:
         code = action()
     except BrokenPipeError:  # `marketplace export offers | head`: quiet, as Unix tools are
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         code = CLOSED_PIPE
+    except UsageError as error:
+        code = _failed(USAGE_ERROR, str(error), str(error), as_json, about)
     except MarketplaceError as error:
-        err.print(f"[red]erreur / error:[/red] {error}")
-        code = INTERNAL_FAILURE
+        code = _failed(INTERNAL_FAILURE, f"[red]erreur / error:[/red] {error}", str(error),
+                       as_json, about)
     except Exception as error:  # noqa: BLE001 - the contract: a message, not a traceback
         if os.environ.get("MARKETPLACE_DEBUG"):
             raise
-        err.print(f"[red]échec interne / internal failure:[/red] {type(error).__name__}: {error}")
-        code = INTERNAL_FAILURE
+        text = f"{type(error).__name__}: {error}"
+        code = _failed(INTERNAL_FAILURE, f"[red]échec interne / internal failure:[/red] {text}",
+                       text, as_json, about)
     raise typer.Exit(code)
+
+
+def _failed(code: int, shown: str, text: str, as_json: bool, about: dict) -> int:
+    err.print(shown)
+    if as_json:
+        print(json.dumps({"status": "error", "exit_code": code, "error": text, **about},
+                         ensure_ascii=False))
+    return code
 
 
 def _feed_or_usage(kind: str):
     if kind not in KINDS:
-        err.print(f"« {kind} » : ce type de fichier n'est pas encore pris en charge /"
-                  f" {kind} files are not supported yet.")
-        raise typer.Exit(2)
+        raise UsageError(f"« {kind} » : ce type de fichier n'est pas encore pris en charge /"
+                         f" {kind} files are not supported yet.")
     return feed_for(kind)
 
 
@@ -147,8 +166,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
     if not file.is_file():
         what = "n'est pas un fichier / is not a file" if file.exists() else (
             "fichier introuvable / file not found")
-        err.print(f"{file} : {what}")
-        return 2
+        raise UsageError(f"{file} : {what}")
     settings = get_settings()
     check = _checker(feed, settings, check_only, seller)
     request = IngestRequest(path=file, name=file.name, feed=feed, seller_id=seller,
@@ -171,7 +189,8 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check a file only: no database write, no orchestration."""
-    _guarded(lambda: _run_file(kind.value, file, seller, Mode.update, False, as_json, True))
+    _guarded(lambda: _run_file(kind.value, file, seller, Mode.update, False, as_json, True),
+             as_json, kind=kind.value, seller_id=seller)
 
 
 @app.command()
@@ -183,14 +202,17 @@ def ingest(
     as_json: JsonOption = False,
 ) -> None:
     """Load a file into the catalog (recorded, archived, reported)."""
-    per_seller = kind in (AnyKind.offers, AnyKind.promotions)
-    if per_seller and seller is None:
-        err.print("--seller est obligatoire pour ce type de fichier / --seller is required.")
-        raise typer.Exit(2)
-    if not per_seller and seller is not None:
-        err.print("--seller ne s'applique pas à ce flux / --seller does not apply to this feed.")
-        raise typer.Exit(2)
-    _guarded(lambda: _run_file(kind.value, file, seller, mode, force, as_json, False))
+    def action() -> int:
+        per_seller = kind in (AnyKind.offers, AnyKind.promotions)
+        if per_seller and seller is None:
+            raise UsageError("--seller est obligatoire pour ce type de fichier / --seller is"
+                             " required.")
+        if not per_seller and seller is not None:
+            raise UsageError("--seller ne s'applique pas à ce flux / --seller does not apply to"
+                             " this feed.")
+        return _run_file(kind.value, file, seller, mode, force, as_json, False)
+
+    _guarded(action, as_json, kind=kind.value, seller_id=seller)
 
 
 @run_app.command("inbox")
@@ -214,7 +236,7 @@ def run_inbox(as_json: JsonOption = False) -> None:
             err.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 
-    _guarded(action)
+    _guarded(action, as_json)
 
 
 @db_app.command("upgrade")
@@ -239,12 +261,10 @@ def export_offers_command(
     from marketplace.app import catalog_engine
     from reports.offers_export import export_offers
 
-    if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        err.print(f"--out doit être un fichier dans un dossier existant / --out must be a file"
-                  f" in an existing folder: {out}")
-        raise typer.Exit(2)
-
     def action() -> int:
+        if out is not None and (out.is_dir() or not out.parent.is_dir()):
+            raise UsageError(f"--out doit être un fichier dans un dossier existant / --out must be"
+                             f" a file in an existing folder: {out}")
         engine = catalog_engine(get_settings())
         if out is None:
             export_offers(engine, sys.stdout, seller)
@@ -275,13 +295,11 @@ def report_quality(
     from marketplace.calendar import default_report_date
     from reports.quality import run_quality_report, summary_lines
 
-    try:
-        report_date = date.fromisoformat(day) if day else default_report_date()
-    except ValueError:
-        err.print(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)")
-        raise typer.Exit(2) from None
-
     def action() -> int:
+        try:
+            report_date = date.fromisoformat(day) if day else default_report_date()
+        except ValueError:
+            raise UsageError(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)") from None
         settings = get_settings()
         report = run_quality_report(catalog_engine(settings), settings, report_date)
         if as_json:
@@ -291,7 +309,7 @@ def report_quality(
                 err.print(line)
         return 0
 
-    _guarded(action)
+    _guarded(action, as_json)
 
 
 @report_app.command("payouts")
@@ -305,21 +323,14 @@ def report_payouts(
     from reports.payout_calendar import BadMonth, parse_month
     from reports.payout_run import payout_summary, run_payouts
 
-    try:
-        parse_month(month)
-    except BadMonth:
-        err.print(f"Mois invalide / invalid month: {month!r} (YYYY-MM)")
-        raise typer.Exit(2) from None
-
     def action() -> int:
-        settings = get_settings()
         try:
-            result = run_payouts(catalog_engine(settings), open_storage(settings), settings, month,
-                                 close=close)
-        except MarketplaceError as error:
-            if as_json:
-                print(json.dumps({"month": month, "error": str(error)}, ensure_ascii=False))
-            raise
+            parse_month(month)
+        except BadMonth:
+            raise UsageError(f"Mois invalide / invalid month: {month!r} (YYYY-MM)") from None
+        settings = get_settings()
+        result = run_payouts(catalog_engine(settings), open_storage(settings), settings, month,
+                             close=close)
         if as_json:
             print(json.dumps(result.as_json(), ensure_ascii=False))
         else:
@@ -327,7 +338,7 @@ def report_payouts(
                 err.print(line)
         return 0
 
-    _guarded(action)
+    _guarded(action, as_json, month=month)
 
 
 @app.command()

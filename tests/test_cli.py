@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace.cli import app
-from marketplace.config import SAMPLES_DIR
+from marketplace.config import SAMPLES_DIR, get_settings
 from tests.helpers import OFFER_HEADER, add_seller, offer_rows, write_offer_csv
 
 JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "loaded", "rejected",
@@ -79,6 +79,29 @@ def test_file_rejected_exits_3(cli, tmp_path):
 def test_usage_errors_exit_2(cli, args):
     code, _ = cli(*args)
     assert code == 2
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["ingest", "offers", "missing.csv", "--seller", "7"], 2),
+    (["ingest", "offers", "x.csv"], 2),
+    (["validate", "offers", "missing.csv"], 2),
+    (["report", "quality", "--date", "2026-13-01"], 2),
+    (["report", "payouts", "--month", "2026-1"], 2),
+])
+def test_with_json_a_failure_is_one_error_object_on_stdout(cli, args, code):
+    exit_code, out = cli(*args, "--json")
+    answer = as_json(out)
+    assert (exit_code, answer["status"], answer["exit_code"]) == (code, "error", code)
+    assert answer["error"]
+
+
+def test_with_json_an_internal_failure_is_one_error_object_on_stdout(cli, tmp_path, monkeypatch):
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(1))
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", f"sqlite:///{tmp_path}")  # a folder
+    get_settings.cache_clear()
+    code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"], answer["kind"], answer["seller_id"]) == (4, "error", "offers", 7)
 
 
 def test_export_to_a_folder_or_a_missing_folder_is_a_usage_error_and_leaves_nothing(cli, tmp_path):
