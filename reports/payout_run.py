@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -90,6 +90,12 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
         load_identity(settings)
     now = now or datetime.now(UTC)
     today = paris_today(now, settings.timezone)
+    if close and today <= month.last_day:
+        raise PayoutRunError(
+            f"le mois {month.key} n'est pas terminé (nous sommes le {today:%d/%m/%Y} à Paris) : il"
+            f" se clôture à partir du {month.last_day + timedelta(days=1):%d/%m/%Y} ; sans --close,"
+            f" le brouillon se calcule à tout moment / month {month.key} is not over yet: it can be"
+            " closed from the 1st of the next month; a draft (without --close) works any day")
 
     def work(session: Session) -> tuple[str, _Computed]:
         state = _lock_month(session, month.key)

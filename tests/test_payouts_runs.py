@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reports.payout_calendar import next_working_day
 from reports.payout_invariants import InvariantError
+from reports.payout_run import PayoutRunError
 from tests.test_payouts_support import GOOD_IBAN, add_offer, add_order, add_seller, paris, run
 
 OUT = Path("outbox/payouts/2026-10")
@@ -190,3 +191,15 @@ def test_pain_001_001_03_as_a_setting(engine, tmp_path, monkeypatch):
     run_payouts(engine, LocalStorage(tmp_path / "store"), settings, "2026-10", close=True,
                 now=paris(2026, 11, 1, 6))
     assert b"pain.001.001.03" in (tmp_path / "store" / OUT / "sepa-credit-transfer.xml").read_bytes()
+
+
+def test_a_month_not_over_in_paris_cannot_be_closed_and_stays_open(engine, tmp_path):
+    _four_sellers(engine)
+    last_evening = paris(2026, 10, 31, 23, 30)  # 22:30 UTC: still October in Paris
+    with pytest.raises(PayoutRunError, match="2026-10 n'est pas terminé"):
+        run(engine, tmp_path, "2026-10", close=True, now=last_evening)
+    status = text("SELECT status FROM payout_months WHERE month = '2026-10'")
+    with engine.connect() as connection:
+        assert connection.execute(status).scalar() is None
+    assert run(engine, tmp_path, "2026-10", close=False, now=last_evening).status == "draft"
+    assert run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 0, 0)).status == "closed"
