@@ -223,13 +223,16 @@ def ingest_file(kind: str, path: str, seller_id: int | None = None, mode: str = 
     return ingest_local(kind, path, seller_id, mode, force)
 
 
-def inbox_summary(results: list[dict], refused: list[dict], failed: list[str]) -> str:
-    """The run's artifact: counts per status and per kind, refused keys, failed chains, files."""
+def inbox_summary(results: list[dict], refused: list[dict], failed: list[str],
+                  ignored: list[dict] = ()) -> str:
+    """The run's artifact: counts per status and per kind, refused keys, failed chains, files
+    (editor leftovers archived unread are counted, not listed)."""
     by_status = Counter(r["status"] for r in results)
     by_kind = Counter(r["kind"] for r in results)
     lines = [f"**{len(results)} file(s)**: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())),
              "", "| kind | files |", "|---|---|", *(f"| {k} | {n} |" for k, n in sorted(by_kind.items()))]
     lines += ["", f"**refused: {len(refused)}**", *(f"- {r['key']}: {r['reason']}" for r in refused)]
+    lines += ["", f"editor leftovers archived unread: {len(ignored)}"] if ignored else []
     lines += ["", f"**failed seller chains: {len(failed)}**", *(f"- {f}" for f in failed)]
     lines += ["", "| kind | seller | status | rows | loaded | rejected | import |",
               "|---|---|---|---|---|---|---|"]
@@ -264,7 +267,8 @@ def process_inbox_flow() -> list[dict]:
                 else:
                     sellers = ", ".join(str(s) for s in dict.fromkeys(plan.seller_id for plan in chain))
                     failed.append(f"seller(s) {sellers}: {future.state.message}")
-    create_markdown_artifact(key="inbox-run", markdown=inbox_summary(results, run.refused, failed),
+    create_markdown_artifact(key="inbox-run", markdown=inbox_summary(results, run.refused, failed,
+                                                                           run.ignored),
                              description="Files processed by this inbox run")
     if failed:
         raise InboxChainsFailed(f"{len(failed)} seller chain(s) failed: " + "; ".join(failed))

@@ -9,6 +9,7 @@ files go by arrival (oldest first), which keeps one seller's files in the order 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,10 @@ from marketplace.storage import StoredObject
 log = logging.getLogger(__name__)
 # Orders after the catalogue: an order of an offer that arrives in the same run knows its sku.
 KIND_ORDER = {"sellers": 0, "offers": 1, "promotions": 2, "orders": 3}
+EDITOR_LEFTOVER = re.compile(
+    r"~\$.*|\.~lock\..*#|\._.*|thumbs\.db|desktop\.ini|\.ds_store", re.IGNORECASE)
+"""What Excel (`~$Offres.xlsx`, the owner file of an open workbook), LibreOffice (lock files),
+Windows and macOS leave next to the files a seller drags in: no seller file."""
 
 
 @dataclass
@@ -39,6 +44,7 @@ class InboxRun:
 
     results: list[IngestResult] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
+    ignored: list[dict] = field(default_factory=list)  # editor leftovers, archived, no error
 
     @property
     def exit_code(self) -> int:
@@ -50,6 +56,12 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
     """The inbox files this pipeline can ingest now, in processing order."""
     plans = []
     for stored in ingestor.storage.list("inbox/"):
+        if EDITOR_LEFTOVER.fullmatch(stored.key.rsplit("/", 1)[-1]):
+            log.info("inbox: editor leftover archived, not read: %s", stored.key)
+            run.ignored.append(ingestor.refuse(
+                stored.key, stored.size, "fichier temporaire d'un éditeur (Excel, LibreOffice,"
+                " Windows, macOS), pas un fichier du vendeur / an editor's temporary file"))
+            continue
         try:
             item = parse_inbox_key(stored.key)
         except UnsafeName as error:

@@ -226,13 +226,16 @@ def run_inbox(as_json: JsonOption = False) -> None:
         run = process_inbox(make_ingestor(get_settings()))
         if as_json:
             print(json.dumps({"files": [r.as_json() for r in run.results],
-                              "refused": run.refused, "processed": len(run.results)},
+                              "refused": run.refused, "ignored": run.ignored,
+                              "processed": len(run.results)},
                              ensure_ascii=False))
         else:
             for result in run.results:
                 _print_result(result, False)
             for refused in run.refused:
                 err.print(f"[red]refused[/] {refused['key']}: {refused['reason']}")
+            for ignored in run.ignored:
+                err.print(f"ignored (editor leftover, archived) {ignored['key']}")
             err.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from marketplace.errors import MarketplaceError, Reason
 
+SAFE_NAME_PUNCTUATION = ".-_ ()"
 MAX_NAME_CHARS = 120  # safe_file_name's cap: readable in Excel's title bar and in a listing
 _NAME_BYTES = 200  # ...and in UTF-8, leaving room for an "<import_id>-" prefix under 255
 _SEGMENT_BYTES = 255  # NAME_MAX of the usual local filesystems
@@ -66,15 +67,18 @@ def _check_segment(segment: str) -> None:
 
 
 def safe_file_name(name: str) -> str:
-    """A seller's file name made harmless for outputs: letters (accents kept), digits, . - _.
+    """A seller's file name made harmless for outputs: letters (accents kept), digits, . - _,
+    spaces and parentheses (`Offres (2).xlsx` is how Windows names a second download: the
+    archive keeps the name the seller knows).
 
-    Anything else becomes "_"; the result is capped (extension kept), never empty and never
-    hidden (no leading ".").
+    Anything else becomes "_"; the result is capped (extension kept), never empty, never
+    hidden (no leading ".") and never starts or ends with a space.
     """
     cleaned = "".join(
-        ch if ch.isalnum() or ch in ".-_" else "_" for ch in unicodedata.normalize("NFC", name)
+        ch if ch.isalnum() or ch in SAFE_NAME_PUNCTUATION else "_"
+        for ch in unicodedata.normalize("NFC", name)
     )
-    cleaned = _truncate(cleaned)
+    cleaned = _truncate(cleaned).strip(" ")
     if cleaned.startswith("."):
         cleaned = "_" + cleaned[1:]
     return cleaned or "_"

@@ -64,6 +64,21 @@ def test_hostile_inbox_names_are_refused_and_recorded(engine, settings, s3_clien
         assert len(session.scalars(select(Import.id)).all()) == 4
 
 
+def test_editor_leftovers_are_archived_unread_without_failing_the_run(engine, settings, tmp_path):
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "Offres.csv", offer_rows(1)), "inbox/offers/7/Offres.csv")
+    leftovers = ("inbox/offers/7/~$Offres.xlsx", "inbox/offers/7/.~lock.Offres.csv#",
+                 "inbox/offers/7/Thumbs.db", "inbox/offers/.DS_Store")
+    for key in leftovers:
+        storage.write_bytes(key, b"\x00owner")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert ([r.status for r in run.results], run.refused, run.exit_code) == (["loaded"], [], 0)
+    assert sorted(i["key"] for i in run.ignored) == sorted(leftovers)
+    assert all("/archive/refused/" in i["archive"] for i in run.ignored)
+    assert [obj.key for obj in storage.list("inbox/")] == []
+
+
 def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_path):
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
