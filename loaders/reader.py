@@ -21,8 +21,10 @@ Decisions (each tested in tests/test_reader.py):
   under it. Empty rows (blank lines, Excel's `;;;;` padding, empty formatted XLSX rows, and
   rows whose cells hold only spaces: `blank_row`) are counted for numbering but never returned.
 - The header row is the first of the first 10 rows holding at least two distinct known header
-  keys (`header_key`), unless the caller forces `header_row`. The table is as wide as the
-  header row.
+  keys (`header_key`), unless the caller forces `header_row`; when the next non-empty row
+  holds other names, as many known keys or more, it is the header instead (marketplace
+  templates put the column codes under a row of labels for people; the same names repeated
+  are a data row). The table is as wide as the header row.
 - `ReadInfo.rows_read` counts the non-empty data rows, including rows reported as problems;
   more than `limits.max_rows` of them rejects the file (Reason.TOO_LARGE), none at all too
   (Reason.NO_ROWS, raised when the iteration ends).
@@ -157,16 +159,20 @@ class HeaderSearch:
 
     def find(self, rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
         """(row number, cells) of the header among the first rows, or None."""
+        if self.forced_row is not None:
+            return next(((number, cells) for number, cells in rows
+                         if number == self.forced_row and any(cells)), None)
+        found, found_keys = None, frozenset()
         for number, cells in rows:
-            if self.forced_row is not None:
-                if number == self.forced_row and any(cells):
-                    return number, cells
-            elif number <= HEADER_SEARCH_ROWS and self._is_header(cells):
-                return number, cells
-        return None
-
-    def _is_header(self, cells: list[str]) -> bool:
-        return len({header_key(cell) for cell in cells} & self._keys) >= 2
+            if number > HEADER_SEARCH_ROWS or blank_row(cells):
+                continue
+            keys = frozenset(map(header_key, cells)) & self._keys
+            if found is None and len(keys) < 2:
+                continue
+            if found is not None and (len(keys) < len(found_keys) or keys == found_keys):
+                break  # the first data row
+            found, found_keys = (number, cells), keys
+        return found
 
     def not_found(self, detected: ReadInfo) -> FileRejected:
         """The rejection, carrying what was read (format, encoding, delimiter or sheet)."""

@@ -374,6 +374,16 @@ def test_header_under_instruction_rows(tmp_path: Path, encoding: str) -> None:
     assert rows(frame) == {5: ["A1", "Chaise", "12,50"]}
 
 
+def test_a_row_of_codes_under_a_row_of_labels_is_the_header(tmp_path: Path) -> None:
+    lines = ["Titre;Prix;Stock disponible", "title;price;quantity", "Chaise;12,50;3"]
+    info, frame, _ = read(write(tmp_path, "\r\n".join(lines)))
+    assert (info.header_row, info.headers, rows(frame)) == (
+        2, ["title", "price", "quantity"], {3: ["Chaise", "12,50", "3"]})
+    fewer = ["title;price;quantity", "prix;x;y", "Chaise;12,50;3"]  # a data row, not codes
+    info, frame, _ = read(write(tmp_path, "\r\n".join(fewer)))
+    assert (info.header_row, sorted(rows(frame))) == (1, [2, 3])
+
+
 def test_no_header_in_the_first_ten_rows(tmp_path: Path) -> None:
     content = "note\r\n" * 10 + "sku;title\r\nA1;x\r\n"
     problem = rejected(write(tmp_path, content))
