@@ -87,17 +87,20 @@ def identifier_disagreements(typed: pd.DataFrame) -> dict[str, pd.Series]:
     """Column → rows where its SIRET or FR VAT number does not belong to the row's SIREN.
 
     Only well-shaped identifiers are compared (a malformed one is the schema's problem); the
-    `siren` cell may still hold a SIRET here.
+    `siren` cell may still hold a SIRET here. Without a SIREN (no `siren` column, or an empty
+    cell), the row's SIREN is its SIRET's first 9 digits, as `split_company_ids` stores it:
+    the VAT number is then checked against that one.
     """
-    if "siren" not in typed:
-        return {}
-    shaped = typed["siren"].str.fullmatch(r"\d{9}|\d{14}")
-    company = typed["siren"].where(shaped).str.slice(0, 9)
+    empty = pd.Series(pd.NA, index=typed.index, dtype="str")
+    siren_cell = typed.get("siren", empty)
+    establishment = typed.get("siret", empty)
+    establishment = establishment.where(establishment.str.fullmatch(r"\d{14}"))
+    company = siren_cell.where(siren_cell.str.fullmatch(r"\d{9}|\d{14}")).str.slice(0, 9)
     found = {}
-    if "siret" in typed:
-        establishment = typed["siret"].where(typed["siret"].str.fullmatch(r"\d{14}"))
+    if "siren" in typed and "siret" in typed:
         found["siret"] = (company.notna() & establishment.notna()
                           & (establishment.str.slice(0, 9) != company))
+    company = company.where(siren_cell.notna(), establishment.str.slice(0, 9))
     if "vat_number" in typed:
         vat_siren = typed["vat_number"].str.extract(r"^FR[0-9A-Z]{2}(\d{9})$")[0]
         found["vat_number"] = vat_siren.notna() & company.notna() & (vat_siren != company)

@@ -216,6 +216,17 @@ def test_vat_and_siret_must_belong_to_the_siren():
                                       (2, "vat_number", Reason.BAD_CHECK_DIGIT)]
 
 
+def test_a_vat_number_must_belong_to_the_siren_of_the_siret_when_no_siren_is_given():
+    other_vat = "FR96552100554"  # valid, but another company's
+    no_siren_column = validate_sellers(seller(siret=SIRET, vat_number=other_vat))
+    assert codes(no_siren_column.problems) == [(2, "vat_number", Reason.BAD_CHECK_DIGIT)]
+    empty_siren_cell = validate_sellers(seller(siren="", siret=SIRET, vat_number=other_vat))
+    assert codes(empty_siren_cell.problems) == [(2, "vat_number", Reason.BAD_CHECK_DIGIT)]
+    matching = validate_sellers(seller(siret=SIRET, vat_number=VAT), seller(2, siret=SIRET))
+    assert matching.problems == []
+    assert matching.valid.loc[2, "siren"] == SIREN
+
+
 def test_duplicate_seller_ids_reject_every_copy():
     result = validate_sellers(seller(5), seller(6), seller(5, status="pending"))
     assert codes(result.problems) == [(2, "seller_id", Reason.DUPLICATE_KEY),
