@@ -48,7 +48,8 @@ PROMOTION_COLUMNS = (
     ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
     ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
     ColumnSpec("period", ("période", "code période", "period-code")),
-    ColumnSpec("seller_id", ("seller-id", "vendeur", "id vendeur")),
+    # not "vendeur": a column headed just "Vendeur" holds the shop's name (as in offer files)
+    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
 )
 
 _CODES_FR = ", ".join(f"{code} ({fr})" for code, (fr, _) in PROMOTION_TYPES.items())

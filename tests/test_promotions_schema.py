@@ -306,9 +306,17 @@ def test_overlaps_across_chunks_reject_the_earlier_staged_row_too():
 
 
 def test_rows_naming_another_seller_are_rejected():
-    headers = [*HEADERS, "vendeur"]
+    headers = [*HEADERS, "id vendeur"]
     result = validate([[*promo(), "7"], [*promo("B"), "8"]], headers=headers)
     assert codes(result) == {3: {"other_seller"}}
+
+
+def test_a_vendeur_column_is_the_shop_name_not_the_seller_id():
+    headers = [*HEADERS, "Vendeur"]
+    mapped = map_headers(headers, PROMOTION_COLUMNS)
+    assert "seller_id" not in mapped.positions and mapped.unknown == ["Vendeur"]
+    result = validate([[*promo(), "Ordi Plus"], [*promo("B"), "Ordi Plus"]], headers=headers)
+    assert result.problems == [] and result.valid.index.tolist() == [2, 3]
 
 
 # -- property tests: the vectorised rules against tiny reference predicates -----------------
