@@ -28,7 +28,7 @@ from schemas import order_rules
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.pandera_problems import problems_from_schema_errors
-from schemas.parsing import detect_decimal_separator, parse_cents, parse_whole
+from schemas.parsing import detect_decimal_separator, matches, parse_cents, parse_whole
 from schemas.parsing_dates import parse_datetimes
 from schemas.validator import ChunkValidator
 
@@ -76,6 +76,11 @@ CODES = {"customer_type": ("individual", "business"),
          "refund_reason": ("spontaneous", "claim")}
 TEXT_FIELDS = {"order_id": 64, "sku": 64, "tracking_number": 64, "carrier": 64, "claim_reason": None}
 SAMPLE_AMOUNTS = 10_000  # the decimal separator most of the file's first amounts use
+# Excel's display of a long number it took for one (`3,60029E+12`, `1E+11`): the identifier
+# has lost digits. Only Excel's own shape (one digit, upper-case E, signed exponent), so an
+# identifier such as `2E10` or `12e3` is not mistaken for one.
+EXCEL_SCIENTIFIC = r"\d(?:[.,]\d+)?E[+-]\d{2,3}"
+IDENTIFIER_FIELDS = ("order_id", "sku", "tracking_number")
 UTC_INSTANT = pd.DatetimeTZDtype("ns", "UTC")
 
 
@@ -134,6 +139,8 @@ class OrderValidator(ChunkValidator):
         everywhere = pd.Series(True, index=self.index)
         for name in REQUIRED:
             self.check_required(name, everywhere)
+        for name in IDENTIFIER_FIELDS:
+            self.check_not_scientific(name)
         typed = pd.DataFrame(index=self.index)
         for name in TEXT_FIELDS:
             typed[name] = _text(self.raw[name])
@@ -156,6 +163,16 @@ class OrderValidator(ChunkValidator):
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
         problems = self.collector.first_per_cell(also_distinct=frozenset({Reason.DUPLICATE_KEY}))
         return Validated(typed[~rejected], problems)
+
+    def check_not_scientific(self, name: str) -> None:
+        """An identifier Excel turned into `3,60029E+12` is refused, never loaded as it reads:
+        an order under a wrong id, or a sku that finds no offer (and no commission rate)."""
+        texts = self.filled(name)
+        self.flag(matches(texts, EXCEL_SCIENTIFIC, whole=True), Reason.SCIENTIFIC_NOTATION, name,
+                  "Excel a écrit cet identifiant en notation scientifique (« {value} ») : des"
+                  " chiffres sont perdus. Exportez la colonne « {column} » en texte.",
+                  'Excel turned this identifier into scientific notation ("{value}"): digits'
+                  ' are lost. Export column "{column}" as text.', values=texts)
 
     def decide_decimal_separator(self) -> None:
         """Decided on the first amounts of the file, then kept for the whole file."""

@@ -124,6 +124,18 @@ def test_problems_name_the_exports_own_header_and_text():
     assert problem.message_fr.startswith("« douze »") and problem.message_en.startswith('"douze"')
 
 
+def test_identifiers_excel_wrote_in_scientific_notation_are_refused():
+    result = validate(order("1,23457E+11"), order("A2", sku="3,60029E+12"),
+                      order("A3", tracking_number="6.12345E+12", delivery="tracked"),
+                      order("2E10", sku="12e3", tracking_number="1E5"))
+    assert codes(result.problems) == {(2, "order_id", Reason.SCIENTIFIC_NOTATION),
+                                      (3, "sku", Reason.SCIENTIFIC_NOTATION),
+                                      (4, "tracking_number", Reason.SCIENTIFIC_NOTATION)}
+    assert result.valid.index.tolist() == [5]  # ids that merely hold an E are ids
+    problem = next(p for p in result.problems if p.row == 3)
+    assert problem.value == "3,60029E+12" and "« 3,60029E+12 »" in problem.message_fr
+
+
 def euros(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
