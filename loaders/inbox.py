@@ -1,9 +1,10 @@
 """Processing what waits in the inbox: every file ingested once, then archived by a move.
 
 The seller of a file is the folder it was dropped in (the authenticated upload channel).
-Registry files go first, so that a new seller's first offers and orders find it, then order
-exports, then offer files, then promotion files (a promotion needs its offer); within a kind,
-files go by arrival (oldest first), which keeps one seller's files in the order they were sent.
+Registry files go first, so that a new seller's first offers and orders find it, then offer
+files, then promotion files (a promotion needs its offer), then order exports (an order finds
+the offer sent in the same run); within a kind, files go by arrival (oldest first), which keeps
+one seller's files in the order they were sent.
 """
 
 from __future__ import annotations
