@@ -118,4 +118,5 @@ def test_cli_prints_one_json_object(engine, catalog_env):
 def test_cli_refuses_a_bad_date(engine, catalog_env):
     result = CliRunner().invoke(app, ["report", "quality", "--date", "2026-13-01", "--json"])
     assert result.exit_code == 2
-    assert result.stdout == ""
+    assert json.loads(result.stdout) == {"status": "error", "exit_code": 2, "error":
+                                         "Date invalide / invalid date: '2026-13-01' (YYYY-MM-DD)"}
