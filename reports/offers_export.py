@@ -2,7 +2,10 @@
 
 `published` is derived here from the offer's active flag and its seller's status, never
 stored; the latest nightly quality report takes offers off too when it says the seller's trial
-limit is reached (probation and a proposed deactivation do not unpublish). `effective_price` is
+limit is reached (probation and a proposed deactivation do not unpublish). A termination takes
+effect at the end of the month of `termination_requested_at` (seed 000, feeds.md): from the next
+month (Paris) the seller's offers are off, whatever status the registry still shows, as its
+subscription is no longer charged then (reports.ledger_fees). `effective_price` is
 what the offer costs at the time of the export: the price of the promotion running then, else
 the price (`reports.effective_price`); `top_seller` is the latest quality report's verdict
 (false before the first report).
@@ -12,13 +15,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TextIO
 
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
+from marketplace.calendar import paris_today
 from marketplace.models import Offer, QualityIndicators, Seller, utcnow
 from reports.effective_price import effective_price, running_promotions
 from reports.safe_cells import inert_text
@@ -35,13 +39,20 @@ def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _terminated(requested: date | None, month_start: date) -> bool:
+    """Whether a termination requested on `requested` has taken effect (its month is over)."""
+    return requested is not None and requested < month_start
+
+
 def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[str]]:
     running = running_promotions(at)
+    month_start = paris_today(at if at.tzinfo else at.replace(tzinfo=UTC)).replace(day=1)
     latest = (select(QualityIndicators.seller_id, QualityIndicators.status, QualityIndicators.top_seller)
               .where(QualityIndicators.report_date
                      == select(func.max(QualityIndicators.report_date)).scalar_subquery())
               .subquery())
-    query = (select(Offer, Seller.status, effective_price(running), latest.c.status, latest.c.top_seller)
+    query = (select(Offer, Seller.status, Seller.termination_requested_at, effective_price(running),
+                    latest.c.status, latest.c.top_seller)
              .join(Seller, Seller.seller_id == Offer.seller_id)
              .outerjoin(running, and_(running.c.seller_id == Offer.seller_id,
                                       running.c.sku == Offer.sku))
@@ -50,9 +61,10 @@ def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[
     if seller_id is not None:
         query = query.where(Offer.seller_id == seller_id)
     with Session(engine) as session:
-        for offer, status, effective, quality, top in session.execute(
+        for offer, status, termination, effective, quality, top in session.execute(
                 query.execution_options(yield_per=10_000)):
             published = (offer.active and status in PUBLISHING_STATUSES
+                         and not _terminated(termination, month_start)
                          and quality not in UNPUBLISHING_QUALITY_STATUSES)
             yield [
                 str(offer.seller_id), inert_text(offer.sku), offer.product_id or "",

@@ -177,6 +177,43 @@ def test_export_derives_published_from_the_seller_status(cli, engine, tmp_path):
         ("7", "9.90", "true", "true"), ("9", "9.90", "true", "false")]
 
 
+def test_export_unpublishes_after_the_termination_month(cli, engine, tmp_path):
+    """Seed 000: the termination takes effect at the end of the month it is requested in; from
+    the next month the offers are off even while the registry still shows `active`."""
+    from datetime import UTC, date, datetime
+    from io import StringIO
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from marketplace.models import Seller
+    from reports.offers_export import export_offers
+
+    add_seller(engine, 9)
+    add_seller(engine, 10)
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(1))
+    for seller in ("7", "9", "10"):
+        assert cli("ingest", "offers", str(path), "--seller", seller)[0] == 0
+    with Session(engine) as session, session.begin():
+        session.execute(update(Seller).where(Seller.seller_id == 9)
+                        .values(termination_requested_at=date(2026, 10, 15)))
+        session.execute(update(Seller).where(Seller.seller_id == 10)
+                        .values(termination_requested_at=date(2026, 11, 2)))
+
+    def published(at: datetime) -> list[tuple[str, str]]:
+        out = StringIO()
+        export_offers(engine, out, at=at)
+        out.seek(0)
+        return [(r["seller_id"], r["published"]) for r in csv.DictReader(out)]
+
+    # 30 November 23:30 in Paris: seller 10's termination takes effect at midnight
+    assert published(datetime(2026, 11, 30, 22, 30, tzinfo=UTC)) == [
+        ("7", "true"), ("9", "false"), ("10", "true")]
+    # 1 December 00:30 in Paris (still 30 November in UTC)
+    assert published(datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == [
+        ("7", "true"), ("9", "false"), ("10", "false")]
+
+
 def test_run_inbox_processes_registry_then_offers(cli, tmp_path):
     store = tmp_path / "store" / "inbox"
     (store / "sellers").mkdir(parents=True)
