@@ -7,7 +7,7 @@ over intervals (hypothesis), with the regulated sales dates written here from th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -411,3 +411,23 @@ def test_the_shipped_calendar_has_the_spec_sales_dates():
     winter_2026 = calendar.periods["soldes-hiver-2026"]
     assert winter_2026.start == paris(2026, 1, 7, 8) and winter_2026.end == paris(2026, 2, 4)
     assert not calendar.periods["black-friday-2026"].regulated
+
+
+def test_informational_periods_follow_the_months_of_the_seller_guide():
+    """Seed 004: Christmas from November to the end of December, back to school end of August
+    and start of September, French Days in April/May and at the end of September."""
+    calendar = load_calendar(REFERENCE_DIR)
+
+    def days(code: str) -> tuple[date, date]:
+        period = calendar.periods[code]
+        last = (period.end.tz_convert(PARIS) - pd.Timedelta(microseconds=1)).date()
+        return period.start.tz_convert(PARIS).date(), last
+
+    for year in (2026, 2027):
+        assert days(f"noel-{year}") == (date(year, 11, 1), date(year, 12, 31))
+        start, end = days(f"rentree-{year}")
+        assert (start.month, end.month) == (8, 9)
+        start, end = days(f"french-days-printemps-{year}")
+        assert start.month in (4, 5) and end.month in (4, 5)
+        start, end = days(f"french-days-automne-{year}")
+        assert (start.month, end.month) == (9, 9) and start.day >= 15
