@@ -24,6 +24,9 @@ T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01", "08000", "08003", "08006", "57P01"}
 
 
+SQLITE_CACHE_KIB = 32 * 1024
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get their folder created and their pragmas set."""
     parsed = make_url(url)
@@ -47,6 +50,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 32 MiB of page cache instead of 2: a big file in seller order (not sorted by sku)
+        # touches index pages all over; with 2 MiB they are spilled to the WAL and written
+        # again. Measured on 1M shuffled 17-column rows: 10.5-11.3 s → 7.1-7.6 s.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
