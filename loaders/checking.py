@@ -134,9 +134,7 @@ class FileRun:
             header_map = map_headers(self.headers, feed.columns)
             self.masks = {header_map.positions[name]: mask for name, mask
                           in feed.report_masks.items() if name in header_map.positions}
-            warning = header_map.unknown_columns_warning()
-            if warning:
-                self.problems.append(warning)
+            self.problems.extend(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             for chunk in table:
                 self.rows += len(chunk.frame) + len({p.row for p in chunk.problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemas.feed import FeedContext, LoadedByModule, Validated
 from schemas.offers import OFFER_COLUMNS, validate_offers
+from schemas.seller_file_columns import PROMOTION_COLUMNS_IN_OFFER_FILES
 
 
 class OffersFeed(LoadedByModule):
@@ -14,6 +15,7 @@ class OffersFeed(LoadedByModule):
     preferred_sheets = ("offers", "offres")
     seller_scoped = True
     report_masks: dict = {}
+    other_feed_columns = PROMOTION_COLUMNS_IN_OFFER_FILES
     validated_against_catalog = False
     loading = "loaders.offer_loading"
 

@@ -63,6 +63,7 @@ class OrdersFeed(StagedAsValidated):
     seller_scoped = False
     report_masks: dict = {}
     validated_against_catalog = False
+    other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers, ctx: FeedContext) -> Validated:
         return validate_orders(frame, headers, ctx)

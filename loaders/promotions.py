@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from schemas.feed import FeedContext, LoadedByModule, StagedAsValidated, Validated
 from schemas.promotions import PROMOTION_COLUMNS, validate_promotions
+from schemas.seller_file_columns import OFFER_COLUMNS_IN_PROMOTION_FILES
 
 
 class PromotionsFeed(StagedAsValidated, LoadedByModule):
@@ -14,6 +15,7 @@ class PromotionsFeed(StagedAsValidated, LoadedByModule):
     preferred_sheets = ("promotions", "promos")
     seller_scoped = True
     report_masks: dict = {}
+    other_feed_columns = OFFER_COLUMNS_IN_PROMOTION_FILES
     validated_against_catalog = True
     loading = "loaders.promotion_loading"
 

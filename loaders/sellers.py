@@ -43,6 +43,7 @@ class SellersFeed(StagedAsValidated):
     seller_scoped = False
     report_masks = {"iban": mask_iban}  # full IBANs never leave the database
     validated_against_catalog = False
+    other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         return validate_sellers(frame, headers, ctx)

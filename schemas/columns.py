@@ -36,6 +36,23 @@ class ColumnSpec:
         return {header_key(name) for name in self.names}
 
 
+@dataclass(frozen=True)
+class OtherFeedColumns:
+    """Columns of another feed that sellers put in this one's file, and where they belong.
+
+    Said only when two or more of a file's unknown headers are such columns: one header
+    ("Type", "Fin") may be anything, two are the other file's layout."""
+
+    specs: tuple[ColumnSpec, ...]
+    where_fr: str
+    where_en: str
+
+    def among(self, headers: list[str]) -> list[str]:
+        keys = {key for spec in self.specs for key in spec.header_keys()}
+        found = [header for header in headers if header_key(header) in keys]
+        return found if len(found) >= 2 else []
+
+
 @dataclass
 class HeaderMap:
     """Field name → position of its column in the file, and the seller's text for each."""
@@ -54,17 +71,29 @@ class HeaderMap:
     def header_of(self, name: str) -> str:
         return self.headers[self.positions[name]]
 
-    def unknown_columns_warning(self) -> Problem | None:
-        if not self.unknown:
-            return None
-        names = ", ".join(f"« {h} »" for h in self.unknown)
-        names_en = ", ".join(f'"{h}"' for h in self.unknown)
-        return Problem(
-            Reason.UNKNOWN_COLUMN,
-            f"Colonnes inconnues ignorées : {names}.",
-            f"Unknown columns ignored: {names_en}.",
-            severity=Severity.WARNING,
-        )
+    def unknown_columns_warnings(self, other: OtherFeedColumns | None = None) -> list[Problem]:
+        """The headers no field has, as warnings: those of the other seller file named as such,
+        with where they go, the rest as unknown."""
+        misplaced = other.among(self.unknown) if other else []
+        unknown = [h for h in self.unknown if h not in misplaced]
+        warnings = []
+        if misplaced:
+            warnings.append(Problem(
+                Reason.UNKNOWN_COLUMN, f"{_names_fr(misplaced)} {other.where_fr}",
+                f"{_names_en(misplaced)} {other.where_en}", severity=Severity.WARNING))
+        if unknown:
+            warnings.append(Problem(
+                Reason.UNKNOWN_COLUMN, f"Colonnes inconnues ignorées : {_names_fr(unknown)}.",
+                f"Unknown columns ignored: {_names_en(unknown)}.", severity=Severity.WARNING))
+        return warnings
+
+
+def _names_fr(headers: list[str]) -> str:
+    return ", ".join(f"« {h} »" for h in headers)
+
+
+def _names_en(headers: list[str]) -> str:
+    return ", ".join(f'"{h}"' for h in headers)
 
 
 def known_header_names(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:

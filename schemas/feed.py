@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 import pandas as pd
 
 from marketplace.errors import Problem
-from schemas.columns import ColumnSpec, HeaderMap
+from schemas.columns import ColumnSpec, HeaderMap, OtherFeedColumns
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -77,6 +77,8 @@ class Feed(Protocol):
     # True: some rules need the catalog (a promotion's offer), so `validate` rehearses the load
     # in a rolled-back transaction when a catalog exists, instead of checking the file alone
     validated_against_catalog: bool
+    # another feed's columns sellers mix into this one's files, told where they go (or None)
+    other_feed_columns: OtherFeedColumns | None
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""

@@ -18,7 +18,7 @@ from marketplace.errors import Reason
 from marketplace.reference import load_categories
 from schemas import offer_rules
 from schemas.checks import named, sku_format
-from schemas.columns import ColumnSpec, HeaderMap
+from schemas.columns import HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
@@ -28,25 +28,8 @@ from schemas.parsing import (
     parse_cents,
     parse_whole,
 )
+from schemas.seller_file_columns import OFFER_COLUMNS
 from schemas.validator import ChunkValidator
-
-OFFER_COLUMNS = (
-    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
-    ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
-    ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
-    ColumnSpec("title", ("titre", "libellé", "name"), required_for_updates=True),
-    ColumnSpec("description", ()),
-    ColumnSpec("category", ("catégorie", "category_code"), required_for_updates=True),
-    ColumnSpec("price", ("prix", "prix ttc"), required_for_updates=True),
-    ColumnSpec("currency", ("devise",)),
-    ColumnSpec("quantity", ("stock", "quantité")),
-    ColumnSpec("condition", ("state", "état", "product-state")),
-    ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime")),
-    ColumnSpec("delivery", ("mode de livraison", "shipping")),
-    ColumnSpec("practical_component", ("mise en situation",)),
-    ColumnSpec("update_delete", ("update-delete", "action")),
-    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
-)
 
 CONDITIONS = ("new", "like_new", "very_good", "good", "acceptable", "refurbished")
 CONDITION_WORDS = {

@@ -24,7 +24,7 @@ import pyarrow
 from marketplace.errors import Reason
 from schemas import promotion_rules
 from schemas.checks import named, sku_format
-from schemas.columns import ColumnSpec, HeaderMap
+from schemas.columns import HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
 from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
@@ -38,19 +38,8 @@ from schemas.parsing import (
 from schemas.parsing_dates import parse_datetimes, parse_end_instants
 from schemas.promotion_periods import TIMEZONE, load_calendar
 from schemas.promotion_rules import PROMOTION_TYPES
+from schemas.seller_file_columns import PROMOTION_COLUMNS
 from schemas.validator import ChunkValidator
-
-PROMOTION_COLUMNS = (
-    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
-    ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
-    ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
-    ColumnSpec("discount_percent", ("remise %", "remise", "% de remise", "discount-percent")),
-    ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
-    ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
-    ColumnSpec("period", ("période", "code période", "period-code")),
-    # not "vendeur": a column headed just "Vendeur" holds the shop's name (as in offer files)
-    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
-)
 
 _CODES_FR = ", ".join(f"{code} ({fr})" for code, (fr, _) in PROMOTION_TYPES.items())
 _CODES_EN = ", ".join(f"{code} ({en})" for code, (_, en) in PROMOTION_TYPES.items())

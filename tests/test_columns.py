@@ -17,6 +17,10 @@ from schemas.columns import ColumnSpec, known_header_names, map_headers
 from schemas.offers import OFFER_COLUMNS
 from schemas.orders import ORDER_COLUMNS
 from schemas.promotions import PROMOTION_COLUMNS
+from schemas.seller_file_columns import (
+    OFFER_COLUMNS_IN_PROMOTION_FILES,
+    PROMOTION_COLUMNS_IN_OFFER_FILES,
+)
 from schemas.sellers import SELLER_COLUMNS
 
 FEEDS = {
@@ -180,3 +184,34 @@ def test_a_file_missing_columns_exits_3_naming_them_all(
     assert (result.exit_code, answer["status"]) == (3, "rejected")
     [problem] = answer["problems"]
     assert (problem["code"], problem["column"]) == ("missing_column", "sku, price")
+
+
+# --------------------------------------------------------------------------- the other file's columns
+
+
+def test_promotion_columns_in_an_offer_file_are_said_to_belong_in_a_promotion_file() -> None:
+    headers = ["sku", "titre", "catégorie", "prix", "Prix promo", "Début", "Couleur"]
+    warnings = map_headers(headers, OFFER_COLUMNS).unknown_columns_warnings(
+        PROMOTION_COLUMNS_IN_OFFER_FILES)
+    assert [(w.code, w.message_fr.split(" : ")[0]) for w in warnings] == [
+        (Reason.UNKNOWN_COLUMN, "« Prix promo », « Début » sont des colonnes de promotion"),
+        (Reason.UNKNOWN_COLUMN, "Colonnes inconnues ignorées")]
+    assert "inbox/promotions/" in warnings[0].message_fr and "« Couleur »" in warnings[1].message_fr
+
+
+def test_one_header_that_a_promotion_file_also_has_is_only_unknown() -> None:
+    headers = ["sku", "titre", "catégorie", "prix", "Type"]  # a product type, most likely
+    warnings = map_headers(headers, OFFER_COLUMNS).unknown_columns_warnings(
+        PROMOTION_COLUMNS_IN_OFFER_FILES)
+    assert [w.message_fr for w in warnings] == ["Colonnes inconnues ignorées : « Type »."]
+
+
+def test_offer_columns_in_a_promotion_file_are_said_to_belong_in_an_offer_file() -> None:
+    headers = ["sku", "type", "remise %", "début", "fin", "Titre", "Prix TTC"]
+    warnings = map_headers(headers, PROMOTION_COLUMNS).unknown_columns_warnings(
+        OFFER_COLUMNS_IN_PROMOTION_FILES)
+    assert len(warnings) == 1
+    assert warnings[0].message_fr.startswith("« Titre », « Prix TTC » sont des colonnes d'offre")
+    assert warnings[0].message_en.startswith('"Titre", "Prix TTC" are offer columns')
+    assert {"sku", "seller_id"}.isdisjoint(
+        spec.name for spec in OFFER_COLUMNS_IN_PROMOTION_FILES.specs)

@@ -1,0 +1,63 @@
+"""The columns of the two files sellers send, offers and promotions, and where each belongs.
+
+Kept apart from the schemas (pandera, parsers) so that either feed can tell a seller who put
+the other file's columns in it where they go, without importing the other feed's rules.
+"""
+
+from __future__ import annotations
+
+from schemas.columns import ColumnSpec, OtherFeedColumns
+
+OFFER_COLUMNS = (
+    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
+    ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
+    ColumnSpec("title", ("titre", "libellé", "name"), required_for_updates=True),
+    ColumnSpec("description", ()),
+    ColumnSpec("category", ("catégorie", "category_code"), required_for_updates=True),
+    ColumnSpec("price", ("prix", "prix ttc"), required_for_updates=True),
+    ColumnSpec("currency", ("devise",)),
+    ColumnSpec("quantity", ("stock", "quantité")),
+    ColumnSpec("condition", ("state", "état", "product-state")),
+    ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime")),
+    ColumnSpec("delivery", ("mode de livraison", "shipping")),
+    ColumnSpec("practical_component", ("mise en situation",)),
+    ColumnSpec("update_delete", ("update-delete", "action")),
+    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
+)
+
+PROMOTION_COLUMNS = (
+    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
+    ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
+    ColumnSpec("discount_percent", ("remise %", "remise", "% de remise", "discount-percent")),
+    ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
+    ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
+    ColumnSpec("period", ("période", "code période", "period-code")),
+    # not "vendeur": a column headed just "Vendeur" holds the shop's name (as in offer files)
+    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
+)
+
+
+def _only_in(specs: tuple[ColumnSpec, ...], other: tuple[ColumnSpec, ...]) -> tuple[ColumnSpec, ...]:
+    shared = {key for spec in other for key in spec.header_keys()}
+    return tuple(spec for spec in specs if not spec.header_keys() & shared)
+
+
+PROMOTION_COLUMNS_IN_OFFER_FILES = OtherFeedColumns(
+    _only_in(PROMOTION_COLUMNS, OFFER_COLUMNS),
+    "sont des colonnes de promotion : les promotions se déposent dans un fichier à part"
+    " (dossier inbox/promotions/<n° vendeur>/, ou marketplace ingest promotions) ; elles sont"
+    " ignorées dans un fichier d'offres.",
+    "are promotion columns: promotions go in a file of their own (folder"
+    " inbox/promotions/<seller id>/, or marketplace ingest promotions); an offer file ignores"
+    " them.",
+)
+OFFER_COLUMNS_IN_PROMOTION_FILES = OtherFeedColumns(
+    _only_in(OFFER_COLUMNS, PROMOTION_COLUMNS),
+    "sont des colonnes d'offre : prix, titre ou stock se changent par un fichier d'offres"
+    " (dossier inbox/offers/<n° vendeur>/, ou marketplace ingest offers) ; elles sont ignorées"
+    " dans un fichier de promotions.",
+    "are offer columns: price, title or stock change through an offer file (folder"
+    " inbox/offers/<seller id>/, or marketplace ingest offers); a promotion file ignores them.",
+)
