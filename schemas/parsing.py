@@ -57,6 +57,29 @@ def strip(series: pd.Series) -> pd.Series:
     return series.str.strip()
 
 
+# What `reports.safe_cells.inert_text` puts an apostrophe before in the files we send back.
+_INERT_AFTER_APOSTROPHE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def without_report_apostrophe(texts: pd.Series) -> pd.Series:
+    """Stripped cell text without the apostrophe our reports put before formula-like text.
+
+    The rejected-rows CSV writes `+Câble` as `'+Câble` (reliability.md: no spreadsheet may run
+    it); the seller fixes another cell and sends the file back, so the apostrophe is ours, not
+    theirs: `'+Câble` is read `+Câble`. Only before the characters that get one (Excel
+    exports a cell typed `'+Câble` as `+Câble`); `'Tis` or `'123` keep theirs.
+    """
+    quoted = texts.str.startswith("'")
+    if not quoted.any():  # the usual case: one vectorised test
+        return texts
+    ours = quoted & texts.str[1:2].isin(_INERT_AFTER_APOSTROPHE)
+    if not ours.any():
+        return texts
+    texts = texts.copy()
+    texts[ours] = texts[ours].str[1:].str.strip()
+    return texts
+
+
 def detect_decimal_separator(texts: pd.Series) -> str:
     """"," or ".": the separator most of a column's values use (French files: ",")."""
     bare = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)

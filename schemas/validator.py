@@ -11,15 +11,16 @@ import pandas as pd
 from marketplace.errors import Reason
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext
-from schemas.parsing import strip
+from schemas.parsing import strip, without_report_apostrophe
 from schemas.problems import ProblemCollector
 
 
 def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
-    """A field's stripped text, "" everywhere when the file has no such column."""
+    """A field's stripped text, "" everywhere when the file has no such column; without the
+    apostrophe a rejected-rows file we sent puts before formula-like text."""
     if name not in headers.positions:
         return pd.Series("", index=frame.index, dtype="str")
-    return strip(frame[headers.positions[name]].astype("str"))
+    return without_report_apostrophe(strip(frame[headers.positions[name]].astype("str")))
 
 
 class ChunkValidator:

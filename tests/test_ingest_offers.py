@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -65,6 +66,23 @@ def test_partial_file_loads_valid_rows_and_reports_the_rest(ingestor, engine, tm
     with Session(engine) as session:
         problem = session.scalars(select(ImportProblem)).one()
         assert (problem.row, problem.column, problem.value) == (3, "prix", "-3,00")
+
+
+def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostrophe(
+        ingestor, engine, tmp_path):
+    # the rejected-rows CSV puts an apostrophe before formula-like text (reliability.md); the
+    # seller fixes the price only and sends it back: the title is theirs, not "'+Câble..."
+    rows = offer_rows(2)
+    rows[1][2], rows[1][4] = "+Câble HDMI", "-3,00"
+    first = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, encoding="cp1252"))
+    rejected = Path(first.errors_report.replace("-errors.xlsx", "-rejected.csv"))
+    text = rejected.read_text(encoding="cp1252")
+    assert "'+Câble HDMI" in text
+    fixed = tmp_path / "corrige.csv"
+    fixed.write_text(text.replace("-3,00", "3,00"), encoding="cp1252")
+    again = ingest(ingestor, fixed)
+    assert (again.status, again.loaded) == ("loaded", 1)
+    assert offers(engine)["SKU-00001"].title == "+Câble HDMI"
 
 
 def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.parsing import parse_cents, parse_whole
+from schemas.parsing import parse_cents, parse_whole, without_report_apostrophe
 
 amounts = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2,
                       allow_nan=False, allow_infinity=False)
@@ -110,3 +110,10 @@ def test_strip_removes_no_break_spaces_as_excel_pastes_them():
 
     texts = pd.Series(["\u00a012,50\u202f", " a b\t", "\u3000x\u00a0"], dtype="str")
     assert strip(texts).tolist() == ["12,50", "a b", "x"]
+
+
+def test_the_apostrophe_of_our_reports_is_removed_and_only_that_one():
+    texts = pd.Series(["'+Câble", "'=HYPERLINK(1)", "'-2+3", "'@SUM(A1)", "'\tx", "'Tis",
+                       "'123", "l'été", "+5", ""], dtype="str")
+    assert without_report_apostrophe(texts).tolist() == [
+        "+Câble", "=HYPERLINK(1)", "-2+3", "@SUM(A1)", "x", "'Tis", "'123", "l'été", "+5", ""]
