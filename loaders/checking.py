@@ -259,7 +259,7 @@ class FileChecker:
         stamp = result.import_id if result.import_id is not None else _stamp()
         report = ReportInput(
             file_name=safe_file_name(request.name), kind=request.feed.kind,
-            seller_id=request.seller_id, import_id=result.import_id or 0, status=result.status,
+            seller_id=request.seller_id, import_id=result.import_id, status=result.status,
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,

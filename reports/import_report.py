@@ -40,7 +40,7 @@ class ReportInput:
     file_name: str  # the seller's original file name (already safe)
     kind: str  # "offers", "promotions", "sellers", "orders"
     seller_id: int | None
-    import_id: int
+    import_id: int | None  # None: a check-only run (`marketplace validate`)
     status: str  # "loaded", "partial", "rejected", "duplicate"
     rows_read: int
     rows_loaded: int

@@ -52,6 +52,13 @@ _STATUSES = {
     "rejected": "rejeté / rejected",
     "duplicate": "déjà importé / already imported (duplicate)",
 }
+# A check-only run (`marketplace validate`, no import id) loads nothing: it says what would be.
+_CHECK_STATUSES = {
+    "loaded": "valide / valid",
+    "partial": "à corriger : des lignes seraient rejetées / to fix: rows would be rejected",
+    "rejected": "rejeté / rejected",
+}
+_CHECK_ONLY = "aucun : vérification seule, rien n'a été chargé / none: check only, nothing loaded"
 _ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 avec BOM / with BOM",
@@ -156,11 +163,16 @@ def _summary_counts(lines: _SummaryLines, report: ReportInput) -> None:
     lines.title("Rapport d'import / Import report")
     lines.line("Fichier / File", report.file_name)
     lines.line("Type / Kind", _KINDS.get(report.kind, report.kind))
-    lines.line("Import n° / Import id", report.import_id)
+    checked_only = report.import_id is None
+    lines.line("Import n° / Import id", _CHECK_ONLY if checked_only else report.import_id)
     lines.line("Vendeur / Seller", "—" if report.seller_id is None else report.seller_id)
-    lines.line("Statut / Status", _STATUSES.get(report.status, report.status))
+    statuses = _CHECK_STATUSES if checked_only else _STATUSES
+    lines.line("Statut / Status", statuses.get(report.status, report.status))
     lines.line("Lignes lues / Rows read", report.rows_read)
-    lines.line("Lignes chargées / Rows loaded", report.rows_loaded)
+    if checked_only:
+        lines.line("Lignes valides (non chargées) / Valid rows (not loaded)", report.rows_loaded)
+    else:
+        lines.line("Lignes chargées / Rows loaded", report.rows_loaded)
     lines.line("Lignes rejetées / Rows rejected", report.rows_rejected)
     lines.line("Avertissements / Warnings", report.warnings)
     lines.line("Lignes affichées / Rows shown", _rows_shown(report.all_rows))

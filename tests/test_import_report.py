@@ -151,6 +151,20 @@ def test_summary_gives_counts_status_and_what_was_detected(written: ReportFiles)
     assert values["Ligne d'en-tête / Header row"] == 1
 
 
+def test_summary_of_a_check_only_run_says_nothing_was_loaded(tmp_path: Path):
+    # `marketplace validate` has no import: the seller must not read "import 0, partially
+    # loaded, 2 rows loaded" about a file that was only checked
+    files = write_import_report(tmp_path, "v", report_input(import_id=None))
+    values = summary(files)
+    assert values["Import n° / Import id"].startswith("aucun : vérification seule")
+    assert values["Statut / Status"] == (
+        "à corriger : des lignes seraient rejetées / to fix: rows would be rejected")
+    assert values["Lignes valides (non chargées) / Valid rows (not loaded)"] == 2
+    assert "Lignes chargées / Rows loaded" not in values
+    clean = write_import_report(tmp_path, "ok", report_input(import_id=None, status="loaded"))
+    assert summary(clean)["Statut / Status"] == "valide / valid"
+
+
 def test_summary_lists_file_problems_top_errors_and_notes(written: ReportFiles):
     sheet = openpyxl.load_workbook(written.xlsx)[SUMMARY_SHEET]
     lines = [row for row in sheet.iter_rows(values_only=True) if any(row)]
