@@ -37,6 +37,10 @@ CONDITION_WORDS = {
     "very good": "very_good", "bon etat": "good", "etat correct": "acceptable",
     "reconditionne": "refurbished",
 }
+ACTION_WORDS = {  # keys in normalize_header's form
+    "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
+    "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
+}
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
 MAX_TITLE = 200
@@ -110,11 +114,13 @@ class OfferValidator(ChunkValidator):
         return Validated(typed[~rejected_mask].drop(columns="digital"), problems)
 
     def parse_action(self) -> pd.Series:
-        text = self.raw["update_delete"].str.lower()
-        action = text.replace({"": "update", "u": "update", "d": "delete", "suppression": "delete",
-                               "supprimer": "delete", "mise a jour": "update",
-                               "mise à jour": "update"})
-        unknown = ~action.isin(["update", "delete"])
+        """update or delete, in any of their spellings; matched like the condition words
+        (case, accents and spaces ignored: a Mac writes "Mise à jour" with a combining accent)."""
+        text = self.raw["update_delete"]
+        codes = {value: ACTION_WORDS.get(normalize_header(value), "unknown")
+                 for value in text.unique()}
+        action = text.map(codes)
+        unknown = action == "unknown"
         self.flag(unknown, Reason.NOT_ALLOWED, "update_delete",
                   "Action inconnue « {value} » : utilisez update ou delete.",
                   'Unknown action "{value}": use update or delete.')

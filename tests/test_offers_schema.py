@@ -192,6 +192,18 @@ def test_an_unknown_action_rejects_its_row_not_the_delete_file():
     assert result.valid["action"].tolist() == ["delete", "delete"]
 
 
+def test_action_words_match_like_headers_whatever_wrote_them():
+    # Mac Numbers writes "Mise à jour" decomposed (a + combining grave accent); Excel users
+    # type capitals and stray spaces
+    decomposed = unicodedata.normalize("NFD", "Mise à jour")
+    headers = [*HEADERS, "action"]
+    rows = [[*book("A"), decomposed], [*book("B"), "MISE  A JOUR"], [*book("C"), "Suppression"],
+            [*book("D"), "D"], [*book("E"), "mise-à-jour"], [*book("F"), "supprime"]]
+    result, _ = validate(rows, headers)
+    assert codes(result) == {7: {"not_allowed"}}
+    assert result.valid["action"].tolist() == ["update", "update", "delete", "delete", "update"]
+
+
 def test_seller_column_compares_numbers_and_a_shop_name_column_is_not_one():
     headers = [*HEADERS, "id vendeur"]
     result, _ = validate([[*book("A"), "007"], [*book("B"), "7.0"], [*book("C"), "8"]], headers)
