@@ -7,7 +7,9 @@ the import record, the load transaction and the once-only guarantee.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -99,6 +101,28 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
+                         delimiter: str | None) -> set[str]:
+    """The cells that may hold the sku of each row the reader refused for its number of fields,
+    so that a replace-mode file keeps those offers as they were, like any rejected row's
+    (offers.md: "never deactivated because of a typo").
+
+    The row is split as sent (its first 200 characters: the problem's value, which the report
+    splits the same way). A stray delimiter before the sku column shifts the sku to the right
+    by one cell per extra field, so the sku column's cell and one more per extra field are
+    kept: whichever holds the sku, its offer stays untouched.
+    """
+    keys: set[str] = set()
+    for problem in problems:
+        if problem.code is not Reason.FIELD_COUNT or not problem.value or not delimiter:
+            continue
+        cells = next(csv.reader(io.StringIO(problem.value), delimiter=delimiter), [])
+        extra = max(len(cells) - width, 0)
+        keys.update(cell.strip() for cell in cells[position:position + extra + 1])
+    keys.discard("")
+    return keys
+
+
 class FileRun:
     """Reading and validating one file chunk by chunk, keeping what the report needs."""
 
@@ -136,9 +160,13 @@ class FileRun:
                           in feed.report_masks.items() if name in header_map.positions}
             self.problems.extend(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
+            sku_position = header_map.positions.get("sku")
             for chunk in table:
                 self.rows += len(chunk.frame) + len({p.row for p in chunk.problems
                                                      if p.row is not None})
+                if sku_position is not None:
+                    self.ctx.state.setdefault("rejected_skus", set()).update(keys_of_refused_rows(
+                        chunk.problems, sku_position, len(self.headers), table.info.delimiter))
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
                 chunk_problems = chunk.problems + validated.problems

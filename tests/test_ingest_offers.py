@@ -138,6 +138,26 @@ def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engin
     assert stored["SKU-00002"].price == Decimal("10.00")
 
 
+def test_replace_keeps_offers_whose_row_has_a_stray_delimiter(ingestor, engine, tmp_path):
+    # an ERP export with an unquoted ";" in a title: the reader refuses the row for its number
+    # of fields, and its offer must stay as it was, wherever the stray delimiter fell
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(5)))
+    header = ["titre", "sku", "ean", "catégorie", "prix", "stock", "état"]
+    lines = [[row[2], row[0], row[1], *row[3:]] for row in offer_rows(5)]
+    lines[1][0] = "Produit; bleu"  # before the sku column: the sku is shifted right
+    lines[2][0] = "Produit; rouge; XL"  # two extra fields
+    lines[3][-1] = "new;x"  # after it
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(";".join(cells) for cells in [header, *lines]) + "\n",
+                    encoding="utf-8")
+    result = ingest(ingestor, path, mode="replace")
+    assert (result.status, result.loaded, result.rejected) == ("partial", 2, 3)
+    assert {p.code for p in result.problems} == {"field_count"}
+    stored = offers(engine)
+    assert all(offer.active for offer in stored.values())
+    assert stored["SKU-00001"].title == "Produit 1"
+
+
 def test_replace_guard_refuses_to_empty_a_shop_unless_forced(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(10)))
     truncated = write_offer_csv(tmp_path / "t.csv", offer_rows(4))
