@@ -101,6 +101,11 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+UNKEYED_ROWS = frozenset({Reason.UNBALANCED_QUOTE, Reason.FIELD_TOO_LONG})
+"""Rows the reader refuses without a sku to show for them: replace mode then deactivates
+nothing as absent (`loaders.staging.unreadable_rows_stop_replace`)."""
+
+
 def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
                          delimiter: str | None) -> set[str]:
     """The cells that may hold the sku of each row the reader refused for its number of fields,
@@ -167,6 +172,8 @@ class FileRun:
                 if sku_position is not None:
                     self.ctx.state.setdefault("rejected_skus", set()).update(keys_of_refused_rows(
                         chunk.problems, sku_position, len(self.headers), table.info.delimiter))
+                self.ctx.state["unkeyed_rows"] = self.ctx.state.get("unkeyed_rows", 0) + sum(
+                    p.code in UNKEYED_ROWS for p in chunk.problems)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
                 chunk_problems = chunk.problems + validated.problems

@@ -32,7 +32,12 @@ from loaders.offer_merge import (
     merge_params,
     undo_merged,
 )
-from loaders.staging import check_replace_guard, create_staging, lock_seller
+from loaders.staging import (
+    check_replace_guard,
+    create_staging,
+    lock_seller,
+    unreadable_rows_stop_replace,
+)
 from marketplace.errors import Problem, Reason, Severity
 from schemas.feed import Applied, FeedContext
 
@@ -103,10 +108,14 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     _stage_rejected_skus(session, ctx)
     if ctx.mode == "replace" or ctx.state["deletes"]:
         _index_staging(session)
-    notes = _replace_guard(session, ctx, params) if ctx.mode == "replace" else []
+    stopped = unreadable_rows_stop_replace(
+        ctx, "aucune offre absente n'a été désactivée", "no absent offer was deactivated")
+    replacing = ctx.mode == "replace" and stopped is None
+    notes = _replace_guard(session, ctx, params) if replacing else []
     problems = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
-    _record_deactivated(session, ctx, params)
-    _deactivate(session, ctx, params)
+    problems += [stopped] if stopped else []
+    _record_deactivated(session, ctx, params, replacing)
+    _deactivate(session, ctx, params, replacing)
     staged = session.execute(
         text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
     ).scalar_one()
@@ -225,19 +234,19 @@ def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[P
     ]
 
 
-def _record_deactivated(session: Session, ctx: FeedContext, params: dict) -> None:
-    """Keep, in offer_history, each offer this file deletes or (replace mode) leaves out."""
+def _record_deactivated(session: Session, ctx: FeedContext, params: dict, replacing: bool) -> None:
+    """Keep, in offer_history, each offer this file deletes or (`replacing`) leaves out."""
     if ctx.state["deletes"]:
         session.execute(
             text(f"{SUPERSEDED} FROM offers o JOIN {STAGING} s ON s.sku = o.sku"
                  " AND s.action = 'delete' WHERE o.seller_id = :seller AND o.active = :true"),
             params,
         )
-    if ctx.mode == "replace":
+    if replacing:
         session.execute(text(f"{SUPERSEDED} {ABSENT}"), params)
 
 
-def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
+def _deactivate(session: Session, ctx: FeedContext, params: dict, replacing: bool) -> None:
     if ctx.state["deletes"]:
         session.execute(
             text(
@@ -247,7 +256,7 @@ def _deactivate(session: Session, ctx: FeedContext, params: dict) -> None:
             ),
             params,
         )
-    if ctx.mode == "replace":
+    if replacing:
         session.execute(
             text("UPDATE offers SET active = :false, updated_at = :now,"
                  " last_import_id = :import_id WHERE seller_id = :seller AND active = :true"

@@ -25,7 +25,12 @@ import pandas as pd
 from sqlalchemy import BigInteger, TextClause, bindparam, text
 
 from loaders.bulk import copy_frame, utc_timestamp_text
-from loaders.staging import check_replace_guard, create_staging, lock_seller
+from loaders.staging import (
+    check_replace_guard,
+    create_staging,
+    lock_seller,
+    unreadable_rows_stop_replace,
+)
 from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
@@ -75,11 +80,14 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     headers = ctx.state.get("headers", {})
     problems = _offer_problems(session, ctx, headers)
     problems += _overlapping_loaded(session, ctx, headers)
-    notes = _withdraw_absent(session, ctx) if ctx.mode == "replace" else []
+    rejected_rows = set(late) | {p.row for p in problems}
+    stopped = unreadable_rows_stop_replace(
+        ctx, "aucune promotion absente n'a été retirée", "no absent promotion was withdrawn")
+    notes = _withdraw_absent(session, ctx) if ctx.mode == "replace" and stopped is None else []
     _upsert(session, ctx)
     loaded = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
-    return Applied(loaded=loaded, problems=problems,
-                   rejected_rows=set(late) | {p.row for p in problems}, notes=notes)
+    return Applied(loaded=loaded, problems=problems + ([stopped] if stopped else []),
+                   rejected_rows=rejected_rows, notes=notes)
 
 
 def _begin(session: Session, ctx: FeedContext) -> None:

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from marketplace.errors import Reason, reject_file
+from marketplace.errors import Problem, Reason, Severity, reject_file
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from schemas.feed import FeedContext
 
 
 def lock_seller(session: Session, seller_id: int | None, prerequisite_fr: str,
@@ -56,3 +58,21 @@ def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str,
             f"Replace refused: it would {would_en} (more than half). If intended, send it again"
             " with --force; otherwise check the export is complete.",
         )
+
+
+def unreadable_rows_stop_replace(ctx: FeedContext, left_fr: str, left_en: str) -> Problem | None:
+    """Replace mode, with rows the reader could not split (an unclosed quote, an over-long
+    cell): their sku is unknown, so nothing is taken for absent this time (offers.md: never
+    deactivated because of a typo). The warning says so; None when replace goes ahead.
+    `left_fr`/`left_en` say what was left, e.g. "aucune offre absente n'a été désactivée"."""
+    rows = ctx.state.get("unkeyed_rows", 0)
+    if ctx.mode != "replace" or not rows:
+        return None
+    return Problem(
+        Reason.REPLACE_GUARD,
+        f"Mode remplacement : {left_fr}, car {rows} ligne(s) du fichier n'ont pas pu être lues"
+        " (leur sku est inconnu). Corrigez-les et renvoyez le fichier.",
+        f"Replace mode: {left_en}, as {rows} row(s) of the file could not be read (their sku is"
+        " unknown). Fix them and send the file again.",
+        severity=Severity.WARNING,
+    )

@@ -258,3 +258,24 @@ def test_two_runs_racing_on_one_file_apply_it_once(engine, settings, tmp_path):
     assert sorted(results) == ["duplicate", "loaded"]
     assert len(offers(engine)) == 3000
     assert count(engine, AppliedFile) == 1
+
+
+def test_replace_with_a_row_that_cannot_be_read_deactivates_nothing_as_absent(
+        ingestor, engine, tmp_path):
+    # an unclosed quote swallows the rest of its line: which offer it was is unknown, so no
+    # offer is taken for absent this time, and the seller is told why
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(5)))
+    rows = offer_rows(5)
+    rows[2][2] = '"Produit 3 sans guillemet fermant'
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(";".join(cells) for cells in [OFFER_HEADER, *rows]) + "\n",
+                    encoding="utf-8")
+    result = ingest(ingestor, path, mode="replace")
+    codes = {p.code for p in result.problems}
+    assert "unbalanced_quote" in codes and "replace_guard" in codes
+    assert all(offer.active for offer in offers(engine).values())
+    del rows[2]  # the same file without that row: the offer it held is absent, deactivated
+    path.write_text("\n".join(";".join(cells) for cells in [OFFER_HEADER, *rows]) + "\n",
+                    encoding="utf-8")
+    ingest(ingestor, path, mode="replace")
+    assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00002"]
