@@ -22,6 +22,8 @@ _WHOLE = r"[+-]?\d{1,12}"
 _SCIENTIFIC = r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$"
 _THOUSANDS_DOT = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$"
 _ONE_DOT_GROUP = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"  # 2.500: 2,50 or 2 500?
+_THOUSANDS_COMMA = r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+$"  # the same shapes in a "." file
+_ONE_COMMA_GROUP = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,200: 1.20 or 1 200?
 _EURO_AT_AN_END = r"^[\s\u00a0\u202f]*€[\s\u00a0\u202f]*|[\s\u00a0\u202f]*€[\s\u00a0\u202f]*$"
 _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
 TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
@@ -96,12 +98,13 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
     inside (`12€50` is no number). When both `,` and `.` appear, the last one is the decimal
     separator. A lone `.` in a file whose decimal separator is `,` is a thousands separator
     in the `1.234.567` shape; with one group (`2.500`) it could be either, and the value is
-    refused rather than guessed. Plain values (`12,50`, `12.5`: nearly all of a file) take a
-    fast path; only the others get the full treatment.
+    refused rather than guessed. The same holds for a lone `,` in a `.` file (`1,234,567` read,
+    `1,200` refused: an English export's 1 200, or 1,20?). Plain values (`12,50`, `12.5`:
+    nearly all of a file) take a fast path; only the others get the full treatment.
     """
     plain = matches(texts, _PLAIN, whole=True)
-    if decimal_separator == ",":
-        plain &= ~matches(texts, _THOUSANDS_DOT, whole=True)
+    plain &= ~matches(texts, _THOUSANDS_DOT if decimal_separator == "," else _THOUSANDS_COMMA,
+                      whole=True)
     out = texts.str.replace(",", ".", regex=False)
     if not plain.all():
         out[~plain] = _normalize_unusual(texts[~plain], decimal_separator)
@@ -121,10 +124,11 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
     out[both & ~comma_last] = text[both & ~comma_last].str.replace(",", "", regex=False)
     only_comma = ~both & text.str.contains(",", regex=False)
     out[only_comma] = text[only_comma].str.replace(",", ".", regex=False)
-    if decimal_separator == ",":
-        dotted_thousands = ~both & text.str.fullmatch(_THOUSANDS_DOT)
-        out[dotted_thousands] = text[dotted_thousands].str.replace(".", "", regex=False)
-        out[~both & text.str.fullmatch(_ONE_DOT_GROUP)] = "?"  # no number: refused
+    mark, grouped, one_group = ((".", _THOUSANDS_DOT, _ONE_DOT_GROUP) if decimal_separator == ","
+                                else (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP))
+    thousands = ~both & text.str.fullmatch(grouped)
+    out[thousands] = text[thousands].str.replace(mark, "", regex=False)
+    out[~both & text.str.fullmatch(one_group)] = "?"  # no number: refused
     return out
 
 

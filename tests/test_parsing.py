@@ -58,7 +58,9 @@ def test_a_space_or_euro_inside_a_number_is_no_number(text, separator):
 @pytest.mark.parametrize(("text", "comma_file", "dot_file"), [
     ("2.500", None, 250),  # a comma file: 2,50 or 2 500? refused rather than guessed
     ("0.500", 50, 50), ("1.234.567", 123456700, None), ("€ 1 234,50", 123450, 123450),
-    ("-1 234,50", -123450, -123450), ("12,50€", 1250, 1250)])
+    ("-1 234,50", -123450, -123450), ("12,50€", 1250, 1250),
+    ("1,200", 120, None),  # a dot file (an English export): 1 200 or 1,20? refused
+    ("1,234,567", None, 123456700), ("12,50", 1250, 1250), ("0,500", 50, 50)])
 def test_dots_and_spaces_as_thousands_separators(text, comma_file, dot_file):
     for separator, expected in ((",", comma_file), (".", dot_file)):
         cents, unreadable, _ = parse_cents(pd.Series([text], dtype="str"), separator)
