@@ -206,9 +206,14 @@ def _active_offers(session: Session, seller_id: int | None) -> int:
 
 def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
     """More than half of the shop as it was before this file deactivated needs --force (offers
-    the file created or reactivated are merged by now: they do not dilute the half)."""
+    the file created or reactivated are merged by now: they do not dilute the half). Offers
+    the file deletes count too: offers.md counts what a replace would deactivate."""
     active = ctx.state["active_before"]
     absent = session.execute(text(f"SELECT count(*) {ABSENT}"), params).scalar_one()
+    if ctx.state["deletes"]:
+        absent += session.execute(text(
+            f"SELECT count(*) FROM offers o WHERE o.seller_id = :seller AND o.active = :true AND"
+            f" o.sku IN (SELECT sku FROM {STAGING} WHERE action = 'delete')"), params).scalar_one()
     check_replace_guard(absent, active, ctx.force,
                         would_fr=f"désactiverait {absent} de vos {active} offres actives",
                         would_en=f"deactivate {absent} of your {active} active offers")

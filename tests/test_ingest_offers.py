@@ -279,3 +279,15 @@ def test_replace_with_a_row_that_cannot_be_read_deactivates_nothing_as_absent(
                     encoding="utf-8")
     ingest(ingestor, path, mode="replace")
     assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00002"]
+
+
+def test_replace_guard_counts_the_offers_the_file_deletes(ingestor, engine, tmp_path):
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(7)))
+    rows = [[*row, "delete" if i < 5 else "update"] for i, row in enumerate(offer_rows(7))]
+    path = write_offer_csv(tmp_path / "d.csv", rows, header=[*OFFER_HEADER, "update-delete"])
+    refused = ingest(ingestor, path, mode="replace")
+    assert (refused.status, refused.exit_code) == ("rejected", 3)
+    assert "5 de vos 7" in refused.problems[0].message_fr
+    assert all(o.active for o in offers(engine).values())
+    forced = ingest(ingestor, path, mode="replace", force=True)
+    assert (forced.status, sum(o.active for o in offers(engine).values())) == ("loaded", 2)
