@@ -221,11 +221,25 @@ def open_xlsx(
             workbook.close()
 
 
+GUIDANCE_WORDS = frozenset({
+    "instruction", "instructions", "consignes", "emploi", "aide", "help", "guide", "notice",
+    "exemple", "exemples", "example", "examples", "lisez", "readme",
+})
+
+
+def _is_guidance(sheet) -> bool:
+    """Whether the sheet's name says it explains the template ("Mode d'emploi", "Lisez-moi")."""
+    return bool(GUIDANCE_WORDS & set(re.split(r"[^a-z]+", normalize_header(sheet.title))))
+
+
 def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     """No sheet has the feed's name: the first visible sheet holding a header row. Templates
     put an "Instructions" sheet first and a hidden sheet of lists; the seller sees neither as
-    their table. With none, the first visible sheet's rejection says why."""
+    their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after
+    the others: its example table has the right headers but is not the seller's. With none,
+    the first visible sheet's rejection says why."""
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
+    visible.sort(key=_is_guidance)
     first_rejection: FileRejected | None = None
     for sheet in visible:
         try:

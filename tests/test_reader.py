@@ -688,6 +688,15 @@ def test_xlsx_header_only(tmp_path: Path) -> None:
     assert rejected(path).code is Reason.NO_ROWS
 
 
+def test_a_sheet_named_as_guidance_comes_after_the_seller_s_table(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "o.xlsx", {
+        "Mode d'emploi": [["Exemple"], ["sku", "title"], ["EX-1", "Exemple de titre"]],
+        "Catalogue": [["sku", "title"], ["A1", "Chaise"]],
+    })
+    info, frame, _ = read(path, frozenset({"sku", "title"}))
+    assert (info.sheet, rows(frame)) == ("Catalogue", {2: ["A1", "Chaise"]})
+
+
 def test_xlsx_without_any_worksheet(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     rewrite_entry(path, "xl/workbook.xml", lambda xml: re.sub(rb"<sheet [^>]*/>", b"", xml))
