@@ -82,6 +82,17 @@ def without_report_apostrophe(texts: pd.Series) -> pd.Series:
     return texts
 
 
+def without_excel_text_formula(texts: pd.Series) -> pd.Series:
+    """`="0012345678905"` read as `0012345678905`: the formula exports and sellers write so
+    that Excel keeps an identifier's leading zeros (it displays the text, not the formula)."""
+    wrapped = texts.str.startswith('="') & texts.str.endswith('"') & (texts.str.len() >= 3)
+    if not wrapped.any():
+        return texts
+    texts = texts.copy()
+    texts[wrapped] = texts[wrapped].str.slice(2, -1).str.replace('""', '"', regex=False)
+    return texts
+
+
 def detect_decimal_separator(texts: pd.Series) -> str:
     """"," or ".": the separator most of a column's values use (French files: ",")."""
     bare = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)

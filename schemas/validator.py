@@ -11,16 +11,18 @@ import pandas as pd
 from marketplace.errors import Reason
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext
-from schemas.parsing import strip, without_report_apostrophe
+from schemas.parsing import strip, without_excel_text_formula, without_report_apostrophe
 from schemas.problems import ProblemCollector
 
 
 def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
     """A field's stripped text, "" everywhere when the file has no such column; without the
-    apostrophe a rejected-rows file we sent puts before formula-like text."""
+    apostrophe a rejected-rows file we sent puts before formula-like text, and `="000123"`
+    (Excel's way to keep leading zeros) read as `000123`."""
     if name not in headers.positions:
         return pd.Series("", index=frame.index, dtype="str")
-    return without_report_apostrophe(strip(frame[headers.positions[name]].astype("str")))
+    text = strip(frame[headers.positions[name]].astype("str"))
+    return without_report_apostrophe(without_excel_text_formula(text))
 
 
 class ChunkValidator:

@@ -119,3 +119,11 @@ def test_the_apostrophe_of_our_reports_is_removed_and_only_that_one():
                        "'123", "l'été", "+5", ""], dtype="str")
     assert without_report_apostrophe(texts).tolist() == [
         "+Câble", "=HYPERLINK(1)", "-2+3", "@SUM(A1)", "x", "'Tis", "'123", "l'été", "+5", ""]
+
+
+def test_excel_s_text_formula_is_read_as_its_text():
+    from schemas.parsing import without_excel_text_formula
+
+    texts = pd.Series(['="0012345678905"', '="a ""b"""', "=SUM(A1)", '="', "x"], dtype="str")
+    assert without_excel_text_formula(texts).tolist() == [
+        "0012345678905", 'a "b"', "=SUM(A1)", '="', "x"]
