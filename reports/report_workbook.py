@@ -277,7 +277,7 @@ def _write_row(
     sheet: Worksheet, formats: _Formats, grid: ReportGrid, sheet_row: int, number: int
 ) -> None:
     problems = grid.by_row.get(number, [])
-    summary = "; ".join(dict.fromkeys(problem.message_fr for problem in problems))
+    summary = "; ".join(dict.fromkeys(map(_labelled, problems)))
     first_format = formats.error if number in grid.rejected else formats.text
     write_text(sheet, sheet_row, 0, _safe(summary), first_format)
     sheet.write_number(sheet_row, 1, number)
@@ -288,6 +288,15 @@ def _write_row(
         write_text(sheet, sheet_row, column, _safe(value), _cell_format(formats, cell_problems))
         if cell_problems:
             sheet.write_comment(sheet_row, column, _comment(cell_problems), {"x_scale": 3})
+
+
+def _labelled(problem: Problem) -> str:
+    """The message as the rows sheet's first column shows it: a warning says it is one, so that
+    filtering that column on "avertissement" (or on the rest) separates loaded rows from
+    rejected ones, as the colours do."""
+    if problem.severity == Severity.WARNING:
+        return f"avertissement : {problem.message_fr}"
+    return problem.message_fr
 
 
 def _cell_format(formats: _Formats, problems: list[Problem]) -> Format:

@@ -228,7 +228,7 @@ def test_rows_sheet_header_row_numbers_and_errors_column(written: ReportFiles):
     assert sheet.cell(sheet_row(sheet, 2), 1).value is None
     assert sheet.cell(sheet_row(sheet, 3), 1).value == PRICE_FR
     assert sheet.cell(sheet_row(sheet, 7), 1).value == FIELDS_FR
-    assert sheet.cell(sheet_row(sheet, 5), 1).value == SKU_FR
+    assert sheet.cell(sheet_row(sheet, 5), 1).value == f"avertissement : {SKU_FR}"  # loaded
 
 
 def test_errors_of_a_row_are_joined_in_column_order(tmp_path: Path):
