@@ -169,11 +169,7 @@ class FileRun:
             for chunk in table:
                 self.rows += len(chunk.frame) + len({p.row for p in chunk.problems
                                                      if p.row is not None})
-                if sku_position is not None:
-                    self.ctx.state.setdefault("rejected_skus", set()).update(keys_of_refused_rows(
-                        chunk.problems, sku_position, len(self.headers), table.info.delimiter))
-                self.ctx.state["unkeyed_rows"] = self.ctx.state.get("unkeyed_rows", 0) + sum(
-                    p.code in UNKEYED_ROWS for p in chunk.problems)
+                self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
                 chunk_problems = chunk.problems + validated.problems
@@ -198,6 +194,17 @@ class FileRun:
                 f"Column {position + 1} has no header: its values are ignored.",
                 severity=Severity.WARNING))
         return [i for i in unnamed if i not in filled]
+
+    def note_refused_rows(self, problems: list[Problem], sku_position: int | None,
+                          delimiter: str | None) -> None:
+        """What replace mode must know of the rows the reader refused: the skus they may hold
+        (kept like a rejected row's), and how many show none (then nothing counts as absent)."""
+        state = self.ctx.state
+        if sku_position is not None:
+            state.setdefault("rejected_skus", set()).update(
+                keys_of_refused_rows(problems, sku_position, len(self.headers), delimiter))
+        state["unkeyed_rows"] = state.get("unkeyed_rows", 0) + sum(
+            p.code in UNKEYED_ROWS for p in problems)
 
     def rejected_by(self, rejection: FileRejected) -> None:
         """The file refused whole: its reason, and what the reader had read if it got no table."""
