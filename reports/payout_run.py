@@ -101,7 +101,7 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
         state = _lock_month(session, month.key)
         if state == "closed":
             return "reissued", _read_back(session, month.key, with_entries=True)
-        _refuse_out_of_order(session, month.key)
+        _refuse_out_of_order(session, month, close)
         return ("closed" if close else "draft"), _book_and_decide(
             session, storage, settings, month, now, today, close)
 
@@ -132,11 +132,18 @@ def _lock_month(session: Session, month: str) -> str:
                            {"month": month}).scalar_one()
 
 
-def _refuse_out_of_order(session: Session, month: str) -> None:
+def _refuse_out_of_order(session: Session, month: PayoutMonth, close: bool) -> None:
     last = session.execute(text("SELECT MAX(month) FROM payout_months WHERE status = 'closed'")).scalar()
-    if last is not None and last > month:
-        raise PayoutRunError(f"month {month} comes before {last}, already closed: it can no longer"
+    if last is not None and last > month.key:
+        raise PayoutRunError(f"month {month.key} comes before {last}, already closed: it can no longer"
                              " be computed (events that arrive late are booked in the next open month)")
+    previous = parse_month(f"{month.first_day - timedelta(days=1):%Y-%m}").key
+    if close and last is not None and last < previous:
+        # Closing M over an open M−1 would lock M−1 for good: its subscriptions, payouts and
+        # invoice would never be booked (fees are booked for the month run only).
+        raise PayoutRunError(f"le mois {month.key} ne peut pas être clôturé avant {previous} (dernier mois"
+                             f" clôturé : {last}) / month {month.key} cannot be closed before {previous}:"
+                             f" months close in order and the last closed one is {last}")
 
 
 def _book_and_decide(session: Session, storage: Storage, settings: Settings, month: PayoutMonth,

@@ -203,3 +203,20 @@ def test_a_month_not_over_in_paris_cannot_be_closed_and_stays_open(engine, tmp_p
         assert connection.execute(status).scalar() is None
     assert run(engine, tmp_path, "2026-10", close=False, now=last_evening).status == "draft"
     assert run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 0, 0)).status == "closed"
+
+
+def test_a_month_cannot_be_closed_over_an_open_previous_month(engine, tmp_path):
+    add_seller(engine, 1)
+    add_offer(engine, 1, "A", "livres")
+    run(engine, tmp_path, "2026-10", close=True)
+    add_order(engine, "N1", 1, "200.00", sku="A", delivered=paris(2026, 11, 15, 12))
+    # closing December with November open would never charge November's subscription
+    with pytest.raises(PayoutRunError, match="2026-11"):
+        run(engine, tmp_path, "2026-12", close=True, now=paris(2027, 1, 1, 6))
+    run(engine, tmp_path, "2026-12", close=False, now=paris(2027, 1, 1, 6))  # a draft is allowed
+    run(engine, tmp_path, "2026-11", close=True, now=paris(2027, 1, 1, 6))
+    run(engine, tmp_path, "2026-12", close=True, now=paris(2027, 1, 1, 6))
+    with engine.connect() as connection:
+        fees = connection.execute(text("SELECT month FROM ledger_entries WHERE entry_type = 'SUBSCRIPTION'"
+                                       " ORDER BY month")).scalars().all()
+    assert fees == ["2026-10", "2026-11", "2026-12"]
