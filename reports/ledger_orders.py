@@ -18,7 +18,9 @@ gaps:
   delivered never credited the seller, so it debits nothing. The order row holds the
   cumulative refunded amount; each new state books the difference (key order@cents).
 - COMMISSION_REFUND: with each REFUND, the booked commission × refunded share, half-up, and
-  its VAT half-up (none when the original commission bore none).
+  its VAT half-up (none when the original commission bore none); computed on the cumulative
+  refunded share minus what earlier refunds of the order gave back, so a full refund gives
+  back exactly the commission.
 - GOODWILL: goodwill_at before the end of M, once per order. The feed refuses more than 25 %
   of the amount; one that still reaches the ledger is capped at 25 % (rounded down to the
   cent): the seller's terms never let a voucher cost more, and ops recover the rest, if
@@ -74,7 +76,7 @@ def book_order_events(session: Session, month: PayoutMonth, categories: dict[str
                     .bindparams(eu), base | rate_params)
     refresh_statistics(session)
     session.execute(at_end(_REFUNDS), base)
-    session.execute(text(_COMMISSION_REFUNDS.format(vat=half_up_ppm("y.x", ":vat"))), base)
+    session.execute(text(_COMMISSION_REFUNDS.format(vat=half_up_ppm("z.xc", ":vat"))), base)
     session.execute(at_end(_GOODWILL.format(cap=GOODWILL_CAP_PERCENT)), base)
 
 
@@ -121,20 +123,33 @@ FROM (SELECT sale.seller_id, o.order_id, o.refunded_at, o.refund_amount,
 WHERE y.refund_amount <> y.refunded
 ON CONFLICT DO NOTHING"""
 
+# Cumulative (sums cast to BIGINT: PostgreSQL's SUM is numeric, whose division does not
+# truncate), so that the refunds of an order add up to its commission: y.xc is the commission
+# excl. VAT on the whole share refunded so far (half-up), y.vc its VAT; each booking is that
+# minus what earlier COMMISSION_REFUNDs of the order already gave back. Per-refund rounding made
+# three refunds of a 100.00 order (0.10, 0.10, the rest) give back 15.01 of a 15.00 commission.
 _COMMISSION_REFUNDS = _INSERT + """
 SELECT y.seller_id, :month, 'COMMISSION_REFUND', y.occurred_at, y.order_id, y.reference,
-       y.category, y.x + CASE WHEN y.vat0 = 1 THEN 0 ELSE {vat} END,
-       CASE WHEN y.vat0 = 1 THEN 0 ELSE {vat} END,
+       y.category, (y.xc - y.px) + (y.vc - y.pv), y.vc - y.pv,
        'Remboursement de commission / commission refund ' || y.order_id
-FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
-             CASE WHEN c.vat = 0 THEN 1 ELSE 0 END AS vat0,
-             CASE WHEN sale.amount = 0 THEN 0
-                  ELSE (2 * (c.vat - c.amount) * (-r.amount) + sale.amount) / (2 * sale.amount)
-             END AS x
-      FROM ledger_entries r
-      JOIN ledger_entries sale ON sale.order_id = r.order_id AND sale.entry_type = 'SALE'
-      JOIN ledger_entries c ON c.order_id = r.order_id AND c.entry_type = 'COMMISSION'
-      WHERE r.month = :month AND r.entry_type = 'REFUND') y
+FROM (SELECT z.*, CASE WHEN z.vat0 = 1 THEN 0 ELSE {vat} END AS vc
+      FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
+                   CASE WHEN c.vat = 0 THEN 1 ELSE 0 END AS vat0,
+                   CASE WHEN sale.amount = 0 THEN 0
+                        ELSE (2 * (c.vat - c.amount) * cum.refunded + sale.amount) / (2 * sale.amount)
+                   END AS xc,
+                   COALESCE((SELECT CAST(SUM(p.amount - p.vat) AS BIGINT) FROM ledger_entries p
+                             WHERE p.entry_type = 'COMMISSION_REFUND' AND p.order_id = r.order_id
+                               AND p.reference <> r.reference), 0) AS px,
+                   COALESCE((SELECT CAST(SUM(p.vat) AS BIGINT) FROM ledger_entries p
+                             WHERE p.entry_type = 'COMMISSION_REFUND' AND p.order_id = r.order_id
+                               AND p.reference <> r.reference), 0) AS pv
+            FROM ledger_entries r
+            JOIN ledger_entries sale ON sale.order_id = r.order_id AND sale.entry_type = 'SALE'
+            JOIN ledger_entries c ON c.order_id = r.order_id AND c.entry_type = 'COMMISSION'
+            JOIN (SELECT f.order_id, CAST(SUM(-f.amount) AS BIGINT) AS refunded FROM ledger_entries f
+                  WHERE f.entry_type = 'REFUND' GROUP BY f.order_id) cum ON cum.order_id = r.order_id
+            WHERE r.month = :month AND r.entry_type = 'REFUND') z) y
 WHERE true
 ON CONFLICT DO NOTHING"""
 

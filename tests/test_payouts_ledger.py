@@ -55,6 +55,25 @@ def test_partial_refund_of_a_three_item_order_with_its_commission_refund(engine,
                       ("2026-11", "COMMISSION_REFUND", "O1@2000", 360, 60)]
 
 
+
+def test_successive_partial_refunds_give_back_exactly_the_commission(engine, tmp_path):
+    add_seller(engine, 1)
+    add_offer(engine, 1, "F", "formation-management")
+    for month, now, refunded, refund in (("2026-10", paris(2026, 11, 1, 6), paris(2026, 10, 5, 12), "0.10"),
+                                         ("2026-11", paris(2026, 12, 1, 6), paris(2026, 11, 5, 12), "0.20"),
+                                         ("2026-12", paris(2027, 1, 1, 6), paris(2026, 12, 5, 12), "100.00")):
+        add_order(engine, "R1", 1, "100.00", sku="F", delivered=paris(2026, 10, 2, 12),
+                  refunded=refunded, refund=refund)
+        run(engine, tmp_path, month, close=True, now=now)
+    booked = [e for e in entries(engine, 1) if e[1] == "COMMISSION_REFUND"]
+    # commission 15.00 + 3.00 VAT; refunded share so far 0.10 %, 0.20 %, 100 %:
+    # 0.015 → 0.02 (VAT 0.004 → 0); 0.03 − 0.02 = 0.01 (VAT 0.006 → 0.01); 15.00 − 0.03 = 14.97
+    # (VAT 3.00 − 0.01 = 2.99): 15.00 and 3.00 in all, not 15.01 and 2.99 (each share rounded alone)
+    assert booked == [("2026-10", "COMMISSION_REFUND", "R1@10", 2, 0),
+                      ("2026-11", "COMMISSION_REFUND", "R1@20", 2, 1),
+                      ("2026-12", "COMMISSION_REFUND", "R1@10000", 1796, 299)]
+    assert sum(e[3] - e[4] for e in booked) == 1500 and sum(e[4] for e in booked) == 300
+
 def test_goodwill_at_exactly_25_percent_and_over(engine, tmp_path):
     add_seller(engine, 1)
     add_order(engine, "G1", 1, "40.00", goodwill="10.00", goodwill_at=paris(2026, 10, 6, 9))
