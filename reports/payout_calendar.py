@@ -46,6 +46,11 @@ class PayoutMonth:
         following = self.last_day + timedelta(days=1)
         return f"{following.year:04d}-{following.month:02d}"
 
+    @property
+    def previous_key(self) -> str:
+        before = self.first_day - timedelta(days=1)
+        return f"{before.year:04d}-{before.month:02d}"
+
 
 def parse_month(text: str, timezone: str = PARIS) -> PayoutMonth:
     """The month written YYYY-MM; BadMonth otherwise."""

@@ -137,7 +137,7 @@ def _refuse_out_of_order(session: Session, month: PayoutMonth, close: bool) -> N
     if last is not None and last > month.key:
         raise PayoutRunError(f"month {month.key} comes before {last}, already closed: it can no longer"
                              " be computed (events that arrive late are booked in the next open month)")
-    previous = parse_month(f"{month.first_day - timedelta(days=1):%Y-%m}").key
+    previous = month.previous_key
     if close and last is not None and last < previous:
         # Closing M over an open M−1 would lock M−1 for good: its subscriptions, payouts and
         # invoice would never be booked (fees are booked for the month run only).
