@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from schemas.columns import ColumnSpec, OtherFeedColumns
 
+SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"),
+                        True)
+# not "vendeur": a column headed just "Vendeur" holds the shop's name
+SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
+
 OFFER_COLUMNS = (
-    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    SKU_COLUMN,
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name"), required_for_updates=True),
@@ -23,19 +28,18 @@ OFFER_COLUMNS = (
     ColumnSpec("delivery", ("mode de livraison", "shipping")),
     ColumnSpec("practical_component", ("mise en situation",)),
     ColumnSpec("update_delete", ("update-delete", "action")),
-    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
+    SELLER_ID_COLUMN,
 )
 
 PROMOTION_COLUMNS = (
-    ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"), True),
+    SKU_COLUMN,
     ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
     ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
     ColumnSpec("discount_percent", ("remise %", "remise", "% de remise", "discount-percent")),
     ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
     ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
     ColumnSpec("period", ("période", "code période", "period-code")),
-    # not "vendeur": a column headed just "Vendeur" holds the shop's name (as in offer files)
-    ColumnSpec("seller_id", ("seller-id", "id vendeur")),
+    SELLER_ID_COLUMN,
 )
 
 
