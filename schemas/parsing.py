@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reports.safe_cells import FORMULA_TRIGGERS  # what our reports put an apostrophe before
+
 SPACES = r"[\s\u00a0\u202f]"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
 _PLAIN = r"[+-]?\d+(?:[.,]\d+)?"
@@ -59,10 +61,6 @@ def strip(series: pd.Series) -> pd.Series:
     return series.str.strip()
 
 
-# What `reports.safe_cells.inert_text` puts an apostrophe before in the files we send back.
-_INERT_AFTER_APOSTROPHE = ("=", "+", "-", "@", "\t", "\r")
-
-
 def without_report_apostrophe(texts: pd.Series) -> pd.Series:
     """Stripped cell text without the apostrophe our reports put before formula-like text.
 
@@ -74,7 +72,7 @@ def without_report_apostrophe(texts: pd.Series) -> pd.Series:
     quoted = texts.str.startswith("'")
     if not quoted.any():  # the usual case: one vectorised test
         return texts
-    ours = quoted & texts.str[1:2].isin(_INERT_AFTER_APOSTROPHE)
+    ours = quoted & texts.str[1:2].isin(FORMULA_TRIGGERS)
     if not ours.any():
         return texts
     texts = texts.copy()
