@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from loaders.reader import open_table
-from loaders.table import ReadInfo, ReadLimits
+from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace import calendar
 from marketplace.config import Settings
 from marketplace.errors import FileRejected, Problem, Reason, Severity
@@ -128,6 +128,13 @@ def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
     return keys
 
 
+def refused_rows(chunk: Chunk) -> int:
+    """How many rows the reader refused in `chunk`: rows its problems name that it did not
+    return (a warning on a cell it returned, such as an uncalculated formula, names a row too)."""
+    named = {p.row for p in chunk.problems if p.row is not None}
+    return len(named.difference(chunk.frame.index)) if named else 0
+
+
 class FileRun:
     """Reading and validating one file chunk by chunk, keeping what the report needs."""
 
@@ -167,8 +174,7 @@ class FileRun:
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
             for chunk in table:
-                self.rows += len(chunk.frame) + len({p.row for p in chunk.problems
-                                                     if p.row is not None})
+                self.rows += len(chunk.frame) + refused_rows(chunk)
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)

@@ -32,6 +32,7 @@ from pathlib import Path
 from loaders.headers import normalize_header
 from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
+from loaders.xlsx_formulas import uncalculated_formulas
 from loaders.xlsx_guard import check_xlsx
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
@@ -148,10 +149,12 @@ def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:
 
 
 class _XlsxTable(TableReader):
-    def __init__(self, info: ReadInfo, limits: ReadLimits, rows: Iterator[tuple[int, tuple]]):
+    def __init__(self, info: ReadInfo, limits: ReadLimits, rows: Iterator[tuple[int, tuple]],
+                 uncalculated: dict[int, dict[int, str]]):
         super().__init__(info, limits)
         self._rows = rows
         self._noted_outside = False
+        self._uncalculated = uncalculated
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)
@@ -167,6 +170,7 @@ class _XlsxTable(TableReader):
                 continue
             empty_run = 0
             self._warn_outside(number, row[width:], builder)
+            self._warn_uncalculated(number, builder)
             if (chunk := builder.add(number, cells)) is not None:
                 yield self._counted(chunk)
         if (chunk := builder.flush()) is not None:
@@ -179,6 +183,21 @@ class _XlsxTable(TableReader):
             f"consécutives / Reading stopped at row {number} after {MAX_EMPTY_ROW_RUN:,} "
             "consecutive empty rows"
         )
+
+    def _warn_uncalculated(self, number: int, builder: ChunkBuilder) -> None:
+        """A formula saved without its value is read empty: the seller is told why, and how
+        to get the value read (`loaders.xlsx_formulas`)."""
+        for column, formula in self._uncalculated.get(number, {}).items():
+            builder.problems.append(Problem(
+                Reason.FORMULA_NOT_CALCULATED,
+                "Formule enregistrée sans sa valeur (fichier produit par un programme) : la"
+                " cellule est lue vide. Ouvrez le fichier dans Excel ou LibreOffice, enregistrez-le"
+                " puis renvoyez-le, ou saisissez la valeur elle-même.",
+                "Formula saved without its value (a file written by a program): the cell is read"
+                " empty. Open the file in Excel or LibreOffice, save it and send it again, or type"
+                " the value itself.",
+                row=number, column=self.info.headers[column], value=formula,
+                severity=Severity.WARNING))
 
     def _warn_outside(self, number: int, outside: tuple, builder: ChunkBuilder) -> None:
         """Values right of the last header are ignored like an unknown column's, and said
@@ -261,7 +280,8 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     header_row, cells = found
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
-    return _XlsxTable(info, limits, chain(first[header_row:], rows))
+    return _XlsxTable(info, limits, chain(first[header_row:], rows),
+                      uncalculated_formulas(sheet, width))
 
 
 def _unreadable_xlsx(error: Exception) -> FileRejected:

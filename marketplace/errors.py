@@ -61,6 +61,7 @@ class Reason(StrEnum):
     UNKNOWN_SKU = "unknown_sku"
     INVALID_BANK_ACCOUNT = "invalid_bank_account"
     OLDER_EXPORT = "older_export"  # orders already stored from a newer export: left as they are
+    FORMULA_NOT_CALCULATED = "formula_not_calculated"  # an XLSX formula saved without its value
 
 
 class Severity(StrEnum):

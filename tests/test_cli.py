@@ -241,6 +241,23 @@ def test_a_column_without_header_but_with_values_is_a_warning(cli, tmp_path):
     assert answer["problems"][0]["message_fr"].endswith("n'a pas d'en-tête : ses valeurs sont ignorées.")
 
 
+def test_a_formula_saved_without_its_value_is_explained_and_counted_once(cli, tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(OFFER_HEADER)
+    rows = offer_rows(2)
+    rows[0][4] = "=10*2"  # written by a program: no value saved with the formula
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "erp.xlsx")
+    code, out = cli("ingest", "offers", str(tmp_path / "erp.xlsx"), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["rows"], answer["loaded"], answer["rejected"]) == (1, 2, 1, 1)
+    assert [(p["row"], p["column"], p["value"], p["code"]) for p in answer["problems"]] == [
+        (2, "prix", "=10*2", "formula_not_calculated"), (2, "prix", "", "required")]
+
+
 def test_a_file_without_header_row_still_says_what_was_read(cli, tmp_path):
     path = tmp_path / "o.csv"
     path.write_bytes(("note\r\n" * 11 + "x;y\r\n1;2\r\n").encode("cp1252"))

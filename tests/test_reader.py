@@ -648,8 +648,28 @@ def test_xlsx_header_under_instructions_and_sheet_choice(tmp_path: Path) -> None
         5: ["000123", "Chaise", "12.5", "3", "2024-03-01 00:00:00"],
         7: ["A2", "Table", "1234", "TRUE", ""],  # a formula never calculated: no cached value
     }
-    assert problems == []
+    assert [(p.code, p.row, p.column, p.value) for p in problems] == [
+        (Reason.FORMULA_NOT_CALCULATED, 7, "Date", "=1+1")]
     assert read(path, frozenset({"sku", "title"}))[0].sheet == "Instructions"
+
+
+def test_formulas_saved_without_their_value_are_named_cell_by_cell(tmp_path: Path) -> None:
+    """A program's workbook holds formulas without values; Excel's hold both. Only the first
+    are read empty, and each is said, with its formula; cells right of the table are not."""
+    path = make_xlsx(tmp_path / "erp.xlsx", {"Offres": [
+        ["sku", "titre", "prix"],
+        ["A1", "Chaise", "=10*2", "=NOTE"],
+        ["A2", '=CONCAT("Table", " & co")', 12],
+        ["A3", "Lampe", "=C3*1.2"],
+    ]})
+    rewrite_entry(path, "xl/worksheets/sheet1.xml",  # A3's price as Excel saves it: with a value
+                  lambda xml: xml.replace(b"<f>C3*1.2</f><v></v>", b"<f>C3*1.2</f><v>14.4</v>"))
+    _, frame, problems = read(path, frozenset({"sku", "titre", "prix"}))
+    assert rows(frame) == {2: ["A1", "Chaise", ""], 3: ["A2", "", "12"], 4: ["A3", "Lampe", "14.4"]}
+    assert [(p.code, p.severity, p.row, p.column, p.value) for p in problems] == [
+        (Reason.FORMULA_NOT_CALCULATED, Severity.WARNING, 2, "prix", "=10*2"),
+        (Reason.FORMULA_NOT_CALCULATED, Severity.WARNING, 3, "titre", '=CONCAT("Table", " & co")'),
+    ]
 
 
 def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:

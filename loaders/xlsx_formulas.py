@@ -1,0 +1,63 @@
+"""Formula cells a workbook holds without a calculated value.
+
+Excel and LibreOffice save every formula with the value it last calculated, and that value is
+what the reader reads (`data_only`). A workbook written by a program (an ERP export, a script
+using openpyxl) may hold `=B2*1.2` with no value at all: openpyxl then reads the cell as
+empty, while the seller, who opens the file in Excel, sees a price. Such cells are found here
+by scanning the sheet's XML once, so that the report can say why the cell was read empty and
+how to fix it (open the file, save it, send it again). openpyxl's read-only parser drops the
+formula when it reads values, hence a scan of the part rather than a second parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+
+from openpyxl.utils import column_index_from_string
+
+BLOCK_BYTES = 4 * 1024**2
+_TAG = rb"<(?:\w+:)?"  # SpreadsheetML is written with or without a namespace prefix
+_CELL_WITHOUT_VALUE = re.compile(
+    _TAG + rb"c\b([^>]*)>\s*" + _TAG + rb"f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
+    rb"(?:" + _TAG + rb"v\s*/>|" + _TAG + rb"v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+
+
+def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
+    """{Excel row: {column index < `width`: "=formula"}} of the sheet's formula cells without
+    a value ("=" alone for a shared formula, whose text is in another cell). `sheet` is an
+    openpyxl read-only worksheet; without access to its part, nothing is found."""
+    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return {}
+    found: dict[int, dict[int, str]] = {}
+    with archive.open(part) as xml:
+        for block in _whole_rows(xml):
+            if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan
+                continue
+            for match in _CELL_WITHOUT_VALUE.finditer(block):
+                reference = _REFERENCE.search(match.group(1))
+                if reference is None:
+                    continue
+                column = column_index_from_string(reference.group(1).decode()) - 1
+                if column < width:
+                    formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
+                    found.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
+    return found
+
+
+def _whole_rows(xml) -> Iterator[bytes]:
+    """The part in blocks that end after a row's closing tag, so no cell is cut in two."""
+    pending = b""
+    while block := xml.read(BLOCK_BYTES):
+        pending += block
+        ends = [m.end() for m in _ROW_END.finditer(pending, max(len(pending) - len(block) - 16, 0))]
+        if ends:
+            yield pending[:ends[-1]]
+            pending = pending[ends[-1]:]
+    if pending:
+        yield pending
