@@ -18,6 +18,7 @@ naive UTC): SQLite compares them as text, so every value it holds must share one
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -149,23 +150,25 @@ def _not_below_price(row: int, percent: int | None, promo_cents: int, price_cent
 def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> list[Problem]:
     """Overlaps with stored promotions; the one with the same key is replaced, not overlapped."""
     rows = _reject(
-        session, ctx, "s.sku, p.promotion_type, p.start_at, s.start_at",
+        session, ctx, "s.sku, p.promotion_type, p.start_at, p.end_at, s.start_at",
         f"FROM {STAGING} s JOIN promotions p ON p.seller_id = :seller AND p.sku = s.sku"
         " WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT (p.promotion_type ="
         " s.promotion_type AND p.start_at = s.start_at AND p.end_at = s.end_at)")
     problems, seen = [], set()
-    for row, sku, kind, stored_start, start in rows:
+    for row, sku, kind, stored_start, stored_end, start in rows:
         if row in seen:  # one problem per row, even if it overlaps several stored promotions
             continue
         seen.add(row)
         since = _paris(stored_start)
+        until_fr, until_en = _shown_end(_paris(stored_end))
         problems.append(Problem(
             Reason.OVERLAP,
-            f"L'offre « {sku} » a déjà une promotion (type {kind}, depuis le"
-            f" {since:%d/%m/%Y %H:%M}) à ces dates : deux promotions d'une offre ne peuvent pas"
-            " avoir lieu en même temps.",
-            f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M})'
-            " at these dates: two promotions of an offer cannot run at the same time.",
+            f"L'offre « {sku} » a déjà une promotion (type {kind}, du {since:%d/%m/%Y %H:%M}"
+            f" {until_fr}) à ces dates : deux promotions d'une offre ne peuvent pas avoir lieu"
+            " en même temps.",
+            f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M}'
+            f" {until_en}) at these dates: two promotions of an offer cannot run at the same"
+            " time.",
             row=row, column=headers.get("start_at", "start_at"),
             value=f"{_paris(start):%d/%m/%Y %H:%M}"))
     return problems
@@ -174,6 +177,16 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
 def _paris(naive_utc) -> pd.Timestamp:
     """A stored instant (naive UTC: a datetime, or SQLite's text) in Paris time."""
     return pd.Timestamp(naive_utc).tz_localize("UTC").tz_convert(TIMEZONE)
+
+
+def _shown_end(end: pd.Timestamp) -> tuple[str, str]:
+    """A stored end (exclusive, Paris time) as a seller wrote it: an end at midnight is the
+    whole day before ("au 20/12/2026 inclus"), any other the instant itself. Without it a
+    seller whose "20/12 to 22/12" overlaps a promotion sent "10/12 to 20/12" cannot see why."""
+    if end == end.normalize():
+        day = end.date() - timedelta(days=1)  # the calendar day: DST days last 23 or 25 h
+        return f"au {day:%d/%m/%Y} inclus", f"through {day:%Y-%m-%d}"
+    return f"au {end:%d/%m/%Y %H:%M}", f"until {end:%Y-%m-%d %H:%M}"
 
 
 ABSENT = f"""promotions.seller_id = :seller AND promotions.end_at > :now

@@ -199,7 +199,7 @@ def test_overlap_with_a_loaded_promotion_is_rejected_an_identical_one_replaces_i
         ["A", "7", "13,00", "", "2026-12-07", "2026-12-08", ""],  # touches it: fine
     ]))
     assert (result.status, result.loaded, rejected_codes(result)) == ("partial", 1, {2: "overlap"})
-    assert "type 6, depuis le 04/12/2026 08:00" in result.problems[0].message_fr
+    assert "type 6, du 04/12/2026 08:00 au 06/12/2026 inclus)" in result.problems[0].message_fr
     resent = ingest(ingestor, write(tmp_path / "c.csv", [
         ["A", "6", "14,00", "", "2026-12-04 08:00", "2026-12-06", ""]]))  # same key: replaces
     assert (resent.status, resent.loaded) == ("loaded", 1)
@@ -221,6 +221,21 @@ def test_daylight_saving_boundary_in_the_database(ingestor, engine, tmp_path):
     prices = [effective_prices(engine, when)[(7, "A")] for when in (
         at(2027, 3, 27, 23, 59, 59), at(2027, 3, 28), at(2027, 3, 28, 23, 59, 59), at(2027, 3, 29))]
     assert prices == [Decimal("15.00"), Decimal("12.00"), Decimal("12.00"), Decimal("19.99")]
+
+
+def test_an_overlap_with_a_loaded_promotion_says_when_that_one_ends(ingestor, tmp_path):
+    """The seller sees both ends of the promotion in the way: "10/12 to 20/12" then "20/12 to
+    22/12" overlap on the 20th, which a message giving only the start did not show."""
+    ingest(ingestor, write(tmp_path / "a.csv", [
+        ["A", "6", "15,00", "", "2027-03-20", "28/03/2027", ""],  # a whole day, 23 hours long
+        ["B", "6", "2,00", "", "2026-12-10", "2026-12-20 18:30", ""]]))
+    result = ingest(ingestor, write(tmp_path / "b.csv", [
+        ["A", "7", "14,00", "", "28/03/2027", "30/03/2027", ""],
+        ["B", "7", "2,10", "", "20/12/2026", "22/12/2026", ""]]))
+    messages = {p.row: (p.message_fr, p.message_en) for p in result.problems}
+    assert "(type 6, du 20/03/2027 00:00 au 28/03/2027 inclus)" in messages[2][0]
+    assert "(type 6, from 2027-03-20 00:00 through 2027-03-28)" in messages[2][1]
+    assert "(type 6, du 10/12/2026 00:00 au 20/12/2026 18:30)" in messages[3][0]
 
 
 def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
