@@ -115,14 +115,22 @@ def _progress(enabled: bool):
                     console=err, transient=True, disable=not enabled)
 
 
-def _print_result(result: IngestResult, as_json: bool) -> None:
+def _print_result(result: IngestResult, as_json: bool, check_only: bool = False) -> None:
+    """The answer for a person; a check (`validate`) loads nothing, so it counts valid rows
+    and names no import, as its report does (docs/decisions.md)."""
     if as_json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return
     colour = {"loaded": "green", "duplicate": "cyan", "partial": "yellow", "rejected": "red"}
-    err.print(f"[{colour[result.status]}]{result.status}[/] {result.kind}"
-              f" seller={result.seller_id} import={result.import_id}: {result.rows} rows read,"
-              f" {result.loaded} loaded, {result.rejected} rejected, {result.warnings} warnings")
+    status = f"[{colour[result.status]}]{result.status}[/]"
+    if check_only:
+        err.print(f"{status} {result.kind} seller={result.seller_id} (check only, nothing loaded):"
+                  f" {result.rows} rows read, {result.loaded} valid, {result.rejected} rejected,"
+                  f" {result.warnings} warnings")
+    else:
+        err.print(f"{status} {result.kind} seller={result.seller_id} import={result.import_id}:"
+                  f" {result.rows} rows read, {result.loaded} loaded, {result.rejected} rejected,"
+                  f" {result.warnings} warnings")
     if result.message:
         err.print(f"  {result.message}")
     for problem in result.problems[:10]:
@@ -178,7 +186,7 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
             progress.update(task, description=f"{kind}: {file.name} — {rows:,} rows")
 
         result = check(request, on_rows)
-    _print_result(result, as_json)
+    _print_result(result, as_json, check_only)
     return result.exit_code
 
 

@@ -127,6 +127,18 @@ def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
         "effective_price,top_seller"]
 
 
+def test_validate_says_it_is_a_check_to_a_person(cli, tmp_path):
+    """Without --json the answer counts valid rows and names no import: validate loads nothing
+    (its report says so too), and "2 loaded, import=None" told ops the opposite."""
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
+    result = CliRunner().invoke(app, ["validate", "offers", str(path), "--seller", "7"])
+    line = " ".join(result.stderr.split())
+    assert "(check only, nothing loaded): 2 rows read, 2 valid, 0 rejected" in line
+    assert "loaded," not in line and "import=" not in line
+    result = CliRunner().invoke(app, ["ingest", "offers", str(path), "--seller", "7"])
+    assert "2 rows read, 2 loaded, 0 rejected" in " ".join(result.stderr.split())
+
+
 CHECK_ONLY = """
 import sys
 from marketplace.cli import app
