@@ -35,9 +35,12 @@ PROMOTION_COLUMNS = (
     SKU_COLUMN,
     ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
     ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
-    ColumnSpec("discount_percent", ("remise %", "remise", "% de remise", "discount-percent")),
-    ColumnSpec("start_at", ("début", "date de début", "start", "start-date"), True),
-    ColumnSpec("end_at", ("fin", "date de fin", "end", "end-date"), True),
+    ColumnSpec("discount_percent", ("remise %", "remise (%)", "remise en %", "remise",
+                                    "% de remise", "discount-percent")),
+    # "Date début" and "Date fin" too: the names sellers write most, which the missing-column
+    # message suggested ("Vouliez-vous dire « Date début » ?") while rejecting the whole file
+    ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date"), True),
+    ColumnSpec("end_at", ("fin", "date de fin", "date fin", "end", "end-date"), True),
     ColumnSpec("period", ("période", "code période", "period-code")),
     SELLER_ID_COLUMN,
 )

@@ -186,6 +186,18 @@ def test_a_file_missing_columns_exits_3_naming_them_all(
     assert (problem["code"], problem["column"]) == ("missing_column", "sku, price")
 
 
+def test_a_promotion_file_with_the_usual_french_headers_is_read() -> None:
+    """"Date début", "Date fin" and "Remise (%)" were refused (the dates as missing columns,
+    the whole file rejected) or ignored (the percentage, every row then lacking a discount)."""
+    headers = ["Référence", "Type", "Remise (%)", "Date début", "Date fin"]
+    mapped = map_headers(headers, PROMOTION_COLUMNS)
+    assert mapped.unknown == []
+    assert {name: mapped.header_of(name) for name in ("discount_percent", "start_at", "end_at")} \
+        == {"discount_percent": "Remise (%)", "start_at": "Date début", "end_at": "Date fin"}
+    assert map_headers(["sku", "type", "Remise en %", "début", "fin"],
+                       PROMOTION_COLUMNS).header_of("discount_percent") == "Remise en %"
+
+
 # --------------------------------------------------------------------------- the other file's columns
 
 
