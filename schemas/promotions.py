@@ -161,6 +161,12 @@ class PromotionValidator(ChunkValidator):
                   " (20 pour 20 %).",
                   f'The discount "{{value}}" must be a whole number from 1 to {MAX_PERCENT}'
                   " (20 for 20 %).", values=filled)
+        # "-20 %" is how a shop label shows 20 % off: say what to write, not only "1 to 90"
+        negative = (values < 0).fillna(False).astype(bool)
+        self.flag(negative, Reason.OUT_OF_RANGE, "discount_percent",
+                  "La remise « {value} » s'écrit sans signe moins : 20 pour une remise de 20 %.",
+                  'Write the discount "{value}" without a minus sign: 20 for 20 % off.',
+                  values=filled)
         return values.reindex(raw.index)
 
     def parse_dates(self) -> tuple[pd.Series, pd.Series]:

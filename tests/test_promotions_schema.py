@@ -139,6 +139,15 @@ def test_percentage_is_a_whole_number_from_1_to_90(percent, ok):
         assert "pourcentage" not in result.problems[0].message_fr
 
 
+@pytest.mark.parametrize("percent", ["-20 %", "-20%", "-20"])
+def test_a_negative_percentage_says_to_drop_the_minus_sign(percent):
+    result = validate([promo(price="", percent=percent)])
+    assert [(str(p.code), p.column, p.value) for p in result.problems] == [
+        ("out_of_range", "remise %", percent)]
+    assert "sans signe moins : 20 pour une remise de 20 %" in result.problems[0].message_fr
+    assert "without a minus sign" in result.problems[0].message_en
+
+
 @pytest.mark.parametrize(("price", "code"), [("0", "out_of_range"), ("-1,00", "out_of_range"),
                                             ("12,555", "too_many_decimals"),
                                             ("douze", "bad_number"), ("0,01", None)])
