@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketplace.errors import Problem, Reason
+from schemas.promotion_periods import TIMEZONE
 
 if TYPE_CHECKING:
     from schemas.promotions import PromotionValidator
@@ -92,7 +93,18 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
            " summer sales.")
     for p in calendar.regulated:
         mine = sale & dated & (period == p.code).astype(bool)
-        for name, mask in (("start_at", mine & (start < p.start)), ("end_at", mine & (end > p.end))):
+        early = mine & (start < p.start)
+        # the opening day written as a date alone (00:00) is the usual case: the sales open at
+        # 08:00 that day, so the message says what to write rather than "falls outside it"
+        opening = p.start.tz_convert(TIMEZONE)
+        opening_day = early & (start.dt.tz_convert(TIMEZONE).dt.normalize() == opening.normalize())
+        v.flag(opening_day, Reason.SALES_PERIOD, "start_at",
+               f"Les {p.name} ouvrent le {opening:%d/%m/%Y} à {opening:%H:%M} : des Soldes"
+               f" (type 5) ne peuvent pas commencer avant ; écrivez « {opening:%d/%m/%Y %H:%M} »"
+               " comme début.",
+               f"{p.code} opens on {opening:%Y-%m-%d} at {opening:%H:%M}: a sale (type 5) cannot"
+               f' start before; write "{opening:%d/%m/%Y %H:%M}" as the start.')
+        for name, mask in (("start_at", early & ~opening_day), ("end_at", mine & (end > p.end))):
             v.flag(mask, Reason.SALES_PERIOD, name,
                    f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
                    f" {p.shown()} : « {{value}} » en sort.",

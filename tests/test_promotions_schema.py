@@ -251,6 +251,22 @@ def test_a_sale_runs_only_inside_the_regulated_period_it_names():
     assert result.valid.loc[5, "period"] == "soldes-hiver-2027"
 
 
+@pytest.mark.parametrize("start", ["06/01/2027", "2027-01-06", "06/01/2027 00:00",
+                                   "2027-01-06 07:59"])
+def test_a_sale_starting_on_the_opening_day_before_8_says_to_write_08_00(start):
+    result = validate([promo(kind="5", price="", percent="30", start=start, end="2027-02-02",
+                             period="soldes-hiver-2027")])
+    assert [(str(p.code), p.column, p.value) for p in result.problems] == [
+        ("sales_period", "début", start)]
+    assert result.problems[0].message_fr == (
+        "Les Soldes d'hiver 2027 ouvrent le 06/01/2027 à 08:00 : des Soldes (type 5) ne peuvent"
+        " pas commencer avant ; écrivez « 06/01/2027 08:00 » comme début.")
+    assert "write \"06/01/2027 08:00\" as the start" in result.problems[0].message_en
+    earlier = validate([promo(kind="5", price="", percent="30", start="05/01/2027",
+                              end="2027-02-02", period="soldes-hiver-2027")])
+    assert "en sort" in earlier.problems[0].message_fr  # another day: the general message
+
+
 def test_period_boundary_at_midnight_across_the_daylight_saving_change():
     # 28 March 2027: Paris goes from UTC+1 to UTC+2 at 02:00; the day lasts 23 hours
     result = validate([promo(start="2027-03-20", end="2027-03-27"),
