@@ -122,8 +122,12 @@ class Ingestor(FileChecker):
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int,
              on_rows=None):
         loaded = self.apply_file(session, run, on_rows)
-        session.execute(insert(AppliedFile).values(
-            kind=run.request.feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
+        # a file that changed nothing (every row refused, e.g. for an offer not created yet) is
+        # not applied: sent again once the catalogue is fixed, it loads; a replace may have
+        # deactivated absent offers even so
+        if loaded or run.ctx.mode == "replace":
+            session.execute(insert(AppliedFile).values(
+                kind=run.request.feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
         self.store_problems(session, import_id, run.problems)
         return loaded, "partial" if run.rejected_rows else "loaded"
 

@@ -247,6 +247,20 @@ def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
     assert len(stored(engine)) == 1
 
 
+def test_a_file_that_applied_nothing_loads_when_sent_again(ingestor, engine, tmp_path):
+    """Every row refused for the catalogue's sake (the offer not created yet): nothing was
+    applied, so the same file sent again once the offer exists is loaded, not a duplicate."""
+    path = write(tmp_path / "p.csv", [["NEW", "6", "9,00", "", "2026-12-10", "2026-12-20", ""]])
+    first = ingest(ingestor, path)
+    assert (first.status, first.loaded, rejected_codes(first)) == ("partial", 0, {2: "unknown_sku"})
+    add_offers(engine, NEW="12.00")
+    second = ingest(ingestor, path)
+    assert (second.status, second.loaded, second.import_id != first.import_id) == (
+        "loaded", 1, True)
+    assert ingest(ingestor, path).status == "duplicate"  # applied now: once
+    assert [p.sku for p in stored(engine)] == ["NEW"]
+
+
 def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):
     path = write(tmp_path / "p.csv", [["A", "6", "15,00", "", "2026-12-04", "2026-12-06", ""]])
     result = ingest(ingestor, path, seller=99)
