@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,7 @@ from reports.import_report import ReportInput, write_import_report
 from schemas.columns import known_header_names, map_headers
 from schemas.feed import Feed, FeedContext
 
+log = logging.getLogger(__name__)
 REPORT_ALL_ROWS_UP_TO = 50_000
 """Files up to this many rows get every row in the XLSX report; larger ones only flagged rows."""
 
@@ -329,15 +331,24 @@ class FileChecker:
                 self.storage.upload, request.path, self.archive_key(request, import_id))
             copier.shutdown(wait=False)
 
-    def archive(self, request: IngestRequest, import_id: int) -> str:
-        """Where the file is archived; waits for (and re-raises the error of) a started copy."""
+    def archive(self, request: IngestRequest, import_id: int) -> str | None:
+        """Where the file is archived; waits for (and re-raises the error of) a started copy.
+
+        None when the inbox file is no longer there: another run (`marketplace run inbox` from
+        cron, overlapping this one) read it too and has moved it to the archive under its own
+        import; the content is applied once either way, and this run goes on.
+        """
         started = self.archiving.pop(import_id, None)
         if started is not None:
             return started.result()
         key = self.archive_key(request, import_id)
-        if request.inbox_key is not None:
+        if request.inbox_key is None:
+            return self.storage.upload(request.path, key)
+        try:
             return self.storage.move(request.inbox_key, key)
-        return self.storage.upload(request.path, key)
+        except FileNotFoundError:
+            log.warning("inbox file archived by another run meanwhile: %s", request.inbox_key)
+            return None
 
     def archive_key(self, request: IngestRequest, import_id: int) -> str:
         day = datetime.now(ZoneInfo(self.settings.timezone)).date()

@@ -45,6 +45,7 @@ class InboxRun:
 
     results: list[IngestResult] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)  # gone before read: another run took them
     ignored: list[dict] = field(default_factory=list)  # editor leftovers, archived, no error
 
     @property
@@ -91,5 +92,11 @@ def process_inbox(ingestor: Ingestor) -> InboxRun:
     """Ingest everything waiting in the inbox, oldest first (sellers' registry first)."""
     run = InboxRun()
     for plan in plan_inbox(ingestor, run):
-        run.results.append(ingest_inbox_item(ingestor, plan))
+        try:
+            run.results.append(ingest_inbox_item(ingestor, plan))
+        except FileNotFoundError:
+            if ingestor.storage.exists(plan.stored.key):
+                raise
+            log.info("inbox file taken by another run before it was read: %s", plan.stored.key)
+            run.taken.append(plan.stored.key)
     return run

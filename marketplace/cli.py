@@ -235,7 +235,7 @@ def run_inbox(as_json: JsonOption = False) -> None:
         if as_json:
             print(json.dumps({"files": [r.as_json() for r in run.results],
                               "refused": run.refused, "ignored": run.ignored,
-                              "processed": len(run.results)},
+                              "taken": run.taken, "processed": len(run.results)},
                              ensure_ascii=False))
         else:
             for result in run.results:
@@ -244,6 +244,8 @@ def run_inbox(as_json: JsonOption = False) -> None:
                 err.print(f"[red]refused[/] {refused['key']}: {refused['reason']}")
             for ignored in run.ignored:
                 err.print(f"ignored (editor leftover, archived) {ignored['key']}")
+            for key in run.taken:
+                err.print(f"taken by another run meanwhile {key}")
             err.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 

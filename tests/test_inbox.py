@@ -96,6 +96,32 @@ def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_pat
     assert str(price) == "20.00"
 
 
+@pytest.mark.parametrize("moment", ["list", "download"])
+def test_a_file_another_run_takes_meanwhile_does_not_fail_the_run(engine, settings, tmp_path, moment):
+    """`marketplace run inbox` from cron overlapping a long run (no Prefect slot): the other run
+    loads and archives the file after this one listed it, or after this one read it."""
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "Offres.csv", offer_rows(3)), "inbox/offers/7/Offres.csv")
+    step = getattr(storage, moment)
+
+    def step_then_lose_the_race(*args):
+        answer = step(*args)
+        setattr(storage, moment, step)  # the other run lists and reads as usual
+        other_run.append(process_inbox(Ingestor(engine, storage, settings)))
+        return answer
+
+    other_run = []
+    setattr(storage, moment, step_then_lose_the_race)
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert [r.status for r in other_run[0].results] == ["loaded"]
+    assert run.exit_code == 0
+    assert [r.status for r in run.results] in ([], ["duplicate"])
+    assert offer_count(engine) == 3
+    with Session(engine) as session:
+        assert "processing" not in session.scalars(select(Import.status)).all()
+
+
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
