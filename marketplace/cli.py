@@ -307,11 +307,13 @@ def report_quality(
     from marketplace.app import catalog_engine
     from marketplace.calendar import default_report_date
     from reports.quality import run_quality_report, summary_lines
+    from reports.quality_calendar import quality_window
 
     def action() -> int:
-        try:
-            report_date = date.fromisoformat(day) if day else default_report_date()
-        except ValueError:
+        try:  # a date whose six-month window the calendar cannot hold is no date either
+            report_date = default_report_date() if day is None else date.fromisoformat(day)
+            quality_window(report_date)
+        except (ValueError, OverflowError):
             raise UsageError(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)") from None
         settings = get_settings()
         report = run_quality_report(catalog_engine(settings), settings, report_date)

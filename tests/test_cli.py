@@ -86,6 +86,9 @@ def test_usage_errors_exit_2(cli, args):
     (["ingest", "offers", "x.csv"], 2),
     (["validate", "offers", "missing.csv"], 2),
     (["report", "quality", "--date", "2026-13-01"], 2),
+    (["report", "quality", "--date", ""], 2),  # an unset variable in ops' script: not "yesterday"
+    (["report", "quality", "--date", "0001-01-01"], 2),  # no window six months before it
+    (["report", "quality", "--date", "9999-12-31"], 2),
     (["report", "payouts", "--month", "2026-1"], 2),
 ])
 def test_with_json_a_failure_is_one_error_object_on_stdout(cli, args, code):
