@@ -56,6 +56,7 @@ class IngestResult:
     message: str | None = None
     detected: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    file: str | None = None  # the file answered: its inbox key, or the path it was given by
 
     @property
     def exit_code(self) -> int:
@@ -64,7 +65,7 @@ class IngestResult:
     def as_json(self) -> dict:
         return {
             "status": self.status, "kind": self.kind, "seller_id": self.seller_id,
-            "import_id": self.import_id, "sha256": self.sha256, "rows": self.rows,
+            "file": self.file, "import_id": self.import_id, "sha256": self.sha256, "rows": self.rows,
             "loaded": self.loaded, "rejected": self.rejected, "warnings": self.warnings,
             "errors_report": self.errors_report, "archive": self.archive,
             "message": self.message, "detected": self.detected,
@@ -91,6 +92,12 @@ class IngestRequest:
     force: bool = False
     source: str | None = None  # where it came from (inbox key or the local path)
     inbox_key: str | None = None  # set when the file waits in the storage's inbox: archived by a move
+
+    @property
+    def answered_file(self) -> str:
+        """How an answer names this file: the inbox key (as the run's `refused` entries do), else
+        the path given."""
+        return self.inbox_key or self.source or str(self.path)
 
 
 def file_digest(path: Path) -> tuple[str, int]:
@@ -296,7 +303,7 @@ class FileChecker:
         result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,
                               rows=run.rows, loaded=loaded, rejected=rejected,
                               warnings=warnings, message=message, detected=run.detected(),
-                              problems=run.problems)
+                              problems=run.problems, file=request.answered_file)
         if run.problems:
             result.errors_report = self.publish_report(run, result)
         if import_id is not None:

@@ -226,7 +226,7 @@ class Ingestor(FileChecker):
                     " corriger des lignes refusées, envoyez le fichier des lignes refusées de cet"
                     f" import, corrigé / content already imported (import {earlier}): nothing"
                     " changed. To fix rejected rows, send that import's rejected-rows file,"
-                    " corrected.")
+                    " corrected.", file=request.answered_file)
         result.archive = self.archive(request, import_id)
         self.close_import(import_id, result, store_problems=False)
         return result

@@ -91,6 +91,9 @@ def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_pat
     os.utime(storage.root / "inbox/offers/7/a-second.csv", (later, later))
     run = process_inbox(Ingestor(engine, storage, settings))
     assert [r.status for r in run.results] == ["loaded", "loaded"]
+    # each answer names its file, so that a script reading `run inbox --json` knows which is which
+    assert [r.as_json()["file"] for r in run.results] == ["inbox/offers/7/b-first.csv",
+                                                          "inbox/offers/7/a-second.csv"]
     with Session(engine) as session:
         price = session.scalar(select(Offer.price))
     assert str(price) == "20.00"
