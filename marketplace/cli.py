@@ -25,6 +25,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
@@ -42,7 +43,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(run_app, name="run")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
-err = Console(stderr=True)
+# Messages quote what sellers wrote (cells, file names): printed as text, never read as rich
+# markup (`[/x]` would raise); a line per message, also in a log (no terminal: 80 columns).
+err = Console(stderr=True, soft_wrap=True, markup=False)
 USAGE_ERROR = 2
 INTERNAL_FAILURE = 4
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
@@ -84,18 +87,18 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     except UsageError as error:
         code = _failed(USAGE_ERROR, str(error), str(error), as_json, about)
     except MarketplaceError as error:
-        code = _failed(INTERNAL_FAILURE, f"[red]erreur / error:[/red] {error}", str(error),
-                       as_json, about)
+        code = _failed(INTERNAL_FAILURE, Text.assemble(("erreur / error:", "red"), f" {error}"),
+                       str(error), as_json, about)
     except Exception as error:  # noqa: BLE001 - the contract: a message, not a traceback
         if os.environ.get("MARKETPLACE_DEBUG"):
             raise
         text = f"{type(error).__name__}: {error}"
-        code = _failed(INTERNAL_FAILURE, f"[red]échec interne / internal failure:[/red] {text}",
-                       text, as_json, about)
+        code = _failed(INTERNAL_FAILURE, Text.assemble(("échec interne / internal failure:", "red"),
+                                                       f" {text}"), text, as_json, about)
     raise typer.Exit(code)
 
 
-def _failed(code: int, shown: str, text: str, as_json: bool, about: dict) -> int:
+def _failed(code: int, shown: str | Text, text: str, as_json: bool, about: dict) -> int:
     err.print(shown)
     if as_json:
         print(json.dumps({"status": "error", "exit_code": code, "error": text, **about},
@@ -111,7 +114,7 @@ def _feed_or_usage(kind: str):
 
 
 def _progress(enabled: bool):
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+    return Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
                     console=err, transient=True, disable=not enabled)
 
 
@@ -122,15 +125,15 @@ def _print_result(result: IngestResult, as_json: bool, check_only: bool = False)
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return
     colour = {"loaded": "green", "duplicate": "cyan", "partial": "yellow", "rejected": "red"}
-    status = f"[{colour[result.status]}]{result.status}[/]"
     if check_only:
-        err.print(f"{status} {result.kind} seller={result.seller_id} (check only, nothing loaded):"
-                  f" {result.rows} rows read, {result.loaded} valid, {result.rejected} rejected,"
-                  f" {result.warnings} warnings")
+        counts = (f" (check only, nothing loaded) {result.file}: {result.rows} rows read,"
+                  f" {result.loaded} valid")
     else:
-        err.print(f"{status} {result.kind} seller={result.seller_id} import={result.import_id}:"
-                  f" {result.rows} rows read, {result.loaded} loaded, {result.rejected} rejected,"
-                  f" {result.warnings} warnings")
+        counts = (f" import={result.import_id} {result.file}: {result.rows} rows read,"
+                  f" {result.loaded} loaded")
+    err.print(Text.assemble((result.status, colour[result.status]),
+                            f" {result.kind} seller={result.seller_id}{counts},"
+                            f" {result.rejected} rejected, {result.warnings} warnings"))
     if result.message:
         err.print(f"  {result.message}")
     for problem in result.problems[:10]:
@@ -241,7 +244,7 @@ def run_inbox(as_json: JsonOption = False) -> None:
             for result in run.results:
                 _print_result(result, False)
             for refused in run.refused:
-                err.print(f"[red]refused[/] {refused['key']}: {refused['reason']}")
+                err.print(Text.assemble(("refused", "red"), f" {refused['key']}: {refused['reason']}"))
             for ignored in run.ignored:
                 err.print(f"ignored (editor leftover, archived) {ignored['key']}")
             for key in run.taken:

@@ -244,6 +244,36 @@ def test_run_inbox_processes_registry_then_offers(cli, tmp_path):
     assert not list((store / "offers" / "101").iterdir())
 
 
+def test_run_inbox_says_which_file_each_answer_is_about_one_line_each(engine, catalog_env):
+    """What ops read in the cron log: each file's answer on one line, naming the file (the
+    console is no terminal there: nothing may be wrapped at 80 columns)."""
+    add_seller(engine, 7)
+    folder = catalog_env / "inbox" / "offers" / "7"
+    folder.mkdir(parents=True)
+    write_offer_csv(folder / "Offres de la semaine du 23 novembre.csv", offer_rows(2))
+    result = CliRunner().invoke(app, ["run", "inbox"])
+    assert result.exit_code == 0
+    assert any(line.startswith("loaded offers seller=7") and line.endswith("0 warnings")
+               and "inbox/offers/7/Offres de la semaine du 23 novembre.csv" in line
+               for line in result.stderr.splitlines()), result.stderr
+
+
+def test_what_a_seller_wrote_is_printed_as_text_never_as_console_markup(engine, catalog_env, tmp_path):
+    """A cell `[/x]` (or a file name with brackets) is quoted in the messages ops read: as rich
+    markup it was a MarkupError, a traceback and exit code 1 after the file had loaded."""
+    add_seller(engine, 7)
+    path = write_offer_csv(tmp_path / "Offres [v2].csv", offer_rows(1, price="[/x]"))
+    refused = catalog_env / "inbox" / "offers" / "[/b]"
+    refused.mkdir(parents=True)
+    (refused / "[red]x.csv").write_text("sku\n", encoding="utf-8")
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["ingest", "offers", str(path), "--seller", "7"])
+    run = runner.invoke(app, ["run", "inbox"])
+    assert (ingested.exit_code, run.exit_code) == (1, 3)
+    assert "« [/x] »" in ingested.stderr and "Offres [v2].csv" in ingested.stderr
+    assert "refused inbox/offers/[/b]/[red]x.csv" in run.stderr
+
+
 def test_a_column_without_header_but_with_values_is_a_warning(cli, tmp_path):
     path = tmp_path / "o.csv"
     rows = offer_rows(2)
