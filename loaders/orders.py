@@ -24,7 +24,7 @@ from sqlalchemy import BigInteger, Date, bindparam, text
 
 from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import create_staging
-from marketplace.errors import Problem, Reason, Severity
+from marketplace.errors import Problem, Reason, Severity, reject_file
 from marketplace.layout import export_date_of
 from marketplace.models import UTCDateTime
 from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
@@ -121,8 +121,22 @@ def _staged_instants(values: pd.Series, postgres: bool) -> pd.Series:
 
 
 def _export_date(ctx: FeedContext) -> date:
-    """The file name's date; else the Paris date of the latest event; else today in Paris."""
+    """The file name's date; else the Paris date of the latest event; else today in Paris.
+
+    A name dated after today in Paris (a mistyped year) refuses the file: stored as the orders'
+    freshness, that date would make every later real export "older", and leave them frozen.
+    """
     named = export_date_of(ctx.file_name)
+    today = pd.Timestamp(ctx.now).tz_convert(TIMEZONE).date()
+    if named is not None and named > today:
+        raise reject_file(
+            Reason.BAD_DATE,
+            f"La date du nom de fichier ({named:%d/%m/%Y}) est postérieure à aujourd'hui : un"
+            " export ne peut pas dater du futur. Renommez-le avec sa date réelle (AAAA-MM-JJ)"
+            " et renvoyez-le.",
+            f"The date in the file name ({named:%d/%m/%Y}) is after today: an export cannot"
+            " come from the future. Rename it with its real date (YYYY-MM-DD) and send it again.",
+            value=ctx.file_name)
     if named is not None:
         return named
     latest = ctx.state.get("latest_event")

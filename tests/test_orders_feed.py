@@ -371,6 +371,20 @@ def test_an_older_export_never_overwrites_a_newer_state(seller_7, settings, tmp_
     assert warning.message_en.startswith("1 order(s)") and "(e.g. A)" in warning.message_en
 
 
+def test_an_export_named_after_today_is_refused_it_would_freeze_its_orders(seller_7, settings,
+                                                                           tmp_path):
+    """A year mistyped in the name (2062 for 2026) made every later real export "older": its
+    orders were never updated again, silently."""
+    typo = ingest(seller_7, settings, write(tmp_path / "2062-11-22.csv",
+                                            "A;7;SKU-1;;2026-11-20 10:00;10;;;;;"))
+    assert (typo.status, typo.exit_code, typo.loaded) == ("rejected", 3, 0)
+    assert typo.problems[0].code == Reason.BAD_DATE and "22/11/2062" in typo.problems[0].message_fr
+    assert stored(seller_7) == {}
+    today = ingest(seller_7, settings, write(tmp_path / "2026-11-23.csv",  # the tests' today
+                                             "A;7;SKU-1;;2026-11-20 10:00;10;;;;;"))
+    assert today.status == "loaded"
+
+
 def test_a_re_export_of_the_same_day_or_later_replaces_the_order(seller_7, settings, tmp_path):
     ingest(seller_7, settings, write(tmp_path / "2026-11-22.csv",
                                      "A;7;SKU-1;;2026-11-20 10:00;10;;;;;colis abîmé"))
