@@ -271,14 +271,20 @@ def _fix_refused(
     """The refused rows split, fitted, or reported; None when one needs the precise path: it
     spans lines, or it ends inside a quote. pyarrow gives a row's text without its line break,
     so a block cut inside a quoted cell (see `loaders.csv_blocks`) shows only as a quote still open
-    at the end of its last row: split with a line break added, that cell holds it."""
+    at the end of its last row: split with a line break added, that cell holds it. A cell past
+    the csv module's own field limit (131,072 characters) makes it raise: the precise path,
+    which guards every record against it, reports that row as too long."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     problems: list[Problem] = []
     for number, text in refused:
         if "\n" in text or "\r" in text:
             return None
-        cells = next(csv.reader(io.StringIO(text + "\n", newline=""), delimiter=layout.delimiter), [])
+        try:
+            cells = next(csv.reader(io.StringIO(text + "\n", newline=""),
+                                    delimiter=layout.delimiter), [])
+        except csv.Error:
+            return None
         if cells and cells[-1].endswith("\n"):
             return None
         shaped = fit_record(number, cells, layout.headers, text, limits)
