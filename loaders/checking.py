@@ -14,7 +14,7 @@ import logging
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -228,6 +228,11 @@ class FileRun:
             self.info = rejection.detected
 
     def add_problems(self, problems: list[Problem]) -> None:
+        text_mask = self.request.feed.report_text_mask
+        if text_mask is not None:
+            problems = [replace(p, value=p.value and text_mask(p.value),  # quoted in messages too
+                                message_fr=text_mask(p.message_fr),
+                                message_en=text_mask(p.message_en)) for p in problems]
         self.problems.extend(problems)
         self.rejected_rows.update(
             p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
@@ -244,6 +249,8 @@ class FileRun:
             frame = frame.copy()
             for position, mask in self.masks.items():
                 frame[position] = frame[position].map(mask)
+        if self.request.feed.report_text_mask is not None:
+            frame = frame.map(self.request.feed.report_text_mask)
         self.kept.append(frame)
 
     def report_rows(self) -> pd.DataFrame:

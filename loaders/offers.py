@@ -15,6 +15,7 @@ class OffersFeed(LoadedByModule):
     preferred_sheets = ("offers", "offres")
     seller_scoped = True
     report_masks: dict = {}
+    report_text_mask = None
     other_feed_columns = PROMOTION_COLUMNS_IN_OFFER_FILES
     validated_against_catalog = False
     loading = "loaders.offer_loading"

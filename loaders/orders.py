@@ -62,6 +62,7 @@ class OrdersFeed(StagedAsValidated):
     preferred_sheets = ("orders", "commandes")
     seller_scoped = False
     report_masks: dict = {}
+    report_text_mask = None
     validated_against_catalog = False
     other_feed_columns = None
 

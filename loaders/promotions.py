@@ -15,6 +15,7 @@ class PromotionsFeed(StagedAsValidated, LoadedByModule):
     preferred_sheets = ("promotions", "promos")
     seller_scoped = True
     report_masks: dict = {}
+    report_text_mask = None
     other_feed_columns = OFFER_COLUMNS_IN_PROMOTION_FILES
     validated_against_catalog = True
     loading = "loaders.promotion_loading"

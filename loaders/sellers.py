@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from marketplace.errors import Problem, Reason
 from marketplace.models import Seller
-from schemas.bank_accounts import mask_iban
+from schemas.bank_accounts import mask_iban, mask_ibans_in
 from schemas.columns import HeaderMap
 from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.sellers import (
@@ -42,6 +42,7 @@ class SellersFeed(StagedAsValidated):
     preferred_sheets = ("sellers", "vendeurs")
     seller_scoped = False
     report_masks = {"iban": mask_iban}  # full IBANs never leave the database
+    report_text_mask = staticmethod(mask_ibans_in)  # nor those in other columns
     validated_against_catalog = False
     other_feed_columns = None
 

@@ -63,6 +63,28 @@ def mask_iban(iban: str) -> str:
     return "*" * (len(compact) - 4) + compact[-4:]
 
 
+# An IBAN as registry exports write one, wherever it stands in a text: compact, or in groups of
+# four (spaces or hyphens), any case. At least 15 characters (Norway's length), so VAT numbers
+# (FR + 11) and SIRENs/SIRETs (digits only) never match; and at least `_IBAN_MIN_DIGITS`
+# digits (every country's IBAN has more), so words of four letters ("SA12 Bois Pour Tous") stay.
+_IBAN_IN_TEXT = re.compile(
+    r"\b[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}|(?:[ -][A-Za-z0-9]{4}){2,7}(?:[ -][A-Za-z0-9]{1,4})?)\b"
+)
+_IBAN_MIN_DIGITS = 10
+
+
+def mask_ibans_in(text: str) -> str:
+    """`text` with every IBAN in it masked as `mask_iban` does: for the cells of a registry
+    file that are not its IBAN column (a `RIB` column, an IBAN pasted into the BIC or e-mail
+    column), which reports copy as sent."""
+    def masked(found: re.Match) -> str:
+        candidate = found.group()
+        digits = sum(character.isdigit() for character in candidate)
+        return mask_iban(candidate) if digits >= _IBAN_MIN_DIGITS else candidate
+
+    return _IBAN_IN_TEXT.sub(masked, text)
+
+
 def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:
     try:
         account = IBAN(iban, validate_bban=True)

@@ -74,6 +74,9 @@ class Feed(Protocol):
     preferred_sheets: tuple[str, ...]
     seller_scoped: bool  # True: the file belongs to the seller of its inbox folder
     report_masks: dict[str, Callable[[str], str]]  # field -> how its cells show in reports
+    # how every cell and problem value of the file shows in reports, whatever its column (None:
+    # as sent); the registry's hides IBANs that stand outside its IBAN column
+    report_text_mask: Callable[[str], str] | None
     # True: some rules need the catalog (a promotion's offer), so `validate` rehearses the load
     # in a rolled-back transaction when a catalog exists, instead of checking the file alone
     validated_against_catalog: bool

@@ -8,6 +8,7 @@ libraries themselves first, so a test never passes on a number that is wrong for
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import astuple
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -29,7 +30,7 @@ from marketplace.db import in_transaction
 from marketplace.errors import Problem, Reason, Severity
 from marketplace.models import ImportProblem, Seller
 from marketplace.storage import open_storage
-from schemas.bank_accounts import mask_iban
+from schemas.bank_accounts import mask_iban, mask_ibans_in
 from schemas.columns import map_headers
 from schemas.feed import Applied, FeedContext, Validated
 from schemas.parsing_dates import parse_dates, parse_datetimes
@@ -298,6 +299,13 @@ def assert_no_full_iban(problems: list[Problem], iban: str) -> None:
             assert compact not in flat and compact[:-4] not in flat
 
 
+def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
+    assert mask_ibans_in(f"RIB : {IBAN_OK.lower()}.") == "RIB : " + "*" * 23 + "0189."
+    assert mask_ibans_in("FR76-3000-6000-0112-3456-7890-189").endswith("*-189")
+    for text in (VAT, SIRET, "SA12 Bois Pour Tous", "contact@boutique.example", BIC_OK):
+        assert mask_ibans_in(text) == text
+
+
 def test_mask_iban_keeps_only_the_last_four():
     assert mask_iban(IBAN_OK) == "*" * 23 + "0189"
     assert mask_iban("FR76 3000 6000 0112 3456 7890 189") == "*" * 23 + "0189"
@@ -424,3 +432,28 @@ def test_a_registry_csv_through_the_pipeline(engine, settings, tmp_path):
         (2, "IBAN", "invalid_bank_account"), (3, "Statut", "not_allowed")}
     assert IBAN_BAD_KEY[4:-4] not in json.dumps(result.as_json())
     assert all(IBAN_BAD_KEY[4:-4] not in f"{p.value}{p.message_fr}{p.message_en}" for p in recorded)
+
+
+def test_an_iban_outside_the_iban_column_is_masked_too(engine, settings, tmp_path):
+    """Registry exports put the account where they like: a `RIB` column (unknown here, shown
+    as sent in the report's rows), the IBAN pasted into the BIC or e-mail column (whose message
+    quotes it); a rejected row's cells go to the rejected-rows file. None may show it whole."""
+    path = tmp_path / "vendeurs.csv"
+    path.write_text(
+        "seller_id;shop_name;legal_name;status;iban;bic;RIB;email\n"
+        f"1;Boutique 1;Société 1;active;{IBAN_OK};{IBAN_OK};FR76 3000 6000 0112 3456 7890 189;"
+        f"{IBAN_OK}\n"
+        f"x;Boutique 2;Société 2;active;{IBAN_OK};{BIC_OK};{IBAN_OK.lower()};\n", encoding="utf-8")
+    ingestor = Ingestor(engine, open_storage(settings), settings)
+    result = ingestor.ingest(IngestRequest(path=path, name=path.name, feed=SELLERS_FEED))
+    assert (result.loaded, result.rejected) == (0, 2)  # an IBAN is no e-mail address
+    reports = sorted((Path(settings.storage) / "outbox" / "imports" / "ops").iterdir())
+    assert {p.suffix for p in reports} == {".csv", ".xlsx"}
+    texts = [json.dumps(result.as_json())] + [
+        zipfile.ZipFile(p).read(n).decode() for p in reports if p.suffix == ".xlsx"
+        for n in zipfile.ZipFile(p).namelist()] + [
+        p.read_text(encoding="utf-8-sig") for p in reports if p.suffix == ".csv"]
+    for text in texts:
+        flat = "".join(text.split()).upper()
+        assert IBAN_OK[:-4] not in flat
+    assert "*" * 23 + "0189" in texts[0]
