@@ -7,20 +7,40 @@ it. One batch, one transaction per paid seller, end-to-end id = the payout's id,
 execution on the date the close decided. The file is built inside the close transaction
 (its control sum is one of the invariants) and stored with the month, so a re-issue writes
 the very same bytes (its message id and creation time included).
+
+Names keep to the EPC's basic Latin character set (`sepa_text`), the only one every SEPA bank
+must accept: the XSD allows any text, sepaxml only transliterates accents, and a registry's
+"Dupont & Fils" or "« Éditions »" could get the whole batch refused by the bank.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import defusedxml.ElementTree as SafeET
 import pandas as pd
 from sepaxml import SepaTransfer
+from text_unidecode import unidecode
 
 from marketplace.identity import MarketplaceIdentity
 
 SCHEMAS = ("pain.001.001.09", "pain.001.001.03")
+
+# Signs outside the EPC set with a close one inside it; quotes and guillemets before the
+# transliteration (which turns « into <<), the ASCII signs after it too.
+_EPC_NEAREST = str.maketrans({"&": "+", "<": "(", ">": ")", "[": "(", "]": ")", "{": "(",
+                              "}": ")", '"': "'", "«": " ", "»": " ", "“": "'", "”": "'",
+                              "‘": "'", "’": "'"})
+_OUTSIDE_EPC = re.compile(r"[^A-Za-z0-9/?:().,'+ -]+")
+
+
+def sepa_text(text: str) -> str:
+    """`text` in the EPC basic Latin set: a-z A-Z 0-9 / - ? : ( ) . , ' + and space. Accents
+    transliterated, `&` as `+`, brackets as parentheses, any other sign a space."""
+    ascii_text = unidecode(text.translate(_EPC_NEAREST)).translate(_EPC_NEAREST)
+    return " ".join(_OUTSIDE_EPC.sub(" ", ascii_text).split())
 
 
 def build_transfer(identity: MarketplaceIdentity, paid: pd.DataFrame, month: str,
@@ -28,10 +48,10 @@ def build_transfer(identity: MarketplaceIdentity, paid: pd.DataFrame, month: str
     """The validated XML for the paid lines (payout_id, legal_name, iban, bic, paid in cents)."""
     if schema not in SCHEMAS:
         raise ValueError(f"SEPA schema {schema!r} not supported: one of {', '.join(SCHEMAS)}")
-    transfer = SepaTransfer({"name": identity.name, "IBAN": identity.iban, "BIC": identity.bic,
+    transfer = SepaTransfer({"name": sepa_text(identity.name), "IBAN": identity.iban, "BIC": identity.bic,
                              "batch": True, "currency": "EUR"}, schema=schema)
     for payout in paid.itertuples(index=False):  # one per paid seller: the file's own rows
-        payment = {"name": payout.legal_name, "IBAN": payout.iban.replace(" ", ""),
+        payment = {"name": sepa_text(payout.legal_name), "IBAN": payout.iban.replace(" ", ""),
                    "amount": int(payout.paid), "execution_date": execution_date,
                    "description": f"Marketplace {month} - versement {payout.payout_id}",
                    "endtoend_id": str(payout.payout_id)}

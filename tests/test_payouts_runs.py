@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
+import tomllib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +23,20 @@ from sqlalchemy.exc import IntegrityError
 from reports.payout_calendar import next_working_day
 from reports.payout_invariants import InvariantError
 from reports.payout_run import PayoutRunError
+from reports.sepa_transfer import build_transfer
 from tests.test_payouts_support import GOOD_IBAN, add_offer, add_order, add_seller, paris, run
 
 OUT = Path("outbox/payouts/2026-10")
+SAMPLE_IDENTITY = Path(__file__).resolve().parent.parent / "data" / "samples" / "marketplace.toml"
 
 
 def _csv(store: Path, name: str = "payouts.csv") -> list[dict]:
     return list(csv.DictReader(io.StringIO((store / OUT / name).read_text(encoding="utf-8-sig"))))
+
+
+def _sample_identity():
+    from marketplace.identity import parse_identity
+    return parse_identity(tomllib.loads(SAMPLE_IDENTITY.read_text(encoding="utf-8")))
 
 
 def _four_sellers(engine) -> None:
@@ -71,6 +82,23 @@ def test_decisions_files_and_sepa_of_a_closed_month(engine, tmp_path):
     assert statement[1].endswith("0.00") and statement[-1].endswith("0.00")  # opening, closing
     assert [line.split(",")[1] for line in statement[2:-1]] == [
         "SUBSCRIPTION", "SALE", "COMMISSION", "PAYOUT"]
+
+
+def test_sepa_names_keep_to_the_epc_latin_character_set():
+    """Banks must accept only the EPC basic Latin set (a-z A-Z 0-9 / - ? : ( ) . , ' + space):
+    a registry name with `&`, `<`, `«»`, `n°`, `;` or a leading `=` must not get one of them
+    into the file, or the bank may refuse the whole batch."""
+    identity = replace(_sample_identity(), name="Place & Marché <Démo>")
+    paid = pd.DataFrame([
+        {"payout_id": 7, "legal_name": "=Dupont & Fils <SARL> « Éditions » ; n°5 #1 ~{}[]$€ _x_",
+         "iban": GOOD_IBAN, "bic": "", "paid": 1234}])
+    xml = build_transfer(identity, paid, "2026-10", date(2026, 11, 2), "pain.001.001.09")
+    root = SafeET.fromstring(xml)
+    ns = {"p": root.tag[1:].partition("}")[0]}
+    names = [node.text for node in root.iter(f"{{{ns['p']}}}Nm")]
+    assert names and all(re.fullmatch(r"[A-Za-z0-9/?:().,'+ -]+", n) for n in names), names
+    assert "Dupont + Fils (SARL) Editions" in names[-1]  # & as +, <> as (), accents dropped
+    assert names[0] == "Place + Marche (Demo)"
 
 
 def test_next_working_day_skips_weekends_and_french_holidays():
