@@ -31,6 +31,7 @@ from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
 from marketplace.config import get_settings
 from marketplace.errors import MarketplaceError
+from marketplace.layout import UnsafeName, parse_inbox_key
 from marketplace.storage import open_storage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -193,6 +194,25 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
     return result.exit_code
 
 
+def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
+    """A file of a seller's inbox folder belongs to that seller (the folder is the
+    authenticated upload channel, architecture.md): another `--seller` is a usage error, or
+    one seller's catalogue would be loaded into another's shop."""
+    storage = get_settings().storage
+    if storage.startswith("s3://"):
+        return
+    try:
+        key = file.resolve().relative_to(Path(storage).resolve()).as_posix()
+        item = parse_inbox_key(key)
+    except (ValueError, UnsafeName):  # outside the landing zone, or off its layout
+        return
+    if item.kind == kind and item.seller_id != seller:
+        raise UsageError(
+            f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut pas être chargé"
+            f" pour le vendeur {seller} / {file} is in the folder of seller {item.seller_id}: it"
+            f" cannot be loaded for seller {seller}.")
+
+
 @app.command()
 def validate(
     kind: SellerKind, file: Path,
@@ -221,6 +241,8 @@ def ingest(
         if not per_seller and seller is not None:
             raise UsageError("--seller ne s'applique pas à ce flux / --seller does not apply to"
                              " this feed.")
+        if per_seller:
+            _check_inbox_seller(file, kind.value, seller)
         return _run_file(kind.value, file, seller, mode, force, as_json, False)
 
     _guarded(action, as_json, kind=kind.value, seller_id=seller)

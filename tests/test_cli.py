@@ -274,6 +274,21 @@ def test_what_a_seller_wrote_is_printed_as_text_never_as_console_markup(engine, 
     assert "refused inbox/offers/[/b]/[red]x.csv" in run.stderr
 
 
+def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, engine, tmp_path):
+    """The inbox folder is the authenticated seller: `--seller 8` on a file that seller 7
+    dropped would load 7's catalogue into 8's shop."""
+    add_seller(engine, 8)
+    folder = tmp_path / "store" / "inbox" / "offers" / "7"
+    folder.mkdir(parents=True)
+    path = write_offer_csv(folder / "o.csv", offer_rows(2))
+    code, out = cli("ingest", "offers", str(path), "--seller", "8", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"]) == (2, "error")
+    assert "vendeur 7" in answer["error"] and "seller 7" in answer["error"]
+    code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
+    assert (code, as_json(out)["loaded"]) == (0, 2)
+
+
 def test_a_column_without_header_but_with_values_is_a_warning(cli, tmp_path):
     path = tmp_path / "o.csv"
     rows = offer_rows(2)
