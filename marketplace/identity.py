@@ -85,8 +85,8 @@ def parse_identity(raw: dict, *, source: str = "identity") -> MarketplaceIdentit
     section = raw.get("marketplace", raw)
     values = {name: _text(section, name) for name in _TEXT_FIELDS}
     problems = [f"{name}: missing" for name, value in values.items() if not value]
-    problems += [f"{name}: placeholder left ({value!r})" for name, value in values.items()
-                 if value and _PLACEHOLDER.search(value)]
+    problems += [f"{name}: placeholder left ({_shown(name, value)!r})"
+                 for name, value in values.items() if value and _PLACEHOLDER.search(value)]
     capital = _capital(section.get("share_capital"), problems)
     if not problems:
         values = _normalised(values)
@@ -94,6 +94,12 @@ def parse_identity(raw: dict, *, source: str = "identity") -> MarketplaceIdentit
     if problems:
         raise IdentityError(f"marketplace identity ({source}) is not usable: " + "; ".join(problems))
     return MarketplaceIdentity(share_capital=capital, **values)
+
+
+def _shown(name: str, value: str) -> str:
+    """A field's value as a message may quote it: the IBAN masked (an account number typed
+    inside the template's brackets is still an account number)."""
+    return mask_iban(value) if name == "iban" else value
 
 
 def _text(section: dict, name: str) -> str:

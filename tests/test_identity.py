@@ -50,6 +50,18 @@ def test_example_template_is_refused_naming_the_placeholders():
     assert "iban: placeholder left" in str(caught.value)
 
 
+def test_an_iban_left_between_the_placeholder_brackets_is_masked_in_the_message():
+    """Filling the template inside its brackets is a common slip: the refusal reaches stderr,
+    --json and the flow's logs, so it must not carry the account number."""
+    table = _sample_table()
+    iban = table["marketplace"]["iban"]
+    table["marketplace"]["iban"] = f"<{iban[:4]} {iban[4:]}>"
+    with pytest.raises(IdentityError, match="iban: placeholder left") as caught:
+        parse_identity(table)
+    assert iban[4:-4] not in str(caught.value).replace(" ", "")
+    assert "*" * 20 in str(caught.value)
+
+
 def test_missing_file_says_how_to_fix(tmp_path):
     with pytest.raises(IdentityError, match="marketplace.example.toml"):
         load_identity(_settings(tmp_path / "absent.toml"))
