@@ -127,7 +127,7 @@ def _print_result(result: IngestResult, as_json: bool, check_only: bool = False)
         return
     colour = {"loaded": "green", "duplicate": "cyan", "partial": "yellow", "rejected": "red"}
     if check_only:
-        counts = (f" (check only, nothing loaded) {result.file}: {result.rows} rows read,"
+        counts = (f" {result.file} (check only, nothing loaded): {result.rows} rows read,"
                   f" {result.loaded} valid")
     else:
         counts = (f" import={result.import_id} {result.file}: {result.rows} rows read,"
