@@ -104,6 +104,10 @@ class S3Storage:
             self.client.delete_object(**source)
         return self.location(new_key)
 
+    def delete(self, key: str) -> None:
+        with _s3_errors("delete", self.location(key)):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
     def exists(self, key: str) -> bool:
         try:
             with _s3_errors("exists", self.location(key)):

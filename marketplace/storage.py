@@ -80,6 +80,10 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the object; a key already gone is no error (a rerun deletes again)."""
+        ...
+
     def location(self, key: str) -> str: ...
 
 
@@ -172,6 +176,11 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        with _storage_errors("delete", str(path)):
+            path.unlink(missing_ok=True)
 
     def location(self, key: str) -> str:
         return str(self._path(key))

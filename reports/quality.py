@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from marketplace.config import Settings
 from marketplace.layout import safe_key
-from marketplace.storage import open_storage
+from marketplace.storage import Storage, open_storage
 from reports.quality_calendar import Window, quality_window
 from reports.quality_csv import indicators_csv
 from reports.quality_indicators import COUNTS, compute_night
@@ -133,8 +133,10 @@ def run_quality_report(engine: Engine, settings: Settings, report_date: date,
             quality_key(report_date, "indicators.xlsx"),
             indicators_xlsx(table, trend, night.overdue, thresholds, report_date)),
     }
-    write_seller_books(settings, quality_key(report_date, "sellers"), table, trend, night.problems,
-                       thresholds, report_date, workers=workers)
+    books = quality_key(report_date, "sellers")
+    write_seller_books(settings, books, table, trend, night.problems, thresholds, report_date,
+                       workers=workers)
+    _drop_other_books(storage, books, set(table["seller_id"]))
     files["sellers"] = storage.location(quality_key(report_date, "sellers"))
     entered = (table["status"] == PROBATION) & (table["previous_status"] != PROBATION)
     return QualityReport(
@@ -143,6 +145,15 @@ def run_quality_report(engine: Engine, settings: Settings, report_date: date,
         deactivations_proposed=int((table["status"] == PROPOSED).sum()),
         trial_limits_reached=int((table["status"] == TRIAL).sum()),
         overdue_orders=len(night.overdue), files=files)
+
+
+def _drop_other_books(storage: Storage, books: str, sellers: set[int]) -> None:
+    """A re-run replaces the night's files: the workbook of a seller no longer reported on
+    (terminated since the first run) goes, instead of contradicting indicators.csv."""
+    kept = {f"{seller_id}.xlsx" for seller_id in sellers}
+    for stored in storage.list(books):
+        if stored.key.rsplit("/", 1)[-1] not in kept:
+            storage.delete(stored.key)
 
 
 def summary_lines(summary: dict) -> list[str]:

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import openpyxl
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from marketplace.cli import app
@@ -69,6 +70,17 @@ def test_rerunning_a_night_writes_identical_files(engine, tmp_path):
     first = _files(tmp_path / "store")
     night(engine, tmp_path, D)
     assert _files(tmp_path / "store") == first
+
+
+def test_a_rerun_drops_the_workbook_of_a_seller_no_longer_reported_on(engine, tmp_path):
+    _story(engine)
+    night(engine, tmp_path, D)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET status = 'terminated' WHERE seller_id = 2"))
+    night(engine, tmp_path, D)
+    files = _files(tmp_path / "store")
+    assert sorted(files) == ["indicators.csv", "indicators.xlsx", "sellers/1.xlsx"]
+    assert b"\n2," not in files["indicators.csv"]
 
 
 def test_sqlite_and_postgresql_write_byte_identical_csv(postgres_engine, tmp_path):

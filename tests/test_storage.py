@@ -124,6 +124,15 @@ def test_move(storage: Storage) -> None:
     assert storage.read_bytes(new_key) == b"data"
 
 
+def test_delete_is_idempotent(storage: Storage) -> None:
+    storage.write_bytes("outbox/quality/2026-11-21/sellers/2.xlsx", b"old")
+    storage.write_bytes("outbox/quality/2026-11-21/sellers/1.xlsx", b"kept")
+    storage.delete("outbox/quality/2026-11-21/sellers/2.xlsx")
+    storage.delete("outbox/quality/2026-11-21/sellers/2.xlsx")  # gone already: no error
+    assert [o.key for o in storage.list("outbox/quality")] == [
+        "outbox/quality/2026-11-21/sellers/1.xlsx"]
+
+
 def test_missing_object_is_file_not_found(storage: Storage, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         storage.read_bytes("inbox/none.csv")
