@@ -43,6 +43,8 @@ from reports.payout_lines import month_charges, month_entries, month_lines, reve
 from reports.payout_publish import month_key, publish_month
 from reports.sepa_transfer import build_transfer, control_sum
 
+DRAFT_FILES = ("payouts-DRAFT.csv", "payouts-DRAFT.xlsx")
+
 
 class PayoutRunError(MarketplaceError):
     """The month cannot be run as asked (order of months)."""
@@ -107,15 +109,17 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
 
     status, computed = in_transaction(engine, work, retries=settings.db_retries)
     result = _summary(month.key, status, computed)
+    drafts = [month_key(month.key, name) for name in DRAFT_FILES]
     if status == "draft":
         result.files = [
-            storage.write_bytes(month_key(month.key, "payouts-DRAFT.csv"), payouts_csv(computed.lines)),
-            storage.write_bytes(month_key(month.key, "payouts-DRAFT.xlsx"),
-                                payouts_xlsx(computed.lines, computed.revenue, month.key, True,
-                                             computed.created)),
+            storage.write_bytes(drafts[0], payouts_csv(computed.lines)),
+            storage.write_bytes(drafts[1], payouts_xlsx(computed.lines, computed.revenue,
+                                                        month.key, True, computed.created)),
         ]
         return result
     result.files = write_month_files(storage, settings, month.key, computed)
+    for draft in drafts:  # finance finds the closed files alone, never a stale draft beside them
+        storage.delete(draft)
     in_transaction(engine, lambda s: s.execute(
         text("UPDATE payout_months SET files_written_at = :now WHERE month = :month"),
         {"now": now.astimezone(UTC).replace(tzinfo=None), "month": month.key}))

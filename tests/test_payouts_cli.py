@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -42,6 +43,7 @@ def test_draft_then_close_then_reissue_in_json(payouts_env):
     code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
     closed = json.loads(out)
     assert "error" not in closed, closed
+    assert not any(Path(f).exists() for f in draft["files"])  # the close took the drafts away
     # 100.00 − 15.00 − 3.00 (default rate, no offer) − 47.99 = 34.01
     assert (code, closed["status"], closed["paid"], closed["total_paid"],
             closed["sepa_control_sum"]) == (0, "closed", 1, "34.01", "34.01")
