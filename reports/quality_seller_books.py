@@ -25,7 +25,6 @@ from marketplace.config import Settings
 from marketplace.layout import safe_key
 from marketplace.storage import open_storage
 from reports.quality_calendar import paris_local
-from reports.quality_csv import score_text, text_or_empty
 from reports.quality_reference import SCORED_INDICATORS, QualityThresholds
 from reports.quality_scoring import LABELS, UNITS
 from reports.safe_cells import clean_for_xlsx, inert_text
@@ -45,6 +44,14 @@ def excel_serial(moments: pd.Series) -> pd.Series:
 
 def _text(value: object) -> str:
     return clean_for_xlsx(inert_text(str(value)))
+
+
+def _number(value: object, tenths: bool = False) -> int | float | None:
+    """A count or score as a number cell (text would show "4.4" flagged as text in a French
+    Excel); None, an empty cell, when there is none (not activated, no score)."""
+    if value is None or pd.isna(value):
+        return None
+    return int(value) / 10 if tenths else int(value)  # ok: a score, not money
 
 
 def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
@@ -73,9 +80,9 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
         sheet.write_string(r, 6, note)
     r = 4 + len(SCORED_INDICATORS)
     facts = [("orders (accepted)", seller["order_count"]),
-             ("seniority (months)", text_or_empty(seller["seniority_months"])),
+             ("seniority (months)", _number(seller["seniority_months"])),
              ("unanswered questions", seller["response_unanswered"]),
-             ("score /5", score_text(seller["score_tenths"])),
+             ("score /5", _number(seller["score_tenths"], tenths=True)),
              ("Top Seller", "yes" if seller["top_seller"] else "no"),
              ("missing for Top Seller", seller["top_seller_missing"]),
              ("status", seller["status"]), ("status change", seller["status_change"])]

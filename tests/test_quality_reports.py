@@ -64,6 +64,18 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
                       (None, None)]
 
 
+def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path):
+    """Written as text, '4.4' showed with a point and Excel's "number stored as text" flag in a
+    French Excel, and could not be summed or compared."""
+    _story(engine)
+    night(engine, tmp_path, D)
+    sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "1.xlsx"))[
+        "Indicateurs - Indicators"]
+    facts = {row[0]: row[1] for row in sheet.iter_rows(min_row=12, max_col=2, values_only=True) if row[0]}
+    assert facts["seniority (months)"] == 22 and facts["score /5"] == 5
+    assert isinstance(facts["score /5"], int | float)
+
+
 def test_rerunning_a_night_writes_identical_files(engine, tmp_path):
     _story(engine)
     night(engine, tmp_path, D)
