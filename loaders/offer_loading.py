@@ -28,6 +28,7 @@ from loaders.offer_merge import (
     CHUNK,
     CHUNK_DDL,
     SUPERSEDED,
+    file_columns,
     merge_chunk,
     merge_params,
     undo_merged,
@@ -86,7 +87,7 @@ def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
         frame = _skip_unchanged(session, frame, updates, ctx)
         merging = frame["action"] == "update"
         if merging.any():
-            merge_chunk(session, frame[merging], merge_params(ctx))
+            merge_chunk(session, frame[merging], merge_params(ctx), file_columns(ctx))
     ctx.state["deletes"] = ctx.state.get("deletes", 0) + int((frame["action"] == "delete").sum())
     copy_frame(session, STAGING, frame, STAGED)
 

@@ -59,25 +59,36 @@ def merge_params(ctx: FeedContext) -> dict:
             "import_id": ctx.import_id, "true": True, "false": False}
 
 
+def file_columns(ctx: FeedContext) -> list[str]:
+    """The offer columns this file sets: those it has a column for. A stored offer keeps its
+    value of the others (a weekly export without `état` must not turn a used item new, nor one
+    without `description` wipe the descriptions); a new offer gets their defaults."""
+    fields = ctx.state["fields"]
+    if "product_id" in fields:  # its type comes with it, written or derived
+        fields = fields | {"product_id_type"}
+    return [c for c in CHANGEABLE if c in fields]
+
+
 def distinct(left: str, right: str, dialect: str) -> str:
     op = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     return f"{left} {op} {right}"
 
 
-def changed(dialect: str, alias: str, other: str) -> str:
-    """The stored offer `alias` differs from `other` in a value, or is inactive."""
-    parts = [distinct(f"{alias}.{c}", f"{other}.{c}", dialect) for c in CHANGEABLE]
+def changed(dialect: str, alias: str, other: str, columns: list[str]) -> str:
+    """The stored offer `alias` differs from `other` in a value of `columns`, or is inactive."""
+    parts = [distinct(f"{alias}.{c}", f"{other}.{c}", dialect) for c in columns]
     parts.append(f"{alias}.active = :false")
     return "(" + " OR ".join(parts) + ")"
 
 
-def merge_chunk(session: Session, frame: pd.DataFrame, params: dict) -> None:
-    """History, then upsert, of a chunk's new and changed offers (`frame`: update rows)."""
+def merge_chunk(session: Session, frame: pd.DataFrame, params: dict, columns: list[str]) -> None:
+    """History, then upsert, of a chunk's new and changed offers (`frame`: update rows);
+    `columns`: those the file sets (`file_columns`)."""
     dialect = session.get_bind().dialect.name
     copy_frame(session, CHUNK, frame, CHUNK_COLUMNS)
     session.execute(text(f"{SUPERSEDED} {_stored_offers(dialect)}"
-                         f" WHERE {changed(dialect, 'o', 's')}"), params)
-    _upsert(session, dialect, params)
+                         f" WHERE {changed(dialect, 'o', 's', columns)}"), params)
+    _upsert(session, dialect, params, columns)
     session.execute(text(f"TRUNCATE {CHUNK}" if dialect == "postgresql" else f"DELETE FROM {CHUNK}"))
 
 
@@ -94,14 +105,16 @@ def _stored_offers(dialect: str) -> str:
     return f"FROM {CHUNK} s JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
 
 
-def _upsert(session: Session, dialect: str, params: dict) -> None:
-    """New offers inserted, changed ones rewritten; an unchanged staged offer (no fingerprint
-    yet, or an outdated one) only gets the file's fingerprint, so that the next file skips it,
-    and keeps its `updated_at`. The right-hand sides all read the row as it was."""
+def _upsert(session: Session, dialect: str, params: dict, set_columns: list[str]) -> None:
+    """New offers inserted whole, changed ones rewritten in `set_columns`; an unchanged staged
+    offer (no fingerprint yet, or an outdated one) only gets the file's fingerprint, so that
+    the next file skips it, and keeps its `updated_at`. The right-hand sides all read the row
+    as it was."""
     columns = ", ".join(CHANGEABLE)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in CHANGEABLE)
-    differs = changed(dialect, "offers", "excluded")
-    stale = distinct("offers.fingerprint", "excluded.fingerprint", dialect)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in set_columns)
+    differs = changed(dialect, "offers", "excluded", set_columns)
+    fingerprint = _fingerprint_kept(dialect, [c for c in CHANGEABLE if c not in set_columns])
+    stale = distinct("offers.fingerprint", fingerprint, dialect)
     session.execute(
         text(
             f"INSERT INTO offers (seller_id, sku, {columns}, active, created_at, updated_at,"
@@ -110,11 +123,22 @@ def _upsert(session: Session, dialect: str, params: dict) -> None:
             f" ON CONFLICT (seller_id, sku) DO UPDATE SET {updates}, active = :true,"
             f" updated_at = CASE WHEN {differs} THEN excluded.updated_at ELSE offers.updated_at END,"
             f" last_import_id = CASE WHEN {differs} THEN excluded.last_import_id"
-            " ELSE offers.last_import_id END, fingerprint = excluded.fingerprint"
+            f" ELSE offers.last_import_id END, fingerprint = {fingerprint}"
             f" WHERE {differs} OR {stale}"
         ),
         params,
     )
+
+
+def _fingerprint_kept(dialect: str, kept: list[str]) -> str:
+    """The fingerprint an upserted offer keeps. The file's is computed with the defaults of the
+    columns it leaves out (`kept`): it describes the offer only where the stored values of those
+    columns are the defaults too (the usual case: EUR, no training); elsewhere none (NULL: the
+    next file compares that offer column by column)."""
+    if not kept:
+        return "excluded.fingerprint"
+    differs = " OR ".join(distinct(f"offers.{c}", f"excluded.{c}", dialect) for c in kept)
+    return f"CASE WHEN {differs} THEN NULL ELSE excluded.fingerprint END"
 
 
 def undo_merged(session: Session, skus: list[str], params: dict) -> None:

@@ -38,6 +38,8 @@ class ChunkValidator:
         self.collector = ProblemCollector()
         # the seller's names of the columns, for the problems the loader finds at apply time
         ctx.state.setdefault("headers", {spec.name: self.header(spec.name) for spec in columns})
+        # the fields the file has a column for: the loader keeps stored values of the others
+        ctx.state.setdefault("fields", frozenset(headers.positions))
 
     def header(self, name: str) -> str:
         """The seller's own header for a field (the field's name when the column is absent)."""

@@ -175,3 +175,31 @@ def test_replace_guard_counts_the_shop_as_it_was_before_the_file(engine, setting
     forced = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace", force=True)
     assert (forced.status, forced.loaded) == ("loaded", 24)
     assert sum(o.active for o in offers(engine).values()) == 24
+
+
+def test_a_column_the_file_leaves_out_keeps_the_stored_values(engine, settings, tmp_path):
+    """A weekly export without `état` or `description` updates prices and stocks only: a used
+    item must not turn new, nor descriptions vanish; a new offer gets the defaults."""
+    ingestor = small_chunks(engine, settings)
+    header = ["sku", "ean", "titre", "description", "catégorie", "prix", "stock", "état"]
+    full = [[*row[:3], f"Notice {row[0]}", *row[3:6], "bon état"] for row in offer_rows(3)]
+    ingest(ingestor, write_offer_csv(tmp_path / "full.csv", full, header=header))
+    weekly = offer_rows(4, price="12,00")  # no description, no état column; SKU-00003 is new
+    assert ingest(ingestor, write_offer_csv(tmp_path / "weekly.csv",
+                                            [row[:6] for row in weekly],
+                                            header=header[:3] + header[4:7])).loaded == 4
+    stored = offers(engine)
+    assert [(o.price, o.condition, o.description) for o in stored.values()] == [
+        (Decimal("12.00"), "good", "Notice SKU-00000"), (Decimal("12.00"), "good", "Notice SKU-00001"),
+        (Decimal("12.00"), "good", "Notice SKU-00002"), (Decimal("12.00"), "new", "")]
+    assert [(sku, price) for sku, price, _ in history(engine)] == [
+        ("SKU-00000", Decimal("10.00")), ("SKU-00001", Decimal("10.00")),
+        ("SKU-00002", Decimal("10.00"))]
+    # the file's fingerprint holds the defaults of the columns it left out, not the stored
+    # `bon état`: it would not describe the row; the new offer's does
+    assert stored["SKU-00000"].fingerprint is None and stored["SKU-00003"].fingerprint is not None
+    # the next full file says `neuf`: it is applied, not skipped as already stored
+    again = [[*row[:3], f"Notice {row[0]}", row[3], "12,00", row[5], "neuf"]
+             for row in offer_rows(3)]
+    ingest(ingestor, write_offer_csv(tmp_path / "again.csv", again, header=header))
+    assert {o.condition for o in offers(engine).values()} == {"new"}
