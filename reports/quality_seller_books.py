@@ -35,6 +35,13 @@ DEN_COLUMNS = {"average_rating": "rating_den", "response_hours": "response_den"}
 ORDER_TIMES = ["ordered_at", "deadline", "estimated_delivery_at", "delivered_at"]
 ORDER_COLUMNS = ["problem", "order_id", *ORDER_TIMES]
 TREND_COLUMNS = ["report_date", "score_tenths", "acceptance_num", "acceptance_den", "late_num", "late_den"]
+LABELS_FR = {"average_rating": "note", "acceptance": "acceptation", "claim": "réclamations",
+             "refund": "remboursements spontanés", "tracking": "suivi", "late": "retards de livraison",
+             "response_hours": "délai de réponse"}
+"""The indicators as the seller guide names them: the workbook is the seller's, French first."""
+PROBLEMS = {"late": "retard / late", "claimed": "réclamation / claimed",
+            "refunded": "remboursée / refunded", "expired": "non acceptée à temps / expired",
+            "untracked": "sans suivi / untracked"}
 
 
 def excel_serial(moments: pd.Series) -> pd.Series:
@@ -57,18 +64,21 @@ def _number(value: object, tenths: bool = False) -> int | float | None:
 def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
     sheet = book.add_worksheet("Indicateurs - Indicators")
     bold = book.add_format({"bold": True})
-    sheet.write_string(0, 0, f"Seller {seller['seller_id']}: window {seller['window_start']}"
-                             f" to {seller['window_end']}", bold)
-    sheet.write_row(2, 0, ["indicator", "value", "denominator", "sub-score", "Top Seller",
-                           "probation when", "note"], bold)
+    sheet.write_string(0, 0, f"Vendeur {seller['seller_id']} : période du {seller['window_start']}"
+                             f" au {seller['window_end']} / Seller {seller['seller_id']}: window"
+                             f" {seller['window_start']} to {seller['window_end']}", bold)
+    sheet.write_row(2, 0, ["indicateur / indicator", "valeur / value",
+                           "dénominateur / denominator", "sous-note / sub-score", "Top Seller",
+                           "probation si / probation when", "remarque / note"], bold)
     for r, name in enumerate(SCORED_INDICATORS, start=3):
         rule = thresholds.indicators[name]
         shown, sub = seller[f"{name}_shown"], seller[f"{name}_sub"]
         den = seller[DEN_COLUMNS.get(name, f"{name}_den")]
         sign = ("≥ " if rule.higher else "≤ ")
-        note = ("not enough data" if shown is None else
-                "past the probation threshold" if seller[f"{name}_breach"] else "")
-        sheet.write_string(r, 0, f"{LABELS[name]} ({UNITS[name].strip()})")
+        note = ("données insuffisantes / not enough data" if shown is None else
+                "seuil de probation dépassé / past the probation threshold"
+                if seller[f"{name}_breach"] else "")
+        sheet.write_string(r, 0, f"{LABELS_FR[name]} / {LABELS[name]} ({UNITS[name].strip()})")
         if shown is not None:
             sheet.write_number(r, 1, float(shown))  # ok: a shown indicator, not money
             sheet.write_number(r, 3, float(sub))  # ok: a sub-score
@@ -79,17 +89,18 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
             sheet.write_string(r, 5, f"{'<' if rule.higher else '>'} {float(rule.probation):g}")  # ok
         sheet.write_string(r, 6, note)
     r = 4 + len(SCORED_INDICATORS)
-    facts = [("orders (accepted)", seller["order_count"]),
-             ("seniority (months)", _number(seller["seniority_months"])),
-             ("unanswered questions", seller["response_unanswered"]),
-             ("score /5", _number(seller["score_tenths"], tenths=True)),
-             ("Top Seller", "yes" if seller["top_seller"] else "no"),
-             ("missing for Top Seller", seller["top_seller_missing"]),
-             ("status", seller["status"]), ("status change", seller["status_change"])]
+    facts = [("commandes acceptées / orders (accepted)", seller["order_count"]),
+             ("ancienneté (mois) / seniority (months)", _number(seller["seniority_months"])),
+             ("questions sans réponse / unanswered questions", seller["response_unanswered"]),
+             ("note globale /5 / score /5", _number(seller["score_tenths"], tenths=True)),
+             ("Top Seller", "oui / yes" if seller["top_seller"] else "non / no"),
+             ("manque pour Top Seller / missing for Top Seller", seller["top_seller_missing"]),
+             ("statut / status", seller["status"]),
+             ("changement de statut / status change", seller["status_change"])]
     for offset, (label, value) in enumerate(facts):
         sheet.write_string(r + offset, 0, label, bold)
         sheet.write(r + offset, 1, value if not isinstance(value, str) else _text(value))
-    sheet.set_column(0, 0, 28)
+    sheet.set_column(0, 0, 44)
     sheet.set_column(1, 6, 14)
 
 
@@ -97,7 +108,8 @@ def _trend(book, trend: list[tuple]) -> None:
     sheet = book.add_worksheet("Tendance - Trend")
     bold = book.add_format({"bold": True})
     day_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, ["report", "score", "acceptance %", "late delivery %"], bold)
+    sheet.write_row(0, 0, ["rapport / report", "note / score", "acceptation % / acceptance %",
+                           "retards % / late delivery %"], bold)
     for r, (day, tenths, accepted, decided, late, delivered) in enumerate(trend, start=1):
         sheet.write_number(r, 0, day, day_format)
         if tenths is not None:
@@ -110,7 +122,7 @@ def _trend(book, trend: list[tuple]) -> None:
     chart = book.add_chart({"type": "line"})
     chart.add_series({"name": "score", "categories": ["Tendance - Trend", 1, 0, last, 0],
                       "values": ["Tendance - Trend", 1, 1, last, 1], "marker": {"type": "circle"}})
-    chart.set_title({"name": "Score /5, last 30 reports"})
+    chart.set_title({"name": "Note /5, 30 derniers rapports / Score /5, last 30 reports"})
     chart.set_x_axis({"date_axis": True, "num_format": "dd/mm"})
     chart.set_y_axis({"min": 0, "max": 5})
     chart.set_legend({"none": True})
@@ -121,10 +133,12 @@ def _orders(book, problems: list[tuple]) -> None:
     sheet = book.add_worksheet("Commandes - Orders")
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    sheet.write_row(0, 0, ["problem", "order_id", "ordered at", "acceptance deadline",
-                           "estimated delivery", "delivered at"], bold)
+    sheet.write_row(0, 0, ["problème / problem", "commande / order_id", "commandée le / ordered at",
+                           "à accepter avant / acceptance deadline",
+                           "livraison estimée / estimated delivery", "livrée le / delivered at"],
+                    bold)
     for r, (problem, order_id, *moments) in enumerate(problems, start=1):
-        sheet.write_string(r, 0, problem)
+        sheet.write_string(r, 0, PROBLEMS.get(problem, problem))
         sheet.write_string(r, 1, _text(order_id))
         for c, moment in enumerate(moments, start=2):
             if moment is not None:

@@ -60,8 +60,15 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
         "Commandes - Orders"]
     listed = [(orders_sheet.cell(r, 1).value, orders_sheet.cell(r, 2).value) for r in range(2, 6)]
     # the order id copied from the input is inert text (a leading apostrophe, never a formula)
-    assert listed == [("claimed", "'=HYPERLINK(1)"), ("expired", "NO-DECISION"), ("late", "'=HYPERLINK(1)"),
-                      (None, None)]
+    assert listed == [("réclamation / claimed", "'=HYPERLINK(1)"),
+                      ("non acceptée à temps / expired", "NO-DECISION"),
+                      ("retard / late", "'=HYPERLINK(1)"), (None, None)]
+    # the seller's workbook speaks French first, as every file a seller reads
+    indicators = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
+        "Indicateurs - Indicators"]
+    assert indicators["A1"].value.startswith("Vendeur 2 : période du 2026-05-22 au 2026-11-21 /")
+    assert indicators["A3"].value == "indicateur / indicator"
+    assert indicators["A5"].value == "acceptation / acceptance (%)"
 
 
 def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path):
@@ -72,8 +79,9 @@ def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path)
     sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "1.xlsx"))[
         "Indicateurs - Indicators"]
     facts = {row[0]: row[1] for row in sheet.iter_rows(min_row=12, max_col=2, values_only=True) if row[0]}
-    assert facts["seniority (months)"] == 22 and facts["score /5"] == 5
-    assert isinstance(facts["score /5"], int | float)
+    assert facts["ancienneté (mois) / seniority (months)"] == 22
+    assert facts["note globale /5 / score /5"] == 5
+    assert isinstance(facts["note globale /5 / score /5"], int | float)
 
 
 def test_rerunning_a_night_writes_identical_files(engine, tmp_path):
