@@ -45,12 +45,28 @@ def normalize_header(text: str) -> str:
     return _SEPARATORS.sub("_", key).strip("_")
 
 
+_UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "jour", "jours",
+                         "days", "u", "unite", "unites", "pcs"})
+"""What a template puts in brackets after a header to say its unit: "Prix TTC (€)",
+"Délai d'expédition (jours)". Never "HT": a price excluding VAT is not the customer price."""
+_TRAILING_BRACKETS = re.compile(r"_?[(\[]([^()\[\]]*)[)\]]$")
+
+
 def header_key(text: str) -> str:
     """The key headers match on: `normalize_header` without its separators, so that any kind
     of space, or none, between the words makes no difference ("PrixTTC", "Prix TTC",
-    "prix_ttc"): sellers drop or double the spaces of a template's titles.
+    "prix_ttc"): sellers drop or double the spaces of a template's titles. A unit in brackets
+    at the end is dropped ("Prix TTC (€)" is "Prix TTC").
 
     >>> header_key("Remise %")
     'remise%'
+    >>> header_key("Délai d'expédition (jours)")
+    "delaid'expedition"
+    >>> header_key("Prix (HT)")
+    'prix(ht)'
     """
-    return normalize_header(text).replace("_", "")
+    key = normalize_header(text)
+    unit = _TRAILING_BRACKETS.search(key)
+    if unit and key[:unit.start()] and set(unit.group(1).split("_")) <= _UNIT_WORDS:
+        key = key[:unit.start()]
+    return key.replace("_", "")

@@ -8,23 +8,30 @@ from __future__ import annotations
 
 from schemas.columns import ColumnSpec, OtherFeedColumns
 
-SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur"),
+SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
+                                "réf", "réf.", "référence vendeur",
+                                "référence produit", "code article", "sku vendeur"),
                         True)
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
 
 OFFER_COLUMNS = (
     SKU_COLUMN,
-    ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id")),
+    ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
+                              "gtin13", "code-barres", "code barre", "code barres")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
-    ColumnSpec("title", ("titre", "libellé", "name"), required_for_updates=True),
+    ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
+                         "nom produit", "intitulé", "libellé produit", "titre du produit"),
+               required_for_updates=True),
     ColumnSpec("description", ()),
     ColumnSpec("category", ("catégorie", "category_code"), required_for_updates=True),
-    ColumnSpec("price", ("prix", "prix ttc"), required_for_updates=True),
+    ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
+                         "prix public ttc"), required_for_updates=True),
     ColumnSpec("currency", ("devise",)),
-    ColumnSpec("quantity", ("stock", "quantité")),
-    ColumnSpec("condition", ("state", "état", "product-state")),
-    ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime")),
+    ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
+                            "stock disponible")),
+    ColumnSpec("condition", ("state", "état", "product-state", "état du produit")),
+    ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation")),
     ColumnSpec("delivery", ("mode de livraison", "shipping")),
     ColumnSpec("practical_component", ("mise en situation",)),
     ColumnSpec("update_delete", ("update-delete", "action")),

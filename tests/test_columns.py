@@ -105,30 +105,42 @@ def test_no_header_row_lists_the_names_as_a_seller_reads_them(tmp_path: Path) ->
 
 
 def test_every_missing_required_column_is_named_with_its_closest_header() -> None:
-    problem = missing(["Réf. vendeur", "Titre", "Catégorie", "Prix TTC (€)"])
+    problem = missing(["Réf. vendeur", "Titre", "Catégorie", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
+    sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
+              " référence vendeur, référence produit, code article, sku vendeur)")
+    price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
+                " prix public ttc)")
     assert problem.message_fr == (
-        "Colonne obligatoire absente : « sku » (ou : offer_sku, offer-sku, reference, référence, "
-        "ref vendeur). Vouliez-vous dire « Réf. vendeur » ? "
-        "Colonne obligatoire absente : « price » (ou : prix, prix ttc). "
-        "Vouliez-vous dire « Prix TTC (€) » ?"
+        f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf. vendeur » ? "
+        f"Colonne obligatoire absente : {price_fr}. Vouliez-vous dire « Prix HT » ?"
     )
-    assert problem.message_en == (
-        'Required column missing: "sku" (or: offer_sku, offer-sku, reference, référence, '
-        'ref vendeur). Did you mean "Réf. vendeur"? '
-        'Required column missing: "price" (or: prix, prix ttc). Did you mean "Prix TTC (€)"?'
-    )
+    assert problem.message_en.endswith('Did you mean "Prix HT"?')
+
+
+def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
+    """Whole files were refused for "Désignation" or "Prix de vente TTC (€)"; a price excluding
+    VAT is never taken for the customer price."""
+    headers = ["Réf.", "Désignation", "Code EAN", "Catégorie", "Prix de vente TTC (€)", "Qté",
+               "État du produit", "Délai d'expédition (jours)"]
+    mapped = map_headers(headers, OFFER_COLUMNS)
+    assert mapped.unknown == []
+    assert [mapped.header_of(name) for name in ("sku", "title", "product_id", "price", "quantity",
+                                                "condition", "leadtime_to_ship")] == [
+        "Réf.", "Désignation", "Code EAN", "Prix de vente TTC (€)", "Qté", "État du produit",
+        "Délai d'expédition (jours)"]
+    for excluding_vat in ("Prix (HT)", "Prix HT", "Prix de vente HT (€)"):
+        assert "price" not in map_headers(["sku", excluding_vat], OFFER_COLUMNS).positions
 
 
 @pytest.mark.parametrize(
     ("written", "column"),
     [
         ("Réf. vendeur", "sku"),
-        ("Référence vendeur", "sku"),
-        ("SKU vendeur", "sku"),
+        ("SKU fournisseur", "sku"),
         ("refvendeurr", "sku"),
-        ("Prix TTC (€)", "price"),
-        ("Prix de vente", "price"),
+        ("Prix HT (€)", "price"),
+        ("Prix d'achat", "price"),
         ("prixx", "price"),
     ],
 )
@@ -156,16 +168,12 @@ def test_no_suggestion_without_a_close_header() -> None:
 
 
 def test_columns_needed_by_update_rows_are_all_named_together() -> None:
-    map_headers(["sku", "Libellé produit", "Prix de vente"], OFFER_COLUMNS)  # enough for deletions
-    problem = missing(["sku", "Libellé produit", "Prix de vente"])
+    map_headers(["sku", "Libellé article", "Prix HT"], OFFER_COLUMNS)  # enough for deletions
+    problem = missing(["sku", "Libellé article", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "title, category, price")
-    assert problem.message_fr == (
-        "Colonne obligatoire absente : « title » (ou : titre, libellé, name). "
-        "Vouliez-vous dire « Libellé produit » ? "
-        "Colonne obligatoire absente : « category » (ou : catégorie, category_code). "
-        "Colonne obligatoire absente : « price » (ou : prix, prix ttc). "
-        "Vouliez-vous dire « Prix de vente » ?"
-    )
+    assert "Vouliez-vous dire « Libellé article » ? Colonne obligatoire absente : « category »" \
+        in problem.message_fr
+    assert problem.message_fr.endswith("Vouliez-vous dire « Prix HT » ?")
 
 
 def test_a_file_missing_columns_exits_3_naming_them_all(
@@ -176,7 +184,7 @@ def test_a_file_missing_columns_exits_3_naming_them_all(
     monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
     get_settings.cache_clear()
     path = tmp_path / "o.csv"
-    content = "SKU vendeur;titre;catégorie;Prix de vente\r\nA1;Chaise;livres;12,50\r\n"
+    content = "SKU fournisseur;titre;catégorie;Prix HT\r\nA1;Chaise;livres;12,50\r\n"
     path.write_text(content, encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", "offers", str(path), "--json"])
     get_settings.cache_clear()

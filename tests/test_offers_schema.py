@@ -132,7 +132,7 @@ def test_physical_needs_quantity_and_product_id_digital_does_not():
     assert pd.isna(result.valid.loc[3, "quantity"])
     absent = next(p for p in result.problems if p.column == "product_id")  # no EAN column
     assert absent.message_fr.startswith("Colonne « product_id » absente du fichier (product_id,"
-                                        " ean, gtin, isbn, product-id)")
+                                        " ean, gtin, isbn, product-id, ean13, code ean,")
     empty = next(p for p in result.problems if p.column == "stock")  # a column, empty here
     assert "vide sur cette ligne" in empty.message_fr
 
