@@ -40,14 +40,20 @@ OFFER_COLUMNS = (
 
 PROMOTION_COLUMNS = (
     SKU_COLUMN,
-    ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion"), True),
-    ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price")),
+    ColumnSpec("promotion_type", ("promotion-type", "type", "type de promotion", "type de promo",
+                                  "type promo"), True),
+    # never "prix barré": that is the price before the discount
+    ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price",
+                                  "prix promotionnel", "prix soldé", "prix promo ttc")),
     ColumnSpec("discount_percent", ("remise %", "remise (%)", "remise en %", "remise",
-                                    "% de remise", "discount-percent")),
+                                    "% de remise", "discount-percent", "taux de remise",
+                                    "pourcentage de remise")),
     # "Date début" and "Date fin" too: the names sellers write most, which the missing-column
     # message suggested ("Vouliez-vous dire « Date début » ?") while rejecting the whole file
-    ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date"), True),
-    ColumnSpec("end_at", ("fin", "date de fin", "date fin", "end", "end-date"), True),
+    ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date",
+                            "début promo", "date de début de la promotion", "du"), True),
+    ColumnSpec("end_at", ("fin", "date de fin", "date fin", "end", "end-date", "fin promo",
+                          "date de fin de la promotion", "au"), True),
     ColumnSpec("period", ("période", "code période", "period-code")),
     SELLER_ID_COLUMN,
 )

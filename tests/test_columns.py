@@ -204,6 +204,11 @@ def test_a_promotion_file_with_the_usual_french_headers_is_read() -> None:
         == {"discount_percent": "Remise (%)", "start_at": "Date début", "end_at": "Date fin"}
     assert map_headers(["sku", "type", "Remise en %", "début", "fin"],
                        PROMOTION_COLUMNS).header_of("discount_percent") == "Remise en %"
+    shop_sheet = map_headers(["Réf.", "Type de promo", "Prix promotionnel (€)", "Du", "Au"],
+                             PROMOTION_COLUMNS)
+    assert shop_sheet.unknown == []
+    assert [shop_sheet.header_of(name) for name in ("discount_price", "start_at", "end_at")] == [
+        "Prix promotionnel (€)", "Du", "Au"]
 
 
 # --------------------------------------------------------------------------- the other file's columns
