@@ -32,8 +32,8 @@ from pathlib import Path
 from loaders.headers import normalize_header
 from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
-from loaders.xlsx_formulas import uncalculated_formulas
 from loaders.xlsx_guard import check_xlsx
+from loaders.xlsx_sheet_xml import last_row_with_value, uncalculated_formulas
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
@@ -149,12 +149,12 @@ def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:
 
 
 class _XlsxTable(TableReader):
-    def __init__(self, info: ReadInfo, limits: ReadLimits, rows: Iterator[tuple[int, tuple]],
-                 uncalculated: dict[int, dict[int, str]]):
+    def __init__(self, info: ReadInfo, limits: ReadLimits, sheet, rows: Iterator[tuple[int, tuple]]):
         super().__init__(info, limits)
+        self._sheet = sheet
         self._rows = rows
         self._noted_outside = False
-        self._uncalculated = uncalculated
+        self._uncalculated = uncalculated_formulas(sheet, len(info.headers))
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)
@@ -165,7 +165,7 @@ class _XlsxTable(TableReader):
             if blank_row(cells):
                 empty_run += 1
                 if empty_run == MAX_EMPTY_ROW_RUN:
-                    self._note_stopped(number)
+                    self._note_stopped(number, builder)
                     break
                 continue
             empty_run = 0
@@ -177,12 +177,25 @@ class _XlsxTable(TableReader):
             yield self._counted(chunk)
         self._check_not_empty()
 
-    def _note_stopped(self, number: int) -> None:
+    def _note_stopped(self, number: int, builder: ChunkBuilder) -> None:
+        """Said in the summary; and, when rows further down hold values, as a warning: they
+        are not read, and a seller must not lose them without a word."""
         self.info.notes.append(
             f"Lecture arrêtée à la ligne {number} après {fr_number(MAX_EMPTY_ROW_RUN)} lignes vides "
             f"consécutives / Reading stopped at row {number} after {MAX_EMPTY_ROW_RUN:,} "
             "consecutive empty rows"
         )
+        last = last_row_with_value(self._sheet)
+        if last is not None and last > number:
+            builder.problems.append(Problem(
+                Reason.ROWS_NOT_READ,
+                f"Lecture arrêtée à la ligne {number} après {fr_number(MAX_EMPTY_ROW_RUN)} lignes"
+                f" vides : des valeurs plus bas (jusqu'à la ligne {last}) ne sont pas lues."
+                " Supprimez les lignes vides et renvoyez le fichier.",
+                f"Reading stopped at row {number} after {MAX_EMPTY_ROW_RUN:,} empty rows: values"
+                f" further down (up to row {last}) are not read. Delete the empty rows and send"
+                " the file again.",
+                severity=Severity.WARNING))
 
     def _warn_uncalculated(self, number: int, builder: ChunkBuilder) -> None:
         """A formula saved without its value is read empty: the seller is told why, and how
@@ -280,8 +293,7 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     header_row, cells = found
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
-    return _XlsxTable(info, limits, chain(first[header_row:], rows),
-                      uncalculated_formulas(sheet, width))
+    return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows))
 
 
 def _unreadable_xlsx(error: Exception) -> FileRejected:

@@ -62,6 +62,7 @@ class Reason(StrEnum):
     INVALID_BANK_ACCOUNT = "invalid_bank_account"
     OLDER_EXPORT = "older_export"  # orders already stored from a newer export: left as they are
     FORMULA_NOT_CALCULATED = "formula_not_calculated"  # an XLSX formula saved without its value
+    ROWS_NOT_READ = "rows_not_read"  # values after the long run of empty rows the reader stops at
 
 
 class Severity(StrEnum):

@@ -813,10 +813,32 @@ def test_million_empty_formatted_rows_finish_fast(tmp_path: Path) -> None:
 
     rewrite_entry(path, "xl/worksheets/sheet1.xml", formatted_rows)
     started = time.perf_counter()
-    info, frame, _ = read(path)
+    info, frame, problems = read(path)
     assert time.perf_counter() - started < 5
     assert rows(frame) == {2: ["A1", "Chaise"], 3: ["A2", "Table"]}
     assert any("10 000 lignes vides" in note for note in info.notes)
+    assert problems == []  # nothing further down: nothing lost, no warning
+
+
+def test_values_below_the_empty_rows_the_reader_stops_at_are_said(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Offres")
+    sheet.append(["sku", "title"])
+    sheet.append(["A1", "Chaise"])
+    path = tmp_path / "far.xlsx"
+    workbook.save(path)
+
+    def far_row(xml: bytes):
+        head, tail = xml.split(b"</sheetData>")
+        blanks = "".join(f'<row r="{r}"><c r="A{r}" s="1"/></row>' for r in range(3, 10_010))
+        far = '<row r="20000"><c r="A20000" t="inlineStr"><is><t>A2</t></is></c></row>'
+        return head + (blanks + far).encode() + b"</sheetData>" + tail
+
+    rewrite_entry(path, "xl/worksheets/sheet1.xml", far_row)
+    _, frame, problems = read(path)
+    assert rows(frame) == {2: ["A1", "Chaise"]}
+    assert [(p.code, p.severity) for p in problems] == [(Reason.ROWS_NOT_READ, Severity.WARNING)]
+    assert "jusqu'à la ligne 20000" in problems[0].message_fr
 
 
 # --------------------------------------------------------------------------- property

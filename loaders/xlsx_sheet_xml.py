@@ -1,17 +1,21 @@
-"""Formula cells a workbook holds without a calculated value.
+"""What a sheet's XML says that openpyxl's read-only values do not.
 
-Excel and LibreOffice save every formula with the value it last calculated, and that value is
-what the reader reads (`data_only`). A workbook written by a program (an ERP export, a script
-using openpyxl) may hold `=B2*1.2` with no value at all: openpyxl then reads the cell as
-empty, while the seller, who opens the file in Excel, sees a price. Such cells are found here
-by scanning the sheet's XML once, so that the report can say why the cell was read empty and
-how to fix it (open the file, save it, send it again). openpyxl's read-only parser drops the
-formula when it reads values, hence a scan of the part rather than a second parse.
+Formula cells without a calculated value: Excel and LibreOffice save every formula with the
+value it last calculated, and that value is what the reader reads (`data_only`). A workbook
+written by a program (an ERP export, a script using openpyxl) may hold `=B2*1.2` with no value
+at all: openpyxl then reads the cell as empty, while the seller, who opens the file in Excel,
+sees a price. openpyxl's read-only parser drops the formula when it reads values, hence a scan
+of the part rather than a second parse, so that the report can say why the cell was read empty
+and how to fix it (open the file, save it, send it again).
+
+Values after the reader stopped: the reader gives up after a long run of empty rows (a sheet
+formatted down to row 1,048,576); the last row holding a value says whether it left any.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from html import unescape
 
@@ -25,6 +29,8 @@ _CELL_WITHOUT_VALUE = re.compile(
 )
 _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?[vt]\b[^>]*>\s*[^<\s]")  # a cell value, or inline text
 
 
 def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
@@ -48,6 +54,21 @@ def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
                     formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
                     found.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
     return found
+
+
+def last_row_with_value(sheet) -> int | None:
+    """The Excel number of the sheet's last row holding a value (None: none, or no access)."""
+    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return None
+    last = None
+    with archive.open(part) as xml:
+        for block in _whole_rows(xml):
+            final = deque(_VALUE.finditer(block), maxlen=1)  # the block's last value
+            if final:
+                starts = deque(_ROW_START.finditer(block, 0, final[0].start()), maxlen=1)
+                last = int(starts[0].group(1)) if starts else last
+    return last
 
 
 def _whole_rows(xml) -> Iterator[bytes]:
