@@ -37,42 +37,44 @@ def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
     """{Excel row: {column index < `width`: "=formula"}} of the sheet's formula cells without
     a value ("=" alone for a shared formula, whose text is in another cell). `sheet` is an
     openpyxl read-only worksheet; without access to its part, nothing is found."""
-    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
-    if archive is None or part is None:
-        return {}
     found: dict[int, dict[int, str]] = {}
-    with archive.open(part) as xml:
-        for block in _whole_rows(xml):
-            if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan
+    for block in _whole_rows(sheet):
+        if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan
+            continue
+        for match in _CELL_WITHOUT_VALUE.finditer(block):
+            reference = _REFERENCE.search(match.group(1))
+            if reference is None:
                 continue
-            for match in _CELL_WITHOUT_VALUE.finditer(block):
-                reference = _REFERENCE.search(match.group(1))
-                if reference is None:
-                    continue
-                column = column_index_from_string(reference.group(1).decode()) - 1
-                if column < width:
-                    formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
-                    found.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
+            column = column_index_from_string(reference.group(1).decode()) - 1
+            if column < width:
+                formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
+                found.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
     return found
 
 
 def last_row_with_value(sheet) -> int | None:
     """The Excel number of the sheet's last row holding a value (None: none, or no access)."""
-    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
-    if archive is None or part is None:
-        return None
     last = None
-    with archive.open(part) as xml:
-        for block in _whole_rows(xml):
-            final = deque(_VALUE.finditer(block), maxlen=1)  # the block's last value
-            if final:
-                starts = deque(_ROW_START.finditer(block, 0, final[0].start()), maxlen=1)
-                last = int(starts[0].group(1)) if starts else last
+    for block in _whole_rows(sheet):
+        final = deque(_VALUE.finditer(block), maxlen=1)  # the block's last value
+        if final:
+            starts = deque(_ROW_START.finditer(block, 0, final[0].start()), maxlen=1)
+            last = int(starts[0].group(1)) if starts else last
     return last
 
 
-def _whole_rows(xml) -> Iterator[bytes]:
-    """The part in blocks that end after a row's closing tag, so no cell is cut in two."""
+def _whole_rows(sheet) -> Iterator[bytes]:
+    """The sheet's XML part in blocks that end after a row's closing tag, so no cell is cut in
+    two; nothing when openpyxl gives no access to the part (its archive and part name are
+    private attributes of a read-only worksheet)."""
+    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return
+    with archive.open(part) as xml:
+        yield from _blocks(xml)
+
+
+def _blocks(xml) -> Iterator[bytes]:
     pending = b""
     while block := xml.read(BLOCK_BYTES):
         pending += block
