@@ -102,9 +102,13 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
 def _failed(code: int, shown: str | Text, text: str, as_json: bool, about: dict) -> int:
     err.print(shown)
     if as_json:
-        print(json.dumps({"status": "error", "exit_code": code, "error": text, **about},
-                         ensure_ascii=False))
+        _print_error_object(code, text, about)
     return code
+
+
+def _print_error_object(code: int, text: str, about: dict) -> None:
+    print(json.dumps({"status": "error", "exit_code": code, "error": text, **about},
+                     ensure_ascii=False))
 
 
 def _feed_or_usage(kind: str):
@@ -395,3 +399,23 @@ def serve() -> None:
     from flows.deployments import serve_all
 
     _guarded(serve_all)
+
+
+def main() -> None:
+    """The console script. With `--json`, what typer itself refuses (an option's bad value, a
+    missing argument, an unknown option) answers like every other usage error: exit code 2,
+    the message on stderr and one error object on stdout, so that a script always gets one."""
+    if "--json" not in sys.argv[1:]:
+        app()
+        return
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        err.print("Aborted!")
+        code = 1
+    except typer.TyperException as error:  # typer's own click exceptions: usage errors are 2
+        error.show()
+        code = getattr(error, "exit_code", USAGE_ERROR)
+        if code == USAGE_ERROR:
+            _print_error_object(code, error.format_message(), {})
+    sys.exit(code if isinstance(code, int) else 0)

@@ -153,6 +153,25 @@ print("loaded:", *(m for m in ("sqlalchemy", "prefect", "marketplace.models") if
 """
 
 
+@pytest.mark.parametrize("args", [
+    ["ingest", "offers", "x.csv", "--seller", "abc"],  # not a number
+    ["ingest", "offers", "x.csv", "--seller", "1", "--mode", "remplacer"],  # not a choice
+    ["report", "quality", "--bogus"],  # no such option
+])
+def test_what_typer_refuses_is_a_usage_error_with_its_json_object(args, tmp_path):
+    """The console script (`marketplace.cli.main`): a script reading stdout gets one object
+    for these too; without --json, stdout stays empty."""
+    env = {**os.environ, "MARKETPLACE_STORAGE": str(tmp_path),
+           "MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    command = [sys.executable, "-c", "from marketplace.cli import main; main()", *args]
+    answered = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env)
+    answer = json.loads(answered.stdout)
+    assert (answered.returncode, answer["status"], answer["exit_code"]) == (2, "error", 2)
+    assert answer["error"] in answered.stderr
+    plain = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert (plain.returncode, plain.stdout) == (2, "")
+
+
 @pytest.mark.parametrize("kind, sample, seller", [
     ("offers", "catalogue-livres.csv", ["--seller", "1"]),
     ("promotions", "promotions-erreurs.csv", []),  # with a seller, checked against the catalog
