@@ -80,7 +80,8 @@ def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
                 ctx.state["active_before"] = _active_offers(session, ctx.seller_id)
     updates = (frame["action"] == "update").to_numpy()
     if ctx.state["direct"]:
-        _copy_new_offers(session, frame[updates], ctx)
+        # no boolean selection (a copy of the chunk) when every row is an update
+        _copy_new_offers(session, frame if updates.all() else frame[updates], ctx)
         ctx.state["direct_rows"] += int(updates.sum())
         frame = frame[~updates]
     else:

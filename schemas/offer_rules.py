@@ -40,6 +40,8 @@ USED_WORD = re.compile(
     r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?)\b)",
     re.IGNORECASE,
 )
+USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
+"""A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
 
 
 def check_other_seller(v: OfferValidator) -> None:
@@ -174,14 +176,21 @@ def check_excel_errors(v: OfferValidator, typed: pd.DataFrame, updates: pd.Serie
 
 
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
-    """Refurbished or used items declared new are strictly forbidden (seller charter)."""
-    title, description = typed["title"], typed["description"]
-    says_used = matches(title, USED_ANYWHERE) | matches(description, USED_ANYWHERE)
-    for text in (title, description):
-        # the look-arounds need Python's regex engine: run it only on cells with the word
-        candidates = matches(text, r"(?i)occasion|used")
-        says_used[candidates] |= text[candidates].str.contains(USED_WORD)
-    v.flag(updates & says_used & (typed["condition"] == "new"), Reason.USED_DECLARED_NEW,
+    """Refurbished or used items declared new are strictly forbidden (seller charter).
+
+    Only the text of rows declared new can break the rule, and one scan for what every used
+    word contains (`USED_HINT`) leaves the few cells the precise patterns must read: four
+    scans of every title and description took a fifth of the validation of a big file."""
+    declared_new = updates & (typed["condition"] == "new")
+    says_used = pd.Series(False, index=typed.index)
+    for name in ("title", "description"):
+        text = typed[name][declared_new]
+        text = text[matches(text, USED_HINT)]
+        if not text.empty:
+            # the look-arounds of USED_WORD need Python's regex engine
+            found = matches(text, USED_ANYWHERE) | text.str.contains(USED_WORD)
+            says_used[found.index[found]] = True
+    v.flag(says_used, Reason.USED_DECLARED_NEW,
            "condition",
            "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
            " l'état est « neuf » : choisissez l'état réel (refurbished, good...).",

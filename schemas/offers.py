@@ -111,7 +111,8 @@ class OfferValidator(ChunkValidator):
         rejected = self.collector.rejected_rows()
         rejected_mask = typed.index.isin(list(rejected))
         self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected_mask])
-        return Validated(typed[~rejected_mask].drop(columns="digital"), problems)
+        valid = typed[~rejected_mask] if rejected_mask.any() else typed  # no copy when all pass
+        return Validated(valid.drop(columns="digital"), problems)
 
     def parse_action(self) -> pd.Series:
         """update or delete, in any of their spellings; matched like the condition words

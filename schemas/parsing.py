@@ -83,9 +83,10 @@ def without_report_apostrophe(texts: pd.Series) -> pd.Series:
 def without_excel_text_formula(texts: pd.Series) -> pd.Series:
     """`="0012345678905"` read as `0012345678905`: the formula exports and sellers write so
     that Excel keeps an identifier's leading zeros (it displays the text, not the formula)."""
-    wrapped = texts.str.startswith('="') & texts.str.endswith('"') & (texts.str.len() >= 3)
-    if not wrapped.any():
+    wrapped = texts.str.startswith('="')
+    if not wrapped.any():  # the usual case: one vectorised test
         return texts
+    wrapped &= texts.str.endswith('"') & (texts.str.len() >= 3)
     texts = texts.copy()
     texts[wrapped] = texts[wrapped].str.slice(2, -1).str.replace('""', '"', regex=False)
     return texts
@@ -173,7 +174,7 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
     if not plain.any():
         return _parse_any_cents(texts, decimal_separator)
     cents = pd.Series(pd.NA, index=texts.index, dtype="Int64")
-    cents[plain] = texts[plain].str.replace(r"[.,]", "", regex=True).astype("int64")
+    cents[plain] = as_int64(texts[plain].str.replace(r"[.,]", "", regex=True))
     unreadable = pd.Series(False, index=texts.index)
     too_precise = unreadable.copy()
     if not plain.all():
@@ -215,10 +216,16 @@ def parse_whole(texts: pd.Series, *, limit: int = 10**9) -> tuple[pd.Series, pd.
                           # "12,0" is 12; "1.000" is refused: 1 or a thousand?
                           .str.replace(r"[.,](?:0{1,2}|0{4,})$", "", regex=True))
         readable[unusual] = matches(canon[unusual], _WHOLE, whole=True)
-    values = canon.where(readable, "0").str.lstrip("+").astype("int64").astype("Int64")
+    values = as_int64(canon.where(readable, "0").str.lstrip("+")).astype("Int64")
     values = values.where(readable & (values.abs() <= limit), pd.NA)
     unreadable = ~empty & values.isna()
     return values, unreadable
+
+
+def as_int64(texts: pd.Series) -> pd.Series:
+    """Texts of whole numbers (no "+": checked by the caller) as int64, by Arrow's cast:
+    pandas' `astype` makes a Python object of each cell first, ten times slower."""
+    return pd.Series(pc.cast(pa.array(texts), pa.int64()).to_numpy(), index=texts.index)
 
 
 def parse_bool(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
