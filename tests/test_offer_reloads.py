@@ -49,6 +49,14 @@ def test_fingerprint_covers_the_sku_and_every_value():
     assert prints.dtype == np.int64
     assert len(set(prints.tolist())) == 3  # another sku, another price: other fingerprints
     assert (fingerprints(frame) == prints).all()
+    # an empty cell is not an absent one, and a value moved to the next column is a change
+    row = frame.iloc[:1]
+    variants = [row.assign(product_id=None), row.assign(title="tx"), row.assign(description="x")]
+    seen = {int(fingerprints(v)[0]) for v in variants}
+    assert len(seen) == 3 and int(prints[0]) not in seen
+    # a chunk whose column is all empty hashes its rows like a chunk where it is not
+    mixed = frame.assign(product_id=[None, "1", "1"])
+    assert fingerprints(mixed)[0] == fingerprints(row.assign(product_id=None))[0]
     stored = np.sort(prints[:1])
     assert already_stored(prints, stored).tolist() == [True, False, False]
     assert already_stored(prints, np.empty(0, dtype=np.int64)).tolist() == [False] * 3
