@@ -15,7 +15,14 @@ import pandas as pd
 from stdnum import isbn
 
 from marketplace.errors import Reason
-from schemas.parsing import gtin_check_ok, is_scientific, matches, parse_whole
+from schemas.parsing import (
+    ascii_digits,
+    gtin_check_ok,
+    is_scientific,
+    matches,
+    parse_whole,
+    translate_distinct,
+)
 from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
@@ -114,13 +121,13 @@ def _check_practical(v: OfferValidator, typed, training) -> None:
 def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """EAN (GTIN-13, UPC-12 padded) or ISBN, with check digits; Excel's 3.6E+12 is refused."""
     raw = v.raw["product_id"]
-    kind = v.raw["product_id_type"].str.upper().replace("", "EAN")
+    kind = translate_distinct(v.raw["product_id_type"], lambda value: value.upper() or "EAN")
     present = updates & (raw != "")
     bad_kind = present & ~kind.isin(["EAN", "ISBN"])
     v.flag(bad_kind, Reason.NOT_ALLOWED, "product_id_type",
            "Type d'identifiant « {value} » : EAN ou ISBN.", 'Identifier type "{value}": EAN or ISBN.',
            values=v.raw["product_id_type"])
-    digits = matches(raw, r"\d*", whole=True)  # nearly every cell: no notation, no separators
+    digits = (raw == "") | ascii_digits(raw)  # nearly every cell: no notation, no separators
     scientific = present & ~digits
     if scientific.any():
         scientific[scientific] = is_scientific(raw[scientific])
@@ -139,21 +146,27 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
     if upc.any():  # a UPC-12 is the EAN-13 with a leading 0
         padded = compact.copy()
         padded[upc] = "0" + compact[upc]
-    bad_ean = ean & ~(matches(padded, r"\d{13}", whole=True) & gtin_check_ok(padded))
+    bad_ean = ean & ~(ascii_digits(padded, lengths=(13,)) & gtin_check_ok(padded))
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
            "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
            " correcte.",
            'Invalid EAN "{value}": 13 digits (or 12 for a UPC) with a correct check digit.')
-    isbn_rows = present & ~scientific & (kind == "ISBN")
+    isbns = kind == "ISBN"
+    product_id = padded
+    if isbns.any():  # python-stdnum checks each ISBN: only where there are some
+        _check_isbns(v, compact, present & ~scientific & isbns)
+        product_id = padded.where(~isbns, compact[present & ~scientific & isbns].map(_isbn13))
+    typed["product_id"] = product_id.where(present, None)
+    typed["product_id_type"] = kind.where(present, None)
+
+
+def _check_isbns(v: OfferValidator, compact: pd.Series, isbn_rows: pd.Series) -> None:
     isbn_ok = compact[isbn_rows].map(isbn.is_valid).astype(bool)
-    bad_isbn = pd.Series(False, index=raw.index)
+    bad_isbn = pd.Series(False, index=compact.index)
     bad_isbn[isbn_ok.index] = ~isbn_ok
     v.flag(bad_isbn, Reason.BAD_CHECK_DIGIT, "product_id",
            "ISBN invalide « {value} » : vérifiez les chiffres et la clé.",
            'Invalid ISBN "{value}": check the digits and the check character.')
-    product_id = padded.where(kind != "ISBN", compact[isbn_rows].map(_isbn13, na_action="ignore"))
-    typed["product_id"] = product_id.where(present, None)
-    typed["product_id_type"] = kind.where(present, None)
 
 
 def _isbn13(value: str) -> str:

@@ -27,6 +27,7 @@ from schemas.parsing import (
     parse_bool,
     parse_cents,
     parse_whole,
+    translate_distinct,
 )
 from schemas.seller_file_columns import OFFER_COLUMNS
 from schemas.validator import ChunkValidator
@@ -37,6 +38,7 @@ CONDITION_WORDS = {
     "very good": "very_good", "bon etat": "good", "etat correct": "acceptable",
     "reconditionne": "refurbished",
 }
+EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 ACTION_WORDS = {  # keys in normalize_header's form
     "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
     "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
@@ -92,8 +94,8 @@ class OfferValidator(ChunkValidator):
         typed["title"] = composed_when_over(self.raw["title"], MAX_TITLE)
         typed["description"] = composed_when_over(self.raw["description"], MAX_DESCRIPTION)
         typed["category"] = self.raw["category"].str.lower()
-        typed["currency"] = self.raw["currency"].str.upper().replace(
-            {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"})  # the euro, however written
+        typed["currency"] = translate_distinct(  # the euro, however written
+            self.raw["currency"], lambda value: EURO_WORDS.get(value.upper(), value.upper()))
         typed["price_cents"] = self.parse_price()
         typed["quantity"] = self.parse_whole_column("quantity")
         typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship").fillna(2)
@@ -117,10 +119,8 @@ class OfferValidator(ChunkValidator):
     def parse_action(self) -> pd.Series:
         """update or delete, in any of their spellings; matched like the condition words
         (case, accents and spaces ignored: a Mac writes "Mise à jour" with a combining accent)."""
-        text = self.raw["update_delete"]
-        codes = {value: ACTION_WORDS.get(normalize_header(value), "unknown")
-                 for value in text.unique()}
-        action = text.map(codes)
+        action = translate_distinct(self.raw["update_delete"],
+                                    lambda value: ACTION_WORDS.get(normalize_header(value), "unknown"))
         unknown = action == "unknown"
         self.flag(unknown, Reason.NOT_ALLOWED, "update_delete",
                   "Action inconnue « {value} » : utilisez update ou delete.",
@@ -151,10 +151,8 @@ class OfferValidator(ChunkValidator):
 
     def parse_condition(self) -> pd.Series:
         """The six codes, or their French labels; a file has few distinct values, so map those."""
-        text = self.raw["condition"]
-        codes = {value: CONDITION_WORDS.get(normalize_header(value).replace("_", " "), value.lower())
-                 for value in text.unique()}
-        return text.map(codes).mask(text == "", "new")
+        return translate_distinct(self.raw["condition"], lambda value: CONDITION_WORDS.get(
+            normalize_header(value).replace("_", " "), value.lower()) if value else "new")
 
     def parse_practical(self) -> pd.Series:
         values, unreadable = parse_bool(self.raw["practical_component"])

@@ -173,8 +173,9 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
     plain = matches(texts, _CENTS, whole=True).to_numpy()
     if not plain.any():
         return _parse_any_cents(texts, decimal_separator)
-    cents = pd.Series(pd.NA, index=texts.index, dtype="Int64")
-    cents[plain] = as_int64(texts[plain].str.replace(r"[.,]", "", regex=True))
+    values = np.zeros(len(texts), dtype=np.int64)
+    values[plain] = _plain_cents(texts if plain.all() else texts[plain])
+    cents = pd.Series(pd.arrays.IntegerArray(values, ~plain), index=texts.index)
     unreadable = pd.Series(False, index=texts.index)
     too_precise = unreadable.copy()
     if not plain.all():
@@ -182,6 +183,15 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
         cents[others], unreadable[others], too_precise[others] = _parse_any_cents(
             texts[others], decimal_separator)
     return cents, unreadable, too_precise
+
+
+def _plain_cents(texts: pd.Series) -> np.ndarray:
+    """`12,50` → 1250: the units and the two decimals cast by Arrow (a regular expression
+    replacing the separator took four fifths of reading the prices)."""
+    text = _contiguous(texts)
+    units = pc.cast(pc.utf8_slice_codeunits(text, 0, -3), pa.int64()).to_numpy()
+    hundredths = pc.cast(pc.utf8_slice_codeunits(text, -2), pa.int64()).to_numpy()
+    return units * 100 + hundredths
 
 
 def _parse_any_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -244,14 +254,43 @@ def gtin_check_ok(digits: pd.Series) -> pd.Series:
     Vectorised because python-stdnum's per-value check costs about 6 s per million rows
     (measured); `tests/test_parsing.py` checks this agrees with `stdnum.ean.is_valid`.
     """
-    valid_shape = matches(digits, r"\d{8}|\d{12,14}", whole=True)
-    padded = digits.where(valid_shape, "0" * 14).str.zfill(14)
-    matrix = np.frombuffer("".join(padded.tolist()).encode("ascii"), dtype=np.uint8)
-    matrix = (matrix.reshape(-1, 14) - ord("0")).astype(np.int64)
-    weights = np.array([3, 1] * 6 + [3], dtype=np.int64)
-    expected = (10 - (matrix[:, :13] * weights).sum(axis=1) % 10) % 10
-    ok = pd.Series(expected == matrix[:, 13], index=digits.index)
-    return ok & valid_shape
+    valid_shape = ascii_digits(digits, lengths=(8, 12, 13, 14))
+    if digits.empty:
+        return valid_shape
+    padded = pc.utf8_lpad(_contiguous(digits.where(valid_shape, "0" * 14)), width=14, padding="0")
+    # 14 ASCII digits in every cell now: the array's characters are the (rows, 14) matrix
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        padded.type) else np.int32)
+    matrix = np.frombuffer(padded.buffers()[2], dtype=np.uint8, count=14 * len(padded),
+                           offset=int(offsets[padded.offset])).reshape(-1, 14)
+    values = matrix.astype(np.int32) - ord("0")
+    weights = np.array([3, 1] * 6 + [3], dtype=np.int32)
+    expected = (10 - values[:, :13] @ weights % 10) % 10
+    return pd.Series(expected == values[:, 13], index=digits.index) & valid_shape
+
+
+def ascii_digits(texts: pd.Series, lengths: tuple[int, ...] = ()) -> pd.Series:
+    """Whether each cell is ASCII digits only (not empty), and of one of `lengths` if given:
+    Arrow's character test, six times faster than a regular expression for the same answer."""
+    text = _contiguous(texts)
+    found = pc.ascii_is_decimal(text)
+    if lengths:
+        found = pc.and_(found, pc.is_in(pc.binary_length(text), pa.array(lengths, pa.int64())))
+    return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=texts.index)
+
+
+def _contiguous(texts: pd.Series) -> pa.Array:
+    array = pa.array(texts, type=pa.large_string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def translate_distinct(texts: pd.Series, translate: Callable[[str], str]) -> pd.Series:
+    """`translate` of each cell, called once per distinct text (a condition word, an action: a
+    handful per file) and spread back by Arrow: `Series.map` with a dict looks every cell up
+    in Python, five times slower."""
+    codes, distinct = pd.factorize(texts)
+    table = pd.array([translate(value) for value in distinct], dtype="str")
+    return pd.Series(table.take(codes, allow_fill=True), index=texts.index)
 
 
 REPEAT_SAMPLE = 2_000  # cells looked at to tell a column of repeated values from unique ones
