@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from loaders import pg_binary
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -41,12 +43,23 @@ def copy_frame(session: Session, table: str, frame: pd.DataFrame, columns: list[
 
 
 def _copy_postgres(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    arrow = pa.Table.from_pandas(frame[columns], preserve_index=False)
-    buffer = io.BytesIO()
-    pacsv.write_csv(arrow, buffer, pacsv.WriteOptions(include_header=False))
     cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({_column_list(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getbuffer())
+    body = pg_binary.encode(frame, columns, _column_types(cursor, table))
+    options = "FORMAT binary"
+    if body is None:  # a type the binary encoder leaves to PostgreSQL's own parsing
+        arrow = pa.Table.from_pandas(frame[columns], preserve_index=False)
+        buffer = io.BytesIO()
+        pacsv.write_csv(arrow, buffer, pacsv.WriteOptions(include_header=False))
+        body, options = buffer.getbuffer(), "FORMAT csv"
+    with cursor.copy(f"COPY {table} ({_column_list(columns)}) FROM STDIN WITH ({options})") as copy:
+        copy.write(body)
+
+
+def _column_types(cursor, table: str) -> dict[str, str]:
+    """Each column's type as `format_type` names it; temporary tables are found first."""
+    cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                   " WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped", (table,))
+    return dict(cursor.fetchall())
 
 
 def _python_values(series: pd.Series) -> list:
