@@ -55,7 +55,10 @@ from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace.errors import Problem, Reason, reject_file
 
 _SAMPLE_BYTES = 1024 * 1024  # where the header row (and the rows above it) must fit
-_ARROW_BLOCK_BYTES = 16 * 1024 * 1024
+_ARROW_BLOCK_BYTES = 12 * 1024 * 1024
+"""A chunk's worth of file: about 50,000 offer rows. Three chunks are alive at once (read,
+queued, written), each copied a few times on its way; 16 MiB peaked above 600 MB once polars
+came in, 8 MiB doubled the per-chunk cost of the rules (benchmarks/README.md, session 8)."""
 _QUOTED = re.compile(r'"[^"]*"')
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _DELIMITER_HINT = re.compile(r"sep=([;,\t|])(?:\r\n|\r|\n|$)", re.IGNORECASE)
