@@ -8,9 +8,9 @@ hash is among the seller's active offers is known unchanged and is neither stage
 
 The hash is a shortcut, never the judge: staged rows are still compared column by column
 before anything is rewritten, and an offer with no fingerprint (written by other means) or
-an outdated one (another pandas hashing) is simply merged and compared. Only a 64-bit collision between a
-changed row and one of the shop's offers could skip a change: about n / 2**64 per row for a
-shop of n offers, 5e-14 for a million.
+an outdated one (another polars version) is simply merged and compared. Only a 64-bit
+collision between a changed row and one of the shop's offers could skip a change: about
+n / 2**64 per row for a shop of n offers, 5e-14 for a million.
 """
 
 from __future__ import annotations
