@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from sqlalchemy import text
 
 from loaders import pg_binary
 
@@ -43,23 +44,34 @@ def copy_frame(session: Session, table: str, frame: pd.DataFrame, columns: list[
 
 
 def _copy_postgres(session: Session, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    cursor = session.connection().connection.driver_connection.cursor()
-    body = pg_binary.encode(frame, columns, _column_types(cursor, table))
-    options = "FORMAT binary"
+    body = pg_binary.encode(frame, columns, column_types(session, table))
     if body is None:  # a type the binary encoder leaves to PostgreSQL's own parsing
         arrow = pa.Table.from_pandas(frame[columns], preserve_index=False)
         buffer = io.BytesIO()
         pacsv.write_csv(arrow, buffer, pacsv.WriteOptions(include_header=False))
-        body, options = buffer.getbuffer(), "FORMAT csv"
-    with cursor.copy(f"COPY {table} ({_column_list(columns)}) FROM STDIN WITH ({options})") as copy:
+        _copy(session, table, columns, buffer.getbuffer(), "csv")
+    else:
+        _copy(session, table, columns, body, "binary")
+
+
+def copy_encoded(session: Session, table: str, columns: list[str], body: bytes) -> None:
+    """Append the rows of a binary COPY body `pg_binary.encode` made earlier (in the read-ahead
+    thread, while this one waited on the server)."""
+    _copy(session, table, columns, body, "binary")
+
+
+def _copy(session: Session, table: str, columns: list[str], body, format_name: str) -> None:
+    cursor = session.connection().connection.driver_connection.cursor()
+    statement = f"COPY {table} ({_column_list(columns)}) FROM STDIN WITH (FORMAT {format_name})"
+    with cursor.copy(statement) as copy:
         copy.write(body)
 
 
-def _column_types(cursor, table: str) -> dict[str, str]:
-    """Each column's type as `format_type` names it; temporary tables are found first."""
-    cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
-                   " WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped", (table,))
-    return dict(cursor.fetchall())
+def column_types(session: Session, table: str) -> dict[str, str]:
+    """Each column's PostgreSQL type as `format_type` names it; temporary tables first."""
+    query = text("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                 " WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped")
+    return {name: kind for name, kind in session.execute(query, {"table": table})}
 
 
 def _python_values(series: pd.Series) -> list:

@@ -15,13 +15,15 @@ offers; in replace mode the others are staged by sku, so that they are not taken
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, text
 
-from loaders.bulk import copy_frame
+from loaders import pg_binary
+from loaders.bulk import column_types, copy_encoded, copy_frame
 from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
 from loaders.offer_merge import (
     CHANGEABLE,
@@ -56,16 +58,33 @@ CREATE TEMP TABLE {table} (
 """
 
 
-def prepare(valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
-    """Staging names, the seller's row numbers and the fingerprints of update rows."""
+@dataclass
+class PreparedChunk:
+    """A chunk shaped for `stage`: its rows, and the COPY body of its new offers when the
+    read-ahead thread could encode it (a first file into PostgreSQL, from the second chunk
+    staged on: `stage` learns at the first one that the seller has no offer yet)."""
+
+    frame: pd.DataFrame
+    new_offers: bytes | None = None
+
+
+def prepare(valid: pd.DataFrame, ctx: FeedContext) -> PreparedChunk:
+    """Staging names, the seller's row numbers and the fingerprints of update rows; on a first
+    file into PostgreSQL, the binary COPY of the new offers too: encoding it here leaves the
+    main thread nothing but the COPY, so the server is kept busy."""
     frame = valid.rename(columns={"price_cents": "price"})
     frame.insert(0, "row_number", frame.index.astype("int64"))
     updates = frame["action"] == "update"
     frame["fingerprint"] = fingerprints(frame) if updates.any() else None
-    return frame
+    types = ctx.state.get("new_offer_types")  # set by the main thread: read once
+    if types is None or not updates.any():
+        return PreparedChunk(frame)
+    return PreparedChunk(frame, pg_binary.encode(_new_offers(frame, updates.to_numpy(), ctx),
+                                                 NEW_OFFER_COLUMNS, types))
 
 
-def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
+def stage(session: Session, prepared: PreparedChunk, ctx: FeedContext) -> None:
+    frame = prepared.frame
     if "staging" not in ctx.state:
         lock_seller(session, ctx.seller_id, PREREQUISITE_FR, PREREQUISITE_EN)
         create_staging(session, STAGING, STAGING_DDL)
@@ -73,6 +92,8 @@ def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
         ctx.state["direct"] = not _has_offers(session, ctx.seller_id)
         ctx.state["direct_rows"] = 0
         ctx.state["unchanged_rows"] = []
+        if ctx.state["direct"] and session.get_bind().dialect.name == "postgresql":
+            ctx.state["new_offer_types"] = column_types(session, "offers")
         if not ctx.state["direct"]:
             create_staging(session, CHUNK, CHUNK_DDL)
             ctx.state["stored"] = active_fingerprints(session, ctx.seller_id)
@@ -80,8 +101,10 @@ def stage(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
                 ctx.state["active_before"] = _active_offers(session, ctx.seller_id)
     updates = (frame["action"] == "update").to_numpy()
     if ctx.state["direct"]:
-        # no boolean selection (a copy of the chunk) when every row is an update
-        _copy_new_offers(session, frame if updates.all() else frame[updates], ctx)
+        if prepared.new_offers is not None:
+            copy_encoded(session, "offers", NEW_OFFER_COLUMNS, prepared.new_offers)
+        elif updates.any():
+            copy_frame(session, "offers", _new_offers(frame, updates, ctx), NEW_OFFER_COLUMNS)
         ctx.state["direct_rows"] += int(updates.sum())
         frame = frame[~updates]
     else:
@@ -159,9 +182,11 @@ NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id"
 """What a first file sends per offer; created_at and updated_at come from the server default."""
 
 
-def _copy_new_offers(session: Session, frame: pd.DataFrame, ctx: FeedContext) -> None:
-    rows = frame.assign(seller_id=ctx.seller_id, active=True, last_import_id=ctx.import_id)
-    copy_frame(session, "offers", rows, NEW_OFFER_COLUMNS)
+def _new_offers(frame: pd.DataFrame, updates: np.ndarray, ctx: FeedContext) -> pd.DataFrame:
+    """The update rows as offers of this seller and import (the chunk itself, not a copy, when
+    every row is an update)."""
+    rows = frame if updates.all() else frame[updates]
+    return rows.assign(seller_id=ctx.seller_id, active=True, last_import_id=ctx.import_id)
 
 
 def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: list[int]) -> Applied:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -86,12 +86,13 @@ class Feed(Protocol):
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""
 
-    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> Any:
         """Shape a chunk of valid rows for `stage` (no database access): runs in the read-ahead
-        thread with validation, while the database takes the previous chunk."""
+        thread with validation, while the database takes the previous chunk. What it returns
+        only the feed's `stage` reads (the frame, or the frame and its COPY body)."""
 
-    def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
-        """Take a chunk of valid rows into the open transaction (staging table or buffer)."""
+    def stage(self, session: Session, valid: Any, ctx: FeedContext) -> None:
+        """Take a chunk `prepare` shaped into the open transaction (staging table or buffer)."""
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:
         """Apply everything staged, in the same transaction; raise FileRejected to refuse it all."""
@@ -112,10 +113,10 @@ class LoadedByModule:
 
     loading: str
 
-    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> pd.DataFrame:
+    def prepare(self, valid: pd.DataFrame, ctx: FeedContext) -> Any:
         return import_module(self.loading).prepare(valid, ctx)
 
-    def stage(self, session: Session, valid: pd.DataFrame, ctx: FeedContext) -> None:
+    def stage(self, session: Session, valid: Any, ctx: FeedContext) -> None:
         import_module(self.loading).stage(session, valid, ctx)
 
     def apply(self, session: Session, ctx: FeedContext) -> Applied:

@@ -211,3 +211,30 @@ def test_a_column_the_file_leaves_out_keeps_the_stored_values(engine, settings, 
              for row in offer_rows(3)]
     ingest(ingestor, write_offer_csv(tmp_path / "again.csv", again, header=header))
     assert {o.condition for o in offers(engine).values()} == {"new"}
+
+
+def test_first_file_chunks_encoded_ahead_load_like_the_others(engine, settings, tmp_path,
+                                                              monkeypatch):
+    """On PostgreSQL the read-ahead thread encodes a first file's COPY from the second chunk
+    staged on (the first tells it the seller has no offer yet); the offers are the same."""
+    from loaders import offer_loading
+
+    ingestor = small_chunks(engine, settings)
+    encoded = []
+    original = offer_loading.copy_encoded
+
+    def spy(session, table, columns, body):
+        encoded.append(table)
+        original(session, table, columns, body)
+
+    monkeypatch.setattr(offer_loading, "copy_encoded", spy)
+    result = ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(9)))
+    assert (result.status, result.loaded) == ("loaded", 9)
+    stored = state(engine)
+    assert sorted(stored) == [f"SKU-{n:05d}" for n in range(9)]
+    assert {values[0] for values in stored.values()} == {Decimal("10.00")}
+    assert all(values[1] and values[4] is not None for values in stored.values())
+    if engine.dialect.name == "postgresql":  # 5 chunks of 2 rows: at most 2 encoded on stage
+        assert len(encoded) >= 3 and set(encoded) == {"offers"}
+    else:
+        assert encoded == []
