@@ -26,7 +26,6 @@ from loaders import pg_binary
 from loaders.bulk import column_types, copy_encoded, copy_frame
 from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
 from loaders.offer_merge import (
-    CHANGEABLE,
     CHUNK,
     CHUNK_DDL,
     SUPERSEDED,
@@ -178,8 +177,14 @@ def _has_offers(session: Session, seller_id: int | None) -> bool:
     return session.execute(query, {"s": seller_id}).first() is not None
 
 
-NEW_OFFER_COLUMNS = ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id", "fingerprint"]
-"""What a first file sends per offer; created_at and updated_at come from the server default."""
+NEW_OFFER_COLUMNS = [
+    "seller_id", "price", "quantity", "leadtime_to_ship", "practical_component", "active",
+    "last_import_id", "fingerprint", "sku", "product_id", "product_id_type", "title",
+    "description", "category", "currency", "condition", "delivery",
+]
+"""What a first file sends per offer (`sku`, every CHANGEABLE column, the offer's state), numbers
+and booleans first: `pg_binary` joins them as one piece. created_at and updated_at come from
+the server default."""
 
 
 def _new_offers(frame: pd.DataFrame, updates: np.ndarray, ctx: FeedContext) -> pd.DataFrame:

@@ -27,32 +27,36 @@ NOTHING = pa.scalar(b"", pa.large_binary())
 
 def encode(frame: pd.DataFrame, columns: list[str], types: dict[str, str]) -> bytes | None:
     """The COPY body of `frame[columns]` for columns of the given PostgreSQL `types`
-    (`format_type` names), signature and trailer included; None when CSV must be sent."""
+    (`format_type` names), signature and trailer included; None when CSV must be sent.
+    Consecutive number and boolean columns make one piece per row: list them together."""
     count = np.full((len(frame), 1), len(columns), dtype=">i2").view(np.uint8)
-    pieces = [_binary_rows(count)]
+    pieces, fixed = [], [(count, np.zeros(len(frame), dtype=bool), False)]
     for name in columns:
-        field = _field(frame[name], types.get(name, ""))
-        if field is None:
+        sql_type = types.get(name, "")
+        if sql_type in INTEGERS or sql_type == "boolean":
+            field = _integer_field(frame[name], INTEGERS[sql_type]) if sql_type in INTEGERS \
+                else _boolean_field(frame[name])
+            if field is None:
+                return None
+            fixed.append((*field, True))
+        elif sql_type in TEXT and (frame[name].dtype == object
+                                   or pd.api.types.is_string_dtype(frame[name])):
+            if fixed:
+                pieces.append(_fixed_piece(fixed))
+                fixed = []
+            pieces.extend(_text_field(frame[name]))
+        else:
             return None
-        pieces.extend(field)
+    if fixed:
+        pieces.append(_fixed_piece(fixed))
     rows = pc.binary_join_element_wise(*pieces, NOTHING)
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
     start, end = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
     return b"".join((SIGNATURE, memoryview(rows.buffers()[2])[start:end], TRAILER))
 
 
-def _field(values: pd.Series, sql_type: str) -> list[pa.Array] | None:
-    """The pieces of the column's field in each row (one binary value per row each)."""
-    if sql_type in INTEGERS:
-        return _integer_field(values, INTEGERS[sql_type])
-    if sql_type == "boolean":
-        return _boolean_field(values)
-    if sql_type in TEXT and (values.dtype == object or pd.api.types.is_string_dtype(values)):
-        return _text_field(values)
-    return None
-
-
-def _integer_field(values: pd.Series, dtype: np.dtype) -> list[pa.Array] | None:
+def _integer_field(values: pd.Series, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (rows, width) big-endian bytes of each value and where it is missing."""
     try:
         numbers = values.astype("Int64")
     except (TypeError, ValueError):
@@ -62,19 +66,19 @@ def _integer_field(values: pd.Series, dtype: np.dtype) -> list[pa.Array] | None:
     limit = np.iinfo(dtype)
     if present.size and (present.min() < limit.min or present.max() > limit.max):
         return None
-    return [_fixed_field(present.astype(dtype).view(np.uint8).reshape(-1, dtype.itemsize), missing)]
+    return present.astype(dtype).view(np.uint8).reshape(-1, dtype.itemsize), missing
 
 
-def _boolean_field(values: pd.Series) -> list[pa.Array] | None:
+def _boolean_field(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     try:
         flags = values.astype("boolean")
     except (TypeError, ValueError):
         return None
-    missing = flags.isna().to_numpy()
-    return [_fixed_field(flags.to_numpy(dtype=np.uint8, na_value=0).reshape(-1, 1), missing)]
+    return flags.to_numpy(dtype=np.uint8, na_value=0).reshape(-1, 1), flags.isna().to_numpy()
 
 
 def _text_field(values: pd.Series) -> list[pa.Array]:
+    """Two pieces per row: the length, then the UTF-8 bytes."""
     text = pa.array(values, type=pa.large_string(), from_pandas=True)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
@@ -82,20 +86,28 @@ def _text_field(values: pd.Series) -> list[pa.Array]:
     return [_binary_rows(_big_endian_int32(lengths)), text.cast(pa.large_binary()).fill_null(b"")]
 
 
-def _fixed_field(data: np.ndarray, missing: np.ndarray) -> pa.Array:
-    """Length then value for each row of the (rows, width) byte matrix `data`; NULL (the
-    length -1 alone) where `missing`."""
-    rows, width = data.shape
-    cells = np.empty((rows, 4 + width), dtype=np.uint8)
-    cells[:, :4] = _big_endian_int32(np.full(1, width))
-    cells[:, 4:] = data
-    if not missing.any():
+def _fixed_piece(fields: list[tuple[np.ndarray, np.ndarray, bool]]) -> pa.Array:
+    """Consecutive fixed-width fields as one binary value per row. Each field is its (rows,
+    width) bytes, where it is missing, and whether it is a field (the leading field count is
+    bytes without a length): a field gets its length before it, or -1 alone where missing."""
+    rows = len(fields[0][0])
+    parts, keep, dropped = [], [], np.zeros(rows, dtype=np.int64)
+    for data, missing, is_field in fields:
+        width = data.shape[1]
+        if is_field:
+            length = np.where(missing, -1, width).astype(">i4").reshape(-1, 1).view(np.uint8)
+            parts.append(length)
+            keep.append(np.ones((rows, 4), dtype=bool))
+            if missing.all():  # a column empty in the whole chunk: no bytes to drop
+                continue
+        parts.append(data)
+        keep.append(np.repeat(~missing.reshape(-1, 1), width, axis=1))
+        dropped += missing * width
+    cells = np.concatenate(parts, axis=1)
+    if not dropped.any():
         return _binary_rows(cells)
-    cells[missing, :4] = _big_endian_int32(np.full(1, -1))
-    keep = np.ones(cells.shape, dtype=bool)
-    keep[missing, 4:] = False
-    lengths = np.where(missing, 4, 4 + width)
-    return _binary_array(np.concatenate(([0], np.cumsum(lengths))), cells[keep])
+    lengths = cells.shape[1] - dropped
+    return _binary_array(np.concatenate(([0], np.cumsum(lengths))), cells[np.concatenate(keep, axis=1)])
 
 
 def _big_endian_int32(values: np.ndarray) -> np.ndarray:

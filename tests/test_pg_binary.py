@@ -47,6 +47,14 @@ def test_every_type_and_null_comes_back_as_sent(postgres_engine):
     ]
 
 
+def test_a_column_empty_in_the_whole_chunk_beside_others(postgres_engine):
+    frame = pd.DataFrame({"big": pd.array([None, None], dtype="Int64"), "whole": [1, None],
+                          "flag": pd.array([None, None], dtype="boolean"), "note": ["a", None]})
+    columns = ["big", "whole", "flag", "note"]
+    assert round_trip(postgres_engine, frame, columns) == [(None, 1, None, "a"),
+                                                           (None, None, None, None)]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"),
                                              max_size=30)), min_size=1, max_size=20))
@@ -68,3 +76,11 @@ def test_a_value_out_of_its_column_range_is_refused_by_postgresql(postgres_engin
     frame = pd.DataFrame({"whole": [2**31]})
     with pytest.raises(psycopg.errors.DataError, match="out of range"):
         round_trip(postgres_engine, frame, ["whole"])
+
+
+def test_a_first_file_sends_every_offer_column():
+    from loaders.offer_loading import NEW_OFFER_COLUMNS
+    from loaders.offer_merge import CHANGEABLE
+
+    assert sorted(NEW_OFFER_COLUMNS) == sorted(
+        ["seller_id", "sku", *CHANGEABLE, "active", "last_import_id", "fingerprint"])
