@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     timezone: str = "Europe/Paris"
     reference_dir: Path = REFERENCE_DIR
-    max_rows: int = Field(default=1_000_000, gt=0)
+    max_rows: int = Field(default=1_000_000, gt=0, lt=2**31)  # row numbers are kept as int32
     max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     chunk_rows: int = Field(default=100_000, gt=0)
     db_retries: int = Field(default=3, ge=0)

@@ -65,4 +65,4 @@ class SeenKeys:
 
     def add(self, keys: pd.Series) -> None:
         self.keys.append(pa.array(keys, type=pa.string()))
-        self.rows.append(keys.index.to_numpy(dtype="int64"))
+        self.rows.append(keys.index.to_numpy(dtype="int32"))  # 4 bytes a row: 12 MB less at 3M
