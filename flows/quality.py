@@ -17,9 +17,10 @@ from prefect.artifacts import create_markdown_artifact
 from flows.ingest import IO_RETRIES, ingest_chain, process_ingestor, run_slot
 from loaders.inbox import InboxRun, plan_inbox
 from marketplace.app import catalog_engine
-from marketplace.calendar import default_report_date
+from marketplace.calendar import default_report_date, now_utc, paris_today
 from marketplace.config import get_settings
 from reports.quality import run_quality_report, summary_lines
+from reports.quality_calendar import refuse_night_ahead
 
 FEED_KINDS = ("sellers", "orders")
 
@@ -33,7 +34,9 @@ def quality_report(report_date: date) -> dict:
 @flow(name="nightly_quality")
 def nightly_quality(report_date: date | None = None) -> dict:
     """Ingest the waiting registry and order files, then compute and publish the report."""
-    day = report_date or default_report_date()
+    now = now_utc()  # one clock for "yesterday" and "the future"
+    day = report_date or default_report_date(now)
+    refuse_night_ahead(day, paris_today(now))
     with run_slot():  # the inbox run's slot: never two runs on the same registry or order files
         plans = [plan for plan in plan_inbox(process_ingestor(), InboxRun()) if plan.kind in FEED_KINDS]
         ingested = ingest_chain(plans) if plans else []

@@ -334,16 +334,21 @@ def report_quality(
     from datetime import date
 
     from marketplace.app import catalog_engine
-    from marketplace.calendar import default_report_date
+    from marketplace.calendar import default_report_date, now_utc, paris_today
     from reports.quality import run_quality_report, summary_lines
-    from reports.quality_calendar import quality_window
+    from reports.quality_calendar import NightAhead, quality_window, refuse_night_ahead
 
     def action() -> int:
+        now = now_utc()  # one clock for "yesterday" and "the future"
         try:  # a date whose six-month window the calendar cannot hold is no date either
-            report_date = default_report_date() if day is None else date.fromisoformat(day)
+            report_date = default_report_date(now) if day is None else date.fromisoformat(day)
             quality_window(report_date)
         except (ValueError, OverflowError):
             raise UsageError(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)") from None
+        try:
+            refuse_night_ahead(report_date, paris_today(now))
+        except NightAhead as error:
+            raise UsageError(str(error)) from None
         settings = get_settings()
         report = run_quality_report(catalog_engine(settings), settings, report_date)
         if as_json:

@@ -26,6 +26,19 @@ WINDOW_MONTHS = 6
 WORKING_DAYS_TO_DECIDE = 2
 
 
+class NightAhead(ValueError):
+    """A report date after today (Europe/Paris)."""
+
+
+def refuse_night_ahead(report_date: date, today: date) -> None:
+    """A night that has not come yet has no figures, and its status changes would enter the
+    sellers' history dated ahead of time (a mistyped year, most often): ops are told, nothing
+    is computed. Today itself is allowed (an evening run, re-run the next morning)."""
+    if report_date > today:
+        raise NightAhead(f"La date {report_date} est dans le futur (aujourd'hui : {today}) /"
+                         f" the date {report_date} is in the future (today: {today})")
+
+
 @dataclass(frozen=True)
 class Window:
     """The report date D and its window [first, D], with its UTC bounds [start_utc, end_utc)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from marketplace import calendar
 from marketplace.calendar import default_report_date
 from marketplace.config import SAMPLES_DIR
 
@@ -31,4 +32,4 @@ def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
         " acceptance 79.7 % < 85 %; claim 10.6 % > 6 %")
     assert (flow_env / "outbox" / "quality" / "2026-11-22" / "sellers" / "102.xlsx").is_file()
     # without a date (as the schedule fires it): yesterday in Paris, computed at run time
-    assert nightly_quality()["report_date"] == default_report_date().isoformat()
+    assert nightly_quality()["report_date"] == default_report_date(calendar.now_utc()).isoformat()

@@ -147,6 +147,20 @@ def test_cli_prints_one_json_object(engine, catalog_env):
     assert summary["files"]["indicators_csv"].endswith("outbox/quality/2026-11-21/indicators.csv")
 
 
+def test_cli_refuses_a_night_that_has_not_come(engine, catalog_env):
+    # the suite's clock is 2026-11-23 12:00 UTC: today is allowed, tomorrow is not
+    result = CliRunner().invoke(app, ["report", "quality", "--date", "2027-11-24", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == (
+        "La date 2027-11-24 est dans le futur (aujourd'hui : 2026-11-23) /"
+        " the date 2027-11-24 is in the future (today: 2026-11-23)")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM quality_indicators")).scalar() == 0
+    assert not (catalog_env / "outbox" / "quality").exists()
+    today = CliRunner().invoke(app, ["report", "quality", "--date", "2026-11-23", "--json"])
+    assert today.exit_code == 0, today.output
+
+
 def test_cli_refuses_a_bad_date(engine, catalog_env):
     result = CliRunner().invoke(app, ["report", "quality", "--date", "2026-13-01", "--json"])
     assert result.exit_code == 2
