@@ -301,23 +301,26 @@ def export_offers_command(
 ) -> None:
     """The catalogue as CSV."""
     from marketplace.app import catalog_engine
-    from reports.offers_export import export_offers
+    from reports.offers_export import UnknownSeller, export_offers
 
     def action() -> int:
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             raise UsageError(f"--out doit être un fichier dans un dossier existant / --out must be"
                              f" a file in an existing folder: {out}")
         engine = catalog_engine(get_settings())
-        if out is None:
-            export_offers(engine, sys.stdout, seller)
-            return 0
-        tmp = out.with_name(f".{out.name}.tmp")
         try:
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                count = export_offers(engine, handle, seller)
-            tmp.replace(out)
-        finally:  # a failed export leaves no half file behind (reliability.md)
-            tmp.unlink(missing_ok=True)
+            if out is None:
+                export_offers(engine, sys.stdout, seller)
+                return 0
+            tmp = out.with_name(f".{out.name}.tmp")
+            try:
+                with tmp.open("w", encoding="utf-8", newline="") as handle:
+                    count = export_offers(engine, handle, seller)
+                tmp.replace(out)
+            finally:  # a failed export leaves no half file behind (reliability.md)
+                tmp.unlink(missing_ok=True)
+        except UnknownSeller as error:
+            raise UsageError(str(error)) from None
         err.print(f"{count} offers written to {out}")
         return 0
 

@@ -74,9 +74,19 @@ def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[
             ]
 
 
+class UnknownSeller(LookupError):
+    """`seller_id` is not in the registry (a typo, most often: not an empty shop)."""
+
+
 def export_offers(engine: Engine, out: TextIO, seller_id: int | None = None,
                   at: datetime | None = None) -> int:
-    """Write the catalogue as it is at `at` (default: now) to `out`; returns the offers written."""
+    """Write the catalogue as it is at `at` (default: now) to `out`; returns the offers written.
+    An unknown `seller_id` raises UnknownSeller before anything is written."""
+    if seller_id is not None:
+        with Session(engine) as session:
+            if session.get(Seller, seller_id) is None:
+                raise UnknownSeller(f"Vendeur {seller_id} inconnu du registre / seller {seller_id}"
+                                    " is not in the registry")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0

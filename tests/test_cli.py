@@ -117,6 +117,18 @@ def test_export_to_a_folder_or_a_missing_folder_is_a_usage_error_and_leaves_noth
     assert (code, [p.name for p in folder.iterdir()]) == (0, ["x.csv"])
 
 
+def test_export_of_a_seller_not_in_the_registry_is_a_usage_error(cli, tmp_path):
+    """Seller 7 (the fixture's) has no offer yet: an empty export; 77 is a typo: said so."""
+    code, out = cli("export", "offers", "--seller", "7")
+    assert (code, out.splitlines()[0].startswith("seller_id,")) == (0, True)
+    assert len(out.splitlines()) == 1
+    assert cli("export", "offers", "--seller", "77") == (2, "")
+    out_file = tmp_path / "x.csv"
+    code, out = cli("export", "offers", "--seller", "77", "--out", str(out_file))
+    assert (code, out) == (2, "")
+    assert not out_file.exists() and list(tmp_path.glob(".x.csv*")) == []
+
+
 def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
     rows = offer_rows(2)
     rows[1][1] = "3.60029E+12"
