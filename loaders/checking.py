@@ -300,6 +300,15 @@ class FileChecker:
 
     def finish(self, run: FileRun, status: str, import_id: int | None, sha: str, *,
                loaded: int, message: str | None = None) -> IngestResult:
+        """The answer for the file, its report published and (an import) the file archived."""
+        result = self.reported(run, status, import_id, sha, loaded=loaded, message=message)
+        if import_id is not None:
+            result.archive = self.archive(run.request, import_id)
+        return result
+
+    def reported(self, run: FileRun, status: str, import_id: int | None, sha: str, *,
+                 loaded: int, message: str | None = None) -> IngestResult:
+        """The answer for the file, with its report published when it has problems."""
         request = run.request
         # file-level problems first, then the rows in the seller's order (chunks and the
         # apply-time checks find them out of order)
@@ -313,8 +322,6 @@ class FileChecker:
                               problems=run.problems, file=request.answered_file)
         if run.problems:
             result.errors_report = self.publish_report(run, result)
-        if import_id is not None:
-            result.archive = self.archive(request, import_id)
         return result
 
     def publish_report(self, run: FileRun, result: IngestResult) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from loaders.checking import FileChecker, FileRun, IngestRequest, IngestResult, file_digest
 from marketplace.config import Settings
 from marketplace.db import in_transaction
-from marketplace.errors import FileRejected, Problem
+from marketplace.errors import FileRejected, Problem, Reason, Severity
 from marketplace.layout import UnsafeName, refused_key, safe_file_name
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
 from marketplace.storage import Storage
@@ -86,8 +86,12 @@ class Ingestor(FileChecker):
         import_id = self.record_import(request, sha, size)
         self.start_archive(request, import_id)
         scope = request.seller_id or 0
-        if self.already_applied(request.feed.kind, scope, sha) is not None:
-            return self.close_duplicate(request, import_id, sha)
+        earlier = self.already_applied(request.feed.kind, scope, sha)
+        if earlier is not None:
+            result = self.close_duplicate(request, import_id, sha)
+            if self.cut_short(earlier):
+                self.complete_cut_short(request, earlier, sha, result.archive)
+            return result
         run = FileRun(request, self.context(request, import_id), self.limits)
         try:
             loaded, status = in_transaction(
@@ -109,6 +113,41 @@ class Ingestor(FileChecker):
             raise
         self.close_import(import_id, result, store_problems=False)
         return result
+
+    def cut_short(self, import_id: int) -> bool:
+        """Whether the import that applied a content stopped after its commit, before its report
+        and its closing (a kill -9 there): it is still `processing`."""
+        return in_transaction(self.engine, lambda session: session.get(Import, import_id).status
+                              ) == "processing"
+
+    def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str,
+                           archive: str | None) -> None:
+        """Finish the work of an import cut short after its commit (reliability.md: the next run
+        completes it): its rows are in the catalog and its problems stored, in one transaction;
+        its report is rebuilt from the file (the same content: read and checked again, nothing
+        applied) and those problems, and the import closed with the archive of this run."""
+        run = FileRun(request, self.context(request, import_id), self.limits)
+        for _valid in run.chunks():
+            pass
+        run.problems[:] = self.stored_problems(import_id)
+        run.rejected_rows = {p.row for p in run.problems
+                             if p.severity is Severity.ERROR and p.row is not None}
+        result = self.reported(run, "partial" if run.rejected_rows else "loaded", import_id, sha,
+                               loaded=run.rows - len(run.rejected_rows),
+                               message="interrompu après le chargement ; rapport écrit par la"
+                                       " reprise / cut short after the load; report written by"
+                                       " the next run")
+        result.archive = archive
+        self.close_import(import_id, result, store_problems=False)
+        log.warning("import %s had stopped after its commit: its report was written now", import_id)
+
+    def stored_problems(self, import_id: int) -> list[Problem]:
+        def work(session: Session) -> list[Problem]:
+            rows = session.scalars(select(ImportProblem).where(ImportProblem.import_id == import_id)
+                                   .order_by(ImportProblem.id)).all()
+            return [Problem(Reason(p.code), p.message_fr, p.message_en, row=p.row, column=p.column,
+                            value=p.value, severity=Severity(p.severity)) for p in rows]
+        return in_transaction(self.engine, work)
 
     def note_unpublished(self, import_id: int, status: str) -> None:
         """The rows are committed but the report or the archive failed (storage): the import says

@@ -168,6 +168,37 @@ def test_a_load_killed_halfway_leaves_nothing_and_the_rerun_loads_once(engine, s
     assert statuses == ["duplicate", "loaded", "processing"]
 
 
+def test_killed_after_its_commit_the_rerun_writes_the_report_and_closes_the_import(
+        engine, settings, tmp_path):
+    """reliability.md: a kill -9 at any point, and the next run completes the work. Here the
+    rows are committed, the report not written: the rerun answers duplicate (nothing applied
+    twice) and writes the report of the import that applied the file."""
+    add_seller(engine, 7)
+    rows = offer_rows(300)
+    rows[41][4] = "douze euros"
+    path = write_offer_csv(tmp_path / "big.csv", rows)
+    url = engine.url.render_as_string(hide_password=False)
+    after_commit = KILLER.replace("loading._apply_first_file = die", "Ingestor.finish = die")
+    killed = subprocess.run([sys.executable, "-c", after_commit, url, settings.storage, str(path)],
+                            capture_output=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    assert offer_count(engine) == 299
+    with Session(engine) as session:
+        assert session.scalars(select(Import.status)).all() == ["processing"]
+    ingestor = Ingestor(engine, LocalStorage(tmp_path / "store"), Settings(
+        database_url=url, storage=settings.storage))
+    rerun = ingestor.ingest(IngestRequest(path=path, name="big.csv", feed=OFFERS_FEED, seller_id=7))
+    assert rerun.status == "duplicate" and offer_count(engine) == 299
+    with Session(engine) as session:
+        first = session.get(Import, 1)
+        assert (first.status, first.rows_read, first.rows_loaded, first.rows_rejected) == (
+            "partial", 300, 299, 1)
+        report = first.errors_report
+    assert report is not None and (tmp_path / "store" / report).is_file()
+    rejected = (tmp_path / "store" / report).with_name("1-rejected.csv")
+    assert "douze euros" in rejected.read_text(encoding="utf-8-sig")
+
+
 @pytest.mark.parametrize("name", ["..", "a/../b.csv"])
 def test_unsafe_names_never_reach_a_path(tmp_path, name):
     from marketplace.layout import UnsafeName, safe_key
