@@ -1,7 +1,7 @@
 """A bounded run of the readers' fuzzing target (reliability.md: atheris in CI).
 
-The target (`tests/fuzz/fuzz_readers.py`) reads and checks mutated CSV and XLSX bytes as an
-offer file; anything but a file refused with a reason is a crash. libFuzzer exits the process
+The target (`tests/fuzz/fuzz_readers.py`) reads and checks mutated CSV and XLSX bytes as a file
+of each feed; anything but a file refused with a reason is a crash. libFuzzer exits the process
 when it stops, so it runs in a subprocess, from the samples as seed corpus.
 """
 
@@ -22,7 +22,8 @@ SECONDS = 20
 def test_readers_survive_a_bounded_fuzzing_run(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for sample in [*SAMPLES_DIR.glob("*.csv"), *SAMPLES_DIR.glob("*.xlsx")]:
+    for sample in [*SAMPLES_DIR.glob("*.csv"), *SAMPLES_DIR.glob("*.xlsx"),
+                   *SAMPLES_DIR.glob("orders/*.csv")]:
         shutil.copy(sample, corpus / sample.name)
     run = subprocess.run(
         [sys.executable, str(TARGET), f"-max_total_time={SECONDS}", "-rss_limit_mb=4096",
