@@ -39,12 +39,11 @@ def encode(frame: pd.DataFrame, columns: list[str], types: dict[str, str]) -> by
             if field is None:
                 return None
             fixed.append((*field, True))
-        elif sql_type in TEXT and (frame[name].dtype == object
-                                   or pd.api.types.is_string_dtype(frame[name])):
+        elif sql_type in TEXT and (text := _text_field(frame[name])) is not None:
             if fixed:
                 pieces.append(_fixed_piece(fixed))
                 fixed = []
-            pieces.extend(_text_field(frame[name]))
+            pieces.extend(text)
         else:
             return None
     if fixed:
@@ -77,9 +76,14 @@ def _boolean_field(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     return flags.to_numpy(dtype=np.uint8, na_value=0).reshape(-1, 1), flags.isna().to_numpy()
 
 
-def _text_field(values: pd.Series) -> list[pa.Array]:
-    """Two pieces per row: the length, then the UTF-8 bytes."""
-    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+def _text_field(values: pd.Series) -> list[pa.Array] | None:
+    """Two pieces per row: the length, then the UTF-8 bytes (None: not text, e.g. numbers)."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return None
+    try:
+        text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column holding other values
+        return None
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     lengths = pc.binary_length(text).fill_null(-1).to_numpy()  # NULL: the length -1 alone

@@ -69,6 +69,8 @@ def test_what_binary_cannot_say_goes_as_csv_and_postgresql_judges():
     assert pg_binary.encode(frame, ["whole"], TYPES) is None  # out of range: CSV
     assert pg_binary.encode(frame, ["at"], TYPES) is None  # no encoder: CSV
     assert pg_binary.encode(frame, ["note"], TYPES) is None  # a number for a text column
+    mixed = pd.DataFrame({"note": pd.Series(["a", 3], dtype=object)})
+    assert pg_binary.encode(mixed, ["note"], TYPES) is None  # text and a number: CSV
     assert pg_binary.encode(frame.iloc[:0].assign(whole=[]), ["whole"], TYPES) is not None
 
 
