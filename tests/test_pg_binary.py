@@ -56,8 +56,8 @@ def test_a_column_empty_in_the_whole_chunk_beside_others(postgres_engine):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"),
-                                             max_size=30)), min_size=1, max_size=20))
+@given(st.lists(st.one_of(st.none(), st.text(  # what a file can hold: UTF-8, no NUL
+    st.characters(codec="utf-8", exclude_characters="\x00"), max_size=30)), min_size=1, max_size=20))
 def test_any_text_round_trips(postgres_engine, notes):
     frame = pd.DataFrame({"note": pd.Series(notes, dtype=object)})
     assert [row[0] for row in round_trip(postgres_engine, frame, ["note"])] == notes
