@@ -68,10 +68,14 @@ def _copy(session: Session, table: str, columns: list[str], body, format_name: s
 
 
 def column_types(session: Session, table: str) -> dict[str, str]:
-    """Each column's PostgreSQL type as `format_type` names it; temporary tables first."""
-    query = text("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
-                 " WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped")
-    return {name: kind for name, kind in session.execute(query, {"table": table})}
+    """Each column's PostgreSQL type as `format_type` names it; temporary tables first. Asked
+    once per table and session (a file's transaction), not once per chunk."""
+    known = session.info.setdefault("column_types", {})
+    if table not in known:
+        query = text("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+                     " WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped")
+        known[table] = {name: kind for name, kind in session.execute(query, {"table": table})}
+    return known[table]
 
 
 def _python_values(series: pd.Series) -> list:
