@@ -96,11 +96,11 @@ class OfferValidator(ChunkValidator):
         typed["category"] = self.raw["category"].str.lower()
         typed["currency"] = translate_distinct(  # the euro, however written
             self.raw["currency"], lambda value: EURO_WORDS.get(value.upper(), value.upper()))
-        typed["price_cents"] = self.parse_price()
-        typed["quantity"] = self.parse_whole_column("quantity")
-        typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship").fillna(2)
+        typed["price_cents"] = self.parse_price(updates)
+        typed["quantity"] = self.parse_whole_column("quantity", updates)
+        typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship", updates).fillna(2)
         typed["condition"] = self.parse_condition()
-        typed["practical_component"] = self.parse_practical()
+        typed["practical_component"] = self.parse_practical(updates)
         offer_rules.check_category_rules(self, typed, updates)
         offer_rules.check_product_ids(self, typed, updates)
         offer_rules.check_used_declared_new(self, typed, updates)
@@ -129,22 +129,24 @@ class OfferValidator(ChunkValidator):
         # need the update columns (a delete-only file with one typo stays a delete file)
         return action.where(~unknown, "unknown")
 
-    def parse_price(self) -> pd.Series:
+    def parse_price(self, updates: pd.Series) -> pd.Series:
+        """Cents; a cell is judged on update rows only (`delete` rows need only a sku, offers.md:
+        a stale price left on a delete row must not keep the offer on sale)."""
         raw = self.raw["price"]
         if self.ctx.decimal_separator is None:
             self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""])
         cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
-        self.flag(unreadable, Reason.BAD_NUMBER, "price",
+        self.flag(unreadable & updates, Reason.BAD_NUMBER, "price",
                   "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
                   'The price is not a readable number: "{value}" (example: 12.50).')
-        self.flag(too_precise, Reason.TOO_MANY_DECIMALS, "price",
+        self.flag(too_precise & updates, Reason.TOO_MANY_DECIMALS, "price",
                   "Le prix a plus de 2 décimales : « {value} ».",
                   'The price has more than 2 decimals: "{value}".')
         return cents
 
-    def parse_whole_column(self, name: str) -> pd.Series:
+    def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])
-        self.flag(unreadable, Reason.BAD_NUMBER, name,
+        self.flag(unreadable & updates, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un nombre entier (colonne « {column} »).",
                   '"{value}" is not a whole number (column "{column}").')
         return values
@@ -154,9 +156,9 @@ class OfferValidator(ChunkValidator):
         return translate_distinct(self.raw["condition"], lambda value: CONDITION_WORDS.get(
             normalize_header(value).replace("_", " "), value.lower()) if value else "new")
 
-    def parse_practical(self) -> pd.Series:
+    def parse_practical(self, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_bool(self.raw["practical_component"])
-        self.flag(unreadable, Reason.BAD_FORMAT, "practical_component",
+        self.flag(unreadable & updates, Reason.BAD_FORMAT, "practical_component",
                   "« {value} » : répondez oui ou non (colonne « {column} »).",
                   '"{value}": answer yes or no (column "{column}").')
         return values

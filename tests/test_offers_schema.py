@@ -219,6 +219,19 @@ def test_delete_rows_need_only_a_sku():
     assert result.valid["action"].tolist() == ["delete"]
 
 
+def test_a_delete_row_is_not_judged_on_the_cells_it_leaves_behind():
+    """A seller marks stale rows `delete` without cleaning them: unreadable numbers, a price
+    with three decimals, a yes/no typo there must not keep the offer on sale."""
+    headers = ["sku", "titre", "catégorie", "prix", "stock", "délai d'expédition",
+               "mise en situation", "action"]
+    rows = [["A", "", "", "abc", "1,5", "x", "peut-être", "delete"],
+            ["B", "", "", "12,505", "", "", "", "delete"],
+            ["C", "Livre", "livres", "abc", "1,5", "x", "peut-être", "update"]]
+    result, _ = validate(rows, headers)
+    assert set(codes(result)) == {4}
+    assert result.valid["sku"].tolist() == ["A", "B"]
+
+
 def test_the_euro_however_written_is_the_euro_and_only_it():
     headers = [*HEADERS, "devise"]
     result, _ = validate([[*book(c), currency] for c, currency in
