@@ -48,6 +48,7 @@ app.add_typer(report_app, name="report")
 # markup (`[/x]` would raise); a line per message, also in a log (no terminal: 80 columns).
 err = Console(stderr=True, soft_wrap=True, markup=False)
 USAGE_ERROR = 2
+FILE_REJECTED = 3
 INTERNAL_FAILURE = 4
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
@@ -372,8 +373,9 @@ def report_payouts(
 ) -> None:
     """The monthly payouts: a draft, or --close; a closed month is re-issued, never recomputed."""
     from marketplace.app import catalog_engine
+    from reports.ledger_adjustments import AdjustmentFileError
     from reports.payout_calendar import BadMonth, parse_month
-    from reports.payout_run import payout_summary, run_payouts
+    from reports.payout_run import PayoutRunError, payout_summary, run_payouts
 
     def action() -> int:
         try:
@@ -381,8 +383,13 @@ def report_payouts(
         except BadMonth:
             raise UsageError(f"Mois invalide / invalid month: {month!r} (YYYY-MM)") from None
         settings = get_settings()
-        result = run_payouts(catalog_engine(settings), open_storage(settings), settings, month,
-                             close=close)
+        try:
+            result = run_payouts(catalog_engine(settings), open_storage(settings), settings, month,
+                                 close=close)
+        except PayoutRunError as error:  # a month not over, or out of order: ask another
+            raise UsageError(str(error)) from None
+        except AdjustmentFileError as error:  # ops' file refused whole, nothing booked
+            return _failed(FILE_REJECTED, str(error), str(error), as_json, {"month": month})
         if as_json:
             print(json.dumps(result.as_json(), ensure_ascii=False))
         else:

@@ -53,10 +53,25 @@ def test_draft_then_close_then_reissue_in_json(payouts_env):
     assert (code, json.loads(out)["status"]) == (0, "reissued")
 
 
-def test_an_error_is_exit_4_with_an_error_in_json(payouts_env):
+def test_a_month_that_cannot_be_run_is_a_usage_error_with_an_error_in_json(payouts_env):
+    """A month before the last closed one, or the close of a month not over: the command
+    asked for the wrong month (exit 2), nothing is broken (exit 4)."""
     assert _cli("report", "payouts", "--month", "2026-11", "--close")[0] == 0
     code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
-    assert code == 4 and "already closed" in json.loads(out)["error"]
+    assert code == 2 and "already closed" in json.loads(out)["error"]
+    code, out = _cli("report", "payouts", "--month", "2099-12", "--close", "--json")
+    assert code == 2 and "not over yet" in json.loads(out)["error"]
+
+
+def test_an_adjustments_file_with_a_bad_row_is_refused_whole(payouts_env):
+    """Exit 3, as for any file refused as a whole: the rows named, nothing booked."""
+    folder = payouts_env / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste\n1;-2,00;\n")
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+    error = json.loads(out)
+    assert (code, error["exit_code"], error["month"]) == (3, 3, "2026-10")
+    assert "rows 3 " in error["error"]
 
 
 def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):
