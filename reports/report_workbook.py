@@ -285,7 +285,9 @@ def _write_row(
     for position, value in enumerate(values):
         cell_problems = grid.by_cell.get((number, position), [])
         column = FIXED_COLUMNS + position
-        write_text(sheet, sheet_row, column, _safe(value), _cell_format(formats, cell_problems))
+        # a text cell in the Text format (`@`): never run, not even once edited, so the seller's
+        # value is shown as sent, without the apostrophe `_safe` adds elsewhere
+        write_text(sheet, sheet_row, column, clean_for_xlsx(value), _cell_format(formats, cell_problems))
         if cell_problems:
             sheet.write_comment(sheet_row, column, _comment(cell_problems), {"x_scale": 3})
 

@@ -8,11 +8,12 @@ be removed rather than make the whole report fail.
 
 Decisions, by output:
 
-- Error report (XLSX and its CSV twin): every text copied from an input goes through
-  `seller_text`, as the rejected rows' CSV does (below): `'=HYPERLINK(...)` gets the
-  apostrophe, a price `-3,00` is shown as the seller sent it. In the XLSX the values are
-  already text cells (`write_string`), which Excel never evaluates when opening the file, but
-  it re-parses a cell when someone edits it; the apostrophe keeps a formula text then.
+- Error report (XLSX and its CSV twin): the rows sheet shows the seller's values as sent, in
+  text cells with the Text number format (`@`), like the rejected rows' XLSX below: Excel and
+  LibreOffice never evaluate them, not even after an edit. Every other text copied from an
+  input (headers, the summary's lines) and the CSV twin go through `seller_text`, as the
+  rejected rows' CSV does (below): `'=HYPERLINK(...)` gets the apostrophe, a price `-3,00` is
+  shown as the seller sent it.
 - Rejected rows, ready to resend: the seller fixes this file and sends it again, so their
   values must round-trip.
   * XLSX: text cells with the Text number format (`@`) and no apostrophe: never evaluated,
