@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, text
 from loaders import pg_binary
 from loaders.bulk import column_types, copy_encoded, copy_frame
 from loaders.offer_fingerprints import active_fingerprints, already_stored, fingerprints
+from loaders.offer_left_out import rejected_by_left_out_rules
 from loaders.offer_merge import (
     CHUNK,
     CHUNK_DDL,
@@ -118,17 +119,21 @@ def stage(session: Session, prepared: PreparedChunk, ctx: FeedContext) -> None:
 def apply(session: Session, ctx: FeedContext) -> Applied:
     if "staging" not in ctx.state:
         stage(session, pd.DataFrame(columns=STAGED), ctx)
-    late = sorted(ctx.state.get("late_duplicates", ()))
     params = merge_params(ctx)
+    # rows rejected once every chunk is in: a copy of a later duplicate, an offer breaking a
+    # rule on a column the file leaves out; their offers go back to what they were
+    refused, refused_skus = rejected_by_left_out_rules(session, ctx, params)
+    late = sorted(set(ctx.state.get("late_duplicates", ())) | {p.row for p in refused})
+    undone = sorted(set(ctx.state.get("late_duplicate_skus", ())) | refused_skus)
+    ctx.state.setdefault("rejected_skus", set()).update(refused_skus)
     if late:
         # one statement, one scan: the staging table has no index on row_number
         drop = text(f"DELETE FROM {STAGING} WHERE row_number IN :rows")
         session.execute(drop.bindparams(bindparam("rows", expanding=True)), {"rows": late})
     if ctx.state["direct"]:
-        return _apply_first_file(session, ctx, params, late)
-    duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
-    if duplicated:
-        undo_merged(session, duplicated, params)
+        return _apply_first_file(session, ctx, params, late, undone, refused)
+    if undone:
+        undo_merged(session, undone, params)
     _stage_rejected_skus(session, ctx)
     if ctx.mode == "replace" or ctx.state["deletes"]:
         _index_staging(session)
@@ -136,7 +141,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         ctx, "aucune offre absente n'a été désactivée", "no absent offer was deactivated")
     replacing = ctx.mode == "replace" and stopped is None
     notes = _replace_guard(session, ctx, params) if replacing else []
-    problems = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
+    problems = refused + (_unknown_deletes(session, ctx, params) if ctx.state["deletes"] else [])
     problems += [stopped] if stopped else []
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
@@ -194,13 +199,14 @@ def _new_offers(frame: pd.DataFrame, updates: np.ndarray, ctx: FeedContext) -> p
     return rows.assign(seller_id=ctx.seller_id, active=True, last_import_id=ctx.import_id)
 
 
-def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: list[int]) -> Applied:
-    """Finish a first file: drop the earlier copies of late duplicates; deletions are no-ops."""
-    duplicated = sorted(ctx.state.get("late_duplicate_skus", ()))
-    if duplicated:
+def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: list[int],
+                      undone: list[str], refused: list[Problem]) -> Applied:
+    """Finish a first file: drop the offers of rows rejected at the end (`undone`: late
+    duplicates, rules on left-out columns); deletions are no-ops."""
+    if undone:
         session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
-                        [{**params, "sku": sku} for sku in duplicated])
-    problems = _unknown_deletes(session, ctx, params)
+                        [{**params, "sku": sku} for sku in undone])
+    problems = refused + _unknown_deletes(session, ctx, params)
     deletes = session.execute(
         text(f"SELECT count(*) FROM {STAGING} WHERE action = 'delete'")).scalar_one()
     loaded = ctx.state["direct_rows"] - len(late) + deletes

@@ -203,6 +203,9 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
             # the look-arounds of USED_WORD need Python's regex engine
             found = matches(text, USED_ANYWHERE) | text.str.contains(USED_WORD)
             says_used[found.index[found]] = True
+    if "condition" not in v.headers.positions:  # new by default, or as stored: the catalog says
+        v.left_out.leave_to_catalog("used_declared_new", says_used)
+        return
     v.flag(says_used, Reason.USED_DECLARED_NEW,
            "condition",
            "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"

@@ -20,6 +20,8 @@ from schemas import offer_rules
 from schemas.checks import named, sku_format
 from schemas.columns import HeaderMap
 from schemas.feed import FeedContext, Validated
+from schemas.left_out_columns import RULES as LEFT_OUT_RULES
+from schemas.left_out_columns import LeftOutRows
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
     composed_when_over,
@@ -77,6 +79,15 @@ class OfferValidator(ChunkValidator):
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
         super().__init__(frame, headers, ctx, OFFER_COLUMNS)
         self.categories = load_categories(ctx.reference_dir)
+        self.left_out = LeftOutRows()
+
+    def check_required(self, name: str, applies: pd.Series) -> None:
+        """A column the file leaves out keeps the stored offers' values: whether the row has
+        one is the catalog's to say (`schemas.left_out_columns`)."""
+        if name in self.headers.positions or name not in LEFT_OUT_RULES:
+            super().check_required(name, applies)
+        else:
+            self.left_out.leave_to_catalog(name, applies)
 
     def run(self) -> Validated:
         action = self.parse_action()
@@ -112,6 +123,7 @@ class OfferValidator(ChunkValidator):
         problems = self.collector.first_per_cell(also_distinct=frozenset({Reason.DUPLICATE_KEY}))
         rejected = self.collector.rejected_rows()
         rejected_mask = typed.index.isin(list(rejected))
+        self.left_out.record(self.ctx, typed["sku"], pd.Series(rejected_mask, index=typed.index))
         self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected_mask])
         valid = typed[~rejected_mask] if rejected_mask.any() else typed  # no copy when all pass
         return Validated(valid.drop(columns="digital"), problems)

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loaders.bulk import copy_frame
-from loaders.ingest import Ingestor
+from loaders.ingest import Ingestor, IngestRequest
 from loaders.offer_fingerprints import already_stored, fingerprints
+from loaders.offers import OFFERS_FEED
 from marketplace.models import Offer, OfferHistory
 from marketplace.storage import open_storage
 from tests.helpers import add_seller, offer_rows, write_offer_csv
@@ -211,6 +212,39 @@ def test_a_column_the_file_leaves_out_keeps_the_stored_values(engine, settings, 
              for row in offer_rows(3)]
     ingest(ingestor, write_offer_csv(tmp_path / "again.csv", again, header=header))
     assert {o.condition for o in offers(engine).values()} == {"new"}
+
+
+def test_rules_on_a_column_the_file_leaves_out_judge_the_offer_it_makes(engine, settings,
+                                                                       tmp_path):
+    """No `état` column: a refurbished phone stays refurbished, so its title may say so; a new
+    offer is new by default, so it may not. No `ean` nor `stock` column: a stored offer keeps
+    its own, a new physical one has none and is rejected. Rejected rows leave their offers as
+    they were (chunks of two: merged before the end of the file, then undone)."""
+    ingestor = small_chunks(engine, settings)
+    rows = offer_rows(3)
+    rows[0][2], rows[0][6] = "iPhone 12 reconditionné", "reconditionné"
+    ingest(ingestor, write_offer_csv(tmp_path / "first.csv", rows))
+    header = ["sku", "titre", "catégorie", "prix"]  # no ean, stock nor état
+    weekly = [["SKU-00000", "iPhone 12 reconditionné grade A", "informatique", "12,00"],
+              ["SKU-00001", "Produit 1 d'occasion", "informatique", "12,00"],
+              ["SKU-00002", "Produit 2", "informatique", "12,00"],
+              ["SKU-00009", "Produit 9", "informatique", "12,00"]]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "weekly.csv", weekly, header=header))
+    assert (result.status, result.loaded, result.rejected) == ("partial", 2, 2)
+    assert sorted((p.row, p.code, p.column) for p in result.problems) == [
+        (3, "used_declared_new", "condition"), (5, "required", "product_id"),
+        (5, "required", "quantity")]
+    stored = offers(engine)
+    assert sorted(stored) == ["SKU-00000", "SKU-00001", "SKU-00002"]  # SKU-00009 not created
+    assert (stored["SKU-00000"].condition, stored["SKU-00000"].price,
+            stored["SKU-00000"].product_id) == ("refurbished", Decimal("12.00"), offer_rows(1)[0][1])
+    assert (stored["SKU-00001"].title, stored["SKU-00001"].price) == ("Produit 1", Decimal("10.00"))
+    assert stored["SKU-00002"].price == Decimal("12.00")
+    # a first file gets the same answer: nothing is stored, so every row is a new offer
+    add_seller(engine, 8)
+    first = ingestor.ingest(IngestRequest(path=tmp_path / "weekly.csv", name="weekly.csv",
+                                          feed=OFFERS_FEED, seller_id=8))
+    assert (first.loaded, first.rejected, offers(engine, seller=8)) == (0, 4, {})
 
 
 def test_first_file_chunks_encoded_ahead_load_like_the_others(engine, settings, tmp_path,

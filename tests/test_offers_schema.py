@@ -15,6 +15,7 @@ from marketplace.config import REFERENCE_DIR
 from marketplace.errors import Reason
 from schemas.columns import map_headers
 from schemas.feed import FeedContext
+from schemas.left_out_columns import RULES
 from schemas.offers import OFFER_COLUMNS, validate_offers
 from schemas.parsing import gtin_check_ok
 
@@ -125,16 +126,20 @@ def test_unknown_and_prohibited_categories():
 
 def test_physical_needs_quantity_and_product_id_digital_does_not():
     headers = ["sku", "titre", "catégorie", "prix", "stock", "mise en situation"]
-    result, _ = validate([["A", "Livre", "livres", "5", "", ""],
-                          ["B", "Formation", "formation-langues", "50", "", "oui"]], headers)
+    result, ctx = validate([["A", "Livre", "livres", "5", "", ""],
+                            ["B", "Formation", "formation-langues", "50", "", "oui"],
+                            ["C", "Livre 2", "livres", "5", "3", ""]], headers)
     assert codes(result) == {2: {"required"}}
-    assert {p.column for p in result.problems} == {"stock", "product_id"}
+    empty = result.problems[0]  # a column, empty here
+    assert empty.column == "stock" and "vide sur cette ligne" in empty.message_fr
     assert pd.isna(result.valid.loc[3, "quantity"])
-    absent = next(p for p in result.problems if p.column == "product_id")  # no EAN column
-    assert absent.message_fr.startswith("Colonne « product_id » absente du fichier (product_id,"
-                                        " ean, gtin, isbn, product-id, ean13, code ean,")
-    empty = next(p for p in result.problems if p.column == "stock")  # a column, empty here
-    assert "vide sur cette ligne" in empty.message_fr
+    # no EAN column: a stored offer keeps its own, so the catalog judges the rows that passed
+    # the rest (schemas.left_out_columns); C is set aside, A is rejected already
+    (aside,) = ctx.state["left_out_checks"]["product_id"]
+    assert aside.to_dict() == {4: "C"}
+    assert RULES["product_id"].message_fr.startswith(
+        "Colonne « product_id » absente du fichier (product_id, ean, gtin, isbn, product-id,"
+        " ean13, code ean,")
 
 
 def test_training_needs_a_practical_component():
