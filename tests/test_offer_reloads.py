@@ -240,6 +240,12 @@ def test_rules_on_a_column_the_file_leaves_out_judge_the_offer_it_makes(engine, 
             stored["SKU-00000"].product_id) == ("refurbished", Decimal("12.00"), offer_rows(1)[0][1])
     assert (stored["SKU-00001"].title, stored["SKU-00001"].price) == ("Produit 1", Decimal("10.00"))
     assert stored["SKU-00002"].price == Decimal("12.00")
+    # in replace mode a row so rejected keeps its offer active, as any rejected row does
+    weekly[1][3] = "11,00"  # another file: not the duplicate of the last one
+    result = ingest(ingestor, write_offer_csv(tmp_path / "replace.csv", weekly, header=header),
+                    mode="replace")
+    assert (result.loaded, result.rejected) == (2, 2)
+    assert all(o.active for o in offers(engine).values())
     # a first file gets the same answer: nothing is stored, so every row is a new offer
     add_seller(engine, 8)
     first = ingestor.ingest(IngestRequest(path=tmp_path / "weekly.csv", name="weekly.csv",
