@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from fractions import Fraction
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from marketplace.layout import safe_key
 from marketplace.storage import open_storage
 from reports.quality_calendar import paris_local
 from reports.quality_reference import SCORED_INDICATORS, QualityThresholds
-from reports.quality_scoring import LABELS, UNITS
+from reports.quality_scoring import LABELS, UNITS, half_up
 from reports.safe_cells import clean_for_xlsx, inert_text
 
 BATCH = 250
@@ -114,10 +115,11 @@ def _trend(book, trend: list[tuple]) -> None:
         sheet.write_number(r, 0, day, day_format)
         if tenths is not None:
             sheet.write_number(r, 1, tenths / 10)
+        # one decimal, half-up, as the indicators sheet shows them (quality.md)
         if decided:
-            sheet.write_number(r, 2, 100 * accepted / decided)
+            sheet.write_number(r, 2, float(half_up(Fraction(100 * accepted, decided), 1)))  # ok: a rate
         if delivered:
-            sheet.write_number(r, 3, 100 * late / delivered)
+            sheet.write_number(r, 3, float(half_up(Fraction(100 * late, delivered), 1)))  # ok: a rate
     last = max(len(trend), 1)
     chart = book.add_chart({"type": "line"})
     chart.add_series({"name": "score", "categories": ["Tendance - Trend", 1, 0, last, 0],

@@ -69,6 +69,10 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
     assert indicators["A1"].value.startswith("Vendeur 2 : période du 2026-05-22 au 2026-11-21 /")
     assert indicators["A3"].value == "indicateur / indicator"
     assert indicators["A5"].value == "acceptation / acceptance (%)"
+    # the trend shows rates as the indicators do: one decimal (1 / 11 = 9.0909... → 9.1)
+    trend = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
+        "Tendance - Trend"]
+    assert (trend["A2"].value.date(), trend["C2"].value) == (D, 9.1)
 
 
 def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path):
