@@ -36,7 +36,7 @@ from marketplace.errors import Problem, Reason
 from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext
-from schemas.promotion_periods import TIMEZONE
+from schemas.promotion_periods import TIMEZONE, shown_instant
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -163,14 +163,14 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
         until_fr, until_en = _shown_end(_paris(stored_end))
         problems.append(Problem(
             Reason.OVERLAP,
-            f"L'offre « {sku} » a déjà une promotion (type {kind}, du {since:%d/%m/%Y %H:%M}"
+            f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
             f" {until_fr}) à ces dates : deux promotions d'une offre ne peuvent pas avoir lieu"
             " en même temps.",
             f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M}'
             f" {until_en}) at these dates: two promotions of an offer cannot run at the same"
             " time.",
             row=row, column=headers.get("start_at", "start_at"),
-            value=f"{_paris(start):%d/%m/%Y %H:%M}"))
+            value=shown_instant(_paris(start))))
     return problems
 
 

@@ -36,11 +36,16 @@ class Period:
 
     def shown(self) -> str:
         """How messages name it: "Soldes d'hiver 2027 (du 06/01/2027 08:00 au 02/02/2027)"."""
-        start = self.start.tz_convert(TIMEZONE)
         last_day = (self.end.tz_convert(TIMEZONE) - pd.Timedelta(microseconds=1)).date()
-        when = start.strftime("%d/%m/%Y") + ("" if start.hour == start.minute == 0
-                                             else start.strftime(" %H:%M"))
-        return f"{self.name} (du {when} au {last_day:%d/%m/%Y})"
+        return f"{self.name} (du {shown_instant(self.start)} au {last_day:%d/%m/%Y})"
+
+
+def shown_instant(instant: pd.Timestamp) -> str:
+    """An instant as a French seller writes it, in Paris time: "20/12/2026", or "06/01/2027
+    08:00" when it is not midnight (a start typed as a date must not come back as 00:00)."""
+    paris = instant.tz_convert(TIMEZONE)
+    return paris.strftime("%d/%m/%Y") + ("" if paris.hour == paris.minute == 0
+                                         else paris.strftime(" %H:%M"))
 
 
 @dataclass(frozen=True)

@@ -233,9 +233,11 @@ def test_an_overlap_with_a_loaded_promotion_says_when_that_one_ends(ingestor, tm
         ["A", "7", "14,00", "", "28/03/2027", "30/03/2027", ""],
         ["B", "7", "2,10", "", "20/12/2026", "22/12/2026", ""]]))
     messages = {p.row: (p.message_fr, p.message_en) for p in result.problems}
-    assert "(type 6, du 20/03/2027 00:00 au 28/03/2027 inclus)" in messages[2][0]
+    assert "(type 6, du 20/03/2027 au 28/03/2027 inclus)" in messages[2][0]
     assert "(type 6, from 2027-03-20 00:00 through 2027-03-28)" in messages[2][1]
-    assert "(type 6, du 10/12/2026 00:00 au 20/12/2026 18:30)" in messages[3][0]
+    assert "(type 6, du 10/12/2026 au 20/12/2026 18:30)" in messages[3][0]
+    # the start shown as the seller wrote it, a date without a midnight added
+    assert {p.row: p.value for p in result.problems} == {2: "28/03/2027", 3: "20/12/2026"}
 
 
 def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
