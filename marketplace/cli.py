@@ -31,7 +31,7 @@ from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
 from marketplace.config import get_settings
 from marketplace.errors import MarketplaceError
-from marketplace.layout import UnsafeName, parse_inbox_key
+from marketplace.layout import MAX_SELLER_ID, UnsafeName, parse_inbox_key
 from marketplace.storage import open_storage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -51,6 +51,11 @@ USAGE_ERROR = 2
 FILE_REJECTED = 3
 INTERNAL_FAILURE = 4
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
+
+
+def _seller_option(help_text: str):
+    """--seller: a seller number the catalog can hold (past it, no seller: a usage error)."""
+    return typer.Option(min=1, max=MAX_SELLER_ID, help=help_text)
 
 
 class SellerKind(StrEnum):
@@ -221,7 +226,7 @@ def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
 @app.command()
 def validate(
     kind: SellerKind, file: Path,
-    seller: Annotated[int | None, typer.Option(min=1, help="The seller the file belongs to.")] = None,
+    seller: Annotated[int | None, _seller_option("The seller the file belongs to.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a file only: no database write, no orchestration."""
@@ -232,7 +237,7 @@ def validate(
 @app.command()
 def ingest(
     kind: AnyKind, file: Path,
-    seller: Annotated[int | None, typer.Option(min=1, help="The seller (offers, promotions).")] = None,
+    seller: Annotated[int | None, _seller_option("The seller (offers, promotions).")] = None,
     mode: Annotated[Mode, typer.Option(help="update, or replace the whole catalogue.")] = Mode.update,
     force: Annotated[bool, typer.Option(help="Allow a replace that deactivates over half.")] = False,
     as_json: JsonOption = False,
@@ -297,7 +302,7 @@ def db_upgrade() -> None:
 
 @export_app.command("offers")
 def export_offers_command(
-    seller: Annotated[int | None, typer.Option(min=1, help="Only this seller's offers.")] = None,
+    seller: Annotated[int | None, _seller_option("Only this seller's offers.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """The catalogue as CSV."""

@@ -26,6 +26,9 @@ _SEGMENT_BYTES = 255  # NAME_MAX of the usual local filesystems
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SELLER_ID = re.compile(r"[1-9][0-9]*", re.ASCII)
+MAX_SELLER_ID = 2**63 - 1
+"""The largest seller number the catalog holds (BIGINT): a folder or option past it names no
+seller and must be refused as such, not fail the database driver."""
 
 
 class UnsafeName(MarketplaceError):
@@ -164,7 +167,8 @@ def parse_inbox_key(key: str) -> InboxItem:
         kind = Kind(parts[1])
         if not kind.per_seller and len(parts) == 3:
             return InboxItem(kind, None, parts[2])
-        if kind.per_seller and len(parts) == 4 and _SELLER_ID.fullmatch(parts[2]):
+        if (kind.per_seller and len(parts) == 4 and _SELLER_ID.fullmatch(parts[2])
+                and int(parts[2]) <= MAX_SELLER_ID):
             return InboxItem(kind, int(parts[2]), parts[3])
     raise UnsafeName("not an inbox file of the layout inbox/<offers|promotions>/<seller number>/"
                      f"<file> or inbox/<sellers|orders>/<file>: {key!r}")

@@ -167,6 +167,7 @@ print("loaded:", *(m for m in ("sqlalchemy", "prefect", "marketplace.models") if
 
 @pytest.mark.parametrize("args", [
     ["ingest", "offers", "x.csv", "--seller", "abc"],  # not a number
+    ["validate", "offers", "x.csv", "--seller", "9223372036854775808"],  # no seller number
     ["ingest", "offers", "x.csv", "--seller", "1", "--mode", "remplacer"],  # not a choice
     ["report", "quality", "--bogus"],  # no such option
 ])
