@@ -25,6 +25,7 @@ _NAME_BYTES = 200  # ...and in UTF-8, leaving room for an "<import_id>-" prefix 
 _SEGMENT_BYTES = 255  # NAME_MAX of the usual local filesystems
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NUL = re.compile("\x00")
 _SELLER_ID = re.compile(r"[1-9][0-9]*", re.ASCII)
 MAX_SELLER_ID = 2**63 - 1
 """The largest seller number the catalog holds (BIGINT): a folder or option past it names no
@@ -50,19 +51,29 @@ def safe_key(*parts: str) -> str:
     return "/".join(segments)
 
 
+def listed_key(key: str) -> str:
+    """A key as a storage listing returned it, checked as `safe_key` checks one but for the
+    characters of its names: the inbox may hold names a seller's system made (a tab, bytes
+    that are not UTF-8 from a Windows zip), refused as names, yet to be moved out of it."""
+    for segment in _split(key):
+        _check_segment(segment, as_name=False)
+    return key
+
+
 def _split(part: str) -> list[str]:
     if part.startswith("/"):
         raise UnsafeName(f"absolute path: {part!r}")
     return part.split("/")
 
 
-def _check_segment(segment: str) -> None:
+def _check_segment(segment: str, as_name: bool = True) -> None:
     if segment in ("", ".", ".."):
         raise UnsafeName(f"empty, '.' or '..' segment in key: {segment!r}")
-    if "\\" in segment or _CONTROL.search(segment) or _DRIVE.match(segment):
+    control = _CONTROL if as_name else _NUL
+    if "\\" in segment or control.search(segment) or _DRIVE.match(segment):
         raise UnsafeName(f"backslash, control character or drive letter in {segment!r}")
     try:
-        size = len(segment.encode("utf-8"))
+        size = len(segment.encode("utf-8", "strict" if as_name else "surrogateescape"))
     except UnicodeEncodeError as exc:
         raise UnsafeName(f"not valid Unicode: {segment!r}") from exc
     if size > _SEGMENT_BYTES:

@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from marketplace.layout import safe_key
+from marketplace.layout import listed_key, safe_key
 from marketplace.storage import (
     _CHUNK,
     StorageError,
@@ -97,7 +97,7 @@ class S3Storage:
 
     def move(self, key: str, new_key: str) -> str:
         """Copy then delete: a crash in between leaves both, and the rerun finishes the move."""
-        source = {"Bucket": self.bucket, "Key": self._key(key)}
+        source = {"Bucket": self.bucket, "Key": self._full(listed_key(key))}
         target = self._key(new_key)
         with _s3_errors("move", self.location(key)):
             self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=target)

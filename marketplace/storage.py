@@ -31,7 +31,7 @@ from typing import IO, Protocol, runtime_checkable
 
 from marketplace.config import Settings
 from marketplace.errors import MarketplaceError
-from marketplace.layout import UnsafeName, safe_key
+from marketplace.layout import UnsafeName, listed_key, safe_key
 
 _TMP_PREFIX = ".tmp-"  # LocalStorage's in-flight files: never listed
 _CHUNK = 1024 * 1024
@@ -168,7 +168,7 @@ class LocalStorage:
 
     def move(self, key: str, new_key: str) -> str:
         """A rename: atomic on one filesystem; an existing target is replaced."""
-        source, target = self._path(key), self._path(new_key)
+        source, target = self._path(key, listed=True), self._path(new_key)
         with _storage_errors("move", str(source)):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
@@ -185,9 +185,10 @@ class LocalStorage:
     def location(self, key: str) -> str:
         return str(self._path(key))
 
-    def _path(self, key: str) -> Path:
-        """The key's path, refused when a symlink on the way would lead elsewhere."""
-        parts = safe_key(key).split("/")
+    def _path(self, key: str, listed: bool = False) -> Path:
+        """The key's path, refused when a symlink on the way would lead elsewhere; `listed`: a
+        key a listing returned (`listed_key`), whatever characters its name holds."""
+        parts = (listed_key(key) if listed else safe_key(key)).split("/")
         real_root = self.root.resolve()
         if self.root.joinpath(*parts).resolve() != real_root.joinpath(*parts):
             raise UnsafeName(f"a symbolic link leads {key!r} out of its folder")

@@ -64,6 +64,24 @@ def test_hostile_inbox_names_are_refused_and_recorded(engine, settings, s3_clien
         assert len(session.scalars(select(Import.id)).all()) == 4
 
 
+def test_names_a_seller_system_made_are_refused_and_moved_out_once(engine, settings, tmp_path):
+    """A Windows zip's cp1252 name (not UTF-8), a tab, a newline: refused as names, yet moved
+    to archive/refused/ under a safe name, so the next run does not refuse them again."""
+    storage = LocalStorage(tmp_path / "store")
+    folder = os.fsencode(storage.root / "inbox" / "offers" / "7")
+    os.makedirs(folder)
+    for name in (b"offres-\xe9t\xe9.csv", b"tab\there.csv", b"new\nline.csv"):
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(b"sku;prix\nA;1\n")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert (len(run.refused), run.exit_code) == (3, 3)
+    assert sorted(r["archive"].rsplit("-", 1)[-1] for r in run.refused) == [
+        "_t_.csv", "new_line.csv", "tab_here.csv"]
+    assert os.listdir(folder) == []
+    again = process_inbox(Ingestor(engine, storage, settings))
+    assert (again.refused, again.exit_code) == ([], 0)
+
+
 def test_editor_leftovers_are_archived_unread_without_failing_the_run(engine, settings, tmp_path):
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
