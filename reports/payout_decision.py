@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.models import Seller
 from reports.ledger_sql import insert_entries, utc_naive
-from reports.payout_calendar import PayoutMonth
+from reports.payout_calendar import PayoutMonth, paris_midnight
 
 _BALANCES = text("""
 SELECT l.seller_id,
@@ -92,7 +92,9 @@ def decide_and_book(session: Session, month: PayoutMonth, execution_date: date) 
     paid = decided[decided["decision"] == "paid"]
     insert_entries(session, [
         {"seller_id": int(seller), "month": month.key, "entry_type": "PAYOUT",
-         "occurred_at": utc_naive(month.end), "order_id": None, "reference": month.key,
+         # dated the transfer's requested execution day: the statement says when it is paid
+         "occurred_at": utc_naive(paris_midnight(execution_date)), "order_id": None,
+         "reference": month.key,
          "category": None, "amount": -int(amount), "vat": 0,
          "text": f"Virement / payout {month.key}"}
         for seller, amount in zip(paid["seller_id"], paid["amount"], strict=True)

@@ -82,6 +82,8 @@ def test_decisions_files_and_sepa_of_a_closed_month(engine, tmp_path):
     assert statement[1].endswith("0.00") and statement[-1].endswith("0.00")  # opening, closing
     assert [line.split(",")[1] for line in statement[2:-1]] == [
         "SUBSCRIPTION", "SALE", "COMMISSION", "PAYOUT"]
+    # the transfer is dated the day the bank is asked to execute it, as in the SEPA file
+    assert statement[-2].split(",")[0] == "2026-11-02 00:00"
 
 
 def test_sepa_names_keep_to_the_epc_latin_character_set():
