@@ -25,7 +25,11 @@ LATE_PENALTY = ("Pénalités de retard : taux d'intérêt appliqué par la BCE �
                 "commerce). Pas d'escompte pour paiement anticipé.")
 RECOVERY_INDEMNITY = ("Indemnité forfaitaire pour frais de recouvrement en cas de retard de "
                       "paiement : 40 € (articles L441-10 et D441-5 du Code de commerce).")
-SETTLEMENT = "Réglée par compensation sur le reversement des ventes du mois."
+SETTLEMENT = ("Règlement par compensation avec le reversement des ventes du mois (imputé sur le"
+              " solde du compte vendeur).")
+"""How the invoice is paid, true whatever the month's payout: a seller whose balance is carried
+or held has not been paid, so the invoice never says it is settled."""
+DUE_DATE_LABEL = "Date à laquelle le règlement doit intervenir"  # the mention of seed 004
 
 _LINE_LABELS = {
     "commission": "Commissions sur les ventes {period}, nettes des commissions remboursées",

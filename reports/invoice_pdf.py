@@ -26,6 +26,7 @@ from fpdf import FPDF
 from marketplace.config import PROJECT_ROOT
 from marketplace.identity import MarketplaceIdentity
 from reports.invoice_documents import (
+    DUE_DATE_LABEL,
     LATE_PENALTY,
     OPERATION_CATEGORY,
     RECOVERY_INDEMNITY,
@@ -134,7 +135,7 @@ def _title(pdf: FPDF, invoice: IssuedInvoice) -> None:
     pdf.set_font(FONT, "", 9)
     pdf.cell(0, 5, f"Date d'émission : {french_date(invoice.issue_date)}    "
                    f"Période : du {french_date(first)} au {french_date(last)}    "
-                   f"Date de règlement : {french_date(invoice.payment_date)}",
+                   f"Échéance : {french_date(invoice.payment_date)}",
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
@@ -202,7 +203,7 @@ def _lines(pdf: FPDF, invoice: IssuedInvoice) -> None:
 def _mentions(pdf: FPDF, invoice: IssuedInvoice) -> None:
     mentions = [f"Catégorie de l'opération : {OPERATION_CATEGORY}.",
                 f"Services facturés : mois {month_label(invoice.month)}.",
-                f"{SETTLEMENT} Date de règlement : {french_date(invoice.payment_date)}.",
+                f"{SETTLEMENT} {DUE_DATE_LABEL} : {french_date(invoice.payment_date)}.",
                 LATE_PENALTY, RECOVERY_INDEMNITY]
     if invoice.reverse_charge:
         mentions.insert(0, f"{vat_note(invoice)} : TVA due par le preneur.")

@@ -109,7 +109,9 @@ def test_pdf_embeds_the_xml_and_prints_the_legal_mentions():
     assert (name, xml) == ("factur-x.xml", invoice_xml(invoice, IDENTITY))
     text = _page_text(pdf)
     for mention in ("Facture n° FA-2026-000001", "Date d'émission : 01/12/2026",
-                    "Date de règlement : 02/12/2026", "Place du Marché Démo", "SAS au capital de",
+                    "Échéance : 02/12/2026",
+                    "règlement doit intervenir : 02/12/2026",  # the line breaks before it
+                    "Place du Marché Démo", "SAS au capital de",
                     "150\u202f000,00 €", "RCS Paris", "SIREN : 912 345 675", "FR65912345675",
                     "Lumière Formation SAS", "SIREN : 812 345 676", "FR19812345676",
                     "Prestations de services", "TVA au taux de 20 %", "44,99 €", "9,00 €",
