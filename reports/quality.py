@@ -22,7 +22,7 @@ from reports.quality_calendar import Window, quality_window
 from reports.quality_csv import indicators_csv
 from reports.quality_indicators import COUNTS, compute_night
 from reports.quality_reference import SCORED_INDICATORS, QualityThresholds, load_quality_thresholds
-from reports.quality_scoring import judge_all
+from reports.quality_scoring import judge_all, said_both
 from reports.quality_seller_books import write_seller_books
 from reports.quality_status import ACTIVE, PROBATION, PROPOSED, TRIAL, next_status, trial_reason
 from reports.quality_store import previous_states, read_trend, save_night
@@ -73,7 +73,7 @@ def _judged_table(indicators: pd.DataFrame, window: Window, previous: pd.DataFra
     table["score_tenths"] = pd.array([v.score_tenths for v in verdicts], dtype="Int64")
     table["top_seller"] = [v.top_seller for v in verdicts]
     table["top_seller_missing"] = [v.top_seller_missing for v in verdicts]
-    table["breaches"] = ["; ".join(v.breaches) for v in verdicts]
+    table["breaches"] = [said_both(v.breaches) for v in verdicts]
     prev_status = table["seller_id"].map(previous["status"]).astype(object).fillna(ACTIVE)
     prev_since = table["seller_id"].map(previous["probation_since"])
     outcomes = [

@@ -21,8 +21,27 @@ PLACES = {"average_rating": 2, "response_hours": 1} | dict.fromkeys(RATE_INDICAT
 LABELS = {"average_rating": "rating", "acceptance": "acceptance", "claim": "claim",
           "refund": "spontaneous refund", "tracking": "tracking", "late": "late delivery",
           "response_hours": "response time"}
+LABELS_FR = {"average_rating": "note", "acceptance": "acceptation", "claim": "réclamations",
+             "refund": "remboursements spontanés", "tracking": "suivi", "late": "retards de livraison",
+             "response_hours": "délai de réponse"}
+"""The indicators as the seller guide names them: what sellers read comes in French first."""
+Said = tuple[str, str]
+"""A text in French, then in English."""
 UNITS = {"average_rating": "/5", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " %")
 GAP_UNITS = {"average_rating": "", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " points")
+
+
+def said_both(items: list[Said]) -> str:
+    """The French list, then the English one: "acceptation 80,0 % < 85 % / acceptance 80.0 %
+    < 85 %" (sellers read these in their workbook, ops in the CSV)."""
+    if not items:
+        return ""
+    return "; ".join(fr for fr, _ in items) + " / " + "; ".join(en for _, en in items)
+
+
+def french(value: Decimal | int | str) -> str:
+    """A number as French writes it: a decimal comma."""
+    return str(value).replace(".", ",")
 
 
 def half_up(value: Fraction, places: int) -> Decimal:
@@ -53,33 +72,37 @@ class SellerVerdict:
     score_tenths: int | None
     top_seller: bool
     top_seller_missing: str
-    breaches: list[str]  # "acceptance 80.0 % < 85 %", for the status change reason
+    breaches: list[Said]  # "acceptation 80,0 % < 85 %", for the status change reason
     breached: set[str]  # the indicators past their probation threshold
 
 
-def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> str:
+def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> Said:
     gap = (Decimal(bound.numerator) / bound.denominator - shown) * (1 if higher else -1)
-    places = PLACES[name]
-    word = "short" if higher else "over"
+    step = Decimal(1).scaleb(-PLACES[name])
+    word_fr, word_en = ("de moins que requis", "short") if higher else ("de trop", "over")
+    head_fr = f"{LABELS_FR[name]} {french(shown)}{UNITS[name]} :"
+    head_en = f"{LABELS[name]} {shown}{UNITS[name]}:"
     if gap <= 0:
-        return f"{LABELS[name]} {shown}{UNITS[name]}: less than {Decimal(1).scaleb(-places)} {word}"
-    return f"{LABELS[name]} {shown}{UNITS[name]}: {gap.quantize(Decimal(1).scaleb(-places))}" \
-           f"{GAP_UNITS[name]} {word}"
+        return f"{head_fr} moins de {french(step)} {word_fr}", f"{head_en} less than {step} {word_en}"
+    amount = gap.quantize(step)
+    return (f"{head_fr} {french(amount)}{GAP_UNITS[name]} {word_fr}",
+            f"{head_en} {amount}{GAP_UNITS[name]} {word_en}")
 
 
 def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
     shown: dict[str, Decimal | None] = {}
     subs: dict[str, Decimal | None] = {}
     exact_subs: list[Fraction] = []
-    missing: list[str] = []
-    breaches: list[str] = []
+    missing: list[Said] = []
+    breaches: list[Said] = []
     breached: set[str] = set()
     for name, (value, den) in exact_values(row).items():
         rule = thresholds.indicators[name]
         if value is None or den < rule.min_denominator:
             shown[name] = subs[name] = None
             if rule.top_seller is not None:
-                missing.append(f"{LABELS[name]}: not enough data ({den} < {rule.min_denominator})")
+                missing.append((f"{LABELS_FR[name]} : données insuffisantes ({den} < {rule.min_denominator})",
+                                f"{LABELS[name]}: not enough data ({den} < {rule.min_denominator})"))
             continue
         shown[name] = half_up(value, PLACES[name])
         sub = rule.sub_score(value)
@@ -90,21 +113,24 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
         if rule.breaches_probation(value):
             sign = "<" if rule.higher else ">"
             breached.add(name)
-            breaches.append(f"{LABELS[name]} {shown[name]}{UNITS[name]} {sign} "
-                            f"{half_up(rule.probation, PLACES[name]).normalize():f}{UNITS[name]}")
+            bound = f"{half_up(rule.probation, PLACES[name]).normalize():f}{UNITS[name]}"
+            breaches.append((f"{LABELS_FR[name]} {french(shown[name])}{UNITS[name]} {sign} {french(bound)}",
+                             f"{LABELS[name]} {shown[name]}{UNITS[name]} {sign} {bound}"))
     orders = int(row["order_count"])
     if orders < thresholds.top_order_count:
-        missing.append(f"orders {orders}: {thresholds.top_order_count - orders} short")
+        gap = thresholds.top_order_count - orders
+        missing.append((f"commandes {orders} : {gap} de moins que requis", f"orders {orders}: {gap} short"))
     months = row["seniority_months"]
     if pd.isna(months):
-        missing.append("seniority: not activated")
+        missing.append(("ancienneté : non activé", "seniority: not activated"))
     elif int(months) < thresholds.top_seniority_months:
         gap = thresholds.top_seniority_months - int(months)
-        missing.append(f"seniority {int(months)} months: {gap} month{'s' if gap > 1 else ''} short")
+        missing.append((f"ancienneté {int(months)} mois : {gap} mois de moins que requis",
+                        f"seniority {int(months)} months: {gap} month{'s' if gap > 1 else ''} short"))
     score = None
     if exact_subs:
         score = floor(sum(exact_subs) / len(exact_subs) * 10 + Fraction(1, 2))
-    return SellerVerdict(shown, subs, score, not missing, "; ".join(missing), breaches, breached)
+    return SellerVerdict(shown, subs, score, not missing, said_both(missing), breaches, breached)
 
 
 def judge_all(indicators: pd.DataFrame, thresholds: QualityThresholds) -> list[SellerVerdict]:

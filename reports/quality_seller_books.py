@@ -27,7 +27,7 @@ from marketplace.layout import safe_key
 from marketplace.storage import open_storage
 from reports.quality_calendar import paris_local
 from reports.quality_reference import SCORED_INDICATORS, QualityThresholds
-from reports.quality_scoring import LABELS, UNITS, half_up
+from reports.quality_scoring import LABELS, LABELS_FR, UNITS, half_up
 from reports.safe_cells import clean_for_xlsx, inert_text
 
 BATCH = 250
@@ -36,10 +36,6 @@ DEN_COLUMNS = {"average_rating": "rating_den", "response_hours": "response_den"}
 ORDER_TIMES = ["ordered_at", "deadline", "estimated_delivery_at", "delivered_at"]
 ORDER_COLUMNS = ["problem", "order_id", *ORDER_TIMES]
 TREND_COLUMNS = ["report_date", "score_tenths", "acceptance_num", "acceptance_den", "late_num", "late_den"]
-LABELS_FR = {"average_rating": "note", "acceptance": "acceptation", "claim": "réclamations",
-             "refund": "remboursements spontanés", "tracking": "suivi", "late": "retards de livraison",
-             "response_hours": "délai de réponse"}
-"""The indicators as the seller guide names them: the workbook is the seller's, French first."""
 PROBLEMS = {"late": "retard / late", "claimed": "réclamation / claimed",
             "refunded": "remboursée / refunded", "expired": "non acceptée à temps / expired",
             "untracked": "sans suivi / untracked"}

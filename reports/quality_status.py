@@ -18,6 +18,8 @@ from datetime import date
 
 import pandas as pd
 
+from reports.quality_scoring import Said, french
+
 ACTIVE, PROBATION, PROPOSED, TRIAL = ("active", "probation", "deactivation_proposed",
                                       "trial_limit_reached")
 
@@ -29,18 +31,23 @@ class StatusOutcome:
     change: str  # "" when the status did not change
 
 
-def trial_reason(row: pd.Series) -> str | None:
+def trial_reason(row: pd.Series) -> Said | None:
     """Why the trial limit is reached, or None (limits and counters from the registry/orders)."""
-    reasons = []
+    reasons: list[Said] = []
     if pd.notna(row["trial_max_orders"]) and row["trial_orders"] >= row["trial_max_orders"]:
-        reasons.append(f"{int(row['trial_orders'])} accepted orders ≥ limit {int(row['trial_max_orders'])}")
+        done, limit = int(row["trial_orders"]), int(row["trial_max_orders"])
+        reasons.append((f"{done} commandes acceptées ≥ limite {limit}",
+                        f"{done} accepted orders ≥ limit {limit}"))
     if pd.notna(row["trial_max_revenue"]) and row["trial_revenue_cents"] >= row["trial_max_revenue"]:
-        reasons.append(f"revenue {int(row['trial_revenue_cents']) / 100:.2f} € ≥ limit "
-                       f"{int(row['trial_max_revenue']) / 100:.2f} €")
-    return "; ".join(reasons) or None
+        done, limit = (f"{int(row[c]) / 100:.2f} €" for c in ("trial_revenue_cents", "trial_max_revenue"))
+        reasons.append((f"chiffre d'affaires {french(done)} ≥ limite {french(limit)}",
+                        f"revenue {done} ≥ limit {limit}"))
+    if not reasons:
+        return None
+    return "; ".join(fr for fr, _ in reasons), "; ".join(en for _, en in reasons)
 
 
-def next_status(previous: str, since: date | None, breaches: list[str], trial: str | None,
+def next_status(previous: str, since: date | None, breaches: list[Said], trial: Said | None,
                 report_date: date, probation_days: int) -> StatusOutcome:
     """The status on `report_date` given the previous night's status and probation start."""
     if breaches:
@@ -51,13 +58,18 @@ def next_status(previous: str, since: date | None, breaches: list[str], trial: s
     status = TRIAL if trial else quality
     if status == previous:
         return StatusOutcome(status, since, "")
+    listed_fr, listed_en = ("; ".join(text[i] for text in breaches) for i in (0, 1))
     if status == TRIAL:
-        reason = f"trial limit reached: {trial}"
+        fr, en = f"limite d'essai atteinte : {trial[0]}", f"trial limit reached: {trial[1]}"
     elif status == PROPOSED:
-        reason = f"still past a threshold after {probation_days} days of probation: " + "; ".join(breaches)
+        fr = f"toujours au-delà d'un seuil après {probation_days} jours de probation : {listed_fr}"
+        en = f"still past a threshold after {probation_days} days of probation: {listed_en}"
+    elif status == PROBATION and previous != TRIAL:
+        fr, en = f"seuil de probation dépassé : {listed_fr}", f"past a probation threshold: {listed_en}"
     elif status == PROBATION:
-        reason = ("past a probation threshold: " if previous != TRIAL else "trial limit lifted; ") \
-            + "; ".join(breaches)
+        fr, en = f"limite d'essai levée ; {listed_fr}", f"trial limit lifted; {listed_en}"
+    elif previous == TRIAL:
+        fr, en = "limite d'essai levée", "trial limit lifted"
     else:
-        reason = "trial limit lifted" if previous == TRIAL else "back within every threshold"
-    return StatusOutcome(status, since, f"{previous} → {status}: {reason}")
+        fr, en = "de nouveau dans tous les seuils", "back within every threshold"
+    return StatusOutcome(status, since, f"{previous} → {status} : {fr} / {en}")

@@ -166,10 +166,11 @@ def test_top_seller_needs_100_orders_and_6_months(engine, tmp_path):
     report = night(engine, tmp_path, D)
     table = csv_rows(tmp_path, D)
     assert table["1"]["top_seller"] == "false"
-    assert table["1"]["top_seller_missing"] == "orders 99: 1 short"
+    assert table["1"]["top_seller_missing"] == "commandes 99 : 1 de moins que requis / orders 99: 1 short"
     assert (table["2"]["top_seller"], table["2"]["top_seller_missing"]) == ("true", "")
     assert table["3"]["seniority_months"] == "5"
-    assert table["3"]["top_seller_missing"] == "seniority 5 months: 1 month short"
+    assert table["3"]["top_seller_missing"] == (
+        "ancienneté 5 mois : 1 mois de moins que requis / seniority 5 months: 1 month short")
     assert (table["4"]["seniority_months"], table["4"]["top_seller"]) == ("6", "true")
     # every perfect figure scores 5: rating 5 ≥ 4.7, rates 100 % / 0 %, response 1 h ≤ 48 h
     assert table["2"]["score"] == "5.0"
@@ -187,4 +188,5 @@ def test_acceptance_shortfall_is_said_in_points(engine, tmp_path):
     table = csv_rows(tmp_path, D)
     assert table["1"]["acceptance_pct"] == "93.1"
     # 95 − 93.1 = 1.9 points short
-    assert table["1"]["top_seller_missing"] == "acceptance 93.1 %: 1.9 points short"
+    assert table["1"]["top_seller_missing"] == (  # French first: sellers read it
+        "acceptation 93,1 % : 1,9 points de moins que requis / acceptance 93.1 %: 1.9 points short")

@@ -8,11 +8,13 @@ import io
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marketplace.models import Offer, QualityStatusChange
 from reports.offers_export import export_offers
+from reports.quality_status import next_status, trial_reason
 from tests.test_quality_data import night, orders, paris, perfect_orders, seller, stored
 
 ENTRY = date(2026, 11, 1)
@@ -114,3 +116,16 @@ def test_probation_does_not_unpublish_and_top_seller_is_exported(engine, tmp_pat
     # vacation: offers unpublished by the registry status, indicators still computed
     assert exported["3"]["published"] == "false"
     assert stored(engine, day, 3)["order_count"] == 100
+
+
+def test_a_status_change_says_why_in_french_then_english():
+    """Sellers read it in their workbook: the seller guide's words first."""
+    trial = trial_reason(pd.Series({"trial_orders": 12, "trial_max_orders": 10,
+                                    "trial_revenue_cents": 150_000, "trial_max_revenue": 100_000}))
+    assert trial == ("12 commandes acceptées ≥ limite 10; chiffre d'affaires 1500,00 € ≥ limite"
+                     " 1000,00 €", "12 accepted orders ≥ limit 10; revenue 1500.00 € ≥ limit 1000.00 €")
+    assert next_status("active", None, [], trial, ENTRY, 14).change.startswith(
+        "active → trial_limit_reached : limite d'essai atteinte : 12 commandes acceptées")
+    back = next_status("probation", ENTRY, [], None, ENTRY + timedelta(days=3), 14)
+    assert (back.status, back.change) == (
+        "active", "probation → active : de nouveau dans tous les seuils / back within every threshold")
