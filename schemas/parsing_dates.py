@@ -5,6 +5,12 @@ ISO dates (`2024-03-01`), French day-first dates (`01/03/2024`, `01-03-2024`, op
 followed by a time) and ISO date-times with or without an offset (`2024-03-01T09:30:00+01:00`,
 `2024-03-01 09:30:00` as Excel writes a date cell).
 
+What French Excel writes when a date column is formatted otherwise is read too: a long date
+(`lundi 14 décembre 2026`, `14 déc. 2026`, `1er mars 2027`), dots (`14.12.2026`), a two-digit
+year (`14/12/26`: 2026, Excel's own rule: 00-29 are 20xx, 30-99 19xx) and a time in the French
+way (`08h00`, `8h`, `à 8h30`). They are rewritten into the shapes above first, only for the cells
+that look like one, so a file of plain dates pays one vectorised scan.
+
 Ambiguity decision: a date is never read month-first. `03/04/2024` is the 3rd of April; an
 American `04/13/2024` is unreadable (there is no month 13) and is reported, never swapped
 silently, because a silently swapped date moves payouts and deadlines without anyone seeing it.
@@ -17,6 +23,9 @@ spring hour that does not exist, they move forward to the first valid instant.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -98,12 +107,56 @@ def _offsets(offset: pd.Series) -> pd.Series:
     return pd.to_timedelta(minutes, unit="min")
 
 
+_FRENCH_HINT = r"(?i)[a-su-y]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}/\d{1,2}/\d{2}(?:$|[^\d])"
+"""A letter other than ISO's T and Z (a month or day name, 8h00), dots, a two-digit year."""
+_MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "aou": 8,
+           "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+_LONG_DATE = re.compile(
+    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\.?,?\s+)?"
+    r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})(?P<rest>.*)$")
+_SHORT_DATE = re.compile(
+    r"^(?P<day>\d{1,2})[./](?P<month>\d{1,2})[./](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
+_FRENCH_TIME = re.compile(r"^\s+(?:a\s+)?(?P<hour>\d{1,2})\s?h\s?(?P<minute>\d{2})?$")  # "à", folded
+
+
+def _french_form(text: str) -> str:
+    """`text` in a shape `_components` reads, if it is one of French Excel's other ways of
+    writing a date (module docstring); else `text` unchanged (reported unreadable later)."""
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    found = _LONG_DATE.match(plain) or _SHORT_DATE.match(plain)
+    if not found:
+        return text
+    month = found["month"]
+    if not month.isdigit():
+        month = next((str(n) for key, n in _MONTHS.items() if month.startswith(key)), "")
+        if not month:
+            return text
+    year = found["year"]
+    if len(year) == 2:
+        year = f"{20 if int(year) < 30 else 19}{year}"
+    rest = found["rest"]
+    time = _FRENCH_TIME.match(rest)
+    if time:
+        rest = f" {int(time['hour']):02d}:{time['minute'] or '00'}"
+    return f"{int(found['day']):02d}/{int(month):02d}/{year}{rest}"
+
+
+def _with_french_forms(texts: pd.Series) -> pd.Series:
+    hinted = pc.match_substring_regex(pa.array(texts, type=pa.string()), _FRENCH_HINT)
+    hinted = hinted.fill_null(False).to_numpy(zero_copy_only=False)
+    if not hinted.any():
+        return texts
+    texts = texts.copy()
+    texts[hinted] = [_french_form(text) for text in texts[hinted]]
+    return texts
+
+
 def _instants(texts: pd.Series, timezone: str, *, end_of_day: bool) -> tuple[pd.Series, pd.Series]:
     return per_distinct(_parse_instants, texts, timezone, end_of_day=end_of_day)
 
 
 def _parse_instants(texts: pd.Series, timezone: str, *, end_of_day: bool) -> tuple[pd.Series, pd.Series]:
-    numbers, offset, date_only = _components(texts)
+    numbers, offset, date_only = _components(_with_french_forms(texts))
     numbers = numbers.fillna({"hour": 0, "minute": 0, "second": 0, "us": 0})
     in_range = (
         numbers["year"].between(MIN_YEAR, MAX_YEAR)

@@ -25,7 +25,16 @@ SHAPES = {  # shape -> (how a seller writes it, whether it is a date alone)
     "iso-t-seconds": (lambda d: f"{d:%Y-%m-%dT%H:%M:%S}", False),
     "french-seconds": (lambda d: f"{d:%d/%m/%Y %H:%M:%S}", False),
     "excel": (lambda d: f"{d:%Y-%m-%d %H:%M:%S}", False),
+    # what French Excel writes for a date column formatted otherwise
+    "french-long": (lambda d: f"{DAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}", True),
+    "french-abbreviated": (lambda d: f"{d.day} {MONTHS[d.month - 1][:4].rstrip('.')}. {d.year}", True),
+    "french-dots": (lambda d: f"{d:%d.%m.%Y}", True),
+    "french-h": (lambda d: f"{d:%d/%m/%Y} à {d.hour}h{d:%M}", False),
 }
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+MINUTES_ONLY = {"iso-minutes", "french-h"}
 
 
 def _exists_once(wall: datetime) -> bool:
@@ -49,10 +58,18 @@ def test_every_shape_reads_back_as_zoneinfo_says(cells):
     for (wall, shape), start, end in zip(cells, starts, ends, strict=True):
         alone = SHAPES[shape][1]
         written = wall.replace(hour=0, minute=0, second=0) if alone else (
-            wall.replace(second=0) if shape == "iso-minutes" else wall)
+            wall.replace(second=0) if shape in MINUTES_ONLY else wall)
         assert start == pd.Timestamp(written.replace(tzinfo=PARIS))
         next_midnight = (written + timedelta(days=1)).replace(tzinfo=PARIS)
         assert end == (pd.Timestamp(next_midnight) if alone else start)
+
+
+def test_a_two_digit_year_follows_excels_rule_and_odd_texts_stay_unreadable():
+    texts = pd.Series(["14/12/26", "01/02/99", "14 foo 2026", "mars 2027", "31.02.2027",
+                       "01/03/2027 25h00"], dtype="str")
+    starts, unreadable = parse_datetimes(texts)
+    assert list(starts[:2].dt.tz_convert(PARIS).dt.date.astype(str)) == ["2026-12-14", "1999-02-01"]
+    assert unreadable.tolist() == [False, False, True, True, True, True]
 
 
 def test_clock_changes_follow_the_documented_rules():
