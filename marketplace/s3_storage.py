@@ -99,7 +99,7 @@ class S3Storage:
         """Copy then delete: a crash in between leaves both, and the rerun finishes the move."""
         source = {"Bucket": self.bucket, "Key": self._full(listed_key(key))}
         target = self._key(new_key)
-        with _s3_errors("move", self.location(key)):
+        with _s3_errors("move", f"s3://{self.bucket}/{source['Key']}"):
             self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=target)
             self.client.delete_object(**source)
         return self.location(new_key)
