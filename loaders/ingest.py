@@ -116,9 +116,10 @@ class Ingestor(FileChecker):
 
     def cut_short(self, import_id: int) -> bool:
         """Whether the import that applied a content stopped after its commit, before its report
-        and its closing (a kill -9 there): it is still `processing`."""
-        return in_transaction(self.engine, lambda session: session.get(Import, import_id).status
-                              ) == "processing"
+        and its closing: killed there (still `processing`), or its report or archive failed on
+        the storage (`note_unpublished`). Either way it was never closed: no `processed_at`."""
+        return in_transaction(self.engine, lambda session: session.get(Import, import_id).processed_at
+                              ) is None
 
     def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str,
                            archive: str | None) -> None:
@@ -151,12 +152,12 @@ class Ingestor(FileChecker):
 
     def note_unpublished(self, import_id: int, status: str) -> None:
         """The rows are committed but the report or the archive failed (storage): the import says
-        so instead of staying `processing`; the retry finds the content applied and archives it."""
+        so instead of staying `processing`, and stays unclosed (no `processed_at`): the retry
+        finds the content applied, archives the file and writes the report (`cut_short`)."""
         message = ("chargé, mais le rapport ou l'archivage a échoué (réessayé) / loaded, but the"
                    " report or the archive failed (retried)")
         in_transaction(self.engine, lambda session: session.execute(
-            update(Import).where(Import.id == import_id).values(
-                status=status, processed_at=utcnow(), message=message)))
+            update(Import).where(Import.id == import_id).values(status=status, message=message)))
 
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int,
              on_rows=None):

@@ -207,9 +207,48 @@ def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, e
         assert session.scalar(select(func.count()).select_from(Offer)) == 4
         assert session.scalar(select(func.count()).select_from(AppliedFile)) == 1
         attempts = session.execute(select(Import.status, Import.message).order_by(Import.id)).all()
-    # the interrupted attempt says its rows were applied and its archive failed
+    # the interrupted attempt, unclosed, is closed by the retry (docs/operations.md)
     assert [status for status, _ in attempts] == ["loaded", "duplicate"]
-    assert "archive failed" in attempts[0].message
+    assert "report written by the next run" in attempts[0].message
+
+
+def test_a_report_the_storage_failed_to_write_is_written_by_the_retry(flow_env, engine,
+                                                                     monkeypatch):
+    """The rows are committed, the seller's error report is not: the retry (a duplicate) writes
+    it from the problems stored with the rows, under the import that applied them."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    import flows.ingest
+    from marketplace.models import Import
+    from marketplace.storage import LocalStorage, StorageError
+
+    add_seller(engine, 7)
+    folder = flow_env / "inbox" / "offers" / "7"
+    folder.mkdir(parents=True)
+    rows = offer_rows(3)
+    rows[1][4] = "abc"  # an unreadable price: row 3 rejected, a report to write
+    write_offer_csv(folder / "f.csv", rows)
+    real_upload = LocalStorage.upload
+    failed = []
+
+    def report_fails_once(self, src, key):
+        if key.startswith("outbox/imports/") and not failed:
+            failed.append(key)
+            raise StorageError("upload", key, "injected fault")
+        return real_upload(self, src, key)
+
+    monkeypatch.setattr(LocalStorage, "upload", report_fails_once)
+    monkeypatch.setattr(flows.ingest, "ingest_chain",
+                        flows.ingest.ingest_chain.with_options(retry_delay_seconds=0))
+    results = flows.ingest.process_inbox_flow()
+    assert [r["status"] for r in results] == ["duplicate"]
+    with Session(engine) as session:
+        first = session.scalars(select(Import).order_by(Import.id)).first()
+    assert (first.status, first.rows_loaded, first.rows_rejected) == ("partial", 2, 1)
+    assert first.errors_report and first.errors_report.endswith(f"{first.id}-errors.xlsx")
+    report = flow_env / "outbox" / "imports" / "7" / f"{first.id}-errors.csv"
+    assert "abc" in report.read_text(encoding="utf-8-sig")
 
 
 def test_the_inbox_summary_counts_statuses_kinds_refusals_and_failures():
