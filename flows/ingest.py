@@ -9,10 +9,11 @@ in arrival order, inside one task (a "chain"), and different sellers run in para
 flow's task runner (threads, or a Dask cluster: `MARKETPLACE_DASK_ADDRESS`). The run holds the
 Prefect global concurrency limit `inbox-run` (limit 1), so overlapping runs (a late schedule, a
 manual run, workers on several machines) queue instead of loading one seller's files at once
-or out of order. One slot per run, not per seller: in Prefect 3.8 an acquisition costs
-0.2-0.5 s (a lease and its renewal), more than the 100 ms per file allowed for orchestration.
-The seller row lock taken by the loaders (loaders/staging.py) remains the real guarantee, and
-the content hash makes a rerun apply nothing twice.
+or out of order; each task also holds the 1-slot limits `seller-<id>` of its sellers, taken
+together once per task, not per file (an acquisition costs 0.2-0.5 s in Prefect 3.8), so that
+`ingest_file` never loads one of them meanwhile (docs/decisions.md). The seller row lock taken
+by the loaders (loaders/staging.py) remains the real guarantee, and the content hash makes a
+rerun apply nothing twice.
 """
 
 from __future__ import annotations

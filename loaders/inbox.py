@@ -17,6 +17,7 @@ from pathlib import Path
 
 from loaders.feeds import KINDS, feed_for
 from loaders.ingest import Ingestor, IngestRequest, IngestResult
+from marketplace.errors import INTERNAL_FAILURE
 from marketplace.layout import UnsafeName, parse_inbox_key
 from marketplace.storage import StoredObject
 
@@ -47,11 +48,13 @@ class InboxRun:
     refused: list[dict] = field(default_factory=list)
     taken: list[str] = field(default_factory=list)  # gone before read: another run took them
     ignored: list[dict] = field(default_factory=list)  # editor leftovers, archived, no error
+    failed: list[dict] = field(default_factory=list)  # an internal failure: left in the inbox
+    waiting: list[str] = field(default_factory=list)  # after a failed file of theirs: left too
 
     @property
     def exit_code(self) -> int:
         codes = [r.exit_code for r in self.results] + [3 for _ in self.refused]
-        return max(codes, default=0)
+        return max(codes + [INTERNAL_FAILURE for _ in self.failed], default=0)
 
 
 def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
@@ -89,14 +92,33 @@ def ingest_inbox_item(ingestor: Ingestor, plan: InboxItemPlan) -> IngestResult:
 
 
 def process_inbox(ingestor: Ingestor) -> InboxRun:
-    """Ingest everything waiting in the inbox, oldest first (sellers' registry first)."""
+    """Ingest everything waiting in the inbox, oldest first (sellers' registry first).
+
+    A file that fails (storage, database, a bug: not a rejection, which is an answer) stays in
+    the inbox for the next run, and so do the later files that depend on it: its seller's (they
+    must not overtake it), every file after a registry file (a new seller's offers need it), the
+    later order exports after an export. The other sellers' files go on, as in the flow.
+    """
     run = InboxRun()
+    stopped: set[str] = set()
     for plan in plan_inbox(ingestor, run):
+        chain = _chain(plan)
+        if chain in stopped or "sellers" in stopped:
+            run.waiting.append(plan.stored.key)
+            continue
         try:
             run.results.append(ingest_inbox_item(ingestor, plan))
-        except FileNotFoundError:
-            if ingestor.storage.exists(plan.stored.key):
-                raise
-            log.info("inbox file taken by another run before it was read: %s", plan.stored.key)
-            run.taken.append(plan.stored.key)
+        except Exception as error:  # noqa: BLE001 - one file must not hold the other sellers' files
+            if isinstance(error, FileNotFoundError) and not ingestor.storage.exists(plan.stored.key):
+                log.info("inbox file taken by another run before it was read: %s", plan.stored.key)
+                run.taken.append(plan.stored.key)
+                continue
+            log.error("inbox file failed, left for the next run: %s: %s", plan.stored.key, error)
+            run.failed.append({"key": plan.stored.key, "error": f"{type(error).__name__}: {error}"})
+            stopped.add(chain)
     return run
+
+
+def _chain(plan: InboxItemPlan) -> str:
+    """The files that wait behind this one when it fails: its seller's, or its kind's."""
+    return f"seller-{plan.seller_id}" if plan.seller_id is not None else plan.kind

@@ -30,7 +30,7 @@ from rich.text import Text
 from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
 from marketplace.config import get_settings
-from marketplace.errors import MarketplaceError
+from marketplace.errors import INTERNAL_FAILURE, MarketplaceError
 from marketplace.layout import MAX_SELLER_ID, UnsafeName, parse_inbox_key
 from marketplace.storage import open_storage
 
@@ -49,7 +49,6 @@ app.add_typer(report_app, name="report")
 err = Console(stderr=True, soft_wrap=True, markup=False)
 USAGE_ERROR = 2
 FILE_REJECTED = 3
-INTERNAL_FAILURE = 4
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
 
 
@@ -270,7 +269,8 @@ def run_inbox(as_json: JsonOption = False) -> None:
         if as_json:
             print(json.dumps({"files": [r.as_json() for r in run.results],
                               "refused": run.refused, "ignored": run.ignored,
-                              "taken": run.taken, "processed": len(run.results)},
+                              "taken": run.taken, "failed": run.failed, "waiting": run.waiting,
+                              "processed": len(run.results)},
                              ensure_ascii=False))
         else:
             for result in run.results:
@@ -281,6 +281,11 @@ def run_inbox(as_json: JsonOption = False) -> None:
                 err.print(f"ignored (editor leftover, archived) {ignored['key']}")
             for key in run.taken:
                 err.print(f"taken by another run meanwhile {key}")
+            for failed in run.failed:
+                err.print(Text.assemble(("failed, left in the inbox", "red"),
+                                        f" {failed['key']}: {failed['error']}"))
+            for key in run.waiting:
+                err.print(f"left in the inbox behind a failed file {key}")
             err.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+INTERNAL_FAILURE = 4
+"""The exit code of a failure that is not the input's fault (architecture.md: "any other")."""
+
 
 class Reason(StrEnum):
     """Why a file, a row or a cell was rejected (or warned about)."""

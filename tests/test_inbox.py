@@ -118,6 +118,33 @@ def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_pat
     assert str(price) == "20.00"
 
 
+def test_a_file_that_fails_leaves_its_sellers_later_files_and_not_the_others(engine, settings,
+                                                                           tmp_path, monkeypatch):
+    """A failure that is not the file's fault (here a bug on seller 7's first file): that file
+    and seller 7's next one stay in the inbox for the next run, seller 8's load; exit 4."""
+    add_seller(engine, 7)
+    add_seller(engine, 8)
+    storage = LocalStorage(tmp_path / "store")
+    for seller, name in ((7, "a.csv"), (8, "b.csv"), (7, "c.csv")):
+        storage.upload(write_offer_csv(tmp_path / name, offer_rows(1)), f"inbox/offers/{seller}/{name}")
+        time.sleep(0.01)
+    ingestor = Ingestor(engine, storage, settings)
+    real_ingest = ingestor.ingest
+
+    def fails_on_a(request, on_rows=None):
+        if request.name == "a.csv":
+            raise RuntimeError("injected fault")
+        return real_ingest(request, on_rows)
+
+    monkeypatch.setattr(ingestor, "ingest", fails_on_a)
+    run = process_inbox(ingestor)
+    assert [r.file for r in run.results] == ["inbox/offers/8/b.csv"]
+    assert run.failed == [{"key": "inbox/offers/7/a.csv", "error": "RuntimeError: injected fault"}]
+    assert (run.waiting, run.exit_code) == (["inbox/offers/7/c.csv"], 4)
+    assert sorted(o.key for o in storage.list("inbox/")) == ["inbox/offers/7/a.csv",
+                                                             "inbox/offers/7/c.csv"]
+
+
 @pytest.mark.parametrize("moment", ["list", "download"])
 def test_a_file_another_run_takes_meanwhile_does_not_fail_the_run(engine, settings, tmp_path, moment):
     """`marketplace run inbox` from cron overlapping a long run (no Prefect slot): the other run
