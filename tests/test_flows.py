@@ -177,28 +177,39 @@ def test_a_sellers_files_wait_while_another_flow_holds_that_sellers_slot(flow_en
     assert sorted((r["seller_id"], r["status"]) for r in done[0]) == [(7, "loaded"), (8, "loaded")]
 
 
+def _storage_fails_once(monkeypatch, method: str, when) -> list[str]:
+    """`LocalStorage.<method>` (move or upload) raises a StorageError the first time `when(key)`
+    holds, and the inbox chains retry at once; returns the keys it was called with."""
+    import flows.ingest
+    from marketplace.storage import LocalStorage, StorageError
+
+    real, calls, failed = getattr(LocalStorage, method), [], []
+
+    def faulty(self, first, second):
+        key = second if method == "upload" else first  # upload(src, key), move(key, new_key)
+        calls.append(key)
+        if when(key) and not failed:
+            failed.append(key)
+            raise StorageError(method, key, "injected fault")
+        return real(self, first, second)
+
+    monkeypatch.setattr(LocalStorage, method, faulty)
+    monkeypatch.setattr(flows.ingest, "ingest_chain",
+                        flows.ingest.ingest_chain.with_options(retry_delay_seconds=0))
+    return calls
+
+
 def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, engine, monkeypatch):
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
     import flows.ingest
     from marketplace.models import AppliedFile, Import, Offer
-    from marketplace.storage import LocalStorage, StorageError
 
     add_seller(engine, 7)
     _drop_offers(flow_env, 7, "f.csv", 4, "10,00", 1_800_000_000)
-    real_move = LocalStorage.move
-    moves = []
-
-    def archive_fails_once(self, key, new_key):
-        moves.append(key)
-        if len(moves) == 1:  # the rows are committed, the archive move is not done
-            raise StorageError("move", key, "injected fault")
-        return real_move(self, key, new_key)
-
-    monkeypatch.setattr(LocalStorage, "move", archive_fails_once)
-    monkeypatch.setattr(flows.ingest, "ingest_chain",
-                        flows.ingest.ingest_chain.with_options(retry_delay_seconds=0))
+    # the rows are committed, the archive move is not done
+    moves = _storage_fails_once(monkeypatch, "move", lambda key: True)
     results = flows.ingest.process_inbox_flow()
     # the retry finds the content applied: a duplicate, archived; the rows exist once
     assert [r["status"] for r in results] == ["duplicate"]
@@ -221,7 +232,6 @@ def test_a_report_the_storage_failed_to_write_is_written_by_the_retry(flow_env, 
 
     import flows.ingest
     from marketplace.models import Import
-    from marketplace.storage import LocalStorage, StorageError
 
     add_seller(engine, 7)
     folder = flow_env / "inbox" / "offers" / "7"
@@ -229,18 +239,7 @@ def test_a_report_the_storage_failed_to_write_is_written_by_the_retry(flow_env, 
     rows = offer_rows(3)
     rows[1][4] = "abc"  # an unreadable price: row 3 rejected, a report to write
     write_offer_csv(folder / "f.csv", rows)
-    real_upload = LocalStorage.upload
-    failed = []
-
-    def report_fails_once(self, src, key):
-        if key.startswith("outbox/imports/") and not failed:
-            failed.append(key)
-            raise StorageError("upload", key, "injected fault")
-        return real_upload(self, src, key)
-
-    monkeypatch.setattr(LocalStorage, "upload", report_fails_once)
-    monkeypatch.setattr(flows.ingest, "ingest_chain",
-                        flows.ingest.ingest_chain.with_options(retry_delay_seconds=0))
+    _storage_fails_once(monkeypatch, "upload", lambda key: key.startswith("outbox/imports/"))
     results = flows.ingest.process_inbox_flow()
     assert [r["status"] for r in results] == ["duplicate"]
     with Session(engine) as session:
