@@ -17,9 +17,11 @@ from marketplace.storage import open_storage
 
 
 def catalog_engine(settings: Settings) -> Engine:
-    """The catalog engine, its schema brought up to date (cheap when it already is)."""
+    """The catalog engine, its schema brought up to date. Checked first by a read: a command
+    started while a file loads must not queue for SQLite's write lock to learn it is current."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    if not is_current(engine):
+        upgrade(engine)
     return engine
 
 

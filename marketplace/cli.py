@@ -312,13 +312,14 @@ def export_offers_command(
 ) -> None:
     """The catalogue as CSV."""
     from marketplace.app import catalog_engine
+    from marketplace.db import read_only
     from reports.offers_export import UnknownSeller, export_offers
 
     def action() -> int:
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             raise UsageError(f"--out doit être un fichier dans un dossier existant / --out must be"
                              f" a file in an existing folder: {out}")
-        engine = catalog_engine(get_settings())
+        engine = read_only(catalog_engine(get_settings()))  # beside a loading file, not behind it
         try:
             if out is None:
                 export_offers(engine, sys.stdout, seller)

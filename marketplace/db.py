@@ -58,7 +58,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = connection.get_execution_options().get(READ_ONLY_OPTION)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "marketplace_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The engine for work that only reads: on SQLite its transactions begin DEFERRED, so they
+    read the last committed state beside a file being loaded (WAL) instead of queueing behind
+    it, and "database is locked" cannot come from them. PostgreSQL ignores the option."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def is_postgres(engine: Engine) -> bool:

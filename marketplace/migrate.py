@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from marketplace.config import PROJECT_ROOT
+from marketplace.db import read_only
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -42,5 +43,5 @@ def is_current(engine: Engine) -> bool:
 
     url = engine.url.render_as_string(hide_password=False)
     heads = ScriptDirectory.from_config(alembic_config(url)).get_heads()
-    with engine.connect() as connection:
+    with read_only(engine).connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads()) == set(heads)
