@@ -97,7 +97,7 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
         # the opening day written as a date alone (00:00) is the usual case: the sales open at
         # 08:00 that day, so the message says what to write rather than "falls outside it"
         opening = p.start.tz_convert(TIMEZONE)
-        opening_day = early & (start.dt.tz_convert(TIMEZONE).dt.normalize() == opening.normalize())
+        opening_day = early & (start >= opening.normalize())  # early: before the opening hour
         v.flag(opening_day, Reason.SALES_PERIOD, "start_at",
                f"Les {p.name} ouvrent le {opening:%d/%m/%Y} à {opening:%H:%M} : des Soldes"
                f" (type 5) ne peuvent pas commencer avant ; écrivez « {opening:%d/%m/%Y %H:%M} »"
