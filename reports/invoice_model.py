@@ -51,6 +51,14 @@ class IssuedInvoice:
     customer_postcode: str | None
     customer_city: str | None
     customer_country: str | None
+    preceding_invoices: str | None = None
+    """A credit note's corrected invoices as stored: `FA-2026-000003@2026-11-02`, space-separated."""
+
+    @property
+    def preceding(self) -> list[tuple[str, date]]:
+        """(number, issue date) of each invoice a credit note corrects (EN 16931 BG-3)."""
+        items = (self.preceding_invoices or "").split()
+        return [(number, date.fromisoformat(day)) for number, day in (i.split("@") for i in items)]
 
     @property
     def is_credit_note(self) -> bool:
@@ -87,6 +95,11 @@ def document_kind(charges: InvoiceCharges) -> tuple[str, int] | None:
         return None
     net = (charges.total_excl_vat, charges.total_vat)
     return CREDIT_NOTE if net < (Decimal(0), Decimal(0)) else INVOICE
+
+
+def preceding_text(references: list[tuple[str, date]]) -> str | None:
+    """The stored form of `IssuedInvoice.preceding`."""
+    return " ".join(f"{number}@{day.isoformat()}" for number, day in references) or None
 
 
 def format_number(series: str, year: int, sequence: int) -> str:

@@ -137,6 +137,9 @@ def _title(pdf: FPDF, invoice: IssuedInvoice) -> None:
                    f"Période : du {french_date(first)} au {french_date(last)}    "
                    f"Échéance : {french_date(invoice.payment_date)}",
              new_x="LMARGIN", new_y="NEXT")
+    if invoice.preceding:
+        _write(pdf, "Factures d'origine : " + ", ".join(
+            f"{number} du {french_date(day)}" for number, day in invoice.preceding), pdf.epw, 5)
     pdf.ln(4)
 
 

@@ -194,3 +194,8 @@ def _settlement(settlement: etree._Element, invoice: IssuedInvoice,
     _sub(totals, "ram:TaxTotalAmount", _amount(invoice.total_vat), currencyID=CURRENCY)
     _sub(totals, "ram:GrandTotalAmount", _amount(invoice.total_incl_vat))
     _sub(totals, "ram:DuePayableAmount", _amount(invoice.total_incl_vat))
+    for number, issued_on in invoice.preceding:  # BG-3: the invoices a credit note corrects
+        document = _sub(settlement, "ram:InvoiceReferencedDocument")
+        _sub(document, "ram:IssuerAssignedID", number)  # BT-25
+        holder = _sub(document, "ram:FormattedIssueDateTime")  # BT-26
+        _sub(holder, "qdt:DateTimeString", issued_on.strftime("%Y%m%d"), format="102")

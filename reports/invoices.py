@@ -25,10 +25,17 @@ from sqlalchemy import Connection, insert, select
 
 from marketplace.identity import MarketplaceIdentity
 from marketplace.layout import safe_key
-from marketplace.models import Invoice, Seller
+from marketplace.models import Invoice, LedgerEntry, Seller
 from marketplace.storage import Storage
 from reports.invoice_charges import InvoiceCharges
-from reports.invoice_model import COLUMNS, CREDIT_NOTE, IssuedInvoice, document_kind, format_number
+from reports.invoice_model import (
+    COLUMNS,
+    CREDIT_NOTE,
+    IssuedInvoice,
+    document_kind,
+    format_number,
+    preceding_text,
+)
 from reports.invoice_numbers import advance_counter, lock_counter
 from reports.invoice_pdf import facturx_pdf
 from reports.invoices_register import register_csv
@@ -62,12 +69,15 @@ def issue_month_invoices(connection: Connection, month: str, issue_date: date,
     to_issue = sorted((c for c in charges if c.seller_id in kinds and c.seller_id not in stored),
                       key=lambda c: c.seller_id)
     customers = _customers(connection, [c.seller_id for c in to_issue])
+    corrected = _corrected_invoices(
+        connection, month, [c.seller_id for c in to_issue if kinds[c.seller_id] == CREDIT_NOTE])
     issued: list[IssuedInvoice] = []
     for kind in sorted({kinds[c.seller_id] for c in to_issue}):
         batch = [c for c in to_issue if kinds[c.seller_id] == kind]
         first = advance_counter(connection, kind[0], year, len(batch))
         issued += [_document(c, kind, year, first + rank, month, issue_date,
-                             customers[c.seller_id]) for rank, c in enumerate(batch)]
+                             customers[c.seller_id], corrected.get(c.seller_id))
+                   for rank, c in enumerate(batch)]
     if issued:
         connection.execute(insert(Invoice), [vars(invoice) for invoice in issued])
     found = [invoice for seller_id, invoice in stored.items() if seller_id in kinds]
@@ -123,8 +133,36 @@ def _customers(connection: Connection, seller_ids: list[int]) -> dict[int, dict[
     return found
 
 
+def _corrected_invoices(connection: Connection, month: str,
+                        seller_ids: list[int]) -> dict[int, str]:
+    """For each credit note to issue, the earlier documents whose commissions it gives back.
+
+    A month's net is negative when refunds give back commissions invoiced in earlier months; a
+    French corrective document must name the invoices it corrects (EN 16931 BG-3): those of the
+    months in which the refunded orders' commissions were booked.
+    """
+    if not seller_ids:
+        return {}
+    refund, commission = LedgerEntry.__table__.alias("r"), LedgerEntry.__table__.alias("c")
+    query = (
+        select(refund.c.seller_id, Invoice.number, Invoice.issue_date).distinct()
+        .join(commission, (commission.c.entry_type == "COMMISSION")
+              & (commission.c.seller_id == refund.c.seller_id)
+              & (commission.c.order_id == refund.c.order_id) & (commission.c.month < month))
+        .join(Invoice, (Invoice.seller_id == commission.c.seller_id)
+              & (Invoice.month == commission.c.month))
+        .where(refund.c.entry_type == "COMMISSION_REFUND", refund.c.month == month,
+               refund.c.seller_id.in_(seller_ids))
+        .order_by(refund.c.seller_id, Invoice.number))
+    found: dict[int, list[tuple[str, date]]] = {}
+    for seller_id, number, issued_on in connection.execute(query):
+        found.setdefault(seller_id, []).append((number, issued_on))
+    return {seller_id: preceding_text(references) for seller_id, references in found.items()}
+
+
 def _document(charges: InvoiceCharges, kind: tuple[str, int], year: int, sequence: int,
-              month: str, issue_date: date, customer: dict[str, str | None]) -> IssuedInvoice:
+              month: str, issue_date: date, customer: dict[str, str | None],
+              preceding: str | None) -> IssuedInvoice:
     series, type_code = kind
     sign = -1 if kind == CREDIT_NOTE else 1
     amounts = {name: sign * getattr(charges, name) for name in (
@@ -137,4 +175,4 @@ def _document(charges: InvoiceCharges, kind: tuple[str, int], year: int, sequenc
         type_code=type_code, seller_id=charges.seller_id, month=month, issue_date=issue_date,
         payment_date=charges.payment_date, reverse_charge=charges.reverse_charge, **amounts,
         total_excl_vat=total_excl, total_vat=total_vat, total_incl_vat=total_excl + total_vat,
-        **customer)
+        **customer, preceding_invoices=preceding)

@@ -16,7 +16,7 @@ from reports.safe_cells import inert_text
 
 REGISTER_COLUMNS = ("number", "type", "issue_date", "month", "seller_id", "legal_name", "siren",
                     "vat_number", "total_excl_vat", "total_vat", "total_incl_vat",
-                    "reverse_charge", "payment_date")
+                    "reverse_charge", "payment_date", "preceding_invoices")
 
 
 def register_csv(invoices: Sequence[IssuedInvoice]) -> bytes:
@@ -33,6 +33,6 @@ def register_csv(invoices: Sequence[IssuedInvoice]) -> bytes:
             inert_text(invoice.customer_vat_number or ""),
             f"{sign * invoice.total_excl_vat:.2f}", f"{sign * invoice.total_vat:.2f}",
             f"{sign * invoice.total_incl_vat:.2f}", "yes" if invoice.reverse_charge else "no",
-            invoice.payment_date.isoformat(),
+            invoice.payment_date.isoformat(), " ".join(number for number, _ in invoice.preceding),
         ])
     return out.getvalue().encode("utf-8-sig")

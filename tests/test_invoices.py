@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
-from marketplace.models import Invoice, InvoiceCounter, Seller
+from marketplace.models import Invoice, InvoiceCounter, LedgerEntry, Seller
 from reports.invoices import UnknownSeller, issue_month_invoices, stored_month_invoices
 from tests.test_invoices_builders import add_sellers, charges
 
@@ -81,6 +81,35 @@ def test_negative_net_is_a_credit_note_in_its_own_series(engine):
     assert (credit.total_excl_vat, credit.total_vat, credit.total_incl_vat) == (
         Decimal("20.01"), Decimal("4.00"), Decimal("24.01"))
     assert credit.charges() == batch[1]  # the booked charges, signs restored
+
+
+def _book(connection, seller_id, month, entry_type, order_id, amount):
+    connection.execute(insert(LedgerEntry), [dict(
+        seller_id=seller_id, month=month, entry_type=entry_type, order_id=order_id,
+        reference=f"{order_id}@{amount}", occurred_at=datetime(2026, int(month[5:]), 10, tzinfo=UTC),
+        amount=Decimal(amount), vat=Decimal(amount) / 6, text=entry_type)])
+
+
+def test_a_credit_note_names_the_invoices_whose_commissions_it_gives_back(engine):
+    _issue(engine, "2026-09", date(2026, 10, 1), [charges(2, "10.00"), charges(3, "10.00")])
+    _issue(engine, "2026-10", date(2026, 11, 2), [charges(1, "8.00"), charges(2, "-1.00")])
+    with engine.begin() as connection:
+        for seller, month, order in ((2, "2026-09", "A"), (2, "2026-10", "B"), (2, "2026-11", "C"),
+                                     (1, "2026-10", "D"), (4, "2026-08", "E"), (3, "2026-09", "F")):
+            _book(connection, seller, month, "COMMISSION", order, "-12.00")
+        for seller, order in ((2, "A"), (2, "B"), (2, "C"), (1, "D"), (4, "E")):
+            _book(connection, seller, "2026-11", "COMMISSION_REFUND", order, "12.00")
+    # 2: refunds of September's, October's (a credit note there) and November's own orders;
+    # 1: an invoice, though it gives back October's commission; 4: before the first close
+    issued = {i.seller_id: i for i in _issue(engine, "2026-11", DEC_1, [
+        charges(1, "2.00"), charges(2, "-20.00"), charges(4, "-10.00")])}
+    assert issued[2].preceding == [("AV-2026-000001", date(2026, 11, 2)),
+                                   ("FA-2026-000001", date(2026, 10, 1))]
+    assert issued[2].preceding_invoices == "AV-2026-000001@2026-11-02 FA-2026-000001@2026-10-01"
+    assert issued[1].preceding == [] and issued[4].preceding == []
+    with engine.connect() as connection:
+        stored = {i.seller_id: i for i in stored_month_invoices(connection, "2026-11")}
+    assert stored == issued
 
 
 def test_nothing_issued_when_every_amount_is_zero(engine):

@@ -50,7 +50,8 @@ REVERSE = _invoice(reverse_charge=True, commission_vat=D("0.00"), subscription_v
 CREDIT = _invoice(number="AV-2026-000001", series="AV", type_code=381, commission_excl_vat=D("60.00"),
                   commission_vat=D("12.00"), subscription_excl_vat=D("-39.99"),
                   subscription_vat=D("-8.00"), total_excl_vat=D("20.01"), total_vat=D("4.00"),
-                  total_incl_vat=D("24.01"))
+                  total_incl_vat=D("24.01"),
+                  preceding_invoices="FA-2026-000007@2026-10-01 AV-2026-000002@2026-11-02")
 
 
 def _xpath(xml: bytes, path: str) -> list[str]:
@@ -96,6 +97,12 @@ def test_credit_note_xml_is_type_381_and_a_negative_line_has_a_positive_price():
     assert _xpath(xml, "//ram:NetPriceProductTradePrice/ram:ChargeAmount") == ["60.00", "39.99"]
     assert _xpath(xml, "//ram:BilledQuantity") == ["1", "-1"]
     assert _xpath(xml, "//ram:DuePayableAmount") == ["24.01"]
+    # BG-3: the invoices it corrects, each with its number and issue date
+    referenced = "//ram:ApplicableHeaderTradeSettlement/ram:InvoiceReferencedDocument/"
+    assert _xpath(xml, referenced + "ram:IssuerAssignedID") == ["FA-2026-000007", "AV-2026-000002"]
+    assert _xpath(xml, referenced + "ram:FormattedIssueDateTime/qdt:DateTimeString") == [
+        "20261001", "20261102"]
+    assert _xpath(invoice_xml(_invoice(), IDENTITY), referenced + "ram:IssuerAssignedID") == []
 
 
 def _page_text(pdf: bytes) -> str:
@@ -135,6 +142,8 @@ def test_reverse_charge_pdf_says_autoliquidation():
 def test_credit_note_pdf_is_titled_avoir():
     text = _page_text(facturx_pdf(CREDIT, IDENTITY))
     assert "Avoir n° AV-2026-000001" in text and "24,01 €" in text and "-39,99 €" in text
+    assert "Factures d'origine : FA-2026-000007 du 01/10/2026, AV-2026-000002 du 02/11/2026" in text
+    assert "Factures d'origine" not in _page_text(facturx_pdf(_invoice(), IDENTITY))
 
 
 def test_same_invoice_same_bytes_whatever_the_clock():
@@ -162,7 +171,8 @@ def test_write_invoice_files_publishes_pdfs_and_register(engine, tmp_path):
     assert register[1][:2] == ["AV-2026-000001", "credit_note"]
     assert register[1][5] == "'=HYPERLINK(1)"  # registry text made inert
     assert register[1][8:11] == ["-20.01", "-4.00", "-24.01"]
-    assert register[2][8:13] == ["44.99", "9.00", "53.99", "no", "2026-12-02"]
+    assert register[2][8:14] == ["44.99", "9.00", "53.99", "no", "2026-12-02", ""]
+    assert register[0][-1] == "preceding_invoices"
     first = {key: storage.read_bytes(key) for key in keys}
     with engine.connect() as connection:  # a re-issue from the stored rows: identical files
         write_invoice_files(storage, "2026-11", stored_month_invoices(connection, "2026-11"), IDENTITY)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.models.catalog import NOW, Base, Cents, UTCDateTime, utcnow
@@ -73,4 +73,6 @@ class Invoice(Base):
     customer_postcode: Mapped[str | None] = mapped_column(String(20))
     customer_city: Mapped[str | None] = mapped_column(String(100))
     customer_country: Mapped[str | None] = mapped_column(String(2))
+    # A credit note's corrected invoices (EN 16931 BG-3): "FA-2026-000003@2026-11-02 ..."
+    preceding_invoices: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=NOW)
