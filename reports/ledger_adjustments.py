@@ -6,8 +6,8 @@ and recomputing the draft is the whole workflow. It lives under `ops/`, not `inb
 inbox run takes every file of `inbox/` for a seller feed and would refuse this one.
 A booking's key is (seller, file sha256 prefix:row): the same file booked twice is booked
 once, and a corrected file (another sha) replaces the draft's rows since drafts are rebooked.
-A bad row refuses the whole file (AdjustmentFileError naming the rows): money corrections
-are all or nothing.
+A bad row, or a seller the registry does not know, refuses the whole file (AdjustmentFileError
+naming the rows): money corrections are all or nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import io
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.errors import MarketplaceError
 from marketplace.layout import safe_key
+from marketplace.models import Seller
 from marketplace.storage import Storage
 from reports.ledger_sql import cents, insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth
@@ -75,5 +77,23 @@ def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,
     if not storage.exists(key):
         return 0
     entries = parse_adjustments(storage.read_bytes(key), month, booked_at)
+    _refuse_unknown_sellers(session, month, entries)
     insert_entries(session, entries)
     return len(entries)
+
+
+def _refuse_unknown_sellers(session: Session, month: PayoutMonth, entries: list[dict]) -> None:
+    """A mistyped seller id would park the money on a ledger no payout ever reaches."""
+    ids = sorted({entry["seller_id"] for entry in entries})
+    if not ids:
+        return
+    known = set(session.execute(select(Seller.seller_id).where(Seller.seller_id.in_(ids))).scalars())
+    unknown = [seller for seller in ids if seller not in known]
+    if unknown:
+        rows = [entry["reference"].rpartition(":")[2] for entry in entries
+                if entry["seller_id"] in unknown]
+        sellers = ", ".join(map(str, unknown))
+        raise AdjustmentFileError(
+            f"ajustements {month.key} : lignes {', '.join(rows)}, vendeur(s) {sellers} absent(s) du"
+            f" registre ; rien n'est comptabilisé / adjustments {month.key}: rows"
+            f" {', '.join(rows)}, seller(s) {sellers} not in the registry; nothing was booked")

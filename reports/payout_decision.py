@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from marketplace.models import Seller
 from reports.ledger_sql import insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth, paris_midnight
+from schemas.bank_accounts import mask_iban
 
 _BALANCES = text("""
 SELECT l.seller_id,
@@ -36,9 +37,13 @@ FROM ledger_entries l
 WHERE l.month <= :month
 GROUP BY l.seller_id""")
 
+SNAPSHOT = ["shop_name", "legal_name", "iban_masked"]
+"""What the month's files print of the registry, kept with the decision (payouts.md: a closed
+month is never recomputed, and its files are re-issued the same)."""
 _INSERT_PAYOUTS = text(
-    "INSERT INTO payouts (seller_id, month, opening, balance, amount, decision, reason, release_date)"
-    " VALUES (:seller_id, :month, :opening, :balance, :amount, :decision, :reason, :release_date)")
+    "INSERT INTO payouts (seller_id, month, opening, balance, amount, decision, reason, release_date,"
+    " shop_name, legal_name, iban_masked) VALUES (:seller_id, :month, :opening, :balance, :amount,"
+    " :decision, :reason, :release_date, :shop_name, :legal_name, :iban_masked)")
 
 
 def balances(session: Session, month: PayoutMonth) -> pd.DataFrame:
@@ -50,8 +55,11 @@ def balances(session: Session, month: PayoutMonth) -> pd.DataFrame:
 
 
 def _sellers(session: Session) -> pd.DataFrame:
-    columns = [Seller.seller_id, Seller.status, Seller.bank_account_valid, Seller.payout_hold_until]
-    return pd.DataFrame(session.execute(select(*columns)).all(), columns=[c.key for c in columns])
+    columns = [Seller.seller_id, Seller.status, Seller.bank_account_valid, Seller.payout_hold_until,
+               Seller.shop_name, Seller.legal_name, Seller.iban]
+    sellers = pd.DataFrame(session.execute(select(*columns)).all(), columns=[c.key for c in columns])
+    sellers["iban_masked"] = [mask_iban(iban) if iban else "" for iban in sellers.pop("iban")]
+    return sellers
 
 
 def decide(frame: pd.DataFrame, execution_date: date) -> pd.DataFrame:
@@ -85,7 +93,8 @@ def decide_and_book(session: Session, month: PayoutMonth, execution_date: date) 
     frame = balances(session, month).merge(_sellers(session), on="seller_id", how="left")
     decided = decide(frame, execution_date)
     rows = decided.assign(month=month.key)[
-        ["seller_id", "month", "opening", "balance", "amount", "decision", "reason", "release_date"]]
+        ["seller_id", "month", "opening", "balance", "amount", "decision", "reason", "release_date",
+         *SNAPSHOT]]
     rows = rows.astype(object).where(rows.notna(), None)
     if not rows.empty:
         session.execute(_INSERT_PAYOUTS, rows.to_dict("records"))

@@ -31,8 +31,9 @@ FROM ledger_entries WHERE month = :month GROUP BY seller_id, entry_type""")
 
 _PAYOUTS = text("""
 SELECT p.id AS payout_id, p.seller_id, p.opening, p.balance, p.amount AS paid, p.decision,
-       p.reason, p.release_date, s.shop_name, s.legal_name, s.iban, s.bic, s.country,
-       s.vat_number
+       p.reason, p.release_date, COALESCE(p.shop_name, s.shop_name) AS shop_name,
+       COALESCE(p.legal_name, s.legal_name) AS legal_name, p.iban_masked, s.iban, s.bic,
+       s.country, s.vat_number
 FROM payouts p LEFT JOIN sellers s ON s.seller_id = p.seller_id
 WHERE p.month = :month ORDER BY p.seller_id""")
 
@@ -58,10 +59,9 @@ def entry_sums(session: Session, month: str) -> pd.DataFrame:
 
 def month_lines(session: Session, month: str) -> pd.DataFrame:
     """The finance file's lines (payouts.md): one per decided seller, amounts in signed cents."""
-    lines = pd.DataFrame(session.execute(_PAYOUTS, {"month": month}).mappings().all())
-    if lines.empty:
-        return pd.DataFrame(columns=[*CSV_COLUMNS, "payout_id", "iban", "bic", "release_date",
-                                     "reverse_charge"])
+    result = session.execute(_PAYOUTS, {"month": month})
+    lines = pd.DataFrame(result.all(), columns=list(result.keys()))  # columns even when empty
+    lines["bic"] = lines["bic"].astype(object).where(lines["bic"].notna(), None)
     sums = entry_sums(session, month)
 
     def part(entry_type: str, kind: str = "amount") -> pd.Series:
@@ -84,7 +84,8 @@ def month_lines(session: Session, month: str) -> pd.DataFrame:
     lines["adjustments"] = part("ADJUSTMENT")
     lines["payout_booked"] = -part("PAYOUT")  # what the PAYOUT entry debited (invariant)
     lines["payout"] = -lines["paid"]  # signed as in the ledger: a payout debits the balance
-    lines["iban_masked"] = lines["iban"].fillna("").map(_mask)
+    stored = lines["iban_masked"].notna()  # decided before 0009: masked from the registry
+    lines["iban_masked"] = lines["iban_masked"].where(stored, lines["iban"].fillna("").map(_mask))
     lines["reverse_charge"] = reverse_charge_mask(lines["country"], lines["vat_number"])
     return lines
 

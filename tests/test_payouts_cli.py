@@ -74,6 +74,20 @@ def test_an_adjustments_file_with_a_bad_row_is_refused_whole(payouts_env):
     assert "rows 3 " in error["error"]
 
 
+def test_an_adjustment_for_a_seller_the_registry_does_not_know_refuses_the_file(payouts_env):
+    """A mistyped id would park the money on a ledger no payout reaches: exit 3, nothing booked."""
+    folder = payouts_env / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste\n999;5,00;x\n")
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    error = json.loads(out)
+    assert (code, error["exit_code"]) == (3, 3)
+    assert "lignes 3, vendeur(s) 999 absent(s) du registre" in error["error"]
+    (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste\n")
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    assert (code, json.loads(out)["total_paid"]) == (0, "46.51")  # 34.01 + 12.50, booked once
+
+
 def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):
     from flows.payouts import monthly_payouts
 

@@ -131,10 +131,35 @@ def test_a_closed_month_is_reissued_identical(engine, tmp_path):
     folder = tmp_path / "store" / OUT
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     add_order(engine, "P-new", 1, "50.00", delivered=paris(2026, 10, 12, 12))  # late: not recomputed
+    with engine.begin() as connection:  # the registry changes after the close: the files do not
+        connection.execute(text("UPDATE sellers SET shop_name = 'Renamed', legal_name = 'New SAS',"
+                                " iban = :iban, bank_account_valid = :valid"),
+                           {"iban": "FR7630006000000003300000113", "valid": True})
     again = run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 2, 9))
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert again.status == "reissued"
     assert after == before
+
+
+def test_a_seller_without_bic_is_paid_by_iban_alone(engine, tmp_path):
+    """SEPA needs no BIC (docs/decisions.md): an empty one must not stop anyone's payout."""
+    add_seller(engine, 1)
+    add_seller(engine, 2)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET bic = NULL WHERE seller_id = 1"))
+    for seller in (1, 2):
+        add_order(engine, f"P-{seller}", seller, "100.00", delivered=paris(2026, 10, 10, 12))
+    result = run(engine, tmp_path, "2026-10", close=True)
+    assert (result.status, result.paid) == ("closed", 2)
+    xml = (tmp_path / "store" / OUT / "sepa-credit-transfer.xml").read_bytes()
+    assert xml.count(b"<CdtTrfTxInf>") == 2 and xml.count(b"AGRIFRPP") == 1
+
+
+def test_a_month_without_any_seller_is_drafted_and_closed_empty(engine, tmp_path):
+    assert run(engine, tmp_path, "2026-10", close=False).sellers == 0
+    closed = run(engine, tmp_path, "2026-10", close=True)
+    assert (closed.status, closed.sellers, closed.paid) == ("closed", 0, 0)
+    assert [r["seller_id"] for r in _csv(tmp_path / "store")] == ["TOTAL"]
 
 
 def test_the_database_forbids_a_second_payout_for_a_seller_and_month(engine, tmp_path):

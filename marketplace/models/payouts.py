@@ -77,3 +77,8 @@ class Payout(Base):
     decision: Mapped[str] = mapped_column(String(10))  # paid, carried, held
     reason: Mapped[str | None] = mapped_column(String(200))
     release_date: Mapped[date | None] = mapped_column(Date)
+    # The seller as the registry described it when the month was decided: a closed month's
+    # files are re-issued the same after a rename or a new IBAN (NULL: decided before 0009).
+    shop_name: Mapped[str | None] = mapped_column(String(200))
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    iban_masked: Mapped[str | None] = mapped_column(String(34))
