@@ -110,9 +110,17 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-UNKEYED_ROWS = frozenset({Reason.UNBALANCED_QUOTE, Reason.FIELD_TOO_LONG})
-"""Rows the reader refuses without a sku to show for them: replace mode then deactivates
-nothing as absent (`loaders.staging.unreadable_rows_stop_replace`)."""
+UNKEYED_ROWS = frozenset({Reason.UNBALANCED_QUOTE, Reason.FIELD_TOO_LONG, Reason.ROWS_NOT_READ})
+"""Rows the reader refuses, or leaves unread (an XLSX's rows past 10,000 empty ones), without a
+sku to show for them: replace mode then deactivates nothing as absent
+(`loaders.staging.unreadable_rows_stop_replace`)."""
+
+
+def unkeyed_rows(problems: list[Problem], sku_header: str | None) -> int:
+    """Rows whose offer cannot be told: refused by the reader, or sent with an empty sku cell
+    (a row with a title and a price but no sku is some offer of the shop, not none)."""
+    return sum(p.code in UNKEYED_ROWS or (p.code is Reason.REQUIRED and p.column == sku_header
+                                          and not p.value) for p in problems)
 
 
 def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
@@ -187,6 +195,8 @@ class FileRun:
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 validated = feed.validate(chunk.frame, header_map, self.ctx)
+                self.ctx.state["unkeyed_rows"] += unkeyed_rows(
+                    validated.problems, None if sku_position is None else self.headers[sku_position])
                 chunk_problems = chunk.problems + validated.problems
                 self.add_problems(chunk_problems)
                 self.keep_for_report(chunk.frame, chunk_problems)
@@ -218,8 +228,7 @@ class FileRun:
         if sku_position is not None:
             state.setdefault("rejected_skus", set()).update(
                 keys_of_refused_rows(problems, sku_position, len(self.headers), delimiter))
-        state["unkeyed_rows"] = state.get("unkeyed_rows", 0) + sum(
-            p.code in UNKEYED_ROWS for p in problems)
+        state["unkeyed_rows"] = state.get("unkeyed_rows", 0) + unkeyed_rows(problems, None)
 
     def rejected_by(self, rejection: FileRejected) -> None:
         """The file refused whole: its reason, and what the reader had read if it got no table."""

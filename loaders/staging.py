@@ -61,18 +61,19 @@ def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str,
 
 
 def unreadable_rows_stop_replace(ctx: FeedContext, left_fr: str, left_en: str) -> Problem | None:
-    """Replace mode, with rows the reader could not split (an unclosed quote, an over-long
-    cell): their sku is unknown, so nothing is taken for absent this time (offers.md: never
-    deactivated because of a typo). The warning says so; None when replace goes ahead.
+    """Replace mode, with rows whose sku is unknown (an unclosed quote, an over-long cell, rows
+    an XLSX left unread, an empty sku cell): nothing is taken for absent this time (offers.md:
+    never deactivated because of a typo). The warning says so; None when replace goes ahead.
     `left_fr`/`left_en` say what was left, e.g. "aucune offre absente n'a été désactivée"."""
     rows = ctx.state.get("unkeyed_rows", 0)
     if ctx.mode != "replace" or not rows:
         return None
     return Problem(
         Reason.REPLACE_GUARD,
-        f"Mode remplacement : {left_fr}, car {rows} ligne(s) du fichier n'ont pas pu être lues"
-        " (leur sku est inconnu). Corrigez-les et renvoyez le fichier.",
-        f"Replace mode: {left_en}, as {rows} row(s) of the file could not be read (their sku is"
-        " unknown). Fix them and send the file again.",
+        f"Mode remplacement : {left_fr}, car des lignes du fichier n'ont pas pu être lues ou"
+        " n'ont pas de sku (voir les erreurs) : on ne sait pas quelles offres elles désignent."
+        " Corrigez-les et renvoyez le fichier.",
+        f"Replace mode: {left_en}, as rows of the file could not be read or have no sku (see"
+        " the errors): which offers they stand for is unknown. Fix them and send the file again.",
         severity=Severity.WARNING,
     )

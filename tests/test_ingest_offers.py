@@ -281,6 +281,40 @@ def test_replace_with_a_row_that_cannot_be_read_deactivates_nothing_as_absent(
     assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00002"]
 
 
+def test_replace_with_a_row_sent_without_sku_deactivates_nothing_as_absent(
+        ingestor, engine, tmp_path):
+    # a row with its title and price but an emptied sku stands for some offer of the shop
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = offer_rows(4)
+    rows[2][0] = ""
+    result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert [(p.row, p.code) for p in result.problems if p.severity == "error"] == [(4, "required")]
+    assert "replace_guard" in {p.code for p in result.problems}
+    assert all(offer.active for offer in offers(engine).values())
+
+
+def test_replace_with_rows_an_xlsx_left_unread_deactivates_nothing_as_absent(
+        ingestor, engine, tmp_path):
+    # values below 10,000 empty formatted rows are not read: their offers are not absent
+    from openpyxl import Workbook
+
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(OFFER_HEADER)
+    rows = offer_rows(4)
+    for row in rows[:3]:
+        sheet.append(row)
+    for number in range(5, 10_010):
+        sheet.cell(number, 1).number_format = "@"  # formatted, empty
+    for column, value in enumerate(rows[3], start=1):
+        sheet.cell(20_000, column, value)
+    workbook.save(tmp_path / "far.xlsx")
+    result = ingest(ingestor, tmp_path / "far.xlsx", mode="replace")
+    assert {"rows_not_read", "replace_guard"} <= {p.code for p in result.problems}
+    assert all(offer.active for offer in offers(engine).values())
+
+
 def test_replace_guard_counts_the_offers_the_file_deletes(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(7)))
     rows = [[*row, "delete" if i < 5 else "update"] for i, row in enumerate(offer_rows(7))]
