@@ -32,6 +32,7 @@ from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
 from schemas.columns import known_header_names, map_headers
 from schemas.feed import Feed, FeedContext
+from schemas.left_out_columns import checked_alone_note
 
 log = logging.getLogger(__name__)
 REPORT_ALL_ROWS_UP_TO = 50_000
@@ -305,7 +306,8 @@ class FileChecker:
             run.rejected_by(rejection)
             return self.finish(run, "rejected", None, sha, loaded=0, message=rejection.problem.message_fr)
         status = "partial" if run.rejected_rows else "loaded"
-        return self.finish(run, status, None, sha, loaded=run.rows - len(run.rejected_rows))
+        return self.finish(run, status, None, sha, loaded=run.rows - len(run.rejected_rows),
+                           message=checked_alone_note(run.ctx))
 
     def finish(self, run: FileRun, status: str, import_id: int | None, sha: str, *,
                loaded: int, message: str | None = None) -> IngestResult:

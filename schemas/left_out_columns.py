@@ -79,3 +79,21 @@ class LeftOutRows:
             kept = rows & ~rejected
             if kept.any():
                 checks.setdefault(rule, []).append(skus[kept])
+
+
+_SHOWN = {"product_id": "ean", "quantity": "stock", "practical_component": "mise en situation",
+          "condition": "état"}
+
+
+def checked_alone_note(ctx: FeedContext) -> str | None:
+    """What `validate` without a catalog must say of the rows it set aside: it passed them, and
+    the import may still refuse them (docs/decisions.md)."""
+    checks = ctx.state.get(STATE_KEY)
+    if not checks:
+        return None
+    rows = len(set().union(*(set(part.index) for parts in checks.values() for part in parts)))
+    columns = ", ".join(sorted({_SHOWN[RULES[rule].column] for rule in checks}))
+    return (f"fichier seul vérifié : {rows} ligne(s) dépendent de votre catalogue pour les"
+            f" colonnes absentes du fichier ({columns}) et seront vérifiées à l'import / file"
+            f" checked alone: {rows} row(s) depend on your catalogue for the columns the file"
+            f" leaves out ({columns}) and are checked at import")

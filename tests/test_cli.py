@@ -142,6 +142,21 @@ def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
         "effective_price,top_seller"]
 
 
+def test_validate_says_which_rows_only_the_import_can_judge(cli, tmp_path):
+    """A file without a stock column passes validate (the catalog may hold the stocks), and
+    the answer says those rows are checked at import: "valid" alone promised too much."""
+    rows = [row[:5] for row in offer_rows(3)]  # sku, ean, titre, catégorie, prix
+    path = write_offer_csv(tmp_path / "o.csv", rows, header=OFFER_HEADER[:5])
+    code, out = cli("validate", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"], answer["rejected"]) == (0, "loaded", 0)
+    assert answer["message"].startswith("fichier seul vérifié : 3 ligne(s) dépendent de votre"
+                                         " catalogue pour les colonnes absentes du fichier (stock)")
+    code, out = cli("validate", "offers", str(write_offer_csv(tmp_path / "f.csv", offer_rows(3))),
+                    "--seller", "7", "--json")
+    assert (code, as_json(out)["message"]) == (0, None)
+
+
 def test_validate_says_it_is_a_check_to_a_person(cli, tmp_path):
     """Without --json the answer counts valid rows and names no import: validate loads nothing
     (its report says so too), and "2 loaded, import=None" told ops the opposite."""
