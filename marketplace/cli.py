@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
@@ -31,7 +33,7 @@ from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
 from marketplace.config import get_settings
 from marketplace.errors import INTERNAL_FAILURE, MarketplaceError
-from marketplace.layout import MAX_SELLER_ID, UnsafeName, parse_inbox_key
+from marketplace.layout import MAX_SELLER_ID, UnsafeName, parse_inbox_key, readable
 from marketplace.storage import open_storage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -95,6 +97,12 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     except MarketplaceError as error:
         code = _failed(INTERNAL_FAILURE, Text.assemble(("erreur / error:", "red"), f" {error}"),
                        str(error), as_json, about)
+    except ValidationError as error:  # a MARKETPLACE_* setting: which one, and why, in one line
+        text = "; ".join(f"MARKETPLACE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                         for e in error.errors())
+        code = _failed(INTERNAL_FAILURE, Text.assemble(
+            ("configuration invalide / invalid configuration:", "red"), f" {text}"), text, as_json,
+            about)
     except Exception as error:  # noqa: BLE001 - the contract: a message, not a traceback
         if os.environ.get("MARKETPLACE_DEBUG"):
             raise
@@ -111,9 +119,14 @@ def _failed(code: int, shown: str | Text, text: str, as_json: bool, about: dict)
     return code
 
 
+def _print_json(answer: dict) -> None:
+    """One JSON object on stdout, always valid UTF-8: a file name that is not (bytes of a
+    Windows zip, kept by Python as lone surrogates) shows its undecodable bytes as "?"."""
+    print(json.dumps(answer, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8"))
+
+
 def _print_error_object(code: int, text: str, about: dict) -> None:
-    print(json.dumps({"status": "error", "exit_code": code, "error": text, **about},
-                     ensure_ascii=False))
+    _print_json({"status": "error", "exit_code": code, "error": text, **about})
 
 
 def _feed_or_usage(kind: str):
@@ -132,7 +145,7 @@ def _print_result(result: IngestResult, as_json: bool, check_only: bool = False)
     """The answer for a person; a check (`validate`) loads nothing, so it counts valid rows
     and names no import, as its report does (docs/decisions.md)."""
     if as_json:
-        print(json.dumps(result.as_json(), ensure_ascii=False))
+        _print_json(result.as_json())
         return
     colour = {"loaded": "green", "duplicate": "cyan", "partial": "yellow", "rejected": "red"}
     if check_only:
@@ -190,8 +203,8 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
         raise UsageError(f"{file} : {what}")
     settings = get_settings()
     check = _checker(feed, settings, check_only, seller)
-    request = IngestRequest(path=file, name=file.name, feed=feed, seller_id=seller,
-                            mode=mode.value, force=force, source=str(file.resolve()))
+    request = IngestRequest(path=file, name=readable(file.name), feed=feed, seller_id=seller,
+                            mode=mode.value, force=force, source=readable(str(file.resolve())))
     with _progress(not as_json and err.is_terminal) as progress:
         task = progress.add_task(f"{kind}: {file.name}", total=None)
 
@@ -247,9 +260,9 @@ def ingest(
         if per_seller and seller is None:
             raise UsageError("--seller est obligatoire pour ce type de fichier / --seller is"
                              " required.")
-        if not per_seller and seller is not None:
-            raise UsageError("--seller ne s'applique pas à ce flux / --seller does not apply to"
-                             " this feed.")
+        if not per_seller and (seller is not None or mode is not Mode.update or force):
+            raise UsageError("--seller, --mode et --force ne s'appliquent pas à ce flux /"
+                             " --seller, --mode and --force do not apply to this feed.")
         if per_seller:
             _check_inbox_seller(file, kind.value, seller)
         return _run_file(kind.value, file, seller, mode, force, as_json, False)
@@ -267,11 +280,9 @@ def run_inbox(as_json: JsonOption = False) -> None:
     def action() -> int:
         run = process_inbox(make_ingestor(get_settings()))
         if as_json:
-            print(json.dumps({"files": [r.as_json() for r in run.results],
-                              "refused": run.refused, "ignored": run.ignored,
-                              "taken": run.taken, "failed": run.failed, "waiting": run.waiting,
-                              "processed": len(run.results)},
-                             ensure_ascii=False))
+            _print_json({"files": [r.as_json() for r in run.results], "refused": run.refused,
+                         "ignored": run.ignored, "taken": run.taken, "failed": run.failed,
+                         "waiting": run.waiting, "processed": len(run.results)})
         else:
             for result in run.results:
                 _print_result(result, False)
@@ -326,7 +337,12 @@ def export_offers_command(
                 return 0
             tmp = out.with_name(f".{out.name}.tmp")
             try:
-                with tmp.open("w", encoding="utf-8", newline="") as handle:
+                try:
+                    handle = tmp.open("w", encoding="utf-8", newline="")
+                except PermissionError:  # the folder given is not ours to write in
+                    raise UsageError(f"--out : dossier non accessible en écriture / folder not"
+                                     f" writable: {out.parent}") from None
+                with handle:
                     count = export_offers(engine, handle, seller)
                 tmp.replace(out)
             finally:  # a failed export leaves no half file behind (reliability.md)
@@ -356,6 +372,8 @@ def report_quality(
     def action() -> int:
         now = now_utc()  # one clock for "yesterday" and "the future"
         try:  # a date whose six-month window the calendar cannot hold is no date either
+            if day is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                raise ValueError(day)  # fromisoformat also takes 20261122: not the contract's
             report_date = default_report_date(now) if day is None else date.fromisoformat(day)
             quality_window(report_date)
         except (ValueError, OverflowError):
@@ -367,7 +385,7 @@ def report_quality(
         settings = get_settings()
         report = run_quality_report(catalog_engine(settings), settings, report_date)
         if as_json:
-            print(json.dumps(report.as_json(), ensure_ascii=False))
+            _print_json(report.as_json())
         else:
             for line in summary_lines(report.as_json()):
                 err.print(line)
@@ -402,7 +420,7 @@ def report_payouts(
         except AdjustmentFileError as error:  # ops' file refused whole, nothing booked
             return _failed(FILE_REJECTED, str(error), str(error), as_json, {"month": month})
         if as_json:
-            print(json.dumps(result.as_json(), ensure_ascii=False))
+            _print_json(result.as_json())
         else:
             for line in payout_summary(result):
                 err.print(line)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,22 @@ class Settings(BaseSettings):
     dask_address: str = ""
     # The marketplace's legal identity and bank account (TOML; see marketplace/identity.py).
     identity_file: Path = Path("config/marketplace.toml")
+
+    @field_validator("database_url")
+    @classmethod
+    def _names_a_catalog(cls, url: str) -> str:
+        """The catalog is a file or a server's database, named: `postgresql://` alone logged in
+        to the server's defaults and created the schema there, and `sqlite://` (in memory)
+        started every command on an empty catalog whose import ids collide with the real one's."""
+        # read without SQLAlchemy: `validate` imports no database code
+        backend = url.partition("://")[0].partition("+")[0]
+        if "://" not in url or backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"not a SQLite or PostgreSQL URL: {url!r}")
+        database = url.partition(":///")[2] if backend == "sqlite" else urlsplit(url).path[1:]
+        if not database or database == ":memory:":
+            raise ValueError("the URL names no database (sqlite:///path/catalog.db,"
+                             " postgresql+psycopg://user@host/name)")
+        return url
 
 
 @lru_cache

@@ -60,6 +60,12 @@ def listed_key(key: str) -> str:
     return key
 
 
+def readable(text: str) -> str:
+    """A path or name as text that is valid Unicode: the bytes of a name that are not UTF-8
+    (Python keeps them as lone surrogates) become U+FFFD, for answers and the imports table."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _split(part: str) -> list[str]:
     if part.startswith("/"):
         raise UnsafeName(f"absolute path: {part!r}")

@@ -195,8 +195,12 @@ class LocalStorage:
         return self.root.joinpath(*parts)
 
     def _walk(self, base: Path) -> Iterator[StoredObject]:
-        """Regular files only: symlinks are skipped, and an unreadable folder is an error."""
+        """Regular files only: symlinks are skipped, and an unreadable folder is an error. A
+        missing folder holds nothing; anything else than a folder there (the storage setting
+        naming a file) is an error, not an empty inbox."""
         if not base.is_dir():
+            if base.exists() or self.root.exists() and not self.root.is_dir():
+                raise StorageError("list", str(base), "not a folder")
             return
         for folder, _dirs, files in os.walk(base, onerror=_reraise):  # links not followed
             for name in files:

@@ -23,6 +23,10 @@ from marketplace.errors import MarketplaceError
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""The years a payout month may name: a typo outside them is a usage error, not a crash."""
+
+
 class BadMonth(MarketplaceError, ValueError):
     """A month that is not written YYYY-MM."""
 
@@ -58,6 +62,8 @@ def parse_month(text: str, timezone: str = PARIS) -> PayoutMonth:
     if not match:
         raise BadMonth(f"month must be written YYYY-MM, got {text!r}")
     year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # 0000 or 9999 broke the date arithmetic (exit 4)
+        raise BadMonth(f"month must be within {FIRST_YEAR}-{LAST_YEAR}, got {text!r}")
     first = date(year, month, 1)
     last = date(year, month, calendar.monthrange(year, month)[1])
     return PayoutMonth(text, first, last, paris_midnight(first, timezone),

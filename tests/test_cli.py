@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -81,6 +82,12 @@ def test_usage_errors_exit_2(cli, args):
     assert code == 2
 
 
+@pytest.mark.parametrize("option", [["--mode", "replace"], ["--force"]])
+def test_offer_options_on_the_registry_are_usage_errors_not_ignored(cli, option):
+    code, out = cli("ingest", "sellers", str(SAMPLES_DIR / "sellers.csv"), *option, "--json")
+    assert (code, as_json(out)["exit_code"]) == (2, 2)
+
+
 @pytest.mark.parametrize(("args", "code"), [
     (["ingest", "offers", "missing.csv", "--seller", "7"], 2),
     (["ingest", "offers", "x.csv"], 2),
@@ -117,6 +124,34 @@ def test_export_to_a_folder_or_a_missing_folder_is_a_usage_error_and_leaves_noth
     assert (code, [p.name for p in folder.iterdir()]) == (0, ["x.csv"])
 
 
+@pytest.mark.parametrize("url", ["postgresql://", "sqlite://", "sqlite:///:memory:", "notaurl",
+                                 "mysql://host/db"])
+def test_a_database_url_naming_no_catalog_is_refused_before_any_work(cli, tmp_path, monkeypatch,
+                                                                      url):
+    """`postgresql://` logged in to the server's defaults and migrated a schema there;
+    `sqlite://` started every command on a new empty catalog in memory."""
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(1))
+    code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
+    answer = as_json(out)
+    assert (code, answer["status"]) == (4, "error")
+    assert answer["error"].startswith("MARKETPLACE_DATABASE_URL: ")
+    assert list((tmp_path / "store").glob("**/*")) == []
+
+
+def test_export_to_a_folder_not_writable_is_a_usage_error(cli, tmp_path, monkeypatch):
+    opened = Path.open
+
+    def refuse(path, *args, **kwargs):  # what a read-only folder answers (tests run as root)
+        if path.name.startswith(".x.csv"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert cli("export", "offers", "--out", str(tmp_path / "x.csv")) == (2, "")
+
+
 def test_export_of_a_seller_not_in_the_registry_is_a_usage_error(cli, tmp_path):
     """Seller 7 (the fixture's) has no offer yet: an empty export; 77 is a typo: said so."""
     code, out = cli("export", "offers", "--seller", "7")
@@ -140,6 +175,26 @@ def test_validate_writes_nothing_to_the_database(cli, engine, tmp_path):
     assert out.strip().splitlines() == [
         "seller_id,sku,product_id,title,category,price,quantity,condition,active,published,"
         "effective_price,top_seller"]
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested_and_answered_in_valid_json(cli, tmp_path):
+    """A Windows zip's cp1252 name: ingest crashed storing it (exit 4), and validate printed
+    its raw byte inside --json (not UTF-8: no JSON parser could read the answer)."""
+    folder = os.fsencode(tmp_path)
+    path = Path(os.fsdecode(os.path.join(folder, b"offres-\xe9t\xe9.csv")))
+    write_offer_csv(path, offer_rows(1))
+    for command in ("validate", "ingest"):
+        code, out = cli(command, "offers", str(path), "--seller", "7", "--json")
+        answer = json.loads(out.encode("utf-8", "surrogateescape"))  # what a script reads
+        shown = str(tmp_path / "offres-\ufffdt\ufffd.csv")
+        assert (code, answer["status"], answer["file"]) == (0, "loaded", shown)
+    assert answer["archive"].endswith("-offres-_t_.csv")
+
+
+@pytest.mark.parametrize("day", ["20261122", "2026-11-2", "22/11/2026"])
+def test_report_quality_takes_its_date_as_the_contract_writes_it(cli, day):
+    code, out = cli("report", "quality", "--date", day, "--json")
+    assert (code, as_json(out)["exit_code"]) == (2, 2)
 
 
 def test_validate_says_which_rows_only_the_import_can_judge(cli, tmp_path):
@@ -171,6 +226,7 @@ def test_validate_says_it_is_a_check_to_a_person(cli, tmp_path):
 
 CHECK_ONLY = """
 import sys
+from pathlib import Path
 from marketplace.cli import app
 try:
     app(sys.argv[1:])

@@ -30,7 +30,7 @@ def _cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-1", "octobre"])
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "octobre", "0000-01", "9999-12", "1999-12"])
 def test_a_bad_month_is_a_usage_error(payouts_env, month):
     assert _cli("report", "payouts", "--month", month)[0] == 2
 

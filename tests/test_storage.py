@@ -452,3 +452,12 @@ def test_parse_inbox_key_refuses_what_is_off_the_layout(key: str) -> None:
 def test_inbox_key_round_trips(kind: Kind, seller_id: int, name: str) -> None:
     safe = safe_file_name(name)
     assert parse_inbox_key(inbox_key(kind, seller_id, safe)) == InboxItem(kind, seller_id, safe)
+
+
+def test_a_storage_setting_naming_a_file_is_an_error_not_an_empty_inbox(tmp_path: Path) -> None:
+    """`run inbox` answered "nothing waiting" (exit 0) every night on a mistyped setting."""
+    not_a_folder = tmp_path / "store"
+    not_a_folder.write_text("oops")
+    with pytest.raises(StorageError, match="not a folder"):
+        LocalStorage(not_a_folder).list("inbox/")
+    assert LocalStorage(tmp_path / "new").list("inbox/") == []  # a fresh machine: nothing yet
