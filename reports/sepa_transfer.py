@@ -16,7 +16,7 @@ must accept: the XSD allows any text, sepaxml only transliterates accents, and a
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import defusedxml.ElementTree as SafeET
@@ -36,11 +36,15 @@ _EPC_NEAREST = str.maketrans({"&": "+", "<": "(", ">": ")", "[": "(", "]": ")", 
 _OUTSIDE_EPC = re.compile(r"[^A-Za-z0-9/?:().,'+ -]+")
 
 
-def sepa_text(text: str) -> str:
+NAME_LENGTH = 70  # EPC: a party's name, Max70Text
+
+
+def sepa_text(text: str, limit: int | None = None) -> str:
     """`text` in the EPC basic Latin set: a-z A-Z 0-9 / - ? : ( ) . , ' + and space. Accents
-    transliterated, `&` as `+`, brackets as parentheses, any other sign a space."""
+    transliterated, `&` as `+`, brackets as parentheses, any other sign a space; cut to `limit`
+    characters without a trailing space (sepaxml's own cut left one)."""
     ascii_text = unidecode(text.translate(_EPC_NEAREST)).translate(_EPC_NEAREST)
-    return " ".join(_OUTSIDE_EPC.sub(" ", ascii_text).split())
+    return " ".join(_OUTSIDE_EPC.sub(" ", ascii_text).split())[:limit].rstrip()
 
 
 def build_transfer(identity: MarketplaceIdentity, paid: pd.DataFrame, month: str,
@@ -48,10 +52,13 @@ def build_transfer(identity: MarketplaceIdentity, paid: pd.DataFrame, month: str
     """The validated XML for the paid lines (payout_id, legal_name, iban, bic, paid in cents)."""
     if schema not in SCHEMAS:
         raise ValueError(f"SEPA schema {schema!r} not supported: one of {', '.join(SCHEMAS)}")
-    transfer = SepaTransfer({"name": sepa_text(identity.name), "IBAN": identity.iban, "BIC": identity.bic,
-                             "batch": True, "currency": "EUR"}, schema=schema)
+    transfer = SepaTransfer({"name": sepa_text(identity.name, NAME_LENGTH), "IBAN": identity.iban,
+                             "BIC": identity.bic, "batch": True, "currency": "EUR"}, schema=schema)
+    # sepaxml's id stamps a 12-hour clock (17:45 reads 05:45): ours is the UTC time, 24-hour
+    header_id = transfer._xml.find("CstmrCdtTrfInitn/GrpHdr/MsgId")  # written at construction
+    header_id.text = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{transfer.msg_id.partition('-')[2]}"
     for payout in paid.itertuples(index=False):  # one per paid seller: the file's own rows
-        payment = {"name": sepa_text(payout.legal_name), "IBAN": payout.iban.replace(" ", ""),
+        payment = {"name": sepa_text(payout.legal_name, NAME_LENGTH), "IBAN": payout.iban.replace(" ", ""),
                    "amount": int(payout.paid), "execution_date": execution_date,
                    "description": f"Marketplace {month} - versement {payout.payout_id}",
                    "endtoend_id": str(payout.payout_id)}

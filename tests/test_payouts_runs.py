@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tomllib
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
@@ -101,6 +101,21 @@ def test_sepa_names_keep_to_the_epc_latin_character_set():
     assert names and all(re.fullmatch(r"[A-Za-z0-9/?:().,'+ -]+", n) for n in names), names
     assert "Dupont + Fils (SARL) Editions" in names[-1]  # & as +, <> as (), accents dropped
     assert names[0] == "Place + Marche (Demo)"
+
+
+def test_sepa_names_are_cut_at_70_without_a_trailing_space_and_the_id_is_24_hour():
+    name = "Societe Generale des Arts & Metiers Les Ebenistes Reunis de la Region Centre"
+    paid = pd.DataFrame([{"payout_id": 7, "legal_name": name, "iban": GOOD_IBAN, "bic": "",
+                          "paid": 1234}])
+    before = datetime.now(UTC)
+    xml = build_transfer(_sample_identity(), paid, "2026-10", date(2026, 11, 2), "pain.001.001.09")
+    hours = {f"{moment:%Y%m%d%H}" for moment in (before, datetime.now(UTC))}
+    root = SafeET.fromstring(xml)
+    ns = root.tag[1:].partition("}")[0]
+    creditor = [node.text for node in root.iter(f"{{{ns}}}Nm")][-1]
+    assert creditor == "Societe Generale des Arts + Metiers Les Ebenistes Reunis de la Region"
+    message_id = next(root.iter(f"{{{ns}}}MsgId")).text
+    assert message_id[:10] in hours and len(message_id) <= 35, message_id  # 17:45 read 05:45
 
 
 def test_next_working_day_skips_weekends_and_french_holidays():
