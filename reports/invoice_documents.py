@@ -22,7 +22,9 @@ REVERSE_CHARGE_MENTION = "Autoliquidation — article 196 de la directive 2006/1
 REVERSE_CHARGE_CODE = "VATEX-EU-AE"  # CEF VATEX code list: reverse charge
 LATE_PENALTY = ("Pénalités de retard : taux d'intérêt appliqué par la BCE à son opération de "
                 "refinancement la plus récente, majoré de 10 points (article L441-10 du Code de "
-                "commerce). Pas d'escompte pour paiement anticipé.")
+                "commerce).")
+NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
+BILLING_FRAMEWORK = "S1"  # French e-invoicing "cadre de facturation": an invoice for services
 RECOVERY_INDEMNITY = ("Indemnité forfaitaire pour frais de recouvrement en cas de retard de "
                       "paiement : 40 € (articles L441-10 et D441-5 du Code de commerce).")
 SETTLEMENT = ("Règlement par compensation avec le reversement des ventes du mois (imputé sur le"

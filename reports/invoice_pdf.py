@@ -28,6 +28,7 @@ from marketplace.identity import MarketplaceIdentity
 from reports.invoice_documents import (
     DUE_DATE_LABEL,
     LATE_PENALTY,
+    NO_DISCOUNT,
     OPERATION_CATEGORY,
     RECOVERY_INDEMNITY,
     SETTLEMENT,
@@ -207,7 +208,7 @@ def _mentions(pdf: FPDF, invoice: IssuedInvoice) -> None:
     mentions = [f"Catégorie de l'opération : {OPERATION_CATEGORY}.",
                 f"Services facturés : mois {month_label(invoice.month)}.",
                 f"{SETTLEMENT} {DUE_DATE_LABEL} : {french_date(invoice.payment_date)}.",
-                LATE_PENALTY, RECOVERY_INDEMNITY]
+                f"{LATE_PENALTY} {NO_DISCOUNT}", RECOVERY_INDEMNITY]
     if invoice.reverse_charge:
         mentions.insert(0, f"{vat_note(invoice)} : TVA due par le preneur.")
     pdf.set_font(FONT, "", 8)

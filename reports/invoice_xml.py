@@ -26,8 +26,10 @@ from lxml import etree
 
 from marketplace.identity import MarketplaceIdentity
 from reports.invoice_documents import (
+    BILLING_FRAMEWORK,
     CURRENCY,
     LATE_PENALTY,
+    NO_DISCOUNT,
     OPERATION_CATEGORY,
     RECOVERY_INDEMNITY,
     REVERSE_CHARGE_CODE,
@@ -49,6 +51,7 @@ NS = {
 }
 EN16931 = "urn:cen.eu:en16931:2017"
 SIREN_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register
+DIRECTORY_SCHEME = "0225"  # EAS code of the French e-invoicing directory (address = SIREN)
 
 
 def _qname(tag: str) -> str:
@@ -76,6 +79,8 @@ def invoice_xml(invoice: IssuedInvoice, identity: MarketplaceIdentity) -> bytes:
     """The document's CII XML, UTF-8 encoded, deterministic for a given invoice and identity."""
     root = etree.Element(_qname("rsm:CrossIndustryInvoice"), nsmap=NS)
     context = _sub(root, "rsm:ExchangedDocumentContext")
+    _sub(_sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID",
+         BILLING_FRAMEWORK)  # BT-23
     _sub(_sub(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", EN16931)
     _header(_sub(root, "rsm:ExchangedDocument"), invoice)
     transaction = _sub(root, "rsm:SupplyChainTradeTransaction")
@@ -85,7 +90,10 @@ def invoice_xml(invoice: IssuedInvoice, identity: MarketplaceIdentity) -> bytes:
     agreement = _sub(transaction, "ram:ApplicableHeaderTradeAgreement")
     _issuer(agreement, identity)
     _customer(agreement, invoice)
-    _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    # BT-72: the billed month's last day, when its services were all rendered
+    delivery = _sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    _date(_sub(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime",
+          period_bounds(invoice.month)[1])
     _settlement(_sub(transaction, "ram:ApplicableHeaderTradeSettlement"), invoice, category)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -100,7 +108,7 @@ def _header(document: etree._Element, invoice: IssuedInvoice) -> None:
     _sub(document, "ram:TypeCode", str(invoice.type_code))  # BT-3
     _date(document, "ram:IssueDateTime", invoice.issue_date)  # BT-2
     notes = [(f"Catégorie de l'opération : {OPERATION_CATEGORY}", "AAI"), (LATE_PENALTY, "PMD"),
-             (RECOVERY_INDEMNITY, "PMT")]
+             (RECOVERY_INDEMNITY, "PMT"), (NO_DISCOUNT, "AAB")]
     if invoice.reverse_charge:
         notes.append((REVERSE_CHARGE_MENTION, "TXD"))
     for content, subject in notes:  # BG-1
@@ -128,8 +136,9 @@ def _line(transaction: etree._Element, line, category: tuple[str, Decimal]) -> N
 
 
 def _party(parent: etree._Element, tag: str, name: str, legal_line: str | None, siren: str | None,
-           address: tuple[str | None, str | None, str | None, str | None], email: str | None,
-           vat_number: str | None) -> None:
+           address: tuple[str | None, str | None, str | None, str | None],
+           electronic_address: tuple[str, str] | None, vat_number: str | None) -> None:
+    """`electronic_address`: (value, scheme), the party's e-invoicing address (BT-34 / BT-49)."""
     party = _sub(parent, tag)
     _sub(party, "ram:Name", name)
     if legal_line:
@@ -144,8 +153,9 @@ def _party(parent: etree._Element, tag: str, name: str, legal_line: str | None, 
         if value:
             _sub(postal, tag_name, value)
     _sub(postal, "ram:CountryID", country or "FR")
-    if email:
-        _sub(_sub(party, "ram:URIUniversalCommunication"), "ram:URIID", email, schemeID="EM")
+    if electronic_address:
+        value, scheme = electronic_address
+        _sub(_sub(party, "ram:URIUniversalCommunication"), "ram:URIID", value, schemeID=scheme)
     if vat_number:
         _sub(_sub(party, "ram:SpecifiedTaxRegistration"), "ram:ID", vat_number, schemeID="VA")
 
@@ -154,15 +164,17 @@ def _issuer(agreement: etree._Element, identity: MarketplaceIdentity) -> None:
     """BG-4: the marketplace sells the service."""
     _party(agreement, "ram:SellerTradeParty", identity.name, issuer_legal_line(identity),
            identity.siren, (identity.postcode, identity.address, identity.city, identity.country),
-           identity.email, identity.vat_number)
+           (identity.email, "EM") if identity.email else None, identity.vat_number)
 
 
 def _customer(agreement: etree._Element, invoice: IssuedInvoice) -> None:
-    """BG-7: the seller buys it."""
-    _party(agreement, "ram:BuyerTradeParty", invoice.customer_legal_name, None,
-           invoice.customer_siren,
+    """BG-7: the seller buys it; a French company is addressed through the e-invoicing
+    directory by its SIREN (scheme 0225), as the French rules want (BR-FR-12)."""
+    siren = invoice.customer_siren
+    _party(agreement, "ram:BuyerTradeParty", invoice.customer_legal_name, None, siren,
            (invoice.customer_postcode, invoice.customer_address, invoice.customer_city,
-            invoice.customer_country), None, invoice.customer_vat_number)
+            invoice.customer_country), (siren, DIRECTORY_SCHEME) if siren else None,
+           invoice.customer_vat_number)
 
 
 def _settlement(settlement: etree._Element, invoice: IssuedInvoice,
