@@ -86,6 +86,12 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
            'A sale (type 5) must name its sales period in column "{column}" (e.g.'
            " soldes-hiver-2027).")
     regulated = period.isin([p.code for p in calendar.regulated]).astype(bool)
+    other_type = typed["promotion_type"].notna().astype(bool) & ~sale
+    v.flag(other_type & regulated, Reason.NOT_ALLOWED, "period",
+           "« {value} » est une période de soldes : seules des Soldes (type 5) la nomment ; pour"
+           " une autre promotion, laissez la colonne « {column} » vide.",
+           '"{value}" is a sales period: only a sale (type 5) names it; leave column "{column}"'
+           " empty for another promotion.")
     v.flag(sale & known & ~regulated, Reason.SALES_PERIOD, "period",
            "« {value} » n'est pas une période de soldes : des Soldes (type 5) n'ont lieu que"
            " pendant les soldes d'hiver ou d'été.",

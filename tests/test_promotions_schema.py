@@ -251,6 +251,17 @@ def test_a_sale_runs_only_inside_the_regulated_period_it_names():
     assert result.valid.loc[5, "period"] == "soldes-hiver-2027"
 
 
+def test_only_a_sale_names_a_sales_period():
+    """A flash sale tagged with the winter sales, dated outside them: the tag contradicts the
+    type (seed 000: during the sales only the sales tag), so the row is refused, not stored
+    with it; a non-regulated period (Black Friday) stays a tag any promotion may carry."""
+    result = validate([promo(start="12/12/2026", end="14/12/2026", period="soldes-hiver-2027"),
+                       promo("B", start="2026-11-27", end="2026-11-29", period="black-friday-2026")])
+    assert [(p.row, str(p.code), p.column, p.value) for p in result.problems] == [
+        (2, "not_allowed", "période", "soldes-hiver-2027")]
+    assert result.problems[0].message_fr.startswith("« soldes-hiver-2027 » est une période de soldes")
+
+
 @pytest.mark.parametrize("start", ["06/01/2027", "2027-01-06", "06/01/2027 00:00",
                                    "2027-01-06 07:59"])
 def test_a_sale_starting_on_the_opening_day_before_8_says_to_write_08_00(start):
@@ -366,8 +377,9 @@ def reference_accepts(row: dict, rows: list[dict]) -> bool:
         bounds = SALES.get(row["period"])
         if bounds is None or not (bounds[0] <= row["start"] and row["end"] <= bounds[1]):
             return False
-    elif any(_overlap(row["start"], row["end"], *bounds) for bounds in SALES.values()):
-        return False
+    elif row["period"] in SALES or any(_overlap(row["start"], row["end"], *bounds)
+                                       for bounds in SALES.values()):
+        return False  # only a sale names a sales period, and none runs during one
     return not any(other is not row and other["sku"] == row["sku"]
                    and other["end"] > other["start"]
                    and _overlap(row["start"], row["end"], other["start"], other["end"])
