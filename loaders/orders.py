@@ -2,13 +2,20 @@
 
 Valid rows of every chunk are staged (COPY / executemany) inside the file's transaction. At
 the end, set-based: copies of an order_id repeated across chunks are dropped, orders of a
-seller the registry does not have are rejected, orders of an unknown offer (seller, sku) are
-loaded with a warning, and the rest is upserted in one INSERT ... SELECT ... ON CONFLICT.
+seller the registry does not have are rejected, the rest is upserted in one INSERT ... SELECT
+... ON CONFLICT, then the rows naming another seller than the stored order's are rejected and
+orders of an unknown offer (seller, sku) get a warning.
+
+An order belongs to one seller (feeds.md): the upsert never changes a stored order's seller,
+whatever the export's date. That condition sits in the upsert itself, and the rows it left out
+for it are found after it, so an order a concurrent file stored meanwhile for another seller is
+neither moved nor counted as an older export.
 
 Freshness: a stored order is replaced only by an export of the same day or a later one
 (`export_date`, then `last_import_id`), so an old export that arrives late never undoes a
-newer state; the orders it could not update are counted in one file-level warning. The row
-is replaced whole: a column absent from the export means "no such event" (feeds.md).
+newer state; the orders it could not update are counted in one file-level warning, and not
+in `loaded`, which counts the orders written. The row is replaced whole: a column absent from
+the export means "no such event" (feeds.md).
 
 The export date is the `YYYY-MM-DD` of the file name (inbox/orders/2026-11-22.csv); a file
 named without a date gets the Paris date of its latest event (docs/decisions.md).
@@ -92,13 +99,16 @@ class OrdersFeed(StagedAsValidated):
             session.execute(drop.bindparams(bindparam("rows", expanding=True)), {"rows": late})
         headers = ctx.state.get("headers", {})
         problems = _unknown_sellers(session, headers)
+        export_date = _export_date(ctx)
+        written = _upsert(session, ctx, export_date)
+        problems += _other_sellers(session, headers)
         warnings = _unknown_offers(session, headers)
         staged = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
-        export_date = _export_date(ctx)
-        written = _upsert(session, ctx, export_date) if staged else 0
         if written < staged:
             warnings.append(_older_export(session, staged - written, export_date))
-        return Applied(loaded=staged, problems=problems + warnings,
+        # the orders written: a row an order's newer stored state kept out is not loaded (its
+        # warning says so), nor rejected (nothing in it to fix)
+        return Applied(loaded=written, problems=problems + warnings,
                        rejected_rows=set(late) | {p.row for p in problems})
 
 
@@ -162,6 +172,33 @@ def _unknown_sellers(session: Session, headers: dict) -> list[Problem]:
             for row, seller_id in rows]
 
 
+def _other_sellers(session: Session, headers: dict) -> list[Problem]:
+    """Rows naming another seller than their stored order's: rejected, removed from staging.
+
+    Run after the upsert, which left those orders as they were: a stored order a concurrent
+    file committed meanwhile is seen too (PostgreSQL's upsert waited for it). The report goes
+    to ops, who may read which seller the order belongs to.
+    """
+    where = (f"FROM {STAGING} s JOIN orders o ON o.order_id = s.order_id"
+             " WHERE o.seller_id <> s.seller_id")
+    rows = session.execute(text(
+        f"SELECT s.row_number, s.order_id, s.seller_id, o.seller_id {where} ORDER BY s.row_number"
+    )).all()
+    if rows:
+        session.execute(text(f"DELETE FROM {STAGING} WHERE row_number IN (SELECT s.row_number {where})"))
+    column = headers.get("seller_id", "seller_id")
+    return [Problem(Reason.OTHER_SELLER,
+                    f"La commande « {order_id} » appartient au vendeur {owner}, pas au vendeur"
+                    f" {seller_id} : une commande ne change pas de vendeur. La ligne n'est pas"
+                    " chargée et la commande reste telle quelle ; faites vérifier l'export par"
+                    " le système de commandes.",
+                    f'Order "{order_id}" belongs to seller {owner}, not to seller {seller_id}:'
+                    " an order never changes seller. The row is not loaded and the order is left"
+                    " as it is; have the order system check its export.",
+                    row=row, column=column, value=str(seller_id))
+            for row, order_id, seller_id, owner in rows]
+
+
 def _unknown_offers(session: Session, headers: dict) -> list[Problem]:
     """Orders whose (seller, sku) is no offer of the catalog: loaded, with a warning."""
     rows = session.execute(text(
@@ -179,7 +216,8 @@ def _unknown_offers(session: Session, headers: dict) -> list[Problem]:
 
 
 def _upsert(session: Session, ctx: FeedContext, export_date: date) -> int:
-    """One statement for the file; returns how many orders it inserted or updated."""
+    """One statement for the file; returns how many orders it inserted or updated. A stored
+    order is updated only by a row of its own seller and an export not older than its state."""
     columns = ", ".join(FIELDS)
     selected = columns.replace("shipping_amount", "COALESCE(shipping_amount, 0)")
     updates = ", ".join(f"{name} = excluded.{name}" for name in UPDATED)
@@ -190,7 +228,8 @@ def _upsert(session: Session, ctx: FeedContext, export_date: date) -> int:
             " WHERE true ORDER BY order_id"  # two files racing lock their orders in one order
             f" ON CONFLICT (order_id) DO UPDATE SET {updates}, export_date = excluded.export_date,"
             " last_import_id = excluded.last_import_id, updated_at = excluded.updated_at"
-            " WHERE (orders.export_date, COALESCE(orders.last_import_id, 0))"
+            " WHERE orders.seller_id = excluded.seller_id"
+            " AND (orders.export_date, COALESCE(orders.last_import_id, 0))"
             " <= (excluded.export_date, excluded.last_import_id)"
         ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("export_date", type_=Date()),
                      bindparam("import_id", type_=BigInteger())),

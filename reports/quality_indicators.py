@@ -87,6 +87,6 @@ def compute_night(engine: Engine, window: Window) -> NightFigures:
     frame["order_count"] = frame["claim_den"]
     frame["seniority_months"] = whole_months(frame["activated_at"], window.report_date)
     frame = frame.merge(_trial_counters(engine, sellers, window), how="left", on="seller_id")
-    problems = problem_orders(orders, flags)
+    problems = problem_orders(orders, flags, window)
     reported = problems["seller_id"].isin(frame["seller_id"])
     return NightFigures(frame, problems[reported].reset_index(drop=True), overdue_orders(orders, flags))

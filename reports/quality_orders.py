@@ -137,9 +137,13 @@ def _paris_day(moments: pd.Series) -> pd.Series:
     return moments.dt.tz_localize("UTC").dt.tz_convert(PARIS).dt.normalize().dt.tz_localize(None)
 
 
-def problem_orders(orders: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+def problem_orders(orders: pd.DataFrame, flags: pd.DataFrame, window: Window) -> pd.DataFrame:
     """The orders behind each bad figure (late, claimed, refunded, expired, untracked): one row
-    per order and problem, for the seller workbooks."""
+    per order and problem, for the seller workbooks.
+
+    Each order as it stood at the end of D, like the figures: an event after it (delivered the
+    next morning) is left empty, not listed beside a figure that ignores it.
+    """
     parts = []
     for problem in PROBLEMS:
         chosen = flags[problem]
@@ -148,8 +152,11 @@ def problem_orders(orders: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
         part["deadline"] = flags.loc[chosen, "deadline"]
         part.insert(0, "problem", problem)
         parts.append(part)
-    return pd.concat(parts, ignore_index=True).sort_values(["seller_id", "problem", "order_id"],
-                                                           kind="stable", ignore_index=True)
+    listed = pd.concat(parts, ignore_index=True)
+    end = _naive(window.end_utc)
+    for column in ("accepted_at", "delivered_at"):
+        listed[column] = listed[column].where(listed[column] < end)
+    return listed.sort_values(["seller_id", "problem", "order_id"], kind="stable", ignore_index=True)
 
 
 def overdue_orders(orders: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ per seller (10,000 a night), never per order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -15,7 +16,7 @@ from math import floor
 
 import pandas as pd
 
-from reports.quality_reference import RATE_INDICATORS, QualityThresholds
+from reports.quality_reference import RATE_INDICATORS, QualityThresholds, Threshold
 
 PLACES = {"average_rating": 2, "response_hours": 1} | dict.fromkeys(RATE_INDICATORS, 1)
 LABELS = {"average_rating": "rating", "acceptance": "acceptance", "claim": "claim",
@@ -29,6 +30,9 @@ Said = tuple[str, str]
 """A text in French, then in English."""
 UNITS = {"average_rating": "/5", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " %")
 GAP_UNITS = {"average_rating": "", "response_hours": " h"} | dict.fromkeys(RATE_INDICATORS, " points")
+STEP_UNITS = {"average_rating": ("", ""), "response_hours": (" h", " h")} | dict.fromkeys(
+    RATE_INDICATORS, (" point", " points"))
+"""The unit of "less than one displayed step" (0,1 point: singular in French below 2)."""
 
 
 def said_both(items: list[Said]) -> str:
@@ -50,8 +54,9 @@ def half_up(value: Fraction, places: int) -> Decimal:
     return Decimal(floor(value * scale + Fraction(1, 2))).scaleb(-places)
 
 
-def exact_values(row: pd.Series) -> dict[str, tuple[Fraction | None, int]]:
-    """Each indicator's exact value (None when its denominator is 0) and denominator."""
+def exact_values(row: pd.Series | Mapping) -> dict[str, tuple[Fraction | None, int]]:
+    """Each indicator's exact value (None when its denominator is 0) and denominator, from the
+    night's counts (a row of the night's table, or its dict)."""
     values: dict[str, tuple[Fraction | None, int]] = {}
     den = int(row["rating_den"])
     values["average_rating"] = (Fraction(int(row["rating_points"]), 5 * den) if den else None, den)
@@ -74,6 +79,38 @@ class SellerVerdict:
     top_seller_missing: str
     breaches: list[Said]  # "acceptation 80,0 % < 85 %", for the status change reason
     breached: set[str]  # the indicators past their probation threshold
+
+
+def less_than_a_step(name: str) -> Said:
+    """A gap the displayed value cannot show: "moins de 0,1 point" / "less than 0.1 points"."""
+    step = Decimal(1).scaleb(-PLACES[name])
+    unit_fr, unit_en = STEP_UNITS[name]
+    return f"moins de {french(step)}{unit_fr}", f"less than {step}{unit_en}"
+
+
+def reads_as_breach(name: str, shown: Decimal, rule: Threshold) -> bool:
+    """Whether the displayed value, next to the displayed probation bound, reads as past it:
+    acceptance 84.96 % breaches 85 % but shows as 85.0 %, which does not."""
+    assert rule.probation is not None
+    bound = half_up(rule.probation, PLACES[name])
+    return shown < bound if rule.higher else shown > bound
+
+
+def _breach_text(name: str, shown: Decimal, rule: Threshold) -> Said:
+    """A probation breach as the status change says it: "acceptation 80,0 % < 85 %"; when the
+    displayed value reads as the bound, how far past it the value is instead ("acceptation
+    85,0 % : moins de 0,1 point sous le seuil de 85 %"), never "85,0 % < 85 %"."""
+    assert rule.probation is not None
+    bound = f"{half_up(rule.probation, PLACES[name]).normalize():f}{UNITS[name]}"
+    head_fr = f"{LABELS_FR[name]} {french(shown)}{UNITS[name]}"
+    head_en = f"{LABELS[name]} {shown}{UNITS[name]}"
+    if reads_as_breach(name, shown, rule):
+        sign = "<" if rule.higher else ">"
+        return f"{head_fr} {sign} {french(bound)}", f"{head_en} {sign} {bound}"
+    gap_fr, gap_en = less_than_a_step(name)
+    side_fr, side_en = ("sous le", "below") if rule.higher else ("au-dessus du", "above")
+    return (f"{head_fr} : {gap_fr} {side_fr} seuil de {french(bound)}",
+            f"{head_en}: {gap_en} {side_en} the {bound} threshold")
 
 
 def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> Said:
@@ -111,11 +148,8 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
         if rule.top_seller is not None and not rule.meets_top(value):
             missing.append(_gap_text(name, shown[name], rule.top_seller, rule.higher))
         if rule.breaches_probation(value):
-            sign = "<" if rule.higher else ">"
             breached.add(name)
-            bound = f"{half_up(rule.probation, PLACES[name]).normalize():f}{UNITS[name]}"
-            breaches.append((f"{LABELS_FR[name]} {french(shown[name])}{UNITS[name]} {sign} {french(bound)}",
-                             f"{LABELS[name]} {shown[name]}{UNITS[name]} {sign} {bound}"))
+            breaches.append(_breach_text(name, shown[name], rule))
     orders = int(row["order_count"])
     if orders < thresholds.top_order_count:
         gap = thresholds.top_order_count - orders

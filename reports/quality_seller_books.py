@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from multiprocessing import get_context
 from pathlib import Path
@@ -26,8 +27,8 @@ from marketplace.config import Settings
 from marketplace.layout import safe_key
 from marketplace.storage import open_storage
 from reports.quality_calendar import paris_local
-from reports.quality_reference import SCORED_INDICATORS, QualityThresholds
-from reports.quality_scoring import LABELS, LABELS_FR, UNITS, half_up
+from reports.quality_reference import SCORED_INDICATORS, QualityThresholds, Threshold
+from reports.quality_scoring import LABELS, LABELS_FR, UNITS, half_up, less_than_a_step, reads_as_breach
 from reports.safe_cells import clean_for_xlsx, inert_text
 
 BATCH = 250
@@ -58,6 +59,15 @@ def _number(value: object, tenths: bool = False) -> int | float | None:
     return int(value) / 10 if tenths else int(value)  # ok: a score, not money
 
 
+def _breach_note(name: str, shown: Decimal, rule: Threshold) -> str:
+    """Past the probation threshold; by how little when the value shown reads as the threshold
+    itself (84.96 % shows 85.0 next to "< 85"), so the note never contradicts the figures."""
+    if reads_as_breach(name, shown, rule):
+        return "seuil de probation dépassé / past the probation threshold"
+    gap_fr, gap_en = less_than_a_step(name)
+    return f"seuil de probation dépassé de {gap_fr} / past the probation threshold by {gap_en}"
+
+
 def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
     sheet = book.add_worksheet("Indicateurs - Indicators")
     bold = book.add_format({"bold": True})
@@ -73,8 +83,7 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
         den = seller[DEN_COLUMNS.get(name, f"{name}_den")]
         sign = ("≥ " if rule.higher else "≤ ")
         note = ("données insuffisantes / not enough data" if shown is None else
-                "seuil de probation dépassé / past the probation threshold"
-                if seller[f"{name}_breach"] else "")
+                _breach_note(name, shown, rule) if seller[f"{name}_breach"] else "")
         sheet.write_string(r, 0, f"{LABELS_FR[name]} / {LABELS[name]} ({UNITS[name].strip()})")
         if shown is not None:
             sheet.write_number(r, 1, float(shown))  # ok: a shown indicator, not money

@@ -3,11 +3,13 @@
 Sheet "Indicateurs - Indicators": one row per seller, each indicator with its denominator and
 sub-score; a value past its probation threshold is red and a Top Seller's row green
 (conditional formats, so a sort or filter in Excel keeps them right); "not enough data" is an
-empty value cell with its denominator beside it. Sheet "Graphiques - Charts": the score
-distribution and the Top Seller and probation counts over the last 30 reports. Sheet
-"Commandes en retard - Overdue": the orders past their acceptance deadline with no decision,
-times in Paris. The document's creation time is
-the report date, so that a re-run writes the same bytes.
+empty value cell with its denominator beside it. A value cell holds the exact value, shown
+with the report's decimals, so the red rule compares what the status compares (84.96 % is
+past 85 % and red, though it shows as 85.0; the rounded 85 the cell held was not red). Sheet
+"Graphiques - Charts": the score distribution and the Top Seller and probation counts over the
+last 30 reports. Sheet "Commandes en retard - Overdue": the orders past their acceptance
+deadline with no decision, times in Paris. The document's creation time is the report date, so
+that a re-run writes the same bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from reports.quality_calendar import paris_local, quality_window
 from reports.quality_reference import RATE_INDICATORS, QualityThresholds
-from reports.quality_scoring import LABELS
+from reports.quality_scoring import LABELS, PLACES, exact_values
 from reports.quality_status import PROBATION, PROPOSED
 from reports.safe_cells import clean_for_xlsx, inert_text
 
@@ -40,9 +42,21 @@ def _number(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # ok: indicator, not money
 
 
+def _exact_numbers(row: dict) -> dict[str, float | None]:
+    """Each indicator's exact value as the nearest double, None when not enough data (an empty
+    cell). The nearest double of a fraction of real counts is never on the other side of a
+    threshold: the two would have to differ by less than 1e-14."""
+    exact = exact_values(row)
+    return {name: None if pd.isna(row[f"{name}_shown"]) else float(exact[name][0])  # ok: indicator
+            for name, _den in VALUE_COLUMNS}
+
+
 def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -> None:
     sheet = book.add_worksheet("Indicateurs - Indicators")
     bold = book.add_format({"bold": True, "text_wrap": True})
+    # the value columns, each shown with its indicator's decimals
+    shown_as = {len(HEAD) + 3 * index: book.add_format({"num_format": "0." + "0" * PLACES[name]})
+                for index, (name, _den) in enumerate(VALUE_COLUMNS)}
     header = list(HEAD)
     for name, _den in VALUE_COLUMNS:
         header += [LABELS[name], f"{LABELS[name]}: denominator", f"{LABELS[name]}: sub-score"]
@@ -54,9 +68,9 @@ def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -
                   _number(None if pd.isna(row.score_tenths) else Fraction(int(row.score_tenths), 10)),
                   bool(row.top_seller), row.top_seller_missing, row.breaches, row.order_count,
                   None if pd.isna(row.seniority_months) else int(row.seniority_months)]
+        exact = _exact_numbers(row._asdict())
         for name, den in VALUE_COLUMNS:
-            values += [_number(getattr(row, f"{name}_shown")), getattr(row, den),
-                       _number(getattr(row, f"{name}_sub"))]
+            values += [exact[name], getattr(row, den), _number(getattr(row, f"{name}_sub"))]
         values += [row.response_unanswered,
                    None if pd.isna(row.trial_orders) else int(row.trial_orders)]
         for c, value in enumerate(values):
@@ -65,7 +79,7 @@ def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -
             if isinstance(value, str):
                 sheet.write_string(r, c, clean_for_xlsx(inert_text(value)))
             else:
-                sheet.write(r, c, value)
+                sheet.write(r, c, value, shown_as.get(c))
     last_row, last_col = max(len(table), 1), len(header) - 1
     for index, (name, _den) in enumerate(VALUE_COLUMNS):
         rule = thresholds.indicators[name]

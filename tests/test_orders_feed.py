@@ -365,10 +365,35 @@ def test_an_older_export_never_overwrites_a_newer_state(seller_7, settings, tmp_
     assert (orders["A"].export_date, orders["A"].last_import_id) == (
         date(2026, 11, 22), first.import_id)
     assert (orders["C"].export_date, orders["C"].amount) == (date(2026, 11, 21), Decimal("30.00"))
-    assert (late.status, late.loaded, late.warnings) == ("loaded", 2, 1)
+    assert (late.status, late.loaded, late.warnings) == ("loaded", 1, 1)  # C only
     [warning] = late.problems
     assert (warning.code, warning.row) == (Reason.OLDER_EXPORT, None)
     assert warning.message_en.startswith("1 order(s)") and "(e.g. A)" in warning.message_en
+
+
+def test_loaded_counts_the_orders_an_older_export_wrote(seller_7, settings, tmp_path):
+    """`loaded` said 3 for a file of which one row was written, the warning beside it saying
+    that the two others were left unchanged: the counts contradicted the report."""
+    ingest(seller_7, settings, write(tmp_path / "2026-11-22.csv",
+                                     "A;7;SKU-1;;2026-11-20 10:00;10;;;;;",
+                                     "B;7;SKU-1;;2026-11-20 10:00;10;;;;;"))
+    late = ingest(seller_7, settings, write(tmp_path / "2026-11-21.csv",
+                                            "A;7;SKU-1;;2026-11-20 10:00;11;;;;;",
+                                            "B;7;SKU-1;;2026-11-20 10:00;11;;;;;",
+                                            "C;7;SKU-1;;2026-11-20 10:00;11;;;;;"))
+    answer = late.as_json()
+    # nothing to fix in the two rows left out: loaded, exit 0, the warning says why
+    assert ({key: answer[key] for key in ("status", "rows", "loaded", "rejected", "warnings")},
+            late.exit_code) == ({"status": "loaded", "rows": 3, "loaded": 1, "rejected": 0,
+                                 "warnings": 1}, 0)
+    assert late.problems[0].message_fr.startswith("2 commande(s) déjà connue(s)")
+    with Session(seller_7) as session:
+        assert session.execute(text("SELECT rows_loaded FROM imports WHERE id = :i"),
+                               {"i": late.import_id}).scalar_one() == 1
+    again = ingest(seller_7, settings, write(tmp_path / "b" / "2026-11-21.csv",
+                                             "A;7;SKU-1;;2026-11-20 10:00;12;;;;;"))
+    assert (again.status, again.rows, again.loaded, again.warnings) == ("loaded", 1, 0, 1)
+    assert stored(seller_7)["A"].amount == Decimal("10.00")
 
 
 def test_an_export_named_after_today_is_refused_it_would_freeze_its_orders(seller_7, settings,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import openpyxl
 from sqlalchemy import text
@@ -170,3 +170,26 @@ def test_cli_refuses_a_bad_date(engine, catalog_env):
     assert result.exit_code == 2
     assert json.loads(result.stdout) == {"status": "error", "exit_code": 2, "error":
                                          "Date invalide / invalid date: '2026-13-01' (YYYY-MM-DD)"}
+
+
+def test_seller_workbook_lists_the_orders_as_they_stood_at_the_end_of_d(engine, tmp_path):
+    """A claimed order delivered the morning after D was listed "livrée le" that morning in the
+    workbook of D, whose figures ignore that delivery (decisions.md: an event after D)."""
+    seller(engine, 1)
+    orders(engine, [{"order_id": "A-005", "seller_id": 1, "ordered_at": paris("2026-11-18 10:00"),
+                     "accepted_at": paris("2026-11-18 11:00"),
+                     "claim_opened_at": paris("2026-11-20 09:00"),
+                     "estimated_delivery_at": paris("2026-11-21 12:00"),
+                     "delivered_at": paris("2026-11-22 10:00")}])
+
+    def listed(day: date) -> list[tuple]:
+        night(engine, tmp_path / day.isoformat(), day)
+        book = tmp_path.joinpath(day.isoformat(), "store", "outbox", "quality", day.isoformat(),
+                                 "sellers", "1.xlsx")
+        sheet = openpyxl.load_workbook(book)["Commandes - Orders"]
+        return [(row[0], row[1], row[5]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+    assert listed(D) == [("réclamation / claimed", "A-005", None)]  # not delivered yet at D
+    assert listed(date(2026, 11, 22)) == [  # the next night: delivered, a day late
+        ("réclamation / claimed", "A-005", datetime(2026, 11, 22, 10)),
+        ("retard / late", "A-005", datetime(2026, 11, 22, 10))]
