@@ -49,14 +49,21 @@ _UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "
                          "days", "u", "unite", "unites", "pcs"})
 """What a template puts in brackets after a header to say its unit: "Prix TTC (€)",
 "Délai d'expédition (jours)". Never "HT": a price excluding VAT is not the customer price."""
+_HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requis", "required",
+                         "optional", "mandatory"})
+"""What a template puts in brackets after a name to say how to fill it: "Catégorie (code)",
+"Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
+(libellé)") are none of these: such a header stays unknown."""
 _TRAILING_BRACKETS = re.compile(r"_?[(\[]([^()\[\]]*)[)\]]$")
+_TRAILING_UNIT = re.compile(r"_en_(?:€|eur|euros?|jours?)$")  # "Prix TTC en €"
 
 
 def header_key(text: str) -> str:
     """The key headers match on: `normalize_header` without its separators, so that any kind
     of space, or none, between the words makes no difference ("PrixTTC", "Prix TTC",
-    "prix_ttc"): sellers drop or double the spaces of a template's titles. A unit in brackets
-    at the end is dropped ("Prix TTC (€)" is "Prix TTC").
+    "prix_ttc"): sellers drop or double the spaces of a template's titles. A unit or a filling
+    hint at the end is dropped ("Prix TTC (€)", "Prix TTC en €" and "Catégorie (code)" are
+    "Prix TTC" and "Catégorie"), also after an Alt+Enter line break.
 
     >>> header_key("Remise %")
     'remise%'
@@ -64,9 +71,21 @@ def header_key(text: str) -> str:
     "delaid'expedition"
     >>> header_key("Prix (HT)")
     'prix(ht)'
+    >>> header_key("Catégorie\\n(code)")
+    'categorie'
     """
     key = normalize_header(text)
-    unit = _TRAILING_BRACKETS.search(key)
-    if unit and key[:unit.start()] and set(unit.group(1).split("_")) <= _UNIT_WORDS:
-        key = key[:unit.start()]
+    while shorter := _without_trailing_note(key):  # "Catégorie (code) (obligatoire)"
+        key = shorter
     return key.replace("_", "")
+
+
+def _without_trailing_note(key: str) -> str:
+    """`key` less a unit or a filling hint at its end, in brackets or after "en"; "" when
+    there is none (or nothing would be left)."""
+    note = _TRAILING_BRACKETS.search(key)
+    if note:
+        said = set(note.group(1).split("_"))
+        return key[:note.start()] if said <= _UNIT_WORDS | _HINT_WORDS else ""
+    unit = _TRAILING_UNIT.search(key)
+    return key[:unit.start()] if unit else ""

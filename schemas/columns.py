@@ -1,9 +1,9 @@
 """Which of the seller's columns is which field: aliases, required columns, unknown columns.
 
 Headers match case-, accent- and space-insensitively (`loaders.headers.header_key`), through
-each field's aliases. Required columns that are missing reject the file, all named in one
-message, each with the closest header the seller did write, so a typo ("prixx") or a
-variant ("Prix de vente") is obvious.
+each field's aliases, a template's hint or unit after the name left out. Required
+columns that are missing reject the file, all named in one message, each with the closest
+header the seller did write, so a typo ("prixx") or a variant ("Prix de vente") is obvious.
 """
 
 from __future__ import annotations

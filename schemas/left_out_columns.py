@@ -52,7 +52,7 @@ RULES = {
         "condition", Reason.USED_DECLARED_NEW,
         "Le titre ou la description indique un produit d'occasion ou reconditionné et l'offre est"
         " « neuf » (le fichier n'a pas de colonne état) : ajoutez la colonne état avec l'état"
-        " réel (refurbished, good...).",
+        " réel (reconditionné, bon état...).",
         "The title or description says the item is used or refurbished and the offer is new (the"
         " file has no condition column): add the condition column with its real condition"
         " (refurbished, good...)."),

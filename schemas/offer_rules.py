@@ -7,14 +7,20 @@ All are vectorised over the chunk and report through the validator's collector.
 
 from __future__ import annotations
 
+import csv
+import difflib
 import logging
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from stdnum import isbn
 
+from loaders.headers import header_key
 from marketplace.errors import Reason
+from marketplace.reference import load_categories
 from schemas.parsing import (
     ascii_digits,
     gtin_check_ok,
@@ -22,6 +28,7 @@ from schemas.parsing import (
     matches,
     parse_whole,
     translate_distinct,
+    word_key,
 )
 from schemas.repeated_keys import reject_repeated_keys
 
@@ -35,16 +42,21 @@ log = logging.getLogger(__name__)
 _END = r"(?:$|[^a-z])"
 USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matches)
     rf"(?i)(?:^|[^a-z])(?:reconditionn|d['’]occasion{_END}|refurbished{_END}"
-    rf"|second[- ]hand{_END}|pre-?owned{_END})"
+    rf"|second[- ]hand{_END}|seconde?[- ]main{_END}|pre-?owned{_END})"
 )
+_PLENTY = ("plein", "pleins", "beaucoup", "tant", "peu", "trop", "autant", "moins", "plus",
+           "pas", "nombre", "tas", "foule", "multitude", "combien", "davantage", "manque")
+"""What makes "d'occasions" mean opportunities ("plein d'occasions de briller")."""
 USED_WORD = re.compile(
     # "occasion" and "used" say the item is used, except after an article ("pour toutes les
     # occasions"), in a passive ("can be used with") or before what the word is for ("used for",
-    # "occasion spéciale")
+    # "occasion spéciale"); "d'occasions" (seed 004: "reconditionnés/d'occasions") except
+    # after a quantity
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
     r"(?<!be )(?<!is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!being )"
     r"\b(?:occasion|used)\b"
-    r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?)\b)",
+    r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?)\b)"
+    r"|" + "".join(rf"(?<!{word} )" for word in _PLENTY) + r"\bd['’]occasions\b",
     re.IGNORECASE,
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
@@ -69,14 +81,58 @@ def check_other_seller(v: OfferValidator) -> None:
            " and can only change its own offers.")
 
 
+CATEGORY_SYNONYMS = "category_synonyms.csv"
+SUGGESTED_FOR_AT_MOST = 100
+"""Distinct unknown categories of a chunk beyond which none gets a suggestion: so many mean
+the column holds something else (shifted columns: titles), and difflib costs 25 µs a value."""
+
+
+def name_key(text: str) -> str:
+    """What a category or an identifier type matches on: its words without accents, case or
+    spacing, so that `Jeux vidéo`, `jeux video` and `jeux-video` are one, `GTIN-13` and
+    `gtin13` too."""
+    return word_key(text).replace(" ", "")
+
+
+@lru_cache
+def category_names(reference_dir: Path) -> dict[str, str]:
+    """Category code by the key of its code, its label and its synonyms (`category_synonyms.csv`
+    of the reference data: what sellers write that is neither, "Livre" for `livres`).
+
+    A name that would mean two categories is an error of the reference data, said at once."""
+    names: dict[str, str] = {}
+
+    def add(name: str, code: str) -> None:
+        if names.setdefault(name_key(name), code) != code:
+            raise ValueError(f"category name {name!r} means both {names[name_key(name)]!r}"
+                             f" and {code!r} ({reference_dir})")
+
+    categories = load_categories(reference_dir)
+    for code, category in categories.items():
+        add(code, code)
+        add(category.label, code)
+    path = reference_dir / CATEGORY_SYNONYMS
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["code"] not in categories:
+                    raise ValueError(f"{path}: synonym {row['synonym']!r} of unknown category"
+                                     f" {row['code']!r}")
+                add(row["synonym"], row["code"])
+    return names
+
+
+def category_code(reference_dir: Path, value: str) -> str:
+    """The code a seller's category names, else the text itself (lower case: unknown)."""
+    return category_names(reference_dir).get(name_key(value), value.lower())
+
+
 def check_category_rules(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """Known and allowed category; what digital, physical and training categories require."""
     cats = v.categories
     code = typed["category"]
     known = code.isin(list(cats))
-    v.flag(updates & (code != "") & ~known, Reason.UNKNOWN_CATEGORY, "category",
-           "Catégorie inconnue « {value} » : utilisez un code de la liste des catégories.",
-           'Unknown category "{value}": use a code from the category list.')
+    _flag_unknown_categories(v, updates & (code != "") & ~known)
     prohibited = code.isin([c for c, cat in cats.items() if cat.prohibited])
     v.flag(updates & prohibited, Reason.PROHIBITED_CATEGORY, "category",
            "La catégorie « {value} » est interdite à la vente sur la place de marché.",
@@ -95,17 +151,64 @@ def check_category_rules(v: OfferValidator, typed: pd.DataFrame, updates: pd.Ser
     _check_practical(v, typed, training)
 
 
+def _flag_unknown_categories(v: OfferValidator, unknown: pd.Series) -> None:
+    """Unknown categories, each with the closest codes when some are close: one flag per
+    suggestion (a handful), the suggestions looked for once per distinct value."""
+    if not unknown.any():
+        return
+    raw = v.raw["category"][unknown]
+    closest = pd.Series("", index=raw.index, dtype="str")
+    if raw.nunique() <= SUGGESTED_FOR_AT_MOST:
+        closest = translate_distinct(raw, lambda value: _closest_codes(v.ctx.reference_dir, value))
+    for codes in closest.unique():
+        hint_fr = hint_en = ""
+        if codes:
+            hint_fr = " (vouliez-vous dire " + " ou ".join(f"« {c} »" for c in codes.split()) + " ?)"
+            hint_en = " (did you mean " + " or ".join(f'"{c}"' for c in codes.split()) + "?)"
+        v.flag((closest == codes).reindex(unknown.index, fill_value=False),
+               Reason.UNKNOWN_CATEGORY, "category",
+               f"Catégorie inconnue « {{value}} » : utilisez un code de la liste des"
+               f" catégories{hint_fr}.",
+               f'Unknown category "{{value}}": use a code from the category list{hint_en}.')
+
+
+def _closest_codes(reference_dir: Path, value: str) -> str:
+    """The one or two codes (space-separated) whose code, label or synonym is closest to
+    `value`, closest first; "" when none is close (difflib's ratio of at least 0.6)."""
+    names = category_names(reference_dir)
+    close = difflib.get_close_matches(name_key(value), list(names), n=4)
+    return " ".join(list(dict.fromkeys(names[name] for name in close))[:2])
+
+
+DELIVERY_WORDS = {  # keys in word_key's form
+    "standard": "standard", "normal": "standard", "normale": "standard",
+    "livraison standard": "standard", "livraison normale": "standard",
+    "expedition standard": "standard", "expedition normale": "standard",
+    "envoi standard": "standard", "envoi normal": "standard", "sans suivi": "standard",
+    "tracked": "tracked", "suivi": "tracked", "suivie": "tracked", "avec suivi": "tracked",
+    "colis suivi": "tracked", "envoi suivi": "tracked", "livraison suivie": "tracked",
+    "expedition suivie": "tracked", "lettre suivie": "tracked",
+    "digital": "digital", "numerique": "digital", "livraison numerique": "digital",
+    "telechargement": "digital", "en ligne": "digital", "acces en ligne": "digital",
+    "dematerialise": "digital", "dematerialisee": "digital",
+}
+"""The delivery modes in the words of the seller guides ("expédition normale", "suivi colis")
+and of training programmes (a download, online access); carriers' names are no mode."""
+
+
 def _check_delivery(v: OfferValidator, typed, updates, digital) -> None:
-    text = v.raw["delivery"].str.lower()
+    text = translate_distinct(v.raw["delivery"],
+                              lambda value: DELIVERY_WORDS.get(word_key(value), value.lower()))
     delivery = text.mask(text == "", pd.Series("standard", index=text.index).where(~digital, "digital"))
     wrong_digital = updates & digital & (delivery != "digital")
     wrong_physical = updates & ~digital & ~delivery.isin(["standard", "tracked"])
     v.flag(wrong_digital, Reason.NOT_ALLOWED, "delivery",
-           "Un produit numérique se livre en « digital » : « {value} ».",
-           'A digital product is delivered as "digital": "{value}".')
+           "Un produit numérique se livre en téléchargement ou en ligne (digital) : « {value} ».",
+           'A digital product is delivered as "digital" (téléchargement, en ligne): "{value}".')
     v.flag(wrong_physical, Reason.NOT_ALLOWED, "delivery",
-           "Mode de livraison « {value} » : standard ou tracked pour un produit physique.",
-           'Delivery "{value}": standard or tracked for a physical product.')
+           "Mode de livraison « {value} » : normale (standard) ou suivi (tracked) pour un produit"
+           " physique.",
+           'Delivery "{value}": standard (normale) or tracked (suivi) for a physical product.')
     typed["delivery"] = delivery
 
 
@@ -121,12 +224,7 @@ def _check_practical(v: OfferValidator, typed, training) -> None:
 def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """EAN (GTIN-13, UPC-12 padded) or ISBN, with check digits; Excel's 3.6E+12 is refused."""
     raw = v.raw["product_id"]
-    kind = translate_distinct(v.raw["product_id_type"], lambda value: value.upper() or "EAN")
     present = updates & (raw != "")
-    bad_kind = present & ~kind.isin(["EAN", "ISBN"])
-    v.flag(bad_kind, Reason.NOT_ALLOWED, "product_id_type",
-           "Type d'identifiant « {value} » : EAN ou ISBN.", 'Identifier type "{value}": EAN or ISBN.',
-           values=v.raw["product_id_type"])
     digits = (raw == "") | ascii_digits(raw)  # nearly every cell: no notation, no separators
     scientific = present & ~digits
     if scientific.any():
@@ -140,6 +238,11 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
     if not digits.all():  # "978-2-07-036822-8": separators removed only where there are some
         compact = raw.copy()
         compact[~digits] = raw[~digits].str.replace(r"[\s-]", "", regex=True)
+    kind = _product_id_types(v, compact)
+    v.flag(present & ~kind.isin(["EAN", "ISBN"]), Reason.NOT_ALLOWED, "product_id_type",
+           "Type d'identifiant « {value} » : EAN (ou GTIN-13, UPC) ou ISBN.",
+           'Identifier type "{value}": EAN (or GTIN-13, UPC) or ISBN.',
+           values=v.raw["product_id_type"])
     ean = present & ~scientific & (kind == "EAN")
     upc = compact.str.len() == 12
     padded = compact
@@ -158,6 +261,25 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
         product_id = padded.where(~isbns, compact[present & ~scientific & isbns].map(_isbn13))
     typed["product_id"] = product_id.where(present, None)
     typed["product_id_type"] = kind.where(present, None)
+
+
+ID_TYPE_WORDS = {  # keys in name_key's form
+    "ean": "EAN", "ean13": "EAN", "gtin": "EAN", "gtin13": "EAN", "upc": "EAN", "upc12": "EAN",
+    "isbn": "ISBN", "isbn10": "ISBN", "isbn13": "ISBN",
+}
+"""The types of offers.md as sellers name them: an EAN-13 is a GTIN-13, a UPC-12 an EAN."""
+
+
+def _product_id_types(v: OfferValidator, compact: pd.Series) -> pd.Series:
+    """EAN or ISBN as the type column says (else the seller's text, upper case: refused). An
+    empty type is EAN, but in a column headed ISBN a 10-character code is an ISBN-10: the
+    header says what it is (an ISBN-13 there is an EAN-13 as well, and stays one)."""
+    kind = translate_distinct(v.raw["product_id_type"],
+                              lambda value: ID_TYPE_WORDS.get(name_key(value), value.upper()))
+    untyped = kind == ""
+    if "isbn" in header_key(v.header("product_id")) and untyped.any():
+        kind = kind.mask(untyped & (compact.str.len() == 10), "ISBN")
+    return kind.mask(kind == "", "EAN")
 
 
 def _check_isbns(v: OfferValidator, compact: pd.Series, isbn_rows: pd.Series) -> None:
@@ -209,7 +331,7 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     v.flag(says_used, Reason.USED_DECLARED_NEW,
            "condition",
            "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
-           " l'état est « neuf » : choisissez l'état réel (refurbished, good...).",
+           " l'état est « neuf » : choisissez l'état réel (reconditionné, bon état...).",
            "The title or description says the item is used or refurbished while its condition"
            " is new: choose its real condition (refurbished, good...).",
            values=v.raw["condition"].replace("", "new"))

@@ -30,16 +30,24 @@ from schemas.parsing import (
     parse_cents,
     parse_whole,
     translate_distinct,
+    word_key,
 )
 from schemas.seller_file_columns import OFFER_COLUMNS
 from schemas.validator import ChunkValidator
 
 CONDITIONS = ("new", "like_new", "very_good", "good", "acceptable", "refurbished")
-CONDITION_WORDS = {
-    "neuf": "new", "comme neuf": "like_new", "like new": "like_new", "tres bon etat": "very_good",
-    "very good": "very_good", "bon etat": "good", "etat correct": "acceptable",
-    "reconditionne": "refurbished",
+CONDITION_WORDS = {  # keys in word_key's form, agreement undone (CONDITION_AGREEMENT)
+    **{code.replace("_", " "): code for code in CONDITIONS},
+    "neuf": "new", "comme neuf": "like_new", "tres bon etat": "very_good", "bon etat": "good",
+    "etat correct": "acceptable", "reconditionne": "refurbished",
 }
+CONDITION_AGREEMENT = {  # "Neuve", "reconditionnées": the word agrees with the seller's noun
+    "neuve": "neuf", "neufs": "neuf", "neuves": "neuf", "reconditionnee": "reconditionne",
+    "reconditionnes": "reconditionne", "reconditionnees": "reconditionne",
+}
+USED_GRADE = ("occasion ", "d'occasion ", "seconde main ", "used ")
+"""What marketplaces put before the grade of a used item ("Occasion - Très bon état", Fnac's
+labels; "Used - Like New"): the grade is the condition, and a used item is never new."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 ACTION_WORDS = {  # keys in normalize_header's form
     "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
@@ -104,7 +112,8 @@ class OfferValidator(ChunkValidator):
         self.check_required("price", updates)
         typed["title"] = composed_when_over(self.raw["title"], MAX_TITLE)
         typed["description"] = composed_when_over(self.raw["description"], MAX_DESCRIPTION)
-        typed["category"] = self.raw["category"].str.lower()
+        typed["category"] = translate_distinct(  # a code, or a label ("Jeux vidéo") as its code
+            self.raw["category"], lambda value: offer_rules.category_code(self.ctx.reference_dir, value))
         typed["currency"] = translate_distinct(  # the euro, however written
             self.raw["currency"], lambda value: EURO_WORDS.get(value.upper(), value.upper()))
         typed["price_cents"] = self.parse_price(updates)
@@ -164,9 +173,9 @@ class OfferValidator(ChunkValidator):
         return values
 
     def parse_condition(self) -> pd.Series:
-        """The six codes, or their French labels; a file has few distinct values, so map those."""
-        return translate_distinct(self.raw["condition"], lambda value: CONDITION_WORDS.get(
-            normalize_header(value).replace("_", " "), value.lower()) if value else "new")
+        """The six codes, or the French words for them (`condition_code`); a file has few
+        distinct values, so map those."""
+        return translate_distinct(self.raw["condition"], condition_code)
 
     def parse_practical(self, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_bool(self.raw["practical_component"])
@@ -174,6 +183,20 @@ class OfferValidator(ChunkValidator):
                   "« {value} » : répondez oui ou non (colonne « {column} »).",
                   '"{value}": answer yes or no (column "{column}").')
         return values
+
+
+def condition_code(value: str) -> str:
+    """The condition a seller's word means, or the word itself (lower case: refused by
+    `OFFER_SCHEMA`). Empty is new."""
+    if not value:
+        return "new"
+    words = " ".join(CONDITION_AGREEMENT.get(word, word) for word in word_key(value).split())
+    for used in USED_GRADE:
+        if words.startswith(used):
+            grade = CONDITION_WORDS.get(words.removeprefix(used))
+            # "Occasion - Neuf" says two things: refused, the seller chooses
+            return value.lower() if grade in (None, "new") else grade
+    return CONDITION_WORDS.get(words, value.lower())
 
 
 def validate_offers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

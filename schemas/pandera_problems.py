@@ -35,10 +35,12 @@ CHECK_MESSAGES: dict[str, tuple[Reason, str, str, str]] = {
                        "La quantité doit être un nombre entier de 0 à 100 000 : « {value} ».",
                        'The quantity must be a whole number from 0 to 100,000: "{value}".'),
     "condition_known": (Reason.NOT_ALLOWED, "condition",
-                        "État inconnu « {value} » : new, like_new, very_good, good, acceptable"
-                        " ou refurbished.",
+                        "État inconnu « {value} » : neuf, comme neuf, très bon état, bon état, état"
+                        " correct ou reconditionné (ou new, like_new, very_good, good, acceptable,"
+                        " refurbished).",
                         'Unknown condition "{value}": new, like_new, very_good, good, acceptable'
-                        " or refurbished."),
+                        " or refurbished (or neuf, comme neuf, très bon état, bon état, état"
+                        " correct, reconditionné)."),
     "leadtime_range": (Reason.OUT_OF_RANGE, "leadtime_to_ship",
                        "Le délai d'expédition doit être de 0 à 30 jours : « {value} ».",
                        'The lead time to ship must be 0 to 30 days: "{value}".'),

@@ -7,6 +7,7 @@ mask into precise problems. Nothing here loops over rows in Python: files have a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.headers import normalize_header
 from reports.safe_cells import FORMULA_TRIGGERS  # what our reports put an apostrophe before
 
 SPACES = r"[\s\u00a0\u202f]"
@@ -291,6 +293,16 @@ def translate_distinct(texts: pd.Series, translate: Callable[[str], str]) -> pd.
     codes, distinct = pd.factorize(texts)
     table = pd.array([translate(value) for value in distinct], dtype="str")
     return pd.Series(table.take(codes, allow_fill=True), index=texts.index)
+
+
+_WORDS = re.compile(r"(?:[^\W_]|')+")
+
+
+def word_key(text: str) -> str:
+    """The words of a cell as the feeds' vocabularies list them: lower case, without accents,
+    punctuation or the spacing between words ("Colis-suivi", "COLIS  SUIVI" → "colis suivi";
+    "Occasion - Très bon état" → "occasion tres bon etat"), for `translate_distinct`."""
+    return " ".join(_WORDS.findall(normalize_header(text)))
 
 
 REPEAT_SAMPLE = 2_000  # cells looked at to tell a column of repeated values from unique ones

@@ -98,7 +98,8 @@ def test_no_header_row_lists_the_names_as_a_seller_reads_them(tmp_path: Path) ->
             path, known_headers=known_header_names(OFFER_COLUMNS)):
         pass
     message = rejected.value.problem.message_fr
-    assert "délai d'expédition" in message and "_" not in message.replace("category_code", "")
+    # the first names in alphabetical order: "catégorie", not its key "categorie"
+    assert "catégorie," in message and "_" not in message.replace("category_code", "")
 
 
 # --------------------------------------------------------------------------- missing columns
@@ -110,7 +111,7 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
               " référence vendeur, référence produit, code article, sku vendeur)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc)")
+                " prix public ttc, prix unitaire ttc)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf. vendeur » ? "
         f"Colonne obligatoire absente : {price_fr}. Vouliez-vous dire « Prix HT » ?"
@@ -131,6 +132,53 @@ def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
         "Délai d'expédition (jours)"]
     for excluding_vat in ("Prix (HT)", "Prix HT", "Prix de vente HT (€)"):
         assert "price" not in map_headers(["sku", excluding_vat], OFFER_COLUMNS).positions
+
+
+@pytest.mark.parametrize(
+    ("written", "column"),
+    [
+        ("Quantité disponible", "quantity"),
+        ("Code EAN13", "product_id"),
+        ("N° EAN", "product_id"),
+        ("Prix unitaire TTC", "price"),
+        ("Prix TTC en €", "price"),
+        ("Prix de vente TTC en euros", "price"),
+        ("Catégorie (code)", "category"),
+        ("Catégorie\n(code)", "category"),  # Alt+Enter in a template's title
+        ("Catégorie\r\n(code)", "category"),
+        ("Titre  (obligatoire)", "title"),
+        ("Prix TTC (€) (obligatoire)", "price"),
+        ("Délai de livraison", "leadtime_to_ship"),  # days, not a mode (offers.md: delivery)
+        ("Délai de livraison (jours)", "leadtime_to_ship"),
+        ("Mode d'expédition", "delivery"),
+        ("Mode d\u2019expédition", "delivery"),
+    ],
+)
+def test_the_headers_french_templates_write_are_read(written: str, column: str) -> None:
+    """Each was only an unknown column: a stock update headed "Quantité disponible" left every
+    stored stock as it was, without a word but a warning."""
+    mapped = map_headers(["sku", written], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
+
+
+@pytest.mark.parametrize("written", ["Prix (HT)", "Prix HT en €", "Catégorie (libellé)",
+                                     "Prix (promo)", "Stock (réservé)", "Prix en $"])
+def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) -> None:
+    mapped = map_headers(["sku", written], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0}, [written])
+
+
+def test_a_header_broken_over_two_lines_in_an_xlsx_is_read(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Référence", "Titre", "Catégorie\n(code)", "Prix TTC\nen €"])
+    workbook.active.append(["A1", "Chaise", "livres", "12,50"])
+    workbook.save(tmp_path / "o.xlsx")
+    with open_table(tmp_path / "o.xlsx", known_headers=known_header_names(OFFER_COLUMNS)) as table:
+        mapped = map_headers(list(table.info.headers), OFFER_COLUMNS)
+    mapped.require_update_columns()
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, "title": 1, "category": 2, "price": 3}, [])
 
 
 @pytest.mark.parametrize(

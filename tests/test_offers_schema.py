@@ -164,7 +164,9 @@ def test_used_declared_new_is_rejected(title):
 
 
 @pytest.mark.parametrize("description", ["Occasion, très bon état", "used, good condition",
-                                         "État : occasion", "Like new, used once"])
+                                         "État : occasion", "Like new, used once",
+                                         "Seconde main - très bon état", "Vendu en seconde-main",
+                                         "Lot de livres d'occasions", "Articles d’occasions"])
 def test_used_words_in_the_description_count_too(description):
     result, _ = validate([book(description=description)])
     assert codes(result) == {2: {"used_declared_new"}}
@@ -179,7 +181,9 @@ def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
 
 
 @pytest.mark.parametrize("description", ["Idéal pour toutes les occasions",
-                                         "Can be used with any charger", "Used for cooking"])
+                                         "Can be used with any charger", "Used for cooking",
+                                         "Plein d'occasions de briller", "Tant d'occasions de jouer",
+                                         "Une seconde maintenant"])
 def test_used_words_in_a_description_that_does_not_mean_used(description):
     result, _ = validate([book(description=description)])
     assert result.problems == []
