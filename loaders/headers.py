@@ -80,6 +80,16 @@ def header_key(text: str) -> str:
     return key.replace("_", "")
 
 
+def header_units(text: str) -> frozenset[str]:
+    """The words of the units and hints `header_key` leaves out: {"€"} for "Remise (€)" and
+    "Remise en €", which a column of percentages must not be taken for."""
+    key, words = normalize_header(text), set()
+    while shorter := _without_trailing_note(key):
+        words.update(re.split(r"[_()\[\]]+", key[len(shorter):]))
+        key = shorter
+    return frozenset(words - {"", "en"})
+
+
 def _without_trailing_note(key: str) -> str:
     """`key` less a unit or a filling hint at its end, in brackets or after "en"; "" when
     there is none (or nothing would be left)."""

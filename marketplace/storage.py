@@ -130,6 +130,13 @@ def _storage_errors(operation: str, where: str) -> Iterator[None]:
 # --- local folder ------------------------------------------------------------------------
 
 
+def _under_a_file(root: Path) -> bool:
+    """Whether `root`, or the nearest of its folders that exists, is a file: no folder can ever
+    be made there (a missing one is only a fresh machine's storage, made at the first write)."""
+    existing = next((path for path in (root, *root.parents) if path.exists()), None)
+    return existing is not None and not existing.is_dir()
+
+
 class LocalStorage:
     """A folder on disk (the default `./data/store`, or a share mounted by every worker)."""
 
@@ -199,7 +206,7 @@ class LocalStorage:
         missing folder holds nothing; anything else than a folder there (the storage setting
         naming a file) is an error, not an empty inbox."""
         if not base.is_dir():
-            if base.exists() or self.root.exists() and not self.root.is_dir():
+            if base.exists() or _under_a_file(self.root):
                 raise StorageError("list", str(base), "not a folder")
             return
         for folder, _dirs, files in os.walk(base, onerror=_reraise):  # links not followed

@@ -47,7 +47,10 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
     reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        raise AdjustmentFileError(f"adjustments {month.key}: missing columns {', '.join(missing)}")
+        raise AdjustmentFileError(
+            f"ajustements {month.key} : colonnes manquantes {', '.join(missing)} ; rien n'est"
+            f" comptabilisé / adjustments {month.key}: missing columns {', '.join(missing)};"
+            " nothing was booked")
     entries, problems = [], []
     for line, row in enumerate(reader, start=2):
         seller, amount, reason = (str(row.get(c) or "").strip() for c in REQUIRED)
@@ -64,9 +67,12 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
                         "reference": f"{sha}:{line}", "category": None, "amount": cents(value),
                         "vat": 0, "text": f"Ajustement / adjustment: {reason}"[:300]})
     if problems:
+        rows = ", ".join(map(str, problems))
         raise AdjustmentFileError(
-            f"adjustments {month.key}: rows {', '.join(map(str, problems))} need a seller id, a"
-            " non-zero amount in euros and cents, and a reason; nothing was booked")
+            f"ajustements {month.key} : les lignes {rows} doivent avoir un vendeur, un montant non"
+            " nul en euros et centimes et un motif ; rien n'est comptabilisé / adjustments"
+            f" {month.key}: rows {rows} need a seller id, a non-zero amount in euros and cents,"
+            " and a reason; nothing was booked")
     return entries
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from loaders.headers import header_key, normalize_header
+from loaders.headers import header_key, header_units, normalize_header
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
@@ -27,6 +27,8 @@ class ColumnSpec:
     aliases: tuple[str, ...] = ()
     required: bool = False
     required_for_updates: bool = False  # needed unless every row of the file is a deletion
+    other_units: frozenset[str] = frozenset()
+    """Units that make a header another quantity: "Remise (€)" is an amount, not a percentage."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,6 +112,8 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     unknown: list[str] = []
     for position, header in enumerate(headers):
         spec = by_key.get(header_key(header))
+        if spec is not None and spec.other_units & header_units(header):
+            spec = None
         if spec is None:
             if header.strip():
                 unknown.append(header)

@@ -44,19 +44,17 @@ USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matc
     rf"(?i)(?:^|[^a-z])(?:reconditionn|d['’]occasion{_END}|refurbished{_END}"
     rf"|second[- ]hand{_END}|seconde?[- ]main{_END}|pre-?owned{_END})"
 )
-_PLENTY = ("plein", "pleins", "beaucoup", "tant", "peu", "trop", "autant", "moins", "plus",
-           "pas", "nombre", "tas", "foule", "multitude", "combien", "davantage", "manque")
-"""What makes "d'occasions" mean opportunities ("plein d'occasions de briller")."""
 USED_WORD = re.compile(
     # "occasion" and "used" say the item is used, except after an article ("pour toutes les
-    # occasions"), in a passive ("can be used with") or before what the word is for ("used for",
-    # "occasion spéciale"); "d'occasions" (seed 004: "reconditionnés/d'occasions") except
-    # after a quantity
+    # occasions"), in a passive ("can be used with") or before what the word is for ("used
+    # for", "occasion spéciale", "une belle occasion de lire", "occasion rêvée"). The plural
+    # "d'occasions" is left out: "toutes sortes d'occasions", "des dizaines d'occasions" are
+    # chances far more often than second-hand goods.
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
     r"(?<!be )(?<!is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!being )"
     r"\b(?:occasion|used)\b"
-    r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?)\b)"
-    r"|" + "".join(rf"(?<!{word} )" for word in _PLENTY) + r"\bd['’]occasions\b",
+    r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?"
+    r"|rêvée|de)\b)(?!\s+d['’])",
     re.IGNORECASE,
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
@@ -186,8 +184,8 @@ DELIVERY_WORDS = {  # keys in word_key's form
     "expedition standard": "standard", "expedition normale": "standard",
     "envoi standard": "standard", "envoi normal": "standard", "sans suivi": "standard",
     "tracked": "tracked", "suivi": "tracked", "suivie": "tracked", "avec suivi": "tracked",
-    "colis suivi": "tracked", "envoi suivi": "tracked", "livraison suivie": "tracked",
-    "expedition suivie": "tracked", "lettre suivie": "tracked",
+    "colis suivi": "tracked", "suivi colis": "tracked", "envoi suivi": "tracked",
+    "livraison suivie": "tracked", "expedition suivie": "tracked", "lettre suivie": "tracked",
     "digital": "digital", "numerique": "digital", "livraison numerique": "digital",
     "telechargement": "digital", "en ligne": "digital", "acces en ligne": "digital",
     "dematerialise": "digital", "dematerialisee": "digital",
@@ -264,7 +262,8 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
 
 
 ID_TYPE_WORDS = {  # keys in name_key's form
-    "ean": "EAN", "ean13": "EAN", "gtin": "EAN", "gtin13": "EAN", "upc": "EAN", "upc12": "EAN",
+    "ean": "EAN", "ean13": "EAN", "gtin": "EAN", "gtin13": "EAN", "gtin12": "EAN", "upc": "EAN",
+    "upc12": "EAN", "upca": "EAN",
     "isbn": "ISBN", "isbn10": "ISBN", "isbn13": "ISBN",
 }
 """The types of offers.md as sellers name them: an EAN-13 is a GTIN-13, a UPC-12 an EAN."""

@@ -48,6 +48,9 @@ CONDITION_AGREEMENT = {  # "Neuve", "reconditionnées": the word agrees with the
 USED_GRADE = ("occasion ", "d'occasion ", "seconde main ", "used ")
 """What marketplaces put before the grade of a used item ("Occasion - Très bon état", Fnac's
 labels; "Used - Like New"): the grade is the condition, and a used item is never new."""
+QUALIFIED_STATES = {"neuf ": "new", "reconditionne ": "refurbished"}
+"""A state followed by a detail ("Neuf - sous blister", "Reconditionné - Comme neuf"): the
+detail says how it looks, the state what it is."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 ACTION_WORDS = {  # keys in normalize_header's form
     "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
@@ -196,6 +199,9 @@ def condition_code(value: str) -> str:
             grade = CONDITION_WORDS.get(words.removeprefix(used))
             # "Occasion - Neuf" says two things: refused, the seller chooses
             return value.lower() if grade in (None, "new") else grade
+    for state, code in QUALIFIED_STATES.items():  # "Neuf - sous blister", "Reconditionné - Comme neuf"
+        if words.startswith(state):
+            return code
     return CONDITION_WORDS.get(words, value.lower())
 
 

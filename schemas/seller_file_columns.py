@@ -34,9 +34,10 @@ OFFER_COLUMNS = (
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
                             "stock disponible", "quantité disponible")),
     ColumnSpec("condition", ("state", "état", "product-state", "état du produit")),
-    # "délai de livraison" counts days like "délai d'expédition": a lead time, not the mode
+    # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
+    # exports carry it beside the time to ship
     ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation",
-                                    "délai de livraison", "délai d'envoi")),
+                                    "délai d'envoi")),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     ColumnSpec("practical_component", ("mise en situation",)),
@@ -53,7 +54,8 @@ PROMOTION_COLUMNS = (
                                   "prix promotionnel", "prix soldé", "prix promo ttc")),
     ColumnSpec("discount_percent", ("remise %", "remise (%)", "remise en %", "remise",
                                     "% de remise", "discount-percent", "taux de remise",
-                                    "pourcentage de remise")),
+                                    "pourcentage de remise"),
+               other_units=frozenset({"€", "eur", "euro", "euros"})),
     # "Date début" and "Date fin" too: the names sellers write most, which the missing-column
     # message suggested ("Vouliez-vous dire « Date début » ?") while rejecting the whole file
     ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date",

@@ -148,8 +148,7 @@ def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
         ("Catégorie\r\n(code)", "category"),
         ("Titre  (obligatoire)", "title"),
         ("Prix TTC (€) (obligatoire)", "price"),
-        ("Délai de livraison", "leadtime_to_ship"),  # days, not a mode (offers.md: delivery)
-        ("Délai de livraison (jours)", "leadtime_to_ship"),
+        ("Délai d'envoi (jours)", "leadtime_to_ship"),
         ("Mode d'expédition", "delivery"),
         ("Mode d\u2019expédition", "delivery"),
     ],
@@ -166,6 +165,24 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
 def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) -> None:
     mapped = map_headers(["sku", written], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0}, [written])
+
+
+@pytest.mark.parametrize("written", ["Remise (€)", "Remise en €", "Remise en euros"])
+def test_a_discount_in_euros_is_never_taken_for_a_percentage(written: str) -> None:
+    """"Remise" is a percentage; with a currency it is an amount off: 3 under "Remise en €"
+    was applied as 3 %, and nothing said so."""
+    mapped = map_headers(["sku", "type", written, "début", "fin"], PROMOTION_COLUMNS)
+    assert "discount_percent" not in mapped.positions and mapped.unknown == [written]
+    percent = map_headers(["sku", "type", "Remise (%)", "début", "fin"], PROMOTION_COLUMNS)
+    assert "discount_percent" in percent.positions
+
+
+def test_a_delivery_time_beside_the_time_to_ship_is_no_second_lead_time() -> None:
+    """Exports carry both; "Délai de livraison" is the whole time to the customer, often
+    "2 à 3 jours": taken for the lead time, it refused the whole file as a duplicate column."""
+    mapped = map_headers(["sku", "Délai d'expédition", "Délai de livraison"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, "leadtime_to_ship": 1},
+                                                  ["Délai de livraison"])
 
 
 def test_a_header_broken_over_two_lines_in_an_xlsx_is_read(tmp_path: Path) -> None:

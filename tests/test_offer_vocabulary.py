@@ -25,6 +25,7 @@ TRAINING = ["sku", "titre", "catégorie", "prix", "mise en situation", "mode de 
 @pytest.mark.parametrize(
     ("written", "code"),
     [("Suivi", "tracked"), ("Colis suivi", "tracked"), ("colis-suivi", "tracked"),
+     ("Suivi colis", "tracked"),
      ("Livraison suivie", "tracked"), ("Normale", "standard"), ("Expédition normale", "standard"),
      ("EXPEDITION NORMALE", "standard"), ("Livraison standard", "standard"),
      ("Sans suivi", "standard"), ("Standard", "standard"), ("tracked", "tracked")],
@@ -64,7 +65,8 @@ def test_a_refused_delivery_names_the_french_words_first() -> None:
      ("Occasion - Bon état", "good"), ("Occasion : état correct", "acceptable"),
      ("Seconde main - bon état", "good"), ("Used - Like New", "like_new"),
      ("reconditionnée", "refurbished"), ("Reconditionnés", "refurbished"),
-     ("très bon état", "very_good"), ("like_new", "like_new"), ("Very good", "very_good")],
+     ("très bon état", "very_good"), ("like_new", "like_new"), ("Very good", "very_good"),
+     ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished")],
 )
 def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> None:
     result, _ = validate([book(état=written)])
@@ -189,7 +191,7 @@ def test_an_isbn_10_in_an_ean_column_is_still_no_ean() -> None:
     assert codes(result) == {2: {"bad_check_digit"}}
 
 
-@pytest.mark.parametrize("written", ["GTIN", "gtin-13", "EAN-13", "UPC", "ean"])
+@pytest.mark.parametrize("written", ["GTIN", "gtin-13", "EAN-13", "UPC", "ean", "UPC-A", "GTIN-12"])
 def test_gtin_and_upc_as_a_type_are_eans(written: str) -> None:
     headers = [*HEADERS, "type identifiant"]
     result, _ = validate([[*book(), written]], headers)
@@ -217,7 +219,7 @@ def test_a_french_template_updates_the_catalogue_in_its_own_words(engine, settin
                                              seller_id=7, mode="update", force=False))
 
     headers = ["Référence", "Code EAN13", "Titre", "Catégorie\n(code)", "Prix TTC en €",
-               "Quantité disponible", "État", "Mode d'expédition", "Délai de livraison"]
+               "Quantité disponible", "État", "Mode d'expédition", "Délai d'envoi"]
     first = [["JV-1", an_ean(1), "Console", "Jeux vidéo", "299,00", "5", "Occasion - Très bon état",
               "Colis suivi", "3"],
              ["EM-1", an_ean(2), "Bouilloire", "Électroménager", "39,90", "12", "Neuve",

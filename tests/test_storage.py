@@ -458,6 +458,7 @@ def test_a_storage_setting_naming_a_file_is_an_error_not_an_empty_inbox(tmp_path
     """`run inbox` answered "nothing waiting" (exit 0) every night on a mistyped setting."""
     not_a_folder = tmp_path / "store"
     not_a_folder.write_text("oops")
-    with pytest.raises(StorageError, match="not a folder"):
-        LocalStorage(not_a_folder).list("inbox/")
+    for root in (not_a_folder, not_a_folder / "sub"):  # under a file: no folder ever
+        with pytest.raises(StorageError, match="not a folder"):
+            LocalStorage(root).list("inbox/")
     assert LocalStorage(tmp_path / "new").list("inbox/") == []  # a fresh machine: nothing yet
