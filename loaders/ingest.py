@@ -133,8 +133,9 @@ class Ingestor(FileChecker):
         run.problems[:] = self.stored_problems(import_id)
         run.rejected_rows = {p.row for p in run.problems
                              if p.severity is Severity.ERROR and p.row is not None}
+        loaded = in_transaction(self.engine, lambda session: session.get(Import, import_id).rows_loaded)
         result = self.reported(run, "partial" if run.rejected_rows else "loaded", import_id, sha,
-                               loaded=run.rows - len(run.rejected_rows),
+                               loaded=loaded,
                                message="interrompu après le chargement ; rapport écrit par la"
                                        " reprise / cut short after the load; report written by"
                                        " the next run")
@@ -168,6 +169,9 @@ class Ingestor(FileChecker):
         if loaded or run.ctx.mode == "replace":
             session.execute(insert(AppliedFile).values(
                 kind=run.request.feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
+        # with the rows: a run that completes this import after a crash cannot count them again
+        # (an order export's rows an older export left out are neither loaded nor rejected)
+        session.execute(update(Import).where(Import.id == import_id).values(rows_loaded=loaded))
         self.store_problems(session, import_id, run.problems)
         return loaded, "partial" if run.rejected_rows else "loaded"
 

@@ -396,6 +396,37 @@ def test_loaded_counts_the_orders_an_older_export_wrote(seller_7, settings, tmp_
     assert stored(seller_7)["A"].amount == Decimal("10.00")
 
 
+def test_an_import_cut_short_after_its_commit_is_completed_with_the_count_it_wrote(
+        seller_7, settings, tmp_path, monkeypatch):
+    """The report failed on the storage after the rows were committed; the retry completes the
+    import from what is stored: it said 3 loaded (rows − rejected) for 1 order written."""
+    from marketplace.storage import LocalStorage, StorageError
+
+    ingest(seller_7, settings, write(tmp_path / "2026-11-22.csv",
+                                     "A;7;SKU-1;;2026-11-20 10:00;10;;;;;",
+                                     "B;7;SKU-1;;2026-11-20 10:00;10;;;;;"))
+    late = write(tmp_path / "2026-11-21.csv", "A;7;SKU-1;;2026-11-20 10:00;11;;;;;",
+                 "B;7;SKU-1;;2026-11-20 10:00;11;;;;;", "C;7;SKU-1;;2026-11-20 10:00;11;;;;;")
+    upload = LocalStorage.upload
+
+    def failing(self, source, key):
+        if key.startswith("outbox/imports/"):
+            raise StorageError("upload", key, "injected fault")
+        return upload(self, source, key)
+
+    monkeypatch.setattr(LocalStorage, "upload", failing)
+    with pytest.raises(StorageError):
+        ingest(seller_7, settings, late)
+    monkeypatch.setattr(LocalStorage, "upload", upload)
+    retry = ingest(seller_7, settings, late)
+    assert retry.status == "duplicate" and set(stored(seller_7)) == {"A", "B", "C"}
+    with Session(seller_7) as session:
+        first = session.execute(text("SELECT status, rows_read, rows_loaded, processed_at"
+                                     " FROM imports ORDER BY id")).all()[1]
+    assert (first.status, first.rows_read, first.rows_loaded) == ("loaded", 3, 1)
+    assert first.processed_at is not None
+
+
 def test_an_export_named_after_today_is_refused_it_would_freeze_its_orders(seller_7, settings,
                                                                            tmp_path):
     """A year mistyped in the name (2062 for 2026) made every later real export "older": its
