@@ -248,6 +248,14 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
         padded = compact.copy()
         padded[upc] = "0" + compact[upc]
     bad_ean = ean & ~(ascii_digits(padded, lengths=(13,)) & gtin_check_ok(padded))
+    lost_zeros = bad_ean & _zeros_lost(compact)
+    v.flag(lost_zeros, Reason.BAD_CHECK_DIGIT, "product_id",
+           "EAN « {value} » : il manque les zéros du début (Excel les retire d'une cellule au"
+           " format nombre). Mettez la colonne au format texte et écrivez le code complet, ici"
+           " précédé de 00.",
+           'EAN "{value}": its leading zeros are missing (Excel drops them from a number cell).'
+           " Format the column as text and type the full code, here with 00 in front.")
+    bad_ean &= ~lost_zeros
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
            "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
            " correcte.",
@@ -259,6 +267,16 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
         product_id = padded.where(~isbns, compact[present & ~scientific & isbns].map(_isbn13))
     typed["product_id"] = product_id.where(present, None)
     typed["product_id_type"] = kind.where(present, None)
+
+
+def _zeros_lost(compact: pd.Series) -> pd.Series:
+    """11 digits that are a valid EAN-13 once two zeros are put back: a code starting 00 (a
+    UPC's EAN) kept in a number cell. Only 11: 8 digits are an EAN-8, 10 may be an ISBN-10."""
+    eleven = ascii_digits(compact, lengths=(11,))
+    if not eleven.any():
+        return eleven
+    restored = "00" + compact[eleven]
+    return gtin_check_ok(restored).reindex(compact.index, fill_value=False) & eleven
 
 
 ID_TYPE_WORDS = {  # keys in name_key's form

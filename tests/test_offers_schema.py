@@ -98,6 +98,18 @@ def test_ean_check_digit_and_upc_padding():
     assert result.valid.loc[3, "product_id"] == "0" + upc
 
 
+def test_an_ean_that_lost_its_leading_zeros_in_excel_says_so():
+    """0036000291452 in a number cell reads 36000291452: "13 chiffres" left the seller looking
+    for a wrong digit; 11 digits that a "00" makes valid are that case, and only those."""
+    result, _ = validate([book(ean="36000291452"), book("A2", ean="36000291453"),
+                          book("A3", ean="036000291452")])
+    first, second = result.problems
+    assert (first.row, str(first.code), first.value) == (2, "bad_check_digit", "36000291452")
+    assert "il manque les zéros du début" in first.message_fr
+    assert (second.row, second.message_fr.startswith("EAN invalide")) == (3, True)
+    assert result.valid["product_id"].tolist() == ["0036000291452"]  # the UPC-12 still loads
+
+
 def test_leading_zeros_of_identifiers_are_kept():
     result, _ = validate([book("000123", ean="0" + "036000291452")])
     assert result.valid.loc[2, "sku"] == "000123"
