@@ -337,11 +337,11 @@ def export_offers_command(
                 return 0
             tmp = out.with_name(f".{out.name}.tmp")
             try:
-                try:
-                    handle = tmp.open("w", encoding="utf-8", newline="")
-                except PermissionError:  # the folder given is not ours to write in
-                    raise UsageError(f"--out : dossier non accessible en écriture / folder not"
-                                     f" writable: {out.parent}") from None
+                handle = tmp.open("w", encoding="utf-8", newline="")
+            except PermissionError:  # the folder given is not ours to write in
+                raise UsageError(f"--out : dossier non accessible en écriture / folder not"
+                                 f" writable: {out.parent}") from None
+            try:
                 with handle:
                     count = export_offers(engine, handle, seller)
                 tmp.replace(out)
