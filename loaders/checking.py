@@ -275,7 +275,7 @@ class FileRun:
         info = self.info
         return {"format": info.format, "encoding": info.encoding, "delimiter": info.delimiter,
                 "sheet": info.sheet, "header_row": info.header_row,
-                "decimal_separator": self.ctx.decimal_separator}
+                "decimal_separator": self.ctx.decimal_separator or None}
 
 
 class FileChecker:
@@ -343,7 +343,7 @@ class FileChecker:
             file_name=safe_file_name(request.name), kind=request.feed.kind,
             seller_id=request.seller_id, import_id=result.import_id, status=result.status,
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
-            warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator,
+            warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
             problems=run.problems, notes=list(run.ctx.state.get("notes", [])))
         with tempfile.TemporaryDirectory() as tmp:

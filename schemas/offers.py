@@ -160,7 +160,8 @@ class OfferValidator(ChunkValidator):
         if self.ctx.decimal_separator is None:
             self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""])
         cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
-        self.flag(unreadable & updates, Reason.BAD_NUMBER, "price",
+        unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
+        self.flag(unreadable, Reason.BAD_NUMBER, "price",
                   "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
                   'The price is not a readable number: "{value}" (example: 12.50).')
         self.flag(too_precise & updates, Reason.TOO_MANY_DECIMALS, "price",

@@ -28,7 +28,13 @@ from schemas import order_rules
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.pandera_problems import problems_from_schema_errors
-from schemas.parsing import detect_decimal_separator, matches, parse_cents, parse_whole
+from schemas.parsing import (
+    UNDECIDED,
+    detect_decimal_separator,
+    matches,
+    parse_cents,
+    parse_whole,
+)
 from schemas.parsing_dates import parse_datetimes
 from schemas.validator import ChunkValidator
 
@@ -190,7 +196,8 @@ class OrderValidator(ChunkValidator):
 
     def parse_amount(self, name: str) -> pd.Series:
         texts = self.filled(name)
-        cents, unreadable, too_precise = parse_cents(texts, self.ctx.decimal_separator or ",")
+        cents, unreadable, too_precise = parse_cents(texts, self.ctx.decimal_separator or UNDECIDED)
+        unreadable = self.flag_ambiguous_amounts(unreadable, name, values=texts)
         self.flag(unreadable, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un montant lisible (exemple : 1 500,00).",
                   '"{value}" is not a readable amount (example: 1500.00).', values=texts)

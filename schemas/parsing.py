@@ -30,6 +30,10 @@ _THOUSANDS_COMMA = r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+$"  # the same shapes in a "."
 _ONE_COMMA_GROUP = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,200: 1.20 or 1 200?
 _EURO_AT_AN_END = r"^[\s\u00a0\u202f]*€[\s\u00a0\u202f]*|[\s\u00a0\u202f]*€[\s\u00a0\u202f]*$"
 _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
+_DOT_GROUPS = (".", _THOUSANDS_DOT, _ONE_DOT_GROUP)
+_COMMA_GROUPS = (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP)
+_GROUPINGS = {",": (_DOT_GROUPS,), ".": (_COMMA_GROUPS,), "": (_DOT_GROUPS, _COMMA_GROUPS)}
+"""By decimal separator: the other mark's thousands shapes (read) and lone group (refused)."""
 TRUE_WORDS = {"yes", "oui", "true", "vrai", "1", "y", "o"}
 FALSE_WORDS = {"no", "non", "false", "faux", "0", "n"}
 
@@ -94,12 +98,32 @@ def without_excel_text_formula(texts: pd.Series) -> pd.Series:
     return texts
 
 
+UNDECIDED = ""
+"""The decimal separator of a file none of whose amounts shows one (`20`, `1,500`): then a
+lone group of three digits (`1,500`, `2.500`) is a thousand or a decimal, and is refused."""
+
+
 def detect_decimal_separator(texts: pd.Series) -> str:
-    """"," or ".": the separator most of a column's values use (French files: ",")."""
+    """"," or ".": the separator most of a column's values use (French files: ","), or
+    `UNDECIDED` when no value has one or two decimals. Defaulting to "," there read an English
+    export's `1,500` (no cents anywhere in the file) as 1,50 €."""
     bare = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)
     commas = bare.str.contains(r"\d,\d{1,2}$", regex=True).sum()
     dots = bare.str.contains(r"\d\.\d{1,2}$", regex=True).sum()
+    if commas == dots == 0:
+        return UNDECIDED
     return "." if dots > commas else ","
+
+
+def ambiguous_groups(texts: pd.Series, decimal_separator: str) -> pd.Series:
+    """The amounts refused because a lone group of three digits after the file's other mark
+    (`2.500` in a "," file, `1,200` in a "." file, either when undecided) may be a thousand:
+    their refusal asks which, instead of calling them unreadable."""
+    bare = texts.str.replace(_EURO_AT_AN_END, "", regex=True)
+    found = pd.Series(False, index=texts.index)
+    for _mark, _grouped, one_group in _GROUPINGS[decimal_separator]:
+        found |= bare.str.fullmatch(one_group.strip("^$"))
+    return found
 
 
 def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series:
@@ -111,12 +135,13 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
     separator. A lone `.` in a file whose decimal separator is `,` is a thousands separator
     in the `1.234.567` shape; with one group (`2.500`) it could be either, and the value is
     refused rather than guessed. The same holds for a lone `,` in a `.` file (`1,234,567` read,
-    `1,200` refused: an English export's 1 200, or 1,20?). Plain values (`12,50`, `12.5`:
+    `1,200` refused: an English export's 1 200, or 1,20?). With `UNDECIDED`, both lone groups
+    are refused and both thousands shapes read. Plain values (`12,50`, `12.5`:
     nearly all of a file) take a fast path; only the others get the full treatment.
     """
     plain = matches(texts, _PLAIN, whole=True)
-    plain &= ~matches(texts, _THOUSANDS_DOT if decimal_separator == "," else _THOUSANDS_COMMA,
-                      whole=True)
+    for _mark, grouped, _one_group in _GROUPINGS[decimal_separator]:
+        plain &= ~matches(texts, grouped, whole=True)
     out = texts.str.replace(",", ".", regex=False)
     if not plain.all():
         out[~plain] = _normalize_unusual(texts[~plain], decimal_separator)
@@ -136,11 +161,10 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
     out[both & ~comma_last] = text[both & ~comma_last].str.replace(",", "", regex=False)
     only_comma = ~both & text.str.contains(",", regex=False)
     out[only_comma] = text[only_comma].str.replace(",", ".", regex=False)
-    mark, grouped, one_group = ((".", _THOUSANDS_DOT, _ONE_DOT_GROUP) if decimal_separator == ","
-                                else (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP))
-    thousands = ~both & text.str.fullmatch(grouped)
-    out[thousands] = text[thousands].str.replace(mark, "", regex=False)
-    out[~both & text.str.fullmatch(one_group)] = "?"  # no number: refused
+    for mark, grouped, one_group in _GROUPINGS[decimal_separator]:
+        thousands = ~both & text.str.fullmatch(grouped)
+        out[thousands] = text[thousands].str.replace(mark, "", regex=False)
+        out[~both & text.str.fullmatch(one_group)] = "?"  # no number: refused
     return out
 
 

@@ -29,6 +29,7 @@ from schemas.feed import FeedContext, Validated
 from schemas.offer_rules import check_other_seller
 from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
 from schemas.parsing import (
+    UNDECIDED,
     among,
     detect_decimal_separator,
     parse_cents,
@@ -132,7 +133,8 @@ class PromotionValidator(ChunkValidator):
         if self.ctx.decimal_separator is None and len(filled):  # decided once, on a sample
             self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS))
         cents, unreadable, too_precise = per_distinct(parse_cents, filled,
-                                                      self.ctx.decimal_separator or ",")
+                                                      self.ctx.decimal_separator or UNDECIDED)
+        unreadable = self.flag_ambiguous_amounts(unreadable, "discount_price", values=filled)
         self.flag(unreadable, Reason.BAD_NUMBER, "discount_price",
                   "Le prix promo n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
                   'The discount price is not a readable number: "{value}" (example: 12.50).',

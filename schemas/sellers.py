@@ -59,7 +59,14 @@ from schemas.company_ids import (
     split_company_ids,
 )
 from schemas.feed import FeedContext, Validated
-from schemas.parsing import detect_decimal_separator, is_scientific, parse_cents, parse_whole, strip
+from schemas.parsing import (
+    UNDECIDED,
+    detect_decimal_separator,
+    is_scientific,
+    parse_cents,
+    parse_whole,
+    strip,
+)
 from schemas.parsing_dates import parse_dates
 from schemas.problems import ProblemCollector
 
@@ -320,7 +327,7 @@ class SellerValidator:
         return values
 
     def parse_amount(self, raw: pd.Series, name: str) -> pd.Series:
-        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator or ",")
+        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator or UNDECIDED)
         self.flag(unreadable, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un montant lisible (exemple : 1 500,00).",
                   '"{value}" is not a readable amount (example: 1500.00).')

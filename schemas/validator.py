@@ -11,7 +11,12 @@ import pandas as pd
 from marketplace.errors import Reason
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext
-from schemas.parsing import strip, without_excel_text_formula, without_report_apostrophe
+from schemas.parsing import (
+    ambiguous_groups,
+    strip,
+    without_excel_text_formula,
+    without_report_apostrophe,
+)
 from schemas.problems import ProblemCollector
 
 
@@ -50,6 +55,22 @@ class ChunkValidator:
             return
         values = self.raw[name] if values is None else values
         self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def flag_ambiguous_amounts(self, unreadable: pd.Series, name: str,
+                               values: pd.Series | None = None) -> pd.Series:
+        """Flag the unreadable amounts that are a thousand or a decimal (`1,200`), asking
+        which; returns the other unreadable cells, for the caller's own message."""
+        if not unreadable.any():
+            return unreadable
+        values = self.raw[name] if values is None else values
+        ambiguous = unreadable.copy()
+        ambiguous[unreadable] = ambiguous_groups(values[unreadable], self.ctx.decimal_separator)
+        self.flag(ambiguous, Reason.BAD_NUMBER, name,
+                  "« {value} » : séparateur de milliers ou décimales ? Écrivez le montant sans"
+                  " séparateur de milliers (1200) ou avec ses deux décimales (1,20).",
+                  '"{value}": a thousands separator or decimals? Write the amount without a'
+                  " thousands separator (1200) or with its two decimals (1.20).", values=values)
+        return unreadable & ~ambiguous
 
     def check_required(self, name: str, applies: pd.Series) -> None:
         if name in self.headers.positions:

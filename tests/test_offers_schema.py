@@ -65,7 +65,7 @@ def test_valid_french_row_is_typed():
     ("price", "code"),
     [("-3,00", Reason.OUT_OF_RANGE), ("0", Reason.OUT_OF_RANGE), ("-0", Reason.OUT_OF_RANGE),
      ("100000,01", Reason.OUT_OF_RANGE), ("12,5,0", Reason.BAD_NUMBER), ("NaN", Reason.BAD_NUMBER),
-     ("1e3", Reason.BAD_NUMBER), ("12,555", Reason.TOO_MANY_DECIMALS), ("", Reason.REQUIRED)],
+     ("1e3", Reason.BAD_NUMBER), ("12,5555", Reason.TOO_MANY_DECIMALS), ("", Reason.REQUIRED)],
 )
 def test_price_rules(price, code):
     result, _ = validate([book(price=price)])
@@ -84,6 +84,19 @@ def test_negative_price_message_quotes_the_value_in_french_first():
     assert problem.message_fr.startswith("Le prix doit être supérieur à 0")
     assert "« -3,00 »" in problem.message_fr
     assert (problem.row, problem.column, problem.value) == (2, "prix", "-3,00")
+
+
+def test_prices_without_cents_anywhere_ask_thousand_or_decimals():
+    """An English export's `1,500` (1 500 €) with no amount showing the decimal mark: it was
+    stored as 1,50 €. Now refused, asking which, and the plain `20` still loads."""
+    result, ctx = validate([book("A", price="1,500"), book("B", price="2.000"),
+                            book("C", price="20")])
+    assert ctx.decimal_separator == ""
+    assert codes(result) == {2: {"bad_number"}, 3: {"bad_number"}}
+    assert result.valid["price_cents"].tolist() == [2000]
+    problem = result.problems[0]
+    assert (problem.row, problem.column, problem.value) == (2, "prix", "1,500")
+    assert problem.message_fr.startswith("« 1,500 » : séparateur de milliers ou décimales ?")
 
 
 def test_ean_in_scientific_notation_is_an_error_not_a_conversion():

@@ -189,7 +189,7 @@ def test_goodwill_cap_is_exact_on_odd_cents():
     ("refund_reason", "autre", Reason.NOT_ALLOWED),
     ("amount", "-1,00", Reason.OUT_OF_RANGE),
     ("shipping_amount", "-0,01", Reason.OUT_OF_RANGE),
-    ("amount", "12,345", Reason.TOO_MANY_DECIMALS),
+    ("amount", "12,3456", Reason.TOO_MANY_DECIMALS),
     ("amount", "gratuit", Reason.BAD_NUMBER),
     ("seller_id", "0", Reason.OUT_OF_RANGE),
     ("seller_id", "abc", Reason.BAD_NUMBER),

@@ -68,6 +68,26 @@ def test_dots_and_spaces_as_thousands_separators(text, comma_file, dot_file):
         assert bool(unreadable[0]) is (expected is None)
 
 
+@pytest.mark.parametrize(("texts", "expected"), [
+    (["1,500", "2,000", "20"], [None, None, 2000]),  # an English export without cents
+    (["2.500", "3"], [None, 300]),
+    (["12,500"], [None]),  # 12 500 or 12,50: no other amount says
+    (["1,234,567", "1.234.567", "1 500"], [123456700, 123456700, 150000]),  # no doubt there
+    (["1,500", "12,50"], [150, 1250]),  # cents elsewhere: a comma file, trailing zeros
+    (["1.500", "12.50"], [150, 1250])])
+def test_a_file_without_cents_reads_no_lone_group_of_three_digits(texts, expected):
+    """No amount with one or two decimals: the separator is undecided, and `1,500` is refused
+    (it was 1,50 €, a thousandth of an English export's fridge) in either mark."""
+    from schemas.parsing import ambiguous_groups, detect_decimal_separator
+
+    series = pd.Series(texts, dtype="str")
+    separator = detect_decimal_separator(series)
+    cents, unreadable, _ = parse_cents(series, separator)
+    assert [None if pd.isna(c) else c for c in cents] == expected
+    assert unreadable.tolist() == [e is None for e in expected]
+    assert ambiguous_groups(series[unreadable], separator).all()
+
+
 def test_whole_numbers():
     values, unreadable = parse_whole(pd.Series(["12", "12,0", "1 200", "-3", "", "1.5", "x", "+4"],
                                                dtype="str"))

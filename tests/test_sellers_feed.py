@@ -186,7 +186,7 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
     ("plan", "gold", Reason.NOT_ALLOWED),
     ("share_capital", "-1", Reason.OUT_OF_RANGE),
     ("share_capital", "dix", Reason.BAD_NUMBER),
-    ("trial_max_revenue", "12,345", Reason.TOO_MANY_DECIMALS),
+    ("trial_max_revenue", "12,3456", Reason.TOO_MANY_DECIMALS),
     ("trial_max_orders", "-3", Reason.OUT_OF_RANGE),
     ("trial_max_orders", "2.5", Reason.BAD_NUMBER),
     ("registered_at", "31/02/2024", Reason.BAD_DATE),
