@@ -55,15 +55,19 @@ _HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requ
 "Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
 (libellé)") are none of these: such a header stays unknown."""
 _TRAILING_BRACKETS = re.compile(r"_?[(\[]([^()\[\]]*)[)\]]$")
-_TRAILING_UNIT = re.compile(r"_en_(?:€|eur|euros?|jours?)$")  # "Prix TTC en €"
+_TRAILING_UNIT = re.compile(r"_en_(?:€|eur|euros?|jours?)$|_€$")  # "Prix TTC en €", "Prix €"
+_ABBREVIATION_DOTS = re.compile(r"(?<=[^\W\d])\.")
+"""A dot after a letter ends an abbreviation ("Réf. vendeur", "Prix T.T.C.", "Qté."): it
+separates words like a space. Not between digits, where no header has one to drop."""
 
 
 def header_key(text: str) -> str:
     """The key headers match on: `normalize_header` without its separators, so that any kind
     of space, or none, between the words makes no difference ("PrixTTC", "Prix TTC",
     "prix_ttc"): sellers drop or double the spaces of a template's titles. A unit or a filling
-    hint at the end is dropped ("Prix TTC (€)", "Prix TTC en €" and "Catégorie (code)" are
-    "Prix TTC" and "Catégorie"), also after an Alt+Enter line break.
+    hint at the end is dropped ("Prix TTC (€)", "Prix TTC en €", "Prix TTC €" and "Catégorie
+    (code)" are "Prix TTC" and "Catégorie"), also after an Alt+Enter line break, and the dots
+    of abbreviations count as spaces.
 
     >>> header_key("Remise %")
     'remise%'
@@ -73,8 +77,10 @@ def header_key(text: str) -> str:
     'prix(ht)'
     >>> header_key("Catégorie\\n(code)")
     'categorie'
+    >>> header_key("Réf. vendeur"), header_key("Prix T.T.C. €")
+    ('refvendeur', 'prixttc')
     """
-    key = normalize_header(text)
+    key = normalize_header(_ABBREVIATION_DOTS.sub(" ", text))
     while shorter := _without_trailing_note(key):  # "Catégorie (code) (obligatoire)"
         key = shorter
     return key.replace("_", "")

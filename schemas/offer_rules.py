@@ -172,8 +172,12 @@ def _flag_unknown_categories(v: OfferValidator, unknown: pd.Series) -> None:
 
 def _closest_codes(reference_dir: Path, value: str) -> str:
     """The one or two codes (space-separated) whose code, label or synonym is closest to
-    `value`, closest first; "" when none is close (difflib's ratio of at least 0.6)."""
-    names = category_names(reference_dir)
+    `value`, closest first; "" when none is close (difflib's ratio of at least 0.6). Never a
+    prohibited one: "Vêtements" was answered "vouliez-vous dire « medicaments » ?"."""
+    prohibited = {code for code, category in load_categories(reference_dir).items()
+                  if category.prohibited}
+    names = {name: code for name, code in category_names(reference_dir).items()
+             if code not in prohibited}
     close = difflib.get_close_matches(name_key(value), list(names), n=4)
     return " ".join(list(dict.fromkeys(names[name] for name in close))[:2])
 

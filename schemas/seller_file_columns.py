@@ -10,7 +10,8 @@ from schemas.columns import ColumnSpec, OtherFeedColumns
 
 SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
                                 "réf", "réf.", "référence vendeur",
-                                "référence produit", "code article", "sku vendeur"),
+                                "référence produit", "code article", "sku vendeur",
+                                "ugs"),  # WooCommerce's French for SKU
                         True)
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
@@ -20,16 +21,18 @@ OFFER_COLUMNS = (
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
-                              "isbn 13")),
+                              "isbn 13", "gtin, upc, ean ou isbn")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
                required_for_updates=True),
     ColumnSpec("description", ()),
-    ColumnSpec("category", ("catégorie", "category_code", "code catégorie"),
+    ColumnSpec("category", ("catégorie", "category_code", "code catégorie", "catégories"),
                required_for_updates=True),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
-                         "prix public ttc", "prix unitaire ttc"), required_for_updates=True),
+                         "prix public ttc", "prix unitaire ttc",
+                         "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
+               required_for_updates=True),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
                             "stock disponible", "quantité disponible")),

@@ -106,14 +106,14 @@ def test_no_header_row_lists_the_names_as_a_seller_reads_them(tmp_path: Path) ->
 
 
 def test_every_missing_required_column_is_named_with_its_closest_header() -> None:
-    problem = missing(["Réf. vendeur", "Titre", "Catégorie", "Prix HT"])
+    problem = missing(["Réf vendeur interne", "Titre", "Catégorie", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
-              " référence vendeur, référence produit, code article, sku vendeur)")
+              " référence vendeur, référence produit, code article, sku vendeur, ugs)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc, prix unitaire ttc)")
+                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier)")
     assert problem.message_fr == (
-        f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf. vendeur » ? "
+        f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
         f"Colonne obligatoire absente : {price_fr}. Vouliez-vous dire « Prix HT » ?"
     )
     assert problem.message_en.endswith('Did you mean "Prix HT"?')
@@ -151,6 +151,9 @@ def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
         ("Délai d'envoi (jours)", "leadtime_to_ship"),
         ("Mode d'expédition", "delivery"),
         ("Mode d\u2019expédition", "delivery"),
+        ("Prix T.T.C.", "price"),  # abbreviation dots: one whole-file rejection each
+        ("Prix TTC €", "price"),
+        ("Qté.", "quantity"),
     ],
 )
 def test_the_headers_french_templates_write_are_read(written: str, column: str) -> None:
@@ -160,14 +163,32 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
-@pytest.mark.parametrize("written", ["Prix (HT)", "Prix HT en €", "Catégorie (libellé)",
+@pytest.mark.parametrize("written", ["Prix (HT)", "Prix HT en €", "Prix HT €", "Catégorie (libellé)",
                                      "Prix (promo)", "Stock (réservé)", "Prix en $"])
 def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) -> None:
     mapped = map_headers(["sku", written], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0}, [written])
 
 
-@pytest.mark.parametrize("written", ["Remise (€)", "Remise en €", "Remise en euros"])
+def test_a_woocommerce_french_export_is_read() -> None:
+    """Its price is "Tarif régulier" ("Tarif promo" is the sale price): the file was refused,
+    suggesting the 0/1 column "Publié" for the price, which loaded every offer at 1,00 €."""
+    headers = ["ID", "Type", "UGS", "Nom", "Publié", "Description", "Stock", "Tarif promo",
+               "Tarif régulier", "Catégories", "GTIN, UPC, EAN ou ISBN"]
+    mapped = map_headers(headers, OFFER_COLUMNS)
+    mapped.require_update_columns()
+    assert mapped.positions == {"sku": 2, "title": 3, "description": 5, "quantity": 6,
+                                "price": 8, "category": 9, "product_id": 10}
+    assert mapped.unknown == ["ID", "Type", "Publié", "Tarif promo"]
+
+
+def test_a_dotted_abbreviation_of_the_sku_is_the_sku() -> None:
+    """"Réf. vendeur" refused the file, suggesting "Réf. vendeur" for the missing sku."""
+    mapped = map_headers(["Réf. vendeur", "Prix"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, "price": 1}, [])
+
+
+@pytest.mark.parametrize("written", ["Remise (€)", "Remise en €", "Remise en euros", "Remise €"])
 def test_a_discount_in_euros_is_never_taken_for_a_percentage(written: str) -> None:
     """"Remise" is a percentage; with a currency it is an amount off: 3 under "Remise en €"
     was applied as 3 %, and nothing said so."""
@@ -201,7 +222,7 @@ def test_a_header_broken_over_two_lines_in_an_xlsx_is_read(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("written", "column"),
     [
-        ("Réf. vendeur", "sku"),
+        ("Réf vendeur interne", "sku"),
         ("SKU fournisseur", "sku"),
         ("refvendeurr", "sku"),
         ("Prix HT (€)", "price"),
@@ -218,10 +239,10 @@ def test_the_suggestion_is_measured_against_every_alias(written: str, column: st
 
 
 def test_a_header_is_suggested_for_one_column_only() -> None:
-    problem = missing(["order_id", "ordered_at", "amount", "Réf. vendeur"], ORDER_COLUMNS)
+    problem = missing(["order_id", "ordered_at", "amount", "Réf vendeur interne"], ORDER_COLUMNS)
     # the header holds the seller's alias "vendeur", but is closest to the sku's "ref vendeur"
     assert problem.column == "seller_id, sku"
-    assert problem.message_fr.count("Vouliez-vous dire « Réf. vendeur » ?") == 1
+    assert problem.message_fr.count("Vouliez-vous dire « Réf vendeur interne » ?") == 1
     sku = "« sku » (ou : offer_sku, offer-sku, référence, reference, ref vendeur). Vouliez-vous dire"
     assert sku in problem.message_fr
 

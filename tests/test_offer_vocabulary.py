@@ -136,6 +136,14 @@ def test_an_unknown_category_suggests_the_closest_codes() -> None:
     assert "« formation-langues » ou « formation-securite »" in messages[4][0]
 
 
+def test_a_prohibited_category_is_never_suggested() -> None:
+    """"Vêtements" (close to "Médicaments") was answered "vouliez-vous dire « medicaments » ?"."""
+    result, _ = validate([book(catégorie="Vêtements")])
+    [problem] = result.problems
+    assert problem.message_fr == ("Catégorie inconnue « Vêtements » : utilisez un code de la"
+                                  " liste des catégories.")
+
+
 def test_a_column_of_anything_but_categories_gets_no_suggestions() -> None:
     """Titles in the category column (shifted columns): a suggestion for each would be noise,
     and difflib on a million distinct values minutes."""
