@@ -345,7 +345,7 @@ class FileChecker:
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
-            problems=run.problems, notes=list(run.ctx.state.get("notes", [])))
+            problems=run.problems)
         with tempfile.TemporaryDirectory() as tmp:
             files = write_import_report(Path(tmp), str(stamp), report)
             for path in (files.csv, files.rejected, files.xlsx):

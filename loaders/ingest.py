@@ -184,7 +184,6 @@ class Ingestor(FileChecker):
         applied = feed.apply(session, run.ctx)
         run.add_problems(applied.problems)
         run.rejected_rows.update(applied.rejected_rows)
-        run.ctx.state["notes"] = applied.notes
         return applied.loaded
 
     def rehearse(self, request: IngestRequest, on_rows=None) -> IngestResult:

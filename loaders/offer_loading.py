@@ -140,8 +140,8 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     stopped = unreadable_rows_stop_replace(
         ctx, "aucune offre absente n'a été désactivée", "no absent offer was deactivated")
     replacing = ctx.mode == "replace" and stopped is None
-    notes = _replace_guard(session, ctx, params) if replacing else []
-    problems = refused + (_unknown_deletes(session, ctx, params) if ctx.state["deletes"] else [])
+    problems = refused + (_replace_guard(session, ctx, params) if replacing else [])
+    problems += _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
     problems += [stopped] if stopped else []
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
@@ -149,7 +149,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
     ).scalar_one()
     loaded = staged + _unstaged_unchanged(ctx, late)
-    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late), notes=notes)
+    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
 def _skip_unchanged(session: Session, frame: pd.DataFrame, updates, ctx: FeedContext) -> pd.DataFrame:
@@ -242,7 +242,7 @@ def _active_offers(session: Session, seller_id: int | None) -> int:
     return session.execute(query, {"seller": seller_id, "true": True}).scalar_one()
 
 
-def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str]:
+def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
     """More than half of the shop as it was before this file deactivated needs --force (offers
     the file created or reactivated are merged by now: they do not dilute the half). Offers
     the file deletes count too: offers.md counts what a replace would deactivate."""
@@ -252,10 +252,14 @@ def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[str
         absent += session.execute(text(
             f"SELECT count(*) FROM offers o WHERE o.seller_id = :seller AND o.active = :true AND"
             f" o.sku IN (SELECT sku FROM {STAGING} WHERE action = 'delete')"), params).scalar_one()
-    check_replace_guard(absent, active, ctx.force,
-                        would_fr=f"désactiverait {absent} de vos {active} offres actives",
-                        would_en=f"deactivate {absent} of your {active} active offers")
-    return [f"replace: {absent} of {active} active offers deactivated"] if absent else []
+    return check_replace_guard(
+        absent, active, ctx.force,
+        would_fr=f"désactiverait {absent} de vos {active} offres actives",
+        would_en=f"deactivate {absent} of your {active} active offers",
+        did_fr=f"offres désactivées (absentes du fichier ou supprimées par lui) : {absent} sur"
+               f" vos {active} offres actives",
+        did_en=f"offers deactivated (absent from the file or deleted by it): {absent} of your"
+               f" {active} active offers")
 
 
 def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:

@@ -84,11 +84,11 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     rejected_rows = set(late) | {p.row for p in problems}
     stopped = unreadable_rows_stop_replace(
         ctx, "aucune promotion absente n'a été retirée", "no absent promotion was withdrawn")
-    notes = _withdraw_absent(session, ctx) if ctx.mode == "replace" and stopped is None else []
+    withdrawn = _withdraw_absent(session, ctx) if ctx.mode == "replace" and stopped is None else []
     _upsert(session, ctx)
     loaded = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
-    return Applied(loaded=loaded, problems=problems + ([stopped] if stopped else []),
-                   rejected_rows=rejected_rows, notes=notes)
+    return Applied(loaded=loaded, problems=problems + ([stopped] if stopped else []) + withdrawn,
+                   rejected_rows=rejected_rows)
 
 
 def _begin(session: Session, ctx: FeedContext) -> None:
@@ -198,7 +198,7 @@ ABSENT = f"""promotions.seller_id = :seller AND promotions.end_at > :now
 of its rejected rows."""
 
 
-def _withdraw_absent(session: Session, ctx: FeedContext) -> list[str]:
+def _withdraw_absent(session: Session, ctx: FeedContext) -> list[Problem]:
     """Replace mode: withdraw what the file leaves out, before the upsert (so the file's new
     promotions do not dilute the guard's half). A promotion not started yet is deleted; one
     running is ended now, so that the prices of the past stay what they were."""
@@ -211,17 +211,21 @@ def _withdraw_absent(session: Session, ctx: FeedContext) -> list[str]:
         params).scalar_one()
     absent = session.execute(_at_now(f"SELECT count(*) FROM promotions WHERE {ABSENT}"),
                              params).scalar_one()
-    check_replace_guard(
+    said = check_replace_guard(
         absent, current, ctx.force,
         would_fr=f"retirerait {absent} de vos {current} promotions en cours ou à venir",
-        would_en=f"withdraw {absent} of your {current} current or upcoming promotions")
+        would_en=f"withdraw {absent} of your {current} current or upcoming promotions",
+        did_fr=f"promotions retirées (absentes du fichier) : {absent} sur vos {current}"
+               " promotions en cours ou à venir",
+        did_en=f"promotions withdrawn (absent from the file): {absent} of your {current} current"
+               " or upcoming promotions")
     if absent:
         session.execute(_at_now(f"DELETE FROM promotions WHERE {ABSENT}"
                                 " AND promotions.start_at >= :now"), params)
         session.execute(_at_now(
             "UPDATE promotions SET end_at = :now, updated_at = :now, last_import_id = :import_id"
             f" WHERE {ABSENT} AND promotions.start_at < :now"), params)
-    return [f"replace: {absent} of {current} current promotions withdrawn"] if absent else []
+    return said
 
 
 def _stage_kept_skus(session: Session, ctx: FeedContext) -> None:

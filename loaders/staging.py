@@ -45,11 +45,13 @@ def create_staging(session: Session, table: str, ddl: str) -> None:
     session.execute(text(ddl.format(table=table, suffix=suffix)))
 
 
-def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str,
-                        would_en: str) -> None:
+def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str, would_en: str,
+                        did_fr: str, did_en: str) -> list[Problem]:
     """A replace-mode file that would take away more than half of what the seller had (a
     truncated export, most often) is refused whole unless `--force`; exactly half passes.
-    `would_fr`/`would_en` say what it would do, e.g. "désactiverait 6 de vos 10 offres actives"."""
+    `would_fr`/`would_en` say what it would do, e.g. "désactiverait 6 de vos 10 offres actives";
+    `did_*` what it did, in the warning returned when it takes anything away: a replace that
+    deactivated offers answered "loaded" and nothing else, to the seller and to ops."""
     if absent * 2 > total and not force:
         raise reject_file(
             Reason.REPLACE_GUARD,
@@ -58,6 +60,10 @@ def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str,
             f"Replace refused: it would {would_en} (more than half). If intended, send it again"
             " with --force; otherwise check the export is complete.",
         )
+    if not absent:
+        return []
+    return [Problem(Reason.REPLACED, f"Mode remplacement : {did_fr}.", f"Replace mode: {did_en}.",
+                    severity=Severity.WARNING)]
 
 
 def unreadable_rows_stop_replace(ctx: FeedContext, left_fr: str, left_en: str) -> Problem | None:

@@ -66,6 +66,7 @@ class Reason(StrEnum):
     OLDER_EXPORT = "older_export"  # orders already stored from a newer export: left as they are
     FORMULA_NOT_CALCULATED = "formula_not_calculated"  # an XLSX formula saved without its value
     ROWS_NOT_READ = "rows_not_read"  # values after the long run of empty rows the reader stops at
+    REPLACED = "replaced"  # what a replace-mode file took away: offers deactivated, promotions withdrawn
 
 
 class Severity(StrEnum):

@@ -65,7 +65,6 @@ class Applied:
     loaded: int
     problems: list[Problem] = field(default_factory=list)  # found only at apply time (e.g. duplicates)
     rejected_rows: set[int] = field(default_factory=set)  # rows rejected at apply time
-    notes: list[str] = field(default_factory=list)
 
 
 class Feed(Protocol):

@@ -136,6 +136,12 @@ def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engin
     assert stored["SKU-00003"].active is False
     assert stored["SKU-00002"].active is True
     assert stored["SKU-00002"].price == Decimal("10.00")
+    # said, as a warning (in the report too): it used to answer "partial" and nothing about it
+    [said] = [p for p in result.problems if p.code == "replaced"]
+    assert (said.severity, said.row) == ("warning", None)
+    assert said.message_fr == ("Mode remplacement : offres désactivées (absentes du fichier ou"
+                               " supprimées par lui) : 1 sur vos 4 offres actives.")
+    assert result.errors_report is not None
 
 
 def test_replace_keeps_offers_whose_row_has_a_stray_delimiter(ingestor, engine, tmp_path):

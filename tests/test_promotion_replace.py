@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-import loaders.promotion_loading
 from loaders.checking import FileChecker
 from loaders.ingest import Ingestor, IngestRequest
 from loaders.promotions import PROMOTIONS_FEED
@@ -39,19 +38,15 @@ def load_time(monkeypatch):
         dataclasses.replace(real(self, request, import_id), now=NOW)))
 
 
-@pytest.fixture
-def notes(monkeypatch) -> list[list[str]]:
-    """The notes of each file the loader applies (they reach the error report, not the result)."""
-    seen: list[list[str]] = []
-    real = loaders.promotion_loading.apply
+def withdrawn(result) -> list[str]:
+    """What the answer says a replace took away: a warning, so in the report too (a replace
+    that withdrew promotions used to answer "loaded" and nothing else)."""
+    return [p.message_fr for p in result.problems if p.code == "replaced"]
 
-    def apply(session, ctx):
-        applied = real(session, ctx)
-        seen.append(applied.notes)
-        return applied
 
-    monkeypatch.setattr(loaders.promotion_loading, "apply", apply)
-    return seen
+def said(count: int, of: int) -> list[str]:
+    return [f"Mode remplacement : promotions retirées (absentes du fichier) : {count} sur vos"
+            f" {of} promotions en cours ou à venir."]
 
 
 @pytest.fixture
@@ -111,14 +106,14 @@ def shop_file(tmp_path):
 
 
 def test_replace_deletes_a_future_promotion_the_file_leaves_out(ingestor, engine, shop,
-                                                                  shop_file, notes):
+                                                                  shop_file):
     result = replace(ingestor, shop_file)
     assert (result.status, result.loaded, result.exit_code) == ("loaded", 2, 0)
     after = stored(engine)
     assert FUTURE_B not in after
     assert after[FUTURE_A6][1:] == (Decimal("14.00"), NOW, result.import_id)
     assert after[FUTURE_A7] == shop[FUTURE_A7][:2] + (NOW, result.import_id)
-    assert notes == [["replace: 2 of 4 current promotions withdrawn"]]
+    assert withdrawn(result) == said(2, 4)
 
 
 def test_replace_ends_a_running_promotion_at_the_load_time(ingestor, engine, shop, shop_file):
@@ -137,15 +132,15 @@ def test_replace_leaves_ended_promotions_and_other_sellers_alone(ingestor, engin
     assert after[OTHER_SELLER] == shop[OTHER_SELLER]
 
 
-def test_update_mode_withdraws_nothing(ingestor, engine, shop, shop_file, notes):
+def test_update_mode_withdraws_nothing(ingestor, engine, shop, shop_file):
     result = replace(ingestor, shop_file, mode="update")
     after = stored(engine)
-    assert (result.status, notes) == ("loaded", [[]])
+    assert (result.status, withdrawn(result)) == ("loaded", [])
     assert {key: after[key] for key in (FUTURE_B, RUNNING_C, OVER_D)} == {
         key: shop[key] for key in (FUTURE_B, RUNNING_C, OVER_D)}
 
 
-def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path, notes):
+def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path):
     promote(engine, "A", at(2026, 12, 4, 8), at(2026, 12, 7), kind=6)
     for sku in "BCDE":
         promote(engine, sku, at(2026, 12, 10), at(2026, 12, 12))
@@ -156,13 +151,13 @@ def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path, no
         ["C", "6", "1,00", "", "2026-12-11", "2026-12-13", ""],  # overlaps stored C: apply time
         ["D", "6", "0,60", "", "2026-12-20", "2026-12-21", ""],  # above D's price: apply time
     ]))
-    assert (result.status, result.loaded, sorted(p.row for p in result.problems)) == (
+    assert (result.status, result.loaded, sorted(p.row for p in result.problems if p.row)) == (
         "partial", 1, [3, 4, 5])
     after = stored(engine)
     assert (7, "E", 7, at(2026, 12, 10)) not in after
     assert {k: v for k, v in after.items() if k[1] in "BCD"} == {
         k: v for k, v in before.items() if k[1] in "BCD"}
-    assert notes == [["replace: 1 of 5 current promotions withdrawn"]]
+    assert withdrawn(result) == said(1, 5)
 
 
 def test_a_row_dropped_late_for_an_overlap_keeps_its_skus_promotions(engine, settings, tmp_path):
@@ -180,8 +175,7 @@ def test_a_row_dropped_late_for_an_overlap_keeps_its_skus_promotions(engine, set
     assert [key[1] for key in stored(engine)] == ["A", "B"]  # A kept, not withdrawn
 
 
-def test_guard_refuses_to_withdraw_more_than_half_unless_forced(ingestor, engine, tmp_path,
-                                                                 notes):
+def test_guard_refuses_to_withdraw_more_than_half_unless_forced(ingestor, engine, tmp_path):
     promote(engine, "A", at(2026, 12, 4, 8), at(2026, 12, 7), kind=6)
     promote(engine, "B", at(2026, 12, 10), at(2026, 12, 12))
     promote(engine, "C", at(2026, 11, 20), at(2026, 12, 1))
@@ -196,15 +190,15 @@ def test_guard_refuses_to_withdraw_more_than_half_unless_forced(ingestor, engine
     assert stored(engine) == before
     forced = replace(ingestor, path, force=True)
     assert (forced.status, forced.loaded) == ("loaded", 3)
-    assert notes == [["replace: 2 of 3 current promotions withdrawn"]]  # the refused: none
+    assert (withdrawn(refused), withdrawn(forced)) == ([], said(2, 3))
     assert sorted(key[1] for key in stored(engine)) == ["A", "C", "D", "D", "E", "E"]
 
 
-def test_guard_allows_exactly_half(ingestor, engine, tmp_path, notes):
+def test_guard_allows_exactly_half(ingestor, engine, tmp_path):
     promote(engine, "A", at(2026, 12, 4, 8), at(2026, 12, 7), kind=6)
     promote(engine, "B", at(2026, 12, 10), at(2026, 12, 12))
     result = replace(ingestor, write(tmp_path / "half.csv", [A6]))
-    assert (result.status, notes) == ("loaded", [["replace: 1 of 2 current promotions withdrawn"]])
+    assert (result.status, withdrawn(result)) == ("loaded", said(1, 2))
     assert [key[1] for key in stored(engine)] == ["A"]
 
 
