@@ -76,6 +76,7 @@ class _CsvLayout:
     header_row: int  # as Excel numbers it: a `sep=` hint line is not counted
     headers: list[str]
     body_offset: int  # byte offset of the record after the header
+    hinted: bool  # a first line `sep=;` named the delimiter
 
 
 def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLayout:
@@ -105,7 +106,7 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
         )
     end = skipped + records[header_row - 1][2]
     offset = encoding.bom + len(text[:end].encode(encoding.codec))
-    return _CsvLayout(encoding, delimiter, header_row, headers, offset)
+    return _CsvLayout(encoding, delimiter, header_row, headers, offset, hint is not None)
 
 
 def _read_sample(path: Path, encoding: Encoding) -> tuple[str, bool]:
@@ -362,6 +363,7 @@ class _CsvTable(TableReader):
             header_row=layout.header_row,
             encoding=layout.encoding.label,
             delimiter=layout.delimiter,
+            delimiter_hint=layout.hinted,
         )
         super().__init__(info, limits)
         self._path, self._layout = path, layout

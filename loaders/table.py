@@ -34,6 +34,7 @@ class ReadInfo:
     header_row: int | None  # 1-based row number of the header, as Excel shows it; None: not found
     encoding: str | None = None  # csv only: "utf-8", "utf-8-sig", "utf-16", "cp1252"
     delimiter: str | None = None  # csv only
+    delimiter_hint: bool = False  # csv only: it began with Excel's `sep=;` line
     sheet: str | None = None  # xlsx only
     rows_read: int = 0  # data rows seen so far (filled while iterating)
     notes: list[str] = field(default_factory=list)  # e.g. "trailing empty rows ignored"

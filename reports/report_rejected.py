@@ -2,7 +2,8 @@
 
 Why it exists: the seller fixes these rows and sends them again, so the file must be one they
 can import as is: their header texts, their values unchanged, and for a CSV their encoding and
-delimiter; for an XLSX their sheet name when Excel accepts it.
+delimiter (and Excel's `sep=` line when they had one); for an XLSX their sheet name when Excel
+accepts it.
 
 Decisions:
 - Which rows come back is decided by `write_import_report`: rejected rows (see
@@ -37,6 +38,8 @@ def write_rejected_csv(path: Path, report: ReportInput, grid: ReportGrid, rows: 
     encoding = (info.encoding if info else None) or "utf-8"
     delimiter = (info.delimiter if info else None) or ","
     with path.open("w", encoding=encoding, errors="replace", newline="") as out:
+        if info and info.delimiter_hint:  # without it, an Excel of another locale splits nothing
+            out.write(f"sep={delimiter}\r\n")
         writer = csv.writer(out, delimiter=delimiter)
         for line in _resend_lines(report, grid, rows):
             writer.writerow([seller_text(value) for value in line])

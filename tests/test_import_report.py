@@ -355,6 +355,23 @@ def test_rejected_csv_round_trips_the_sellers_values(tmp_path: Path):
     assert again.values.tolist() == [["000123", "-3,00", "Crème brûlée 5 €", "+5"]]
 
 
+def test_rejected_csv_keeps_excels_delimiter_line(tmp_path: Path):
+    """A file sent with `sep=,` comes back with it: without it, an Excel whose list separator
+    is ";" (French) opened the file to fix with every row in column A."""
+    from loaders.reader import open_table
+
+    sent = tmp_path / "sent.csv"
+    sent.write_bytes(b"sep=,\r\nsku,ean,prix,description\r\nA,1,abc,x\r\n")
+    with open_table(sent, known_headers=frozenset(HEADERS)) as table:
+        info = table.info
+    assert (info.delimiter, info.delimiter_hint, info.header_row) == (",", True, 1)
+    price = Problem(Reason.BAD_NUMBER, PRICE_FR, PRICE_EN, row=2, column="prix")
+    files = write_import_report(tmp_path, "hint", report_input(
+        rows=frame({2: ["A", "1", "abc", "x"]}), problems=[price],
+        info=csv_info(encoding="utf-8", delimiter=",", delimiter_hint=True)))
+    assert files.rejected.read_bytes() == b"sep=,\r\nsku,ean,prix,description\r\nA,1,abc,x\r\n"
+
+
 def test_rejected_csv_in_utf8_with_bom_and_characters_outside_cp1252(tmp_path: Path):
     rows = frame({2: ["A", "1", "0", "✓ 東京"]})
     price = Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=2, column="prix")
