@@ -255,7 +255,9 @@ def open_xlsx(
 
 GUIDANCE_WORDS = frozenset({
     "instruction", "instructions", "consignes", "emploi", "aide", "help", "guide", "notice",
-    "exemple", "exemples", "example", "examples", "lisez", "readme",
+    "exemple", "exemples", "example", "examples", "lisez", "readme", "read", "explications",
+    "explication", "conseils", "tutoriel", "tutorial", "documentation", "legende", "legend",
+    "sample", "samples",
 })
 
 

@@ -719,9 +719,12 @@ def test_xlsx_header_only(tmp_path: Path) -> None:
     assert rejected(path).code is Reason.NO_ROWS
 
 
-def test_a_sheet_named_as_guidance_comes_after_the_seller_s_table(tmp_path: Path) -> None:
+@pytest.mark.parametrize("guide", ["Mode d'emploi", "Read me", "Explications", "Légende"])
+def test_a_sheet_named_as_guidance_comes_after_the_seller_s_table(tmp_path: Path, guide) -> None:
+    """"Read me" and "Explications" were read as the seller's table: its example row loaded
+    as an offer, the real "Catalogue" sheet ignored without a word."""
     path = make_xlsx(tmp_path / "o.xlsx", {
-        "Mode d'emploi": [["Exemple"], ["sku", "title"], ["EX-1", "Exemple de titre"]],
+        guide: [["Exemple"], ["sku", "title"], ["EX-1", "Exemple de titre"]],
         "Catalogue": [["sku", "title"], ["A1", "Chaise"]],
     })
     info, frame, _ = read(path, frozenset({"sku", "title"}))
