@@ -173,8 +173,11 @@ def _checker(feed, settings, check_only: bool, seller: int | None) -> Callable[.
     """How the file is taken: ingested; or checked alone; or, for a feed whose rules need the
     catalog, rehearsed against it (rolled back) when one exists, so that `validate` says what
     the import will say. The database modules are imported only when a database is used."""
-    if check_only and not (feed.validated_against_catalog and seller is not None):
+    if check_only and not feed.validated_against_catalog:
         return FileChecker(open_storage(settings), settings).validate
+    if check_only and seller is None:
+        return _checked_alone(FileChecker(open_storage(settings), settings).validate,
+                              "sans --seller, pas de catalogue", "without --seller, no catalog")
     from loaders.ingest import Ingestor
     from marketplace.app import existing_catalog, make_ingestor
 
@@ -183,15 +186,21 @@ def _checker(feed, settings, check_only: bool, seller: int | None) -> Callable[.
     engine = existing_catalog(settings)
     if engine is not None:
         return Ingestor(engine, open_storage(settings), settings).rehearse
-    file_only = FileChecker(open_storage(settings), settings)
+    return _checked_alone(FileChecker(open_storage(settings), settings).validate,
+                          "pas de catalogue", "no catalog")
 
-    def without_catalog(request: IngestRequest, on_rows=None) -> IngestResult:
-        result = file_only.validate(request, on_rows)
+
+def _checked_alone(validate: Callable[..., IngestResult], why_fr: str,
+                   why_en: str) -> Callable[..., IngestResult]:
+    """`validate` saying that the rules needing the catalog were not run: a promotion file
+    "loaded" by `validate` without --seller was then refused by the import for its prices."""
+    def alone(request: IngestRequest, on_rows=None) -> IngestResult:
+        result = validate(request, on_rows)
         result.message = result.message or (
-            "fichier seul vérifié : pas de catalogue pour contrôler offres, prix et"
-            " chevauchements / file checked alone: no catalog to check offers, prices and overlaps")
+            f"fichier seul vérifié : {why_fr} pour contrôler offres, prix et chevauchements /"
+            f" file checked alone: {why_en} to check offers, prices and overlaps")
         return result
-    return without_catalog
+    return alone
 
 
 def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool,

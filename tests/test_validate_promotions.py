@@ -74,3 +74,15 @@ def test_without_a_catalog_the_file_is_checked_alone_and_no_database_is_made(no_
     assert (code, answer["status"], answer["rejected"]) == (0, "loaded", 0)
     assert answer["message"].startswith("fichier seul vérifié")
     assert not no_catalog.exists()
+
+
+def test_without_a_seller_the_answer_says_the_catalog_was_not_asked(engine, catalog_env, tmp_path):
+    """It answered "loaded" with no message: a discount above the offer's price passed, and
+    the import then refused it."""
+    path = write(tmp_path / "promos.csv", ROWS)
+    code, answer = run("validate", "promotions", str(path), "--json")
+    assert (code, answer["status"]) == (0, "loaded")
+    assert answer["message"] == (
+        "fichier seul vérifié : sans --seller, pas de catalogue pour contrôler offres, prix et"
+        " chevauchements / file checked alone: without --seller, no catalog to check offers,"
+        " prices and overlaps")
