@@ -4,8 +4,10 @@ The file (columns seller_id, amount, reason; a reason is required; amount signed
 or a French comma) is read at every draft and at the close of its month, so correcting it
 and recomputing the draft is the whole workflow. It lives under `ops/`, not `inbox/`: the
 inbox run takes every file of `inbox/` for a seller feed and would refuse this one.
-A booking's key is (seller, file sha256 prefix:row): the same file booked twice is booked
-once, and a corrected file (another sha) replaces the draft's rows since drafts are rebooked.
+A booking's key is (seller, month:file sha256 prefix:row): the same file booked twice in a
+month is booked once, and a corrected file (another sha) replaces the draft's rows since
+drafts are rebooked. The month is part of it: a recurring correction sends the same bytes
+every month, and without it October's file, September's byte for byte, was skipped silently.
 A bad row, or a seller the registry does not know, refuses the whole file (AdjustmentFileError
 naming the rows): money corrections are all or nothing.
 """
@@ -64,7 +66,8 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
             continue
         entries.append({"seller_id": int(seller), "month": month.key, "entry_type": "ADJUSTMENT",
                         "occurred_at": utc_naive(booked_at), "order_id": None,
-                        "reference": f"{sha}:{line}", "category": None, "amount": cents(value),
+                        "reference": f"{month.key}:{sha}:{line}", "category": None,
+                        "amount": cents(value),
                         "vat": 0, "text": f"Ajustement / adjustment: {reason}"[:300]})
     if problems:
         rows = ", ".join(map(str, problems))

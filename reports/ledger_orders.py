@@ -16,18 +16,27 @@ gaps:
   registry feed has validated).
 - REFUND: only for an order already sold (now or before): a refund of an order never
   delivered never credited the seller, so it debits nothing. The order row holds the
-  cumulative refunded amount; each new state books the difference (key order@cents).
+  cumulative refunded amount; each month books the difference between it and what the ledger
+  holds for the order (key order@month), up or down: 40 then 30 then 40 again ends at 40, and
+  a refund a later export clears is given back. The key used to be order@cents: the third
+  state, already a key, booked nothing, and a cleared refund stayed booked.
 - COMMISSION_REFUND: with each REFUND, the booked commission × refunded share, half-up, and
   its VAT half-up (none when the original commission bore none); computed on the cumulative
   refunded share minus what earlier refunds of the order gave back, so a full refund gives
   back exactly the commission.
-- GOODWILL: goodwill_at before the end of M, once per order. The feed refuses more than 25 %
-  of the amount; one that still reaches the ledger is capped at 25 % (rounded down to the
-  cent): the seller's terms never let a voucher cost more, and ops recover the rest, if
-  due, by an ADJUSTMENT.
+- GOODWILL: goodwill_at before the end of M; like a refund, each month books the difference
+  between the order's goodwill and what the ledger holds for it (key order@month): a voucher
+  raised or lowered by a later export was kept at its first amount. The feed refuses more
+  than 25 % of the amount; one that still reaches the ledger is capped at 25 % (rounded down
+  to the cent): the seller's terms never let a voucher cost more, and ops recover the rest,
+  if due, by an ADJUSTMENT.
+- A refund or a voucher a later export clears has no date of its own: its reversal is dated
+  when the catalog learned it, or the month's last second if that is later.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import bindparam, text
@@ -66,7 +75,9 @@ def _rate_case(categories: dict[str, Category], billing: Billing) -> tuple[str, 
 def book_order_events(session: Session, month: PayoutMonth, categories: dict[str, Category],
                       billing: Billing) -> None:
     """Book every order event of `month` not booked yet, in dependency order."""
-    base = {"month": month.key, "end": utc_naive(month.end), "vat": ppm(billing.vat_rate)}
+    end = utc_naive(month.end)
+    base = {"month": month.key, "end": end, "last": end - timedelta(seconds=1),
+            "vat": ppm(billing.vat_rate)}
     rate_case, rate_params = _rate_case(categories, billing)
     eu = bindparam("eu", value=list(EU_COUNTRIES), expanding=True)
     session.execute(at_end(_SALES), base)
@@ -109,17 +120,25 @@ FROM (SELECT z.*, (z.base * z.rate + """ + str(PPM // 2) + ") / " + str(PPM) + "
 WHERE true
 ON CONFLICT DO NOTHING"""
 
+_CLEARED_AT = "CASE WHEN o.updated_at < :end THEN o.updated_at ELSE :last END"
+"""When a later export took a refund or a voucher away: when we learned it, within M."""
+
 _REFUNDS = _INSERT + """
-SELECT y.seller_id, :month, 'REFUND', y.refunded_at, y.order_id,
-       y.order_id || '@' || CAST(y.refund_amount AS VARCHAR(20)), NULL,
-       -(y.refund_amount - y.refunded), 0, 'Remboursement / refund ' || y.order_id
-FROM (SELECT sale.seller_id, o.order_id, o.refunded_at, o.refund_amount,
+SELECT y.seller_id, :month, 'REFUND', y.occurred_at, y.order_id,
+       y.order_id || '@' || CAST(:month AS VARCHAR(7)), NULL, -(y.refund_amount - y.refunded), 0,
+       'Remboursement / refund ' || y.order_id
+FROM (SELECT sale.seller_id, o.order_id,
+             CASE WHEN o.refund_amount IS NULL THEN """ + _CLEARED_AT + """
+                  ELSE o.refunded_at END AS occurred_at,
+             COALESCE(o.refund_amount, 0) AS refund_amount,
              COALESCE((SELECT SUM(-r.amount) FROM ledger_entries r
                        WHERE r.entry_type = 'REFUND' AND r.order_id = o.order_id), 0) AS refunded
       FROM orders o
       JOIN ledger_entries sale ON sale.order_id = o.order_id AND sale.entry_type = 'SALE'
-      WHERE o.refund_amount IS NOT NULL AND o.refunded_at IS NOT NULL
-        AND o.refunded_at < :end) y
+      WHERE (o.refund_amount IS NOT NULL AND o.refunded_at IS NOT NULL AND o.refunded_at < :end)
+         OR (o.refund_amount IS NULL  -- one hashed set, not a probe per sold order
+             AND o.order_id IN (SELECT b.order_id FROM ledger_entries b
+                                WHERE b.entry_type = 'REFUND'))) y
 WHERE y.refund_amount <> y.refunded
 ON CONFLICT DO NOTHING"""
 
@@ -154,13 +173,24 @@ WHERE true
 ON CONFLICT DO NOTHING"""
 
 _GOODWILL = _INSERT + """
-SELECT o.seller_id, :month, 'GOODWILL', o.goodwill_at, o.order_id, o.order_id, NULL,
-       -(CASE WHEN o.goodwill_amount * 100 > o.amount * {cap}
-              THEN o.amount * {cap} / 100 ELSE o.goodwill_amount END), 0,
-       CASE WHEN o.goodwill_amount * 100 > o.amount * {cap}
-            THEN 'Geste commercial plafonné à 25 % / goodwill capped at 25 % ' || o.order_id
-            ELSE 'Geste commercial / goodwill ' || o.order_id END
-FROM orders o
-WHERE o.goodwill_amount IS NOT NULL AND o.goodwill_amount > 0 AND o.goodwill_at IS NOT NULL
-  AND o.goodwill_at < :end AND o.accepted_at IS NOT NULL
+SELECT y.seller_id, :month, 'GOODWILL', y.occurred_at, y.order_id,
+       y.order_id || '@' || CAST(:month AS VARCHAR(7)), NULL, -(y.due - y.booked), 0,
+       CASE WHEN y.capped = 1 THEN 'Geste commercial plafonné à 25 % / goodwill capped at 25 % '
+            ELSE 'Geste commercial / goodwill ' END || y.order_id
+FROM (SELECT o.seller_id, o.order_id,
+             CASE WHEN o.goodwill_at IS NULL THEN """ + _CLEARED_AT + """
+                  ELSE o.goodwill_at END AS occurred_at,
+             CASE WHEN o.goodwill_at IS NULL OR COALESCE(o.goodwill_amount, 0) <= 0 THEN 0
+                  WHEN o.goodwill_amount * 100 > o.amount * {cap} THEN o.amount * {cap} / 100
+                  ELSE o.goodwill_amount END AS due,
+             CASE WHEN o.goodwill_amount * 100 > o.amount * {cap} THEN 1 ELSE 0 END AS capped,
+             COALESCE((SELECT SUM(-g.amount) FROM ledger_entries g
+                       WHERE g.entry_type = 'GOODWILL' AND g.order_id = o.order_id), 0) AS booked
+      FROM orders o
+      WHERE o.accepted_at IS NOT NULL
+        AND ((o.goodwill_amount > 0 AND o.goodwill_at IS NOT NULL AND o.goodwill_at < :end)
+             OR ((o.goodwill_at IS NULL OR COALESCE(o.goodwill_amount, 0) <= 0)
+                 AND o.order_id IN (SELECT b.order_id FROM ledger_entries b
+                                    WHERE b.entry_type = 'GOODWILL')))) y
+WHERE y.due <> y.booked
 ON CONFLICT DO NOTHING"""

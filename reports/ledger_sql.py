@@ -49,8 +49,10 @@ def utc_naive(instant: datetime) -> datetime:
 
 
 def at_end(query: str):
-    """text(query) with `:end` bound as a timestamp (stored like the ORM stores them)."""
-    return text(query).bindparams(bindparam("end", type_=DateTime()))
+    """text(query) with `:end` (and `:last`, M's last second, where used) bound as timestamps
+    (stored like the ORM stores them)."""
+    return text(query).bindparams(*(bindparam(name, type_=DateTime()) for name in ("end", "last")
+                                    if f":{name}" in query))
 
 
 def insert_entries(session: Session, rows: list[dict]) -> None:

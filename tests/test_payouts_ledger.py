@@ -51,8 +51,8 @@ def test_partial_refund_of_a_three_item_order_with_its_commission_refund(engine,
     # refunded share 20.00 / 64.50: 9.68 × 20 / 64.5 = 3.0015… → 3.00, VAT 0.60: +3.60
     assert booked == [("2026-10", "SALE", "O1", 6450, 0),
                       ("2026-10", "COMMISSION", "O1", -1162, -194),
-                      ("2026-11", "REFUND", "O1@2000", -2000, 0),
-                      ("2026-11", "COMMISSION_REFUND", "O1@2000", 360, 60)]
+                      ("2026-11", "REFUND", "O1@2026-11", -2000, 0),
+                      ("2026-11", "COMMISSION_REFUND", "O1@2026-11", 360, 60)]
 
 
 
@@ -69,9 +69,9 @@ def test_successive_partial_refunds_give_back_exactly_the_commission(engine, tmp
     # commission 15.00 + 3.00 VAT; refunded share so far 0.10 %, 0.20 %, 100 %:
     # 0.015 → 0.02 (VAT 0.004 → 0); 0.03 − 0.02 = 0.01 (VAT 0.006 → 0.01); 15.00 − 0.03 = 14.97
     # (VAT 3.00 − 0.01 = 2.99): 15.00 and 3.00 in all, not 15.01 and 2.99 (each share rounded alone)
-    assert booked == [("2026-10", "COMMISSION_REFUND", "R1@10", 2, 0),
-                      ("2026-11", "COMMISSION_REFUND", "R1@20", 2, 1),
-                      ("2026-12", "COMMISSION_REFUND", "R1@10000", 1796, 299)]
+    assert booked == [("2026-10", "COMMISSION_REFUND", "R1@2026-10", 2, 0),
+                      ("2026-11", "COMMISSION_REFUND", "R1@2026-11", 2, 1),
+                      ("2026-12", "COMMISSION_REFUND", "R1@2026-12", 1796, 299)]
     assert sum(e[3] - e[4] for e in booked) == 1500 and sum(e[4] for e in booked) == 300
 
 def test_goodwill_at_exactly_25_percent_and_over(engine, tmp_path):
@@ -81,7 +81,46 @@ def test_goodwill_at_exactly_25_percent_and_over(engine, tmp_path):
     run(engine, tmp_path, "2026-10", close=False)
     goodwill = [e for e in entries(engine, 1) if e[1] == "GOODWILL"]
     # 25 % of 40.00 = 10.00: booked as is; 10.01 is over 25 %: capped at 10.00
-    assert goodwill == [("2026-10", "GOODWILL", "G1", -1000, 0), ("2026-10", "GOODWILL", "G2", -1000, 0)]
+    assert goodwill == [("2026-10", "GOODWILL", "G1@2026-10", -1000, 0),
+                        ("2026-10", "GOODWILL", "G2@2026-10", -1000, 0)]
+
+
+def test_a_refund_corrected_down_then_up_again_ends_at_the_feed_s_amount(engine, tmp_path):
+    """40 → 30 → 40: the third state was already a key (order@cents) and booked nothing, so
+    the seller kept 10.00 the customer got back; a refund a later export clears is given back."""
+    add_seller(engine, 1)
+    add_offer(engine, 1, "F", "formation-management")
+    months = (("2026-10", paris(2026, 11, 1, 6), "40.00"), ("2026-11", paris(2026, 12, 1, 6), "30.00"),
+              ("2026-12", paris(2027, 1, 1, 6), "40.00"), ("2027-01", paris(2027, 2, 1, 6), None))
+    for month, now, refund in months:
+        add_order(engine, "R1", 1, "100.00", sku="F", delivered=paris(2026, 10, 2, 12),
+                  refunded=paris(2026, 10, 5, 12) if refund else None, refund=refund)
+        run(engine, tmp_path, month, close=True, now=now)
+    refunds = [(e[0], e[1], e[3], e[4]) for e in entries(engine, 1)
+               if e[1] in ("REFUND", "COMMISSION_REFUND")]
+    # commission 15.00 + 3.00 VAT; 40 % of it is 6.00 + 1.20, 30 % 4.50 + 0.90
+    assert refunds == [("2026-10", "REFUND", -4000, 0), ("2026-10", "COMMISSION_REFUND", 720, 120),
+                       ("2026-11", "REFUND", 1000, 0), ("2026-11", "COMMISSION_REFUND", -180, -30),
+                       ("2026-12", "REFUND", -1000, 0), ("2026-12", "COMMISSION_REFUND", 180, 30),
+                       ("2027-01", "REFUND", 4000, 0), ("2027-01", "COMMISSION_REFUND", -720, -120)]
+
+
+def test_a_goodwill_changed_by_a_later_export_books_the_difference(engine, tmp_path):
+    """G1 5.00 → 20.00 and G2 20.00 → 5.00 in October's export: booked once per order, they
+    kept their September amounts (the seller under- and over-charged 15.00); G3 cleared."""
+    add_seller(engine, 1)
+    for order, goodwill in (("G1", "5.00"), ("G2", "20.00"), ("G3", "8.00")):
+        add_order(engine, order, 1, "100.00", goodwill=goodwill, goodwill_at=paris(2026, 9, 6, 9))
+    run(engine, tmp_path, "2026-09", close=True, now=paris(2026, 10, 1, 6))
+    for order, goodwill in (("G1", "20.00"), ("G2", "5.00"), ("G3", None)):
+        add_order(engine, order, 1, "100.00", goodwill=goodwill,
+                  goodwill_at=paris(2026, 10, 6, 9) if goodwill else None)
+    run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))  # nothing more
+    goodwill = [(e[0], e[2], e[3]) for e in entries(engine, 1) if e[1] == "GOODWILL"]
+    assert goodwill == [("2026-09", "G1@2026-09", -500), ("2026-09", "G2@2026-09", -2000),
+                        ("2026-09", "G3@2026-09", -800), ("2026-10", "G1@2026-10", -1500),
+                        ("2026-10", "G2@2026-10", 1500), ("2026-10", "G3@2026-10", 800)]
 
 
 def test_activation_on_the_31st_is_one_day_pro_rata(engine, tmp_path):
@@ -135,3 +174,16 @@ def test_adjustments_file_is_booked_with_its_reason(engine, tmp_path):
     run(engine, tmp_path, "2026-10", close=False)
     adjustments = [(e[1], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"]
     assert adjustments == [("ADJUSTMENT", 1250), ("ADJUSTMENT", -200)]
+
+
+def test_the_same_adjustments_file_in_two_months_is_booked_in_each(engine, tmp_path):
+    """A recurring correction: October's file, byte for byte September's, had the same keys
+    (file sha:row) and was skipped without a word."""
+    add_seller(engine, 1)
+    folder = tmp_path / "store" / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    for month, now in (("2026-09", paris(2026, 10, 1, 6)), ("2026-10", paris(2026, 11, 1, 6))):
+        (folder / f"{month}.csv").write_text("seller_id,amount,reason\n1,-10.00,stockage\n")
+        run(engine, tmp_path, month, close=True, now=now)
+    adjustments = [(e[0], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"]
+    assert adjustments == [("2026-09", -1000), ("2026-10", -1000)]

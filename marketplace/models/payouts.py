@@ -23,8 +23,10 @@ from marketplace.models.catalog import NOW, Base, Cents, UTCDateTime, utcnow
 
 class LedgerEntry(Base):
     """One booking; never updated. The unique key makes booking the same event again a no-op:
-    (SALE|COMMISSION|GOODWILL, seller, order), (REFUND|COMMISSION_REFUND, seller, order@refunded
-    cents), (SUBSCRIPTION|PREMIUM|PAYOUT, seller, month), (ADJUSTMENT, seller, file sha:row)."""
+    (SALE|COMMISSION, seller, order), (REFUND|COMMISSION_REFUND|GOODWILL, seller, order@month:
+    one difference a month), (SUBSCRIPTION|PREMIUM|PAYOUT, seller, month), (ADJUSTMENT,
+    seller, month:file sha:row). Months closed before these keys hold order@refunded cents
+    for refunds and the order alone for goodwill: sums, never keys, read them."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
