@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from reports.invoice_model import IssuedInvoice
 from reports.safe_cells import inert_text
@@ -31,8 +32,13 @@ def register_csv(invoices: Sequence[IssuedInvoice]) -> bytes:
             invoice.issue_date.isoformat(), invoice.month, invoice.seller_id,
             inert_text(invoice.customer_legal_name), invoice.customer_siren or "",
             inert_text(invoice.customer_vat_number or ""),
-            f"{sign * invoice.total_excl_vat:.2f}", f"{sign * invoice.total_vat:.2f}",
-            f"{sign * invoice.total_incl_vat:.2f}", "yes" if invoice.reverse_charge else "no",
+            _amount(sign, invoice.total_excl_vat), _amount(sign, invoice.total_vat),
+            _amount(sign, invoice.total_incl_vat), "yes" if invoice.reverse_charge else "no",
             invoice.payment_date.isoformat(), " ".join(number for number, _ in invoice.preceding),
         ])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _amount(sign: int, amount: Decimal) -> str:
+    """`amount` signed for the register; no VAT is 0.00, not -0.00, on a credit note."""
+    return f"{(sign * amount) or Decimal(0):.2f}"

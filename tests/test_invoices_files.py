@@ -183,3 +183,12 @@ def test_control_characters_from_the_registry_never_break_the_xml():
     xml = invoice_xml(_invoice(customer_legal_name="Vendeur\x0b SAS\x01"), IDENTITY)
     assert _xpath(xml, "//ram:BuyerTradeParty/ram:Name") == ["Vendeur SAS"]
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+
+
+def test_a_credit_note_without_vat_has_0_00_vat_in_the_register():
+    """A reverse-charge credit note's VAT was written -0.00."""
+    from reports.invoices_register import register_csv
+
+    note = replace(CREDIT, reverse_charge=True, total_vat=D("0.00"), total_incl_vat=D("20.01"))
+    row = list(csv.reader(io.StringIO(register_csv([note]).decode("utf-8-sig"))))[1]
+    assert row[8:11] == ["-20.01", "0.00", "-20.01"]
