@@ -17,10 +17,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marketplace.errors import MarketplaceError
@@ -28,7 +28,7 @@ from marketplace.layout import safe_key
 from marketplace.models import Seller
 from marketplace.storage import Storage
 from reports.ledger_sql import cents, insert_entries, utc_naive
-from reports.payout_calendar import PayoutMonth
+from reports.payout_calendar import PayoutMonth, parse_month
 
 REQUIRED = ("seller_id", "amount", "reason")
 
@@ -89,6 +89,36 @@ def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,
     _refuse_unknown_sellers(session, month, entries)
     insert_entries(session, entries)
     return len(entries)
+
+
+def unbooked_after_close(session: Session, storage: Storage) -> list[str]:
+    """The adjustment files of closed months the ledger holds nothing of: dropped or changed
+    after their month closed, they are never booked (a closed month is final). Every payout run
+    says so, for ops to move the rows to an open month's file; a run used to pass them by
+    without a word."""
+    said = []
+    for month in session.execute(text("SELECT month FROM payout_months WHERE status = 'closed'"
+                                      " ORDER BY month")).scalars():
+        key = adjustments_key(month)
+        if not storage.exists(key):
+            continue
+        data = storage.read_bytes(key)
+        try:
+            if not parse_adjustments(data, parse_month(month), datetime.now(UTC)):
+                continue  # nothing to book in it
+        except AdjustmentFileError:
+            pass  # refused now: booked then it was not either
+        sha = hashlib.sha256(data).hexdigest()[:16]
+        booked = session.execute(text(
+            "SELECT count(*) FROM ledger_entries WHERE entry_type = 'ADJUSTMENT' AND month = :m"
+            " AND (reference LIKE :keyed OR reference LIKE :before)"),
+            {"m": month, "keyed": f"{month}:{sha}:%", "before": f"{sha}:%"}).scalar_one()
+        if not booked:
+            said.append(f"{key} : modifié ou déposé après la clôture de {month}, rien n'en est"
+                        " comptabilisé ; reportez ses lignes dans le fichier d'un mois ouvert /"
+                        f" changed or dropped after {month} was closed, none of it is booked;"
+                        " move its rows to an open month's file")
+    return said
 
 
 def _refuse_unknown_sellers(session: Session, month: PayoutMonth, entries: list[dict]) -> None:

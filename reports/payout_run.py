@@ -31,7 +31,7 @@ from marketplace.errors import MarketplaceError
 from marketplace.models import PayoutMonth as PayoutMonthRow
 from marketplace.reference import load_billing, load_categories
 from marketplace.storage import Storage
-from reports.ledger_adjustments import book_adjustments
+from reports.ledger_adjustments import book_adjustments, unbooked_after_close
 from reports.ledger_fees import book_fees
 from reports.ledger_orders import book_order_events
 from reports.ledger_sql import refresh_statistics
@@ -61,13 +61,14 @@ class PayoutRunResult:
     total_paid: Decimal = Decimal("0.00")
     sepa_control_sum: Decimal | None = None
     files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for ops: e.g. an unbooked adjustment file
 
     def as_json(self) -> dict:
         return {"month": self.month, "status": self.status, "sellers": self.sellers,
                 "paid": self.paid, "carried": self.carried, "held": self.held,
                 "total_paid": str(self.total_paid),
                 "sepa_control_sum": None if self.sepa_control_sum is None else str(self.sepa_control_sum),
-                "files": self.files}
+                "files": self.files, "warnings": self.warnings}
 
 
 @dataclass
@@ -99,16 +100,18 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
             f" le brouillon se calcule à tout moment / month {month.key} is not over yet: it can be"
             " closed from the 1st of the next month; a draft (without --close) works any day")
 
-    def work(session: Session) -> tuple[str, _Computed]:
+    def work(session: Session) -> tuple[str, _Computed, list[str]]:
         state = _lock_month(session, month.key)
+        unbooked = unbooked_after_close(session, storage)
         if state == "closed":
-            return "reissued", _read_back(session, month.key, with_entries=True)
+            return "reissued", _read_back(session, month.key, with_entries=True), unbooked
         _refuse_out_of_order(session, month, close)
         return ("closed" if close else "draft"), _book_and_decide(
-            session, storage, settings, month, now, today, close)
+            session, storage, settings, month, now, today, close), unbooked
 
-    status, computed = in_transaction(engine, work, retries=settings.db_retries)
+    status, computed, unbooked = in_transaction(engine, work, retries=settings.db_retries)
     result = _summary(month.key, status, computed)
+    result.warnings = unbooked
     drafts = [month_key(month.key, name) for name in DRAFT_FILES]
     if status == "draft":
         result.files = [
@@ -226,4 +229,5 @@ def payout_summary(result: PayoutRunResult) -> list[str]:
     if result.sepa_control_sum is not None:
         lines.append(f"  SEPA control sum: {result.sepa_control_sum} €")
     lines.append(f"  {len(result.files)} files under outbox/payouts/{result.month}/")
+    lines += [f"  attention / warning: {warning}" for warning in result.warnings]
     return lines

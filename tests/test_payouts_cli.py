@@ -48,7 +48,7 @@ def test_draft_then_close_then_reissue_in_json(payouts_env):
     assert (code, closed["status"], closed["paid"], closed["total_paid"],
             closed["sepa_control_sum"]) == (0, "closed", 1, "34.01", "34.01")
     assert set(closed) == {"month", "status", "sellers", "paid", "carried", "held", "total_paid",
-                           "sepa_control_sum", "files"}
+                           "sepa_control_sum", "files", "warnings"}
     code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
     assert (code, json.loads(out)["status"]) == (0, "reissued")
 

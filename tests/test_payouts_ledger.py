@@ -187,3 +187,23 @@ def test_the_same_adjustments_file_in_two_months_is_booked_in_each(engine, tmp_p
         run(engine, tmp_path, month, close=True, now=now)
     adjustments = [(e[0], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"]
     assert adjustments == [("2026-09", -1000), ("2026-10", -1000)]
+
+
+def test_an_adjustments_file_dropped_after_its_month_closed_is_said_unbooked(engine, tmp_path):
+    """A closed month is final, so the file is never booked: every run used to say nothing."""
+    add_seller(engine, 1)
+    folder = tmp_path / "store" / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    (folder / "2026-09.csv").write_text("seller_id,amount,reason\n1,-10.00,stockage\n")
+    booked = run(engine, tmp_path, "2026-09", close=True, now=paris(2026, 10, 1, 6))
+    assert booked.warnings == []
+    (folder / "2026-09.csv").write_text("seller_id,amount,reason\n1,-12.00,stockage\n")
+    (folder / "2026-10.csv").write_text("seller_id,amount,reason\n1,-3.00,frais\n")
+    october = run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
+    reissued = run(engine, tmp_path, "2026-09", close=True, now=paris(2026, 11, 1, 7))
+    for result in (october, reissued):
+        assert [w.split(" : ")[0] for w in result.warnings] == ["ops/adjustments/2026-09.csv"]
+        assert "rien n'en est comptabilisé" in result.warnings[0]
+        assert result.as_json()["warnings"] == result.warnings
+    assert [(e[0], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"] == [
+        ("2026-09", -1000), ("2026-10", -300)]
