@@ -8,7 +8,9 @@ changes half-way is rejected before its first row is returned.
 Decisions (each tested in tests/test_reader.py):
 - A UTF-16 byte order mark (or NUL bytes at odd positions: UTF-16LE without one) means UTF-16;
   otherwise the whole file is checked in streamed blocks: valid UTF-8 is UTF-8, anything else
-  Windows-1252. A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
+  Windows-1252, unless its accented letters are Mac Roman's (Excel for Mac's "CSV
+  (Macintosh)": é is byte 0x8E, which Windows-1252 reads Ž): "Télévision" was stored
+  "TŽlŽvision" without a word. A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
   not after it mixes encodings: rejected, naming that physical line.
 """
 
@@ -37,6 +39,12 @@ _CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r\x0b\x0c"))
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _HIGH_BYTES = bytes(range(128, 256))
 _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
+# Beside an ASCII letter: Mac Roman's lower-case accented letters (á à â ä ç é è ê ö ù û ü are
+# 0x87-0x8A, 0x8D-0x90, 0x9A, 0x9D-0x9F), which Windows-1252 leaves undefined or gives to
+# signs no word holds (ˆ ‰ Ž Ÿ...); and Windows-1252's own (0xE0-0xFF).
+_MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
+                               rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]")
+_WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]")
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,20 @@ def detect_encoding(path: Path) -> Encoding:
     if b"\x00" in head or controls * 100 > len(head):
         raise _unknown_format("contenu binaire", "binary content")
     if _scan_8bit(path) == "cp1252":
+        if _looks_mac_roman(head):
+            return Encoding("mac_roman", "mac-roman", 0)
         _check_cp1252(path, head)
         return Encoding("cp1252", "cp1252", 0)
     if head.startswith(_UTF8_BOM):
         return Encoding("utf-8", "utf-8-sig", len(_UTF8_BOM))
     return Encoding("utf-8", "utf-8", 0)
+
+
+def _looks_mac_roman(head: bytes) -> bool:
+    """Accented letters written the Mac way, and (nearly) none the Windows way: a French word
+    in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E."""
+    mac = len(_MAC_ROMAN_LETTER.findall(head))
+    return mac >= 2 and mac > 4 * len(_WINDOWS_LETTER.findall(head))
 
 
 def _looks_utf16le(head: bytes) -> bool:

@@ -64,6 +64,7 @@ _ENCODINGS = {
     "utf-8-sig": "UTF-8 avec BOM / with BOM",
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (cp1252)",
+    "mac-roman": "Mac Roman (Excel pour Mac, « CSV Macintosh » / Excel for Mac)",
 }
 _SEPARATORS = {
     ";": "point-virgule (;) / semicolon",

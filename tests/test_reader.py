@@ -197,6 +197,26 @@ def test_encodings(tmp_path: Path, encoding: str, bom: bytes, label: str) -> Non
     assert problems == []
 
 
+def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
+    """"CSV (Macintosh)": é is 0x8E, Windows-1252's Ž. "Télévision" loaded as "TŽlŽvision"."""
+    text = "sku;title\rA1;Télévision écran plat\rA2;Chargeur à induction, façade grisée\r"
+    path = tmp_path / "mac.csv"
+    path.write_bytes(text.encode("mac_roman"))
+    info, frame, _ = read(path)
+    assert info.encoding == "mac-roman"
+    assert rows(frame) == {2: ["A1", "Télévision écran plat"],
+                           3: ["A2", "Chargeur à induction, façade grisée"]}
+
+
+@pytest.mark.parametrize("title", ["Škoda déjà vue", "don’t “quote” – Š",
+                                   "Slavoj Žižek, édition reliée"])
+def test_windows_1252_with_its_own_signs_is_not_taken_for_mac_roman(tmp_path: Path, title) -> None:
+    path = tmp_path / "w.csv"
+    path.write_bytes(f"sku;title\r\nA1;{title}\r\nA2;{title}\r\n".encode("cp1252"))
+    info, frame, _ = read(path)
+    assert (info.encoding, frame.loc[2, 1]) == ("cp1252", title)
+
+
 def test_ascii_start_then_windows_1252_is_windows_1252_not_mixed(tmp_path: Path) -> None:
     lines = ["sku;title", *(f"A{i};chaise" for i in range(5000)), "B1;Crème brûlée"]
     info, frame, _ = read(write(tmp_path, "\r\n".join(lines), "cp1252"))
