@@ -33,7 +33,7 @@ from loaders.headers import normalize_header
 from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
-from loaders.xlsx_sheet_xml import last_row_with_value, uncalculated_formulas
+from loaders.xlsx_sheet_xml import last_row_with_value, scan_sheet
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
@@ -154,7 +154,10 @@ class _XlsxTable(TableReader):
         self._sheet = sheet
         self._rows = rows
         self._noted_outside = False
-        self._uncalculated = uncalculated_formulas(sheet, len(info.headers))
+        scan = scan_sheet(sheet, len(info.headers))
+        self._uncalculated = scan.uncalculated
+        self._merged = {merge.first_row: merge for merge in scan.merged
+                        if merge.first_row > (info.header_row or 0)}
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)
@@ -171,6 +174,7 @@ class _XlsxTable(TableReader):
             empty_run = 0
             self._warn_outside(number, row[width:], builder)
             self._warn_uncalculated(number, builder)
+            self._warn_merged(number, builder)
             if (chunk := builder.add(number, cells)) is not None:
                 yield self._counted(chunk)
         if (chunk := builder.flush()) is not None:
@@ -211,6 +215,23 @@ class _XlsxTable(TableReader):
                 " the value itself.",
                 row=number, column=self.info.headers[column], value=formula,
                 severity=Severity.WARNING))
+
+    def _warn_merged(self, number: int, builder: ChunkBuilder) -> None:
+        """A range merged over data rows: its value is in its first row only, the rows under it
+        are read empty; said where it starts, so the "empty" that follows is understood."""
+        merge = self._merged.get(number)
+        if merge is None:
+            return
+        builder.problems.append(Problem(
+            Reason.MERGED_CELLS,
+            f"Cellules fusionnées {merge.ref} : la valeur n'est que dans la première ligne, les"
+            f" lignes {merge.first_row + 1} à {merge.last_row} sont lues vides. Annulez la"
+            " fusion et recopiez la valeur sur chaque ligne.",
+            f"Merged cells {merge.ref}: the value is in the first row only, rows"
+            f" {merge.first_row + 1} to {merge.last_row} are read empty. Unmerge the cells and"
+            " copy the value on every row.",
+            row=number, column=self.info.headers[merge.first_column], value=merge.ref,
+            severity=Severity.WARNING))
 
     def _warn_outside(self, number: int, outside: tuple, builder: ChunkBuilder) -> None:
         """Values right of the last header are ignored like an unknown column's, and said

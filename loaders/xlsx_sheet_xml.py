@@ -8,6 +8,10 @@ sees a price. openpyxl's read-only parser drops the formula when it reads values
 of the part rather than a second parse, so that the report can say why the cell was read empty
 and how to fix it (open the file, save it, send it again).
 
+Merged cells: Excel shows a merged range's value across it, but only its first cell holds
+it; the others are read empty, and a category merged over three rows left two of them
+"required and empty" with nothing to say why.
+
 Values after the reader stopped: the reader gives up after a long run of empty rows (a sheet
 formatted down to row 1,048,576); the last row holding a value says whether it left any.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from html import unescape
 
 from openpyxl.utils import column_index_from_string
@@ -31,14 +36,36 @@ _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?[vt]\b[^>]*>\s*[^<\s]")  # a cell value, or inline text
+_MERGE = re.compile(_TAG + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
 
 
-def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
-    """{Excel row: {column index < `width`: "=formula"}} of the sheet's formula cells without
-    a value ("=" alone for a shared formula, whose text is in another cell). `sheet` is an
-    openpyxl read-only worksheet; without access to its part, nothing is found."""
-    found: dict[int, dict[int, str]] = {}
+@dataclass(frozen=True)
+class MergedRange:
+    """A merged range, as Excel names it ("C2:C4"), with its first row and column (0-based)
+    and its last row."""
+
+    ref: str
+    first_row: int
+    last_row: int
+    first_column: int
+
+
+@dataclass
+class SheetScan:
+    uncalculated: dict[int, dict[int, str]] = field(default_factory=dict)
+    merged: list[MergedRange] = field(default_factory=list)
+
+
+def scan_sheet(sheet, width: int) -> SheetScan:
+    """One pass over the sheet's part: `uncalculated`, {Excel row: {column index < `width`:
+    "=formula"}} of its formula cells without a value ("=" alone for a shared formula, whose
+    text is in another cell); `merged`, its merged ranges over more than one row starting
+    left of `width`. `sheet` is an openpyxl read-only worksheet; without access to its part,
+    nothing is found."""
+    found = SheetScan()
     for block in _whole_rows(sheet):
+        if b"mergeCell" in block:
+            found.merged += _merged_ranges(block, width)
         if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan
             continue
         for match in _CELL_WITHOUT_VALUE.finditer(block):
@@ -48,8 +75,18 @@ def uncalculated_formulas(sheet, width: int) -> dict[int, dict[int, str]]:
             column = column_index_from_string(reference.group(1).decode()) - 1
             if column < width:
                 formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
-                found.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
+                found.uncalculated.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
     return found
+
+
+def _merged_ranges(block: bytes, width: int) -> list[MergedRange]:
+    ranges = []
+    for first_col, first_row, last_col, last_row in _MERGE.findall(block):
+        column = column_index_from_string(first_col.decode()) - 1
+        if column < width and int(last_row) > int(first_row):
+            ref = f"{first_col.decode()}{int(first_row)}:{last_col.decode()}{int(last_row)}"
+            ranges.append(MergedRange(ref, int(first_row), int(last_row), column))
+    return ranges
 
 
 def last_row_with_value(sheet) -> int | None:

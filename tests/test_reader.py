@@ -751,6 +751,26 @@ def test_a_sheet_named_as_guidance_comes_after_the_seller_s_table(tmp_path: Path
     assert (info.sheet, rows(frame)) == ("Catalogue", {2: ["A1", "Chaise"]})
 
 
+def test_cells_merged_over_data_rows_are_said_where_they_start(tmp_path: Path) -> None:
+    """Excel shows "informatique" on rows 2 to 4; only C2 holds it. Rows 3 and 4 were only
+    "required and empty", with nothing to say why. The title's merge (row 1) is no data."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (["sku", "title", "category"], ["A1", "x", "informatique"], ["A2", "y", None],
+                ["A3", "z", None], ["A4", "w", "livres"]):
+        sheet.append(row)
+    sheet.merge_cells("C2:C4")
+    sheet.merge_cells("A5:B5")  # one row: nothing read empty below it
+    path = tmp_path / "merged.xlsx"
+    workbook.save(path)
+    _, frame, problems = read(path, frozenset({"sku", "title", "category"}))
+    assert frame.loc[3, 2] == "" and frame.loc[2, 2] == "informatique"
+    [merged] = problems
+    assert (merged.code, merged.row, merged.column, merged.value, merged.severity) == (
+        Reason.MERGED_CELLS, 2, "category", "C2:C4", "warning")
+    assert "les lignes 3 à 4 sont lues vides" in merged.message_fr
+
+
 def test_xlsx_without_any_worksheet(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     rewrite_entry(path, "xl/workbook.xml", lambda xml: re.sub(rb"<sheet [^>]*/>", b"", xml))
