@@ -46,10 +46,18 @@ class Settings(BaseSettings):
         """The catalog is a file or a server's database, named: `postgresql://` alone logged in
         to the server's defaults and created the schema there, and `sqlite://` (in memory)
         started every command on an empty catalog whose import ids collide with the real one's."""
-        # read without SQLAlchemy: `validate` imports no database code
-        backend = url.partition("://")[0].partition("+")[0]
-        if "://" not in url or backend not in ("sqlite", "postgresql"):
-            raise ValueError(f"not a SQLite or PostgreSQL URL: {url!r}")
+        # read without SQLAlchemy: `validate` imports no database code. The messages never
+        # quote the URL: it may hold a password (architecture.md: no secret in logs).
+        scheme, separator, rest = url.partition("://")
+        backend, _, driver = scheme.partition("+")
+        if not separator or backend not in ("sqlite", "postgresql", "postgres"):
+            shown = f"{scheme}://" if separator else "no scheme://"
+            raise ValueError(f"not a SQLite or PostgreSQL URL ({shown}): write"
+                             " sqlite:///path/catalog.db or postgresql+psycopg://user@host/name")
+        if backend != "sqlite":
+            if driver not in ("", "psycopg"):  # psycopg 3 is the driver installed
+                raise ValueError(f"driver {driver!r} not installed: write postgresql+psycopg://")
+            url = f"postgresql+psycopg://{rest}"  # `postgresql://` would look for psycopg2
         database = url.partition(":///")[2] if backend == "sqlite" else urlsplit(url).path[1:]
         if not database or database == ":memory:":
             raise ValueError("the URL names no database (sqlite:///path/catalog.db,"

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from loaders.inbox import process_inbox
 from marketplace.app import catalog_engine, make_ingestor
@@ -67,7 +68,8 @@ def run_demo(console: Console) -> int:
                           close=True)
     for line in payout_summary(payouts):
         console.print(line)
-    console.print(f"Catalog: {settings.database_url}  —  try: marketplace export offers")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    console.print(f"Catalog: {shown}  —  try: marketplace export offers")
     if shutil.which("marketplace") is None:
         console.print("(the command is in .venv/bin: source .venv/bin/activate)")
     return 0

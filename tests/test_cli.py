@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from marketplace.cli import app
-from marketplace.config import SAMPLES_DIR, get_settings
+from marketplace.config import SAMPLES_DIR, Settings, get_settings
 from tests.helpers import OFFER_HEADER, add_seller, offer_rows, write_offer_csv
 
 JSON_KEYS = {"status", "kind", "seller_id", "import_id", "sha256", "rows", "loaded", "rejected",
@@ -138,6 +138,28 @@ def test_a_database_url_naming_no_catalog_is_refused_before_any_work(cli, tmp_pa
     assert (code, answer["status"]) == (4, "error")
     assert answer["error"].startswith("MARKETPLACE_DATABASE_URL: ")
     assert list((tmp_path / "store").glob("**/*")) == []
+
+
+@pytest.mark.parametrize("url", ["postgres://shop:TopSecretPW@db.internal:5432/",
+                                 "mysql://shop:TopSecretPW@db/x", "shop:TopSecretPW@db/x",
+                                 "postgresql+psycopg2://shop:TopSecretPW@db/x"])
+def test_a_refused_database_url_never_shows_its_password(cli, tmp_path, monkeypatch, url):
+    """The refusal quoted the whole URL, password included, on stderr and in the JSON."""
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "inbox", "--json"])
+    assert result.exit_code == 4 and as_json(result.stdout)["status"] == "error"
+    assert "TopSecretPW" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("url", "used"), [
+    ("postgresql://shop@db/catalog", "postgresql+psycopg://shop@db/catalog"),
+    ("postgres://shop@db/catalog", "postgresql+psycopg://shop@db/catalog"),  # libpq's spelling
+    ("postgresql+psycopg://shop@db/catalog", "postgresql+psycopg://shop@db/catalog"),
+    ("sqlite:///data/catalog.db", "sqlite:///data/catalog.db")])
+def test_a_postgresql_url_without_driver_uses_the_installed_one(url, used):
+    """`postgresql://` made SQLAlchemy look for psycopg2: ModuleNotFoundError, exit 4."""
+    assert Settings(database_url=url).database_url == used
 
 
 def test_export_to_a_folder_not_writable_is_a_usage_error(cli, tmp_path, monkeypatch):
