@@ -6,10 +6,16 @@ never adds a second set. Statements and invoices are CPU-bound (XLSX, PDF): with
 they are written by a pool of worker processes (`processes`, 2 by default), invoices and
 statements in slices, each worker opening its own storage and identity; the invoice register,
 which each slice rewrites for its own invoices, is written whole once the slices are done.
+
+The month's own list and bank file (payouts.csv|xlsx, the SEPA file) are written last, and
+taken down again if one of them fails: a close that failed on storage left a SEPA file for
+finance to send beside half its statements, and said "failed" (reliability.md: published or
+not at all). The run is retried whole: the month stays unpublished until every file is out.
 """
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from multiprocessing import get_context
@@ -44,29 +50,41 @@ def publish_month(storage: Storage, settings: Settings, month: str, lines: pd.Da
                   revenue: pd.DataFrame, entries: pd.DataFrame, sepa_xml: bytes | None,
                   invoices: list, created: datetime, processes: int = 2) -> list[str]:
     """Write every file of the closed month; returns their locations."""
-    files = [
-        storage.write_bytes(month_key(month, "payouts.csv"), payouts_csv(lines)),
-        storage.write_bytes(month_key(month, "payouts.xlsx"),
-                            payouts_xlsx(lines, revenue, month, False, created)),
-    ]
-    if sepa_xml:
-        files.append(storage.write_bytes(month_key(month, "sepa-credit-transfer.xml"), sepa_xml))
+    heads = [("payouts.csv", payouts_csv(lines)),
+             ("payouts.xlsx", payouts_xlsx(lines, revenue, month, False, created))]
+    heads += [("sepa-credit-transfer.xml", sepa_xml)] if sepa_xml else []
     statements = build_statements(lines, entries)
     if len(statements) < POOL_THRESHOLD or processes < 2:
-        files += write_chunk(settings, month, created, statements) + _located(
+        documents = write_chunk(settings, month, created, statements) + _located(
             storage, write_invoices(settings, month, invoices))
-        return files + _located(storage, _register(storage, month, invoices))
-    slices = processes * 8
-    size = max(1, -(-len(invoices) // slices))
-    # spawn, not fork: the caller may hold threads (Prefect, database pools) that a fork copies
-    # mid-lock.
-    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
-        jobs = [pool.submit(write_invoices, settings, month, invoices[i:i + size])
-                for i in range(0, len(invoices), size)]
-        jobs += [pool.submit(write_chunk, settings, month, created, chunk)
-                 for chunk in chunked(statements, slices)]
-        written = [key for job in jobs for key in job.result()]
-    return files + _located(storage, written) + _located(storage, _register(storage, month, invoices))
+    else:
+        slices = processes * 8
+        size = max(1, -(-len(invoices) // slices))
+        # spawn, not fork: the caller may hold threads (Prefect, database pools) that a fork
+        # copies mid-lock.
+        with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
+            jobs = [pool.submit(write_invoices, settings, month, invoices[i:i + size])
+                    for i in range(0, len(invoices), size)]
+            jobs += [pool.submit(write_chunk, settings, month, created, chunk)
+                     for chunk in chunked(statements, slices)]
+            documents = _located(storage, [key for job in jobs for key in job.result()])
+    documents += _located(storage, _register(storage, month, invoices))
+    return _all_or_none(storage, month, heads) + documents
+
+
+def _all_or_none(storage: Storage, month: str, files: list[tuple[str, bytes]]) -> list[str]:
+    """Write `files` (name, bytes) in order; if one fails, delete those already written (as
+    far as the storage lets us) and raise."""
+    written: list[str] = []
+    try:
+        for name, data in files:
+            written.append(storage.write_bytes(month_key(month, name), data))
+    except Exception:
+        for name, _ in files[:len(written)]:
+            with contextlib.suppress(Exception):  # the storage is failing: the error is the first
+                storage.delete(month_key(month, name))
+        raise
+    return written
 
 
 def _located(storage: Storage, keys: list[str]) -> list[str]:

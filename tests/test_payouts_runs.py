@@ -249,6 +249,32 @@ def test_killed_between_commit_and_files_then_rerun_publishes_one_set(engine, tm
         "invoices.csv", "payouts.csv", "payouts.xlsx", "sepa-credit-transfer.xml"]
 
 
+def test_a_close_failing_on_storage_leaves_no_bank_file_and_the_rerun_publishes(engine, tmp_path):
+    """The SEPA file and payouts.csv were out beside half the statements after a close that
+    said "failed": finance could send it. They go last, and come down if one of them fails."""
+    from marketplace.storage import LocalStorage, StorageError
+    from reports.payout_run import run_payouts
+    from tests.test_payouts_support import settings_for
+
+    class FailingOnSepa(LocalStorage):
+        def write_bytes(self, key: str, data: bytes) -> str:
+            if key.endswith("sepa-credit-transfer.xml"):
+                raise StorageError("write", key, "connection lost")
+            return super().write_bytes(key, data)
+
+    _four_sellers(engine)
+    store = tmp_path / "store"
+    with pytest.raises(StorageError):
+        run_payouts(engine, FailingOnSepa(store), settings_for(engine, tmp_path), "2026-10",
+                    close=True, now=paris(2026, 11, 1, 6))
+    left = {p.name for p in (store / OUT).iterdir() if p.is_file()}
+    assert not left & {"payouts.csv", "payouts.xlsx", "sepa-credit-transfer.xml"}, left
+    result = run(engine, tmp_path, "2026-10", close=True)
+    assert result.status == "reissued"
+    assert {"payouts.csv", "payouts.xlsx", "sepa-credit-transfer.xml"} <= {
+        p.name for p in (store / OUT).iterdir()}
+
+
 def test_pain_001_001_03_as_a_setting(engine, tmp_path, monkeypatch):
     from marketplace.config import SAMPLES_DIR, Settings
     from marketplace.storage import LocalStorage
