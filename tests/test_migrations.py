@@ -49,3 +49,39 @@ def test_a_command_beside_a_loading_file_does_not_queue_for_sqlites_write_lock(t
     finally:
         loading.execute("ROLLBACK")
         loading.close()
+
+
+def test_commands_starting_together_on_a_new_postgresql_catalog_all_migrate_it(postgres_engine):
+    """Each found the schema missing and created it: all but one failed (exit 4) on
+    `alembic_version` already existing. The migration's advisory lock makes them queue.
+    Processes, as in production (Alembic's context is one per process)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from marketplace.db import make_engine
+
+    fresh = make_url(postgres_engine.url).set(database="test_migration_race")
+    url = fresh.render_as_string(hide_password=False)
+    admin = postgres_engine.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS test_migration_race"))
+        connection.execute(text("CREATE DATABASE test_migration_race"))
+    code = ("import sys; from marketplace.db import make_engine;"
+            " from marketplace.migrate import upgrade; upgrade(make_engine(sys.argv[1]))")
+    try:
+        runs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE,
+                                 cwd=Path(__file__).resolve().parent.parent) for _ in range(6)]
+        failed = [run.stderr.read().decode()[-800:] for run in runs if run.wait(timeout=120)]
+        assert failed == []
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        engine.dispose()
+        assert version == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS test_migration_race"))
