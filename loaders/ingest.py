@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,10 @@ from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
 from marketplace.storage import Storage
 
 log = logging.getLogger(__name__)
+
+
+class AppliedMeanwhile(Exception):  # noqa: N818 - a signal, not an error: answered "duplicate"
+    """Another run applied this content while this one waited to load it."""
 T = TypeVar("T")
 
 
@@ -103,7 +107,7 @@ class Ingestor(FileChecker):
                                  message=rejection.problem.message_fr)
             self.close_import(import_id, result, store_problems=True)
             return result
-        except IntegrityError:
+        except (IntegrityError, AppliedMeanwhile):
             log.info("file %s applied by a concurrent run: duplicate", request.name)
             return self.close_duplicate(request, import_id, sha)
         try:
@@ -162,6 +166,7 @@ class Ingestor(FileChecker):
 
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int,
              on_rows=None):
+        self.claim_content(session, run.request.feed.kind, scope, sha)
         loaded = self.apply_file(session, run, on_rows)
         # a file that changed nothing (every row refused, e.g. for an offer not created yet) is
         # not applied: sent again once the catalogue is fixed, it loads; a replace may have
@@ -174,6 +179,20 @@ class Ingestor(FileChecker):
         session.execute(update(Import).where(Import.id == import_id).values(rows_loaded=loaded))
         self.store_problems(session, import_id, run.problems)
         return loaded, "partial" if run.rejected_rows else "loaded"
+
+    @staticmethod
+    def claim_content(session: Session, kind: str, scope: int, sha: str) -> None:
+        """In the file's transaction: two runs of one content queue here (PostgreSQL: an
+        advisory lock on it; SQLite: the write lock), and the second finds it applied. Two
+        order exports racing both answered "loaded" on PostgreSQL, the second with a false
+        "older export" warning, and two imports recorded for one content."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:content))"),
+                            {"content": f"{kind}:{scope}:{sha}"})
+        applied = select(AppliedFile.import_id).where(
+            AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
+        if session.execute(applied).first() is not None:
+            raise AppliedMeanwhile
 
     def apply_file(self, session: Session, run: FileRun, on_rows=None) -> int:
         """Read, validate, stage and apply the file in the open transaction; the rows loaded."""

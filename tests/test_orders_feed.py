@@ -564,3 +564,39 @@ def test_run_inbox_takes_the_registry_then_the_order_export(cli, catalog_env):
     code, out = cli("run", "inbox", "--json")
     assert (code, [(f["kind"], f["status"]) for f in json.loads(out)["files"]]) == (
         0, [("orders", "duplicate")])
+
+
+def test_the_run_that_loses_a_race_on_one_export_is_a_duplicate(seller_7, settings, tmp_path,
+                                                                 monkeypatch):
+    """Two runs of one export: the one recorded first, loading second, found the other's rows
+    "from a newer export" (same day, later import), changed nothing, and answered "loaded" with
+    that warning: two imports applied for one content. Forced here: the first waits."""
+    import threading
+
+    path = write(tmp_path / "2026-11-22.csv", "A;7;SKU-1;;2026-11-20 10:00;10;;;;;")
+    arrived, done, ids, results = threading.Barrier(2), threading.Event(), [], {}
+    real = Ingestor.load
+
+    def load(self, session, run, scope, sha, import_id, on_rows=None):
+        ids.append(import_id)
+        arrived.wait(timeout=60)
+        if import_id == min(ids):
+            done.wait(timeout=60)
+        return real(self, session, run, scope, sha, import_id, on_rows)
+
+    monkeypatch.setattr(Ingestor, "load", load)
+
+    def worker() -> None:
+        result = ingest(seller_7, settings, path)
+        results[result.import_id] = result
+        if result.import_id != min(ids):
+            done.set()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    first, second = (results[i] for i in sorted(results))
+    assert (first.status, second.status, second.loaded) == ("duplicate", "loaded", 1)
+    assert first.warnings == 0
