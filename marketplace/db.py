@@ -76,6 +76,13 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def byte_order(dialect: str) -> str:
+    """The SQL after a text to sort it by its bytes, as SQLite does: PostgreSQL sorts by the
+    server's collation (fr-FR ignores case and punctuation at first), so files listing skus or
+    orders came out in another order than on the embedded default."""
+    return ' COLLATE "C"' if dialect == "postgresql" else ""
+
+
 def _retryable(error: Exception) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True

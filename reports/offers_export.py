@@ -23,6 +23,7 @@ from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from marketplace.calendar import paris_today
+from marketplace.db import is_postgres
 from marketplace.models import Offer, QualityIndicators, Seller, utcnow
 from reports.effective_price import effective_price, running_promotions
 from reports.safe_cells import inert_text
@@ -57,7 +58,7 @@ def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[
              .outerjoin(running, and_(running.c.seller_id == Offer.seller_id,
                                       running.c.sku == Offer.sku))
              .outerjoin(latest, latest.c.seller_id == Offer.seller_id)
-             .order_by(Offer.seller_id, Offer.sku))
+             .order_by(Offer.seller_id, Offer.sku.collate("C") if is_postgres(engine) else Offer.sku))
     if seller_id is not None:
         query = query.where(Offer.seller_id == seller_id)
     with Session(engine) as session:

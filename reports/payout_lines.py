@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from marketplace.db import byte_order
 from reports.invoice_charges import InvoiceCharges
 from reports.ledger_orders import reverse_charge_mask
 from schemas.bank_accounts import mask_iban
@@ -43,9 +44,17 @@ FROM ledger_entries
 WHERE month = :month AND entry_type IN ('COMMISSION', 'COMMISSION_REFUND')
 GROUP BY COALESCE(category, '') ORDER BY 1""")
 
-_ENTRIES = text("""
+_ENTRIES = """
 SELECT seller_id, id, entry_type, occurred_at, order_id, reference, amount, vat, text
-FROM ledger_entries WHERE month = :month ORDER BY seller_id, occurred_at, id""")
+FROM ledger_entries WHERE month = :month
+ORDER BY seller_id, occurred_at, COALESCE(order_id, ''){bytes},
+         CASE entry_type WHEN 'SALE' THEN 0 WHEN 'COMMISSION' THEN 1 WHEN 'REFUND' THEN 2
+                         WHEN 'COMMISSION_REFUND' THEN 3 WHEN 'GOODWILL' THEN 4 ELSE 5 END,
+         reference{bytes}, id"""
+"""Entries of one instant in one order on both databases: by order, a sale before its
+commission. By id alone, two orders delivered the same minute had their lines (and the running
+balance between them) in another order on PostgreSQL, whose INSERT ... SELECT numbers rows as
+it pleases."""
 
 
 def entry_sums(session: Session, month: str) -> pd.DataFrame:
@@ -124,6 +133,7 @@ def revenue_by_category(session: Session, month: str) -> pd.DataFrame:
 
 def month_entries(session: Session, month: str) -> pd.DataFrame:
     """Every entry of the month, per seller in the order they happened."""
-    return pd.DataFrame(session.execute(_ENTRIES, {"month": month}).all(),
+    query = text(_ENTRIES.format(bytes=byte_order(session.get_bind().dialect.name)))
+    return pd.DataFrame(session.execute(query, {"month": month}).all(),
                         columns=["seller_id", "id", "entry_type", "occurred_at", "order_id",
                                  "reference", "amount", "vat", "text"])

@@ -1,4 +1,5 @@
-"""The Alembic migrations create exactly what the models describe, on both databases."""
+"""The catalog on a PostgreSQL server as it comes: migrations that match the models, run by commands
+starting together, and a server collation that must not change what files list."""
 
 from __future__ import annotations
 
@@ -85,3 +86,41 @@ def test_commands_starting_together_on_a_new_postgresql_catalog_all_migrate_it(p
     finally:
         with admin.connect() as connection:
             connection.execute(text("DROP DATABASE IF EXISTS test_migration_race"))
+
+
+def test_export_lists_skus_in_byte_order_on_a_french_collated_server(postgres_engine):
+    """A server created with the fr-FR collation (usual on French hosts) sorted `a-b` before
+    `A/B` and `Abc_3` before `ABC-2`: the export came out in another order than SQLite's."""
+    import io
+    from decimal import Decimal
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.orm import Session
+
+    from marketplace.db import make_engine
+    from marketplace.models import Offer
+    from reports.offers_export import export_offers
+    from tests.helpers import add_seller
+
+    admin = postgres_engine.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS test_french_collation"))
+        connection.execute(text("CREATE DATABASE test_french_collation TEMPLATE template0"
+                                " LOCALE_PROVIDER icu ICU_LOCALE 'fr-FR' LOCALE 'C.UTF-8'"))
+    url = make_url(postgres_engine.url).set(database="test_french_collation")
+    engine = make_engine(url.render_as_string(hide_password=False))
+    skus = ["zz", "a-b", "ABC-2", "A/B", "Abc_3", "ZZ-1", "a.b"]
+    try:
+        upgrade(engine)
+        add_seller(engine, 7)
+        with Session(engine) as session, session.begin():
+            session.add_all(Offer(seller_id=7, sku=sku, title=sku, category="livres",
+                                  price=Decimal("1.00")) for sku in skus)
+        out = io.StringIO()
+        export_offers(engine, out)
+        assert [line.split(",")[1] for line in out.getvalue().splitlines()[1:]] == sorted(skus)
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS test_french_collation"))

@@ -207,3 +207,25 @@ def test_an_adjustments_file_dropped_after_its_month_closed_is_said_unbooked(eng
         assert result.as_json()["warnings"] == result.warnings
     assert [(e[0], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"] == [
         ("2026-09", -1000), ("2026-10", -300)]
+
+
+def test_a_statement_lists_entries_of_one_instant_by_order_the_same_on_both_databases(engine):
+    """By id, two orders delivered the same minute came in PostgreSQL's insertion order:
+    their lines, and the running balance between them, differed from SQLite's."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from reports.payout_lines import month_entries
+
+    at = paris(2026, 10, 5, 12).replace(tzinfo=None)
+    with engine.begin() as connection:
+        for order, kind, amount in (("Q-2", "COMMISSION", -150), ("Q-1", "COMMISSION", -120),
+                                    ("Q-2", "SALE", 1000), ("Q-1", "SALE", 800)):
+            connection.execute(text(
+                "INSERT INTO ledger_entries (seller_id, month, entry_type, occurred_at, order_id,"
+                " reference, amount, vat, text) VALUES (1, '2026-10', :k, :at, :o, :o, :a, 0, 'x')"),
+                {"k": kind, "at": at, "o": order, "a": amount})
+    with Session(engine) as session:
+        listed = month_entries(session, "2026-10")
+    assert list(zip(listed["order_id"], listed["entry_type"], strict=True)) == [
+        ("Q-1", "SALE"), ("Q-1", "COMMISSION"), ("Q-2", "SALE"), ("Q-2", "COMMISSION")]
