@@ -106,10 +106,30 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     except Exception as error:  # noqa: BLE001 - the contract: a message, not a traceback
         if os.environ.get("MARKETPLACE_DEBUG"):
             raise
+        if _unreachable_database(error):
+            text = f"{type(error.orig).__name__}: {_first_line(error.orig)}"
+            code = _failed(INTERNAL_FAILURE, Text.assemble(
+                ("base de données injoignable / database unreachable:", "red"), f" {text}"),
+                f"database unreachable: {text}", as_json, about)
+            raise typer.Exit(code) from None
         text = f"{type(error).__name__}: {error}"
         code = _failed(INTERNAL_FAILURE, Text.assemble(("échec interne / internal failure:", "red"),
                                                        f" {text}"), text, as_json, about)
     raise typer.Exit(code)
+
+
+def _unreachable_database(error: Exception) -> bool:
+    """SQLAlchemy's failure to connect (server down, no such database, bad login): said in
+    one line, without the SQL and the help link SQLAlchemy adds (read without importing it:
+    `validate` never loads SQLAlchemy)."""
+    return (type(error).__name__ == "OperationalError"
+            and type(error).__module__.startswith("sqlalchemy")
+            and getattr(error, "connection_invalidated", None) is not None
+            and getattr(error, "statement", "") is None)
+
+
+def _first_line(error: BaseException) -> str:
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), "")
 
 
 def _failed(code: int, shown: str | Text, text: str, as_json: bool, about: dict) -> int:

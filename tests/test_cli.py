@@ -152,6 +152,18 @@ def test_a_refused_database_url_never_shows_its_password(cli, tmp_path, monkeypa
     assert "TopSecretPW" not in result.stdout + result.stderr
 
 
+def test_a_database_out_of_reach_is_said_in_one_line(tmp_path, monkeypatch):
+    """It was "internal failure" over three lines, with SQLAlchemy's help link."""
+    monkeypatch.setenv("MARKETPLACE_DATABASE_URL", "postgresql+psycopg://shop@127.0.0.1:1/catalog")
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(tmp_path / "store"))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "inbox", "--json"])
+    assert result.exit_code == 4
+    assert as_json(result.stdout)["error"].startswith("database unreachable: OperationalError:")
+    assert result.stderr.strip().count("\n") == 0 and "sqlalche.me" not in result.stderr
+    get_settings.cache_clear()
+
+
 @pytest.mark.parametrize(("url", "used"), [
     ("postgresql://shop@db/catalog", "postgresql+psycopg://shop@db/catalog"),
     ("postgres://shop@db/catalog", "postgresql+psycopg://shop@db/catalog"),  # libpq's spelling
