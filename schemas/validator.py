@@ -12,6 +12,7 @@ from marketplace.errors import Reason
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext
 from schemas.parsing import (
+    UNDECIDED,
     ambiguous_groups,
     strip,
     without_excel_text_formula,
@@ -64,7 +65,8 @@ class ChunkValidator:
             return unreadable
         values = self.raw[name] if values is None else values
         ambiguous = unreadable.copy()
-        ambiguous[unreadable] = ambiguous_groups(values[unreadable], self.ctx.decimal_separator)
+        ambiguous[unreadable] = ambiguous_groups(values[unreadable],
+                                              self.ctx.decimal_separator or UNDECIDED)
         self.flag(ambiguous, Reason.BAD_NUMBER, name,
                   "« {value} » : séparateur de milliers ou décimales ? Écrivez le montant sans"
                   " séparateur de milliers (1200) ou avec ses deux décimales (1,20).",
