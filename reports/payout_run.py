@@ -121,12 +121,22 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
         ]
         return result
     result.files = write_month_files(storage, settings, month.key, computed)
-    for draft in drafts:  # finance finds the closed files alone, never a stale draft beside them
-        storage.delete(draft)
+    for draft in drafts + _stale_drafts(engine, month.key):
+        storage.delete(draft)  # finance finds the closed files alone, never a stale draft
     in_transaction(engine, lambda s: s.execute(
         text("UPDATE payout_months SET files_written_at = :now WHERE month = :month"),
         {"now": now.astimezone(UTC).replace(tzinfo=None), "month": month.key}))
     return result
+
+
+def _stale_drafts(engine: Engine, month: str) -> list[str]:
+    """The DRAFT files of months before `month` never closed: none of them can be now (months
+    close in order), and a September draft left beside October's close said "paid 34.01" of
+    money October paid. The first close of a catalog is where it happens."""
+    months = in_transaction(engine, lambda session: session.execute(text(
+        "SELECT month FROM payout_months WHERE status <> 'closed' AND month < :month"),
+        {"month": month}).scalars().all())
+    return [month_key(earlier, name) for earlier in months for name in DRAFT_FILES]
 
 
 def _lock_month(session: Session, month: str) -> str:

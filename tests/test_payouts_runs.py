@@ -316,3 +316,15 @@ def test_a_month_cannot_be_closed_over_an_open_previous_month(engine, tmp_path):
         fees = connection.execute(text("SELECT month FROM ledger_entries WHERE entry_type = 'SUBSCRIPTION'"
                                        " ORDER BY month")).scalars().all()
     assert fees == ["2026-10", "2026-11", "2026-12"]
+
+
+def test_closing_a_month_takes_away_the_drafts_of_months_before_it(engine, tmp_path):
+    """The first close of a catalog was October: September's draft stayed beside it, saying
+    seller 1 "paid", money October then paid. September can never be closed after October."""
+    _four_sellers(engine)
+    store = tmp_path / "store" / "outbox" / "payouts"
+    run(engine, tmp_path, "2026-09", close=False, now=paris(2026, 10, 1, 6))
+    assert (store / "2026-09" / "payouts-DRAFT.csv").exists()
+    run(engine, tmp_path, "2026-10", close=True)
+    assert not list((store / "2026-09").glob("payouts-DRAFT.*"))
+    assert (store / "2026-10" / "payouts.csv").exists()
