@@ -31,6 +31,12 @@ from marketplace.storage import Storage
 log = logging.getLogger(__name__)
 
 
+def _applying_import(kind: str, scope: int, sha: str):
+    """The import that applied this content for this seller and kind (a query)."""
+    return select(AppliedFile.import_id).where(
+        AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
+
+
 class AppliedMeanwhile(Exception):  # noqa: N818 - a signal, not an error: answered "duplicate"
     """Another run applied this content while this one waited to load it."""
 T = TypeVar("T")
@@ -189,9 +195,7 @@ class Ingestor(FileChecker):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:content))"),
                             {"content": f"{kind}:{scope}:{sha}"})
-        applied = select(AppliedFile.import_id).where(
-            AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
-        if session.execute(applied).first() is not None:
+        if session.execute(_applying_import(kind, scope, sha)).first() is not None:
             raise AppliedMeanwhile
 
     def apply_file(self, session: Session, run: FileRun, on_rows=None) -> int:
@@ -272,9 +276,7 @@ class Ingestor(FileChecker):
     def already_applied(self, kind: str, scope: int, sha: str) -> int | None:
         """The import that applied this content for this seller and kind, if any."""
         def work(session: Session) -> int | None:
-            query = select(AppliedFile.import_id).where(
-                AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
-            return session.execute(query).scalar()
+            return session.execute(_applying_import(kind, scope, sha)).scalar()
         return in_transaction(self.engine, work)
 
     def close_duplicate(self, request: IngestRequest, import_id: int, sha: str) -> IngestResult:
