@@ -64,10 +64,11 @@ def quality_window(report_date: date) -> Window:
 
 def whole_months(start: pd.Series, end: date) -> pd.Series:
     """Whole months from each `start` date to `end` (5 months 30 days → 5; the same day six
-    months on → 6; a month-end start clamps like the window: 2026-08-31 → 2027-02-28 is 5)."""
+    months on → 6; a month-end start clamps like the window: 2026-08-31 → 2027-02-28 is 5);
+    0 for a start after `end` (a past night re-run with a seller activated since)."""
     stamps = pd.to_datetime(start)
     months = (end.year - stamps.dt.year) * 12 + (end.month - stamps.dt.month)
-    return (months - (end.day < stamps.dt.day).astype("int64")).astype("Int64")
+    return (months - (end.day < stamps.dt.day).astype("int64")).clip(lower=0).astype("Int64")
 
 
 def is_working_day(day: date, french_holidays: holidays.HolidayBase) -> bool:

@@ -1,11 +1,12 @@
 """The orders behind the quality indicators: read once per night, one flag per rule.
 
-One query reads the orders that can have an event in the window (placed in it, or up to
-`LOOKBACK` before it: an order placed in February can be delivered or rated in March), then
-every rule of quality.md is a vectorised column over that frame, so the seller totals are one
-group-by and the seller workbooks can list the very orders behind each figure. Events after the
-end of D are ignored: a night re-run later (or a past D) sees the orders as they were known at
-the end of D, as far as the stored state allows.
+One query reads the orders that have an event in the window (placed, accepted, shipped,
+delivered, rated or questioned in it: a pre-order placed in February counts by its June
+delivery, a rating given months later by its date), then every rule of quality.md is a
+vectorised column over that frame, so the seller totals are one group-by and the seller
+workbooks can list the very orders behind each figure. Events after the end of D are ignored: a
+night re-run later (or a past D) sees the orders as they were known at the end of D, as far as
+the stored state allows.
 
 PostgreSQL streams the rows with COPY and sends timestamps as epoch microseconds (exact in a
 float64: below 2**53), which is several times faster than row-by-row fetching; SQLite returns
@@ -15,7 +16,6 @@ its stored text, parsed here. Timestamps are naive UTC throughout.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,6 @@ from sqlalchemy import Engine, text
 
 from reports.quality_calendar import PARIS, Window, acceptance_deadlines
 
-LOOKBACK = timedelta(days=92)
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 TIME_COLUMNS = [
     "ordered_at", "accepted_at", "refused_at", "shipped_at", "estimated_delivery_at",
@@ -31,6 +30,8 @@ TIME_COLUMNS = [
 ]
 RATING_ASPECTS = ["rating_delivery_place", "rating_on_time", "rating_care", "rating_conformity",
                   "rating_packaging"]
+# the events by which an order counts in a window (quality.md: each indicator by its own event)
+WINDOW_EVENTS = ("ordered_at", "accepted_at", "shipped_at", "delivered_at", "rated_at", "question_at")
 PROBLEMS = ("late", "claimed", "refunded", "expired", "untracked")
 
 
@@ -44,13 +45,14 @@ def _select(postgres: bool) -> str:
         " AS has_tracking,"
         " CASE WHEN refund_reason = 'spontaneous' THEN 1 ELSE 0 END AS spontaneous, "
         + " + ".join(RATING_ASPECTS) + " AS rating_points"
-        " FROM orders WHERE ordered_at >= {lo} AND ordered_at < {hi}"
+        " FROM orders WHERE ordered_at < {hi} AND ("
+        + " OR ".join(f"{column} >= {{lo}}" for column in WINDOW_EVENTS) + ")"
     )
 
 
 def read_window_orders(engine: Engine, window: Window) -> pd.DataFrame:
     """The orders that may count for `window`, timestamps as naive-UTC datetime64[us]."""
-    low, high = window.start_utc - LOOKBACK, window.end_utc
+    low, high = window.start_utc, window.end_utc
     if engine.dialect.name == "postgresql":
         sql = _select(True).format(lo="%(lo)s", hi="%(hi)s")
         buffer = io.BytesIO()

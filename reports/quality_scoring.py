@@ -120,7 +120,8 @@ def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> Said:
     head_fr = f"{LABELS_FR[name]} {french(shown)}{UNITS[name]} :"
     head_en = f"{LABELS[name]} {shown}{UNITS[name]}:"
     if gap <= 0:
-        return f"{head_fr} moins de {french(step)} {word_fr}", f"{head_en} less than {step} {word_en}"
+        step_fr, step_en = less_than_a_step(name)
+        return f"{head_fr} {step_fr} {word_fr}", f"{head_en} {step_en} {word_en}"
     amount = gap.quantize(step)
     return (f"{head_fr} {french(amount)}{GAP_UNITS[name]} {word_fr}",
             f"{head_en} {amount}{GAP_UNITS[name]} {word_en}")
@@ -160,11 +161,15 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
     elif int(months) < thresholds.top_seniority_months:
         gap = thresholds.top_seniority_months - int(months)
         missing.append((f"ancienneté {int(months)} mois : {gap} mois de moins que requis",
-                        f"seniority {int(months)} months: {gap} month{'s' if gap > 1 else ''} short"))
+                        f"seniority {int(months)} {_months(int(months))}: {gap} {_months(gap)} short"))
     score = None
     if exact_subs:
         score = floor(sum(exact_subs) / len(exact_subs) * 10 + Fraction(1, 2))
     return SellerVerdict(shown, subs, score, not missing, said_both(missing), breaches, breached)
+
+
+def _months(count: int) -> str:
+    return "month" if count == 1 else "months"
 
 
 def judge_all(indicators: pd.DataFrame, thresholds: QualityThresholds) -> list[SellerVerdict]:

@@ -55,6 +55,23 @@ def test_a_breach_reads_as_one_whatever_the_rounding(counts, said):
     assert verdict.breaches == [said]
 
 
+@pytest.mark.parametrize(("counts", "missing"), [
+    # 9,498 accepted / 10,000 = 94.98 %: shows 95.0 %, short of 95 % by less than a step
+    ({"acceptance_num": 9498, "acceptance_den": 10000},
+     ("acceptation 95,0 % : moins de 0,1 point de moins que requis",
+      "acceptance 95.0 %: less than 0.1 points short")),
+    ({"seniority_months": 5}, ("ancienneté 5 mois : 1 mois de moins que requis",
+                               "seniority 5 months: 1 month short")),
+    ({"seniority_months": 1}, ("ancienneté 1 mois : 5 mois de moins que requis",
+                               "seniority 1 month: 5 months short")),
+])
+def test_top_seller_shortfalls_read_as_sentences(counts, missing):
+    verdict = judge(_counts(**counts), load_quality_thresholds(REFERENCE))
+    french, english = verdict.top_seller_missing.split(" / ")
+    assert missing[0] in french.split("; ")
+    assert missing[1] in english.split("; ")
+
+
 def _red_rule_holds(sheet, column: int, value: float) -> bool:
     """Whether the red rule of a value column holds for `value` (its formula is
     `=AND(ISNUMBER(N2),N2<85.0)`, evaluated here as Excel would)."""

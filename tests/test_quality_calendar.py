@@ -55,3 +55,10 @@ def test_seniority_counts_whole_months():
     assert whole_months(starts, date(2026, 11, 21)).tolist()[:2] == [5, 6]
     # 2026-08-31 → 2027-02-28: 5 months (the 31st is not reached in February)
     assert whole_months(starts, date(2027, 2, 28)).tolist()[2] == 5
+
+
+def test_seniority_of_a_seller_activated_after_the_night_is_zero():
+    """A past night re-run with today's registry: a seller activated since has no seniority yet,
+    not "-4 months"."""
+    starts = pd.Series([date(2026, 6, 15), date(2026, 2, 28)])
+    assert whole_months(starts, date(2026, 2, 28)).tolist() == [0, 0]

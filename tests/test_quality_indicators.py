@@ -98,6 +98,26 @@ def test_unanswered_question_counts_with_its_age_at_the_end_of_d(engine, tmp_pat
     assert (row["response_seconds"], row["response_den"], row["response_unanswered"]) == (72_000, 3, 2)
 
 
+def test_an_order_placed_long_before_the_window_counts_by_its_events_in_it(engine, tmp_path):
+    """A pre-order, or an order rated or questioned months later, counts by the date of each
+    event: it was placed in February (nine months before D), everything else happened in June."""
+    seller(engine, 1)
+    orders(engine, [{
+        "order_id": "OLD", "seller_id": 1, "ordered_at": paris("2026-02-18 09:00"),
+        "accepted_at": paris("2026-06-01 10:00"), "shipped_at": paris("2026-06-10 09:00"),
+        "delivery": "tracked", "estimated_delivery_at": paris("2026-06-12 18:00"),
+        "delivered_at": paris("2026-06-15 10:00"), "question_at": paris("2026-06-01 12:00"),
+        "answered_at": paris("2026-06-01 14:00"), "rated_at": paris("2026-06-20 10:00"),
+        "rating_delivery_place": 1, "rating_on_time": 1, "rating_care": 1,
+        "rating_conformity": 1, "rating_packaging": 1,
+    }])
+    night(engine, tmp_path, D)
+    row = stored(engine, D, 1)
+    assert (row["claim_den"], row["tracking_den"], row["late_num"], row["late_den"]) == (1, 1, 1, 1)
+    assert (row["rating_den"], row["response_den"], row["response_seconds"]) == (1, 1, 7_200)
+    assert row["acceptance_den"] == 0  # placed before the window: not in its acceptance rate
+
+
 def test_ten_orders_are_enough_data_nine_are_not(engine, tmp_path):
     seller(engine, 1)
     seller(engine, 2)
