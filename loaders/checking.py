@@ -12,7 +12,7 @@ import hashlib
 import io
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -191,7 +191,7 @@ class FileRun:
             self.problems.extend(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
-            for chunk in table:
+            for chunk in self.read(table):
                 self.rows += len(chunk.frame) + refused_rows(chunk)
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
@@ -208,6 +208,16 @@ class FileRun:
                 # 3M-row file peaked 60-90 MB above a 1M-row one (577-606 MB against 517);
                 # with it, 526 against 474-486 MB. Every fourth chunk was not enough (596 MB).
                 pa.default_memory_pool().release_unused()
+
+    def read(self, table) -> Iterator[Chunk]:
+        """The table's chunks; none for a header-only file of a feed where that means "nothing
+        changed" (the reader refuses it as having no rows, at the end of its iteration)."""
+        try:
+            yield from table
+        except FileRejected as rejection:
+            if not (self.request.feed.header_only_is_empty_load
+                    and rejection.problem.code == Reason.NO_ROWS):
+                raise
 
     def warn_unnamed_with_values(self, frame: pd.DataFrame, unnamed: list[int]) -> list[int]:
         """A column with no header but values is ignored like an unknown one, and said so

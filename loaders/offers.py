@@ -18,6 +18,7 @@ class OffersFeed(LoadedByModule):
     report_text_mask = None
     other_feed_columns = PROMOTION_COLUMNS_IN_OFFER_FILES
     validated_against_catalog = False
+    header_only_is_empty_load = False
     loading = "loaders.offer_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

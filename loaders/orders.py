@@ -71,6 +71,7 @@ class OrdersFeed(StagedAsValidated):
     report_masks: dict = {}
     report_text_mask = None
     validated_against_catalog = False
+    header_only_is_empty_load = True
     other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers, ctx: FeedContext) -> Validated:

@@ -18,6 +18,7 @@ class PromotionsFeed(StagedAsValidated, LoadedByModule):
     report_text_mask = None
     other_feed_columns = OFFER_COLUMNS_IN_PROMOTION_FILES
     validated_against_catalog = True
+    header_only_is_empty_load = False
     loading = "loaders.promotion_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

@@ -44,6 +44,7 @@ class SellersFeed(StagedAsValidated):
     report_masks = {"iban": mask_iban}  # full IBANs never leave the database
     report_text_mask = staticmethod(mask_ibans_in)  # nor those in other columns
     validated_against_catalog = False
+    header_only_is_empty_load = False
     other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

@@ -81,6 +81,9 @@ class Feed(Protocol):
     validated_against_catalog: bool
     # another feed's columns sellers mix into this one's files, told where they go (or None)
     other_feed_columns: OtherFeedColumns | None
+    # True: a file with its header and no row is "nothing changed" (a machine's daily export),
+    # loaded empty; False: refused, as a seller's empty sheet is a mistake to report
+    header_only_is_empty_load: bool
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""

@@ -546,6 +546,16 @@ def test_cli_exit_codes_and_json(cli, tmp_path):
     assert cli("ingest", "orders", str(clean), "--seller", "7")[0] == 2
 
 
+def test_an_export_of_a_day_without_changes_is_loaded_empty(cli, tmp_path):
+    """The order system exports the header alone on a day no order changed: nothing to load,
+    not a file to reject (exit 3 would wake ops for a quiet Sunday). Offer files still need rows."""
+    quiet = write(tmp_path / "2026-11-22.csv")
+    code, out = cli("ingest", "orders", str(quiet), "--json")
+    answer = json.loads(out)
+    assert (code, answer["status"], answer["rows"], answer["loaded"]) == (0, "loaded", 0, 0)
+    assert cli("ingest", "orders", str(quiet), "--json")[0] == 0  # the same export again: duplicate
+
+
 def test_run_inbox_takes_the_registry_then_the_order_export(cli, catalog_env):
     inbox = catalog_env / "inbox"
     (inbox / "sellers").mkdir(parents=True)
