@@ -2,10 +2,11 @@
 
 Sheet "Indicateurs - Indicators": one row per seller, each indicator with its denominator and
 sub-score; a value past its probation threshold is red and a Top Seller's row green
-(conditional formats, so a sort or filter in Excel keeps them right); "not enough data" is an
-empty value cell with its denominator beside it. A value cell holds the exact value, shown
-with the report's decimals, so the red rule compares what the status compares (84.96 % is
-past 85 % and red, though it shows as 85.0; the rounded 85 the cell held was not red). Sheet
+(conditional formats, so a sort or filter in Excel keeps them right); "not enough data" is
+said in the value cell (quality.md: "shown as such"), its denominator beside it. A value cell
+holds the exact value, shown with the report's decimals, so the red rule compares what the
+status compares (84.96 % is past 85 % and red, though it shows as 85.0; the rounded 85 the cell
+held was not red). Sheet
 "Graphiques - Charts": the score distribution and the Top Seller and probation counts over the
 last 30 reports. Sheet "Commandes en retard - Overdue": the orders past their acceptance
 deadline with no decision, times in Paris. The document's creation time is the report date, so
@@ -34,6 +35,7 @@ VALUE_COLUMNS = [("average_rating", "rating_den"), *[(rate, f"{rate}_den") for r
                  ("response_hours", "response_den")]
 HEAD = ["seller_id", "registry status", "status", "status change", "score", "Top Seller",
         "Top Seller: missing", "past probation thresholds", "orders", "seniority (months)"]
+NOT_ENOUGH_DATA = "données insuffisantes / not enough data"
 SCORE_BINS = ["0–0.9", "1–1.9", "2–2.9", "3–3.9", "4–4.9", "5", "no score"]
 
 
@@ -43,9 +45,9 @@ def _number(value: object) -> float | None:
 
 
 def _exact_numbers(row: dict) -> dict[str, float | None]:
-    """Each indicator's exact value as the nearest double, None when not enough data (an empty
-    cell). The nearest double of a fraction of real counts is never on the other side of a
-    threshold: the two would have to differ by less than 1e-14."""
+    """Each indicator's exact value as the nearest double, None when not enough data. The
+    nearest double of a fraction of real counts is never on the other side of a threshold: the
+    two would have to differ by less than 1e-14."""
     exact = exact_values(row)
     return {name: None if pd.isna(row[f"{name}_shown"]) else float(exact[name][0])  # ok: indicator
             for name, _den in VALUE_COLUMNS}
@@ -70,7 +72,8 @@ def _indicator_sheet(book, table: pd.DataFrame, thresholds: QualityThresholds) -
                   None if pd.isna(row.seniority_months) else int(row.seniority_months)]
         exact = _exact_numbers(row._asdict())
         for name, den in VALUE_COLUMNS:
-            values += [exact[name], getattr(row, den), _number(getattr(row, f"{name}_sub"))]
+            value = NOT_ENOUGH_DATA if exact[name] is None else exact[name]
+            values += [value, getattr(row, den), _number(getattr(row, f"{name}_sub"))]
         values += [row.response_unanswered,
                    None if pd.isna(row.trial_orders) else int(row.trial_orders)]
         for c, value in enumerate(values):

@@ -55,6 +55,11 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
     assert [sheet.cell(row, 1).value for row in (2, 3)] == [1, 2]
     # one red rule per indicator with a probation threshold (7) and the green Top Seller row
     assert len(sheet.conditional_formatting) == 7 + 1
+    # "not enough data" is said in the value cell (quality.md: "shown as such"), not left blank
+    header = [cell.value for cell in sheet[1]]
+    rating = header.index("rating") + 1
+    assert sheet.cell(3, rating).value == "données insuffisantes / not enough data"
+    assert sheet.cell(3, rating + 1).value < 10  # its denominator beside it
     assert book["Commandes en retard - Overdue"]["A2"].value == "NO-DECISION"
     orders_sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
         "Commandes - Orders"]
