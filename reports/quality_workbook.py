@@ -6,11 +6,10 @@ sub-score; a value past its probation threshold is red and a Top Seller's row gr
 said in the value cell (quality.md: "shown as such"), its denominator beside it. A value cell
 holds the exact value, shown with the report's decimals, so the red rule compares what the
 status compares (84.96 % is past 85 % and red, though it shows as 85.0; the rounded 85 the cell
-held was not red). Sheet
-"Graphiques - Charts": the score distribution and the Top Seller and probation counts over the
-last 30 reports. Sheet "Commandes en retard - Overdue": the orders past their acceptance
-deadline with no decision, times in Paris. The document's creation time is the report date, so
-that a re-run writes the same bytes.
+held was not red). Sheet "Graphiques - Charts": the score distribution and the Top Seller and
+probation counts over the last 30 reports. Sheet "Commandes en retard - Overdue": the orders
+past their acceptance deadline with no decision, times in Paris. The document's creation time
+is the report date, so that a re-run writes the same bytes.
 """
 
 from __future__ import annotations
