@@ -24,7 +24,17 @@ from reports.quality_indicators import COUNTS, compute_night
 from reports.quality_reference import SCORED_INDICATORS, QualityThresholds, load_quality_thresholds
 from reports.quality_scoring import judge_all, said_both
 from reports.quality_seller_books import write_seller_books
-from reports.quality_status import ACTIVE, PROBATION, PROPOSED, TRIAL, next_status, trial_reason
+from reports.quality_status import (
+    ACTIVE,
+    NOT_TOP_SELLER,
+    PROBATION,
+    PROPOSED,
+    TOP_SELLER,
+    TRIAL,
+    next_status,
+    top_seller_change,
+    trial_reason,
+)
 from reports.quality_store import previous_states, read_trend, save_night
 from reports.quality_workbook import indicators_xlsx
 
@@ -87,6 +97,11 @@ def _judged_table(indicators: pd.DataFrame, window: Window, previous: pd.DataFra
     table["status"] = [o.status for o in outcomes]
     table["probation_since"] = [o.probation_since for o in outcomes]
     table["status_change"] = [o.change for o in outcomes]
+    was_top = table["seller_id"].map(previous["top_seller"]).astype(object).fillna(False)
+    top_changes = [top_seller_change(bool(was), verdict.top_seller, verdict.missing)
+                   for was, verdict in zip(was_top, verdicts, strict=True)]
+    table["top_seller_change"] = [change for change, _ in top_changes]
+    table["top_seller_reason"] = [reason for _, reason in top_changes]
     table["window_start"] = window.first_day
     table["window_end"] = window.report_date
     return table
@@ -111,6 +126,12 @@ def _stored_rows(table: pd.DataFrame, window: Window) -> tuple[list[dict], list[
                for seller, old, new, reason in zip(changed["seller_id"], changed["previous_status"],
                                                    changed["status"], changed["status_change"],
                                                    strict=True)]
+    top = table[table["top_seller_change"] != ""]
+    changes += [{"seller_id": int(seller), "report_date": window.report_date,
+                 "from_status": NOT_TOP_SELLER if now else TOP_SELLER,
+                 "to_status": TOP_SELLER if now else NOT_TOP_SELLER, "reason": reason}
+                for seller, now, reason in zip(top["seller_id"], top["top_seller"],
+                                               top["top_seller_reason"], strict=True)]
     return rows, changes
 
 

@@ -19,7 +19,7 @@ CSV_COLUMNS = [
     "seller_id", "window_start", "window_end", "order_count", "seniority_months", "average_rating",
     "response_hours",
     *[f"{rate}_{part}" for rate in RATE_INDICATORS for part in ("num", "den", "pct")],
-    "score", "top_seller", "top_seller_missing", "status", "status_change",
+    "score", "top_seller", "top_seller_missing", "status", "status_change", "top_seller_change",
 ]
 
 
@@ -50,6 +50,7 @@ def indicators_csv(table: pd.DataFrame) -> bytes:
     out["top_seller_missing"] = table["top_seller_missing"]
     out["status"] = table["status"]
     out["status_change"] = table["status_change"]
+    out["top_seller_change"] = table["top_seller_change"]  # gained, lost or empty
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

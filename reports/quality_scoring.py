@@ -76,9 +76,13 @@ class SellerVerdict:
     sub_scores: dict[str, Decimal | None]
     score_tenths: int | None
     top_seller: bool
-    top_seller_missing: str
+    missing: list[Said]  # the Top Seller criteria that fail, and by how much
     breaches: list[Said]  # "acceptation 80,0 % < 85 %", for the status change reason
     breached: set[str]  # the indicators past their probation threshold
+
+    @property
+    def top_seller_missing(self) -> str:
+        return said_both(self.missing)
 
 
 def less_than_a_step(name: str) -> Said:
@@ -165,7 +169,7 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
     score = None
     if exact_subs:
         score = floor(sum(exact_subs) / len(exact_subs) * 10 + Fraction(1, 2))
-    return SellerVerdict(shown, subs, score, not missing, said_both(missing), breaches, breached)
+    return SellerVerdict(shown, subs, score, not missing, missing, breaches, breached)
 
 
 def _months(count: int) -> str:

@@ -24,6 +24,9 @@ ACTIVE, PROBATION, PROPOSED, TRIAL = ("active", "probation", "deactivation_propo
                                       "trial_limit_reached")
 
 
+TOP_SELLER, NOT_TOP_SELLER = "top_seller", "not_top_seller"
+
+
 @dataclass(frozen=True)
 class StatusOutcome:
     status: str
@@ -73,3 +76,15 @@ def next_status(previous: str, since: date | None, breaches: list[Said], trial: 
     else:
         fr, en = "de nouveau dans tous les seuils", "back within every threshold"
     return StatusOutcome(status, since, f"{previous} → {status} : {fr} / {en}")
+
+
+def top_seller_change(was: bool, now: bool, missing: list[Said]) -> tuple[str, str]:
+    """Seed 004's "statut TOP VENDEUR" gained or lost on this night: ("gained" | "lost" | "",
+    the history's reason, which says what failed)."""
+    if was == now:
+        return "", ""
+    if now:
+        return "gained", ("Top Vendeur obtenu : tous les critères tenus"
+                          " / Top Seller gained: every criterion met")
+    fr, en = ("; ".join(text[i] for text in missing) for i in (0, 1))
+    return "lost", f"Top Vendeur perdu : {fr} / Top Seller lost: {en}"

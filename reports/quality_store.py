@@ -21,9 +21,10 @@ TREND_REPORTS = 30
 
 
 def previous_states(engine: Engine, report_date: date) -> pd.DataFrame:
-    """Each seller's status and probation start on the last stored night before `report_date`."""
+    """Each seller's status, probation start and Top Seller on the last stored night before
+    `report_date`."""
     query = text(
-        "SELECT q.seller_id, q.status, q.probation_since FROM quality_indicators q"
+        "SELECT q.seller_id, q.status, q.probation_since, q.top_seller FROM quality_indicators q"
         " JOIN (SELECT seller_id, max(report_date) AS last_date FROM quality_indicators"
         "       WHERE report_date < :day GROUP BY seller_id) l"
         " ON l.seller_id = q.seller_id AND l.last_date = q.report_date"
@@ -32,6 +33,7 @@ def previous_states(engine: Engine, report_date: date) -> pd.DataFrame:
         frame = pd.read_sql(query, connection)
     frame["seller_id"] = frame["seller_id"].astype("int64")
     frame["probation_since"] = pd.to_datetime(frame["probation_since"]).dt.date
+    frame["top_seller"] = frame["top_seller"].astype(bool)
     return frame.set_index("seller_id")
 
 

@@ -27,10 +27,11 @@ def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
     csv_text = (flow_env / "outbox" / "quality" / "2026-11-22" / "indicators.csv").read_text()
     rows = {line.split(",")[0]: line for line in csv_text.splitlines()[1:]}
     assert "104" not in rows and {"101", "102", "103"} <= set(rows)
-    assert ",true,,active," in rows["102"] and rows["103"].endswith(
+    # 102 gains Top Seller on its first night; the last column says so
+    assert rows["102"].endswith(",true,,active,,gained") and rows["103"].endswith(
         'probation,"active → probation : seuil de probation dépassé : note 3,58/5 < 4/5;'
         " acceptation 79,7 % < 85 %; réclamations 10,6 % > 6 % / past a probation threshold:"
-        ' rating 3.58/5 < 4/5; acceptance 79.7 % < 85 %; claim 10.6 % > 6 %"')
+        ' rating 3.58/5 < 4/5; acceptance 79.7 % < 85 %; claim 10.6 % > 6 %",')
     assert (flow_env / "outbox" / "quality" / "2026-11-22" / "sellers" / "102.xlsx").is_file()
     # without a date (as the schedule fires it): yesterday in Paris, computed at run time
     assert nightly_quality()["report_date"] == default_report_date(calendar.now_utc()).isoformat()

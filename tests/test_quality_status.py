@@ -129,3 +129,26 @@ def test_a_status_change_says_why_in_french_then_english():
     back = next_status("probation", ENTRY, [], None, ENTRY + timedelta(days=3), 14)
     assert (back.status, back.change) == (
         "active", "probation → active : de nouveau dans tous les seuils / back within every threshold")
+
+
+def test_gaining_and_losing_top_seller_is_recorded_like_a_status_change(engine, tmp_path):
+    """Seed 004 calls Top Seller a status, and quality.md wants every status change in the
+    history: the night a seller gains it, and the night one criterion fails."""
+    seller(engine, 1)
+    orders(engine, perfect_orders(1, 100, paris("2026-10-01 08:00")))
+    gained, lost = date(2026, 11, 21), date(2026, 11, 25)
+    night(engine, tmp_path, gained)
+    orders(engine, [{"order_id": f"R{n}", "seller_id": 1, "ordered_at": paris("2026-11-23 10:00"),
+                     "refused_at": paris("2026-11-23 11:00")} for n in range(10)])
+    night(engine, tmp_path, lost)  # acceptance 100 / 110 = 90.9 % < 95 %, not past 85 %
+    with Session(engine) as session:
+        changes = session.execute(
+            select(QualityStatusChange.report_date, QualityStatusChange.from_status,
+                   QualityStatusChange.to_status, QualityStatusChange.reason)
+            .order_by(QualityStatusChange.report_date)).all()
+    assert [tuple(change)[:3] for change in changes] == [
+        (gained, "not_top_seller", "top_seller"), (lost, "top_seller", "not_top_seller")]
+    assert changes[1].reason.startswith("Top Vendeur perdu : acceptation 90,9 %")
+    path = tmp_path / "store" / "outbox" / "quality" / lost.isoformat() / "indicators.csv"
+    row = next(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert (row["status"], row["status_change"], row["top_seller_change"]) == ("active", "", "lost")
