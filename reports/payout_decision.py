@@ -3,7 +3,8 @@
 Balance = carried-in (every entry of earlier months) + the month's entries. Paid in full when
 the balance is positive, the bank account is valid, no hold runs and the seller is not
 pending; otherwise carried, with the first reason that applies, in this order: negative (or
-zero) balance, pending, hold until D (decision `held`, released on D), invalid bank account.
+zero) balance, pending, hold until D (decision `held`, released on D), invalid bank account, a
+legal name with nothing a SEPA transfer can print (symbols alone).
 A hold runs when `payout_hold_until` is on or after the requested execution date. Terminated
 sellers are decided like the others: paid as long as movements come. A seller the registry
 does not know (entries only) is carried as "unknown seller".
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from marketplace.models import Seller
 from reports.ledger_sql import insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth, paris_midnight
+from reports.sepa_transfer import usable_name
 from schemas.bank_accounts import mask_iban
 
 _BALANCES = text("""
@@ -77,6 +79,9 @@ def decide(frame: pd.DataFrame, execution_date: date) -> pd.DataFrame:
         (holding, "held", None),
         (~out["bank_account_valid"].fillna(False).astype(bool), "carried",
          "compte bancaire invalide / invalid bank account"),
+        (~out["legal_name"].map(usable_name).astype(bool), "carried",
+         "nom du titulaire illisible pour un virement SEPA / account holder name unusable in a"
+         " SEPA transfer"),
     ]
     conditions = [condition.to_numpy(dtype=bool) for condition, _, _ in rules]
     out["decision"] = np.select(conditions, [d for _, d, _ in rules], default="paid")

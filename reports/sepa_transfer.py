@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree as SafeET
 import pandas as pd
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
+from marketplace.calendar import PARIS
 from marketplace.identity import MarketplaceIdentity
 
 SCHEMAS = ("pain.001.001.09", "pain.001.001.03")
@@ -47,16 +49,31 @@ def sepa_text(text: str, limit: int | None = None) -> str:
     return " ".join(_OUTSIDE_EPC.sub(" ", ascii_text).split())[:limit].rstrip()
 
 
+def usable_name(name: object) -> bool:
+    """Whether a registry name leaves anything in the EPC set (a name of symbols alone does not:
+    the creditor would go unnamed, which the schema refuses for the whole file)."""
+    return isinstance(name, str) and bool(sepa_text(name, NAME_LENGTH))
+
+
 def build_transfer(identity: MarketplaceIdentity, paid: pd.DataFrame, month: str,
                    execution_date: date, schema: str) -> bytes:
     """The validated XML for the paid lines (payout_id, legal_name, iban, bic, paid in cents)."""
     if schema not in SCHEMAS:
         raise ValueError(f"SEPA schema {schema!r} not supported: one of {', '.join(SCHEMAS)}")
+    # the payer's address: the EPC rulebook requires it for payees outside the EEA (a Swiss or
+    # Monegasque seller), and a structured one is what the banks move to for every transfer
+    address = {"street_name": sepa_text(identity.address, 70), "postcode": sepa_text(identity.postcode, 16),
+               "town": sepa_text(identity.city, 35), "country": identity.country}
     transfer = SepaTransfer({"name": sepa_text(identity.name, NAME_LENGTH), "IBAN": identity.iban,
-                             "BIC": identity.bic, "batch": True, "currency": "EUR"}, schema=schema)
+                             "BIC": identity.bic, "batch": True, "currency": "EUR",
+                             "address": address}, schema=schema)
+    created = datetime.now(UTC)
     # sepaxml's id stamps a 12-hour clock (17:45 reads 05:45): ours is the UTC time, 24-hour
     header_id = transfer._xml.find("CstmrCdtTrfInitn/GrpHdr/MsgId")  # written at construction
-    header_id.text = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{transfer.msg_id.partition('-')[2]}"
+    header_id.text = f"{created:%Y%m%d%H%M%S}-{transfer.msg_id.partition('-')[2]}"
+    # sepaxml writes the machine's local time without an offset: Paris time, with its offset
+    created_at = transfer._xml.find("CstmrCdtTrfInitn/GrpHdr/CreDtTm")
+    created_at.text = created.astimezone(ZoneInfo(PARIS)).isoformat(timespec="seconds")
     for payout in paid.itertuples(index=False):  # one per paid seller: the file's own rows
         payment = {"name": sepa_text(payout.legal_name, NAME_LENGTH), "IBAN": payout.iban.replace(" ", ""),
                    "amount": int(payout.paid), "execution_date": execution_date,

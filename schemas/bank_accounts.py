@@ -4,10 +4,11 @@ Kept apart from the registry's columns because it is the one part that handles s
 money: schwifty checks the account, and `mask_iban` is the only form in which an IBAN may
 leave the database (the validator's problems, the loader's reports).
 
-Decisions: a BIC is optional (SEPA needs none); when given it must be valid and of
-the IBAN's country. An IBAN outside the SEPA zone is invalid (payouts are SEPA transfers). An
-empty IBAN is a missing account. A bad account never rejects a seller: the registry validator
-loads the seller flagged as not payable, with one of `BANK_ISSUES`' messages.
+Decisions: a BIC is optional inside the EEA (an IBAN routes the transfer), required for the
+other SEPA countries (EPC rulebook); when given it must be valid and of the IBAN's country. An
+IBAN outside the SEPA zone is invalid (payouts are SEPA transfers). An empty IBAN is a missing
+account. A bad account never rejects a seller: the registry validator loads the seller flagged
+as not payable, with one of `BANK_ISSUES`' messages.
 """
 
 from __future__ import annotations
@@ -46,7 +47,17 @@ BANK_ISSUES: dict[str, tuple[str, str, str]] = {
                    "Invalid BIC: 8 or 11 characters (bank, country, location)."),
     "bic_country": ("bic", "Le pays du BIC n'est pas celui de l'IBAN.",
                     "The BIC's country is not the IBAN's country."),
+    "bic_required": ("bic", "BIC obligatoire pour un IBAN hors de l'Espace économique européen"
+                            " (Suisse, Royaume-Uni, Monaco…) : la banque refuse le virement sans lui.",
+                     "A BIC is required for an IBAN outside the European Economic Area"
+                     " (Switzerland, United Kingdom, Monaco...): the bank refuses the transfer"
+                     " without it."),
 }
+# The EU and Iceland, Liechtenstein, Norway: the SEPA countries where an IBAN alone routes a
+# transfer. Elsewhere in SEPA (CH, GB, MC, SM, AD, VA...) the EPC rulebook asks for the BIC.
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS",
+    "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"})
 BANK_WARNING_FR = " Le vendeur est chargé mais ne recevra aucun virement avant correction."
 BANK_WARNING_EN = " The seller is loaded but gets no payout until this is fixed."
 
@@ -109,8 +120,10 @@ def bank_account_issue(iban: str, bic: str) -> str | None:
     if not iban:
         return "no_iban"
     issue, account = _iban_issue(iban)
-    if issue or not bic:
+    if issue:
         return issue
+    if not bic:
+        return None if account.country_code in EEA_COUNTRIES else "bic_required"
     try:
         bank = BIC(bic)
     except SchwiftyException:

@@ -182,6 +182,11 @@ class SellerSchema(pa.DataFrameModel):
     def _country_code(cls, country: Series[str]) -> Series[bool]:
         return country.isin(COUNTRY_CODES)
 
+    @pa.check("legal_name", name="legal_name_readable")
+    def _legal_name_readable(cls, name: Series[str]) -> Series[bool]:
+        # a letter or a digit of any script: the transfer and the invoice must name the holder
+        return name.str.contains(r"[^\W_]", regex=True)
+
     @pa.check("email", name="email_shape")
     def _email_shape(cls, email: Series[str]) -> Series[bool]:
         return email.str.fullmatch(EMAIL)
@@ -247,6 +252,11 @@ SCHEMA_MESSAGES: dict[str, tuple[Reason, str, str]] = {
                      'Country "{value}": a 2-letter ISO code is expected (FR, BE, DE...).'),
     "email_shape": (Reason.BAD_FORMAT, "Adresse e-mail invalide : « {value} ».",
                     'Invalid e-mail address: "{value}".'),
+    "legal_name_readable": (Reason.BAD_FORMAT,
+                            "Raison sociale « {value} » sans lettre ni chiffre : les virements et"
+                            " les factures ne pourraient pas nommer le vendeur.",
+                            'Legal name "{value}" has no letter nor digit: transfers and invoices'
+                            " could not name the seller."),
     **COMPANY_ID_MESSAGES,
 }
 
@@ -254,6 +264,16 @@ SCHEMA_MESSAGES: dict[str, tuple[Reason, str, str]] = {
 def _text(raw: pd.Series) -> pd.Series:
     """The cell's text, None (NaN in a `str` column) for an empty cell."""
     return raw.where(raw != "")
+
+
+_CONTROLS = r"[\x00-\x1f\x7f-\x9f]+"
+
+
+def _one_line(raw: pd.Series) -> pd.Series:
+    """A name or address with its control characters (a stray escape byte, a line break in a
+    quoted cell) as single spaces: the XML and XLSX writers drop them, gluing words together,
+    while the CSV register kept them, so the same seller read differently in each file."""
+    return raw.str.replace(_CONTROLS, " ", regex=True).str.replace(r" {2,}", " ", regex=True).str.strip()
 
 
 class SellerValidator:
@@ -296,7 +316,8 @@ class SellerValidator:
         return {
             "seller_id": partial(self.parse_whole, limit=10**12),
             "trial_max_orders": self.parse_whole,
-            **dict.fromkeys(TEXT_FIELDS + ("email",), lambda raw, _name: _text(raw)),
+            **dict.fromkeys(TEXT_FIELDS, lambda raw, _name: _text(_one_line(raw))),
+            "email": lambda raw, _name: _text(raw),
             "country": lambda raw, _name: _text(raw.str.upper()),
             "status": lambda raw, _name: _status(raw),
             "plan": lambda raw, _name: raw.str.lower().replace("", DEFAULT_PLAN),

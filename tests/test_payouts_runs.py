@@ -118,6 +118,43 @@ def test_sepa_names_are_cut_at_70_without_a_trailing_space_and_the_id_is_24_hour
     assert message_id[:10] in hours and len(message_id) <= 35, message_id  # 17:45 read 05:45
 
 
+def test_the_debtor_address_and_a_dated_creation_time_are_in_the_file():
+    """Outside the EEA (a Swiss or Monegasque seller) the EPC rulebook wants the payer's address;
+    the creation time carries its offset, so it reads the same on any machine's time zone."""
+    paid = pd.DataFrame([{"payout_id": 7, "legal_name": "Swiss Watches AG",
+                          "iban": "CH9300762011623852957", "bic": "UBSWCHZH80A", "paid": 1234}])
+    for schema in ("pain.001.001.09", "pain.001.001.03"):
+        root = SafeET.fromstring(build_transfer(_sample_identity(), paid, "2026-10",
+                                                date(2026, 11, 2), schema))
+        ns = root.tag[1:].partition("}")[0]
+        debtor = next(root.iter(f"{{{ns}}}Dbtr"))
+        address = {node.tag.partition("}")[2]: node.text
+                   for node in debtor.find(f"{{{ns}}}PstlAdr")}
+        identity = _sample_identity()
+        assert address["TwnNm"] and address["Ctry"] == identity.country, address
+        assert address["PstCd"] == identity.postcode
+        created = next(root.iter(f"{{{ns}}}CreDtTm")).text
+        assert datetime.fromisoformat(created).utcoffset() is not None, created
+
+
+def test_a_legal_name_no_bank_can_read_is_carried_not_a_failed_close(engine, tmp_path):
+    """A registry name of symbols alone (loaded before the registry refused them) left the SEPA
+    file without a creditor name: the XSD refused it and the whole month failed to close."""
+    add_seller(engine, 1)
+    add_seller(engine, 2)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET legal_name = '★★★' WHERE seller_id = 2"))
+    for seller_id in (1, 2):
+        add_offer(engine, seller_id, "A", "livres")
+        add_order(engine, f"O{seller_id}", seller_id, "120.00", sku="A", delivered=paris(2026, 10, 5))
+    assert run(engine, tmp_path, "2026-10", close=True).status == "closed"
+    decisions = {line["seller_id"]: (line["decision"], line["reason"])
+                 for line in _csv(tmp_path / "store")}
+    assert decisions["1"][0] == "paid"
+    assert decisions["2"] == ("carried", "nom du titulaire illisible pour un virement SEPA"
+                                       " / account holder name unusable in a SEPA transfer")
+
+
 def test_next_working_day_skips_weekends_and_french_holidays():
     assert next_working_day(date(2026, 11, 10)) == date(2026, 11, 12)  # 11 Nov, Armistice
     assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 28)  # 25 Dec, then the weekend

@@ -191,6 +191,9 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
     ("trial_max_orders", "2.5", Reason.BAD_NUMBER),
     ("registered_at", "31/02/2024", Reason.BAD_DATE),
     ("activated_at", "03/13/2024", Reason.BAD_DATE),
+    # no letter nor digit: no bank can name the account holder of a transfer
+    ("legal_name", "🚀🚀", Reason.BAD_FORMAT),
+    ("legal_name", "@@@", Reason.BAD_FORMAT),
 ])
 def test_each_rule_rejects_the_row_naming_the_cell(column, text, reason):
     row = seller(**{"share_capital": "100", column: text})
@@ -199,6 +202,15 @@ def test_each_rule_rejects_the_row_naming_the_cell(column, text, reason):
     assert result.problems[0].value == text
     assert result.problems[0].message_fr and result.problems[0].message_en
     assert list(result.valid.index) == [3]
+
+
+def test_control_characters_in_names_become_spaces():
+    """A registry export with a stray control byte: the register, the invoice and the SEPA file
+    must print the same name (the XML and XLSX writers drop such bytes, the CSV kept them)."""
+    result = validate_sellers(seller(legal_name="Bad\x01Name\x0bSARL", shop_name="Shop\x1bEsc\n2"))
+    assert result.problems == []
+    assert (result.valid.loc[2, "legal_name"], result.valid.loc[2, "shop_name"]) == (
+        "Bad Name SARL", "Shop Esc 2")
 
 
 def test_problems_name_the_registry_header_and_its_text():
@@ -252,6 +264,8 @@ def test_a_valid_bank_account_is_payable():
     ("BR1800360305000010009795493C1", "", "iban"),  # valid, outside SEPA
     (IBAN_OK, "AGRI", "bic"),
     (IBAN_OK, "DEUTDEFF", "bic"),  # a German bank for a French account
+    ("CH9300762011623852957", "", "bic"),  # SEPA but outside the EEA: the BIC is required
+    ("MC5811222000010123456789030", "", "bic"),
 ])
 def test_an_invalid_bank_account_loads_flagged_with_a_warning(iban, bic, column):
     result = validate_sellers(seller(iban=iban, bic=bic))
@@ -265,6 +279,12 @@ def test_an_invalid_bank_account_loads_flagged_with_a_warning(iban, bic, column)
     if column == "iban":
         assert warning.value == "*" * (len(iban) - 4) + iban[-4:]
     assert_no_full_iban(result.problems, iban)
+
+
+def test_an_account_outside_the_eea_with_its_bic_is_payable():
+    result = validate_sellers(seller(iban="CH9300762011623852957", bic="UBSWCHZH80A"))
+    assert result.problems == []
+    assert result.valid.loc[2, "bank_account_valid"] == True  # noqa: E712 - numpy bool
 
 
 def test_a_missing_iban_is_warned_about_only_past_pending():
