@@ -18,7 +18,7 @@ naive UTC): SQLite compares them as text, so every value it holds must share one
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -99,15 +99,21 @@ def _begin(session: Session, ctx: FeedContext) -> None:
         ctx.state["staging"] = True
 
 
-def _reject(session: Session, ctx: FeedContext, select: str, where: str) -> list:
+def _reject(session: Session, ctx: FeedContext, select: str, where: str,
+            now: datetime | None = None) -> list:
     """The staged rows matching `where` (their details per `select`, which names `s.sku`),
-    removed from staging; their skus join the rejected ones, which replace mode keeps."""
-    params = {"seller": ctx.seller_id}
+    removed from staging; their skus join the rejected ones, which replace mode keeps.
+    `now`, when given, is bound to `:now` (the load time)."""
+    params = {"seller": ctx.seller_id} | ({"now": now} if now is not None else {})
+
+    def bound(sql: str) -> TextClause:
+        return _at_now(sql) if now is not None else text(sql)
+
     rows = session.execute(
-        text(f"SELECT s.row_number, {select} {where} ORDER BY s.row_number"), params).all()
+        bound(f"SELECT s.row_number, {select} {where} ORDER BY s.row_number"), params).all()
     if rows:
-        session.execute(text(f"DELETE FROM {STAGING} WHERE row_number IN"
-                             f" (SELECT s.row_number {where})"), params)
+        session.execute(bound(f"DELETE FROM {STAGING} WHERE row_number IN"
+                              f" (SELECT s.row_number {where})"), params)
         ctx.state.setdefault("rejected_skus", set()).update(row.sku for row in rows)
     return rows
 
@@ -148,19 +154,30 @@ def _not_below_price(row: int, percent: int | None, promo_cents: int, price_cent
 
 
 def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> list[Problem]:
-    """Overlaps with stored promotions; the one with the same key is replaced, not overlapped."""
+    """Overlaps with stored promotions. The one with the same key is replaced if it has not
+    started (promotions.md: "future promotions ... when the dates are identical"), kept if
+    re-sent with the same terms, and overlapped if running with other terms: rewriting it
+    would date the new price from its start, and the prices of the past must stay true."""
+    same = "IS NOT DISTINCT FROM" if session.get_bind().dialect.name == "postgresql" else "IS"
+    same_key = ("p.promotion_type = s.promotion_type AND p.start_at = s.start_at"
+                " AND p.end_at = s.end_at")
+    same_terms = " AND ".join(f"p.{column} {same} s.{column}"
+                              for column in ("discount_price", "discount_percent", "period"))
     rows = _reject(
-        session, ctx, "s.sku, p.promotion_type, p.start_at, p.end_at, s.start_at",
+        session, ctx, f"s.sku, p.promotion_type, p.start_at, p.end_at, s.start_at, {same_key}",
         f"FROM {STAGING} s JOIN promotions p ON p.seller_id = :seller AND p.sku = s.sku"
-        " WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT (p.promotion_type ="
-        " s.promotion_type AND p.start_at = s.start_at AND p.end_at = s.end_at)")
+        f" WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT ({same_key}"
+        f" AND (p.start_at >= :now OR ({same_terms})))", now=ctx.now)
     problems, seen = [], set()
-    for row, sku, kind, stored_start, stored_end, start in rows:
+    for row, sku, kind, stored_start, stored_end, start, running in rows:
         if row in seen:  # one problem per row, even if it overlaps several stored promotions
             continue
         seen.add(row)
         since = _paris(stored_start)
         until_fr, until_en = _shown_end(_paris(stored_end))
+        if running:
+            problems.append(_running_changed(row, sku, since, headers, start))
+            continue
         problems.append(Problem(
             Reason.OVERLAP,
             f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
@@ -172,6 +189,19 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
             row=row, column=headers.get("start_at", "start_at"),
             value=shown_instant(_paris(start))))
     return problems
+
+
+def _running_changed(row: int, sku: str, since: pd.Timestamp, headers: dict, start) -> Problem:
+    return Problem(
+        Reason.OVERLAP,
+        f"La promotion de l'offre « {sku} » à ces dates est déjà en cours depuis le"
+        f" {shown_instant(since)} : ses conditions ne peuvent plus changer (les prix passés"
+        " restent ceux affichés). Renvoyez-la telle quelle, ou faites-la suivre d'une nouvelle"
+        " promotion qui commence à sa fin.",
+        f'The promotion of offer "{sku}" at these dates has been running since'
+        f" {since:%Y-%m-%d %H:%M}: its terms can no longer change (past prices stay as shown)."
+        " Send it unchanged, or follow it with a new promotion starting at its end.",
+        row=row, column=headers.get("start_at", "start_at"), value=shown_instant(_paris(start)))
 
 
 def _paris(naive_utc) -> pd.Timestamp:

@@ -209,6 +209,24 @@ def test_overlap_with_a_loaded_promotion_is_rejected_an_identical_one_replaces_i
     assert promotions[0].last_import_id == resent.import_id
 
 
+def test_a_running_promotion_resent_with_a_new_price_is_refused_not_rewritten(
+        ingestor, engine, tmp_path):
+    """promotions.md replaces *future* promotions of identical dates: a running one re-sent with
+    another discount would say the new price applied since its start (prices of the past must
+    stay true). The same terms re-sent (a seller's master file sent again) still load."""
+    running = ["A", "7", "15,00", "", "20/11/2026", "06/12/2026", ""]
+    ingest(ingestor, write(tmp_path / "a.csv", [running]))
+    changed = ingest(ingestor, write(tmp_path / "b.csv", [
+        ["A", "7", "14,00", "", "20/11/2026", "06/12/2026", ""]]))
+    assert (changed.loaded, rejected_codes(changed)) == (0, {2: "overlap"})
+    assert "déjà en cours depuis le 20/11/2026 :" in changed.problems[0].message_fr
+    same = ingest(ingestor, write(tmp_path / "c.csv", [
+        running, ["B", "6", "2,00", "", "2026-12-10", "2026-12-11", ""]]))
+    assert (same.status, same.loaded) == ("loaded", 2)
+    assert [(p.sku, p.discount_price, p.start_at) for p in stored(engine)] == [
+        ("A", Decimal("15.00"), at(2026, 11, 20)), ("B", Decimal("2.00"), at(2026, 12, 10))]
+
+
 def test_daylight_saving_boundary_in_the_database(ingestor, engine, tmp_path):
     ingest(ingestor, write(tmp_path / "a.csv", [["A", "6", "15,00", "", "2027-03-20",
                                                  "2027-03-28 00:00", ""]]))
