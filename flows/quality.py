@@ -35,8 +35,9 @@ def quality_report(report_date: date) -> dict:
 def nightly_quality(report_date: date | None = None) -> dict:
     """Ingest the waiting registry and order files, then compute and publish the report."""
     now = now_utc()  # one clock for "yesterday" and "the future"
-    day = report_date or default_report_date(now)
-    refuse_night_ahead(day, paris_today(now))
+    zone = get_settings().timezone
+    day = report_date or default_report_date(now, zone)
+    refuse_night_ahead(day, paris_today(now, zone))
     with run_slot():  # the inbox run's slot: never two runs on the same registry or order files
         plans = [plan for plan in plan_inbox(process_ingestor(), InboxRun()) if plan.kind in FEED_KINDS]
         ingested = ingest_chain(plans) if plans else []

@@ -399,19 +399,20 @@ def report_quality(
     from reports.quality_calendar import NightAhead, quality_window, refuse_night_ahead
 
     def action() -> int:
+        settings = get_settings()
         now = now_utc()  # one clock for "yesterday" and "the future"
         try:  # a date whose six-month window the calendar cannot hold is no date either
             if day is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
                 raise ValueError(day)  # fromisoformat also takes 20261122: not the contract's
-            report_date = default_report_date(now) if day is None else date.fromisoformat(day)
+            report_date = (default_report_date(now, settings.timezone) if day is None
+                           else date.fromisoformat(day))
             quality_window(report_date)
         except (ValueError, OverflowError):
             raise UsageError(f"Date invalide / invalid date: {day!r} (YYYY-MM-DD)") from None
         try:
-            refuse_night_ahead(report_date, paris_today(now))
+            refuse_night_ahead(report_date, paris_today(now, settings.timezone))
         except NightAhead as error:
             raise UsageError(str(error)) from None
-        settings = get_settings()
         report = run_quality_report(catalog_engine(settings), settings, report_date)
         if as_json:
             _print_json(report.as_json())

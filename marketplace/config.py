@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,17 @@ class Settings(BaseSettings):
             raise ValueError("the URL names no database (sqlite:///path/catalog.db,"
                              " postgresql+psycopg://user@host/name)")
         return url
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        """Checked before any work: an unknown zone failed mid-import (after the import was
+        recorded) in one command and was silently ignored by another."""
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}: an IANA name such as Europe/Paris") from None
+        return name
 
 
 @lru_cache

@@ -140,6 +140,20 @@ def test_a_database_url_naming_no_catalog_is_refused_before_any_work(cli, tmp_pa
     assert list((tmp_path / "store").glob("**/*")) == []
 
 
+@pytest.mark.parametrize("command", [["report", "quality"], ["ingest", "offers", "o.csv", "--seller", "7"]])
+def test_an_unknown_time_zone_is_refused_before_any_work(cli, tmp_path, monkeypatch, command):
+    """It failed an import half-way (left `processing`) and a quality report ignored it."""
+    monkeypatch.setenv("MARKETPLACE_TIMEZONE", "Mars/Olympus")
+    get_settings.cache_clear()
+    write_offer_csv(tmp_path / "o.csv", offer_rows(1))
+    monkeypatch.chdir(tmp_path)
+    code, out = cli(*command, "--json")
+    answer = as_json(out)
+    assert (code, answer["status"]) == (4, "error")
+    assert answer["error"].startswith("MARKETPLACE_TIMEZONE: ")
+    assert list((tmp_path / "store").glob("**/*")) == []
+
+
 @pytest.mark.parametrize("url", ["postgres://shop:TopSecretPW@db.internal:5432/",
                                  "mysql://shop:TopSecretPW@db/x", "shop:TopSecretPW@db/x",
                                  "postgresql+psycopg2://shop:TopSecretPW@db/x"])
