@@ -29,6 +29,7 @@ class ColumnSpec:
     required_for_updates: bool = False  # needed unless every row of the file is a deletion
     other_units: frozenset[str] = frozenset()
     """Units that make a header another quantity: "Remise (€)" is an amount, not a percentage."""
+    label: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -36,6 +37,13 @@ class ColumnSpec:
 
     def header_keys(self) -> set[str]:
         return {header_key(name) for name in self.names}
+
+    @property
+    def shown_name(self) -> str:
+        """The column as a message names it when the file lacks it: its `label` ("prix promo",
+        the header of the seller's template) where the field's name is no word a seller has
+        seen (`discount_price`), else the name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)

@@ -54,18 +54,20 @@ PROMOTION_COLUMNS = (
                                   "type promo"), True),
     # never "prix barré": that is the price before the discount
     ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price",
-                                  "prix promotionnel", "prix soldé", "prix promo ttc")),
+                                  "prix promotionnel", "prix soldé", "prix promo ttc"),
+               label="prix promo"),
     ColumnSpec("discount_percent", ("remise %", "remise (%)", "remise en %", "remise",
                                     "% de remise", "discount-percent", "taux de remise",
                                     "pourcentage de remise"),
-               other_units=frozenset({"€", "eur", "euro", "euros"})),
+               other_units=frozenset({"€", "eur", "euro", "euros"}), label="remise %"),
     # "Date début" and "Date fin" too: the names sellers write most, which the missing-column
     # message suggested ("Vouliez-vous dire « Date début » ?") while rejecting the whole file
     ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date",
-                            "début promo", "date de début de la promotion", "du"), True),
+                            "début promo", "date de début de la promotion", "du"), True,
+               label="début"),
     ColumnSpec("end_at", ("fin", "date de fin", "date fin", "end", "end-date", "fin promo",
-                          "date de fin de la promotion", "au"), True),
-    ColumnSpec("period", ("période", "code période", "period-code")),
+                          "date de fin de la promotion", "au"), True, label="fin"),
+    ColumnSpec("period", ("période", "code période", "period-code"), label="période"),
     SELLER_ID_COLUMN,
 )
 

@@ -48,8 +48,11 @@ class ChunkValidator:
         ctx.state.setdefault("fields", frozenset(headers.positions))
 
     def header(self, name: str) -> str:
-        """The seller's own header for a field (the field's name when the column is absent)."""
-        return self.headers.header_of(name) if name in self.headers.positions else name
+        """The seller's own header for a field (as a seller would write it when the column is
+        absent)."""
+        if name in self.headers.positions:
+            return self.headers.header_of(name)
+        return self.specs[name].shown_name
 
     def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
         if not mask.any():  # the usual case: skip building an empty selection

@@ -121,6 +121,16 @@ def test_discounted_types_need_a_price_or_a_percentage_not_both(kind):
     assert codes(result) == {2: {"required"}, 3: {"not_allowed"}}
 
 
+def test_a_column_the_file_lacks_is_named_as_a_seller_would_write_it():
+    """A file without a discount column: the message named the field (`discount_price`), a
+    word the seller's template never shows; it names the French header to add."""
+    headers = ["sku", "type", "début", "fin"]
+    result = validate([["A", "6", "2026-12-04 08:00", "2026-12-06"]], headers=headers)
+    (problem,) = result.problems
+    assert problem.column == "prix promo"
+    assert "« prix promo »" in problem.message_fr and "discount_price" not in problem.message_fr
+
+
 def test_free_delivery_has_no_discount():
     result = validate([promo(kind="10", price=""), promo("B", "10", price="1,00"),
                        promo("C", "10", price="", percent="10")])
