@@ -50,7 +50,7 @@ from loaders.csv_records import (
     unbalanced,
     unbalanced_quote,
 )
-from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, unreadable
+from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, check_width, unreadable
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace.errors import Problem, Reason, reject_file
 
@@ -98,12 +98,7 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
                                         encoding=encoding.label,
                                         delimiter=candidates[0] if candidates else None))
     header_row, headers = found
-    if len(headers) > limits.max_columns:
-        raise reject_file(
-            Reason.TOO_LARGE,
-            f"Trop de colonnes : la ligne d'en-tête en compte {len(headers)} (maximum {limits.max_columns}).",
-            f"Too many columns: the header row has {len(headers)} (at most {limits.max_columns}).",
-        )
+    check_width(len(headers), limits)
     end = skipped + records[header_row - 1][2]
     offset = encoding.bom + len(text[:end].encode(encoding.codec))
     return _CsvLayout(encoding, delimiter, header_row, headers, offset, hint is not None)

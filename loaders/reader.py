@@ -234,6 +234,16 @@ class ChunkBuilder:
 # --------------------------------------------------------------------------- messages
 
 
+def check_width(columns: int, limits: ReadLimits) -> None:
+    """Refuse a header row wider than `limits.max_columns` (CSV and XLSX alike)."""
+    if columns > limits.max_columns:
+        raise reject_file(
+            Reason.TOO_LARGE,
+            f"Trop de colonnes : la ligne d'en-tête en compte {columns} (maximum {limits.max_columns}).",
+            f"Too many columns: the header row has {columns} (at most {limits.max_columns}).",
+        )
+
+
 def fr_number(number: int) -> str:
     """1000000 → '1 000 000' (French thousands separator)."""
     return f"{number:,}".replace(",", " ")

@@ -20,6 +20,14 @@ from marketplace.errors import Reason, reject_file
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 1024**3
 MAX_RATIO = 200
+# Parts openpyxl parses whole into Python objects (styles, the workbook, relationships...): a
+# million number formats fit in 8 MB compressed and took 2.6 GB. Excel itself caps a workbook
+# at 64,000 cell formats, a few MB of styles.xml. The shared strings hold the text cells of
+# every sheet, so they get more room; worksheets are streamed (`xlsx_sheet_xml`), not limited.
+MAX_PART_BYTES = 16 * 1024**2
+MAX_SHARED_STRINGS_BYTES = 64 * 1024**2  # about 500,000 rows of distinct titles and skus
+_STREAMED = re.compile(r"xl/worksheets/[^/]+\.xml")
+_PARSED_WHOLE = (".xml", ".rels")
 # Parts smaller than this cannot hurt, and tiny parts (an empty sheet, a shared-strings table
 # of one repeated word) legitimately compress far better than 200:1.
 RATIO_FLOOR_BYTES = 1024**2
@@ -49,18 +57,23 @@ def check_xlsx(
     max_entries: int = MAX_ENTRIES,
     max_total_bytes: int = MAX_TOTAL_BYTES,
     max_ratio: int = MAX_RATIO,
+    max_part_bytes: int = MAX_PART_BYTES,
+    max_shared_strings_bytes: int = MAX_SHARED_STRINGS_BYTES,
 ) -> None:
     """Raise `FileRejected` unless `path` is a sane-looking workbook archive.
 
     Reason.UNREADABLE: not a readable zip (truncated, corrupt central directory);
-    Reason.ZIP_BOMB: too many entries, too much uncompressed data, or an entry compressed more
-    than `max_ratio` times (entries under 1 MiB are exempt from the ratio);
+    Reason.ZIP_BOMB: too many entries, too much uncompressed data, an entry compressed more
+    than `max_ratio` times (entries under 1 MiB are exempt from the ratio), or an XML part read
+    whole larger than its limit (`max_shared_strings_bytes` for the shared strings,
+    `max_part_bytes` for the others; worksheets are streamed and not limited);
     Reason.UNKNOWN_FORMAT: a zip that is not an Excel workbook.
     """
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
+            _check_parts_read_whole(infos, max_part_bytes, max_shared_strings_bytes)
             _check_is_workbook(archive)
     except _UNREADABLE_ERRORS as error:
         raise reject_file(
@@ -92,6 +105,21 @@ def _check_sizes(
             raise _bomb(
                 f"l'élément « {info.filename} » est compressé {ratio:.0f} fois (maximum {max_ratio})",
                 f'entry "{info.filename}" is compressed {ratio:.0f} times (at most {max_ratio})',
+            )
+
+
+def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
+                            max_shared_strings_bytes: int) -> None:
+    for info in infos:
+        name = info.filename
+        if not name.lower().endswith(_PARSED_WHOLE) or _STREAMED.fullmatch(name):
+            continue
+        limit = max_shared_strings_bytes if name.endswith("sharedStrings.xml") else max_part_bytes
+        if info.file_size > limit:
+            raise _bomb(
+                f"l'élément « {name} » se décompresse en {info.file_size:,} octets (maximum"
+                f" {limit:,})",
+                f'entry "{name}" inflates to {info.file_size:,} bytes (at most {limit:,})',
             )
 
 

@@ -30,7 +30,15 @@ from itertools import chain, islice
 from pathlib import Path
 
 from loaders.headers import normalize_header
-from loaders.reader import ChunkBuilder, HeaderSearch, TableReader, blank_row, fr_number, unreadable
+from loaders.reader import (
+    ChunkBuilder,
+    HeaderSearch,
+    TableReader,
+    blank_row,
+    check_width,
+    fr_number,
+    unreadable,
+)
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
 from loaders.xlsx_sheet_xml import last_row_with_value, scan_sheet
@@ -307,7 +315,7 @@ def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadL
 
 
 def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
-    rows = _xlsx_rows(sheet, limits.max_columns)
+    rows = _xlsx_rows(sheet, limits.max_columns + 1)  # one more: a header too wide is refused
     first = list(islice(rows, search.rows_needed))
     found = search.find([(n, [_text_of(cell) for cell in row]) for n, row in first])
     if found is None:
@@ -315,6 +323,7 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
                                         sheet=sheet.title))
     header_row, cells = found
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
+    check_width(width, limits)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
     return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows))
 
