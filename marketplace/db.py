@@ -28,16 +28,19 @@ SQLITE_CACHE_KIB = 32 * 1024
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get their folder created and their pragmas set."""
+    """An engine for `url`; SQLite files get their folder created and their pragmas set. Its
+    errors never quote the statement's parameters: they hold IBANs and seller data, and the
+    error text reaches logs, the Prefect UI and `--json` (architecture.md: no secret in logs)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 60})
         _configure_sqlite(engine)
         return engine
     # Sessions in UTC: server-side now() defaults then store UTC like the application does.
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                         connect_args={"options": "-c timezone=UTC"})
 
 
 def _configure_sqlite(engine: Engine) -> None:

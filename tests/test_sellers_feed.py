@@ -477,3 +477,18 @@ def test_an_iban_outside_the_iban_column_is_masked_too(engine, settings, tmp_pat
         flat = "".join(text.split()).upper()
         assert IBAN_OK[:-4] not in flat
     assert "*" * 23 + "0189" in texts[0]
+
+
+def test_a_database_error_never_quotes_an_iban(engine):
+    """SQLAlchemy's error text lists the statement's parameters: a failed registry load wrote
+    every full IBAN of the batch into the Prefect logs, the flow's state and `--json`."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from marketplace.models import Seller
+
+    row = {"seller_id": 1, "shop_name": "S", "legal_name": "L SAS", "status": "active",
+           "iban": IBAN_OK, "bank_account_valid": True}
+    with pytest.raises(IntegrityError) as caught, Session(engine) as session, session.begin():
+        session.execute(insert(Seller), [row, row])
+    assert IBAN_OK not in str(caught.value) and IBAN_OK[-4:] not in str(caught.value)
