@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from prefect import serve
 from prefect.schedules import Cron
+from prefect.settings import PREFECT_API_URL
 
 from flows.ingest import process_inbox_flow
 from flows.payouts import monthly_payouts
 from flows.quality import nightly_quality
+from marketplace.errors import MarketplaceError
 
 TIMEZONE = "Europe/Paris"
 SCHEDULES = {  # deployment name: (flow, cron in Paris time)
@@ -30,6 +32,16 @@ def deployments() -> list:
 
 
 def serve_all() -> int:
-    """Serve every deployment from this process until interrupted (Ctrl-C)."""
+    """Serve every deployment from this process until interrupted (Ctrl-C).
+
+    Refused without a Prefect server (`PREFECT_API_URL`): the temporary API Prefect starts
+    otherwise runs no scheduler, so the deployments were registered and no run ever fired."""
+    if not PREFECT_API_URL.value():
+        raise MarketplaceError(
+            "aucun serveur Prefect (PREFECT_API_URL) : sans lui les planifications ne se"
+            " déclenchent jamais. Lancez `prefect server start`, puis `prefect config set"
+            " PREFECT_API_URL=http://127.0.0.1:4200/api` / no Prefect server (PREFECT_API_URL):"
+            " without one the schedules never fire; start `prefect server start`, then set"
+            " PREFECT_API_URL=http://127.0.0.1:4200/api")
     serve(*deployments())
     return 0

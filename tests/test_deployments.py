@@ -129,3 +129,16 @@ def test_prefect_yaml_deploys_the_same_flows_and_schedules_as_serve():
     assert declared == expected
     assert config["pull"] == [{"prefect.deployments.steps.set_working_directory":
                                {"directory": "/opt/marketplace-batch"}}]
+
+
+def test_serve_is_refused_without_a_prefect_server():
+    """Without PREFECT_API_URL, Prefect's temporary API runs no scheduler: the deployments were
+    registered and no run ever fired (session 12's ops audit waited past 00:30 for nothing)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deployments import serve_all
+    from marketplace.errors import MarketplaceError
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), \
+            pytest.raises(MarketplaceError, match="PREFECT_API_URL"):
+        serve_all()
