@@ -28,6 +28,9 @@ EDITOR_LEFTOVER = re.compile(
     r"~\$.*|\.~lock\..*#|\._.*|thumbs\.db|desktop\.ini|\.ds_store", re.IGNORECASE)
 """What Excel (`~$Offres.xlsx`, the owner file of an open workbook), LibreOffice (lock files),
 Windows and macOS leave next to the files a seller drags in: no seller file."""
+UPLOADING = re.compile(r".*\.(part|partial|crdownload|filepart|download)", re.IGNORECASE)
+"""A file a browser or an SFTP client is still writing, renamed when complete: left in place
+for the run after (read half-way, it loaded part of its rows and was archived mid-upload)."""
 
 
 @dataclass
@@ -66,6 +69,9 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             run.ignored.append(ingestor.refuse(
                 stored.key, stored.size, "fichier temporaire d'un éditeur (Excel, LibreOffice,"
                 " Windows, macOS), pas un fichier du vendeur / an editor's temporary file"))
+            continue
+        if UPLOADING.fullmatch(stored.key.rsplit("/", 1)[-1]):
+            log.info("inbox: still uploading, left for the next run: %s", stored.key)
             continue
         try:
             item = parse_inbox_key(stored.key)

@@ -83,6 +83,21 @@ def test_names_a_seller_system_made_are_refused_and_moved_out_once(engine, setti
     assert (again.refused, again.exit_code) == ([], 0)
 
 
+def test_a_file_still_uploading_is_left_for_the_next_run(engine, settings, tmp_path):
+    """Browsers and SFTP clients write `Offres.csv.part` (`.crdownload`, `.filepart`...) and
+    rename it when done: read half-way, it loaded two rows of three and was archived, the rest
+    of the upload written into the archive."""
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    uploading = ("inbox/offers/7/Offres.csv.part", "inbox/offers/7/Offres.csv.crdownload",
+                 "inbox/offers/7/Offres.csv.filepart", "inbox/offers/7/Offres.csv.partial")
+    for key in uploading:
+        storage.write_bytes(key, b"sku;titre\nA1;x\n")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert (run.results, run.refused, run.ignored, run.exit_code) == ([], [], [], 0)
+    assert sorted(obj.key for obj in storage.list("inbox/")) == sorted(uploading)
+
+
 def test_editor_leftovers_are_archived_unread_without_failing_the_run(engine, settings, tmp_path):
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
