@@ -196,16 +196,27 @@ def ingest_chain(plans: list[InboxItemPlan]) -> list[dict]:
 
     A file another run has already taken (moved to the archive) is skipped. A retry runs the
     chain again: files already applied come back as duplicates and are archived, none twice.
+    A seller whose file fails keeps its later files waiting (their order is kept), while the
+    other sellers packed in the task go on; the task then fails with the first failure, for
+    its retries and the run's report.
     """
     ingestor = process_ingestor()
     results = []
+    failures: dict[int | None, Exception] = {}
     with held_slots(seller_slot_names(plans)):  # no other flow loads these sellers meanwhile
         for plan in plans:
+            if plan.seller_id in failures:
+                continue
             if not ingestor.storage.exists(plan.stored.key):
                 results.append({"status": "taken", "kind": plan.kind, "seller_id": plan.seller_id,
                                 "key": plan.stored.key, "rows": 0, "loaded": 0, "rejected": 0})
                 continue
-            results.append(ingest_inbox_item(ingestor, plan).as_json())
+            try:
+                results.append(ingest_inbox_item(ingestor, plan).as_json())
+            except Exception as error:  # noqa: BLE001 - re-raised below, once the others are done
+                failures[plan.seller_id] = error
+    if failures:
+        raise next(iter(failures.values()))
     return results
 
 

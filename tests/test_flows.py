@@ -287,3 +287,32 @@ def test_a_refused_database_connection_is_retried_a_sql_error_is_not(engine):
     assert _is_io_failure(None, None, Failed(data=refused)) is True
     # a missing table (SQLite's OperationalError, PostgreSQL's 42P01) is a bug, not a fault
     assert _is_io_failure(None, None, Failed(data=error_of(engine, "SELECT * FROM nope"))) is False
+
+
+def test_a_failing_seller_does_not_hold_back_the_sellers_packed_with_it(monkeypatch):
+    """Past 32 sellers a task carries several sellers' chains: seller 221's load failing stopped
+    the task, and seller 222's file after it stayed in the inbox at every run. The other
+    sellers' files still load; the failing seller's later files wait (its order is kept); the
+    task still fails with 221's error, so its retries and the run's report stay as they were."""
+    import contextlib
+    from types import SimpleNamespace
+
+    import flows.ingest as module
+
+    loaded = []
+
+    def ingest(_ingestor, plan):
+        if plan.seller_id == 221:
+            raise RuntimeError("boom")
+        loaded.append(plan.name)
+        return SimpleNamespace(as_json=lambda: {"seller_id": plan.seller_id, "status": "loaded"})
+
+    storage = SimpleNamespace(exists=lambda _key: True)
+    monkeypatch.setattr(module, "process_ingestor", lambda: SimpleNamespace(storage=storage))
+    monkeypatch.setattr(module, "ingest_inbox_item", ingest)
+    monkeypatch.setattr(module, "held_slots", lambda _names: contextlib.nullcontext())
+    plans = [_plan(221, "offers", "a.csv"), _plan(221, "offers", "b.csv"),
+             _plan(222, "offers", "c.csv")]
+    with pytest.raises(RuntimeError, match="boom"):
+        module.ingest_chain.fn(plans)
+    assert loaded == ["c.csv"]
