@@ -4,7 +4,7 @@ a rerun of a closed month re-issues its files, so a retry after the commit is ha
 
 from __future__ import annotations
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest import IO_RETRIES
@@ -27,16 +27,25 @@ def monthly_payouts(month: str | None = None, close: bool = True) -> dict:
     """Close (or draft) `month`, by default the previous month in Paris at run time."""
     month = month or previous_month(timezone=get_settings().timezone)
     result = run_month(month, close)
-    create_markdown_artifact(
-        key="monthly-payouts",
-        markdown="\n".join([
-            f"## Payouts {result['month']} ({result['status']})", "",
-            "| sellers | paid | carried | held | total paid | SEPA control sum |",
-            "|---|---|---|---|---|---|",
-            f"| {result['sellers']} | {result['paid']} | {result['carried']} | {result['held']} |"
-            f" {result['total_paid']} | {result['sepa_control_sum']} |",
-            "", f"{len(result['files'])} files written.",
-        ]),
-        description="Monthly payout run",
-    )
+    for warning in result.get("warnings", []):
+        get_run_logger().warning(warning)
+    create_markdown_artifact(key="monthly-payouts", markdown=payouts_summary(result),
+                             description="Monthly payout run")
     return result
+
+
+def payouts_summary(result: dict) -> str:
+    """The run's artifact for ops: the counts, then its warnings (an adjustments file dropped
+    after its month closed), which were only in the flow's return value."""
+    lines = [
+        f"## Payouts {result['month']} ({result['status']})", "",
+        "| sellers | paid | carried | held | total paid | SEPA control sum |",
+        "|---|---|---|---|---|---|",
+        f"| {result['sellers']} | {result['paid']} | {result['carried']} | {result['held']} |"
+        f" {result['total_paid']} | {result['sepa_control_sum']} |",
+        "", f"{len(result['files'])} files written.",
+    ]
+    warnings = result.get("warnings", [])
+    if warnings:
+        lines += ["", "### Warnings", *[f"- {warning}" for warning in warnings]]
+    return "\n".join(lines)

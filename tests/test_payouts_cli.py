@@ -95,6 +95,20 @@ def test_monthly_payouts_flow_closes_the_month(prefect_harness, payouts_env):
     assert (result["status"], result["paid"], result["total_paid"]) == ("closed", 1, "34.01")
 
 
+def test_the_flow_s_summary_shows_ops_the_run_s_warnings():
+    """A closed month's adjustments file was said only in the flow's return value: not in the
+    artifact ops read in the UI, nor in the run's logs."""
+    from flows.payouts import payouts_summary
+
+    result = {"month": "2026-11", "status": "closed", "sellers": 2, "paid": 1, "carried": 1,
+              "held": 0, "total_paid": "10.00", "sepa_control_sum": "10.00", "files": ["a"],
+              "warnings": ["ops/adjustments/2026-10.csv: mois clos / month closed"]}
+    summary = payouts_summary(result)
+    assert "| 2 | 1 | 1 | 0 | 10.00 | 10.00 |" in summary
+    assert summary.endswith("### Warnings\n- ops/adjustments/2026-10.csv: mois clos / month closed")
+    assert "Warnings" not in payouts_summary(result | {"warnings": []})
+
+
 def test_every_file_of_a_closed_month_is_listed_where_it_is(payouts_env):
     """Invoices and their register are listed as paths (or URLs), like the other files."""
     code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
