@@ -105,10 +105,7 @@ def _reject(session: Session, ctx: FeedContext, select: str, where: str,
     removed from staging; their skus join the rejected ones, which replace mode keeps.
     `now`, when given, is bound to `:now` (the load time)."""
     params = {"seller": ctx.seller_id} | ({"now": now} if now is not None else {})
-
-    def bound(sql: str) -> TextClause:
-        return _at_now(sql) if now is not None else text(sql)
-
+    bound = text if now is None else _at_now
     rows = session.execute(
         bound(f"SELECT s.row_number, {select} {where} ORDER BY s.row_number"), params).all()
     if rows:
