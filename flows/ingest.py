@@ -236,9 +236,10 @@ def ingest_file(kind: str, path: str, seller_id: int | None = None, mode: str = 
 
 
 def inbox_summary(results: list[dict], refused: list[dict], failed: list[str],
-                  ignored: list[dict] = ()) -> str:
-    """The run's artifact: counts per status and per kind, refused keys, failed chains, files
-    (editor leftovers archived unread are counted, not listed)."""
+                  ignored: list[dict] = (), waiting: list[str] = ()) -> str:
+    """The run's artifact: counts per status and per kind, refused keys, failed chains, the
+    files left waiting behind a failed registry, files (editor leftovers archived unread are
+    counted, not listed)."""
     by_status = Counter(r["status"] for r in results)
     by_kind = Counter(r["kind"] for r in results)
     lines = [f"**{len(results)} file(s)**: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())),
@@ -246,11 +247,21 @@ def inbox_summary(results: list[dict], refused: list[dict], failed: list[str],
     lines += ["", f"**refused: {len(refused)}**", *(f"- {r['key']}: {r['reason']}" for r in refused)]
     lines += ["", f"editor leftovers archived unread: {len(ignored)}"] if ignored else []
     lines += ["", f"**failed seller chains: {len(failed)}**", *(f"- {f}" for f in failed)]
+    lines += ["", f"**waiting for the registry: {len(waiting)}**", *(f"- {key}" for key in waiting)
+              ] if waiting else []
     lines += ["", "| kind | seller | status | rows | loaded | rejected | import |",
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['kind']} | {r['seller_id']} | {r['status']} | {r['rows']} | {r['loaded']} |"
               f" {r['rejected']} | {r.get('import_id')} |" for r in results]
     return "\n".join(lines)
+
+
+def _chain_name(chain: list[InboxItemPlan]) -> str:
+    """How the run's report names a failed chain: its sellers, or the seller-less kinds it holds
+    (the registry's, the order exports')."""
+    if chain[0].seller_id is None:
+        return "files " + ", ".join(dict.fromkeys(plan.kind for plan in chain))
+    return "seller(s) " + ", ".join(str(s) for s in dict.fromkeys(plan.seller_id for plan in chain))
 
 
 class InboxChainsFailed(RuntimeError):
@@ -268,8 +279,12 @@ def process_inbox_flow() -> list[dict]:
     run = InboxRun()
     results: list[dict] = []
     failed: list[str] = []
+    registry_failed = False
     with run_slot():
         for wave in inbox_waves(plan_inbox(process_ingestor(), run)):
+            if registry_failed:  # a new seller's files need the registry: they wait, as in `run inbox`
+                run.waiting.extend(plan.stored.key for chain in wave for plan in chain)
+                continue
             tasks = pack_chains(wave)
             futures = ingest_chain.map(tasks)
             wait(futures)
@@ -277,10 +292,10 @@ def process_inbox_flow() -> list[dict]:
                 if future.state.is_completed():
                     results.extend(future.result())
                 else:
-                    sellers = ", ".join(str(s) for s in dict.fromkeys(plan.seller_id for plan in chain))
-                    failed.append(f"seller(s) {sellers}: {future.state.message}")
+                    failed.append(f"{_chain_name(chain)}: {future.state.message}")
+                    registry_failed |= any(plan.kind == "sellers" for plan in chain)
     create_markdown_artifact(key="inbox-run", markdown=inbox_summary(results, run.refused, failed,
-                                                                           run.ignored),
+                                                                           run.ignored, run.waiting),
                              description="Files processed by this inbox run")
     if failed:
         raise InboxChainsFailed(f"{len(failed)} seller chain(s) failed: " + "; ".join(failed))

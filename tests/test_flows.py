@@ -44,6 +44,38 @@ def test_process_inbox_flow_takes_registry_first(flow_env):
     assert [(r["kind"], r["status"]) for r in results] == [("sellers", "loaded"), ("offers", "loaded")]
 
 
+def test_a_failed_registry_keeps_the_later_files_waiting_in_the_inbox(flow_env, engine, monkeypatch):
+    """The registry's load failing (a bug, not retried) sent a new seller's offers on to a
+    rejection for an unknown seller; `run inbox` keeps them waiting: so does the flow."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    import flows.ingest
+    from marketplace.models import Import
+
+    inbox = flow_env / "inbox"
+    (inbox / "offers" / "101").mkdir(parents=True)
+    (inbox / "sellers").mkdir(parents=True)
+    offers = inbox / "offers" / "101" / "f.csv"
+    offers.write_bytes((SAMPLES_DIR / "offres-formations.csv").read_bytes())
+    (inbox / "sellers" / "s.csv").write_bytes((SAMPLES_DIR / "sellers.csv").read_bytes())
+    real = flows.ingest.ingest_inbox_item
+
+    def registry_breaks(ingestor, plan):
+        if plan.kind == "sellers":
+            raise RuntimeError("registry load broke")
+        return real(ingestor, plan)
+
+    monkeypatch.setattr(flows.ingest, "ingest_inbox_item", registry_breaks)
+    with pytest.raises(flows.ingest.InboxChainsFailed, match="files sellers: .*registry load broke"):
+        flows.ingest.process_inbox_flow()
+    assert offers.exists()
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Import)) == 0
+    summary = flows.ingest.inbox_summary([], [], ["files sellers: boom"], waiting=["inbox/offers/101/f.csv"])
+    assert "**waiting for the registry: 1**\n- inbox/offers/101/f.csv" in summary
+
+
 @pytest.mark.parametrize(
     ("error", "retried"),
     [("storage", True), ("timeout", True), ("validation", False), ("bug", False)],
