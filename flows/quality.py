@@ -25,6 +25,16 @@ from reports.quality_calendar import refuse_night_ahead
 FEED_KINDS = ("sellers", "orders")
 
 
+def ingested_lines(ingested: list[dict]) -> list[str]:
+    """The files the night read before computing: ops check that the day's order export was
+    there (none means the figures stand on yesterday's data)."""
+    if not ingested:
+        return ["no registry or order file was waiting in the inbox"]
+    return [f"ingested {r['kind']} {r.get('file') or r.get('key')}: {r['status']}, {r['loaded']} of"
+            f" {r['rows']} rows loaded, {r['rejected']} rejected (import {r.get('import_id')})"
+            for r in ingested]
+
+
 @task(**IO_RETRIES)
 def quality_report(report_date: date) -> dict:
     settings = get_settings()
@@ -44,7 +54,7 @@ def nightly_quality(report_date: date | None = None) -> dict:
     summary = quality_report(day)
     create_markdown_artifact(
         key="nightly-quality",
-        markdown="\n".join(f"- {line}" for line in summary_lines(summary)),
+        markdown="\n".join(f"- {line}" for line in summary_lines(summary) + ingested_lines(ingested)),
         description=f"Nightly quality report {day}",
     )
     return summary | {"ingested": ingested}

@@ -33,5 +33,12 @@ def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
         " acceptation 79,7 % < 85 %; réclamations 10,6 % > 6 % / past a probation threshold:"
         ' rating 3.58/5 < 4/5; acceptance 79.7 % < 85 %; claim 10.6 % > 6 %",')
     assert (flow_env / "outbox" / "quality" / "2026-11-22" / "sellers" / "102.xlsx").is_file()
+    # ops read in the night's artifact which export it stood on
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifact = client.read_latest_artifacts()
+    night = next(a for a in artifact if a.key == "nightly-quality")
+    assert "- ingested orders inbox/orders/2026-11-22.csv: loaded, 230 of 230 rows" in night.data
     # without a date (as the schedule fires it): yesterday in Paris, computed at run time
     assert nightly_quality()["report_date"] == default_report_date(calendar.now_utc()).isoformat()
