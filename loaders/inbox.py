@@ -67,7 +67,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
         if EDITOR_LEFTOVER.fullmatch(stored.key.rsplit("/", 1)[-1]):
             log.info("inbox: editor leftover archived, not read: %s", stored.key)
             run.ignored.append(ingestor.refuse(
-                stored.key, stored.size, "fichier temporaire d'un éditeur (Excel, LibreOffice,"
+                stored, "fichier temporaire d'un éditeur (Excel, LibreOffice,"
                 " Windows, macOS), pas un fichier du vendeur / an editor's temporary file"))
             continue
         if UPLOADING.fullmatch(stored.key.rsplit("/", 1)[-1]):
@@ -77,7 +77,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             item = parse_inbox_key(stored.key)
         except UnsafeName as error:
             log.warning("inbox file refused: %s", error)
-            run.refused.append(ingestor.refuse(stored.key, stored.size, str(error)))
+            run.refused.append(ingestor.refuse(stored, str(error)))
             continue
         if item.kind not in KINDS:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)

@@ -26,7 +26,7 @@ from marketplace.db import in_transaction
 from marketplace.errors import FileRejected, Problem, Reason, Severity
 from marketplace.layout import UnsafeName, refused_key, safe_file_name
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
-from marketplace.storage import Storage
+from marketplace.storage import Storage, StoredObject
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +242,13 @@ class Ingestor(FileChecker):
             return row.id
         return in_transaction(self.engine, work)
 
-    def refuse(self, key: str, size: int, reason: str) -> dict:
+    def refuse(self, listed: StoredObject, reason: str) -> dict:
         """An inbox object whose name is off the layout or unsafe: never opened, recorded in
-        `imports` as rejected, and moved out of the inbox to `archive/refused/` so that the next
-        run does not meet it again. A key no storage path may take (`..`, a backslash: S3 only)
-        cannot be moved: it stays, recorded once, and every run lists it until ops remove it."""
+        `imports` as rejected, and moved out of the inbox to `archive/refused/` (under a safe
+        name) so that the next run does not meet it again. An S3 key with an empty or `..`
+        segment cannot be moved: it stays, recorded once, listed by every run until ops remove
+        it."""
+        key, size = listed.key, listed.size
         name = safe_file_name(key.rsplit("/", 1)[-1])
         source = repr(key)  # control characters made visible; the key itself is never a path
 
@@ -265,7 +267,7 @@ class Ingestor(FileChecker):
         import_id = in_transaction(self.engine, record)
         try:
             day = datetime.now(ZoneInfo(self.settings.timezone)).date()
-            archive = self.storage.move(key, refused_key(day, import_id, name))
+            archive = self.storage.move_listed(listed, refused_key(day, import_id, name))
         except UnsafeName:
             archive = None
         if archive is not None:

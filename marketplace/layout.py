@@ -52,9 +52,11 @@ def safe_key(*parts: str) -> str:
 
 
 def listed_key(key: str) -> str:
-    """A key as a storage listing returned it, checked as `safe_key` checks one but for the
-    characters of its names: the inbox may hold names a seller's system made (a tab, bytes
-    that are not UTF-8 from a Windows zip), refused as names, yet to be moved out of it."""
+    """A key as a storage listing returned it, checked only for what would leave its folder
+    (an empty, `.` or `..` segment, a NUL): the inbox may hold names a seller's system made (a
+    tab, bytes that are not UTF-8 from a Windows zip, `C:\\Users\\...` from an uploader that
+    joined a Windows path, 300 bytes on S3), refused as names, yet to be moved out of it. On S3
+    a key is a name, and on a POSIX folder a backslash or `C:` is a character of one."""
     for segment in _split(key):
         _check_segment(segment, as_name=False)
     return key
@@ -75,11 +77,14 @@ def _split(part: str) -> list[str]:
 def _check_segment(segment: str, as_name: bool = True) -> None:
     if segment in ("", ".", ".."):
         raise UnsafeName(f"empty, '.' or '..' segment in key: {segment!r}")
-    control = _CONTROL if as_name else _NUL
-    if "\\" in segment or control.search(segment) or _DRIVE.match(segment):
+    if not as_name:
+        if _NUL.search(segment):
+            raise UnsafeName(f"NUL in {segment!r}")
+        return
+    if "\\" in segment or _CONTROL.search(segment) or _DRIVE.match(segment):
         raise UnsafeName(f"backslash, control character or drive letter in {segment!r}")
     try:
-        size = len(segment.encode("utf-8", "strict" if as_name else "surrogateescape"))
+        size = len(segment.encode("utf-8"))
     except UnicodeEncodeError as exc:
         raise UnsafeName(f"not valid Unicode: {segment!r}") from exc
     if size > _SEGMENT_BYTES:

@@ -96,8 +96,14 @@ class S3Storage:
         return self.location(key)
 
     def move(self, key: str, new_key: str) -> str:
-        """Copy then delete: a crash in between leaves both, and the rerun finishes the move."""
-        source = {"Bucket": self.bucket, "Key": self._full(listed_key(key))}
+        return self._copy_then_delete(self._key(key), new_key)
+
+    def move_listed(self, listed: StoredObject, new_key: str) -> str:
+        return self._copy_then_delete(self._full(listed_key(listed.key)), new_key)
+
+    def _copy_then_delete(self, full_key: str, new_key: str) -> str:
+        """A crash between the copy and the delete leaves both, and the rerun finishes the move."""
+        source = {"Bucket": self.bucket, "Key": full_key}
         target = self._key(new_key)
         with _s3_errors("move", f"s3://{self.bucket}/{source['Key']}"):
             self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=target)

@@ -78,6 +78,11 @@ class Storage(Protocol):
 
     def move(self, key: str, new_key: str) -> str: ...
 
+    def move_listed(self, listed: StoredObject, new_key: str) -> str:
+        """Move an object this storage's listing returned, whatever its name (`listed_key`):
+        how the inbox puts aside a file whose name no other operation accepts."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
     def delete(self, key: str) -> None:
@@ -174,8 +179,14 @@ class LocalStorage:
         return str(path)
 
     def move(self, key: str, new_key: str) -> str:
+        return self._rename(self._path(key), new_key)
+
+    def move_listed(self, listed: StoredObject, new_key: str) -> str:
+        return self._rename(self._path(listed.key, listed=True), new_key)
+
+    def _rename(self, source: Path, new_key: str) -> str:
         """A rename: atomic on one filesystem; an existing target is replaced."""
-        source, target = self._path(key, listed=True), self._path(new_key)
+        target = self._path(new_key)
         with _storage_errors("move", str(source)):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)

@@ -44,25 +44,33 @@ def test_inbox_on_s3_reads_and_writes_only_s3(engine, settings, s3_client, s3_bu
 
 def test_hostile_inbox_names_are_refused_and_recorded(engine, settings, s3_client, s3_bucket):
     storage = S3Storage(s3_client, s3_bucket, "")
+    # an uploader that joined a Windows path, a name over 255 bytes: S3 keys, no paths; they
+    # stayed in the inbox and every run exited 3
+    windows, long = "inbox/offers/7/C:\\Users\\me\\x.csv", "inbox/offers/7/" + "é" * 150 + "x.csv"
     for key in ("inbox/offers/7/../../sellers/x.csv", "inbox/offers/abc/x.csv",
-                "inbox/offers/7/sub/x.csv", "inbox/offers/7/a\\b.csv", "inbox/offers/7/a\tx.csv"):
+                "inbox/offers/7/sub/x.csv", "inbox/offers/7/a\\b.csv", "inbox/offers/7/a\tx.csv",
+                windows, long):
         s3_client.put_object(Bucket=s3_bucket, Key=key, Body=b"sku;prix\nA;1\n")
     run = process_inbox(Ingestor(engine, storage, settings))
     assert run.results == []
-    assert len(run.refused) == 5
+    assert len(run.refused) == 7
     assert run.exit_code == 3
     with Session(engine) as session:
         statuses = session.scalars(select(Import.status)).all()
-    assert statuses == ["rejected"] * 5
+    assert statuses == ["rejected"] * 7
     moved = {r["key"]: r["archive"] for r in run.refused}
     assert moved["inbox/offers/7/../../sellers/x.csv"] is None  # no path may take it: stays
-    kept = [k for k in (moved["inbox/offers/abc/x.csv"], moved["inbox/offers/7/sub/x.csv"],
-                        moved["inbox/offers/7/a\tx.csv"])]  # a tab: refused as a name, moved
+    kept = [moved[k] for k in ("inbox/offers/abc/x.csv", "inbox/offers/7/sub/x.csv",
+                               "inbox/offers/7/a\tx.csv", windows)]  # refused as names, moved
     assert all(k and "/archive/refused/" in k and k.endswith("x.csv") for k in kept)
+    assert "/archive/refused/" in moved[long] and moved[long].endswith("éé.csv")  # name capped
+    assert moved[windows].endswith("-C__Users_me_x.csv")
+    assert moved["inbox/offers/7/a\\b.csv"].endswith("-a_b.csv")
     again = process_inbox(Ingestor(engine, storage, settings))
-    assert {r["key"] for r in again.refused} == {k for k, a in moved.items() if a is None}
+    assert {r["key"] for r in again.refused} == {"inbox/offers/7/../../sellers/x.csv"}
+    assert again.exit_code == 3
     with Session(engine) as session:  # what stays is recorded once, not once per run
-        assert len(session.scalars(select(Import.id)).all()) == 5
+        assert len(session.scalars(select(Import.id)).all()) == 7
 
 
 def test_names_a_seller_system_made_are_refused_and_moved_out_once(engine, settings, tmp_path):

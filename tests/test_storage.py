@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,30 @@ def test_move(storage: Storage) -> None:
     assert storage.move("inbox/offers/42/file.csv", new_key) == storage.location(new_key)
     assert not storage.exists("inbox/offers/42/file.csv")
     assert storage.read_bytes(new_key) == b"data"
+
+
+def test_an_object_listed_under_a_name_no_key_takes_can_be_moved_out(
+        storage: Storage, tmp_path: Path) -> None:
+    """A backslash or `C:` is a character of a name in a POSIX folder and on S3 (an uploader
+    that joined a Windows path): `move` refuses such a key, `move_listed` moves what the
+    listing returned, so the inbox can put it aside; `..` stays refused even so."""
+    name = "C:\\Users\\me\\offres.csv"
+    if isinstance(storage, LocalStorage):
+        folder = tmp_path / "store" / "inbox" / "offers" / "7"
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(b"data")
+    else:
+        storage.client.put_object(Bucket=storage.bucket, Key=f"landing/inbox/offers/7/{name}",
+                                  Body=b"data")
+    [listed] = storage.list("inbox/")
+    assert listed.key == f"inbox/offers/7/{name}"
+    with pytest.raises(UnsafeName):
+        storage.move(listed.key, "archive/refused/x.csv")
+    assert storage.move_listed(listed, "archive/refused/x.csv") == storage.location(
+        "archive/refused/x.csv")
+    assert [obj.key for obj in storage.list("")] == ["archive/refused/x.csv"]
+    with pytest.raises(UnsafeName):
+        storage.move_listed(replace(listed, key="inbox/../archive/refused/x.csv"), "archive/y.csv")
 
 
 def test_delete_is_idempotent(storage: Storage) -> None:
