@@ -163,6 +163,8 @@ class _XlsxTable(TableReader):
         self._rows = rows
         self._noted_outside = False
         scan = scan_sheet(sheet, len(info.headers))
+        if scan.out_of_order is not None:
+            raise _rows_out_of_order(sheet.title, *scan.out_of_order)
         self._uncalculated = scan.uncalculated
         self._merged = {merge.first_row: merge for merge in scan.merged
                         if merge.first_row > (info.header_row or 0)}
@@ -326,6 +328,17 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     check_width(width, limits)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
     return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows))
+
+
+def _rows_out_of_order(sheet: str, before: int, after: int) -> FileRejected:
+    return unreadable(
+        f"les lignes de la feuille « {sheet} » ne sont pas dans l'ordre (la ligne {after} est"
+        f" écrite après la ligne {before}) : une ligne serait perdue ; ouvrez le fichier dans"
+        " Excel ou LibreOffice, enregistrez-le et envoyez-le de nouveau",
+        f"the rows of sheet '{sheet}' are not in order (row {after} is written after row"
+        f" {before}): a row would be lost; open the file in Excel or LibreOffice, save it and"
+        " send it again",
+    )
 
 
 def _unreadable_xlsx(error: Exception) -> FileRejected:

@@ -12,6 +12,10 @@ Merged cells: Excel shows a merged range's value across it, but only its first c
 it; the others are read empty, and a category merged over three rows left two of them
 "required and empty" with nothing to say why.
 
+Rows out of order: Excel and LibreOffice write a sheet's rows in order, but a program may
+not (`<row r="5">` before `<row r="3">`); openpyxl's read-only reader then skips the row that
+goes back, without a word, so a seller's row would be lost.
+
 Values after the reader stopped: the reader gives up after a long run of empty rows (a sheet
 formatted down to row 1,048,576); the last row holding a value says whether it left any.
 """
@@ -54,16 +58,26 @@ class MergedRange:
 class SheetScan:
     uncalculated: dict[int, dict[int, str]] = field(default_factory=dict)
     merged: list[MergedRange] = field(default_factory=list)
+    out_of_order: tuple[int, int] | None = None  # (a row, the row written after it) going back
 
 
 def scan_sheet(sheet, width: int) -> SheetScan:
     """One pass over the sheet's part: `uncalculated`, {Excel row: {column index < `width`:
     "=formula"}} of its formula cells without a value ("=" alone for a shared formula, whose
     text is in another cell); `merged`, its merged ranges over more than one row starting
-    left of `width`. `sheet` is an openpyxl read-only worksheet; without access to its part,
-    nothing is found."""
+    left of `width`; `out_of_order`, the first row written after a row of the same or a later
+    number. `sheet` is an openpyxl read-only worksheet; without access to its part, nothing is
+    found."""
     found = SheetScan()
+    previous = 0
     for block in _whole_rows(sheet):
+        if found.out_of_order is None:
+            for start in _ROW_START.finditer(block):
+                number = int(start.group(1))
+                if number <= previous:
+                    found.out_of_order = (previous, number)
+                    break
+                previous = number
         if b"mergeCell" in block:
             found.merged += _merged_ranges(block, width)
         if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan

@@ -703,6 +703,23 @@ def test_formulas_saved_without_their_value_are_named_cell_by_cell(tmp_path: Pat
     ]
 
 
+def test_rows_a_program_wrote_out_of_order_reject_the_file_instead_of_losing_one(
+        tmp_path: Path) -> None:
+    """openpyxl's read-only reader skips a row whose number goes back: row 3 written after row
+    4 was lost without a word."""
+    path = make_xlsx(tmp_path / "erp.xlsx", {"Offres": [
+        ["sku", "titre", "prix"], ["A1", "Chaise", 10], ["A2", "Table", 12], ["A3", "Lampe", 14]]})
+
+    def swap_rows_3_and_4(xml: bytes) -> bytes:
+        third, fourth = (re.search(rb'<row r="%d".*?</row>' % n, xml).group() for n in (3, 4))
+        return xml.replace(third, b"\0").replace(fourth, third).replace(b"\0", fourth)
+
+    rewrite_entry(path, "xl/worksheets/sheet1.xml", swap_rows_3_and_4)
+    problem = rejected(path)
+    assert problem.code is Reason.UNREADABLE
+    assert "la ligne 3 est écrite après la ligne 4" in problem.message_fr
+
+
 def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {
         "Listes": [["sku", "title"], ["HIDDEN", "lists"]],
