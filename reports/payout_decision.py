@@ -60,7 +60,9 @@ def _sellers(session: Session) -> pd.DataFrame:
     columns = [Seller.seller_id, Seller.status, Seller.bank_account_valid, Seller.payout_hold_until,
                Seller.shop_name, Seller.legal_name, Seller.iban]
     sellers = pd.DataFrame(session.execute(select(*columns)).all(), columns=[c.key for c in columns])
-    sellers["iban_masked"] = [mask_iban(iban) if iban else "" for iban in sellers.pop("iban")]
+    # a pending seller may have no IBAN yet: NULL, which pandas 3 reads as NaN, not None
+    sellers["iban_masked"] = [mask_iban(iban) if isinstance(iban, str) else ""
+                              for iban in sellers.pop("iban")]
     return sellers
 
 

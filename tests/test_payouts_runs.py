@@ -207,6 +207,23 @@ def test_a_seller_without_bic_is_paid_by_iban_alone(engine, tmp_path):
     assert xml.count(b"<CdtTrfTxInf>") == 2 and xml.count(b"AGRIFRPP") == 1
 
 
+def test_a_seller_without_any_iban_is_carried_and_the_others_are_paid(engine, tmp_path):
+    """A pending seller has no bank account yet (feeds.md): its NULL IBAN, read as NaN by
+    pandas 3, crashed the month's run for every seller (exit 4)."""
+    add_seller(engine, 1)
+    add_seller(engine, 2, status="pending", bank_valid=False)
+    add_seller(engine, 3, bank_valid=False)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET iban = NULL, bic = NULL WHERE seller_id IN (2, 3)"))
+    for seller in (1, 2, 3):
+        add_order(engine, f"P-{seller}", seller, "100.00", delivered=paris(2026, 10, 10, 12))
+    result = run(engine, tmp_path, "2026-10", close=True)
+    assert (result.status, result.paid) == ("closed", 1)
+    lines = {line["seller_id"]: line for line in _csv(tmp_path / "store")}
+    assert [lines[s]["decision"] for s in ("1", "2", "3")] == ["paid", "carried", "carried"]
+    assert "pending" in lines["2"]["reason"] and lines["3"]["iban_masked"] == ""
+
+
 def test_a_month_without_any_seller_is_drafted_and_closed_empty(engine, tmp_path):
     assert run(engine, tmp_path, "2026-10", close=False).sellers == 0
     closed = run(engine, tmp_path, "2026-10", close=True)
