@@ -37,6 +37,11 @@ DEN_COLUMNS = {"average_rating": "rating_den", "response_hours": "response_den"}
 ORDER_TIMES = ["ordered_at", "deadline", "estimated_delivery_at", "delivered_at"]
 ORDER_COLUMNS = ["problem", "order_id", *ORDER_TIMES]
 TREND_COLUMNS = ["report_date", "score_tenths", "acceptance_num", "acceptance_den", "late_num", "late_den"]
+STATUSES = {"active": "actif / active", "probation": "en probation / probation",
+            "deactivation_proposed": "désactivation proposée / deactivation proposed",
+            "trial_limit_reached": "limite de la période d'essai atteinte / trial limit reached"}
+"""The statuses as the seller reads them (the CSV keeps the codes, for machines)."""
+NOT_ENOUGH = "données insuffisantes / not enough data"
 PROBLEMS = {"late": "retard / late", "claimed": "réclamation / claimed",
             "refunded": "remboursée / refunded", "expired": "non acceptée à temps / expired",
             "untracked": "sans suivi / untracked"}
@@ -82,7 +87,7 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
         shown, sub = seller[f"{name}_shown"], seller[f"{name}_sub"]
         den = seller[DEN_COLUMNS.get(name, f"{name}_den")]
         sign = ("≥ " if rule.higher else "≤ ")
-        note = ("données insuffisantes / not enough data" if shown is None else
+        note = (NOT_ENOUGH if shown is None else
                 _breach_note(name, shown, rule) if seller[f"{name}_breach"] else "")
         sheet.write_string(r, 0, f"{LABELS_FR[name]} / {LABELS[name]} ({UNITS[name].strip()})")
         if shown is not None:
@@ -101,7 +106,7 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
              ("note globale /5 / score /5", _number(seller["score_tenths"], tenths=True)),
              ("Top Seller", "oui / yes" if seller["top_seller"] else "non / no"),
              ("manque pour Top Seller / missing for Top Seller", seller["top_seller_missing"]),
-             ("statut / status", seller["status"]),
+             ("statut / status", STATUSES.get(seller["status"], seller["status"])),
              ("changement de statut / status change", seller["status_change"])]
     for offset, (label, value) in enumerate(facts):
         sheet.write_string(r + offset, 0, label, bold)
@@ -110,7 +115,9 @@ def _indicators(book, seller: dict, thresholds: QualityThresholds) -> None:
     sheet.set_column(1, 6, 14)
 
 
-def _trend(book, trend: list[tuple]) -> None:
+def _trend(book, trend: list[tuple], thresholds: QualityThresholds) -> None:
+    """Each night's score and two rates; a rate over too few orders says so, as the indicators
+    sheet does (quality.md: not enough data is "shown as such")."""
     sheet = book.add_worksheet("Tendance - Trend")
     bold = book.add_format({"bold": True})
     day_format = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -120,11 +127,12 @@ def _trend(book, trend: list[tuple]) -> None:
         sheet.write_number(r, 0, day, day_format)
         if tenths is not None:
             sheet.write_number(r, 1, tenths / 10)
-        # one decimal, half-up, as the indicators sheet shows them (quality.md)
-        if decided:
-            sheet.write_number(r, 2, float(half_up(Fraction(100 * accepted, decided), 1)))  # ok: a rate
-        if delivered:
-            sheet.write_number(r, 3, float(half_up(Fraction(100 * late, delivered), 1)))  # ok: a rate
+        for c, (name, part, whole) in enumerate(
+                [("acceptance", accepted, decided), ("late", late, delivered)], start=2):
+            if whole < thresholds.indicators[name].min_denominator:
+                sheet.write_string(r, c, NOT_ENOUGH)
+            else:  # one decimal, half-up, as the indicators sheet shows them (quality.md)
+                sheet.write_number(r, c, float(half_up(Fraction(100 * part, whole), 1)))  # ok: a rate
     last = max(len(trend), 1)
     chart = book.add_chart({"type": "line"})
     chart.add_series({"name": "score", "categories": ["Tendance - Trend", 1, 0, last, 0],
@@ -161,7 +169,7 @@ def seller_book(path: Path, seller: dict, trend: list[tuple], problems: list[tup
     book = xlsxwriter.Workbook(str(path), {"in_memory": True})
     book.set_properties({"created": pd.Timestamp(report_date).to_pydatetime()})
     _indicators(book, seller, thresholds)
-    _trend(book, trend)
+    _trend(book, trend, thresholds)
     _orders(book, problems)
     book.close()
 

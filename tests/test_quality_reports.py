@@ -78,6 +78,10 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
     trend = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
         "Tendance - Trend"]
     assert (trend["A2"].value.date(), trend["C2"].value) == (D, 9.1)
+    # one delivery: its late rate (100 %) is not enough data there too, not a figure
+    assert trend["D2"].value == "données insuffisantes / not enough data"
+    facts = {row[0]: row[1] for row in indicators.iter_rows(min_row=12, max_col=2, values_only=True)}
+    assert facts["statut / status"] == "en probation / probation"
 
 
 def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path):
