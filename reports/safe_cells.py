@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import re
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""The full-width forms last (＝ ＋ － ＠), which East Asian input methods type: whether a
+spreadsheet ever runs them was not verified, and the apostrophe costs a seller nothing."""
 
 # What openpyxl refuses (its ILLEGAL_CHARACTERS_RE), plus lone surrogates, which a reader
 # decoding with "surrogateescape" can leave and which no XML writer can encode.

@@ -415,7 +415,8 @@ def test_rerun_in_another_format_replaces_the_rejected_file(tmp_path: Path):
 
 @given(st.text())
 def test_inert_text_never_starts_with_a_formula_trigger(text: str):
-    assert not inert_text(text).startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert not inert_text(text).startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"))
+    assert inert_text("＝HYPERLINK(\"http://x\")") == "'＝HYPERLINK(\"http://x\")"
 
 
 @given(st.text())
