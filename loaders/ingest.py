@@ -298,9 +298,13 @@ class Ingestor(FileChecker):
         return result
 
     def store_problems(self, session: Session, import_id: int, problems: list[Problem]) -> None:
+        """The problems as the report says them; a header longer than the column (a seller's
+        300 characters) is stored cut, where PostgreSQL refused the whole file."""
+        longest = ImportProblem.__table__.c.column.type.length
         if problems:
             session.execute(insert(ImportProblem), [
-                {"import_id": import_id, "row": p.row, "column": p.column,
+                {"import_id": import_id, "row": p.row,
+                 "column": None if p.column is None else p.column[:longest],
                  "value": None if p.value is None else p.value[:10_000], "code": str(p.code),
                  "severity": str(p.severity), "message_fr": p.message_fr,
                  "message_en": p.message_en} for p in problems])

@@ -38,6 +38,7 @@ from loaders.offer_merge import (
 from loaders.staging import (
     check_replace_guard,
     create_staging,
+    kept_skus,
     lock_seller,
     unreadable_rows_stop_replace,
 )
@@ -223,7 +224,7 @@ def _index_staging(session: Session) -> None:
 
 def _stage_rejected_skus(session: Session, ctx: FeedContext) -> None:
     """Rejected rows keep their offers exactly as they were, in replace mode too."""
-    skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
+    skus = kept_skus(ctx)
     if skus:
         session.execute(
             text(f"INSERT INTO {STAGING} (row_number, action, sku) VALUES (0, 'keep', :sku)"),

@@ -29,6 +29,7 @@ from loaders.bulk import copy_frame, utc_timestamp_text
 from loaders.staging import (
     check_replace_guard,
     create_staging,
+    kept_skus,
     lock_seller,
     unreadable_rows_stop_replace,
 )
@@ -263,8 +264,7 @@ def _stage_kept_skus(session: Session, ctx: FeedContext) -> None:
     was rejected by validation.
     """
     create_staging(session, KEPT, KEPT_DDL)
-    skus = sorted(s for s in ctx.state.get("rejected_skus", ()) if s)
-    copy_frame(session, KEPT, pd.DataFrame({"sku": skus}, dtype=object), ["sku"])
+    copy_frame(session, KEPT, pd.DataFrame({"sku": kept_skus(ctx)}, dtype=object), ["sku"])
 
 
 def _at_now(sql: str) -> TextClause:

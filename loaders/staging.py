@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 
 from marketplace.errors import Problem, Reason, Severity, reject_file
+from marketplace.models import Offer
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -43,6 +44,14 @@ def create_staging(session: Session, table: str, ddl: str) -> None:
         session.execute(text(f"DROP TABLE IF EXISTS temp.{table}"))
     suffix = " ON COMMIT DROP" if postgres else ""
     session.execute(text(ddl.format(table=table, suffix=suffix)))
+
+
+def kept_skus(ctx: FeedContext) -> list[str]:
+    """The rejected rows' skus, whose offers or promotions the file leaves as they were. A sku
+    longer than the catalog's names none (an unquoted `;` in a title shifts a long text into
+    the sku column) and would not fit the staging table: PostgreSQL failed the whole file."""
+    longest = Offer.__table__.c.sku.type.length
+    return sorted(s for s in ctx.state.get("rejected_skus", ()) if s and len(s) <= longest)
 
 
 def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str, would_en: str,

@@ -164,6 +164,24 @@ def test_replace_keeps_offers_whose_row_has_a_stray_delimiter(ingestor, engine, 
     assert stored["SKU-00001"].title == "Produit 1"
 
 
+@pytest.mark.parametrize("mode", ["update", "replace"])
+def test_a_rejected_row_with_a_sku_too_long_or_a_header_too_long_is_a_row_problem(
+        ingestor, engine, tmp_path, mode):
+    """PostgreSQL failed the whole file (exit 4, every run) for a rejected row's 65-character
+    sku (a title's unquoted ";" shifts a long text into the sku column) or a 300-character
+    header: they did not fit the staging table and the problems' table."""
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
+    rows = offer_rows(3)
+    rows[1][0] = "L" * 65
+    rows[2][4] = "-5,00"
+    header = [*OFFER_HEADER[:4], "Prix" + " " * 300 + "TTC", *OFFER_HEADER[5:]]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "b.csv", rows, header=header), mode=mode)
+    assert (result.status, result.loaded, result.rejected) == ("partial", 1, 2)
+    stored = offers(engine)
+    assert stored["SKU-00002"].active and stored["SKU-00002"].price == Decimal("10.00")
+    assert len(stored) == 3
+
+
 def test_replace_guard_refuses_to_empty_a_shop_unless_forced(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(10)))
     truncated = write_offer_csv(tmp_path / "t.csv", offer_rows(4))

@@ -150,9 +150,10 @@ def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path):
         ["B", "9", "1,00", "", "2026-12-20", "2026-12-21", ""],  # unknown type: validation
         ["C", "6", "1,00", "", "2026-12-11", "2026-12-13", ""],  # overlaps stored C: apply time
         ["D", "6", "0,60", "", "2026-12-20", "2026-12-21", ""],  # above D's price: apply time
-    ]))
+        ["L" * 65, "6", "1,00", "", "2026-12-20", "2026-12-21", ""],  # too long to name an offer:
+    ]))  # it failed the whole file on PostgreSQL (the kept skus' table)
     assert (result.status, result.loaded, sorted(p.row for p in result.problems if p.row)) == (
-        "partial", 1, [3, 4, 5])
+        "partial", 1, [3, 4, 5, 6])
     after = stored(engine)
     assert (7, "E", 7, at(2026, 12, 10)) not in after
     assert {k: v for k, v in after.items() if k[1] in "BCD"} == {
