@@ -66,7 +66,10 @@ def read_window_orders(engine: Engine, window: Window) -> pd.DataFrame:
         finally:
             raw.close()
         buffer.seek(0)
-        frame = pd.read_csv(buffer, dtype={"order_id": str, "delivery": str, "seller_id": "int64"})
+        # COPY writes NULL as an empty field, and only that is missing: an order id "NA" or
+        # "null" is a seller's text (pandas' default missing words made it NaN, shown "nan")
+        frame = pd.read_csv(buffer, dtype={"order_id": str, "delivery": str, "seller_id": "int64"},
+                            keep_default_na=False, na_values=[""])
         for column in TIME_COLUMNS:
             frame[column] = pd.to_datetime(frame[column], unit="us").astype("datetime64[us]")
     else:

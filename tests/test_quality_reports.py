@@ -84,6 +84,21 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
     assert facts["statut / status"] == "en probation / probation"
 
 
+def test_order_ids_that_read_like_missing_values_are_listed_as_sent(engine, tmp_path):
+    """PostgreSQL's rows come through CSV: "NA" and "null" were read as missing, and the
+    workbooks listed the seller's overdue orders as "nan" and "None"."""
+    seller(engine, 3)
+    waiting = {"seller_id": 3, "ordered_at": paris("2026-11-02 10:00")}
+    orders(engine, [waiting | {"order_id": "NA"}, waiting | {"order_id": "null"}])
+    night(engine, tmp_path, D)
+    overdue = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "indicators.xlsx"))[
+        "Commandes en retard - Overdue"]
+    assert sorted(overdue.cell(r, 1).value for r in (2, 3)) == ["NA", "null"]
+    listed = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "3.xlsx"))[
+        "Commandes - Orders"]
+    assert sorted(listed.cell(r, 2).value for r in (2, 3)) == ["NA", "null"]
+
+
 def test_seller_workbook_writes_seniority_and_score_as_numbers(engine, tmp_path):
     """Written as text, '4.4' showed with a point and Excel's "number stored as text" flag in a
     French Excel, and could not be summed or compared."""
