@@ -234,13 +234,17 @@ class ChunkBuilder:
 # --------------------------------------------------------------------------- messages
 
 
-def check_width(columns: int, limits: ReadLimits) -> None:
-    """Refuse a header row wider than `limits.max_columns` (CSV and XLSX alike)."""
+def check_width(columns: int, limits: ReadLimits, *, counted: bool = True) -> None:
+    """Refuse a header row wider than `limits.max_columns` (CSV and XLSX alike). `counted`:
+    `columns` is the row's whole width (a CSV's), not the cells read up to one past the limit
+    (an XLSX's, whose wider rows are never read whole)."""
     if columns > limits.max_columns:
+        has_fr, has_en = (str(columns), str(columns)) if counted else (
+            f"plus de {limits.max_columns}", f"more than {limits.max_columns}")
         raise reject_file(
             Reason.TOO_LARGE,
-            f"Trop de colonnes : la ligne d'en-tête en compte {columns} (maximum {limits.max_columns}).",
-            f"Too many columns: the header row has {columns} (at most {limits.max_columns}).",
+            f"Trop de colonnes : la ligne d'en-tête en compte {has_fr} (maximum {limits.max_columns}).",
+            f"Too many columns: the header row has {has_en} (at most {limits.max_columns}).",
         )
 
 

@@ -325,7 +325,7 @@ def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
                                         sheet=sheet.title))
     header_row, cells = found
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
-    check_width(width, limits)
+    check_width(width, limits, counted=False)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
     return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows))
 

@@ -7,8 +7,7 @@ Decisions:
 - File-level problems first, then by row and, within a row, row-level problems before
   cell-level ones in column order (`report_grid.sort_key`).
 - Row numbers are the seller's Excel ones, like everywhere in the report.
-- Texts copied from the input go through `reports.safe_cells.seller_text`: inert, plain
-  numbers as the seller sent them.
+- Texts copied from the input go through `reports.safe_cells.inert_text`.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from marketplace.errors import Problem
 from reports.report_grid import ReportGrid, sort_key
-from reports.safe_cells import seller_text
+from reports.safe_cells import inert_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -39,4 +38,4 @@ def _problem_line(problem: Problem) -> list[str]:
     row = "" if problem.row is None else str(problem.row)
     texts = (problem.column or "", problem.value or "", str(problem.code), problem.message_fr,
              problem.message_en)
-    return [row, *(seller_text(text) for text in texts)]
+    return [row, *(inert_text(text) for text in texts)]

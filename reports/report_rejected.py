@@ -11,8 +11,9 @@ Decisions:
   file (the seller fixes and resends their own file). A row the reader refused for its
   number of fields comes back split as it was sent; one with unpaired quotes has no values to
   resend (the XLSX summary lists it).
-- Values go through `reports.safe_cells` so that they round-trip: text cells without an
-  apostrophe in XLSX, `seller_text` in CSV (see its docstring for where the apostrophe goes).
+- Values go through `reports.safe_cells.inert_text` (text cells in the Text format in XLSX):
+  the apostrophe before a formula's first character, which the readers take off again when
+  the fixed file comes back.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import xlsxwriter
 from loaders.table import ReadInfo
 from reports.report_grid import ReportGrid, padded
 from reports.report_workbook import write_text
-from reports.safe_cells import clean_for_xlsx, seller_text
+from reports.safe_cells import clean_for_xlsx, inert_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -42,7 +43,7 @@ def write_rejected_csv(path: Path, report: ReportInput, grid: ReportGrid, rows: 
             out.write(f"sep={delimiter}\r\n")
         writer = csv.writer(out, delimiter=delimiter)
         for line in _resend_lines(report, grid, rows):
-            writer.writerow([seller_text(value) for value in line])
+            writer.writerow([inert_text(value) for value in line])
 
 
 def write_rejected_xlsx(path: Path, report: ReportInput, grid: ReportGrid, rows: list[int]) -> None:
@@ -51,7 +52,7 @@ def write_rejected_xlsx(path: Path, report: ReportInput, grid: ReportGrid, rows:
         text = workbook.add_format({"num_format": "@"})
         for sheet_row, line in enumerate(_resend_lines(report, grid, rows)):
             for column, value in enumerate(line):
-                write_text(sheet, sheet_row, column, clean_for_xlsx(value), text)
+                write_text(sheet, sheet_row, column, inert_text(clean_for_xlsx(value)), text)
 
 
 def _resend_lines(report: ReportInput, grid: ReportGrid, rows: list[int]) -> Iterable[list[str]]:

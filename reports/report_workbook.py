@@ -28,7 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from marketplace.errors import Problem, Severity
 from reports.report_grid import ReportGrid, padded
-from reports.safe_cells import clean_for_xlsx, seller_text
+from reports.safe_cells import clean_for_xlsx, inert_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -116,7 +116,7 @@ def write_text(sheet: Worksheet, row: int, column: int, text: str, fmt: Format |
 
 def _safe(value: str) -> str:
     """A text for the error report: writable in XLSX and never run as a formula."""
-    return seller_text(clean_for_xlsx(value))
+    return inert_text(clean_for_xlsx(value))
 
 
 # --- summary sheet --------------------------------------------------------------------------
@@ -286,9 +286,9 @@ def _write_row(
     for position, value in enumerate(values):
         cell_problems = grid.by_cell.get((number, position), [])
         column = FIXED_COLUMNS + position
-        # a text cell in the Text format (`@`): never run, not even once edited, so the seller's
-        # value is shown as sent, without the apostrophe `_safe` adds elsewhere
-        write_text(sheet, sheet_row, column, clean_for_xlsx(value), _cell_format(formats, cell_problems))
+        # a text cell in the Text format (`@`), never run even once edited, and the apostrophe
+        # before a formula's first character, as in every output (reports.safe_cells)
+        write_text(sheet, sheet_row, column, _safe(value), _cell_format(formats, cell_problems))
         if cell_problems:
             sheet.write_comment(sheet_row, column, _comment(cell_problems), {"x_scale": 3})
 

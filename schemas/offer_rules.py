@@ -349,13 +349,16 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     if "condition" not in v.headers.positions:  # new by default, or as stored: the catalog says
         v.left_out.leave_to_catalog("used_declared_new", says_used)
         return
-    v.flag(says_used, Reason.USED_DECLARED_NEW,
-           "condition",
-           "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
-           " l'état est « neuf » : choisissez l'état réel (reconditionné, bon état...).",
-           "The title or description says the item is used or refurbished while its condition"
-           " is new: choose its real condition (refurbished, good...).",
-           values=v.raw["condition"].replace("", "new"))
+    # the cell as the seller left it: "neuf" typed, or empty (new by default), said as such
+    left_empty = v.raw["condition"] == ""
+    for rows, state_fr, state_en in ((says_used & ~left_empty, "l'état est « neuf »", "its condition is new"),
+                                     (says_used & left_empty, "l'état, laissé vide, vaut « neuf » par"
+                                      " défaut", "its condition, left empty, is new by default")):
+        v.flag(rows, Reason.USED_DECLARED_NEW, "condition",
+               "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
+               f" {state_fr} : choisissez l'état réel (reconditionné, bon état...).",
+               f"The title or description says the item is used or refurbished while {state_en}:"
+               " choose its real condition (refurbished, good...).")
 
 
 def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:

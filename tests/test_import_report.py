@@ -17,7 +17,7 @@ from loaders.table import ReadInfo
 from marketplace.errors import Problem, Reason, Severity
 from reports.import_report import ReportFiles, ReportInput, write_import_report
 from reports.report_workbook import ROWS_SHEET, SUMMARY_SHEET
-from reports.safe_cells import FORMULA_TRIGGERS, clean_for_xlsx, inert_text, seller_text
+from reports.safe_cells import clean_for_xlsx, inert_text
 
 HEADERS = ["sku", "ean", "prix", "description"]
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -257,7 +257,7 @@ def test_row_numbers_are_the_sellers_own(tmp_path: Path):
 def test_offending_cells_have_a_comment_and_a_fill(written: ReportFiles):
     sheet = rows_sheet(written)
     price = sheet.cell(sheet_row(sheet, 3), 5)
-    assert price.value == "-3,00"  # a plain number, shown as sent: no apostrophe
+    assert price.value == "'-3,00"  # reliability.md: a leading "-" gets the apostrophe
     assert PRICE_FR in price.comment.text and PRICE_EN in price.comment.text
     assert price.fill.fgColor.rgb == RED
     warned = sheet.cell(sheet_row(sheet, 5), 3)
@@ -278,14 +278,14 @@ def test_rejected_rows_are_easy_to_filter(written: ReportFiles):
 
 
 def test_values_are_text_cells_made_inert(written: ReportFiles):
-    """Shown as sent (no apostrophe the seller never typed), in text cells of the Text format:
-    never run when the file opens, nor when someone edits the cell."""
+    """Text cells of the Text format, with the apostrophe before a formula's first character
+    (reliability.md): never run when the file opens, nor when someone edits the cell."""
     sheet = rows_sheet(written)
     formula = sheet.cell(sheet_row(sheet, 3), 6)
     phone = sheet.cell(sheet_row(sheet, 4), 4)
     at_sign = sheet.cell(sheet_row(sheet, 4), 6)
     for cell, original in ((formula, FORMULA), (at_sign, "@SUM(A1)"), (phone, "+33 6 12")):
-        assert (cell.data_type, cell.number_format, cell.value) == ("s", "@", original)
+        assert (cell.data_type, cell.number_format, cell.value) == ("s", "@", "'" + original)
 
 
 def test_leading_zeros_are_kept(written: ReportFiles):
@@ -310,8 +310,8 @@ def test_csv_twin_has_the_exact_header_and_one_sorted_line_per_problem(written: 
         lines = list(csv.reader(handle))
     assert lines[1:] == [
         ["", "remarque", "", "unknown_column", COLUMN_FR, COLUMN_EN],
-        ["3", "prix", "-3,00", "out_of_range", PRICE_FR, PRICE_EN],
-        ["4", "ean", "+33 6 12", "bad_check_digit", EAN_FR, EAN_EN],
+        ["3", "prix", "'-3,00", "out_of_range", PRICE_FR, PRICE_EN],
+        ["4", "ean", "'+33 6 12", "bad_check_digit", EAN_FR, EAN_EN],
         ["5", "sku", "A-4", "unknown_sku", SKU_FR, SKU_EN],
         ["7", "", "", "field_count", FIELDS_FR, FIELDS_EN],
     ]
@@ -341,18 +341,23 @@ def test_rejected_csv_keeps_the_sellers_encoding_and_delimiter(written: ReportFi
     assert list(again.columns) == HEADERS
     # rows 3 and 4 have errors; row 5 only a warning; row 7 has no values to resend
     assert again.values.tolist() == [
-        ["A-2", "000042", "-3,00", "'" + FORMULA],
-        ["A-3", "+33 6 12", "5,00", "'@SUM(A1)"],
+        ["A-2", "000042", "'-3,00", "'" + FORMULA],
+        ["A-3", "'+33 6 12", "5,00", "'@SUM(A1)"],
     ]
 
 
 def test_rejected_csv_round_trips_the_sellers_values(tmp_path: Path):
+    """The apostrophes are ours: the readers take them off when the fixed file comes back."""
+    from schemas.parsing import without_report_apostrophe
+
     rows = frame({2: ["000123", "-3,00", "Crème brûlée 5 €", "+5"]})
     price = Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=2, column="prix")
     files = write_import_report(tmp_path, "s", report_input(rows=rows, problems=[price]))
     again = pd.read_csv(files.rejected, sep=";", encoding="cp1252", dtype=str,
                         keep_default_na=False)
-    assert again.values.tolist() == [["000123", "-3,00", "Crème brûlée 5 €", "+5"]]
+    assert again.values.tolist() == [["000123", "'-3,00", "Crème brûlée 5 €", "'+5"]]
+    assert without_report_apostrophe(again.iloc[0].astype("str")).tolist() == [
+        "000123", "-3,00", "Crème brûlée 5 €", "+5"]
 
 
 def test_rejected_csv_keeps_excels_delimiter_line(tmp_path: Path):
@@ -384,7 +389,7 @@ def test_rejected_csv_in_utf8_with_bom_and_characters_outside_cp1252(tmp_path: P
     assert cp1252.rejected.read_bytes().endswith(b"A;1;0;? ??\r\n")
 
 
-def test_rejected_xlsx_keeps_text_cells_without_apostrophe(tmp_path: Path):
+def test_rejected_xlsx_keeps_text_cells_made_inert(tmp_path: Path):
     info = ReadInfo(format="xlsx", headers=HEADERS, header_row=1, sheet="Offres", rows_read=4)
     files = write_import_report(tmp_path, "x", report_input(info=info))
     assert files.rejected == tmp_path / "x-rejected.xlsx"
@@ -393,8 +398,8 @@ def test_rejected_xlsx_keeps_text_cells_without_apostrophe(tmp_path: Path):
     lines = list(sheet.iter_rows(values_only=True))
     assert lines == [
         tuple(HEADERS),
-        ("A-2", "000042", "-3,00", FORMULA),
-        ("A-3", "+33 6 12", "5,00", "@SUM(A1)"),
+        ("A-2", "000042", "'-3,00", "'" + FORMULA),
+        ("A-3", "'+33 6 12", "5,00", "'@SUM(A1)"),
     ]
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
@@ -428,32 +433,21 @@ def test_clean_for_xlsx_gives_text_openpyxl_accepts(text: str):
         pytest.fail(f"openpyxl refused {clean_for_xlsx(text)!r}")
 
 
-@given(st.text())
-def test_seller_text_is_inert_or_a_plain_number(text: str):
-    safe = seller_text(text)
-    assert safe in (text, "'" + text)
-    if safe.startswith(FORMULA_TRIGGERS):
-        assert not any(char.isalpha() or char in "(!|" for char in safe)
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("-3,00", "-3,00"),
-        ("+5", "+5"),
-        ("-1 234,50 €", "-1 234,50 €"),
-        ("-", "-"),
-        ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+        ("-3,00", "'-3,00"),  # reliability.md: every leading "-", plain numbers included
+        ("+33 6 12 34 56 78", "'+33 6 12 34 56 78"),
         (FORMULA, "'" + FORMULA),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("\t5", "'\t5"),
-        ("=1", "'=1"),
         ("000123", "000123"),
+        ("Câble -3", "Câble -3"),
     ],
 )
-def test_seller_text(value: str, expected: str):
-    assert seller_text(value) == expected
+def test_inert_text(value: str, expected: str):
+    assert inert_text(value) == expected
 
 
 def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):

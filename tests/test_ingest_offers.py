@@ -77,9 +77,9 @@ def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostro
     first = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, encoding="cp1252"))
     rejected = Path(first.errors_report.replace("-errors.xlsx", "-rejected.csv"))
     text = rejected.read_text(encoding="cp1252")
-    assert "'+Câble HDMI" in text
-    fixed = tmp_path / "corrige.csv"
-    fixed.write_text(text.replace("-3,00", "3,00"), encoding="cp1252")
+    assert "'+Câble HDMI" in text and "'-3,00" in text
+    fixed = tmp_path / "corrige.csv"  # the price cell typed again
+    fixed.write_text(text.replace("'-3,00", "3,00"), encoding="cp1252")
     again = ingest(ingestor, fixed)
     assert (again.status, again.loaded) == ("loaded", 1)
     assert offers(engine)["SKU-00001"].title == "+Câble HDMI"

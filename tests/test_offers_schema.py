@@ -188,6 +188,17 @@ def test_used_declared_new_is_rejected(title):
     assert codes(result) == {2: {"used_declared_new"}}
 
 
+def test_used_declared_new_names_the_cell_as_the_seller_left_it():
+    """An empty condition cell was reported with the value "new", which the seller never
+    typed: the value is the cell's, and the message says the empty cell means new."""
+    typed, empty = validate([book(titre="Used laptop", état="Neuf"),
+                             book(sku="B", titre="Used laptop", état="")])[0].problems
+    assert (typed.row, typed.column, typed.value) == (2, "état", "Neuf")
+    assert "alors que l'état est « neuf »" in typed.message_fr
+    assert (empty.row, empty.column, empty.value) == (3, "état", "")
+    assert "l'état, laissé vide, vaut « neuf » par défaut" in empty.message_fr
+
+
 @pytest.mark.parametrize("description", ["Occasion, très bon état", "used, good condition",
                                          "État : occasion", "Like new, used once",
                                          "Seconde main - très bon état", "Vendu en seconde-main",
