@@ -110,7 +110,8 @@ def _chart_sheet(book, table: pd.DataFrame, trend: pd.DataFrame) -> None:
         sheet.write_number(r, 1, count)
     per_night = trend.groupby("report_date").agg(
         top=("top_seller", "sum"), probation=("status", lambda s: int(s.isin([PROBATION, PROPOSED]).sum())))
-    sheet.write_row(0, 3, ["report", "Top Sellers", "probation"], bold)
+    in_probation = "in probation (deactivation proposed included)"  # both are past a threshold
+    sheet.write_row(0, 3, ["report", "Top Sellers", in_probation], bold)
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     for r, (day, top, probation) in enumerate(per_night.itertuples(name=None), start=1):
         sheet.write_datetime(r, 3, pd.Timestamp(day).to_pydatetime(), date_format)
@@ -124,7 +125,7 @@ def _chart_sheet(book, table: pd.DataFrame, trend: pd.DataFrame) -> None:
     sheet.insert_chart("H2", scores)
     nights = max(len(per_night), 1)
     counts_chart = book.add_chart({"type": "line"})
-    for col, name in ((4, "Top Sellers"), (5, "probation")):
+    for col, name in ((4, "Top Sellers"), (5, in_probation)):
         counts_chart.add_series({"name": name, "categories": ["Graphiques - Charts", 1, 3, nights, 3],
                                  "values": ["Graphiques - Charts", 1, col, nights, col],
                                  "marker": {"type": "circle"}})

@@ -61,6 +61,8 @@ def test_files_hold_every_seller_and_the_orders_behind_bad_figures(engine, tmp_p
     assert sheet.cell(3, rating).value == "données insuffisantes / not enough data"
     assert sheet.cell(3, rating + 1).value < 10  # its denominator beside it
     assert book["Commandes en retard - Overdue"]["A2"].value == "NO-DECISION"
+    # the probation curve counts the sellers proposed for deactivation too, and says so
+    assert book["Graphiques - Charts"]["F1"].value == "in probation (deactivation proposed included)"
     orders_sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "2.xlsx"))[
         "Commandes - Orders"]
     listed = [(orders_sheet.cell(r, 1).value, orders_sheet.cell(r, 2).value) for r in range(2, 6)]
