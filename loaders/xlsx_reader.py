@@ -52,6 +52,7 @@ MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
 _FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _SHOWS_TIME = re.compile(r"[hs]|am/pm|a/p", re.IGNORECASE)
 _SHOWS_DATE = re.compile(r"[dmy]", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"[0#?](?:\.([0#?]*))?E[+-]", re.IGNORECASE)
 _ZERO_PADDING = re.compile(r"0+")
 _NUMBERS = (int, float)
 
@@ -63,6 +64,7 @@ class _Shown:
     zero_width: int = 0  # a plain zero-padding format ("000000"): whole numbers padded to it
     percent: bool = False  # 0.2 shows as 20 %
     with_time: bool | None = None  # dates show their time, or not; None: the format shows no date
+    scientific: int | None = None  # 3760130000000 shows as 3,76E+12: its decimals shown
 
 
 @lru_cache(maxsize=1024)  # a workbook uses a handful of formats, on thousands of cells
@@ -74,6 +76,8 @@ def _shown(number_format: str) -> _Shown:
     code = _FORMAT_LITERALS.sub("", number_format.split(";")[0])
     if _SHOWS_TIME.search(code):
         return _Shown(with_time=True)
+    if scientific := _SCIENTIFIC.search(code):
+        return _Shown(scientific=len(scientific.group(1) or ""))
     return _Shown(percent="%" in code, with_time=False if _SHOWS_DATE.search(code) else None)
 
 
@@ -114,7 +118,12 @@ def cell_text(value: object, number_format: str = "General") -> str:
 def _number_text(value: int | float, shown: _Shown) -> str:
     """A number as Excel shows it: integers with every digit, floats as `_float_text`; under a
     percent format ×100 with " %" (0.2 is "20 %"); under a plain zero-padding format, whole
-    numbers padded with leading zeros ("0012345678905")."""
+    numbers padded with leading zeros ("0012345678905"); under a scientific format, as Excel
+    shows it ("3.76E+12"): a code saved from a CSV Excel had cut to 3,76013E+12 holds zeros
+    where its digits were, and the seller sees the notation, so the rules refuse it as in a
+    CSV (offers.md: never a silent conversion)."""
+    if shown.scientific is not None:
+        return f"{value:.{shown.scientific}E}"
     text = str(value) if isinstance(value, int) else _float_text(value)
     if shown.percent:
         return f"{Decimal(text).scaleb(2):f} %"

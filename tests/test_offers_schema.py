@@ -99,8 +99,9 @@ def test_prices_without_cents_anywhere_ask_thousand_or_decimals():
     assert problem.message_fr.startswith("« 1,500 » : séparateur de milliers ou décimales ?")
 
 
-def test_ean_in_scientific_notation_is_an_error_not_a_conversion():
-    result, _ = validate([book(ean="3.60029E+12")])
+@pytest.mark.parametrize("ean", ["3.60029E+12", "3.76E+12"])  # a CSV's; an XLSX cell's, as read
+def test_ean_in_scientific_notation_is_an_error_not_a_conversion(ean):
+    result, _ = validate([book(ean=ean)])
     assert codes(result) == {2: {"scientific_notation"}}
 
 

@@ -61,6 +61,9 @@ def shown(tmp_path: Path, value: object, number_format: str) -> str:
         (1e-7, "General", "0.0000001"),
         (3.60029e12, "General", "3600290000000"),
         (42, "General", "42"),
+        # a scientific format shows the notation: the identifier rules refuse it, as in a CSV
+        (3760130000000.0, "0.00E+00", "3.76E+12"),
+        (3760130000000, "0.00000E+00", "3.76013E+12"),
     ],
 )
 def test_numbers_read_to_15_significant_digits(
