@@ -91,6 +91,12 @@ class PromotionValidator(ChunkValidator):
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
         super().__init__(frame, headers, ctx, PROMOTION_COLUMNS)
         self.calendar = load_calendar(ctx.reference_dir)
+        # "14/12/2026" and "12:00" in two columns are "14/12/2026 12:00": a flash sale of two
+        # hours was stretched to whole days when the hours were ignored as unknown columns
+        for day, hour in (("start_at", "start_time"), ("end_at", "end_time")):
+            both = (self.raw[day] != "") & (self.raw[hour] != "")
+            if both.any():
+                self.raw[day] = self.raw[day].where(~both, self.raw[day] + " " + self.raw[hour])
 
     def run(self) -> Validated:
         everywhere = pd.Series(True, index=self.index)

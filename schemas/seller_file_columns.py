@@ -67,6 +67,11 @@ PROMOTION_COLUMNS = (
                label="début"),
     ColumnSpec("end_at", ("fin", "date de fin", "date fin", "end", "end-date", "fin promo",
                           "date de fin de la promotion", "au"), True, label="fin"),
+    # the hour in a column of its own, as many shop exports write it: joined to its date
+    ColumnSpec("start_time", ("heure début", "heure de début", "heure début promo", "start-time",
+                              "heure de départ"), label="heure début"),
+    ColumnSpec("end_time", ("heure fin", "heure de fin", "heure fin promo", "end-time"),
+               label="heure fin"),
     ColumnSpec("period", ("période", "code période", "period-code"), label="période"),
     SELLER_ID_COLUMN,
 )

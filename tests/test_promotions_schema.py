@@ -177,6 +177,22 @@ def test_end_must_be_after_start():
     assert codes(result) == {2: {"bad_date"}, 3: {"bad_date"}}
 
 
+def test_hours_in_columns_of_their_own_are_joined_to_their_dates():
+    """"Heure début" and "Heure fin" were ignored as unknown columns: a two-hour flash sale
+    ran from midnight to midnight. An empty hour leaves the date as it is (a whole day)."""
+    headers = ["sku", "type", "remise %", "début", "heure début", "fin", "heure fin"]
+    result = validate([["A", "6", "20", "14/12/2026", "12:00", "14/12/2026", "14h00"],
+                       ["B", "6", "20", "15/12/2026", "", "15/12/2026", ""],
+                       ["C", "6", "20", "16/12/2026 08:00", "09:00", "17/12/2026", ""]], headers)
+    valid = result.valid
+    assert (valid.loc[2, "start_at"], valid.loc[2, "end_at"]) == (paris(2026, 12, 14, 12),
+                                                                   paris(2026, 12, 14, 14))
+    assert (valid.loc[3, "start_at"], valid.loc[3, "end_at"]) == (paris(2026, 12, 15),
+                                                                   paris(2026, 12, 16))
+    [twice] = result.problems  # an hour in both cells: which one? the row says it
+    assert (twice.row, twice.column, twice.value) == (4, "début", "16/12/2026 08:00 09:00")
+
+
 def test_american_or_broken_dates_are_unreadable():
     result = validate([promo(start="12/13/2026"), promo("B", end="2026-02-30")])
     assert {(p.row, p.column, str(p.code)) for p in result.problems} == {
