@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from loaders.reader import open_table
+from loaders.split_headers import refuse_split_header
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace import calendar
 from marketplace.config import Settings
@@ -192,6 +193,9 @@ class FileRun:
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
             for chunk in self.read(table):
+                if not self.rows:
+                    refuse_split_header(chunk.frame, header_map, feed.columns, unnamed,
+                                        table.info.header_row)
                 self.rows += len(chunk.frame) + refused_rows(chunk)
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)

@@ -26,6 +26,7 @@ class Reason(StrEnum):
     NO_ROWS = "no_rows"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_HEADER = "duplicate_header"
+    SPLIT_HEADER = "split_header"  # one header over two columns, told apart by the row below
     TOO_LARGE = "too_large"
     ZIP_BOMB = "zip_bomb"
     MIXED_ENCODING = "mixed_encoding"

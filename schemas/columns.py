@@ -30,6 +30,9 @@ class ColumnSpec:
     other_units: frozenset[str] = frozenset()
     """Units that make a header another quantity: "Remise (€)" is an amount, not a percentage."""
     label: str = ""
+    numeric: bool = False
+    """Its values are amounts or counts (they hold digits): words under its header are a second
+    header line (`loaders.split_headers`)."""
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -32,15 +32,15 @@ OFFER_COLUMNS = (
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
                          "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
-               required_for_updates=True),
+               required_for_updates=True, numeric=True),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
-                            "stock disponible", "quantité disponible")),
+                            "stock disponible", "quantité disponible"), numeric=True),
     ColumnSpec("condition", ("state", "état", "product-state", "état du produit")),
     # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
     # exports carry it beside the time to ship
     ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation",
-                                    "délai d'envoi")),
+                                    "délai d'envoi"), numeric=True),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     ColumnSpec("practical_component", ("mise en situation",)),
@@ -55,11 +55,11 @@ PROMOTION_COLUMNS = (
     # never "prix barré": that is the price before the discount
     ColumnSpec("discount_price", ("prix promo", "prix remisé", "discount-price",
                                   "prix promotionnel", "prix soldé", "prix promo ttc"),
-               label="prix promo"),
+               label="prix promo", numeric=True),
     ColumnSpec("discount_percent", ("remise %", "remise (%)", "remise en %", "remise",
                                     "% de remise", "discount-percent", "taux de remise",
                                     "pourcentage de remise"),
-               other_units=frozenset({"€", "eur", "euro", "euros"}), label="remise %"),
+               other_units=frozenset({"€", "eur", "euro", "euros"}), label="remise %", numeric=True),
     # "Date début" and "Date fin" too: the names sellers write most, which the missing-column
     # message suggested ("Vouliez-vous dire « Date début » ?") while rejecting the whole file
     ColumnSpec("start_at", ("début", "date de début", "date début", "start", "start-date",

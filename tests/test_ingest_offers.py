@@ -182,6 +182,26 @@ def test_a_rejected_row_with_a_sku_too_long_or_a_header_too_long_is_a_row_proble
     assert len(stored) == 3
 
 
+def test_a_price_header_over_two_columns_told_apart_below_refuses_the_file(
+        ingestor, engine, tmp_path):
+    """"Prix" merged over an HT and a TTC column, as Excel saves it: the HT price was loaded
+    as the customer price, with only a warning about a column without a header."""
+    path = tmp_path / "fusion.csv"
+    path.write_text("sku;titre;catégorie;Prix;;stock\n;;;HT;TTC;\n"
+                    "A-1;Livre;livres;10,00;12,00;5\n", encoding="utf-8")
+    result = ingest(ingestor, path)
+    assert (result.status, result.exit_code, offers(engine)) == ("rejected", 3, {})
+    [problem] = result.problems
+    assert (problem.code, problem.row, problem.column) == ("split_header", 2, "Prix")
+    assert "(« HT » et « TTC »)" in problem.message_fr and "« Prix TTC »" in problem.message_fr
+    # a note beside a price, under no header, stays a warning: the row below holds a price
+    noted = tmp_path / "note.csv"
+    noted.write_text("sku;titre;catégorie;Prix;;stock\nA-1;Livre;livres;10,00;à revoir;5\n",
+                     encoding="utf-8")
+    kept = ingest(ingestor, noted)
+    assert kept.status != "rejected" and "split_header" not in {p.code for p in kept.problems}
+
+
 def test_replace_guard_refuses_to_empty_a_shop_unless_forced(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(10)))
     truncated = write_offer_csv(tmp_path / "t.csv", offer_rows(4))
