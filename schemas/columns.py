@@ -9,6 +9,7 @@ header the seller did write, so a typo ("prixx") or a variant ("Prix de vente") 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from loaders.headers import header_key, header_units, normalize_header
@@ -145,6 +146,9 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     return HeaderMap(positions, list(headers), unknown, specs)
 
 
+_EXCLUDING_VAT = re.compile(r"(?:^|[^a-z])(?:ht|hors_taxes?|excl\.?_?vat|excluding_vat)(?:$|[^a-z])")
+
+
 def _missing_columns(specs: list[ColumnSpec], unknown: list[str]) -> FileRejected:
     """One rejection naming every missing column, each in a sentence of its own (the message
     for a single column is that sentence), with the closest header of the file if any."""
@@ -161,6 +165,12 @@ def _missing_columns(specs: list[ColumnSpec], unknown: list[str]) -> FileRejecte
 def _missing_sentence(spec: ColumnSpec, suggestion: str | None) -> tuple[str, str]:
     hint_fr = f" Vouliez-vous dire « {suggestion} » ?" if suggestion else ""
     hint_en = f' Did you mean "{suggestion}"?' if suggestion else ""
+    if suggestion and _EXCLUDING_VAT.search(normalize_header(suggestion)):
+        # renamed as asked, "Prix HT" would load prices a fifth too low
+        hint_fr = (f" « {suggestion} » est un prix hors taxes : la colonne attendue est le prix"
+                   " TTC, payé par le client (« Prix TTC »).")
+        hint_en = (f' "{suggestion}" is a price excluding VAT: the column expected is the price'
+                   ' including VAT the customer pays ("Prix TTC").')
     aliases = ", ".join(spec.aliases)
     also_fr = f" (ou : {aliases})" if aliases else ""
     also_en = f" (or: {aliases})" if aliases else ""

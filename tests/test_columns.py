@@ -114,9 +114,11 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
                 " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
-        f"Colonne obligatoire absente : {price_fr}. Vouliez-vous dire « Prix HT » ?"
+        f"Colonne obligatoire absente : {price_fr}. « Prix HT » est un prix hors taxes : la"
+        " colonne attendue est le prix TTC, payé par le client (« Prix TTC »)."
     )
-    assert problem.message_en.endswith('Did you mean "Prix HT"?')
+    assert problem.message_en.endswith('"Prix HT" is a price excluding VAT: the column expected'
+                                       ' is the price including VAT the customer pays ("Prix TTC").')
 
 
 def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
@@ -225,7 +227,6 @@ def test_a_header_broken_over_two_lines_in_an_xlsx_is_read(tmp_path: Path) -> No
         ("Réf vendeur interne", "sku"),
         ("SKU fournisseur", "sku"),
         ("refvendeurr", "sku"),
-        ("Prix HT (€)", "price"),
         ("Prix d'achat", "price"),
         ("prixx", "price"),
     ],
@@ -247,6 +248,14 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     assert sku in problem.message_fr
 
 
+@pytest.mark.parametrize("header", ["Prix HT", "Prix (€ HT)", "Prix de vente HT", "Prix hors taxes"])
+def test_a_price_excluding_vat_is_not_suggested_as_the_price(header: str) -> None:
+    """"Vouliez-vous dire « Prix HT » ?" invited the seller to load prices a fifth too low."""
+    message = missing(["sku", "titre", "catégorie", header]).message_fr
+    assert f"« {header} » est un prix hors taxes : la colonne attendue est le prix TTC" in message
+    assert "Vouliez-vous dire" not in message
+
+
 def test_no_suggestion_without_a_close_header() -> None:
     problem = missing(["titre", "catégorie", "prix", "Couleur", "Finition"])
     assert problem.column == "sku"
@@ -259,7 +268,8 @@ def test_columns_needed_by_update_rows_are_all_named_together() -> None:
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "title, category, price")
     assert "Vouliez-vous dire « Libellé article » ? Colonne obligatoire absente : « category »" \
         in problem.message_fr
-    assert problem.message_fr.endswith("Vouliez-vous dire « Prix HT » ?")
+    assert problem.message_fr.endswith("« Prix HT » est un prix hors taxes : la colonne attendue"
+                                       " est le prix TTC, payé par le client (« Prix TTC »).")
 
 
 def test_a_file_missing_columns_exits_3_naming_them_all(
