@@ -260,6 +260,14 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
            'EAN "{value}": its leading zeros are missing (Excel drops them from a number cell).'
            " Format the column as text and type the full code, here with 00 in front.")
     bad_ean &= ~lost_zeros
+    # "3760123450027.0": a program wrote the code as a decimal number
+    as_decimal = bad_ean & compact.str.fullmatch(r"\d{8,14}\.0+").fillna(False).astype(bool)
+    v.flag(as_decimal, Reason.BAD_FORMAT, "product_id",
+           "EAN « {value} » : le code a été écrit comme un nombre décimal (« .0 » à la fin) ;"
+           " mettez la colonne au format texte et écrivez le code seul.",
+           'EAN "{value}": the code was written as a decimal number (".0" at the end); format the'
+           " column as text and write the code alone.")
+    bad_ean &= ~as_decimal
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
            "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
            " correcte.",

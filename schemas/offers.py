@@ -52,6 +52,8 @@ QUALIFIED_STATES = {"neuf ": "new", "reconditionne ": "refurbished"}
 """A state followed by a detail ("Neuf - sous blister", "Reconditionné - Comme neuf"): the
 detail says how it looks, the state what it is."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
+UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
+                             "no_limit"})  # in normalize_header's form
 ACTION_WORDS = {  # keys in normalize_header's form
     "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
     "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
@@ -120,7 +122,7 @@ class OfferValidator(ChunkValidator):
         typed["currency"] = translate_distinct(  # the euro, however written
             self.raw["currency"], lambda value: EURO_WORDS.get(value.upper(), value.upper()))
         typed["price_cents"] = self.parse_price(updates)
-        typed["quantity"] = self.parse_whole_column("quantity", updates)
+        typed["quantity"] = self.parse_quantity(updates)
         typed["leadtime_to_ship"] = self.parse_whole_column("leadtime_to_ship", updates).fillna(2)
         typed["condition"] = self.parse_condition()
         typed["practical_component"] = self.parse_practical(updates)
@@ -168,6 +170,19 @@ class OfferValidator(ChunkValidator):
                   "Le prix a plus de 2 décimales : « {value} ».",
                   'The price has more than 2 decimals: "{value}".')
         return cents
+
+    def parse_quantity(self, updates: pd.Series) -> pd.Series:
+        """A whole number; "illimité", which a training's seller writes, gets told how an
+        unlimited stock is written (an empty cell) rather than "not a whole number"."""
+        raw = self.raw["quantity"]
+        words = [value for value in raw[raw != ""].unique() if normalize_header(value) in UNLIMITED_WORDS]
+        unlimited = updates & raw.isin(words)
+        self.flag(unlimited, Reason.BAD_NUMBER, "quantity",
+                  "« {value} » : pour un stock illimité (offre numérique, formation), laissez la"
+                  " cellule vide ; pour un produit physique, indiquez la quantité (0 à 100 000).",
+                  '"{value}": for an unlimited stock (a digital offer, a training), leave the cell'
+                  " empty; for a physical product, give the quantity (0 to 100,000).")
+        return self.parse_whole_column("quantity", updates & ~unlimited)
 
     def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])

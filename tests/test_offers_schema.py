@@ -105,6 +105,13 @@ def test_ean_in_scientific_notation_is_an_error_not_a_conversion(ean):
     assert codes(result) == {2: {"scientific_notation"}}
 
 
+def test_an_ean_written_as_a_decimal_number_says_so():
+    result, _ = validate([book(ean="3760123450027.0")])
+    [problem] = result.problems
+    assert (problem.code, problem.value) == ("bad_format", "3760123450027.0")
+    assert "écrit comme un nombre décimal" in problem.message_fr
+
+
 def test_ean_check_digit_and_upc_padding():
     upc = "036000291452"
     result, _ = validate([book("A", ean="3760123456781"), book("B", ean=upc)])
@@ -174,6 +181,16 @@ def test_training_needs_a_practical_component():
                           ["B", "F2", "formation-securite", "50", ""],
                           ["C", "F3", "formation-securite", "50", "yes"]], headers)
     assert codes(result) == {2: {"practical_component"}, 3: {"required"}}
+
+
+def test_an_unlimited_stock_written_in_words_is_told_how_to_write_it():
+    headers = ["sku", "titre", "catégorie", "prix", "stock", "mise en situation"]
+    result, _ = validate([["A", "Formation Excel", "formation-langues", "490", "Illimité", "oui"]],
+                         headers)
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "stock", "Illimité")
+    assert problem.message_fr.startswith("« Illimité » : pour un stock illimité (offre numérique,"
+                                         " formation), laissez la cellule vide")
 
 
 def test_digital_condition_must_be_new():
