@@ -174,6 +174,10 @@ class HeaderSearch:
             found, found_keys = (number, cells), keys
         return found
 
+    def known_in(self, cells: list[str]) -> int:
+        """How many of a header row's cells name a known column."""
+        return len(frozenset(map(header_key, cells)) & self._keys)
+
     def not_found(self, detected: ReadInfo) -> FileRejected:
         """The rejection, carrying what was read (format, encoding, delimiter or sheet)."""
         rejection = self._rejection()

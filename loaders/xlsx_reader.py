@@ -307,32 +307,56 @@ def _is_guidance(sheet) -> bool:
 
 
 def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
-    """No sheet has the feed's name: the first visible sheet holding a header row. Templates
-    put an "Instructions" sheet first and a hidden sheet of lists; the seller sees neither as
-    their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after
-    the others: its example table has the right headers but is not the seller's. With none,
-    the first visible sheet's rejection says why."""
+    """No sheet has the feed's name: the visible sheet whose header row holds the most known
+    column names, the first of them on a tie. Templates put an "Instructions" sheet first and
+    a sheet of lists ("Catégorie", "État": two known names, no offer); the seller sees
+    neither as their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...)
+    comes after the others: its example table has the right headers but is not the seller's.
+    With none, the first visible sheet's rejection says why."""
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
     visible.sort(key=_is_guidance)
     first_rejection: FileRejected | None = None
+    best: tuple[int, object, _FoundHeader] | None = None
     for sheet in visible:
         try:
-            return _open_sheet(sheet, search, limits)
+            found = _find_header(sheet, search, limits)
         except FileRejected as rejection:
             if rejection.problem.code is not Reason.NO_HEADER:
                 raise
             first_rejection = first_rejection or rejection
-    raise first_rejection
+            continue
+        known = search.known_in(found.cells)
+        if best is None or known > best[0]:
+            best = (known, sheet, found)
+    if best is None:
+        raise first_rejection
+    return _table(best[1], best[2], limits)
+
+
+@dataclass
+class _FoundHeader:
+    rows: Iterator[tuple[int, tuple]]  # the rows after those read to find it
+    first: list[tuple[int, tuple]]  # the rows read to find it
+    header_row: int
+    cells: list[str]
 
 
 def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
+    return _table(sheet, _find_header(sheet, search, limits), limits)
+
+
+def _find_header(sheet, search: HeaderSearch, limits: ReadLimits) -> _FoundHeader:
     rows = _xlsx_rows(sheet, limits.max_columns + 1)  # one more: a header too wide is refused
     first = list(islice(rows, search.rows_needed))
     found = search.find([(n, [_text_of(cell) for cell in row]) for n, row in first])
     if found is None:
         raise search.not_found(ReadInfo(format="xlsx", headers=[], header_row=None,
                                         sheet=sheet.title))
-    header_row, cells = found
+    return _FoundHeader(rows, first, *found)
+
+
+def _table(sheet, found: _FoundHeader, limits: ReadLimits) -> _XlsxTable:
+    header_row, cells, first, rows = found.header_row, found.cells, found.first, found.rows
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
     check_width(width, limits, counted=False)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)

@@ -720,6 +720,19 @@ def test_rows_a_program_wrote_out_of_order_reject_the_file_instead_of_losing_one
     assert "la ligne 3 est écrite après la ligne 4" in problem.message_fr
 
 
+def test_without_a_named_sheet_the_one_with_the_most_known_columns_is_read(tmp_path: Path) -> None:
+    """A visible sheet of value lists first ("Catégorie", "État": two known names) was taken
+    for the table, and the whole file refused for missing columns it had on the next sheet."""
+    known = frozenset({"sku", "titre", "catégorie", "prix", "état", "mode de livraison"})
+    path = make_xlsx(tmp_path / "o.xlsx", {
+        "Listes": [["Catégorie", "État", "Mode de livraison"], ["livres", "neuf", "standard"]],
+        "Catalogue": [["sku", "titre", "catégorie", "prix", "état"], ["A1", "Livre", "livres", 5, "neuf"]],
+        "Autre": [["sku", "titre", "catégorie", "prix", "état"], ["B1", "Stylo", "livres", 2, "neuf"]],
+    })
+    info, frame, _ = read(path, known)
+    assert (info.sheet, rows(frame)) == ("Catalogue", {2: ["A1", "Livre", "livres", "5", "neuf"]})
+
+
 def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {
         "Listes": [["sku", "title"], ["HIDDEN", "lists"]],
