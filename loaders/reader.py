@@ -33,7 +33,7 @@ Decisions (each tested in tests/test_reader.py):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -87,7 +87,7 @@ class TableReader(ABC):
 def open_table(
     path: Path,
     *,
-    known_headers: frozenset[str],
+    known_headers: Collection[str],
     limits: ReadLimits = DEFAULT_LIMITS,
     preferred_sheets: tuple[str, ...] = (),
     header_row: int | None = None,
@@ -95,7 +95,8 @@ def open_table(
     """Open `path` (CSV or XLSX, told apart by content) and find its header row.
 
     `known_headers`: the header names that identify the header row, as the message listing
-    them shows them; they match the file's headers space-insensitively (`header_key`).
+    them shows them (in their order; a set's alphabetically); they match the file's headers
+    space-insensitively (`header_key`).
     `preferred_sheets`: normalized sheet names, XLSX takes the first sheet matching one of them
     (else the first sheet). `header_row`: force the header's 1-based row number instead of
     searching for it. Raises `FileRejected` for any file-level failure, on open or while
@@ -146,7 +147,7 @@ def _sniff_format(path: Path, limits: ReadLimits) -> str:
 
 @dataclass(frozen=True)
 class HeaderSearch:
-    known: frozenset[str]  # header names, readable in the message when none is found
+    known: Collection[str]  # header names, readable in the message when none is found
     forced_row: int | None
 
     @cached_property
@@ -191,7 +192,8 @@ class HeaderSearch:
                 f"Ligne d'en-tête introuvable : la ligne {self.forced_row} n'existe pas ou est vide.",
                 f"Header row not found: row {self.forced_row} does not exist or is empty.",
             )
-        names = ", ".join(sorted(self.known)[:15]) + ("…" if len(self.known) > 15 else "")
+        listed = sorted(self.known) if isinstance(self.known, frozenset | set) else list(self.known)
+        names = ", ".join(listed[:15]) + ("…" if len(listed) > 15 else "")
         return reject_file(
             Reason.NO_HEADER,
             f"Ligne d'en-tête introuvable : aucune des {HEADER_SEARCH_ROWS} premières lignes ne "

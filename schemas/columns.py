@@ -110,11 +110,16 @@ def _names_en(headers: list[str]) -> str:
     return ", ".join(f'"{h}"' for h in headers)
 
 
-def known_header_names(specs: tuple[ColumnSpec, ...]) -> frozenset[str]:
+def known_header_names(specs: tuple[ColumnSpec, ...]) -> tuple[str, ...]:
     """Every header text that names some field, as the spec writes it, for finding the header
-    row: `open_table` matches them space-insensitively, and lists them as they are when no
-    row holds them (a seller reads "délai d'expédition", not a normalized key)."""
-    return frozenset(name for spec in specs for name in spec.names)
+    row: `open_table` matches them space-insensitively, and lists the first ones as they are
+    when no row holds them (a seller reads "délai d'expédition", not a normalized key). The
+    order is the message's: each field's name and first alias, the required fields first
+    ("sku, offer_sku, title, titre, category, catégorie, price, prix..."), then the rest (an
+    alphabetical list showed "action, category, category_code..." and never "prix")."""
+    needed = sorted(specs, key=lambda spec: not (spec.required or spec.required_for_updates))
+    first = [name for spec in needed for name in spec.names[:2]]
+    return tuple(dict.fromkeys([*first, *(name for spec in specs for name in spec.names)]))
 
 
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
