@@ -8,8 +8,9 @@ followed by a time) and ISO date-times with or without an offset (`2024-03-01T09
 What French Excel writes when a date column is formatted otherwise is read too: a long date
 (`lundi 14 décembre 2026`, `14 déc. 2026`, `1er mars 2027`), dots (`14.12.2026`), a two-digit
 year (`14/12/26`: 2026, Excel's own rule: 00-29 are 20xx, 30-99 19xx) and a time in the French
-way (`08h00`, `8h`, `à 8h30`). They are rewritten into the shapes above first, only for the cells
-that look like one, so a file of plain dates pays one vectorised scan.
+way (`08h00`, `8h`, `à 8h30`, `à 08:30`), and `14-déc-26` (French Excel's `jj-mmm-aa`).
+They are rewritten into the shapes above first, only for the cells that look like one, so a
+file of plain dates pays one vectorised scan.
 
 Ambiguity decision: a date is never read month-first. `03/04/2024` is the 3rd of April; an
 American `04/13/2024` is unreadable (there is no month 13) and is reported, never swapped
@@ -107,8 +108,8 @@ def _offsets(offset: pd.Series) -> pd.Series:
     return pd.to_timedelta(minutes, unit="min")
 
 
-_FRENCH_HINT = r"(?i)[a-su-y]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}/\d{1,2}/\d{2}(?:$|[^\d])"
-"""A letter other than ISO's T and Z (a month or day name, 8h00), dots, a two-digit year."""
+_FRENCH_HINT = r"(?i)[a-su-yà]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}/\d{1,2}/\d{2}(?:$|[^\d])"
+"""A letter other than ISO's T and Z (a month or day name, 8h00, "à"), dots, a two-digit year."""
 _MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "aou": 8,
            "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 _LONG_DATE = re.compile(
@@ -116,14 +117,17 @@ _LONG_DATE = re.compile(
     r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})(?P<rest>.*)$")
 _SHORT_DATE = re.compile(
     r"^(?P<day>\d{1,2})[./](?P<month>\d{1,2})[./](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
-_FRENCH_TIME = re.compile(r"^\s+(?:a\s+)?(?P<hour>\d{1,2})\s?h\s?(?P<minute>\d{2})?$")  # "à", folded
+_DASHED_DATE = re.compile(  # French Excel's "jj-mmm-aa": 14-déc-26
+    r"^(?P<day>\d{1,2})-(?P<month>[a-z]+)\.?-(?P<year>\d{4}|\d{2})(?P<rest>(?:\s.*)?)$")
+_FRENCH_TIME = re.compile(  # "à" (folded) before 8h30, 8h or 08:30
+    r"^\s+(?:a\s+)?(?P<hour>\d{1,2})(?:\s?h\s?(?P<minute>\d{2})?|:(?P<colon_minute>\d{2}))$")
 
 
 def _french_form(text: str) -> str:
     """`text` in a shape `_components` reads, if it is one of French Excel's other ways of
     writing a date (module docstring); else `text` unchanged (reported unreadable later)."""
     plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    found = _LONG_DATE.match(plain) or _SHORT_DATE.match(plain)
+    found = _LONG_DATE.match(plain) or _SHORT_DATE.match(plain) or _DASHED_DATE.match(plain)
     if not found:
         return text
     month = found["month"]
@@ -137,7 +141,7 @@ def _french_form(text: str) -> str:
     rest = found["rest"]
     time = _FRENCH_TIME.match(rest)
     if time:
-        rest = f" {int(time['hour']):02d}:{time['minute'] or '00'}"
+        rest = f" {int(time['hour']):02d}:{time['minute'] or time['colon_minute'] or '00'}"
     return f"{int(found['day']):02d}/{int(month):02d}/{year}{rest}"
 
 
