@@ -24,6 +24,7 @@ from schemas.left_out_columns import RULES as LEFT_OUT_RULES
 from schemas.left_out_columns import LeftOutRows
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
+    among,
     composed_when_over,
     detect_decimal_separator,
     parse_bool,
@@ -163,6 +164,14 @@ class OfferValidator(ChunkValidator):
             self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""])
         cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
         unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
+        # a date cell (read "2026-12-12"): Excel took a price typed "12.12" for the 12th of December
+        as_date = among(unreadable, raw, r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?")
+        self.flag(as_date, Reason.BAD_NUMBER, "price",
+                  "Le prix « {value} » est une date : Excel a pris le prix tapé pour une date."
+                  " Mettez la colonne au format nombre et ressaisissez le prix (12,50).",
+                  'The price "{value}" is a date: Excel took the price typed for a date. Format the'
+                  " column as a number and type the price again (12.50).")
+        unreadable &= ~as_date
         self.flag(unreadable, Reason.BAD_NUMBER, "price",
                   "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
                   'The price is not a readable number: "{value}" (example: 12.50).')

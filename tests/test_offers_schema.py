@@ -105,6 +105,13 @@ def test_ean_in_scientific_notation_is_an_error_not_a_conversion(ean):
     assert codes(result) == {2: {"scientific_notation"}}
 
 
+def test_a_price_excel_turned_into_a_date_says_so():
+    result, _ = validate([book(price="2026-12-12")])
+    [problem] = result.problems
+    assert (problem.code, problem.value) == ("bad_number", "2026-12-12")
+    assert "est une date : Excel a pris le prix tapé pour une date" in problem.message_fr
+
+
 def test_an_ean_written_as_a_decimal_number_says_so():
     result, _ = validate([book(ean="3760123450027.0")])
     [problem] = result.problems
