@@ -74,6 +74,10 @@ ORDER_COLUMNS: tuple[ColumnSpec, ...] = (
 FIELDS = tuple(spec.name for spec in ORDER_COLUMNS)
 REQUIRED = tuple(spec.name for spec in ORDER_COLUMNS if spec.required)
 AMOUNT_FIELDS = ("amount", "shipping_amount", "refund_amount", "goodwill_amount")
+MAX_AMOUNT_CENTS = 1_000_000_000
+"""10,000,000.00 € an order: far above any basket (an offer costs at most 100,000.00 €), far
+below what the ledger's 64-bit cents hold once multiplied by a commission rate (a 768-billion
+order overflowed PostgreSQL's bigint and blocked the month's payouts for every seller)."""
 RATING_FIELDS = ("rating_delivery_place", "rating_on_time", "rating_care", "rating_conformity",
                  "rating_packaging")
 EVENT_FIELDS = tuple(name for name in FIELDS if name.endswith("_at"))
@@ -103,7 +107,8 @@ ORDER_SCHEMA = pa.DataFrameSchema(
            for name, limit in TEXT_FIELDS.items() if limit},
         **{name: pa.Column(str, _check(pa.Check.isin, list(codes), name=f"{name}_known"),
                            nullable=True) for name, codes in CODES.items()},
-        **{name: pa.Column("Int64", _check(pa.Check.ge, 0, name=f"{name}_not_negative"),
+        **{name: pa.Column("Int64", [_check(pa.Check.ge, 0, name=f"{name}_not_negative"),
+                                     _check(pa.Check.le, MAX_AMOUNT_CENTS, name=f"{name}_at_most")],
                            nullable=True) for name in AMOUNT_FIELDS},
         **{name: pa.Column("Int64", _check(pa.Check.in_range, 1, 5, name=f"{name}_range"),
                            nullable=True) for name in RATING_FIELDS},
@@ -129,6 +134,10 @@ SCHEMA_MESSAGES = {
     **{f"{name}_not_negative": (Reason.OUT_OF_RANGE, name,
                                 "Un montant ne peut pas être négatif : « {value} ».",
                                 'An amount cannot be negative: "{value}".') for name in AMOUNT_FIELDS},
+    **{f"{name}_at_most": (Reason.OUT_OF_RANGE, name,
+                           "Un montant de commande ne dépasse pas 10 000 000,00 € : « {value} ».",
+                           'An order amount is at most 10,000,000.00 €: "{value}".')
+       for name in AMOUNT_FIELDS},
     **{f"{name}_range": (Reason.OUT_OF_RANGE, name,
                          "Une note est un nombre entier de 1 à 5 : « {value} ».",
                          'A rating is a whole number from 1 to 5: "{value}".') for name in RATING_FIELDS},

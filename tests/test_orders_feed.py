@@ -124,6 +124,16 @@ def test_problems_name_the_exports_own_header_and_text():
     assert problem.message_fr.startswith("« douze »") and problem.message_en.startswith('"douze"')
 
 
+def test_an_order_amount_past_ten_million_euros_is_refused():
+    """768 billion euros overflowed the ledger's 64-bit cents with the commission: PostgreSQL
+    failed every seller's payout month, SQLite went on in floating point."""
+    result = validate(order("A1", amount="10000000,00"), order("A2", amount="768614336404,56"),
+                      order("A3", amount="10,00", shipping_amount="10000000,01"))
+    assert codes(result.problems) == {(3, "amount", Reason.OUT_OF_RANGE),
+                                      (4, "shipping_amount", Reason.OUT_OF_RANGE)}
+    assert result.valid.index.tolist() == [2]
+
+
 def test_identifiers_excel_wrote_in_scientific_notation_are_refused():
     result = validate(order("1,23457E+11"), order("A2", sku="3,60029E+12"),
                       order("A3", tracking_number="6.12345E+12", delivery="tracked"),
