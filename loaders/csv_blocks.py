@@ -26,6 +26,8 @@ def record_blocks(handle: io.BufferedReader, codec: str, size: int) -> Iterator[
     while True:
         raw = handle.read(size)
         data = raw if decoder is None else decoder.decode(raw, final=not raw).encode()
+        if b"\x00" in data:  # see `loaders.csv_records.without_nul`
+            data = data.replace(b"\x00", b"")
         if not raw:
             rest = b"".join([*pending, data])
             if rest:

@@ -44,6 +44,15 @@ class _OverlongLine(RecordError):
     pass
 
 
+def without_nul(text: str) -> str:
+    """`text` without NUL characters. A NUL past the first bytes of a file (the head of a
+    UTF-8 or Windows-1252 file with one is refused as binary), or inside a UTF-16 text, is an
+    export's debris no seller typed or sees; PostgreSQL's text cannot hold one, so it failed
+    the whole file there (exit 4) while SQLite stored it and exported it raw. Both readers
+    drop it, like the registry's other control characters."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 class Lines:
     """The body's physical lines for `csv.reader`, and what the current record consumed.
 
@@ -83,6 +92,7 @@ class Lines:
             while (rest := self._text.readline(self._max_line_chars)) and not rest.endswith(("\n", "\r")):
                 pass
             raise _OverlongLine
+        line = without_nul(line)
         self.record.append(line)
         if len(self.record) > 1:
             self._spilled += len(line)

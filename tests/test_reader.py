@@ -703,6 +703,18 @@ def test_formulas_saved_without_their_value_are_named_cell_by_cell(tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("multiline", [False, True], ids=["fast-path", "precise-path"])
+def test_a_nul_inside_a_utf16_cell_is_dropped(tmp_path: Path, multiline: bool) -> None:
+    """PostgreSQL's text cannot hold a NUL: the whole file failed there (exit 4), while SQLite
+    stored it and exported it raw."""
+    title = "avec\x00nul" + ("\r\nsuite" if multiline else "")
+    text = f'sku\ttitre\tprix\r\nA1\t"{title}"\t10,00\r\n'
+    path = tmp_path / "nul16.csv"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    _, frame, problems = read(path, frozenset({"sku", "titre", "prix"}))
+    assert rows(frame) == {2: ["A1", title.replace("\x00", ""), "10,00"]} and problems == []
+
+
 def test_rows_a_program_wrote_out_of_order_reject_the_file_instead_of_losing_one(
         tmp_path: Path) -> None:
     """openpyxl's read-only reader skips a row whose number goes back: row 3 written after row
