@@ -14,9 +14,11 @@ naming the rows): money corrections are all or nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -24,13 +26,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marketplace.errors import MarketplaceError
-from marketplace.layout import safe_key
+from marketplace.layout import MAX_SELLER_ID, safe_key
 from marketplace.models import Seller
 from marketplace.storage import Storage
 from reports.ledger_sql import cents, insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth, parse_month
 
 REQUIRED = ("seller_id", "amount", "reason")
+MAX_ADJUSTMENT = Decimal("10000000.00")  # as an order's amount (schemas.orders)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AdjustmentFileError(MarketplaceError):
@@ -44,7 +48,7 @@ def adjustments_key(month: str) -> str:
 def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> list[dict]:
     """The file's rows as ledger entries (cents); AdjustmentFileError on any bad row."""
     sha = hashlib.sha256(data).hexdigest()[:16]
-    text = data.decode("utf-8-sig")
+    text = _decoded(data)
     dialect = ";" if text.partition("\n")[0].count(";") > text.partition("\n")[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
@@ -56,12 +60,10 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
     entries, problems = [], []
     for line, row in enumerate(reader, start=2):
         seller, amount, reason = (str(row.get(c) or "").strip() for c in REQUIRED)
-        try:
-            value = Decimal(amount.replace(",", ".").replace(" ", ""))
-        except InvalidOperation:
-            value = None
-        if not seller.isdigit() or int(seller) <= 0 or value is None or not value.is_finite() \
-                or value == 0 or value != value.quantize(Decimal("0.01")) or not reason:
+        reason = _CONTROL.sub(" ", reason)  # a NUL failed the run on PostgreSQL
+        value = _amount(amount)
+        if not (seller.isascii() and seller.isdigit() and 0 < int(seller) <= MAX_SELLER_ID) \
+                or value is None or not reason:
             problems.append(line)
             continue
         entries.append({"seller_id": int(seller), "month": month.key, "entry_type": "ADJUSTMENT",
@@ -77,6 +79,28 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
             f" {month.key}: rows {rows} need a seller id, a non-zero amount in euros and cents,"
             " and a reason; nothing was booked")
     return entries
+
+
+def _decoded(data: bytes) -> str:
+    """The file's text as ops save it: UTF-8 (a BOM or not), UTF-16 with its BOM (Excel's
+    "Unicode text"), else Windows-1252 (French Excel's CSV), which failed the run (exit 4)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _amount(text: str) -> Decimal | None:
+    """A non-zero amount in euros and cents, at most MAX_ADJUSTMENT; None otherwise (`1e30`
+    made Decimal raise at the rounding check, and a 64-bit overflow failed the run)."""
+    try:
+        value = Decimal(text.replace(",", ".").replace(" ", ""))
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+    return value if exact and value != 0 and abs(value) <= MAX_ADJUSTMENT else None
 
 
 def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,

@@ -74,6 +74,21 @@ def test_an_adjustments_file_with_a_bad_row_is_refused_whole(payouts_env):
     assert "rows 3 " in error["error"]
 
 
+def test_adjustment_files_as_excel_saves_them_book_and_hostile_rows_refuse_the_file(payouts_env):
+    """French Excel's CSV (Windows-1252), a NUL in a reason, "²" as a seller, 1e30 or a
+    64-bit overflow as an amount: each failed the run (exit 4) instead of an answer."""
+    folder = payouts_env / "ops" / "adjustments"
+    folder.mkdir(parents=True)
+    for row in ("².;5,00;x", "1;1e30;x", "1;92233720368547758,08;x", "9223372036854775808;1,00;x"):
+        (folder / "2026-10.csv").write_text(f"seller_id;amount;reason\n{row}\n")
+        code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+        assert (code, json.loads(out)["exit_code"]) == (3, 3), (row, out)
+    (folder / "2026-10.csv").write_bytes("seller_id;amount;reason\n1;12,50;réduction\x00 accordée\n"
+                                         .encode("cp1252"))
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    assert (code, json.loads(out)["total_paid"]) == (0, "46.51"), out  # 34.01 + 12.50
+
+
 def test_an_adjustment_for_a_seller_the_registry_does_not_know_refuses_the_file(payouts_env):
     """A mistyped id would park the money on a ledger no payout reaches: exit 3, nothing booked."""
     folder = payouts_env / "ops" / "adjustments"
