@@ -63,7 +63,9 @@ def insert_entries(session: Session, rows: list[dict]) -> None:
 
 
 def refresh_statistics(session: Session) -> None:
-    """ANALYZE the ledger on PostgreSQL after a bulk booking, so the next statements are planned
-    for the rows it now holds (hash joins, not nested loops sized for an empty table)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE ledger_entries"))
+    """ANALYZE the ledger after a bulk booking, so the next statements are planned for the rows
+    it now holds: PostgreSQL then hashes instead of looping as for an empty table, and SQLite,
+    which has no statistics at all without it, stops taking `month = ?` for a selective index:
+    its commission refunds probed every entry of the month for each sale, and a month of
+    66,000 orders did not close in 15 minutes (8,000 orders: 13 s; with statistics: 0.1 s)."""
+    session.execute(text("ANALYZE ledger_entries"))

@@ -224,6 +224,24 @@ def test_a_seller_without_any_iban_is_carried_and_the_others_are_paid(engine, tm
     assert "pending" in lines["2"]["reason"] and lines["3"]["iban_masked"] == ""
 
 
+def test_the_ledger_has_statistics_once_a_month_is_booked(engine, tmp_path):
+    """Without statistics SQLite took `month = ?` for a selective index and probed every entry
+    of the month for each sale: a month of 66,000 orders did not close in 15 minutes (8,000
+    orders: 13 s for one statement; with statistics 0.1 s). PostgreSQL's are refreshed too."""
+    add_seller(engine, 1)
+    add_order(engine, "P-1", 1, "100.00", delivered=paris(2026, 10, 10, 12))
+    run(engine, tmp_path, "2026-10", close=False)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            analysed = connection.execute(text(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'ledger_entries'")).scalar_one()
+        else:
+            analysed = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'ledger_entries'"
+                " AND last_analyze IS NOT NULL")).scalar_one()
+    assert analysed >= 1
+
+
 def test_a_month_without_any_seller_is_drafted_and_closed_empty(engine, tmp_path):
     assert run(engine, tmp_path, "2026-10", close=False).sellers == 0
     closed = run(engine, tmp_path, "2026-10", close=True)
