@@ -166,8 +166,10 @@ def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:
 
 
 class _XlsxTable(TableReader):
-    def __init__(self, info: ReadInfo, limits: ReadLimits, sheet, rows: Iterator[tuple[int, tuple]]):
+    def __init__(self, info: ReadInfo, limits: ReadLimits, sheet, rows: Iterator[tuple[int, tuple]],
+                 notes: list[Problem] | None = None):
         super().__init__(info, limits)
+        self._notes = notes or []  # about the workbook, said with the first chunk
         self._sheet = sheet
         self._rows = rows
         self._noted_outside = False
@@ -181,6 +183,7 @@ class _XlsxTable(TableReader):
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)
         builder = ChunkBuilder(width, self.limits.chunk_rows)
+        builder.problems.extend(self._notes)
         empty_run = 0
         for number, row in self._rows:
             cells = [_text_of(cell) for cell in row[:width]]
@@ -316,7 +319,7 @@ def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadL
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
     visible.sort(key=_is_guidance)
     first_rejection: FileRejected | None = None
-    best: tuple[int, object, _FoundHeader] | None = None
+    found_in: list[tuple[int, object, _FoundHeader]] = []
     for sheet in visible:
         try:
             found = _find_header(sheet, search, limits)
@@ -325,12 +328,27 @@ def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadL
                 raise
             first_rejection = first_rejection or rejection
             continue
-        known = search.known_in(found.cells)
-        if best is None or known > best[0]:
-            best = (known, sheet, found)
-    if best is None:
+        found_in.append((search.known_in(found.cells), sheet, found))
+    if not found_in:
         raise first_rejection
-    return _table(best[1], best[2], limits)
+    known, sheet, found = max(found_in, key=lambda candidate: candidate[0])  # the first on a tie
+    also = [other.title for count, other, _ in found_in
+            if other is not sheet and count >= known and not _is_guidance(other)]
+    return _table(sheet, found, limits, [_other_sheets_not_read(sheet.title, also)] if also else [])
+
+
+def _other_sheets_not_read(read: str, others: list[str]) -> Problem:
+    """A workbook of two sheets of offers (the template copied to "Feuil2"): one only is read,
+    and the seller is told, rather than the other's offers left out without a word."""
+    names = ", ".join(f"« {name} »" for name in others)
+    return Problem(
+        Reason.ROWS_NOT_READ,
+        f"Seule la feuille « {read} » est lue ; {names} a aussi des en-têtes de colonnes et n'est"
+        " pas lue : mettez toutes les lignes sur une feuille, ou nommez-la « offres »"
+        " (« promotions » pour des promotions).",
+        f"Only sheet '{read}' is read; {names} has column headers too and is not read: put every"
+        " row on one sheet, or name it 'offers' ('promotions' for promotions).",
+        severity=Severity.WARNING)
 
 
 @dataclass
@@ -342,7 +360,7 @@ class _FoundHeader:
 
 
 def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
-    return _table(sheet, _find_header(sheet, search, limits), limits)
+    return _table(sheet, _find_header(sheet, search, limits), limits, [])
 
 
 def _find_header(sheet, search: HeaderSearch, limits: ReadLimits) -> _FoundHeader:
@@ -355,12 +373,12 @@ def _find_header(sheet, search: HeaderSearch, limits: ReadLimits) -> _FoundHeade
     return _FoundHeader(rows, first, *found)
 
 
-def _table(sheet, found: _FoundHeader, limits: ReadLimits) -> _XlsxTable:
+def _table(sheet, found: _FoundHeader, limits: ReadLimits, notes: list[Problem]) -> _XlsxTable:
     header_row, cells, first, rows = found.header_row, found.cells, found.first, found.rows
     width = max(position + 1 for position, cell in enumerate(cells) if cell)
     check_width(width, limits, counted=False)
     info = ReadInfo(format="xlsx", headers=cells[:width], header_row=header_row, sheet=sheet.title)
-    return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows))
+    return _XlsxTable(info, limits, sheet, chain(first[header_row:], rows), notes)
 
 
 def _rows_out_of_order(sheet: str, before: int, after: int) -> FileRejected:

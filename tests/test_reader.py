@@ -741,8 +741,12 @@ def test_without_a_named_sheet_the_one_with_the_most_known_columns_is_read(tmp_p
         "Catalogue": [["sku", "titre", "catégorie", "prix", "état"], ["A1", "Livre", "livres", 5, "neuf"]],
         "Autre": [["sku", "titre", "catégorie", "prix", "état"], ["B1", "Stylo", "livres", 2, "neuf"]],
     })
-    info, frame, _ = read(path, known)
+    info, frame, problems = read(path, known)
     assert (info.sheet, rows(frame)) == ("Catalogue", {2: ["A1", "Livre", "livres", "5", "neuf"]})
+    # the other sheet of offers is not read, and the seller is told
+    [note] = problems
+    assert (note.code, note.severity, note.row) == (Reason.ROWS_NOT_READ, Severity.WARNING, None)
+    assert note.message_fr.startswith("Seule la feuille « Catalogue » est lue ; « Autre » a aussi")
 
 
 def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:
