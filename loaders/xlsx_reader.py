@@ -167,9 +167,9 @@ def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:
 
 class _XlsxTable(TableReader):
     def __init__(self, info: ReadInfo, limits: ReadLimits, sheet, rows: Iterator[tuple[int, tuple]],
-                 notes: list[Problem] | None = None):
+                 notes: list[Problem]):
         super().__init__(info, limits)
-        self._notes = notes or []  # about the workbook, said with the first chunk
+        self._notes = notes  # about the workbook, said with the first chunk
         self._sheet = sheet
         self._rows = rows
         self._noted_outside = False
@@ -291,7 +291,7 @@ def open_xlsx(
                 )
             preferred = [s for s in sheets if normalize_header(s.title) in preferred_sheets]
             yield (_open_sheet(preferred[0], search, limits) if preferred
-                   else _first_sheet_with_a_header(sheets, search, limits))
+                   else _sheet_with_most_known_headers(sheets, search, limits))
         finally:
             workbook.close()
 
@@ -309,7 +309,7 @@ def _is_guidance(sheet) -> bool:
     return bool(GUIDANCE_WORDS & set(re.split(r"[^a-z]+", normalize_header(sheet.title))))
 
 
-def _first_sheet_with_a_header(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
+def _sheet_with_most_known_headers(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
     """No sheet has the feed's name: the visible sheet whose header row holds the most known
     column names, the first of them on a tie. Templates put an "Instructions" sheet first and
     a sheet of lists ("Catégorie", "État": two known names, no offer); the seller sees
