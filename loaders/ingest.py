@@ -98,9 +98,14 @@ class Ingestor(FileChecker):
         scope = request.seller_id or 0
         earlier = self.already_applied(request.feed.kind, scope, sha)
         if earlier is not None:
+            # the earlier import completed before this file leaves the inbox: killed while
+            # completing it, the next run meets the file again and completes it then
+            completing = self.cut_short(earlier)
+            if completing:
+                self.complete_cut_short(request, earlier, sha)
             result = self.close_duplicate(request, import_id, sha)
-            if self.cut_short(earlier):
-                self.complete_cut_short(request, earlier, sha, result.archive)
+            if completing and result.archive is not None:
+                self.record_archive(earlier, result.archive)
             return result
         run = FileRun(request, self.context(request, import_id), self.limits)
         try:
@@ -131,12 +136,12 @@ class Ingestor(FileChecker):
         return in_transaction(self.engine, lambda session: session.get(Import, import_id).processed_at
                               ) is None
 
-    def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str,
-                           archive: str | None) -> None:
+    def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str) -> None:
         """Finish the work of an import cut short after its commit (reliability.md: the next run
         completes it): its rows are in the catalog and its problems stored, in one transaction;
         its report is rebuilt from the file (the same content: read and checked again, nothing
-        applied) and those problems, and the import closed with the archive of this run."""
+        applied) and those problems, and the import closed (the archive of this run's file is
+        recorded once it is moved, `record_archive`)."""
         run = FileRun(request, self.context(request, import_id), self.limits)
         for _valid in run.chunks():
             pass
@@ -149,9 +154,12 @@ class Ingestor(FileChecker):
                                message="interrompu après le chargement ; rapport écrit par la"
                                        " reprise / cut short after the load; report written by"
                                        " the next run")
-        result.archive = archive
         self.close_import(import_id, result, store_problems=False)
         log.warning("import %s had stopped after its commit: its report was written now", import_id)
+
+    def record_archive(self, import_id: int, archive: str) -> None:
+        in_transaction(self.engine, lambda session: session.execute(
+            update(Import).where(Import.id == import_id).values(archive=archive)))
 
     def stored_problems(self, import_id: int) -> list[Problem]:
         def work(session: Session) -> list[Problem]:
@@ -271,8 +279,7 @@ class Ingestor(FileChecker):
         except UnsafeName:
             archive = None
         if archive is not None:
-            in_transaction(self.engine, lambda session: session.execute(
-                update(Import).where(Import.id == import_id).values(archive=archive)))
+            self.record_archive(import_id, archive)
         return {"key": key, "reason": reason, "import_id": import_id, "archive": archive}
 
     def already_applied(self, kind: str, scope: int, sha: str) -> int | None:

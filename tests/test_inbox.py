@@ -268,6 +268,51 @@ def test_killed_after_its_commit_the_rerun_writes_the_report_and_closes_the_impo
     assert "douze euros" in rejected.read_text(encoding="utf-8-sig")
 
 
+INBOX_KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from loaders.inbox import process_inbox
+    from loaders.ingest import Ingestor
+    from marketplace.config import Settings
+    from marketplace.db import make_engine
+    from marketplace.storage import LocalStorage
+
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    url, store, method = sys.argv[1:4]
+    setattr(Ingestor, method, die)
+    settings = Settings(database_url=url, storage=store)
+    process_inbox(Ingestor(make_engine(url), LocalStorage(Path(store)), settings))
+""")
+
+
+def test_killed_again_while_the_rerun_completes_the_import_the_next_run_still_does(
+        engine, settings, tmp_path):
+    """A first run killed after its commit, the run completing it killed while it writes the
+    report: that run had archived the file first, so the next one found nothing to do and the
+    report was never written (the import stayed `processing`)."""
+    add_seller(engine, 7)
+    rows = offer_rows(300)
+    rows[41][4] = "douze euros"
+    folder = tmp_path / "store" / "inbox" / "offers" / "7"
+    folder.mkdir(parents=True)
+    write_offer_csv(folder / "big.csv", rows)
+    url = engine.url.render_as_string(hide_password=False)
+    for method in ("finish", "reported"):  # after the commit; then while completing it
+        killed = subprocess.run([sys.executable, "-c", INBOX_KILLER, url, settings.storage, method],
+                                capture_output=True, timeout=120)
+        assert killed.returncode == -9, killed.stderr.decode()[-2000:]
+    assert (folder / "big.csv").exists()  # not archived before its import is complete
+    run = process_inbox(Ingestor(engine, LocalStorage(tmp_path / "store"), settings))
+    assert [r.status for r in run.results] == ["duplicate"] and offer_count(engine) == 299
+    with Session(engine) as session:
+        first = session.get(Import, 1)
+        assert (first.status, first.rows_loaded, first.rows_rejected) == ("partial", 299, 1)
+        assert first.archive and first.archive == session.get(Import, 3).archive
+    assert (tmp_path / "store" / first.errors_report).is_file()
+
+
 @pytest.mark.parametrize("name", ["..", "a/../b.csv"])
 def test_unsafe_names_never_reach_a_path(tmp_path, name):
     from marketplace.layout import UnsafeName, safe_key
