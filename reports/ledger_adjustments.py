@@ -20,7 +20,7 @@ import hashlib
 import io
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from reports.payout_calendar import PayoutMonth, parse_month
 REQUIRED = ("seller_id", "amount", "reason")
 MAX_ADJUSTMENT = Decimal("10000000.00")  # as an order's amount (schemas.orders)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]{1,2})?")
 
 
 class AdjustmentFileError(MarketplaceError):
@@ -93,14 +94,14 @@ def _decoded(data: bytes) -> str:
 
 
 def _amount(text: str) -> Decimal | None:
-    """A non-zero amount in euros and cents, at most MAX_ADJUSTMENT; None otherwise (`1e30`
-    made Decimal raise at the rounding check, and a 64-bit overflow failed the run)."""
-    try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
-        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
-    except InvalidOperation:
+    """A non-zero amount in euros and cents written with ASCII digits (`-12,50`, `1 200.00`),
+    at most MAX_ADJUSTMENT; None otherwise. Decimal alone took `1e30` (then raised at the
+    rounding check), `1_000`, `1E2` and full-width or Arabic-Indic digits."""
+    written = text.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if not _AMOUNT.fullmatch(written):
         return None
-    return value if exact and value != 0 and abs(value) <= MAX_ADJUSTMENT else None
+    value = Decimal(written.replace(",", "."))
+    return value if value != 0 and abs(value) <= MAX_ADJUSTMENT else None
 
 
 def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,

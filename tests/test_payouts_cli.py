@@ -79,7 +79,8 @@ def test_adjustment_files_as_excel_saves_them_book_and_hostile_rows_refuse_the_f
     64-bit overflow as an amount: each failed the run (exit 4) instead of an answer."""
     folder = payouts_env / "ops" / "adjustments"
     folder.mkdir(parents=True)
-    for row in ("².;5,00;x", "1;1e30;x", "1;92233720368547758,08;x", "9223372036854775808;1,00;x"):
+    for row in ("².;5,00;x", "1;1e30;x", "1;92233720368547758,08;x", "9223372036854775808;1,00;x",
+                "1;1_000.00;x", "1;1E2;x", "1;１２.５０;x", "1;12.505;x"):
         (folder / "2026-10.csv").write_text(f"seller_id;amount;reason\n{row}\n")
         code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
         assert (code, json.loads(out)["exit_code"]) == (3, 3), (row, out)
