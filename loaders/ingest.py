@@ -317,12 +317,22 @@ class Ingestor(FileChecker):
                  "message_en": p.message_en} for p in problems])
 
     def close_import(self, import_id: int, result: IngestResult, *, store_problems: bool) -> None:
+        """Record the outcome; earlier attempts at the same content that were killed mid-file
+        (still `processing`) are closed as `interrupted` with it: ops' query for stuck files
+        then finds only the files no run has dealt with since."""
         def work(session: Session) -> None:
             session.execute(update(Import).where(Import.id == import_id).values(
                 status=result.status, processed_at=utcnow(), rows_read=result.rows,
                 rows_loaded=result.loaded, rows_rejected=result.rejected,
                 warnings=result.warnings, errors_report=result.errors_report,
                 archive=result.archive, message=result.message))
+            session.execute(update(Import).where(
+                Import.id < import_id, Import.status == "processing", Import.kind == result.kind,
+                Import.sha256 == result.sha256, Import.seller_id.is_(None) if result.seller_id is None
+                else Import.seller_id == result.seller_id,
+            ).values(status="interrupted", processed_at=utcnow(),
+                     message=f"interrompu ; fichier traité par l'import {import_id} / interrupted;"
+                             f" file dealt with by import {import_id}"))
             if store_problems:
                 self.store_problems(session, import_id, result.problems)
         in_transaction(self.engine, work)

@@ -234,7 +234,7 @@ def test_a_load_killed_halfway_leaves_nothing_and_the_rerun_loads_once(engine, s
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(AppliedFile)) == 1
         statuses = sorted(session.scalars(select(Import.status)).all())
-    assert statuses == ["duplicate", "loaded", "processing"]
+    assert statuses == ["duplicate", "interrupted", "loaded"]  # the killed attempt says so
 
 
 def test_killed_after_its_commit_the_rerun_writes_the_report_and_closes_the_import(
