@@ -31,9 +31,10 @@ from marketplace.models import Seller
 from marketplace.storage import Storage
 from reports.ledger_sql import cents, insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth, parse_month
+from schemas.orders import MAX_AMOUNT_CENTS
 
 REQUIRED = ("seller_id", "amount", "reason")
-MAX_ADJUSTMENT = Decimal("10000000.00")  # as an order's amount (schemas.orders)
+MAX_ADJUSTMENT = Decimal(MAX_AMOUNT_CENTS) / 100  # as an order's amount
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]{1,2})?")
 
