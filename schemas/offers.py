@@ -195,7 +195,16 @@ class OfferValidator(ChunkValidator):
 
     def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])
-        self.flag(unreadable & updates, Reason.BAD_NUMBER, name,
+        unreadable &= updates
+        # "1.000" or "1,000": one, or a thousand with a separator? asked, not guessed
+        grouped = among(unreadable, self.raw[name], r"\d{1,3}(?:[.,]\d{3})+")
+        self.flag(grouped, Reason.BAD_NUMBER, name,
+                  "« {value} » : un nombre avec un séparateur de milliers, ou des décimales ?"
+                  " Écrivez un nombre entier sans séparateur (1000) (colonne « {column} »).",
+                  '"{value}": a number with a thousands separator, or decimals? Write a whole'
+                  ' number without separator (1000) (column "{column}").')
+        unreadable &= ~grouped
+        self.flag(unreadable, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un nombre entier (colonne « {column} »).",
                   '"{value}" is not a whole number (column "{column}").')
         return values

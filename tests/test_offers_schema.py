@@ -190,6 +190,14 @@ def test_training_needs_a_practical_component():
     assert codes(result) == {2: {"practical_component"}, 3: {"required"}}
 
 
+def test_a_stock_with_a_thousands_separator_is_asked_about_not_guessed():
+    result, _ = validate([book(stock="1.000"), book(sku="B", stock="2,5")])
+    grouped, decimal = result.problems
+    assert (grouped.row, grouped.value, decimal.row) == (2, "1.000", 3)
+    assert grouped.message_fr.startswith("« 1.000 » : un nombre avec un séparateur de milliers")
+    assert decimal.message_fr == "« 2,5 » n'est pas un nombre entier (colonne « stock »)."
+
+
 def test_an_unlimited_stock_written_in_words_is_told_how_to_write_it():
     headers = ["sku", "titre", "catégorie", "prix", "stock", "mise en situation"]
     result, _ = validate([["A", "Formation Excel", "formation-langues", "490", "Illimité", "oui"]],
