@@ -24,7 +24,6 @@ from schemas.left_out_columns import RULES as LEFT_OUT_RULES
 from schemas.left_out_columns import LeftOutRows
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
-    among,
     composed_when_over,
     detect_decimal_separator,
     parse_bool,
@@ -165,16 +164,14 @@ class OfferValidator(ChunkValidator):
         cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
         unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
         # a date cell (read "2026-12-12"): Excel took a price typed "12.12" for the 12th of December
-        as_date = among(unreadable, raw, r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?")
-        self.flag(as_date, Reason.BAD_NUMBER, "price",
-                  "Le prix « {value} » est une date : Excel a pris le prix tapé pour une date."
-                  " Mettez la colonne au format nombre et ressaisissez le prix (12,50).",
-                  'The price "{value}" is a date: Excel took the price typed for a date. Format the'
-                  " column as a number and type the price again (12.50).")
-        unreadable &= ~as_date
-        self.flag(unreadable, Reason.BAD_NUMBER, "price",
-                  "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
-                  'The price is not a readable number: "{value}" (example: 12.50).')
+        self.flag_unreadable(unreadable, Reason.BAD_NUMBER, "price", (
+            r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?",
+            "Le prix « {value} » est une date : Excel a pris le prix tapé pour une date. Mettez la"
+            " colonne au format nombre et ressaisissez le prix (12,50).",
+            'The price "{value}" is a date: Excel took the price typed for a date. Format the'
+            " column as a number and type the price again (12.50)."),
+            "Le prix n'est pas un nombre lisible : « {value} » (exemple : 12,50).",
+            'The price is not a readable number: "{value}" (example: 12.50).')
         self.flag(too_precise & updates, Reason.TOO_MANY_DECIMALS, "price",
                   "Le prix a plus de 2 décimales : « {value} ».",
                   'The price has more than 2 decimals: "{value}".')
@@ -195,18 +192,15 @@ class OfferValidator(ChunkValidator):
 
     def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])
-        unreadable &= updates
         # "1.000" or "1,000": one, or a thousand with a separator? asked, not guessed
-        grouped = among(unreadable, self.raw[name], r"\d{1,3}(?:[.,]\d{3})+")
-        self.flag(grouped, Reason.BAD_NUMBER, name,
-                  "« {value} » : un nombre avec un séparateur de milliers, ou des décimales ?"
-                  " Écrivez un nombre entier sans séparateur (1000) (colonne « {column} »).",
-                  '"{value}": a number with a thousands separator, or decimals? Write a whole'
-                  ' number without separator (1000) (column "{column}").')
-        unreadable &= ~grouped
-        self.flag(unreadable, Reason.BAD_NUMBER, name,
-                  "« {value} » n'est pas un nombre entier (colonne « {column} »).",
-                  '"{value}" is not a whole number (column "{column}").')
+        self.flag_unreadable(unreadable & updates, Reason.BAD_NUMBER, name, (
+            r"\d{1,3}(?:[.,]\d{3})+",
+            "« {value} » : un nombre avec un séparateur de milliers, ou des décimales ? Écrivez"
+            " un nombre entier sans séparateur (1000) (colonne « {column} »).",
+            '"{value}": a number with a thousands separator, or decimals? Write a whole number'
+            ' without separator (1000) (column "{column}").'),
+            "« {value} » n'est pas un nombre entier (colonne « {column} »).",
+            '"{value}" is not a whole number (column "{column}").')
         return values
 
     def parse_condition(self) -> pd.Series:

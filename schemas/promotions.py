@@ -181,17 +181,16 @@ class PromotionValidator(ChunkValidator):
         start, bad_start = parse_datetimes(self.raw["start_at"], TIMEZONE)
         end, bad_end = parse_end_instants(self.raw["end_at"], TIMEZONE)
         for name, unreadable in (("start_at", bad_start), ("end_at", bad_end)):
-            serial = among(unreadable, self.raw[name], r"\d{5}(?:[.,]\d+)?")
-            self.flag(serial, Reason.BAD_DATE, name,
-                      "Date illisible « {value} » : Excel l'a enregistrée comme un nombre ;"
-                      " mettez la cellule au format date, ou écrivez 15/12/2026 08:00.",
-                      'Unreadable date "{value}": Excel stored it as a number; format the cell'
-                      " as a date, or write 15/12/2026 08:00.")
-            self.flag(unreadable & ~serial, Reason.BAD_DATE, name,
-                      "Date illisible « {value} » : écrivez JJ/MM/AAAA ou AAAA-MM-JJ, avec"
-                      " l'heure si besoin (15/12/2026 08:00).",
-                      'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time'
-                      " if needed (15/12/2026 08:00).")
+            self.flag_unreadable(unreadable, Reason.BAD_DATE, name, (
+                r"\d{5}(?:[.,]\d+)?",
+                "Date illisible « {value} » : Excel l'a enregistrée comme un nombre ; mettez la"
+                " cellule au format date, ou écrivez 15/12/2026 08:00.",
+                'Unreadable date "{value}": Excel stored it as a number; format the cell as a'
+                " date, or write 15/12/2026 08:00."),
+                "Date illisible « {value} » : écrivez JJ/MM/AAAA ou AAAA-MM-JJ, avec l'heure si"
+                " besoin (15/12/2026 08:00).",
+                'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time if'
+                " needed (15/12/2026 08:00).")
         return start, end
 
 

@@ -14,6 +14,7 @@ from schemas.feed import FeedContext
 from schemas.parsing import (
     UNDECIDED,
     ambiguous_groups,
+    among,
     strip,
     without_excel_text_formula,
     without_report_apostrophe,
@@ -59,6 +60,16 @@ class ChunkValidator:
             return
         values = self.raw[name] if values is None else values
         self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def flag_unreadable(self, unreadable: pd.Series, code: Reason, name: str,
+                        hint: tuple[str, str, str], message_fr: str, message_en: str) -> None:
+        """Flag the unreadable cells of `name`: those whose text matches `hint`'s pattern with
+        its message (what Excel did to the cell: "1.000", a serial number, a date), the others
+        with the general one."""
+        pattern, hint_fr, hint_en = hint
+        hinted = among(unreadable, self.raw[name], pattern)
+        self.flag(hinted, code, name, hint_fr, hint_en)
+        self.flag(unreadable & ~hinted, code, name, message_fr, message_en)
 
     def flag_ambiguous_amounts(self, unreadable: pd.Series, name: str,
                                values: pd.Series | None = None) -> pd.Series:
