@@ -181,11 +181,11 @@ class HeaderSearch:
 
     def not_found(self, detected: ReadInfo) -> FileRejected:
         """The rejection, carrying what was read (format, encoding, delimiter or sheet)."""
-        rejection = self._rejection()
+        rejection = self._rejection(detected.sheet)
         rejection.detected = detected
         return rejection
 
-    def _rejection(self) -> FileRejected:
+    def _rejection(self, sheet: str | None) -> FileRejected:
         if self.forced_row is not None:
             return reject_file(
                 Reason.NO_HEADER,
@@ -196,10 +196,12 @@ class HeaderSearch:
         names = ", ".join(listed[:15]) + ("…" if len(listed) > 15 else "")
         return reject_file(
             Reason.NO_HEADER,
-            f"Ligne d'en-tête introuvable : aucune des {HEADER_SEARCH_ROWS} premières lignes ne "
-            f"contient au moins deux noms de colonnes attendus ({names}).",
-            f"Header row not found: none of the first {HEADER_SEARCH_ROWS} rows holds at least "
-            f"two expected column names ({names}).",
+            f"Ligne d'en-tête introuvable : aucune des {HEADER_SEARCH_ROWS} premières lignes"
+            f"{f' de la feuille « {sheet} »' if sheet else ''} ne contient au moins deux noms de"
+            f" colonnes attendus ({names}).",
+            f"Header row not found: none of the first {HEADER_SEARCH_ROWS} rows"
+            f"{f' of sheet {sheet!r}' if sheet else ''} holds at least two expected column"
+            f" names ({names}).",
         )
 
 

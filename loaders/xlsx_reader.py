@@ -5,8 +5,8 @@ checked the archive. openpyxl is imported only when a workbook is opened: it tak
 0.1 s to import, which `marketplace validate` must not pay at start-up.
 
 Decisions (each tested in tests/test_reader.py):
-- The sheet read is the first whose normalized name is one of the caller's preferred sheets,
-  else the first visible sheet holding a header row.
+- The sheet read is the first visible one whose normalized name is one of the caller's
+  preferred sheets, else the visible sheet whose header row has the most known names.
 - The table is as wide as the header row up to its last non-empty cell; values further right
   are ignored, with a warning (like an unknown column).
 - Cells are read as the values Excel last calculated, turned by `cell_text` into the text
@@ -289,9 +289,7 @@ def open_xlsx(
                     "Le classeur ne contient aucune feuille de calcul.",
                     "The workbook holds no worksheet.",
                 )
-            preferred = [s for s in sheets if normalize_header(s.title) in preferred_sheets]
-            yield (_open_sheet(preferred[0], search, limits) if preferred
-                   else _sheet_with_most_known_headers(sheets, search, limits))
+            yield _chosen_sheet(sheets, search, limits, preferred_sheets)
         finally:
             workbook.close()
 
@@ -309,29 +307,37 @@ def _is_guidance(sheet) -> bool:
     return bool(GUIDANCE_WORDS & set(re.split(r"[^a-z]+", normalize_header(sheet.title))))
 
 
-def _sheet_with_most_known_headers(sheets: list, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
-    """No sheet has the feed's name: the visible sheet whose header row holds the most known
-    column names, the first of them on a tie. Templates put an "Instructions" sheet first and
-    a sheet of lists ("Catégorie", "État": two known names, no offer); the seller sees
-    neither as their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...)
-    comes after the others: its example table has the right headers but is not the seller's.
-    With none, the first visible sheet's rejection says why."""
+def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
+                  preferred_sheets: tuple[str, ...]) -> _XlsxTable:
+    """The visible sheet with the feed's name ("Offres"), else the visible sheet whose header
+    row holds the most known column names, the first of them on a tie. Hidden sheets are read
+    only in a workbook without a visible one: a hidden "Offres" holds last season's prices the
+    seller no longer sees, and read instead of their visible sheet it put them back on sale.
+    Templates put an "Instructions" sheet first and a sheet of lists ("Catégorie", "État":
+    two known names, no offer); the seller sees neither as their table. A sheet named as
+    guidance ("Instructions", "Exemple", "Aide"...) comes after the others: its example table
+    has the right headers but is not the seller's. Another visible sheet with as many known
+    headers is named in a warning. With none, the first visible sheet's rejection says why."""
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
-    visible.sort(key=_is_guidance)
+    named = [s for s in visible if normalize_header(s.title) in preferred_sheets]
+    visible.sort(key=lambda sheet: (sheet not in named[:1], _is_guidance(sheet)))
     first_rejection: FileRejected | None = None
     found_in: list[tuple[int, object, _FoundHeader]] = []
     for sheet in visible:
         try:
             found = _find_header(sheet, search, limits)
         except FileRejected as rejection:
-            if rejection.problem.code is not Reason.NO_HEADER:
+            if named and sheet is not named[0]:
+                continue  # the named sheet is read: another one's flaw is not the file's
+            if named or rejection.problem.code is not Reason.NO_HEADER:
                 raise
             first_rejection = first_rejection or rejection
             continue
         found_in.append((search.known_in(found.cells), sheet, found))
     if not found_in:
         raise first_rejection
-    known, sheet, found = max(found_in, key=lambda candidate: candidate[0])  # the first on a tie
+    known, sheet, found = (found_in[0] if named  # the named sheet, searched first
+                           else max(found_in, key=lambda candidate: candidate[0]))  # first on a tie
     also = [other.title for count, other, _ in found_in
             if other is not sheet and count >= known and not _is_guidance(other)]
     return _table(sheet, found, limits, [_other_sheets_not_read(sheet.title, also)] if also else [])
@@ -357,10 +363,6 @@ class _FoundHeader:
     first: list[tuple[int, tuple]]  # the rows read to find it
     header_row: int
     cells: list[str]
-
-
-def _open_sheet(sheet, search: HeaderSearch, limits: ReadLimits) -> _XlsxTable:
-    return _table(sheet, _find_header(sheet, search, limits), limits, [])
 
 
 def _find_header(sheet, search: HeaderSearch, limits: ReadLimits) -> _FoundHeader:

@@ -749,6 +749,37 @@ def test_without_a_named_sheet_the_one_with_the_most_known_columns_is_read(tmp_p
     assert note.message_fr.startswith("Seule la feuille « Catalogue » est lue ; « Autre » a aussi")
 
 
+def test_a_hidden_sheet_named_for_the_feed_is_not_read_instead_of_the_visible_one(tmp_path: Path) -> None:
+    """A hidden "Offres" (last season's prices) was read instead of the visible "Offres
+    janvier": the old prices went back on sale and, in replace mode, new offers were withdrawn."""
+    header = ["sku", "titre", "prix"]
+    path = make_xlsx(tmp_path / "o.xlsx", {"Offres": [header, ["A1", "Livre", 10]],
+                                           "Offres janvier": [header, ["A1", "Livre", 12]]})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Offres"].sheet_state = "hidden"
+    workbook.active = 1
+    workbook.save(path)
+    info, frame, problems = read(path, frozenset(header), preferred_sheets=("offres",))
+    assert (info.sheet, rows(frame), problems) == ("Offres janvier", {2: ["A1", "Livre", "12"]}, [])
+
+
+def test_a_named_sheet_is_read_and_another_sheet_of_offers_is_said(tmp_path: Path) -> None:
+    header = ["sku", "titre", "prix"]
+    path = make_xlsx(tmp_path / "o.xlsx", {"Feuil1": [header, ["B1", "Stylo", 2]],
+                                           "Offres": [header, ["A1", "Livre", 10]],
+                                           "Listes": [["Notes"], ["rien"]]})
+    info, frame, problems = read(path, frozenset(header), preferred_sheets=("offres",))
+    assert (info.sheet, rows(frame)) == ("Offres", {2: ["A1", "Livre", "10"]})
+    [note] = problems
+    assert note.code is Reason.ROWS_NOT_READ
+    assert note.message_fr.startswith("Seule la feuille « Offres » est lue ; « Feuil1 » a aussi")
+    # the named sheet without a header row is refused for it, whatever the other sheets hold
+    empty_named = make_xlsx(tmp_path / "e.xlsx", {"Feuil1": [header, ["B1", "Stylo", 2]],
+                                                  "Offres": [["rien ici"]]})
+    problem = rejected(empty_named, frozenset(header), preferred_sheets=("offres",))
+    assert problem.code is Reason.NO_HEADER and "Offres" in problem.message_fr
+
+
 def test_without_a_named_sheet_the_first_visible_one_with_a_header_is_read(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {
         "Listes": [["sku", "title"], ["HIDDEN", "lists"]],
