@@ -22,6 +22,7 @@ from loaders.headers import header_key
 from marketplace.errors import Reason
 from marketplace.reference import load_categories
 from schemas.parsing import (
+    among,
     ascii_digits,
     gtin_check_ok,
     is_scientific,
@@ -324,19 +325,31 @@ def _isbn13(value: str) -> str:
     return isbn.to_isbn13(value) if isbn.is_valid(value) else value
 
 
-EXCEL_ERROR = r"#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!)"
-"""What Excel shows (and writes in a CSV) for a formula that failed: a VLOOKUP without match."""
+SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:\d\d:\d\d)?"
+"""A reference as an XLSX date cell reads: Excel kept `1-12` typed as 1 December."""
+SKU_DIGITS_CUT = r"[1-9]\d{14}0+"
+"""A number past Excel's 15 significant digits: the end turned into zeros."""
 
 
-def check_excel_errors(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
-    """A title or description that is an Excel error is no text to publish. (The other
-    columns refuse it on their own rules: an unknown category, an unreadable price...)"""
-    for name in ("title", "description"):
-        v.flag(updates & matches(typed[name], EXCEL_ERROR, whole=True), Reason.BAD_FORMAT, name,
-               "« {value} » est une erreur Excel (une formule qui n'a pas abouti) : corrigez la"
-               " cellule « {column} ».",
-               '"{value}" is an Excel error (a formula that failed): fix the cell in column'
-               ' "{column}".')
+def check_sku_from_excel(v: OfferValidator) -> None:
+    """A reference Excel changed is no longer the seller's: loaded, later files and orders would
+    not find the offer again. Identifiers are text (offers.md); the cell must be typed again."""
+    sku = v.raw["sku"]
+    changed = matches(sku, f"{SKU_AS_DATE}|{SKU_DIGITS_CUT}", whole=True)  # one pass
+    if not changed.any():
+        return
+    dates = among(changed, sku, SKU_AS_DATE)
+    v.flag(dates, Reason.BAD_FORMAT, "sku",
+           "La référence « {value} » est une date : Excel a changé en date la référence tapée (1-12"
+           " devient le 1er décembre). Mettez la colonne « {column} » au format Texte et retapez"
+           " la référence.",
+           'The reference "{value}" is a date: Excel turned the reference typed into a date (1-12'
+           ' becomes 1 December). Format column "{column}" as Text and type the reference again.')
+    v.flag(changed & ~dates, Reason.BAD_FORMAT, "sku",
+           "La référence « {value} » a perdu ses derniers chiffres : Excel ne garde que 15 chiffres"
+           " d'un nombre. Mettez la colonne « {column} » au format Texte et retapez la référence.",
+           'The reference "{value}" lost its last digits: Excel keeps only 15 digits of a number.'
+           ' Format column "{column}" as Text and type the reference again.')
 
 
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:

@@ -115,6 +115,8 @@ class OfferValidator(ChunkValidator):
         self.check_required("title", updates)
         self.check_required("category", updates)
         self.check_required("price", updates)
+        self.flag_excel_errors(updates, everywhere=frozenset({"sku"}))
+        offer_rules.check_sku_from_excel(self)
         typed["title"] = composed_when_over(self.raw["title"], MAX_TITLE)
         typed["description"] = composed_when_over(self.raw["description"], MAX_DESCRIPTION)
         typed["category"] = translate_distinct(  # a code, or a label ("Jeux vidéo") as its code
@@ -129,7 +131,6 @@ class OfferValidator(ChunkValidator):
         offer_rules.check_category_rules(self, typed, updates)
         offer_rules.check_product_ids(self, typed, updates)
         offer_rules.check_used_declared_new(self, typed, updates)
-        offer_rules.check_excel_errors(self, typed, updates)
         offer_rules.check_duplicates(self, typed)
         self.collector.problems.extend(
             problems_from_schema_errors(OFFER_SCHEMA, typed[updates], self.raw, self.header)

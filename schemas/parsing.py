@@ -98,6 +98,22 @@ def without_excel_text_formula(texts: pd.Series) -> pd.Series:
     return texts
 
 
+INVISIBLE = "[\u00ad\u200b-\u200d\u2060\ufeff]"
+"""Characters no cell shows (soft hyphen, zero-width spaces and joiners, word joiner, BOM)."""
+
+
+def without_invisible(texts: pd.Series) -> pd.Series:
+    """An identifier without the characters no cell shows: a zero-width space pasted from a web
+    page before an EAN made it "invalid" while the seller saw a valid code. For identifiers
+    only: in a title, a zero-width joiner is part of an emoji."""
+    hidden = matches(texts, INVISIBLE)
+    if not hidden.any():  # the usual case: one vectorised test
+        return texts
+    texts = texts.copy()
+    texts[hidden] = texts[hidden].str.replace(INVISIBLE, "", regex=True)
+    return texts
+
+
 UNDECIDED = ""
 """The decimal separator of a file none of whose amounts shows one (`20`, `1,500`): then a
 lone group of three digits (`1,500`, `2.500`) is a thousand or a decimal, and is refused."""

@@ -102,6 +102,7 @@ class PromotionValidator(ChunkValidator):
         everywhere = pd.Series(True, index=self.index)
         for name in ("sku", "promotion_type", "start_at", "end_at"):
             self.check_required(name, everywhere)
+        self.flag_excel_errors(everywhere)
         check_other_seller(self)
         typed = pd.DataFrame(index=self.index)
         typed["sku"] = self.raw["sku"]

@@ -17,19 +17,30 @@ from schemas.parsing import (
     among,
     strip,
     without_excel_text_formula,
+    without_invisible,
     without_report_apostrophe,
 )
 from schemas.problems import ProblemCollector
 
+EXCEL_ERROR = r"#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|GETTING_DATA)"
+"""What Excel shows (and writes in a CSV) for a formula that failed: a VLOOKUP without match."""
+
+
+IDENTIFIER_FIELDS = frozenset({"sku", "product_id"})
+"""Fields read without the characters no cell shows (`without_invisible`)."""
+
 
 def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
-    """A field's stripped text, "" everywhere when the file has no such column; without the
-    apostrophe a rejected-rows file we sent puts before formula-like text, and `="000123"`
-    (Excel's way to keep leading zeros) read as `000123`."""
+    """A field's stripped text, "" everywhere when the file has no such column; an identifier
+    without invisible characters; without the apostrophe a rejected-rows file we sent puts
+    before formula-like text, and `="000123"` (Excel's way to keep leading zeros) read as
+    `000123`."""
     if name not in headers.positions:
         return pd.Series("", index=frame.index, dtype="str")
-    text = strip(frame[headers.positions[name]].astype("str"))
-    return without_report_apostrophe(without_excel_text_formula(text))
+    text = frame[headers.positions[name]].astype("str")
+    if name in IDENTIFIER_FIELDS:
+        text = without_invisible(text)
+    return without_report_apostrophe(without_excel_text_formula(strip(text)))
 
 
 class ChunkValidator:
@@ -60,6 +71,21 @@ class ChunkValidator:
             return
         values = self.raw[name] if values is None else values
         self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+
+    def flag_excel_errors(self, applies: pd.Series, everywhere: frozenset[str] = frozenset()) -> None:
+        """A cell holding an Excel error (`#N/A`: a VLOOKUP without match) is said as such in
+        every column, before the column's own rule reads it as an unknown category, an
+        unreadable price or a wrong check digit. `applies`: the rows each column is judged on;
+        fields in `everywhere` are judged on every row."""
+        for name in self.headers.positions:
+            text = self.raw[name]
+            hashed = text.str.startswith("#")  # one cheap pass; the pattern reads only those
+            rows = hashed if name in everywhere else applies & hashed
+            self.flag(among(rows, text, EXCEL_ERROR), Reason.BAD_FORMAT, name,
+                      "« {value} » est une erreur Excel (une formule qui n'a pas abouti) : corrigez"
+                      " la cellule de la colonne « {column} ».",
+                      '"{value}" is an Excel error (a formula that failed): fix the cell in column'
+                      ' "{column}".')
 
     def flag_unreadable(self, unreadable: pd.Series, code: Reason, name: str,
                         hint: tuple[str, str, str], message_fr: str, message_en: str) -> None:

@@ -342,6 +342,42 @@ def test_an_excel_error_as_title_or_description_is_refused():
     assert "erreur Excel" in result.problems[0].message_fr
 
 
+def test_an_excel_error_is_said_as_such_in_every_column():
+    """`#N/A` as a price was "not a readable number", as an EAN "wrong check digit", as a
+    category "unknown": the seller looked for a typo instead of the formula that failed."""
+    result, _ = validate([book("A", price="#N/A"), book("B", ean="#REF!"),
+                          book("C", catégorie="#N/A", stock="#VALUE!"), book("#N/A")])
+    said = {(p.row, p.column): p.message_fr for p in result.problems}
+    assert set(said) == {(2, "prix"), (3, "ean"), (4, "catégorie"), (4, "stock"), (5, "sku")}
+    assert all("est une erreur Excel" in message for message in said.values())
+    assert result.valid.empty
+
+
+def test_an_identifier_is_read_without_the_characters_no_cell_shows():
+    """A zero-width space pasted before an EAN made it "invalid" while the seller saw a valid
+    code; a title keeps its zero-width joiner (part of an emoji)."""
+    result, _ = validate([book("\u200bA1", ean="\u200b" + GOOD_EAN + "\u00ad",
+                               titre="Coffret \U0001f468\u200d\U0001f469")])
+    assert result.problems == []
+    row = result.valid.loc[2]
+    assert (row["sku"], row["product_id"]) == ("A1", GOOD_EAN)
+    assert row["title"] == "Coffret \U0001f468\u200d\U0001f469"
+
+
+@pytest.mark.parametrize(("sku", "said"), [
+    ("2026-12-01", "est une date"), ("2026-12-01 00:00:00", "est une date"),
+    ("12345678901234600000", "a perdu ses derniers chiffres"),
+])
+def test_a_reference_excel_changed_is_refused(sku, said):
+    """An XLSX cell "1-12" Excel made a date, or a 20-digit reference it cut to 15 digits,
+    loaded as the offer's reference: the seller's next file and their orders missed it."""
+    result, _ = validate([book(sku), book("1234567890123456"), book("2026-13-01")])
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.code, problem.value) == (2, "sku", Reason.BAD_FORMAT, sku)
+    assert said in problem.message_fr and "format Texte" in problem.message_fr
+    assert result.valid["sku"].tolist() == ["1234567890123456", "2026-13-01"]
+
+
 def test_formula_in_a_cell_is_just_text():
     result, _ = validate([book(titre='=HYPERLINK("http://evil","clic")')])
     assert result.problems == []

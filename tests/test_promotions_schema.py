@@ -494,3 +494,10 @@ def test_informational_periods_follow_the_months_of_the_seller_guide():
         assert start.month in (4, 5) and end.month in (4, 5)
         start, end = days(f"french-days-automne-{year}")
         assert (start.month, end.month) == (9, 9) and start.day >= 15
+
+
+def test_an_excel_error_is_said_as_such_in_a_promotion_file():
+    result = validate([promo("A", kind="#N/A"), promo("B", price="#REF!"), promo("C", end="#VALUE!")])
+    said = {(p.row, p.column): p.message_fr for p in result.problems}
+    assert set(said) == {(2, "type"), (3, "prix promo"), (4, "fin")}
+    assert all("est une erreur Excel" in message for message in said.values())
