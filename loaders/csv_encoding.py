@@ -10,7 +10,8 @@ Decisions (each tested in tests/test_reader.py):
   otherwise the whole file is checked in streamed blocks: valid UTF-8 is UTF-8, anything else
   Windows-1252, unless its accented letters are Mac Roman's (Excel for Mac's "CSV
   (Macintosh)": é is byte 0x8E, which Windows-1252 reads Ž): "Télévision" was stored
-  "TŽlŽvision" without a word. A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
+  "TŽlŽvision" without a word; or ISO-8859-15's (Œ œ € where Windows-1252 has ¼ ½ ¤, see
+  `_looks_latin9`). A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
   not after it mixes encodings: rejected, naming that physical line.
 """
 
@@ -45,6 +46,13 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
                                rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]")
 _WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]")
+# ISO-8859-15 (Latin-9) puts Œ œ Ÿ Š at 0xBC 0xBD 0xBE 0xA6, where Windows-1252 has ¼ ½ ¾ ¦,
+# and € at 0xA4 (¤); it has no character at 0x80-0x9F, where Windows-1252 has its own €, œ, Œ
+# and curly quotes. (Ž ž and the accents alone, 0xB4 0xB8 0xA8, are left out: a Windows-1252
+# text may use ´ as an apostrophe.)
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_LATIN9_SIGN = re.compile(rb"[A-Za-z\xc0-\xff][\xa6\xbc-\xbe]|[\xa6\xbc-\xbe][a-z\xe0-\xff]"
+                          rb"|\d[ \xa0]?\xa4|\xa4[ \xa0]?\d")
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,9 @@ def detect_encoding(path: Path) -> Encoding:
     if _scan_8bit(path) == "cp1252":
         if _looks_mac_roman(head):
             return Encoding("mac_roman", "mac-roman", 0)
-        _check_cp1252(path, head)
+        _check_cp1252(path, head)  # double-byte Asian text first: it is neither
+        if _looks_latin9(path):
+            return Encoding("iso8859_15", "iso-8859-15", 0)
         return Encoding("cp1252", "cp1252", 0)
     if head.startswith(_UTF8_BOM):
         return Encoding("utf-8", "utf-8-sig", len(_UTF8_BOM))
@@ -82,6 +92,19 @@ def _looks_mac_roman(head: bytes) -> bool:
     in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E."""
     mac = len(_MAC_ROMAN_LETTER.findall(head))
     return mac >= 2 and mac > 4 * len(_WINDOWS_LETTER.findall(head))
+
+
+def _looks_latin9(path: Path) -> bool:
+    """Œ, œ or € written the ISO-8859-15 way (a Unix or older Windows export) and no byte of
+    Windows-1252's own signs anywhere: read as Windows-1252, "Œuvres" was published
+    "¼uvres" and "Cœur" "C½ur", and a price "12,50 €" refused as "12,50 ¤"."""
+    found = False
+    with path.open("rb") as handle:
+        while block := handle.read(_SCAN_BYTES):
+            if _C1_BYTES.search(block):
+                return False
+            found = found or _LATIN9_SIGN.search(block) is not None
+    return found
 
 
 def _looks_utf16le(head: bytes) -> bool:

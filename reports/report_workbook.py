@@ -65,6 +65,7 @@ _ENCODINGS = {
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (cp1252)",
     "mac-roman": "Mac Roman (Excel pour Mac, « CSV Macintosh » / Excel for Mac)",
+    "iso-8859-15": "ISO-8859-15 (Latin-9)",
 }
 _SEPARATORS = {
     ";": "point-virgule (;) / semicolon",
