@@ -201,11 +201,17 @@ def _suggestions(specs: list[ColumnSpec], headers: list[str]) -> dict[str, str]:
     return suggested
 
 
+_PROMOTIONAL = re.compile(r"_(?:sale|promo|promotion|promotionnel|soldes?|remise|reduction"
+                          r"|discount|discounted|barre)_")
+
+
 def _closeness(header: str, spec: ColumnSpec) -> float:
     """How alike a header is to the column's closest name or alias: the similarity of their
     keys (difflib's ratio, 0 to 1), and at least `_CLOSE_ENOUGH` when the header holds one of
     them as whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
     key, words = header_key(header), f"_{normalize_header(header)}_"
+    if spec.name == "price" and _PROMOTIONAL.search(words):
+        return 0.0  # renamed as asked, "Sale price" would load the promotion as the price
     return max(
         max(
             difflib.SequenceMatcher(None, key, header_key(name)).ratio(),

@@ -31,7 +31,8 @@ OFFER_COLUMNS = (
                required_for_updates=True),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
-                         "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
+                         "tarif régulier", "prix régulier", "regular price"),  # WooCommerce:
+                                                                    # not "Tarif promo"
                required_for_updates=True, numeric=True),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",

@@ -112,7 +112,7 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
               " référence vendeur, référence produit, code article, sku vendeur, ugs)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier)")
+                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier, regular price)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
         f"Colonne obligatoire absente : {price_fr}. « Prix HT » est un prix hors taxes : la"
@@ -337,3 +337,17 @@ def test_offer_columns_in_a_promotion_file_are_said_to_belong_in_an_offer_file()
     assert warnings[0].message_en.startswith('"Titre", "Prix TTC" are offer columns')
     assert {"sku", "seller_id"}.isdisjoint(
         spec.name for spec in OFFER_COLUMNS_IN_PROMOTION_FILES.specs)
+
+
+@pytest.mark.parametrize("header", ["Sale price", "Tarif promo", "Prix soldé", "Prix barré"])
+def test_a_promotion_column_is_never_suggested_for_the_price(header) -> None:
+    """WooCommerce's English export was told « Vouliez-vous dire « Sale price » ? »: renamed as
+    asked, the promotion would have loaded as the price."""
+    problem = missing(["sku", "titre", "catégorie", header])
+    assert problem.column == "price"
+    assert "Vouliez-vous dire" not in problem.message_fr and header not in problem.message_fr
+
+
+def test_woocommerce_s_english_regular_price_is_the_price() -> None:
+    headers = map_headers(["SKU", "Name", "Categories", "Sale price", "Regular price"], OFFER_COLUMNS)
+    assert headers.positions["price"] == 4
