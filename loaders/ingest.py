@@ -100,13 +100,17 @@ class Ingestor(FileChecker):
         if earlier is not None:
             # the earlier import completed before this file leaves the inbox: killed while
             # completing it, the next run meets the file again and completes it then
-            completing = self.cut_short(earlier)
-            if completing:
-                self.complete_cut_short(request, earlier, sha)
+            completed = (self.complete_cut_short(request, earlier, sha)
+                         if self.cut_short(earlier) else None)
             result = self.close_duplicate(request, import_id, sha)
-            if completing and result.archive is not None:
+            if completed is None:
+                return result
+            if result.archive is not None:
                 self.record_archive(earlier, result.archive)
-            return result
+            # the file's answer is what the import that applied it did: the retry of a run
+            # that failed after its commit said "duplicate", exit 0, and no report
+            completed.archive = result.archive
+            return completed
         run = FileRun(request, self.context(request, import_id), self.limits)
         try:
             loaded, status = in_transaction(
@@ -136,7 +140,7 @@ class Ingestor(FileChecker):
         return in_transaction(self.engine, lambda session: session.get(Import, import_id).processed_at
                               ) is None
 
-    def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str) -> None:
+    def complete_cut_short(self, request: IngestRequest, import_id: int, sha: str) -> IngestResult:
         """Finish the work of an import cut short after its commit (reliability.md: the next run
         completes it): its rows are in the catalog and its problems stored, in one transaction;
         its report is rebuilt from the file (the same content: read and checked again, nothing
@@ -156,6 +160,7 @@ class Ingestor(FileChecker):
                                        " the next run")
         self.close_import(import_id, result, store_problems=False)
         log.warning("import %s had stopped after its commit: its report was written now", import_id)
+        return result
 
     def record_archive(self, import_id: int, archive: str) -> None:
         in_transaction(self.engine, lambda session: session.execute(

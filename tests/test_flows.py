@@ -243,8 +243,8 @@ def test_a_chain_retried_after_a_storage_fault_applies_its_file_once(flow_env, e
     # the rows are committed, the archive move is not done
     moves = _storage_fails_once(monkeypatch, "move", lambda key: True)
     results = flows.ingest.process_inbox_flow()
-    # the retry finds the content applied: a duplicate, archived; the rows exist once
-    assert [r["status"] for r in results] == ["duplicate"]
+    # the retry finds the content applied and completes that import: archived, the rows once
+    assert [(r["status"], r["import_id"]) for r in results] == [("loaded", 1)]
     assert len(moves) == 2 and not (flow_env / "inbox" / "offers" / "7" / "f.csv").exists()
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Offer)) == 4
@@ -273,10 +273,12 @@ def test_a_report_the_storage_failed_to_write_is_written_by_the_retry(flow_env, 
     write_offer_csv(folder / "f.csv", rows)
     _storage_fails_once(monkeypatch, "upload", lambda key: key.startswith("outbox/imports/"))
     results = flows.ingest.process_inbox_flow()
-    assert [r["status"] for r in results] == ["duplicate"]
+    # the retry answers what the import that applied the file did, with its report
+    assert [(r["status"], r["import_id"], r["rejected"]) for r in results] == [("partial", 1, 1)]
     with Session(engine) as session:
         first = session.scalars(select(Import).order_by(Import.id)).first()
     assert (first.status, first.rows_loaded, first.rows_rejected) == ("partial", 2, 1)
+    assert results[0]["errors_report"].endswith(first.errors_report)
     assert first.errors_report and first.errors_report.endswith(f"{first.id}-errors.xlsx")
     report = flow_env / "outbox" / "imports" / "7" / f"{first.id}-errors.csv"
     assert "abc" in report.read_text(encoding="utf-8-sig")

@@ -240,12 +240,13 @@ def test_a_load_killed_halfway_leaves_nothing_and_the_rerun_loads_once(engine, s
 def test_killed_after_its_commit_the_rerun_writes_the_report_and_closes_the_import(
         engine, settings, tmp_path):
     """reliability.md: a kill -9 at any point, and the next run completes the work. Here the
-    rows are committed, the report not written: the rerun answers duplicate (nothing applied
-    twice) and writes the report of the import that applied the file."""
+    rows are committed, the report not written: the rerun applies nothing twice, writes the
+    report of the import that applied the file and answers what that import did (it answered
+    "duplicate", exit 0, and no report: a script never learnt of the rejected row)."""
     add_seller(engine, 7)
     rows = offer_rows(300)
     rows[41][4] = "douze euros"
-    path = write_offer_csv(tmp_path / "big.csv", rows)
+    path = write_offer_csv(tmp_path / "big.csv", rows)  # row 43 rejected
     url = engine.url.render_as_string(hide_password=False)
     after_commit = KILLER.replace("loading._apply_first_file = die", "Ingestor.finish = die")
     killed = subprocess.run([sys.executable, "-c", after_commit, url, settings.storage, str(path)],
@@ -257,13 +258,15 @@ def test_killed_after_its_commit_the_rerun_writes_the_report_and_closes_the_impo
     ingestor = Ingestor(engine, LocalStorage(tmp_path / "store"), Settings(
         database_url=url, storage=settings.storage))
     rerun = ingestor.ingest(IngestRequest(path=path, name="big.csv", feed=OFFERS_FEED, seller_id=7))
-    assert rerun.status == "duplicate" and offer_count(engine) == 299
+    assert (rerun.status, rerun.import_id, rerun.exit_code) == ("partial", 1, 1)
+    assert (rerun.loaded, rerun.rejected) == (299, 1) and offer_count(engine) == 299
     with Session(engine) as session:
         first = session.get(Import, 1)
         assert (first.status, first.rows_read, first.rows_loaded, first.rows_rejected) == (
             "partial", 300, 299, 1)
         report = first.errors_report
     assert report is not None and (tmp_path / "store" / report).is_file()
+    assert rerun.errors_report.endswith(report)
     rejected = (tmp_path / "store" / report).with_name("1-rejected.csv")
     assert "douze euros" in rejected.read_text(encoding="utf-8-sig")
 
@@ -305,7 +308,8 @@ def test_killed_again_while_the_rerun_completes_the_import_the_next_run_still_do
         assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert (folder / "big.csv").exists()  # not archived before its import is complete
     run = process_inbox(Ingestor(engine, LocalStorage(tmp_path / "store"), settings))
-    assert [r.status for r in run.results] == ["duplicate"] and offer_count(engine) == 299
+    assert [(r.status, r.import_id) for r in run.results] == [("partial", 1)]
+    assert offer_count(engine) == 299
     with Session(engine) as session:
         first = session.get(Import, 1)
         assert (first.status, first.rows_loaded, first.rows_rejected) == ("partial", 299, 1)
