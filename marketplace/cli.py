@@ -134,7 +134,7 @@ def _first_line(error: BaseException) -> str:
 
 def _failed(code: int, shown: str | Text, text: str, as_json: bool, about: dict) -> int:
     err.print(shown)
-    if as_json:
+    if as_json or _JSON_IN_ARGV:  # `--month --json`: the option took "--json" as its value
         _print_error_object(code, text, about)
     return code
 
@@ -475,6 +475,10 @@ def serve() -> None:
     _guarded(serve_all)
 
 
+_JSON_IN_ARGV = False
+"""Whether the console script's command line holds `--json` (set by `main`)."""
+
+
 def main() -> None:
     """The console script. With `--json`, what typer itself refuses (an option's bad value, a
     missing argument, an unknown option) answers like every other usage error: exit code 2,
@@ -482,6 +486,8 @@ def main() -> None:
     if "--json" not in sys.argv[1:]:
         app()
         return
+    global _JSON_IN_ARGV
+    _JSON_IN_ARGV = True  # even where an option swallowed it as its value: one object anyway
     try:
         code = app(standalone_mode=False)
     except typer.Abort:

@@ -289,6 +289,8 @@ print("loaded:", *(m for m in ("sqlalchemy", "prefect", "marketplace.models") if
     ["validate", "offers", "x.csv", "--seller", "9223372036854775808"],  # no seller number
     ["ingest", "offers", "x.csv", "--seller", "1", "--mode", "remplacer"],  # not a choice
     ["report", "quality", "--bogus"],  # no such option
+    ["report", "payouts", "--month"],  # `--month $UNSET --json`: the month swallows --json
+    ["report", "quality", "--date"],
 ])
 def test_what_typer_refuses_is_a_usage_error_with_its_json_object(args, tmp_path):
     """The console script (`marketplace.cli.main`): a script reading stdout gets one object
