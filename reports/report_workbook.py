@@ -52,6 +52,7 @@ _STATUSES = {
     "rejected": "rejeté / rejected",
     "duplicate": "déjà importé / already imported (duplicate)",
 }
+_NONE_LOADED = "aucune ligne chargée : toutes refusées / no row loaded: every row rejected"
 # A check-only run (`marketplace validate`, no import id) loads nothing: it says what would be.
 _CHECK_STATUSES = {
     "loaded": "valide / valid",
@@ -169,7 +170,10 @@ def _summary_counts(lines: _SummaryLines, report: ReportInput) -> None:
     lines.line("Import n° / Import id", _CHECK_ONLY if checked_only else report.import_id)
     lines.line("Vendeur / Seller", "—" if report.seller_id is None else report.seller_id)
     statuses = _CHECK_STATUSES if checked_only else _STATUSES
-    lines.line("Statut / Status", statuses.get(report.status, report.status))
+    status = statuses.get(report.status, report.status)
+    if report.status == "partial" and not checked_only and report.rows_loaded == 0:
+        status = _NONE_LOADED  # "partially loaded" beside "rows loaded: 0" misled the seller
+    lines.line("Statut / Status", status)
     lines.line("Lignes lues / Rows read", report.rows_read)
     if checked_only:
         lines.line("Lignes valides (non chargées) / Valid rows (not loaded)", report.rows_loaded)

@@ -132,6 +132,13 @@ def test_a_rerun_without_rejected_rows_removes_the_old_rejected_file(tmp_path: P
 # --- summary sheet ----------------------------------------------------------------------
 
 
+def test_a_partial_import_of_which_nothing_loaded_says_so(tmp_path: Path):
+    """"partially loaded" beside "rows loaded: 0": the seller thought some offers were online."""
+    files = write_import_report(tmp_path, "import-7", report_input(rows_loaded=0, rows_rejected=5))
+    assert summary(files)["Statut / Status"] == ("aucune ligne chargée : toutes refusées /"
+                                                " no row loaded: every row rejected")
+
+
 def test_summary_gives_counts_status_and_what_was_detected(written: ReportFiles):
     values = summary(written)
     assert values["Fichier / File"] == "offres-mars.csv"
