@@ -15,8 +15,10 @@ by its own module, `loaders.csv_reader` or `loaders.xlsx_reader`; they build on 
 
 Decisions (each tested in tests/test_reader.py):
 - The format comes from the bytes, never the name: `PK\\x03\\x04` is an XLSX (.xlsm too), an
-  OLE2 compound file is an encrypted workbook or a legacy .xls (Reason.ENCRYPTED), anything
-  else is CSV text.
+  OLE2 compound file is an encrypted workbook or a legacy .xls (Reason.ENCRYPTED); a PDF, a
+  web page (the "Excel" export of many ERPs) or Excel 2003's XML spreadsheet is named as
+  such (Reason.UNKNOWN_FORMAT: it was "no header row" while Excel showed one); anything else
+  is CSV text.
 - Row numbers are the ones Excel shows: the header row's number plus the record's ordinal
   under it. Empty rows (blank lines, Excel's `;;;;` padding, empty formatted XLSX rows, and
   rows whose cells hold only spaces: `blank_row`) are counted for numbering but never returned.
@@ -32,6 +34,7 @@ Decisions (each tested in tests/test_reader.py):
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -119,7 +122,8 @@ def _sniff_format(path: Path, limits: ReadLimits) -> str:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            magic = handle.read(8)
+            head = handle.read(_HEAD_BYTES)
+            magic = head[:8]
     except OSError as error:
         raise unreadable(f"lecture impossible ({error.strerror})", str(error)) from error
     if size == 0:
@@ -139,7 +143,43 @@ def _sniff_format(path: Path, limits: ReadLimits) -> str:
             "File rejected: password-protected file or Excel 97-2003 (.xls) format: save it "
             "as .xlsx without a password, or as CSV.",
         )
-    return "xlsx" if magic.startswith(_ZIP_MAGIC) else "csv"
+    if magic.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    _refuse_other_documents(head)
+    return "csv"
+
+
+_HEAD_BYTES = 4096
+_SAVE_AS = ("Ouvrez-le dans Excel et enregistrez-le en « Classeur Excel (.xlsx) » ou en « CSV UTF-8 ».",
+            'Open it in Excel and save it as "Excel Workbook (.xlsx)" or "CSV UTF-8".')
+_OTHER_DOCUMENTS = (  # (what the head holds, the format named in French and English, advice)
+    (re.compile(rb"^%PDF-"), "un document PDF", "a PDF document",
+     ("Envoyez le fichier Excel (.xlsx) ou CSV dont il est tiré.",
+      "Send the Excel (.xlsx) or CSV file it was made from.")),
+    (re.compile(rb"^<\?xml[^>]*>\s*(?:<\?mso[^>]*>\s*)*<Workbook\b|"
+                rb"urn:schemas-microsoft-com:office:spreadsheet"),
+     "une feuille « XML 2003 » d'Excel", "an Excel 2003 XML spreadsheet", _SAVE_AS),
+    (re.compile(rb"^(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta)\b",
+                re.IGNORECASE | re.DOTALL),
+     "une page web (HTML) nommée comme un tableur", "a web page (HTML) named as a spreadsheet",
+     _SAVE_AS),
+)
+
+
+def _refuse_other_documents(head: bytes) -> None:
+    """A document that is not a table, named by what it is: opened in Excel, a web page or an
+    XML spreadsheet shows its header in row 1, so "no header row" sent the seller looking for a
+    fault Excel does not show."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    for pattern, what_fr, what_en, (advice_fr, advice_en) in _OTHER_DOCUMENTS:
+        if pattern.search(text):
+            raise reject_file(
+                Reason.UNKNOWN_FORMAT,
+                f"Format non reconnu : ce fichier est {what_fr}, pas un classeur Excel ni un"
+                f" CSV. {advice_fr}",
+                f"Unknown format: this file is {what_en}, not an Excel workbook nor a CSV."
+                f" {advice_en}",
+            )
 
 
 # --------------------------------------------------------------------------- header row

@@ -20,6 +20,7 @@ Empty formatted rows, and rows of blank cells, are numbered but not returned; af
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -278,11 +279,22 @@ def open_xlsx(
     check_xlsx(path)
     with path.open("rb") as handle:
         try:
-            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            with warnings.catch_warnings():  # "no default style", "invalid specification":
+                warnings.simplefilter("ignore", UserWarning)  # openpyxl's, not the seller's
+                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception as error:  # openpyxl on a hostile archive: unreadable, whatever failed
             raise _unreadable_xlsx(error) from error
         try:
             sheets = workbook.worksheets
+            if not sheets and _strict_open_xml(path):
+                raise reject_file(
+                    Reason.UNKNOWN_FORMAT,
+                    "Format non reconnu : le classeur est enregistré en « Feuille de calcul Open"
+                    " XML stricte », que nous ne lisons pas. Enregistrez-le en « Classeur Excel"
+                    " (.xlsx) ».",
+                    "Unknown format: the workbook is saved as \"Strict Open XML Spreadsheet\","
+                    ' which we do not read. Save it as "Excel Workbook (.xlsx)".',
+                )
             if not sheets:
                 raise reject_file(
                     Reason.NO_HEADER,
@@ -292,6 +304,19 @@ def open_xlsx(
             yield _chosen_sheet(sheets, search, limits, preferred_sheets)
         finally:
             workbook.close()
+
+
+def _strict_open_xml(path: Path) -> bool:
+    """Excel's "Strict Open XML" save: openpyxl finds no sheet in it (its namespaces are
+    purl.oclc.org's, not the transitional ones), and "no worksheet" was no help to the seller."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        try:
+            with archive.open("xl/workbook.xml") as entry:
+                return b"purl.oclc.org/ooxml/spreadsheetml" in entry.read(4096)
+        except KeyError:
+            return False
 
 
 GUIDANCE_WORDS = frozenset({

@@ -880,6 +880,46 @@ def test_xlsx_without_any_worksheet(tmp_path: Path) -> None:
     assert problem.code is Reason.NO_HEADER and "aucune feuille" in problem.message_fr
 
 
+def test_a_strict_open_xml_workbook_is_named_as_such(tmp_path: Path, capfd) -> None:
+    """Excel's "Strict Open XML" save: openpyxl sees no sheet, and the seller was told the
+    workbook had none (and openpyxl's warning reached stderr)."""
+    path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    def strict(xml: bytes) -> bytes:
+        return xml.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                           b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+
+    for entry in ("xl/workbook.xml", "_rels/.rels", "xl/_rels/workbook.xml.rels",
+                  "xl/worksheets/sheet1.xml"):
+        rewrite_entry(path, entry, strict)
+    problem = rejected(path)
+    assert problem.code is Reason.UNKNOWN_FORMAT and "Open XML stricte" in problem.message_fr
+    assert "UserWarning" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(("content", "named"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\nsku;titre\n", "un document PDF"),
+    (b"\xef\xbb\xbf<!DOCTYPE html>\n<html><body><table><tr><td>sku</td><td>titre</td></tr>"
+     b"</table></body></html>", "une page web (HTML)"),
+    (b"  <table border=1><tr><th>sku</th><th>titre</th></tr></table>", "une page web (HTML)"),
+    (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns='
+     b'"urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Offres"/></Workbook>',
+     "une feuille « XML 2003 » d'Excel"),
+])
+def test_documents_that_are_no_table_are_named(tmp_path: Path, content: bytes, named: str) -> None:
+    """An ERP's "Excel" export that is a web page, Magento's Excel XML, a PDF: each was "no
+    header row", while Excel showed the header in row 1."""
+    problem = rejected(write(tmp_path, content, name="export.xls"))
+    assert problem.code is Reason.UNKNOWN_FORMAT
+    assert f"ce fichier est {named}" in problem.message_fr
+
+
+def test_a_csv_whose_first_cell_looks_like_markup_is_still_a_csv(tmp_path: Path) -> None:
+    info, frame, _ = read(write(tmp_path, "sku;title\n<b>A1</b>;<table> basse\n"))
+    assert rows(frame) == {2: ["<b>A1</b>", "<table> basse"]}
+
+
 def test_openpyxl_uses_defusedxml() -> None:
     assert openpyxl.DEFUSEDXML is True
 
