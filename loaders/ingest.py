@@ -31,10 +31,20 @@ from marketplace.storage import Storage, StoredObject
 log = logging.getLogger(__name__)
 
 
-def _applying_import(kind: str, scope: int, sha: str):
-    """The import that applied this content for this seller and kind (a query)."""
-    return select(AppliedFile.import_id).where(
-        AppliedFile.kind == kind, AppliedFile.seller_scope == scope, AppliedFile.sha256 == sha)
+def _once_mode(request: IngestRequest) -> str:
+    """The mode a content is applied once in: a seller file's `replace`, else `update`."""
+    return "replace" if request.feed.seller_scoped and request.mode == "replace" else "update"
+
+
+def _applying_import(request: IngestRequest, sha: str):
+    """The import that applied this content for this seller and kind (a query): in replace
+    mode, a replace of it only (the seller's file dropped first, then made their whole
+    catalogue by ops, must withdraw what it leaves out); in update mode, any (an old file
+    re-dropped after ops' replace of it must not undo newer ones)."""
+    query = select(AppliedFile.import_id).where(
+        AppliedFile.kind == request.feed.kind, AppliedFile.seller_scope == (request.seller_id or 0),
+        AppliedFile.sha256 == sha)
+    return query.where(AppliedFile.mode == "replace") if _once_mode(request) == "replace" else query
 
 
 class AppliedMeanwhile(Exception):  # noqa: N818 - a signal, not an error: answered "duplicate"
@@ -96,7 +106,7 @@ class Ingestor(FileChecker):
         import_id = self.record_import(request, sha, size)
         self.start_archive(request, import_id)
         scope = request.seller_id or 0
-        earlier = self.already_applied(request.feed.kind, scope, sha)
+        earlier = self.already_applied(request, sha)
         if earlier is not None:
             # the earlier import completed before this file leaves the inbox: killed while
             # completing it, the next run meets the file again and completes it then
@@ -185,14 +195,15 @@ class Ingestor(FileChecker):
 
     def load(self, session: Session, run: FileRun, scope: int, sha: str, import_id: int,
              on_rows=None):
-        self.claim_content(session, run.request.feed.kind, scope, sha)
+        self.claim_content(session, run.request, sha)
         loaded = self.apply_file(session, run, on_rows)
         # a file that changed nothing (every row refused, e.g. for an offer not created yet) is
         # not applied: sent again once the catalogue is fixed, it loads; a replace may have
         # deactivated absent offers even so
         if loaded or run.ctx.mode == "replace":
             session.execute(insert(AppliedFile).values(
-                kind=run.request.feed.kind, seller_scope=scope, sha256=sha, import_id=import_id))
+                kind=run.request.feed.kind, seller_scope=scope, sha256=sha,
+                mode=_once_mode(run.request), import_id=import_id))
         # with the rows: a run that completes this import after a crash cannot count them again
         # (an order export's rows an older export left out are neither loaded nor rejected)
         session.execute(update(Import).where(Import.id == import_id).values(rows_loaded=loaded))
@@ -200,15 +211,15 @@ class Ingestor(FileChecker):
         return loaded, "partial" if run.rejected_rows else "loaded"
 
     @staticmethod
-    def claim_content(session: Session, kind: str, scope: int, sha: str) -> None:
+    def claim_content(session: Session, request: IngestRequest, sha: str) -> None:
         """In the file's transaction: two runs of one content queue here (PostgreSQL: an
         advisory lock on it; SQLite: the write lock), and the second finds it applied. Two
         order exports racing both answered "loaded" on PostgreSQL, the second with a false
         "older export" warning, and two imports recorded for one content."""
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:content))"),
-                            {"content": f"{kind}:{scope}:{sha}"})
-        if session.execute(_applying_import(kind, scope, sha)).first() is not None:
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:content))"), {
+                "content": f"{request.feed.kind}:{request.seller_id or 0}:{sha}"})
+        if session.execute(_applying_import(request, sha)).first() is not None:
             raise AppliedMeanwhile
 
     def apply_file(self, session: Session, run: FileRun, on_rows=None) -> int:
@@ -287,17 +298,16 @@ class Ingestor(FileChecker):
             self.record_archive(import_id, archive)
         return {"key": key, "reason": reason, "import_id": import_id, "archive": archive}
 
-    def already_applied(self, kind: str, scope: int, sha: str) -> int | None:
+    def already_applied(self, request: IngestRequest, sha: str) -> int | None:
         """The import that applied this content for this seller and kind, if any."""
         def work(session: Session) -> int | None:
-            return session.execute(_applying_import(kind, scope, sha)).scalar()
+            return session.execute(_applying_import(request, sha)).scalar()
         return in_transaction(self.engine, work)
 
     def close_duplicate(self, request: IngestRequest, import_id: int, sha: str) -> IngestResult:
         """Nothing applied; the answer says which import did, and how to send a correction
         (the content hash is the file's whole content: a re-sent file changes nothing)."""
-        scope = request.seller_id or 0
-        earlier = self.already_applied(request.feed.kind, scope, sha)
+        earlier = self.already_applied(request, sha)
         result = IngestResult(
             "duplicate", request.feed.kind, request.seller_id, import_id, sha,
             message=f"contenu déjà importé (import {earlier}) : rien n'a été modifié. Pour"

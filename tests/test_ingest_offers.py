@@ -144,6 +144,22 @@ def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engin
     assert result.errors_report is not None
 
 
+def test_a_file_loaded_in_update_mode_can_then_be_made_the_whole_catalogue(ingestor, engine,
+                                                                          tmp_path):
+    """The seller drops their file, then asks ops to make it their whole catalogue: the
+    replace was answered "duplicate" and withdrew nothing. A replace applies once; an update
+    after it stays a duplicate (an old file re-dropped must not undo newer ones)."""
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    whole = write_offer_csv(tmp_path / "w.csv", offer_rows(3))
+    assert ingest(ingestor, whole).status == "loaded"
+    replaced = ingest(ingestor, whole, mode="replace")
+    assert (replaced.status, replaced.exit_code) == ("loaded", 0)
+    assert {sku for sku, offer in offers(engine).items() if offer.active} == {
+        "SKU-00000", "SKU-00001", "SKU-00002"}
+    assert ingest(ingestor, whole, mode="replace").status == "duplicate"
+    assert ingest(ingestor, whole).status == "duplicate"
+
+
 def test_replace_keeps_offers_whose_row_has_a_stray_delimiter(ingestor, engine, tmp_path):
     # an ERP export with an unquoted ";" in a title: the reader refuses the row for its number
     # of fields, and its offer must stay as it was, wherever the stray delimiter fell

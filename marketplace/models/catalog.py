@@ -229,18 +229,21 @@ class AppliedFile(Base):
     """One row per file content applied to the catalog: the database's "once" guarantee.
 
     Inserted in the same transaction as the rows it loads, so two racing runs of one file
-    cannot both apply it (the unique key makes the second one fail and roll back).
+    cannot both apply it (the unique key makes the second one fail and roll back). A content
+    applied in update mode may be applied once more in replace mode (ops making the seller's
+    file their whole catalogue), never the other way round.
     """
 
     __tablename__ = "applied_files"
     __table_args__ = (
-        UniqueConstraint("kind", "seller_scope", "sha256", name="uq_applied_files_content"),
+        UniqueConstraint("kind", "seller_scope", "sha256", "mode", name="uq_applied_files_content"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     seller_scope: Mapped[int] = mapped_column(BigInteger)  # the seller, 0 for ops feeds
     sha256: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(10), server_default="update")  # or "replace"
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
