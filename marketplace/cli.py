@@ -83,6 +83,11 @@ class UsageError(Exception):
     """A command given wrong arguments: exit code 2, the message says what to change."""
 
 
+class WrongSeller(Exception):  # noqa: N818 - named as the contract names the case
+    """A file refused as a whole before any import for the seller it was given to: exit code 3
+    (architecture.md: "file rejected as a whole (... wrong seller), nothing loaded")."""
+
+
 def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     """Run a command; turn failures into exit code 2 or 4 with a one-line message (and, with
     --json, the error object on stdout, with `about`: what the command was working on)."""
@@ -94,6 +99,8 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
         code = CLOSED_PIPE
     except UsageError as error:
         code = _failed(USAGE_ERROR, str(error), str(error), as_json, about)
+    except WrongSeller as error:
+        code = _failed(FILE_REJECTED, str(error), str(error), as_json, about)
     except MarketplaceError as error:
         code = _failed(INTERNAL_FAILURE, Text.assemble(("erreur / error:", "red"), f" {error}"),
                        str(error), as_json, about)
@@ -247,8 +254,9 @@ def _run_file(kind: str, file: Path, seller: int | None, mode: Mode, force: bool
 
 def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
     """A file of a seller's inbox folder belongs to that seller (the folder is the
-    authenticated upload channel, architecture.md): another `--seller` is a usage error, or
-    one seller's catalogue would be loaded into another's shop."""
+    authenticated upload channel, architecture.md): for another `--seller` it is refused as
+    a whole (exit 3, nothing recorded: the file stays for its seller's run), or one seller's
+    catalogue would be loaded into another's shop."""
     storage = get_settings().storage
     if storage.startswith("s3://"):
         return
@@ -258,7 +266,7 @@ def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
     except (ValueError, UnsafeName):  # outside the landing zone, or off its layout
         return
     if item.kind == kind and item.seller_id != seller:
-        raise UsageError(
+        raise WrongSeller(
             f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut pas être chargé"
             f" pour le vendeur {seller} / {file} is in the folder of seller {item.seller_id}: it"
             f" cannot be loaded for seller {seller}.")

@@ -436,7 +436,7 @@ def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, en
     path = write_offer_csv(folder / "o.csv", offer_rows(2))
     code, out = cli("ingest", "offers", str(path), "--seller", "8", "--json")
     answer = as_json(out)
-    assert (code, answer["status"]) == (2, "error")
+    assert (code, answer["status"], answer["exit_code"]) == (3, "error", 3)  # wrong seller
     assert "vendeur 7" in answer["error"] and "seller 7" in answer["error"]
     code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
     assert (code, as_json(out)["loaded"]) == (0, 2)
