@@ -53,6 +53,9 @@ USED_WORD = re.compile(
     # chances far more often than second-hand goods.
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
     r"(?<!be )(?<!is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!being )"
+    # "the most used words", "widely used", "never used": how often, not second-hand
+    r"(?<!most )(?<!least )(?<!widely )(?<!commonly )(?<!often )(?<!frequently )(?<!never )"
+    r"(?<!pas )(?<!not )(?<!pas d')(?<!pas d’)"
     r"\b(?:occasion|used)\b"
     r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?"
     r"|rêvée|de)\b)(?!\s+d['’])",
@@ -60,6 +63,26 @@ USED_WORD = re.compile(
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
 """A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
+_NEGATED = r"(?<!pas )(?<!non )(?<!non-)(?<!not )(?<!jamais )"
+USED_ANYWHERE_WORD = re.compile(
+    # USED_ANYWHERE in Python's syntax, the word alone, and not after a negation ("ce livre
+    # n'est pas d'occasion", "non reconditionné", "not refurbished")
+    rf"{_NEGATED}(?<![a-z])(?:reconditionn[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
+    r"|seconde?[- ]main|pre-?owned)(?![a-z])", re.IGNORECASE)
+
+
+def rows_among(frame: pd.DataFrame, rows) -> pd.Series:
+    """A mask of `frame`'s rows: those numbered in `rows`."""
+    return pd.Series(frame.index.isin(list(rows)), index=frame.index)
+
+
+def used_wording(text: str) -> str | None:
+    """The words of `text` that say the item is used or refurbished, if any: quoted to the
+    seller, who could not tell a false match ("The most used words") from a true one."""
+    for pattern in (USED_ANYWHERE_WORD, USED_WORD):
+        if found := pattern.search(text):
+            return found.group(0)
+    return None
 
 
 def check_other_seller(v: OfferValidator) -> None:
@@ -357,29 +380,35 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
 
     Only the text of rows declared new can break the rule, and one scan for what every used
     word contains (`USED_HINT`) leaves the few cells the precise patterns must read: four
-    scans of every title and description took a fifth of the validation of a big file."""
+    scans of every title and description took a fifth of the validation of a big file. The
+    message quotes the words found and says where."""
     declared_new = updates & (typed["condition"] == "new")
-    says_used = pd.Series(False, index=typed.index)
+    found: dict[int, tuple[str, str]] = {}  # row -> (field, words)
     for name in ("title", "description"):
         text = typed[name][declared_new]
-        text = text[matches(text, USED_HINT)]
-        if not text.empty:
-            # the look-arounds of USED_WORD need Python's regex engine
-            found = matches(text, USED_ANYWHERE) | text.str.contains(USED_WORD)
-            says_used[found.index[found]] = True
+        for row, value in text[matches(text, USED_HINT)].items():
+            if row not in found and (words := used_wording(value)):
+                found[row] = (name, words)
     if "condition" not in v.headers.positions:  # new by default, or as stored: the catalog says
-        v.left_out.leave_to_catalog("used_declared_new", says_used)
+        v.left_out.leave_to_catalog("used_declared_new", rows_among(typed, found))
         return
     # the cell as the seller left it: "neuf" typed, or empty (new by default), said as such
-    left_empty = v.raw["condition"] == ""
-    for rows, state_fr, state_en in ((says_used & ~left_empty, "l'état est « neuf »", "its condition is new"),
-                                     (says_used & left_empty, "l'état, laissé vide, vaut « neuf » par"
-                                      " défaut", "its condition, left empty, is new by default")):
-        v.flag(rows, Reason.USED_DECLARED_NEW, "condition",
-               "Le titre ou la description indique un produit d'occasion ou reconditionné alors que"
-               f" {state_fr} : choisissez l'état réel (reconditionné, bon état...).",
-               f"The title or description says the item is used or refurbished while {state_en}:"
-               " choose its real condition (refurbished, good...).")
+    left_empty = (v.raw["condition"] == "").to_dict()
+    groups: dict[tuple[str, str, bool], list[int]] = {}
+    for row, (name, words) in found.items():
+        groups.setdefault((name, words, left_empty[row]), []).append(row)
+    for (name, words, empty), rows in groups.items():
+        where_fr, where_en = ("Le titre", "The title") if name == "title" else (
+            "La description", "The description")
+        state_fr, state_en = (("l'état, laissé vide, vaut « neuf » par défaut",
+                               "its condition, left empty, is new by default") if empty
+                              else ("l'état est « neuf »", "its condition is new"))
+        quoted = words.replace("{", "{{").replace("}", "}}")
+        v.flag(rows_among(typed, rows), Reason.USED_DECLARED_NEW, "condition",
+               f"{where_fr} contient « {quoted} » : un produit d'occasion ou reconditionné, alors"
+               f" que {state_fr}. Choisissez l'état réel (reconditionné, bon état...).",
+               f'{where_en} says "{quoted}": a used or refurbished item, while {state_en}.'
+               " Choose its real condition (refurbished, good...).")
 
 
 def check_duplicates(v: OfferValidator, typed: pd.DataFrame) -> None:

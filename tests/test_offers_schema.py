@@ -228,8 +228,26 @@ def test_used_declared_new_names_the_cell_as_the_seller_left_it():
                              book(sku="B", titre="Used laptop", état="")])[0].problems
     assert (typed.row, typed.column, typed.value) == (2, "état", "Neuf")
     assert "alors que l'état est « neuf »" in typed.message_fr
+    assert typed.message_fr.startswith("Le titre contient « Used » : un produit d'occasion")
     assert (empty.row, empty.column, empty.value) == (3, "état", "")
     assert "l'état, laissé vide, vaut « neuf » par défaut" in empty.message_fr
+
+
+def test_used_declared_new_quotes_the_words_and_where_they_are():
+    """The seller was told "the title or the description says used" and could not tell a
+    false match from a true one."""
+    [problem] = validate([book(description="Très bon livre, d'occasion mais propre")])[0].problems
+    assert problem.message_fr.startswith("La description contient « d'occasion » : un produit")
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("The most used words in French", ""), ("Widely used handbook", ""),
+    ("Livre", "Ce livre n'est pas d'occasion : il est neuf"), ("Coque non reconditionnée", ""),
+    ("Manuel", "Not refurbished: brand new, never used"),
+])
+def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, description):
+    result, _ = validate([book(titre=title, description=description)])
+    assert result.problems == []
 
 
 @pytest.mark.parametrize("description", ["Occasion, très bon état", "used, good condition",
