@@ -180,10 +180,13 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
             Reason.OVERLAP,
             f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
             f" {until_fr}) à ces dates : deux promotions d'une offre ne peuvent pas avoir lieu"
-            " en même temps.",
+            " en même temps. Pour en changer la remise, envoyez-la avec les mêmes type et dates ;"
+            " pour en changer les dates, demandez au support de charger votre fichier complet de"
+            " promotions en mode remplacement.",
             f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M}'
             f" {until_en}) at these dates: two promotions of an offer cannot run at the same"
-            " time.",
+            " time. To change its discount, send it with the same type and dates; to change its"
+            " dates, ask support to load your whole promotion file in replace mode.",
             row=row, column=headers.get("start_at", "start_at"),
             value=shown_instant(_paris(start))))
     return problems
