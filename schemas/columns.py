@@ -136,19 +136,29 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
                 unknown.append(header)
             continue
         if spec.name in positions:
-            first = headers[positions[spec.name]]
-            raise reject_file(
-                Reason.DUPLICATE_HEADER,
-                f"Les colonnes « {first} » et « {header} » désignent toutes deux « {spec.name} » :"
-                " gardez-en une seule.",
-                f'Columns "{first}" and "{header}" both mean "{spec.name}": keep only one.',
-                column=header,
-            )
+            raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
     return HeaderMap(positions, list(headers), unknown, specs)
+
+
+def _duplicate_header(spec: ColumnSpec, headers: list[str], first: int, second: int) -> FileRejected:
+    """Named with the columns' letters as Excel shows them: "« prix » and « prix »" alone did
+    not say where the second one was (a hidden column, far to the right)."""
+    from xlsxwriter.utility import xl_col_to_name  # only here: the error is rare
+
+    one, other = (f"« {headers[at]} » (colonne {xl_col_to_name(at)})" for at in (first, second))
+    one_en, other_en = (f'"{headers[at]}" (column {xl_col_to_name(at)})' for at in (first, second))
+    return reject_file(
+        Reason.DUPLICATE_HEADER,
+        f"Les colonnes {one} et {other} désignent toutes deux « {spec.name} » : gardez-en une"
+        " seule (une colonne masquée compte aussi).",
+        f'Columns {one_en} and {other_en} both mean "{spec.name}": keep only one (a hidden'
+        " column counts too).",
+        column=headers[second],
+    )
 
 
 _EXCLUDING_VAT = re.compile(r"(?:^|[^a-z])(?:ht|hors_taxes?|excl\.?_?vat|excluding_vat)(?:$|[^a-z])")

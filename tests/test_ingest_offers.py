@@ -284,7 +284,8 @@ def test_two_columns_meaning_the_same_field_reject_the_file(ingestor, engine, tm
     result = ingest(ingestor, path)
     assert (result.status, result.exit_code) == ("rejected", 3)
     assert result.problems[-1].code == "duplicate_header"
-    assert "« sku »" in result.message and "« Référence »" in result.message
+    # with the columns' letters: "« prix » and « prix »" did not say where (a hidden column)
+    assert "« sku » (colonne A) et « Référence » (colonne B)" in result.message
     assert offers(engine) == {}
 
 
