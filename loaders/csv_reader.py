@@ -88,15 +88,18 @@ def _csv_layout(path: Path, search: HeaderSearch, limits: ReadLimits) -> _CsvLay
     hinted, skipped = (hint[1], hint.end()) if hint else (None, 0)
     rows = text[skipped:]
     candidates = sorted(_rank_delimiters(rows), key=lambda candidate: candidate != hinted)
+    searched = []  # the rows as the likeliest delimiter splits them, for the rejection
     for delimiter in candidates:
         records = sample_records(rows, delimiter, search.rows_needed)
-        found = search.find([(number, cells) for number, cells, _ in records])
+        split = [(number, cells) for number, cells, _ in records]
+        searched = searched or split
+        found = search.find(split)
         if found is not None:
             break
     else:
         raise search.not_found(ReadInfo(format="csv", headers=[], header_row=None,
                                         encoding=encoding.label,
-                                        delimiter=candidates[0] if candidates else None))
+                                        delimiter=candidates[0] if candidates else None), searched)
     header_row, headers = found
     check_width(len(headers), limits)
     end = skipped + records[header_row - 1][2]

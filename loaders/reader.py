@@ -219,11 +219,42 @@ class HeaderSearch:
         """How many of a header row's cells name a known column."""
         return len(frozenset(map(header_key, cells)) & self._keys)
 
-    def not_found(self, detected: ReadInfo) -> FileRejected:
-        """The rejection, carrying what was read (format, encoding, delimiter or sheet)."""
-        rejection = self._rejection(detected.sheet)
+    def not_found(self, detected: ReadInfo, rows: list[tuple[int, list[str]]] = ()) -> FileRejected:
+        """The rejection, carrying what was read (format, encoding, delimiter or sheet).
+        `rows`: the rows searched, to name one that looks like a header with one known name."""
+        rejection = self._near_miss(rows, detected.sheet) or self._rejection(detected.sheet)
         rejection.detected = detected
         return rejection
+
+    def _near_miss(self, rows, sheet: str | None) -> FileRejected | None:
+        """A row of several names, one of them known (a Shopify export: "Title" beside "Variant
+        SKU", "Variant Price"): named with its known name, rather than "no header row" for a
+        file whose first row the seller sees is a header."""
+        if self.forced_row is not None:
+            return None
+        for number, cells in rows:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            named = [cell for cell in cells if cell.strip()]
+            known = [cell for cell in named if header_key(cell) in self._keys]
+            if len(named) >= 3 and known:
+                where_fr = f"la ligne {number}" + (f" de la feuille « {sheet} »" if sheet else "")
+                where_en = f"row {number}" + (f" of sheet {sheet!r}" if sheet else "")
+                return reject_file(
+                    Reason.NO_HEADER,
+                    f"Ligne d'en-tête introuvable : {where_fr} a l'air d'un en-tête, mais seule la"
+                    f" colonne « {known[0]} » y porte un nom attendu. Renommez vos colonnes avec"
+                    f" les noms attendus ({self._names()}).",
+                    f"Header row not found: {where_en} looks like a header, but only column"
+                    f" \"{known[0]}\" has an expected name. Rename your columns with the expected"
+                    f" names ({self._names()}).",
+                    row=number,
+                )
+        return None
+
+    def _names(self) -> str:
+        listed = sorted(self.known) if isinstance(self.known, frozenset | set) else list(self.known)
+        return ", ".join(listed[:15]) + ("…" if len(listed) > 15 else "")
 
     def _rejection(self, sheet: str | None) -> FileRejected:
         if self.forced_row is not None:
@@ -232,8 +263,7 @@ class HeaderSearch:
                 f"Ligne d'en-tête introuvable : la ligne {self.forced_row} n'existe pas ou est vide.",
                 f"Header row not found: row {self.forced_row} does not exist or is empty.",
             )
-        listed = sorted(self.known) if isinstance(self.known, frozenset | set) else list(self.known)
-        names = ", ".join(listed[:15]) + ("…" if len(listed) > 15 else "")
+        names = self._names()
         return reject_file(
             Reason.NO_HEADER,
             f"Ligne d'en-tête introuvable : aucune des {HEADER_SEARCH_ROWS} premières lignes"

@@ -393,10 +393,11 @@ class _FoundHeader:
 def _find_header(sheet, search: HeaderSearch, limits: ReadLimits) -> _FoundHeader:
     rows = _xlsx_rows(sheet, limits.max_columns + 1)  # one more: a header too wide is refused
     first = list(islice(rows, search.rows_needed))
-    found = search.find([(n, [_text_of(cell) for cell in row]) for n, row in first])
+    texts = [(n, [_text_of(cell) for cell in row]) for n, row in first]
+    found = search.find(texts)
     if found is None:
         raise search.not_found(ReadInfo(format="xlsx", headers=[], header_row=None,
-                                        sheet=sheet.title))
+                                        sheet=sheet.title), texts)
     return _FoundHeader(rows, first, *found)
 
 

@@ -435,6 +435,16 @@ def test_one_known_name_is_not_a_header(tmp_path: Path) -> None:
     assert rejected(write(tmp_path, "sku;colour\r\nA1;red\r\n")).code is Reason.NO_HEADER
 
 
+def test_a_header_with_one_known_name_is_named_in_the_rejection(tmp_path: Path) -> None:
+    """A Shopify export ("Title" beside "Variant SKU", "Variant Price") was told "none of the
+    first 10 rows is a header" while its row 1 plainly is one."""
+    content = "Handle,Title,Variant SKU,Variant Price\r\nchaise,Chaise,A1,12.50\r\n"
+    problem = rejected(write(tmp_path, content), frozenset({"sku", "title", "price"}))
+    assert (problem.code, problem.row) == (Reason.NO_HEADER, 1)
+    assert problem.message_fr.startswith("Ligne d'en-tête introuvable : la ligne 1 a l'air d'un"
+                                         " en-tête, mais seule la colonne « Title » y porte")
+
+
 def test_forced_header_row(tmp_path: Path) -> None:
     content = "x\r\n" * 11 + "a;b\r\n1;2\r\n"
     info, frame, _ = read(write(tmp_path, content), frozenset(), header_row=12)
