@@ -11,7 +11,8 @@ from schemas.columns import ColumnSpec, OtherFeedColumns
 SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
                                 "réf", "réf.", "référence vendeur",
                                 "référence produit", "code article", "sku vendeur",
-                                "ugs"),  # WooCommerce's French for SKU
+                                "ugs",  # WooCommerce's French for SKU
+                                "variant sku"),  # Shopify's product export
                         True)
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
@@ -21,7 +22,7 @@ OFFER_COLUMNS = (
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
-                              "isbn 13", "gtin, upc, ean ou isbn")),
+                              "isbn 13", "gtin, upc, ean ou isbn", "variant barcode")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
@@ -31,17 +32,19 @@ OFFER_COLUMNS = (
                required_for_updates=True),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
-                         "tarif régulier", "prix régulier", "regular price"),  # WooCommerce:
-                                                                    # not "Tarif promo"
+                         "tarif régulier", "prix régulier", "regular price",  # WooCommerce:
+                         "variant price"),  # and Shopify; never "Tarif promo", "Compare At Price"
                required_for_updates=True, numeric=True),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
-                            "stock disponible", "quantité disponible"), numeric=True),
+                            "stock disponible", "quantité disponible", "variant inventory qty"),
+               numeric=True),
     ColumnSpec("condition", ("state", "état", "product-state", "état du produit")),
     # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
     # exports carry it beside the time to ship
     ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation",
-                                    "délai d'envoi"), numeric=True),
+                                    "délai d'envoi", "délai expédition", "délai d expédition"),
+               numeric=True),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     ColumnSpec("practical_component", ("mise en situation",)),

@@ -110,9 +110,10 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
     problem = missing(["Réf vendeur interne", "Titre", "Catégorie", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
-              " référence vendeur, référence produit, code article, sku vendeur, ugs)")
+              " référence vendeur, référence produit, code article, sku vendeur, ugs, variant sku)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier, regular price)")
+                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier, regular price,"
+                " variant price)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
         f"Colonne obligatoire absente : {price_fr}. « Prix HT » est un prix hors taxes : la"
@@ -351,3 +352,14 @@ def test_a_promotion_column_is_never_suggested_for_the_price(header) -> None:
 def test_woocommerce_s_english_regular_price_is_the_price() -> None:
     headers = map_headers(["SKU", "Name", "Categories", "Sale price", "Regular price"], OFFER_COLUMNS)
     assert headers.positions["price"] == 4
+
+
+def test_shopify_s_variant_columns_and_a_lead_time_written_without_its_apostrophe() -> None:
+    headers = map_headers(["Handle", "Title", "Variant SKU", "Variant Price", "Variant Compare At"
+                           " Price", "Variant Inventory Qty", "Variant Barcode", "Catégorie",
+                           "delai_d_expedition"], OFFER_COLUMNS)
+    assert {name: headers.positions[name] for name in ("sku", "price", "quantity", "product_id",
+                                                       "leadtime_to_ship")} == {
+        "sku": 2, "price": 3, "quantity": 5, "product_id": 6, "leadtime_to_ship": 8}
+    assert map_headers(["sku", "titre", "Délai expédition"], OFFER_COLUMNS).positions[
+        "leadtime_to_ship"] == 2
