@@ -89,9 +89,10 @@ def cell_text(value: object, number_format: str = "General") -> str:
     "YYYY-MM-DD HH:MM:SS" for a date-time, "HH:MM:SS"), durations as "H:MM:SS".
 
     A datetime is a date-time when its format shows a time, even at 00:00 (an end at
-    "06/01/2027 00:00" is not the whole day), and a date alone when its format shows a date
-    without time, even if the value holds one (the seller sees "22/12/2026" only); under any
-    other format, a date alone when at midnight."""
+    "06/01/2027 00:00" is not the whole day), or when it holds a time its format hides (a
+    template's column formatted "dd/mm/yyyy" keeps that format when the seller types
+    "06/01/2027 08:00": the time is in the cell and in Excel's formula bar, and a message
+    asking for it could never be satisfied); else a date alone."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -101,9 +102,7 @@ def cell_text(value: object, number_format: str = "General") -> str:
     if isinstance(value, _NUMBERS):
         return _number_text(value, _shown(number_format))
     if isinstance(value, datetime):
-        with_time = _shown(number_format).with_time
-        if with_time is None:
-            with_time = value.time() != time()
+        with_time = _shown(number_format).with_time or value.time() != time()
         # the date parsers (schemas.parsing_dates) read "YYYY-MM-DD" as a date alone
         return value.isoformat(" ", "seconds") if with_time else value.date().isoformat()
     if isinstance(value, date):

@@ -107,10 +107,11 @@ def test_zero_padding_formats_keep_the_leading_zeros(
         (datetime(2027, 1, 6), "yyyy-mm-dd h:mm:ss", "2027-01-06 00:00:00"),
         (datetime(2027, 1, 6, 9, 30), "d/m/yy h:mm AM/PM", "2027-01-06 09:30:00"),
         (datetime(2027, 1, 6, 9, 30), "dd/mm/yyyy hh:mm", "2027-01-06 09:30:00"),
-        (datetime(2026, 12, 22, 15, 30), "dd/mm/yyyy", "2026-12-22"),
+        # a time the format hides is still read: the seller typed it into a date column
+        (datetime(2026, 12, 22, 15, 30), "dd/mm/yyyy", "2026-12-22 15:30:00"),
         (datetime(2026, 12, 22), "dd/mm/yyyy", "2026-12-22"),
-        (datetime(2026, 12, 22, 15, 30), "[$-40C]dddd d mmmm yyyy", "2026-12-22"),
-        (datetime(2026, 12, 22, 15, 30), 'dd/mm/yyyy" hors délai"', "2026-12-22"),  # quoted h, s
+        (datetime(2026, 12, 22), "[$-40C]dddd d mmmm yyyy", "2026-12-22"),
+        (datetime(2026, 12, 22), 'dd/mm/yyyy" hors délai"', "2026-12-22"),  # quoted h, s
     ],
 )
 def test_the_format_says_date_alone_or_date_time(
@@ -120,13 +121,15 @@ def test_the_format_says_date_alone_or_date_time(
 
 
 def test_an_end_date_typed_at_midnight_ends_at_midnight(tmp_path: Path) -> None:
-    cells = [(datetime(2027, 1, 6), "dd/mm/yyyy hh:mm"), (datetime(2026, 12, 22, 15, 30), "dd/mm/yyyy")]
+    cells = [(datetime(2027, 1, 6), "dd/mm/yyyy hh:mm"), (datetime(2026, 12, 22), "dd/mm/yyyy"),
+             (datetime(2027, 1, 6, 8), "dd/mm/yyyy")]
     _, frame, _ = read(formatted_xlsx(tmp_path / "f.xlsx", cells))
     ends, unreadable = parse_end_instants(frame[1])
     assert not unreadable.any()
     assert ends.tolist() == [  # Paris time: UTC+1 in winter
         pd.Timestamp("2027-01-05 23:00", tz="UTC"),  # the instant typed
         pd.Timestamp("2026-12-22 23:00", tz="UTC"),  # a date alone: the whole day
+        pd.Timestamp("2027-01-06 07:00", tz="UTC"),  # 08:00 typed into a date-formatted cell
     ]
 
 
