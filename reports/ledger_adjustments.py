@@ -49,6 +49,14 @@ def adjustments_key(month: str) -> str:
 
 def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> list[dict]:
     """The file's rows as ledger entries (cents); AdjustmentFileError on any bad row."""
+    entries, bad_rows = _parsed(data, month, booked_at)
+    if bad_rows:
+        raise _refused(month, bad_rows, [], [])
+    return entries
+
+
+def _parsed(data: bytes, month: PayoutMonth, booked_at: datetime) -> tuple[list[dict], list[int]]:
+    """The file's good rows as ledger entries (cents), and the numbers of its bad rows."""
     sha = hashlib.sha256(data).hexdigest()[:16]
     text = _decoded(data)
     dialect = ";" if text.partition("\n")[0].count(";") > text.partition("\n")[0].count(",") else ","
@@ -73,14 +81,27 @@ def parse_adjustments(data: bytes, month: PayoutMonth, booked_at: datetime) -> l
                         "reference": f"{month.key}:{sha}:{line}", "category": None,
                         "amount": cents(value),
                         "vat": 0, "text": f"Ajustement / adjustment: {reason}"[:300]})
-    if problems:
-        rows = ", ".join(map(str, problems))
-        raise AdjustmentFileError(
-            f"ajustements {month.key} : les lignes {rows} doivent avoir un vendeur, un montant non"
-            " nul en euros et centimes et un motif ; rien n'est comptabilisé / adjustments"
-            f" {month.key}: rows {rows} need a seller id, a non-zero amount in euros and cents,"
-            " and a reason; nothing was booked")
-    return entries
+    return entries, problems
+
+
+def _refused(month: PayoutMonth, bad_rows: list[int], unknown_rows: list[str],
+             unknown_sellers: list[int]) -> AdjustmentFileError:
+    """One refusal naming every row to fix: a bad row and an unknown seller were said one run
+    after the other."""
+    french, english = [], []
+    if bad_rows:
+        rows = ", ".join(map(str, bad_rows))
+        french.append(f"les lignes {rows} doivent avoir un vendeur, un montant non nul en euros et"
+                      " centimes et un motif")
+        english.append(f"rows {rows} need a seller id, a non-zero amount in euros and cents, and"
+                       " a reason")
+    if unknown_rows:
+        rows, sellers = ", ".join(unknown_rows), ", ".join(map(str, unknown_sellers))
+        french.append(f"lignes {rows}, vendeur(s) {sellers} absent(s) du registre")
+        english.append(f"rows {rows}, seller(s) {sellers} not in the registry")
+    return AdjustmentFileError(
+        f"ajustements {month.key} : {' ; '.join(french)} ; rien n'est comptabilisé / adjustments"
+        f" {month.key}: {'; '.join(english)}; nothing was booked")
 
 
 def _decoded(data: bytes) -> str:
@@ -111,8 +132,10 @@ def book_adjustments(session: Session, storage: Storage, month: PayoutMonth,
     key = adjustments_key(month.key)
     if not storage.exists(key):
         return 0
-    entries = parse_adjustments(storage.read_bytes(key), month, booked_at)
-    _refuse_unknown_sellers(session, month, entries)
+    entries, bad_rows = _parsed(storage.read_bytes(key), month, booked_at)
+    unknown_rows, unknown_sellers = _unknown_sellers(session, entries)
+    if bad_rows or unknown_rows:
+        raise _refused(month, bad_rows, unknown_rows, unknown_sellers)
     insert_entries(session, entries)
     return len(entries)
 
@@ -147,18 +170,14 @@ def unbooked_after_close(session: Session, storage: Storage) -> list[str]:
     return said
 
 
-def _refuse_unknown_sellers(session: Session, month: PayoutMonth, entries: list[dict]) -> None:
-    """A mistyped seller id would park the money on a ledger no payout ever reaches."""
+def _unknown_sellers(session: Session, entries: list[dict]) -> tuple[list[str], list[int]]:
+    """The rows naming a seller the registry does not know, and those sellers: a mistyped
+    seller id would park the money on a ledger no payout ever reaches."""
     ids = sorted({entry["seller_id"] for entry in entries})
     if not ids:
-        return
+        return [], []
     known = set(session.execute(select(Seller.seller_id).where(Seller.seller_id.in_(ids))).scalars())
     unknown = [seller for seller in ids if seller not in known]
-    if unknown:
-        rows = [entry["reference"].rpartition(":")[2] for entry in entries
-                if entry["seller_id"] in unknown]
-        sellers = ", ".join(map(str, unknown))
-        raise AdjustmentFileError(
-            f"ajustements {month.key} : lignes {', '.join(rows)}, vendeur(s) {sellers} absent(s) du"
-            f" registre ; rien n'est comptabilisé / adjustments {month.key}: rows"
-            f" {', '.join(rows)}, seller(s) {sellers} not in the registry; nothing was booked")
+    rows = [entry["reference"].rpartition(":")[2] for entry in entries
+            if entry["seller_id"] in unknown]
+    return rows, unknown

@@ -99,6 +99,11 @@ def test_an_adjustment_for_a_seller_the_registry_does_not_know_refuses_the_file(
     error = json.loads(out)
     assert (code, error["exit_code"]) == (3, 3)
     assert "lignes 3, vendeur(s) 999 absent(s) du registre" in error["error"]
+    # with a bad row too, both are named at once (the unknown seller was said a run later)
+    (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;abc;geste\n999;5,00;x\n")
+    code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
+    error = json.loads(out)["error"]
+    assert "les lignes 2 doivent avoir" in error and "lignes 3, vendeur(s) 999 absent(s)" in error
     (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste\n")
     code, out = _cli("report", "payouts", "--month", "2026-10", "--close", "--json")
     assert (code, json.loads(out)["total_paid"]) == (0, "46.51")  # 34.01 + 12.50, booked once
