@@ -28,6 +28,13 @@ STEPS = {  # event -> (French, English) for messages
     "shipped_at": ("l'expédition", "the shipment"),
     "question_at": ("la question du client", "the customer's question"),
 }
+PAIRS = (  # (amount, its date): one without the other is never booked
+    ("refund_amount", "refunded_at", "Un remboursement", "A refund"),
+    ("goodwill_amount", "goodwill_at", "Un geste commercial", "A goodwill voucher"),
+)
+FUTURE_SLACK = pd.Timedelta(hours=1)
+"""How far after the run an event may be dated (clocks differ a little), the estimated delivery
+apart: a 2062 typed for 2026 dated the export in 2062 and froze its orders."""
 RATED = ("rated_at", "rating_delivery_place", "rating_on_time", "rating_care",
          "rating_conformity", "rating_packaging")
 
@@ -79,9 +86,24 @@ def check_events(v: OrderValidator, typed: pd.DataFrame) -> None:
                " placed, then accepted, shipped and delivered, in that order.")
 
 
+def check_future(v: OrderValidator, typed: pd.DataFrame) -> None:
+    """No event after the run (the estimated delivery is a forecast): a delivery typed 2062
+    was taken as the export's date and every later export of its orders was "older"."""
+    limit = pd.Timestamp(v.ctx.now) + FUTURE_SLACK
+    for name in (*DELIVERY_CHAIN, *AFTER_ORDER):
+        if name == "estimated_delivery_at":
+            continue
+        v.flag((typed[name] > limit).fillna(False).astype(bool), Reason.BAD_DATE, name,
+               "La date « {value} » est dans le futur : un export ne contient que ce qui a eu"
+               " lieu (une faute de frappe dans l'année ?).",
+               'The date "{value}" is in the future: an export holds only what happened (a'
+               " typo in the year?).")
+
+
 def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
-    """Accepted or refused, not both; a refused order has no shipment; only an accepted order
-    is rated."""
+    """Accepted or refused, not both; a refused order has no shipment; a delivered order was
+    accepted; only an accepted order is rated; a refund or a goodwill voucher has
+    its amount and its date."""
     accepted, refused = _given(typed, "accepted_at"), _given(typed, "refused_at")
     v.flag(accepted & refused, Reason.ORDER_STATE, "refused_at",
            "Une commande est acceptée ou refusée, pas les deux : « {column} » doit être vide"
@@ -93,6 +115,22 @@ def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
                "Une commande refusée n'est pas expédiée : « {column} » doit être vide"
                " (« {value} »).",
                'A refused order is not shipped: "{column}" must be empty ("{value}").')
+    # sold when accepted and delivered (payouts.md): delivered without its acceptance, never
+    # paid, and nobody told
+    v.flag(~refused & ~accepted & _given(typed, "delivered_at"), Reason.ORDER_STATE,
+           "delivered_at",
+           "Une commande livrée a d'abord été acceptée : « {column} » (« {value} ») demande une"
+           " date d'acceptation (sans elle, la vente n'est jamais payée au vendeur).",
+           'A delivered order was accepted first: "{column}" ("{value}") needs an acceptance'
+           " date (without it, the sale is never paid to the seller).")
+    for amount, when, what_fr, what_en in PAIRS:
+        for given, missing in ((amount, when), (when, amount)):
+            other = _literal(v.header(missing))
+            v.flag(_given(typed, given) & ~_given(typed, missing), Reason.ORDER_STATE, given,
+                   f"{what_fr} a un montant et une date : « {{value}} » est donné, mais la colonne"
+                   f" « {other} » est vide (il ne serait jamais comptabilisé).",
+                   f'{what_en} has an amount and a date: "{{value}}" is given, but column'
+                   f' "{other}" is empty (it would never be booked).')
     for name in RATED:
         v.flag(~accepted & _given(typed, name), Reason.ORDER_STATE, name,
                "Seule une commande acceptée peut être évaluée : « {column} » doit être vide"

@@ -173,6 +173,7 @@ class OrderValidator(ChunkValidator):
             ORDER_SCHEMA, typed, self.raw, self.header, SCHEMA_MESSAGES))
         order_rules.check_amounts(self, typed)
         order_rules.check_events(self, typed)
+        order_rules.check_future(self, typed)
         order_rules.check_states(self, typed)
         order_rules.check_duplicates(self, typed)
         rejected = typed.index.isin(list(self.collector.rejected_rows()))

@@ -155,7 +155,7 @@ def euros(cents: int) -> str:
                 min_size=1, max_size=100))  # a refund a cent over the cap stays within the bound
 def test_the_refund_cap_is_exact_to_the_cent(pairs):
     rows = [order(f"O{i}-{extra}", amount=euros(amount), shipping_amount=euros(shipping),
-                  refund_amount=euros(amount + shipping + extra))
+                  refund_amount=euros(amount + shipping + extra), **REFUNDED)
             for i, (amount, shipping) in enumerate(pairs) for extra in (0, 1)]
     result = validate(*rows)
     # rows alternate: refund = amount + shipping (accepted), then one cent more (rejected)
@@ -172,13 +172,16 @@ def test_amounts_with_a_decimal_point_are_read_too():
 # -- rules at their boundaries -----------------------------------------------------------------
 
 
+REFUNDED, GRANTED = {"refunded_at": "2026-11-22 10:00"}, {"goodwill_at": "2026-11-22 10:00"}
+
+
 @pytest.mark.parametrize(("extra", "ok"), [
-    ({"shipping_amount": "4,90", "refund_amount": "104,90"}, True),  # 100,00 + 4,90 exactly
-    ({"shipping_amount": "4,90", "refund_amount": "104,91"}, False),  # one cent more
-    ({"refund_amount": "100,00"}, True),  # no shipping column: the amount is the cap
-    ({"refund_amount": "100,01"}, False),
-    ({"goodwill_amount": "25,00"}, True),  # 25 % of 100,00 = 25,00 exactly
-    ({"goodwill_amount": "25,01"}, False),
+    ({"shipping_amount": "4,90", "refund_amount": "104,90", **REFUNDED}, True),  # 100 + 4,90
+    ({"shipping_amount": "4,90", "refund_amount": "104,91", **REFUNDED}, False),  # a cent more
+    ({"refund_amount": "100,00", **REFUNDED}, True),  # no shipping column: the amount is the cap
+    ({"refund_amount": "100,01", **REFUNDED}, False),
+    ({"goodwill_amount": "25,00", **GRANTED}, True),  # 25 % of 100,00 = 25,00 exactly
+    ({"goodwill_amount": "25,01", **GRANTED}, False),
 ])
 def test_refund_and_goodwill_caps(extra, ok):
     result = validate(order(**extra))
@@ -189,8 +192,8 @@ def test_refund_and_goodwill_caps(extra, ok):
 
 def test_goodwill_cap_is_exact_on_odd_cents():
     # 25 % of 0,03 € is 0,0075 €: 0,00 is allowed, 0,01 is over (4 × 1 cent > 3 cents)
-    assert validate(order(amount="0,03", goodwill_amount="0,00")).problems == []
-    assert codes(validate(order(amount="0,03", goodwill_amount="0,01")).problems) == {
+    assert validate(order(amount="0,03", goodwill_amount="0,00", **GRANTED)).problems == []
+    assert codes(validate(order(amount="0,03", goodwill_amount="0,01", **GRANTED)).problems) == {
         (2, "goodwill_amount", Reason.OUT_OF_RANGE)}
 
 
@@ -240,7 +243,8 @@ def test_events_in_order_and_equal_instants_are_accepted():
     ({"accepted_at": "2026-11-20 09:59"}, "accepted_at"),  # ordered at 10:00 Paris
     ({"refused_at": "2026-11-20 09:59"}, "refused_at"),
     ({"accepted_at": "2026-11-20 11:00", "shipped_at": "2026-11-20 10:30"}, "shipped_at"),
-    ({"shipped_at": "2026-11-21 10:00", "delivered_at": "2026-11-21 09:59"}, "delivered_at"),
+    ({"accepted_at": "2026-11-20 11:00", "shipped_at": "2026-11-21 10:00",
+      "delivered_at": "2026-11-21 09:59"}, "delivered_at"),
     ({"delivered_at": "2026-11-20 09:00"}, "delivered_at"),  # before the order, no other step
     ({"question_at": "2026-11-21 10:00", "answered_at": "2026-11-21 09:00"}, "answered_at"),
     ({"refunded_at": "2026-11-19 10:00"}, "refunded_at"),
@@ -621,3 +625,27 @@ def test_the_run_that_loses_a_race_on_one_export_is_a_duplicate(seller_7, settin
     first, second = (results[i] for i in sorted(results))
     assert (first.status, second.status, second.loaded) == ("duplicate", "loaded", 1)
     assert first.warnings == 0
+
+
+@pytest.mark.parametrize(("extra", "column"), [
+    ({"refund_amount": "10,00"}, "refund_amount"),  # a refund without its date
+    ({"refunded_at": "2026-11-22 10:00"}, "refunded_at"),  # a date without its amount
+    ({"goodwill_amount": "5,00"}, "goodwill_amount"),
+    ({"goodwill_at": "2026-11-22 10:00"}, "goodwill_at"),
+    ({"delivered_at": "2026-11-22 10:00"}, "delivered_at"),  # delivered, never accepted
+])
+def test_an_event_the_ledger_could_never_book_is_rejected(extra, column):
+    """A refund without its date, a voucher without its amount, a delivery never accepted:
+    each loaded without a word and was never booked (the seller overpaid, or never paid)."""
+    result = validate(order(**extra))
+    assert codes(result.problems) == {(2, column, Reason.ORDER_STATE)}
+    assert result.valid.empty
+
+
+def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
+    """A delivery typed 2062 dated an export without a date in its name in 2062: every later
+    export of its orders was "older" and left unchanged."""
+    result = validate(order(accepted_at="2026-11-20 11:00", delivered_at="2062-11-22 10:00",
+                            estimated_delivery_at="2026-12-24 12:00"))
+    assert codes(result.problems) == {(2, "delivered_at", Reason.BAD_DATE)}
+    assert "dans le futur" in result.problems[0].message_fr
