@@ -104,6 +104,8 @@ class OrdersFeed(StagedAsValidated):
         written = _upsert(session, ctx, export_date)
         problems += _other_sellers(session, headers)
         warnings = _unknown_offers(session, headers)
+        if export_date_of(ctx.file_name) is None:
+            warnings.append(_dated_by_events(ctx, export_date))
         staged = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
         if written < staged:
             warnings.append(_older_export(session, staged - written, export_date))
@@ -153,7 +155,21 @@ def _export_date(ctx: FeedContext) -> date:
         return named
     latest = ctx.state.get("latest_event")
     instant = pd.Timestamp(ctx.now) if latest is None else latest
-    return instant.tz_convert(TIMEZONE).date()
+    return min(instant.tz_convert(TIMEZONE).date(), today)  # never a freshness from the future
+
+
+def _dated_by_events(ctx: FeedContext, export_date: date) -> Problem:
+    """Said: a file whose name gives no date is dated by its latest event, and a nightly export
+    of an earlier day is then "older" (a name `commandes_20261203` was read as undated)."""
+    return Problem(
+        Reason.BAD_DATE,
+        f"Le nom du fichier « {ctx.file_name} » ne donne pas la date de l'export (AAAA-MM-JJ) : il"
+        f" est daté du {export_date:%d/%m/%Y}, jour de son dernier événement ; un export"
+        " antérieur à cette date ne modifiera plus ses commandes.",
+        f'The file name "{ctx.file_name}" gives no export date (YYYY-MM-DD): it is dated'
+        f" {export_date:%Y-%m-%d}, the day of its latest event; an export of an earlier day will"
+        " not change its orders.",
+        value=ctx.file_name, severity=Severity.WARNING)
 
 
 def _unknown_sellers(session: Session, headers: dict) -> list[Problem]:

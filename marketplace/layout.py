@@ -196,18 +196,19 @@ def parse_inbox_key(key: str) -> InboxItem:
                      f"<file> or inbox/<sellers|orders>/<file>: {key!r}")
 
 
-_EXPORT_DATE = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")
+_EXPORT_DATE = re.compile(r"(?<![0-9])([0-9]{4})([-_]?)([0-9]{2})\2([0-9]{2})(?![0-9])")
 
 
 def export_date_of(name: str) -> date | None:
     """The day an order export was taken, from its name (inbox/orders/<YYYY-MM-DD>.csv).
 
     The first `YYYY-MM-DD` in the name that is a real calendar date (`commandes-2026-11-22.csv`
-    works too); None when the name carries none, and the caller decides (docs/decisions.md).
+    works too, and `YYYYMMDD` or `YYYY_MM_DD` as exports also write it); None when the name
+    carries none, and the caller decides (docs/decisions.md).
     """
-    for text in _EXPORT_DATE.findall(name):
+    for year, _, month, day in _EXPORT_DATE.findall(name):
         try:
-            return date.fromisoformat(text)
+            return date(int(year), int(month), int(day))
         except ValueError:
             continue
     return None

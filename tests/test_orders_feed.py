@@ -512,8 +512,9 @@ def test_the_sample_of_usual_mistakes(engine, settings):
     path = SAMPLES_DIR / "orders-errors.csv"
     result = ingestor.ingest(IngestRequest(path=path, name=path.name, feed=ORDERS_FEED))
     assert (result.status, result.rows, result.loaded, result.rejected, result.warnings) == (
-        "partial", 10, 3, 7, 1)
+        "partial", 10, 3, 7, 2)
     assert codes(result.problems) == {
+        (None, None, Reason.BAD_DATE),  # no date in the name: dated by its latest event, said
         (3, "refund_amount", Reason.OUT_OF_RANGE),  # 13,61 > 8,70 + 4,90
         (4, "shipped_at", Reason.ORDER_STATE),  # refused, then shipped
         (5, "rating_care", Reason.OUT_OF_RANGE),  # a 6
@@ -649,3 +650,14 @@ def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
                             estimated_delivery_at="2026-12-24 12:00"))
     assert codes(result.problems) == {(2, "delivered_at", Reason.BAD_DATE)}
     assert "dans le futur" in result.problems[0].message_fr
+
+
+@pytest.mark.parametrize(("name", "day"), [
+    ("2026-11-21.csv", date(2026, 11, 21)), ("commandes_20261121.csv", date(2026, 11, 21)),
+    ("export_2026_11_21.csv", date(2026, 11, 21)), ("export-20261321.csv", None),
+    ("2026-13-01.csv", None), ("commandes.csv", None), ("lot-123456789.csv", None),
+])
+def test_the_export_date_in_a_file_name(name, day):
+    """`commandes_20261203.csv` was read as undated: dated by its latest event, a correction
+    it carried was "older" than the stored state and dropped."""
+    assert export_date_of(name) == day
