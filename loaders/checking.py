@@ -185,6 +185,7 @@ class FileRun:
         with open_table(self.request.path, known_headers=known_header_names(feed.columns),
                         limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
             self.info = table.info
+            self.ctx.state["format"] = table.info.format  # the rules of what Excel does to a cell
             self.headers = list(table.info.headers)
             header_map = map_headers(self.headers, feed.columns)
             self.masks = {header_map.positions[name]: mask for name, mask

@@ -350,29 +350,23 @@ def _isbn13(value: str) -> str:
 
 SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:\d\d:\d\d)?"
 """A reference as an XLSX date cell reads: Excel kept `1-12` typed as 1 December."""
-SKU_DIGITS_CUT = r"[1-9]\d{14}0+"
-"""A number past Excel's 15 significant digits: the end turned into zeros."""
 
 
-def check_sku_from_excel(v: OfferValidator) -> None:
-    """A reference Excel changed is no longer the seller's: loaded, later files and orders would
-    not find the offer again. Identifiers are text (offers.md); the cell must be typed again."""
-    sku = v.raw["sku"]
-    changed = matches(sku, f"{SKU_AS_DATE}|{SKU_DIGITS_CUT}", whole=True)  # one pass
-    if not changed.any():
+def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
+    """An XLSX date cell in the sku column is a reference Excel changed (`1-12` typed, the 1st
+    of December kept): loaded, the seller's next file and their orders would not find the
+    offer. Identifiers are text (offers.md); the cell must be typed again. Update rows of a
+    workbook only: a CSV's reference written like a date is the seller's, and an offer loaded
+    under such a reference can still be deleted."""
+    if v.ctx.state.get("format") != "xlsx":
         return
-    dates = among(changed, sku, SKU_AS_DATE)
+    dates = among(updates, v.raw["sku"], SKU_AS_DATE)
     v.flag(dates, Reason.BAD_FORMAT, "sku",
            "La référence « {value} » est une date : Excel a changé en date la référence tapée (1-12"
            " devient le 1er décembre). Mettez la colonne « {column} » au format Texte et retapez"
            " la référence.",
            'The reference "{value}" is a date: Excel turned the reference typed into a date (1-12'
            ' becomes 1 December). Format column "{column}" as Text and type the reference again.')
-    v.flag(changed & ~dates, Reason.BAD_FORMAT, "sku",
-           "La référence « {value} » a perdu ses derniers chiffres : Excel ne garde que 15 chiffres"
-           " d'un nombre. Mettez la colonne « {column} » au format Texte et retapez la référence.",
-           'The reference "{value}" lost its last digits: Excel keeps only 15 digits of a number.'
-           ' Format column "{column}" as Text and type the reference again.')
 
 
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:

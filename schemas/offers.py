@@ -116,7 +116,7 @@ class OfferValidator(ChunkValidator):
         self.check_required("category", updates)
         self.check_required("price", updates)
         self.flag_excel_errors(updates, everywhere=frozenset({"sku"}))
-        offer_rules.check_sku_from_excel(self)
+        offer_rules.check_sku_from_excel(self, updates)
         typed["title"] = composed_when_over(self.raw["title"], MAX_TITLE)
         typed["description"] = composed_when_over(self.raw["description"], MAX_DESCRIPTION)
         typed["category"] = translate_distinct(  # a code, or a label ("Jeux vidéo") as its code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -386,3 +387,19 @@ def test_replace_guard_counts_the_offers_the_file_deletes(ingestor, engine, tmp_
     assert all(o.active for o in offers(engine).values())
     forced = ingest(ingestor, path, mode="replace", force=True)
     assert (forced.status, sum(o.active for o in offers(engine).values())) == ("loaded", 2)
+
+
+def test_a_workbook_s_reference_excel_made_a_date_is_refused(ingestor, engine, tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["sku", "titre", "catégorie", "prix", "stock", "ean"])
+    sheet.append([datetime(2026, 12, 1), "Livre tome 1-12", "livres", 5, 1, "9782070368228"])
+    sheet.append(["B2", "Livre", "livres", 5, 1, "9782070368228"])
+    workbook.save(tmp_path / "o.xlsx")
+    result = ingest(ingestor, tmp_path / "o.xlsx")
+    assert (result.status, result.loaded) == ("partial", 1)
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "sku", "2026-12-01 00:00:00")
+    assert set(offers(engine)) == {"B2"}

@@ -124,3 +124,28 @@ def test_export_lists_skus_in_byte_order_on_a_french_collated_server(postgres_en
         engine.dispose()
         with admin.connect() as connection:
             connection.execute(text("DROP DATABASE IF EXISTS test_french_collation"))
+
+
+def test_migration_0010_keeps_the_replaces_applied_before_it(tmp_path):
+    """Every applied file was taken for an update's: an old replace file sent again applied a
+    second time and withdrew the offers loaded since."""
+    from marketplace.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(url, engine), "0009")
+    with engine.begin() as connection:
+        for import_id, mode in ((1, "replace"), (2, "update"), (3, None)):
+            connection.exec_driver_sql(
+                "INSERT INTO imports (id, kind, file_name, source, sha256, size_bytes, status,"
+                " received_at, rows_read, rows_loaded, rows_rejected, warnings, mode) VALUES"
+                " (?, 'offers', 'f.csv', 'f.csv', ?, 1, 'loaded', '2026-12-01 00:00:00', 1, 1, 0,"
+                " 0, ?)", (import_id, f"sha{import_id}", mode))
+            connection.exec_driver_sql(
+                "INSERT INTO applied_files (kind, seller_scope, sha256, import_id, applied_at)"
+                " VALUES ('offers', 7, ?, ?, '2026-12-01 00:00:00')", (f"sha{import_id}", import_id))
+    command.upgrade(alembic_config(url, engine), "head")
+    with engine.connect() as connection:
+        modes = connection.exec_driver_sql(
+            "SELECT import_id, mode FROM applied_files ORDER BY import_id").all()
+    assert modes == [(1, "replace"), (2, "update"), (3, "update")]

@@ -25,6 +25,10 @@ def upgrade() -> None:
         batch.drop_constraint('uq_applied_files_content', type_='unique')
         batch.create_unique_constraint('uq_applied_files_content',
                                        ['kind', 'seller_scope', 'sha256', 'mode'])
+    # the replaces applied before: recorded as such, an old replace file sent again stays a
+    # duplicate (read as an update's, it applied again and withdrew newer offers)
+    op.execute("UPDATE applied_files SET mode = 'replace' WHERE import_id IN"
+               " (SELECT id FROM imports WHERE mode = 'replace')")
 
 
 def downgrade() -> None:
