@@ -53,9 +53,8 @@ USED_WORD = re.compile(
     # chances far more often than second-hand goods.
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
     r"(?<!be )(?<!is )(?<!are )(?<!was )(?<!were )(?<!been )(?<!being )"
-    # "the most used words", "widely used", "never used": how often, not second-hand
-    r"(?<!most )(?<!least )(?<!widely )(?<!commonly )(?<!often )(?<!frequently )(?<!never )"
-    r"(?<!pas )(?<!not )(?<!pas d')(?<!pas d’)"
+    # "the most used words", "widely used": how often, not second-hand ("Almost used" is)
+    r"(?<!\bmost )(?<!\bleast )(?<!\bwidely )(?<!\bcommonly )(?<!\boften )(?<!\bfrequently )"
     r"\b(?:occasion|used)\b"
     r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?"
     r"|rêvée|de)\b)(?!\s+d['’])",
@@ -63,12 +62,14 @@ USED_WORD = re.compile(
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
 """A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
-_NEGATED = r"(?<!pas )(?<!non )(?<!non-)(?<!not )(?<!jamais )"
-USED_ANYWHERE_WORD = re.compile(
-    # USED_ANYWHERE in Python's syntax, the word alone, and not after a negation ("ce livre
-    # n'est pas d'occasion", "non reconditionné", "not refurbished")
-    rf"{_NEGATED}(?<![a-z])(?:reconditionn[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
+USED_ANYWHERE_WORD = re.compile(  # USED_ANYWHERE in Python's syntax: the words alone
+    r"(?<![a-z])(?:reconditionn[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
     r"|seconde?[- ]main|pre-?owned)(?![a-z])", re.IGNORECASE)
+NEGATION = re.compile(
+    # just before the words: "n'est pas (d')", "ne sont pas", "non", "not", "jamais", "never";
+    # a "pas" without its "ne" is no negation ("moteur pas à pas reconditionné")
+    r"(?:\bn['’]\s*\w+\s+pas|\bne\s+\w+\s+pas|\bnon|\bnot|\bjamais|\bnever)[\s-]+(?:d['’])?$",
+    re.IGNORECASE)
 
 
 def rows_among(frame: pd.DataFrame, rows) -> pd.Series:
@@ -80,8 +81,9 @@ def used_wording(text: str) -> str | None:
     """The words of `text` that say the item is used or refurbished, if any: quoted to the
     seller, who could not tell a false match ("The most used words") from a true one."""
     for pattern in (USED_ANYWHERE_WORD, USED_WORD):
-        if found := pattern.search(text):
-            return found.group(0)
+        for found in pattern.finditer(text):
+            if not NEGATION.search(text, max(0, found.start() - 40), found.start()):
+                return found.group(0)
     return None
 
 
@@ -380,7 +382,13 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     found: dict[int, tuple[str, str]] = {}  # row -> (field, words)
     for name in ("title", "description"):
         text = typed[name][declared_new]
-        for row, value in text[matches(text, USED_HINT)].items():
+        text = text[matches(text, USED_HINT)]
+        if text.empty:
+            continue
+        # the look-arounds of USED_WORD need Python's regex engine; vectorised, then the few
+        # rows it finds read one by one for the words and their negation
+        text = text[matches(text, USED_ANYWHERE) | text.str.contains(USED_WORD)]
+        for row, value in text.items():
             if row not in found and (words := used_wording(value)):
                 found[row] = (name, words)
     if "condition" not in v.headers.positions:  # new by default, or as stored: the catalog says

@@ -215,7 +215,10 @@ def test_digital_condition_must_be_new():
 
 
 @pytest.mark.parametrize("title", ["Smartphone reconditionné", "Livre d'occasion",
-                                   "Refurbished laptop", "Used phone", "Occasion : vélo"])
+                                   "Refurbished laptop", "Used phone", "Occasion : vélo",
+                                   # a negation is a word of its own: Canon is no "non"
+                                   "Objectif Canon reconditionné", "Canon refurbished lens",
+                                   "Moteur pas à pas reconditionné", "Almost used"])
 def test_used_declared_new_is_rejected(title):
     result, _ = validate([book(titre=title)])
     assert codes(result) == {2: {"used_declared_new"}}
@@ -244,6 +247,7 @@ def test_used_declared_new_quotes_the_words_and_where_they_are():
     ("The most used words in French", ""), ("Widely used handbook", ""),
     ("Livre", "Ce livre n'est pas d'occasion : il est neuf"), ("Coque non reconditionnée", ""),
     ("Manuel", "Not refurbished: brand new, never used"),
+    ("Lot", "Ces articles ne sont pas reconditionnés"),
 ])
 def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, description):
     result, _ = validate([book(titre=title, description=description)])
