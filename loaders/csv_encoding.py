@@ -46,13 +46,17 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
                                rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]")
 _WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]")
-# ISO-8859-15 (Latin-9) puts Œ œ Ÿ Š at 0xBC 0xBD 0xBE 0xA6, where Windows-1252 has ¼ ½ ¾ ¦,
-# and € at 0xA4 (¤); it has no character at 0x80-0x9F, where Windows-1252 has its own €, œ, Œ
-# and curly quotes. (Ž ž and the accents alone, 0xB4 0xB8 0xA8, are left out: a Windows-1252
-# text may use ´ as an apostrophe.)
-_C1_BYTES = re.compile(rb"[\x80-\x9f]")
-_LATIN9_SIGN = re.compile(rb"[A-Za-z\xc0-\xff][\xa6\xbc-\xbe]|[\xa6\xbc-\xbe][a-z\xe0-\xff]"
-                          rb"|\d[ \xa0]?\xa4|\xa4[ \xa0]?\d")
+# ISO-8859-15 (Latin-9) puts Œ œ at 0xBC 0xBD and € at 0xA4, where Windows-1252 has ¼ ½ ¤; it
+# has no character at 0x80-0x9F, where Windows-1252 has its own €, œ, Œ and curly quotes.
+_C1_BYTES = bytes(range(0x80, 0xA0))
+_LATIN9_BYTES = (b"\xa4", b"\xa6", b"\xb4", b"\xbc", b"\xbd", b"\xbe")
+_LATIN9_SIGN = re.compile(  # œ Œ inside or starting a word ("C½ur", "¼uvres"), € by a number
+    rb"[A-Za-z\xc0-\xff][\xbc\xbd][A-Za-z\xc0-\xff]"
+    rb"|(?<![A-Za-z0-9\xc0-\xff])[\xbc\xbd][A-Za-z\xc0-\xff]{2}"
+    rb"|\d[ \xa0]?\xa4|\xa4[ \xa0]?\d")
+_WINDOWS_SIGN = re.compile(  # what only Windows-1252 text holds there: a fraction ("1½ litre",
+    # "6x½ l", "¼ de pouce"), ´ typed as an apostrophe ("l´été"), a broken bar ("Vert¦Noir")
+    rb"[\xbc-\xbe](?![A-Za-z\xc0-\xff])|\d[\xbc-\xbe]|[A-Za-z]\xb4[A-Za-z\xe0-\xff]|\xa6")
 
 
 @dataclass(frozen=True)
@@ -95,13 +99,19 @@ def _looks_mac_roman(head: bytes) -> bool:
 
 
 def _looks_latin9(path: Path) -> bool:
-    """Œ, œ or € written the ISO-8859-15 way (a Unix or older Windows export) and no byte of
-    Windows-1252's own signs anywhere: read as Windows-1252, "Œuvres" was published
-    "¼uvres" and "Cœur" "C½ur", and a price "12,50 €" refused as "12,50 ¤"."""
+    """Œ, œ or € written the ISO-8859-15 way (a Unix or older Windows export), and neither a
+    byte of Windows-1252's own signs nor a fraction, an acute accent or a broken bar used as
+    Windows-1252 text uses them, anywhere: read as Windows-1252, "Œuvres" was published
+    "¼uvres" and "12,50 €" refused as "12,50 ¤"; read as Latin-9, "1½ litre" became
+    "1œ litre". The whole file, but the pattern reads only blocks holding one of those bytes."""
     found = False
     with path.open("rb") as handle:
         while block := handle.read(_SCAN_BYTES):
-            if _C1_BYTES.search(block):
+            if len(block.translate(None, _C1_BYTES)) != len(block):
+                return False
+            if not any(byte in block for byte in _LATIN9_BYTES):
+                continue
+            if _WINDOWS_SIGN.search(block):
                 return False
             found = found or _LATIN9_SIGN.search(block) is not None
     return found

@@ -211,16 +211,21 @@ def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
 def test_latin_9_csv_is_read_as_latin_9(tmp_path: Path) -> None:
     """ISO-8859-15 puts Œ œ € where Windows-1252 has ¼ ½ ¤: "Œuvres" was published "¼uvres"
     and a price "12,50 €" refused as "12,50 ¤"."""
-    text = "sku;titre;prix\r\nL1;Œuvres complètes;12,50 €\r\nL2;Le Cœur a ses raisons;9,90\r\n"
+    text = ("sku;titre;prix\r\nL1;Œuvres complètes;12,50 €\r\nL2;Le Cœur a ses raisons;9,90\r\n"
+            "L3;ŒUVRES;1\r\n")
     path = tmp_path / "latin9.csv"
     path.write_bytes(text.encode("iso8859_15"))
     info, frame, _ = read(path, frozenset({"sku", "titre", "prix"}))
     assert info.encoding == "iso-8859-15"
     assert rows(frame) == {2: ["L1", "Œuvres complètes", "12,50 €"],
-                           3: ["L2", "Le Cœur a ses raisons", "9,90"]}
+                           3: ["L2", "Le Cœur a ses raisons", "9,90"], 4: ["L3", "ŒUVRES", "1"]}
 
 
-@pytest.mark.parametrize("title", ["Mèche ¼ de pouce, 1½L", "Prix ¤ 12 € œuvre"])
+@pytest.mark.parametrize("title", ["Mèche ¼ de pouce, 1½L", "Prix ¤ 12 € œuvre",
+                                   # a fraction or a ´ beside a letter once read as Latin-9
+                                   # turned the file's every ´ into Ž and ½ into œ
+                                   "Jus pack 6x½ litre, l´été", "Coloris : Vert¦Noir",
+                                   "Pizza ¼ fromages, s½ur"])
 def test_windows_1252_with_fractions_or_its_own_signs_is_not_taken_for_latin_9(tmp_path: Path, title) -> None:
     path = tmp_path / "w.csv"
     path.write_bytes(f"sku;title\r\nA1;{title}\r\n".encode("cp1252"))
