@@ -34,10 +34,14 @@ class ColumnSpec:
     numeric: bool = False
     """Its values are amounts or counts (they hold digits): words under its header are a second
     header line (`loaders.split_headers`)."""
+    platform_aliases: tuple[str, ...] = ()
+    """Another platform's export names (Shopify's `Variant SKU`): they name the field only when
+    no other column of the file does, so that a file with both its platform's column and ours
+    (`Regular price` beside `prix`, as sellers completed it) is not refused for naming it twice."""
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, *self.aliases, *self.platform_aliases)
 
     def header_keys(self) -> set[str]:
         return {header_key(name) for name in self.names}
@@ -125,8 +129,10 @@ def known_header_names(specs: tuple[ColumnSpec, ...]) -> tuple[str, ...]:
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     """Match the seller's headers to fields; reject the file if a required one is missing."""
     by_key = {key: spec for spec in specs for key in spec.header_keys()}
+    platform = {header_key(alias) for spec in specs for alias in spec.platform_aliases}
     positions: dict[str, int] = {}
     unknown: list[str] = []
+    deferred: list[tuple[int, str, ColumnSpec]] = []
     for position, header in enumerate(headers):
         spec = by_key.get(header_key(header))
         if spec is not None and spec.other_units & header_units(header):
@@ -135,9 +141,17 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
             if header.strip():
                 unknown.append(header)
             continue
+        if header_key(header) in platform:
+            deferred.append((position, header, spec))
+            continue
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
+    for position, header, spec in deferred:  # only where no other column names the field
+        if spec.name in positions:
+            unknown.append(header)
+        else:
+            positions[spec.name] = position
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
@@ -220,8 +234,10 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
     keys (difflib's ratio, 0 to 1), and at least `_CLOSE_ENOUGH` when the header holds one of
     them as whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
     key, words = header_key(header), f"_{normalize_header(header)}_"
-    if spec.name == "price" and _PROMOTIONAL.search(words):
-        return 0.0  # renamed as asked, "Sale price" would load the promotion as the price
+    if spec.name == "price" and _PROMOTIONAL.search(words) and "_avant_" not in words:
+        # renamed as asked, "Sale price" would load the promotion as the price ("Prix avant
+        # remise" is the price before it)
+        return 0.0
     return max(
         max(
             difflib.SequenceMatcher(None, key, header_key(name)).ratio(),

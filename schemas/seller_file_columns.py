@@ -11,9 +11,8 @@ from schemas.columns import ColumnSpec, OtherFeedColumns
 SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
                                 "réf", "réf.", "référence vendeur",
                                 "référence produit", "code article", "sku vendeur",
-                                "ugs",  # WooCommerce's French for SKU
-                                "variant sku"),  # Shopify's product export
-                        True)
+                                "ugs"),  # WooCommerce's French for SKU
+                        True, platform_aliases=("variant sku",))  # Shopify's product export
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
 
@@ -22,7 +21,8 @@ OFFER_COLUMNS = (
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
-                              "isbn 13", "gtin, upc, ean ou isbn", "variant barcode")),
+                              "isbn 13", "gtin, upc, ean ou isbn"),
+               platform_aliases=("variant barcode",)),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
@@ -32,13 +32,13 @@ OFFER_COLUMNS = (
                required_for_updates=True),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
-                         "tarif régulier", "prix régulier", "regular price",  # WooCommerce:
-                         "variant price"),  # and Shopify; never "Tarif promo", "Compare At Price"
-               required_for_updates=True, numeric=True),
+                         "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
+               required_for_updates=True, numeric=True,
+               platform_aliases=("regular price", "variant price")),  # not "Compare At Price"
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
-                            "stock disponible", "quantité disponible", "variant inventory qty"),
-               numeric=True),
+                            "stock disponible", "quantité disponible"), numeric=True,
+               platform_aliases=("variant inventory qty",)),
     ColumnSpec("condition", ("state", "état", "product-state", "état du produit")),
     # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
     # exports carry it beside the time to ship

@@ -110,10 +110,9 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
     problem = missing(["Réf vendeur interne", "Titre", "Catégorie", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
-              " référence vendeur, référence produit, code article, sku vendeur, ugs, variant sku)")
+              " référence vendeur, référence produit, code article, sku vendeur, ugs)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier, regular price,"
-                " variant price)")
+                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
         f"Colonne obligatoire absente : {price_fr}. « Prix HT » est un prix hors taxes : la"
@@ -363,3 +362,20 @@ def test_shopify_s_variant_columns_and_a_lead_time_written_without_its_apostroph
         "sku": 2, "price": 3, "quantity": 5, "product_id": 6, "leadtime_to_ship": 8}
     assert map_headers(["sku", "titre", "Délai expédition"], OFFER_COLUMNS).positions[
         "leadtime_to_ship"] == 2
+
+
+def test_a_platform_s_column_beside_ours_is_left_unknown_not_a_duplicate() -> None:
+    """A WooCommerce or Shopify export completed with our `prix` and `sku` columns, as their
+    sellers were told to, loaded before those platforms' names were read: still so."""
+    headers = map_headers(["SKU", "Name", "Regular price", "Sale price", "prix", "catégorie"],
+                          OFFER_COLUMNS)
+    assert headers.positions["price"] == 4
+    assert "Regular price" in headers.unknown
+    shopify = map_headers(["Handle", "Title", "Variant SKU", "Variant Price", "sku", "prix",
+                           "catégorie"], OFFER_COLUMNS)
+    assert (shopify.positions["sku"], shopify.positions["price"]) == (4, 5)
+
+
+def test_the_price_before_the_discount_is_still_suggested() -> None:
+    problem = missing(["sku", "titre", "catégorie", "Prix avant remise"])
+    assert "Vouliez-vous dire « Prix avant remise » ?" in problem.message_fr
