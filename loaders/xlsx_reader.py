@@ -335,19 +335,38 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                   preferred_sheets: tuple[str, ...]) -> _XlsxTable:
     """The visible sheet with the feed's name ("Offres"), else the visible sheet whose header
     row holds the most known column names, the first of them on a tie. Hidden sheets are read
-    only in a workbook without a visible one: a hidden "Offres" holds last season's prices the
-    seller no longer sees, and read instead of their visible sheet it put them back on sale.
-    Templates put an "Instructions" sheet first and a sheet of lists ("Catégorie", "État":
-    two known names, no offer); the seller sees neither as their table. A sheet named as
-    guidance ("Instructions", "Exemple", "Aide"...) comes after the others: its example table
-    has the right headers but is not the seller's. Another visible sheet with as many known
-    headers is named in a warning. With none, the first visible sheet's rejection says why."""
-    visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"] or sheets
-    named = [s for s in visible if normalize_header(s.title) in preferred_sheets]
-    visible.sort(key=lambda sheet: (sheet not in named[:1], _is_guidance(sheet)))
+    only where no visible one holds a table, with a warning: a hidden "Offres" holds last
+    season's prices the seller no longer sees, and read instead of their visible sheet it put
+    them back on sale; a workbook whose only table is on a hidden sheet was refused for "no
+    header row" on its instructions. Templates put an "Instructions" sheet first and a sheet of
+    lists ("Catégorie", "État": two known names, no offer); the seller sees neither as their
+    table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after the
+    others: its example table has the right headers but is not the seller's. Another sheet
+    with as many known headers is named in a warning. With none, the first visible sheet's
+    rejection says why."""
+    visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
+    hidden = [s for s in sheets if s not in visible]
+    try:
+        return _best_sheet(visible or hidden, search, limits, preferred_sheets, [])
+    except FileRejected as rejection:
+        named = any(normalize_header(s.title) in preferred_sheets for s in visible)
+        if not visible or not hidden or named or rejection.problem.code is not Reason.NO_HEADER:
+            raise
+        try:
+            return _best_sheet(hidden, search, limits, preferred_sheets, [_hidden_sheet_read])
+        except FileRejected:
+            raise rejection from None
+
+
+def _best_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
+                preferred_sheets: tuple[str, ...], notes: list) -> _XlsxTable:
+    """`_chosen_sheet` among `sheets`; `notes` make the warnings of the sheet read."""
+    sheets = list(sheets)
+    named = [s for s in sheets if normalize_header(s.title) in preferred_sheets]
+    sheets.sort(key=lambda sheet: (sheet not in named[:1], _is_guidance(sheet)))
     first_rejection: FileRejected | None = None
     found_in: list[tuple[int, object, _FoundHeader]] = []
-    for sheet in visible:
+    for sheet in sheets:
         try:
             found = _find_header(sheet, search, limits)
         except FileRejected as rejection:
@@ -364,7 +383,19 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                            else max(found_in, key=lambda candidate: candidate[0]))  # first on a tie
     also = [other.title for count, other, _ in found_in
             if other is not sheet and count >= known and not _is_guidance(other)]
-    return _table(sheet, found, limits, [_other_sheets_not_read(sheet.title, also)] if also else [])
+    said = [note(sheet.title) for note in notes]
+    return _table(sheet, found, limits,
+                  said + ([_other_sheets_not_read(sheet.title, also)] if also else []))
+
+
+def _hidden_sheet_read(name: str) -> Problem:
+    return Problem(
+        Reason.ROWS_NOT_READ,
+        f"Aucune feuille visible ne contient de tableau : la feuille masquée « {name} » est lue."
+        " Vérifiez qu'elle contient bien vos offres à jour.",
+        f"No visible sheet holds a table: the hidden sheet '{name}' is read. Check that it holds"
+        " your current offers.",
+        severity=Severity.WARNING)
 
 
 def _other_sheets_not_read(read: str, others: list[str]) -> Problem:
