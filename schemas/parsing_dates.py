@@ -6,8 +6,9 @@ followed by a time) and ISO date-times with or without an offset (`2024-03-01T09
 `2024-03-01 09:30:00` as Excel writes a date cell).
 
 What French Excel writes when a date column is formatted otherwise is read too: a long date
-(`lundi 14 décembre 2026`, `14 déc. 2026`, `1er mars 2027`), dots (`14.12.2026`), a two-digit
-year (`14/12/26`: 2026, Excel's own rule: 00-29 are 20xx, 30-99 19xx) and a time in the French
+(`lundi 14 décembre 2026`, `mar. 15 déc. 2026`, `14 déc. 2026`, `1er mars 2027`), dots
+(`14.12.2026`), a two-digit year (`14/12/26` or `14-12-26`: 2026, Excel's own rule: 00-29 are
+20xx, 30-99 19xx) and a time in the French
 way (`08h00`, `8h`, `à 8h30`, `à 08:30`), and `14-déc-26` (French Excel's `jj-mmm-aa`).
 They are rewritten into the shapes above first, only for the cells that look like one, so a
 file of plain dates pays one vectorised scan.
@@ -108,15 +109,16 @@ def _offsets(offset: pd.Series) -> pd.Series:
     return pd.to_timedelta(minutes, unit="min")
 
 
-_FRENCH_HINT = r"(?i)[a-su-yà]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}/\d{1,2}/\d{2}(?:$|[^\d])"
+_FRENCH_HINT = r"(?i)[a-su-yà]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}([/-])\d{1,2}[/-]\d{2}(?:$|[^\d])"
 """A letter other than ISO's T and Z (a month or day name, 8h00, "à"), dots, a two-digit year."""
 _MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "aou": 8,
            "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 _LONG_DATE = re.compile(
-    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\.?,?\s+)?"
+    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lun|mar|mer|jeu|ven|sam|dim)"
+    r"\.?,?\s+)?"
     r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})(?P<rest>.*)$")
 _SHORT_DATE = re.compile(
-    r"^(?P<day>\d{1,2})[./](?P<month>\d{1,2})[./](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
+    r"^(?P<day>\d{1,2})[./-](?P<month>\d{1,2})[./-](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
 _DASHED_DATE = re.compile(  # French Excel's "jj-mmm-aa": 14-déc-26
     r"^(?P<day>\d{1,2})-(?P<month>[a-z]+)\.?-(?P<year>\d{4}|\d{2})(?P<rest>(?:\s.*)?)$")
 _FRENCH_TIME = re.compile(  # "à" (folded) before 8h30, 8h or 08:30

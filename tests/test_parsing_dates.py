@@ -32,6 +32,9 @@ SHAPES = {  # shape -> (how a seller writes it, whether it is a date alone)
     "french-h": (lambda d: f"{d:%d/%m/%Y} à {d.hour}h{d:%M}", False),
     "french-a-colon": (lambda d: f"{d:%d/%m/%Y} à {d:%H:%M}", False),
     "french-dashed": (lambda d: f"{d.day}-{MONTHS[d.month - 1][:4]}-{d.year}", True),  # jj-mmm-aaaa
+    # Excel's "jjj. j mmm. aaaa"
+    "french-short-weekday": (lambda d: f"{DAYS[d.weekday()][:3]}. {d.day}"
+                                       f" {MONTHS[d.month - 1][:4].rstrip('.')}. {d.year}", True),
 }
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -67,12 +70,12 @@ def test_every_shape_reads_back_as_zoneinfo_says(cells):
 
 
 def test_a_two_digit_year_follows_excels_rule_and_odd_texts_stay_unreadable():
-    texts = pd.Series(["14/12/26", "01/02/99", "14-déc-26", "14 foo 2026", "mars 2027",
-                       "31.02.2027", "01/03/2027 25h00", "31-févr-26"], dtype="str")
+    texts = pd.Series(["14/12/26", "01/02/99", "14-déc-26", "14-12-26", "14 foo 2026",
+                       "mars 2027", "31.02.2027", "01/03/2027 25h00", "31-févr-26"], dtype="str")
     starts, unreadable = parse_datetimes(texts)
-    assert list(starts[:3].dt.tz_convert(PARIS).dt.date.astype(str)) == [
-        "2026-12-14", "1999-02-01", "2026-12-14"]
-    assert unreadable.tolist() == [False, False, False, True, True, True, True, True]
+    assert list(starts[:4].dt.tz_convert(PARIS).dt.date.astype(str)) == [
+        "2026-12-14", "1999-02-01", "2026-12-14", "2026-12-14"]
+    assert unreadable.tolist() == [False, False, False, False, True, True, True, True, True]
 
 
 def test_clock_changes_follow_the_documented_rules():
