@@ -85,8 +85,10 @@ class OrdersFeed(StagedAsValidated):
         frame = valid.assign(row_number=valid.index.astype("int64"),
                              **{name: _staged_instants(valid[name], postgres) for name in EVENT_FIELDS})
         copy_frame(session, STAGING, frame, STAGED)
-        # every valid row has its ordered_at, so a staged chunk always has a latest event
-        latest = max(valid[name].max() for name in EVENT_FIELDS if valid[name].notna().any())
+        # every valid row has its ordered_at, so a staged chunk always has a latest event; the
+        # estimated delivery is a forecast, not an event of the export's day
+        latest = max(valid[name].max() for name in EVENT_FIELDS
+                     if name != "estimated_delivery_at" and valid[name].notna().any())
         known = ctx.state.get("latest_event")
         ctx.state["latest_event"] = latest if known is None else max(known, latest)
 

@@ -196,7 +196,10 @@ def parse_inbox_key(key: str) -> InboxItem:
                      f"<file> or inbox/<sellers|orders>/<file>: {key!r}")
 
 
-_EXPORT_DATE = re.compile(r"(?<![0-9])([0-9]{4})([-_]?)([0-9]{2})\2([0-9]{2})(?![0-9])")
+_EXPORT_DATES = tuple(re.compile(rf"(?<![0-9])(20[0-9]{{2}}){sep}([0-9]{{2}}){sep}([0-9]{{2}})(?![0-9])")
+                      for sep in ("-", "_", ""))
+"""`YYYY-MM-DD` first, then `YYYY_MM_DD`, then `YYYYMMDD`; years 2000-2099 (eight digits of a
+batch number are no date: `export_00041105`)."""
 
 
 def export_date_of(name: str) -> date | None:
@@ -206,11 +209,12 @@ def export_date_of(name: str) -> date | None:
     works too, and `YYYYMMDD` or `YYYY_MM_DD` as exports also write it); None when the name
     carries none, and the caller decides (docs/decisions.md).
     """
-    for year, _, month, day in _EXPORT_DATE.findall(name):
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            continue
+    for pattern in _EXPORT_DATES:
+        for year, month, day in pattern.findall(name):
+            try:
+                return date(int(year), int(month), int(day))
+            except ValueError:
+                continue
     return None
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from marketplace.errors import Reason
+from marketplace.errors import Reason, Severity
 from schemas.repeated_keys import reject_repeated_keys
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ STEPS = {  # event -> (French, English) for messages
     "shipped_at": ("l'expédition", "the shipment"),
     "question_at": ("la question du client", "the customer's question"),
 }
-PAIRS = (  # (amount, its date): one without the other is never booked
+PAIRS = (  # (amount, its date): one without the other is not booked
     ("refund_amount", "refunded_at", "Un remboursement", "A refund"),
     ("goodwill_amount", "goodwill_at", "Un geste commercial", "A goodwill voucher"),
 )
@@ -115,22 +115,26 @@ def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
                "Une commande refusée n'est pas expédiée : « {column} » doit être vide"
                " (« {value} »).",
                'A refused order is not shipped: "{column}" must be empty ("{value}").')
-    # sold when accepted and delivered (payouts.md): delivered without its acceptance, never
-    # paid, and nobody told
+    # loaded, and said to ops: what the ledger cannot book from the row as it is (the rest of
+    # the order, its claim or its rating, still counts)
     v.flag(~refused & ~accepted & _given(typed, "delivered_at"), Reason.ORDER_STATE,
            "delivered_at",
-           "Une commande livrée a d'abord été acceptée : « {column} » (« {value} ») demande une"
-           " date d'acceptation (sans elle, la vente n'est jamais payée au vendeur).",
-           'A delivered order was accepted first: "{column}" ("{value}") needs an acceptance'
-           " date (without it, the sale is never paid to the seller).")
+           "Commande livrée sans date d'acceptation (« {value} ») : sa vente ne sera payée au"
+           " vendeur qu'une fois l'acceptation donnée par un export.",
+           'Order delivered without an acceptance date ("{value}"): its sale is paid to the'
+           " seller only once an export gives the acceptance.", severity=Severity.WARNING)
     for amount, when, what_fr, what_en in PAIRS:
-        for given, missing in ((amount, when), (when, amount)):
+        dated = _given(typed, when)
+        paid = (typed[amount] > 0).fillna(False).astype(bool)  # 0,00 in every row: none
+        for mask, column, missing, word_fr, word_en in (
+                (paid & ~dated, amount, when, "sa date", "its date"),
+                (dated & ~_given(typed, amount), when, amount, "son montant", "its amount")):
             other = _literal(v.header(missing))
-            v.flag(_given(typed, given) & ~_given(typed, missing), Reason.ORDER_STATE, given,
-                   f"{what_fr} a un montant et une date : « {{value}} » est donné, mais la colonne"
-                   f" « {other} » est vide (il ne serait jamais comptabilisé).",
-                   f'{what_en} has an amount and a date: "{{value}}" is given, but column'
-                   f' "{other}" is empty (it would never be booked).')
+            v.flag(mask, Reason.ORDER_STATE, column,
+                   f"{what_fr} sans {word_fr} (colonne « {other} » vide) : « {{value}} » n'est pas"
+                   " comptabilisé tant qu'un export ne le donne pas.",
+                   f'{what_en} without {word_en} (column "{other}" empty): "{{value}}" is not'
+                   " booked until an export gives it.", severity=Severity.WARNING)
     for name in RATED:
         v.flag(~accepted & _given(typed, name), Reason.ORDER_STATE, name,
                "Seule une commande acceptée peut être évaluée : « {column} » doit être vide"

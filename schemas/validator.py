@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from marketplace.errors import Reason
+from marketplace.errors import Reason, Severity
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.feed import FeedContext
 from schemas.parsing import (
@@ -66,11 +66,12 @@ class ChunkValidator:
             return self.headers.header_of(name)
         return self.specs[name].shown_name
 
-    def flag(self, mask, code, name, message_fr, message_en, values=None) -> None:
+    def flag(self, mask, code, name, message_fr, message_en, values=None,
+             severity: Severity = Severity.ERROR) -> None:
         if not mask.any():  # the usual case: skip building an empty selection
             return
         values = self.raw[name] if values is None else values
-        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en)
+        self.collector.flag(mask, code, self.header(name), values, message_fr, message_en, severity)
 
     def flag_excel_errors(self, applies: pd.Series, everywhere: frozenset[str] = frozenset()) -> None:
         """A cell holding an Excel error (`#N/A`: a VLOOKUP without match) is said as such in

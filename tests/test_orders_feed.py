@@ -635,12 +635,14 @@ def test_the_run_that_loses_a_race_on_one_export_is_a_duplicate(seller_7, settin
     ({"goodwill_at": "2026-11-22 10:00"}, "goodwill_at"),
     ({"delivered_at": "2026-11-22 10:00"}, "delivered_at"),  # delivered, never accepted
 ])
-def test_an_event_the_ledger_could_never_book_is_rejected(extra, column):
+def test_an_event_the_ledger_cannot_book_is_said_and_the_order_loaded(extra, column):
     """A refund without its date, a voucher without its amount, a delivery never accepted:
-    each loaded without a word and was never booked (the seller overpaid, or never paid)."""
-    result = validate(order(**extra))
+    each loaded without a word and was never booked (the seller overpaid, or never paid).
+    Said to ops; the order still loads (its other events count), and 0,00 is no refund."""
+    result = validate(order(**extra), order("A2", refund_amount="0,00", goodwill_amount="0.00"))
     assert codes(result.problems) == {(2, column, Reason.ORDER_STATE)}
-    assert result.valid.empty
+    assert result.problems[0].severity == "warning"
+    assert list(result.valid.index) == [2, 3]
 
 
 def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
@@ -656,8 +658,25 @@ def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
     ("2026-11-21.csv", date(2026, 11, 21)), ("commandes_20261121.csv", date(2026, 11, 21)),
     ("export_2026_11_21.csv", date(2026, 11, 21)), ("export-20261321.csv", None),
     ("2026-13-01.csv", None), ("commandes.csv", None), ("lot-123456789.csv", None),
+    ("export_00041105.csv", None), ("export_10000101.csv", None),  # batch numbers, no dates
+    ("batch_19990101_2026-12-03.csv", date(2026, 12, 3)),  # the ISO date first
 ])
 def test_the_export_date_in_a_file_name(name, day):
     """`commandes_20261203.csv` was read as undated: dated by its latest event, a correction
     it carried was "older" than the stored state and dropped."""
     assert export_date_of(name) == day
+
+
+def test_an_undated_file_is_dated_by_its_events_not_by_a_forecast(seller_7, settings, tmp_path):
+    """An estimated delivery in the future dated a stale hand-made file "today": it overwrote
+    the newer nightly state and the delivery was lost (never sold)."""
+    header = HEADER.replace("claim_reason", "estimated_delivery_at")
+    ingest(seller_7, settings, write(tmp_path / "2026-11-22.csv",
+                                     "W;7;SKU-1;;2026-11-20 10:00;10;;2026-11-20 11:00;;"
+                                     "2026-11-21 10:00;2099-01-01 12:00", header=header))
+    stale = ingest(seller_7, settings, write(tmp_path / "correction.csv",
+                                             "W;7;SKU-1;;2026-11-20 10:00;10;;2026-11-20 11:00;;;"
+                                             "2099-01-01 12:00", header=header))
+    assert (stale.loaded, {p.code for p in stale.problems}) == (0, {Reason.BAD_DATE,
+                                                                   Reason.OLDER_EXPORT})
+    assert stored(seller_7)["W"].delivered_at is not None
