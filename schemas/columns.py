@@ -147,9 +147,12 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
-    for position, header, spec in deferred:  # only where no other column names the field
-        if spec.name in positions:
+    ours = set(positions)
+    for position, header, spec in deferred:  # only where none of our names is there
+        if spec.name in ours:
             unknown.append(header)
+        elif spec.name in positions:  # two platform columns for one field: which one?
+            raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
             positions[spec.name] = position
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]

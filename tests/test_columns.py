@@ -379,3 +379,10 @@ def test_a_platform_s_column_beside_ours_is_left_unknown_not_a_duplicate() -> No
 def test_the_price_before_the_discount_is_still_suggested() -> None:
     problem = missing(["sku", "titre", "catégorie", "Prix avant remise"])
     assert "Vouliez-vous dire « Prix avant remise » ?" in problem.message_fr
+
+
+def test_two_platform_columns_for_one_field_are_still_refused() -> None:
+    """`Variant Price` and `Regular price` side by side: the left one was taken silently."""
+    with pytest.raises(FileRejected) as caught:
+        map_headers(["Variant SKU", "Title", "Variant Price", "Regular price"], OFFER_COLUMNS)
+    assert caught.value.problem.code is Reason.DUPLICATE_HEADER
