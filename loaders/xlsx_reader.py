@@ -32,6 +32,7 @@ from pathlib import Path
 
 from loaders.headers import normalize_header
 from loaders.reader import (
+    HEADER_SEARCH_ROWS,
     ChunkBuilder,
     HeaderSearch,
     TableReader,
@@ -334,13 +335,13 @@ def _is_guidance(sheet) -> bool:
 def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                   preferred_sheets: tuple[str, ...]) -> _XlsxTable:
     """The visible sheet with the feed's name ("Offres"), else the visible sheet whose header
-    row holds the most known column names, the first of them on a tie. Hidden sheets are read
-    only where no visible one holds a table, with a warning: a hidden "Offres" holds last
-    season's prices the seller no longer sees, and read instead of their visible sheet it put
-    them back on sale; a workbook whose only table is on a hidden sheet was refused for "no
-    header row" on its instructions. Templates put an "Instructions" sheet first and a sheet of
-    lists ("Catégorie", "État": two known names, no offer); the seller sees neither as their
-    table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after the
+    row holds the most known column names, the first of them on a tie. A hidden sheet is read
+    only when it has the feed's name and no visible sheet holds a table, with a warning: a
+    hidden "Offres" holds last season's prices the seller no longer sees, and read instead of
+    their visible sheet it put them back on sale; a workbook whose only table is a hidden
+    "Offres" was refused for "no header row" on its instructions. Templates put an
+    "Instructions" sheet first and a sheet of lists ("Catégorie", "État": two known names, no
+    offer); the seller sees neither as their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after the
     others: its example table has the right headers but is not the seller's. Another sheet
     with as many known headers is named in a warning. With none, the first visible sheet's
     rejection says why."""
@@ -349,13 +350,22 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
     try:
         return _best_sheet(visible or hidden, search, limits, preferred_sheets, [])
     except FileRejected as rejection:
-        named = any(normalize_header(s.title) in preferred_sheets for s in visible)
-        if not visible or not hidden or named or rejection.problem.code is not Reason.NO_HEADER:
-            raise
+        named = [s for s in hidden if normalize_header(s.title) in preferred_sheets]
+        if (rejection.problem.code is not Reason.NO_HEADER or not visible or not named
+                or any(normalize_header(s.title) in preferred_sheets for s in visible)
+                or any(_holds_a_table(s, limits) for s in visible)):
+            raise  # a visible table whose headers are unknown: said, never a hidden one instead
         try:
-            return _best_sheet(hidden, search, limits, preferred_sheets, [_hidden_sheet_read])
+            return _best_sheet(named, search, limits, preferred_sheets, [_hidden_sheet_read])
         except FileRejected:
             raise rejection from None
+
+
+def _holds_a_table(sheet, limits: ReadLimits) -> bool:
+    """Whether one of the sheet's first rows has three cells or more: a table, whatever its
+    headers (instructions are a cell a row)."""
+    rows = islice(_xlsx_rows(sheet, limits.max_columns + 1), HEADER_SEARCH_ROWS)
+    return any(sum(1 for cell in row if _text_of(cell).strip()) >= 3 for _, row in rows)
 
 
 def _best_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,

@@ -1137,3 +1137,17 @@ def test_a_table_on_a_hidden_sheet_alone_is_read_with_a_warning(tmp_path: Path) 
     [note] = problems
     assert (note.code, note.severity) == (Reason.ROWS_NOT_READ, Severity.WARNING)
     assert "la feuille masquée « Offres » est lue" in note.message_fr
+
+
+def test_a_visible_table_with_unknown_headers_is_refused_never_a_hidden_sheet_read(
+        tmp_path: Path) -> None:
+    """A visible sheet of offers under headers the reader does not know, and a hidden old
+    price list: the hidden prices went on sale."""
+    path = make_xlsx(tmp_path / "o.xlsx", {
+        "Feuil1": [["Ref", "Libelle article", "Famille", "Tarif TTC"], ["A1", "Livre", "x", 399]],
+        "Offres": [["sku", "titre", "prix"], ["A1", "Livre", 9]]})
+    workbook = openpyxl.load_workbook(path)
+    workbook["Offres"].sheet_state = "hidden"
+    workbook.save(path)
+    problem = rejected(path, frozenset({"sku", "titre", "prix"}), preferred_sheets=("offres",))
+    assert problem.code is Reason.NO_HEADER and "Feuil1" in problem.message_fr
