@@ -341,10 +341,10 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
     their visible sheet it put them back on sale; a workbook whose only table is a hidden
     "Offres" was refused for "no header row" on its instructions. Templates put an
     "Instructions" sheet first and a sheet of lists ("Catégorie", "État": two known names, no
-    offer); the seller sees neither as their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...) comes after the
-    others: its example table has the right headers but is not the seller's. Another sheet
-    with as many known headers is named in a warning. With none, the first visible sheet's
-    rejection says why."""
+    offer); the seller sees neither as their table. A sheet named as guidance ("Instructions",
+    "Exemple", "Aide"...) comes after the others: its example table has the right headers but
+    is not the seller's. Another sheet with as many known headers is named in a warning. With
+    none, the first visible sheet's rejection says why."""
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
     hidden = [s for s in sheets if s not in visible]
     try:
