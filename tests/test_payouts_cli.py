@@ -154,15 +154,21 @@ def test_a_close_without_identity_file_closes_nothing(payouts_env, tmp_path, mon
 def test_an_order_whose_amount_changed_after_its_month_closed_is_said(payouts_env, engine):
     """An export carrying another amount for an order paid in a closed month changed the orders
     table and nothing else, without a word: a later refund could take back more than was paid."""
+    from datetime import UTC, datetime
+
     from sqlalchemy import update
     from sqlalchemy.orm import Session
 
     from marketplace.models import Order
 
     assert _cli("report", "payouts", "--month", "2026-10", "--close")[0] == 0
-    with Session(engine) as session, session.begin():
-        session.execute(update(Order).where(Order.order_id == "P-1").values(amount="100.09"))
+    with Session(engine) as session, session.begin():  # as an export's upsert writes it
+        session.execute(update(Order).where(Order.order_id == "P-1").values(
+            amount="100.09", updated_at=datetime.now(UTC)))
     code, out = _cli("report", "payouts", "--month", "2026-11", "--json")
     [warning] = json.loads(out)["warnings"]
     assert code == 0
     assert "P-1 (2026-10 : 100.00 € → 100.09 €)" in warning and "ajustement" in warning
+    # said once: the next run, after ops booked the difference, does not repeat it
+    code, out = _cli("report", "payouts", "--month", "2026-11", "--json")
+    assert (code, json.loads(out)["warnings"]) == (0, [])
