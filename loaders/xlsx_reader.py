@@ -135,8 +135,13 @@ def _number_text(value: int | float, shown: _Shown) -> str:
 
 def _float_text(value: float) -> str:
     """To 15 significant digits, as Excel keeps them (a computed 19.990000000000002 is 19.99,
-    not a price with too many decimals), integral ones without ".0", never in scientific
-    notation (3.60029E+12 is "3600290000000"). Decimal only for the rare exponent: it costs."""
+    not a price with too many decimals), integral ones without ".0", not in scientific
+    notation (3.60029E+12 is "3600290000000")... below 10^15: a number of 16 digits or more has
+    lost its last ones in the workbook itself, and reads as Excel shows it, 1.23456789012345E+17
+    (refused as an identifier, where 123456789012345000 loaded as a reference two offers
+    shared). Decimal only for the rare exponent: it costs."""
+    if abs(value) >= 1e15:
+        return f"{value:.14E}"
     text = format(value + 0.0, ".15g")  # + 0.0: -0.0 is 0.0, "-0" is no text a seller wrote
     return f"{Decimal(text):f}" if "e" in text else text
 

@@ -355,13 +355,20 @@ SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:
 
 
 def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
-    """An XLSX date cell in the sku column is a reference Excel changed (`1-12` typed, the 1st
-    of December kept): loaded, the seller's next file and their orders would not find the
-    offer. Identifiers are text (offers.md); the cell must be typed again. Update rows of a
-    workbook only: a CSV's reference written like a date is the seller's, and an offer loaded
-    under such a reference can still be deleted."""
+    """An XLSX number cell past 15 digits (Excel kept 15, the rest zeros: two references could
+    become one) or date cell (`1-12` typed, the 1st of December kept) in the sku column is a
+    reference Excel changed: loaded, the seller's next file and their orders would not find
+    the offer. Identifiers are text (offers.md); the cell must be typed again. In a workbook
+    only: a CSV's reference written like a date is the seller's; and a date reference on an
+    update row only, an offer loaded under one can still be deleted."""
     if v.ctx.state.get("format") != "xlsx":
         return
+    cut = is_scientific(v.raw["sku"])  # a number cell past 15 digits (loaders.xlsx_reader)
+    v.flag(cut, Reason.BAD_FORMAT, "sku",
+           "La référence « {value} » a perdu ses derniers chiffres : Excel ne garde que 15 chiffres"
+           " d'un nombre. Mettez la colonne « {column} » au format Texte et retapez la référence.",
+           'The reference "{value}" lost its last digits: Excel keeps only 15 digits of a number.'
+           ' Format column "{column}" as Text and type the reference again.')
     dates = among(updates, v.raw["sku"], SKU_AS_DATE)
     v.flag(dates, Reason.BAD_FORMAT, "sku",
            "La référence « {value} » est une date : Excel a changé en date la référence tapée (1-12"

@@ -397,9 +397,14 @@ def test_a_workbook_s_reference_excel_made_a_date_is_refused(ingestor, engine, t
     sheet.append(["sku", "titre", "catégorie", "prix", "stock", "ean"])
     sheet.append([datetime(2026, 12, 1), "Livre tome 1-12", "livres", 5, 1, "9782070368228"])
     sheet.append(["B2", "Livre", "livres", 5, 1, "9782070368228"])
-    workbook.save(tmp_path / "o.xlsx")
+    sheet.append([1.23456789012345e17, "Livre", "livres", 5, 1, "9782070368228"])  # as Excel
+    sheet.append([1.23456789012345e17, "Livre", "livres", 5, 1, "9782070368228"])  # keeps two
+    workbook.save(tmp_path / "o.xlsx")  # references typed 123456789012345678 and ...679
     result = ingest(ingestor, tmp_path / "o.xlsx")
     assert (result.status, result.loaded) == ("partial", 1)
-    [problem] = result.problems
-    assert (problem.row, problem.column, problem.value) == (2, "sku", "2026-12-01 00:00:00")
+    said = {(p.row, p.column, p.value): p.message_fr for p in result.problems}
+    assert set(said) == {(2, "sku", "2026-12-01 00:00:00"), (4, "sku", "1.23456789012345E+17"),
+                         (5, "sku", "1.23456789012345E+17")}
+    assert any(p.row == 4 and "a perdu ses derniers chiffres" in p.message_fr
+               for p in result.problems)
     assert set(offers(engine)) == {"B2"}
