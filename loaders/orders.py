@@ -103,11 +103,13 @@ class OrdersFeed(StagedAsValidated):
         headers = ctx.state.get("headers", {})
         problems = _unknown_sellers(session, headers)
         export_date = _export_date(ctx)
+        paid_changed = _paid_amount_changed(session, export_date)  # against the stored state
         written = _upsert(session, ctx, export_date)
         problems += _other_sellers(session, headers)
         warnings = _unknown_offers(session, headers)
         if export_date_of(ctx.file_name) is None:
             warnings.append(_dated_by_events(ctx, export_date))
+        warnings += paid_changed
         staged = session.execute(text(f"SELECT count(*) FROM {STAGING}")).scalar_one()
         if written < staged:
             warnings.append(_older_export(session, staged - written, export_date))
@@ -255,6 +257,40 @@ def _upsert(session: Session, ctx: FeedContext, export_date: date) -> int:
         {"now": ctx.now, "export_date": export_date, "import_id": ctx.import_id or 0},
     )
     return result.rowcount
+
+
+def _paid_amount_changed(session: Session, export_date: date) -> list[Problem]:
+    """One warning for the orders this export changes the amount of (its rows that will be
+    written: not older than the stored state) whose sale a closed month paid at another amount:
+    a closed month is final and a sale booked once, so the change is booked nowhere and ops
+    must book the difference as an adjustment. Said by the import that makes the change, once,
+    in its transaction (amounts in cents in both tables)."""
+    total = "s.amount + COALESCE(s.shipping_amount, 0)"
+    rows = session.execute(text(
+        f"SELECT s.order_id, l.month, l.amount, {total} FROM {STAGING} s"
+        " JOIN orders o ON o.order_id = s.order_id AND o.seller_id = s.seller_id"
+        " JOIN ledger_entries l ON l.order_id = s.order_id AND l.entry_type = 'SALE'"
+        " JOIN payout_months m ON m.month = l.month AND m.status = 'closed'"
+        f" WHERE o.export_date <= :export_date AND {total} <> l.amount"
+        f" AND {total} <> o.amount + COALESCE(o.shipping_amount, 0) ORDER BY s.order_id"
+    ).bindparams(bindparam("export_date", type_=Date())), {"export_date": export_date}).all()
+    if not rows:
+        return []
+    shown = ", ".join(f"{order_id} ({month} : {_euros(paid)} → {_euros(now)})"
+                      for order_id, month, paid, now in rows[:EXAMPLES])
+    return [Problem(
+        Reason.PAID_AMOUNT_CHANGED,
+        f"{len(rows)} commande(s) dont la vente a été payée dans un mois clos changent de montant :"
+        f" {shown}. Rien n'est recomptabilisé (un mois clos est définitif) : passez la différence"
+        " en ajustement.",
+        f"{len(rows)} order(s) whose sale a closed month paid change amount: {shown}. Nothing is"
+        " booked again (a closed month is final): book the difference as an adjustment.",
+        severity=Severity.WARNING)]
+
+
+def _euros(cents: int) -> str:
+    """Cents (never negative here: amounts paid) as euros, without a float."""
+    return f"{cents // 100}.{cents % 100:02d} €"
 
 
 def _older_export(session: Session, count: int, export_date: date) -> Problem:

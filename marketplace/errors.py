@@ -65,6 +65,7 @@ class Reason(StrEnum):
     UNKNOWN_SKU = "unknown_sku"
     INVALID_BANK_ACCOUNT = "invalid_bank_account"
     OLDER_EXPORT = "older_export"  # orders already stored from a newer export: left as they are
+    PAID_AMOUNT_CHANGED = "paid_amount_changed"  # an order's amount changed after its sale was paid
     FORMULA_NOT_CALCULATED = "formula_not_calculated"  # an XLSX formula saved without its value
     MERGED_CELLS = "merged_cells"  # an XLSX range merged over data rows: read in its first row only
     ROWS_NOT_READ = "rows_not_read"  # values after the long run of empty rows the reader stops at

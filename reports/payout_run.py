@@ -31,7 +31,6 @@ from marketplace.errors import MarketplaceError
 from marketplace.models import PayoutMonth as PayoutMonthRow
 from marketplace.reference import load_billing, load_categories
 from marketplace.storage import Storage
-from reports.closed_sales import changed_after_close, last_payout_run
 from reports.ledger_adjustments import book_adjustments, unbooked_after_close
 from reports.ledger_fees import book_fees
 from reports.ledger_orders import book_order_events
@@ -102,9 +101,8 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
             " closed from the 1st of the next month; a draft (without --close) works any day")
 
     def work(session: Session) -> tuple[str, _Computed, list[str]]:
-        since = last_payout_run(session)
         state = _lock_month(session, month.key)
-        unbooked = unbooked_after_close(session, storage) + changed_after_close(session, since)
+        unbooked = unbooked_after_close(session, storage)
         if state == "closed":
             return "reissued", _read_back(session, month.key, with_entries=True), unbooked
         _refuse_out_of_order(session, month, close)

@@ -151,24 +151,21 @@ def test_a_close_without_identity_file_closes_nothing(payouts_env, tmp_path, mon
     assert (code, json.loads(out)["status"], json.loads(out)["paid"]) == (0, "draft", 0)
 
 
-def test_an_order_whose_amount_changed_after_its_month_closed_is_said(payouts_env, engine):
-    """An export carrying another amount for an order paid in a closed month changed the orders
-    table and nothing else, without a word: a later refund could take back more than was paid."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import update
-    from sqlalchemy.orm import Session
-
-    from marketplace.models import Order
-
+def test_an_export_changing_the_amount_of_an_order_paid_in_a_closed_month_says_so(
+        payouts_env, engine, tmp_path):
+    """The change was booked nowhere (a closed month is final), without a word. Said by the
+    import that makes it, once: the same amount sent again says nothing."""
     assert _cli("report", "payouts", "--month", "2026-10", "--close")[0] == 0
-    with Session(engine) as session, session.begin():  # as an export's upsert writes it
-        session.execute(update(Order).where(Order.order_id == "P-1").values(
-            amount="100.09", updated_at=datetime.now(UTC)))
-    code, out = _cli("report", "payouts", "--month", "2026-11", "--json")
-    [warning] = json.loads(out)["warnings"]
+    header = "order_id;seller_id;sku;ordered_at;amount;accepted_at;delivered_at\n"
+    changed = header + "P-1;1;SKU-1;2026-10-09 10:00;100,09;2026-10-09 11:00;2026-10-10 12:00\n"
+    first = tmp_path / "2026-11-05.csv"
+    first.write_text(changed, encoding="utf-8")
+    code, out = _cli("ingest", "orders", str(first), "--json")
+    said = [p for p in json.loads(out)["problems"] if p["code"] == "paid_amount_changed"]
+    assert code == 0 and len(said) == 1, out
+    assert "P-1 (2026-10 : 100.00 € → 100.09 €)" in said[0]["message_fr"]
+    again = tmp_path / "2026-11-06.csv"
+    again.write_text(changed + "P-2;1;SKU-1;2026-11-01 10:00;5,00;;\n", encoding="utf-8")
+    code, out = _cli("ingest", "orders", str(again), "--json")
     assert code == 0
-    assert "P-1 (2026-10 : 100.00 € → 100.09 €)" in warning and "ajustement" in warning
-    # said once: the next run, after ops booked the difference, does not repeat it
-    code, out = _cli("report", "payouts", "--month", "2026-11", "--json")
-    assert (code, json.loads(out)["warnings"]) == (0, [])
+    assert not [p for p in json.loads(out)["problems"] if p["code"] == "paid_amount_changed"]
