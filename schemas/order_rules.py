@@ -126,15 +126,16 @@ def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
     for amount, when, what_fr, what_en in PAIRS:
         dated = _given(typed, when)
         paid = (typed[amount] > 0).fillna(False).astype(bool)  # 0,00 in every row: none
-        for mask, column, missing, word_fr, word_en in (
-                (paid & ~dated, amount, when, "sa date", "its date"),
-                (dated & ~_given(typed, amount), when, amount, "son montant", "its amount")):
+        for mask, column, missing in ((paid & ~dated, amount, when),
+                                      (dated & ~_given(typed, amount), when, amount)):
             other = _literal(v.header(missing))
             v.flag(mask, Reason.ORDER_STATE, column,
-                   f"{what_fr} sans {word_fr} (colonne « {other} » vide) : « {{value}} » n'est pas"
-                   " comptabilisé tant qu'un export ne le donne pas.",
-                   f'{what_en} without {word_en} (column "{other}" empty): "{{value}}" is not'
-                   " booked until an export gives it.", severity=Severity.WARNING)
+                   f"{what_fr} a un montant et une date : « {{value}} » est donné mais la colonne"
+                   f" « {other} » est vide. La ligne est refusée et la commande reste telle"
+                   " qu'enregistrée (chargée, elle aurait pu annuler ce qui est déjà comptabilisé).",
+                   f'{what_en} has an amount and a date: "{{value}}" is given but column'
+                   f' "{other}" is empty. The row is refused and the order stays as stored'
+                   " (loaded, it could have reversed what is already booked).")
     for name in RATED:
         v.flag(~accepted & _given(typed, name), Reason.ORDER_STATE, name,
                "Seule une commande acceptée peut être évaluée : « {column} » doit être vide"

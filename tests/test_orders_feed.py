@@ -633,16 +633,20 @@ def test_the_run_that_loses_a_race_on_one_export_is_a_duplicate(seller_7, settin
     ({"refunded_at": "2026-11-22 10:00"}, "refunded_at"),  # a date without its amount
     ({"goodwill_amount": "5,00"}, "goodwill_amount"),
     ({"goodwill_at": "2026-11-22 10:00"}, "goodwill_at"),
-    ({"delivered_at": "2026-11-22 10:00"}, "delivered_at"),  # delivered, never accepted
 ])
-def test_an_event_the_ledger_cannot_book_is_said_and_the_order_loaded(extra, column):
-    """A refund without its date, a voucher without its amount, a delivery never accepted:
-    each loaded without a word and was never booked (the seller overpaid, or never paid).
-    Said to ops; the order still loads (its other events count), and 0,00 is no refund."""
+def test_a_refund_or_voucher_without_its_amount_or_its_date_is_rejected(extra, column):
+    """Loaded, the ledger read the missing half as the refund cleared and reversed a refund
+    already booked (or never booked it); 0,00 in every row is no refund."""
     result = validate(order(**extra), order("A2", refund_amount="0,00", goodwill_amount="0.00"))
     assert codes(result.problems) == {(2, column, Reason.ORDER_STATE)}
-    assert result.problems[0].severity == "warning"
-    assert list(result.valid.index) == [2, 3]
+    assert list(result.valid.index) == [3]
+
+
+def test_a_delivery_never_accepted_is_said_and_the_order_loaded():
+    """Its sale waits for the acceptance (payouts.md): it loaded without a word."""
+    result = validate(order(delivered_at="2026-11-22 10:00"))
+    assert codes(result.problems) == {(2, "delivered_at", Reason.ORDER_STATE)}
+    assert result.problems[0].severity == "warning" and list(result.valid.index) == [2]
 
 
 def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
