@@ -32,7 +32,6 @@ from pathlib import Path
 
 from loaders.headers import normalize_header
 from loaders.reader import (
-    HEADER_SEARCH_ROWS,
     ChunkBuilder,
     HeaderSearch,
     TableReader,
@@ -340,11 +339,11 @@ def _is_guidance(sheet) -> bool:
 def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                   preferred_sheets: tuple[str, ...]) -> _XlsxTable:
     """The visible sheet with the feed's name ("Offres"), else the visible sheet whose header
-    row holds the most known column names, the first of them on a tie. A hidden sheet is read
-    only when it has the feed's name and no visible sheet holds a table, with a warning: a
-    hidden "Offres" holds last season's prices the seller no longer sees, and read instead of
-    their visible sheet it put them back on sale; a workbook whose only table is a hidden
-    "Offres" was refused for "no header row" on its instructions. Templates put an
+    row holds the most known column names, the first of them on a tie. Hidden sheets are read
+    only in a workbook without a visible one: a hidden "Offres" holds last season's prices the
+    seller no longer sees, and read instead of their visible sheet it put them back on sale;
+    where no visible sheet has a header row, the rejection says a hidden "Offres" is not read
+    (the seller who hid their table unhides it). Templates put an
     "Instructions" sheet first and a sheet of lists ("Catégorie", "État": two known names, no
     offer); the seller sees neither as their table. A sheet named as guidance ("Instructions",
     "Exemple", "Aide"...) comes after the others: its example table has the right headers but
@@ -353,29 +352,17 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
     hidden = [s for s in sheets if s not in visible]
     try:
-        return _best_sheet(visible or hidden, search, limits, preferred_sheets, [])
+        return _best_sheet(visible or hidden, search, limits, preferred_sheets)
     except FileRejected as rejection:
-        named = [s for s in hidden if normalize_header(s.title) in preferred_sheets]
-        if (rejection.problem.code is not Reason.NO_HEADER or not visible or not named
-                or any(normalize_header(s.title) in preferred_sheets for s in visible)
-                or any(_holds_a_table(s, limits) for s in visible)):
-            raise  # a visible table whose headers are unknown: said, never a hidden one instead
-        try:
-            return _best_sheet(named, search, limits, preferred_sheets, [_hidden_sheet_read])
-        except FileRejected:
-            raise rejection from None
-
-
-def _holds_a_table(sheet, limits: ReadLimits) -> bool:
-    """Whether one of the sheet's first rows has three cells or more: a table, whatever its
-    headers (instructions are a cell a row)."""
-    rows = islice(_xlsx_rows(sheet, limits.max_columns + 1), HEADER_SEARCH_ROWS)
-    return any(sum(1 for cell in row if _text_of(cell).strip()) >= 3 for _, row in rows)
+        named = [s.title for s in hidden if normalize_header(s.title) in preferred_sheets]
+        if not visible or not named or rejection.problem.code is not Reason.NO_HEADER:
+            raise
+        raise _hidden_sheet_not_read(rejection, named[0]) from None
 
 
 def _best_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
-                preferred_sheets: tuple[str, ...], notes: list) -> _XlsxTable:
-    """`_chosen_sheet` among `sheets`; `notes` make the warnings of the sheet read."""
+                preferred_sheets: tuple[str, ...]) -> _XlsxTable:
+    """`_chosen_sheet` among `sheets`."""
     sheets = list(sheets)
     named = [s for s in sheets if normalize_header(s.title) in preferred_sheets]
     sheets.sort(key=lambda sheet: (sheet not in named[:1], _is_guidance(sheet)))
@@ -398,19 +385,23 @@ def _best_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                            else max(found_in, key=lambda candidate: candidate[0]))  # first on a tie
     also = [other.title for count, other, _ in found_in
             if other is not sheet and count >= known and not _is_guidance(other)]
-    said = [note(sheet.title) for note in notes]
-    return _table(sheet, found, limits,
-                  said + ([_other_sheets_not_read(sheet.title, also)] if also else []))
+    return _table(sheet, found, limits, [_other_sheets_not_read(sheet.title, also)] if also else [])
 
 
-def _hidden_sheet_read(name: str) -> Problem:
-    return Problem(
-        Reason.ROWS_NOT_READ,
-        f"Aucune feuille visible ne contient de tableau : la feuille masquée « {name} » est lue."
-        " Vérifiez qu'elle contient bien vos offres à jour.",
-        f"No visible sheet holds a table: the hidden sheet '{name}' is read. Check that it holds"
-        " your current offers.",
-        severity=Severity.WARNING)
+def _hidden_sheet_not_read(rejection: FileRejected, name: str) -> FileRejected:
+    """The visible sheets' rejection, saying that the sheet named for the feed is hidden and
+    not read: the seller who hid it shows it, or the file was refused without a word about it.
+    Never read instead: a hidden "Offres" is most often last season's prices."""
+    problem = rejection.problem
+    refused = reject_file(
+        problem.code,
+        f"{problem.message_fr} La feuille « {name} » est masquée et n'est pas lue : si elle"
+        " contient vos offres, affichez-la (clic droit sur un onglet, Afficher) et renvoyez le"
+        " fichier.",
+        f"{problem.message_en} Sheet '{name}' is hidden and not read: if it holds your offers,"
+        " unhide it (right-click a tab, Unhide) and send the file again.")
+    refused.detected = rejection.detected
+    return refused
 
 
 def _other_sheets_not_read(read: str, others: list[str]) -> Problem:

@@ -1117,20 +1117,19 @@ def test_xlsx_values_right_of_the_last_header_are_a_warning(tmp_path: Path) -> N
     assert "ligne 2" in problems[0].message_fr
 
 
-def test_a_table_on_a_hidden_sheet_alone_is_read_with_a_warning(tmp_path: Path) -> None:
-    """A visible "Lisez-moi" and the offers on a hidden sheet: refused for "no header row" on
-    the instructions, with nothing about the hidden table."""
+def test_a_hidden_sheet_is_never_read_the_rejection_says_it_is_hidden(tmp_path: Path) -> None:
+    """A visible "Lisez-moi" and the offers on a hidden "Offres": refused for "no header row" on
+    the instructions, with nothing about the hidden table. Never read instead (a hidden
+    "Offres" is most often last season's prices): the rejection says to unhide it."""
     header = ["sku", "titre", "prix"]
     path = make_xlsx(tmp_path / "o.xlsx", {"Lisez-moi": [["Remplissez la feuille Offres"]],
                                            "Offres": [header, ["A1", "Livre", 10]]})
     workbook = openpyxl.load_workbook(path)
     workbook["Offres"].sheet_state = "hidden"
     workbook.save(path)
-    info, frame, problems = read(path, frozenset(header), preferred_sheets=("offres",))
-    assert (info.sheet, rows(frame)) == ("Offres", {2: ["A1", "Livre", "10"]})
-    [note] = problems
-    assert (note.code, note.severity) == (Reason.ROWS_NOT_READ, Severity.WARNING)
-    assert "la feuille masquée « Offres » est lue" in note.message_fr
+    problem = rejected(path, frozenset(header), preferred_sheets=("offres",))
+    assert problem.code is Reason.NO_HEADER
+    assert "La feuille « Offres » est masquée et n'est pas lue" in problem.message_fr
 
 
 def test_a_visible_table_with_unknown_headers_is_refused_never_a_hidden_sheet_read(
