@@ -205,16 +205,19 @@ batch number are no date: `export_00041105`)."""
 def export_date_of(name: str) -> date | None:
     """The day an order export was taken, from its name (inbox/orders/<YYYY-MM-DD>.csv).
 
-    The first `YYYY-MM-DD` in the name that is a real calendar date (`commandes-2026-11-22.csv`
-    works too, and `YYYYMMDD` or `YYYY_MM_DD` as exports also write it); None when the name
-    carries none, and the caller decides (docs/decisions.md).
+    The latest `YYYY-MM-DD` in the name that is a real calendar date (`commandes-2026-11-22.csv`
+    works too), else the latest `YYYY_MM_DD`, else `YYYYMMDD` as exports also write it; None
+    when the name carries none, and the caller decides (docs/decisions.md).
     """
     for pattern in _EXPORT_DATES:
+        found = []
         for year, month, day in pattern.findall(name):
             try:
-                return date(int(year), int(month), int(day))
+                found.append(date(int(year), int(month), int(day)))
             except ValueError:
                 continue
+        if found:  # the latest: `lot_20201231_20261203` is a batch of 2020 exported in 2026
+            return max(found)
     return None
 
 

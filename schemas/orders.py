@@ -89,7 +89,7 @@ SAMPLE_AMOUNTS = 10_000  # the decimal separator most of the file's first amount
 # Excel's display of a long number it took for one (`3,60029E+12`, `1E+11`): the identifier
 # has lost digits. Only Excel's own shape (one digit, upper-case E, signed exponent), so an
 # identifier such as `2E10` or `12e3` is not mistaken for one.
-EXCEL_SCIENTIFIC = r"\d(?:[.,]\d+)?E[+-]\d{2,3}"
+EXCEL_SCIENTIFIC = r"-?\d(?:[.,]\d+)?E[+-]\d{2,3}"
 IDENTIFIER_FIELDS = ("order_id", "sku", "tracking_number")
 UTC_INSTANT = pd.DatetimeTZDtype("ns", "UTC")
 

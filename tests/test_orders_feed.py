@@ -137,10 +137,12 @@ def test_an_order_amount_past_ten_million_euros_is_refused():
 def test_identifiers_excel_wrote_in_scientific_notation_are_refused():
     result = validate(order("1,23457E+11"), order("A2", sku="3,60029E+12"),
                       order("A3", tracking_number="6.12345E+12", delivery="tracked"),
-                      order("2E10", sku="12e3", tracking_number="1E5"))
+                      order("2E10", sku="12e3", tracking_number="1E5"),
+                      order("-1.23456789012346E+17"))  # a negative XLSX number cell
     assert codes(result.problems) == {(2, "order_id", Reason.SCIENTIFIC_NOTATION),
                                       (3, "sku", Reason.SCIENTIFIC_NOTATION),
-                                      (4, "tracking_number", Reason.SCIENTIFIC_NOTATION)}
+                                      (4, "tracking_number", Reason.SCIENTIFIC_NOTATION),
+                                      (6, "order_id", Reason.SCIENTIFIC_NOTATION)}
     assert result.valid.index.tolist() == [5]  # ids that merely hold an E are ids
     problem = next(p for p in result.problems if p.row == 3)
     assert problem.value == "3,60029E+12" and "« 3,60029E+12 »" in problem.message_fr
@@ -664,6 +666,7 @@ def test_an_event_dated_in_the_future_is_rejected_not_the_estimated_delivery():
     ("2026-13-01.csv", None), ("commandes.csv", None), ("lot-123456789.csv", None),
     ("export_00041105.csv", None), ("export_10000101.csv", None),  # batch numbers, no dates
     ("batch_19990101_2026-12-03.csv", date(2026, 12, 3)),  # the ISO date first
+    ("lot_20201231_20261203.csv", date(2026, 12, 3)),  # the latest
 ])
 def test_the_export_date_in_a_file_name(name, day):
     """`commandes_20261203.csv` was read as undated: dated by its latest event, a correction
