@@ -79,6 +79,9 @@ class HeaderMap:
     headers: list[str]
     unknown: list[str] = field(default_factory=list)
     specs: tuple[ColumnSpec, ...] = ()
+    yielded: list[str] = field(default_factory=list)
+    """Another platform's columns left for ours naming the same field (`Variant Price` beside
+    `prix`): known, not read."""
 
     def require_update_columns(self) -> None:
         """Reject the file if columns that update rows need are missing, naming them all."""
@@ -103,6 +106,14 @@ class HeaderMap:
             warnings.append(Problem(
                 Reason.UNKNOWN_COLUMN, f"Colonnes inconnues ignorées : {_names_fr(unknown)}.",
                 f"Unknown columns ignored: {_names_en(unknown)}.", severity=Severity.WARNING))
+        if self.yielded:
+            warnings.append(Problem(
+                Reason.UNKNOWN_COLUMN,
+                f"Colonnes ignorées : {_names_fr(self.yielded)} ; les colonnes de même sens à nos"
+                " noms sont lues (vérifiez que ce sont les bonnes valeurs).",
+                f"Columns ignored: {_names_en(self.yielded)}; the columns of the same meaning under"
+                " our names are read (check they hold the right values).",
+                severity=Severity.WARNING))
         return warnings
 
 
@@ -148,9 +159,10 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
     ours = set(positions)
+    yielded: list[str] = []
     for position, header, spec in deferred:  # only where none of our names is there
         if spec.name in ours:
-            unknown.append(header)
+            yielded.append(header)
         elif spec.name in positions:  # two platform columns for one field: which one?
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
@@ -158,7 +170,7 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
-    return HeaderMap(positions, list(headers), unknown, specs)
+    return HeaderMap(positions, list(headers), unknown, specs, yielded)
 
 
 def _duplicate_header(spec: ColumnSpec, headers: list[str], first: int, second: int) -> FileRejected:

@@ -370,7 +370,9 @@ def test_a_platform_s_column_beside_ours_is_left_unknown_not_a_duplicate() -> No
     headers = map_headers(["SKU", "Name", "Regular price", "Sale price", "prix", "catégorie"],
                           OFFER_COLUMNS)
     assert headers.positions["price"] == 4
-    assert "Regular price" in headers.unknown
+    assert (headers.yielded, "Regular price" in headers.unknown) == (["Regular price"], False)
+    [said] = [w for w in headers.unknown_columns_warnings() if "Regular price" in w.message_fr]
+    assert said.message_fr.startswith("Colonnes ignorées : « Regular price » ; les colonnes de")
     shopify = map_headers(["Handle", "Title", "Variant SKU", "Variant Price", "sku", "prix",
                            "catégorie"], OFFER_COLUMNS)
     assert (shopify.positions["sku"], shopify.positions["price"]) == (4, 5)
