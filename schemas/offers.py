@@ -40,10 +40,12 @@ CONDITION_WORDS = {  # keys in word_key's form, agreement undone (CONDITION_AGRE
     **{code.replace("_", " "): code for code in CONDITIONS},
     "neuf": "new", "comme neuf": "like_new", "tres bon etat": "very_good", "bon etat": "good",
     "etat correct": "acceptable", "reconditionne": "refurbished",
+    "nouveau": "new",  # PrestaShop's French back office
 }
 CONDITION_AGREEMENT = {  # "Neuve", "reconditionnées": the word agrees with the seller's noun
     "neuve": "neuf", "neufs": "neuf", "neuves": "neuf", "reconditionnee": "reconditionne",
     "reconditionnes": "reconditionne", "reconditionnees": "reconditionne",
+    "nouvelle": "nouveau", "nouveaux": "nouveau", "nouvelles": "nouveau",
 }
 USED_GRADE = ("occasion ", "d'occasion ", "seconde main ", "used ")
 """What marketplaces put before the grade of a used item ("Occasion - Très bon état", Fnac's

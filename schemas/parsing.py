@@ -28,7 +28,9 @@ _THOUSANDS_DOT = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$"
 _ONE_DOT_GROUP = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"  # 2.500: 2,50 or 2 500?
 _THOUSANDS_COMMA = r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+$"  # the same shapes in a "." file
 _ONE_COMMA_GROUP = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,200: 1.20 or 1 200?
-_EURO_AT_AN_END = r"^[\s\u00a0\u202f]*€[\s\u00a0\u202f]*|[\s\u00a0\u202f]*€[\s\u00a0\u202f]*$"
+_EURO_AT_AN_END = (r"(?i)^[\s\u00a0\u202f]*(?:€|eur)[\s\u00a0\u202f]*"
+                   r"|[\s\u00a0\u202f]*(?:€|eur)[\s\u00a0\u202f]*$")
+"""The currency before or after an amount: `€`, or `EUR` as ERP exports write it."""
 _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
 _DOT_GROUPS = (".", _THOUSANDS_DOT, _ONE_DOT_GROUP)
 _COMMA_GROUPS = (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP)
@@ -123,7 +125,7 @@ def detect_decimal_separator(texts: pd.Series) -> str:
     """"," or ".": the separator most of a column's values use (French files: ","), or
     `UNDECIDED` when no value has one or two decimals. Defaulting to "," there read an English
     export's `1,500` (no cents anywhere in the file) as 1,50 €."""
-    bare = texts.str.replace("€", "", regex=False).str.replace(SPACES, "", regex=True)
+    bare = texts.str.replace(_EURO_AT_AN_END, "", regex=True).str.replace(SPACES, "", regex=True)
     commas = bare.str.contains(r"\d,\d{1,2}$", regex=True).sum()
     dots = bare.str.contains(r"\d\.\d{1,2}$", regex=True).sum()
     if commas == dots == 0:

@@ -414,3 +414,12 @@ def test_vectorised_gtin_check_agrees_with_stdnum(bases):
     wrong = [c[:-1] + str((int(c[-1]) + 1) % 10) for c in codes13]
     series = pd.Series(codes13 + wrong, dtype="str")
     assert gtin_check_ok(series).tolist() == [ean.is_valid(c) for c in codes13 + wrong]
+
+
+def test_prices_written_with_eur_and_prestashop_s_nouveau_are_read():
+    """An ERP's `12.50 EUR` and PrestaShop's condition `Nouveau` were refused row by row."""
+    result, _ = validate([book("A", price="12,50 EUR", état="Nouveau"),
+                          book("B", price="EUR 9,90", état="nouvelle")])
+    assert result.problems == []
+    assert result.valid["price_cents"].tolist() == [1250, 990]
+    assert result.valid["condition"].tolist() == ["new", "new"]
