@@ -34,6 +34,7 @@ from loaders.staging import create_staging
 from marketplace.errors import Problem, Reason, Severity, reject_file
 from marketplace.layout import export_date_of
 from marketplace.models import UTCDateTime
+from reports.payout_files import money
 from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.orders import EVENT_FIELDS, FIELDS, ORDER_COLUMNS, validate_orders
 from schemas.promotion_periods import TIMEZONE
@@ -266,31 +267,29 @@ def _paid_amount_changed(session: Session, export_date: date) -> list[Problem]:
     must book the difference as an adjustment. Said by the import that makes the change, once,
     in its transaction (amounts in cents in both tables)."""
     total = "s.amount + COALESCE(s.shipping_amount, 0)"
-    rows = session.execute(text(
-        f"SELECT s.order_id, l.month, l.amount, {total} FROM {STAGING} s"
-        " JOIN orders o ON o.order_id = s.order_id AND o.seller_id = s.seller_id"
-        " JOIN ledger_entries l ON l.order_id = s.order_id AND l.entry_type = 'SALE'"
-        " JOIN payout_months m ON m.month = l.month AND m.status = 'closed'"
-        f" WHERE o.export_date <= :export_date AND {total} <> l.amount"
-        f" AND {total} <> o.amount + COALESCE(o.shipping_amount, 0) ORDER BY s.order_id"
-    ).bindparams(bindparam("export_date", type_=Date())), {"export_date": export_date}).all()
-    if not rows:
+    changed = (f" FROM {STAGING} s JOIN orders o ON o.order_id = s.order_id AND o.seller_id = s.seller_id"
+               " JOIN ledger_entries l ON l.order_id = s.order_id AND l.entry_type = 'SALE'"
+               " JOIN payout_months m ON m.month = l.month AND m.status = 'closed'"
+               f" WHERE o.export_date <= :export_date AND {total} <> l.amount"
+               f" AND {total} <> o.amount + COALESCE(o.shipping_amount, 0)")
+    dated = {"export_date": export_date}
+    count = session.execute(text("SELECT count(*)" + changed).bindparams(
+        bindparam("export_date", type_=Date())), dated).scalar_one()
+    if not count:
         return []
-    shown = ", ".join(f"{order_id} ({month} : {_euros(paid)} → {_euros(now)})"
-                      for order_id, month, paid, now in rows[:EXAMPLES])
+    examples = session.execute(text(  # a few, not every row of a mass change
+        f"SELECT s.order_id, l.month, l.amount, {total}{changed} ORDER BY s.order_id LIMIT :n"
+    ).bindparams(bindparam("export_date", type_=Date())), {**dated, "n": EXAMPLES}).all()
+    shown = ", ".join(f"{order_id} ({month} : {money(paid)} € → {money(now)} €)"
+                      for order_id, month, paid, now in examples)
     return [Problem(
         Reason.PAID_AMOUNT_CHANGED,
-        f"{len(rows)} commande(s) dont la vente a été payée dans un mois clos changent de montant :"
+        f"{count} commande(s) dont la vente a été payée dans un mois clos changent de montant :"
         f" {shown}. Rien n'est recomptabilisé (un mois clos est définitif) : passez la différence"
         " en ajustement.",
-        f"{len(rows)} order(s) whose sale a closed month paid change amount: {shown}. Nothing is"
+        f"{count} order(s) whose sale a closed month paid change amount: {shown}. Nothing is"
         " booked again (a closed month is final): book the difference as an adjustment.",
         severity=Severity.WARNING)]
-
-
-def _euros(cents: int) -> str:
-    """Cents (never negative here: amounts paid) as euros, without a float."""
-    return f"{cents // 100}.{cents % 100:02d} €"
 
 
 def _older_export(session: Session, count: int, export_date: date) -> Problem:

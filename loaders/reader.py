@@ -238,16 +238,17 @@ class HeaderSearch:
             named = [cell for cell in cells if cell.strip()]
             known = [cell for cell in named if header_key(cell) in self._keys]
             if len(named) >= 3 and known:
+                names = self._names()
                 where_fr = f"la ligne {number}" + (f" de la feuille « {sheet} »" if sheet else "")
                 where_en = f"row {number}" + (f" of sheet {sheet!r}" if sheet else "")
                 return reject_file(
                     Reason.NO_HEADER,
                     f"Ligne d'en-tête introuvable : {where_fr} a l'air d'un en-tête, mais seule la"
                     f" colonne « {known[0]} » y porte un nom attendu. Renommez vos colonnes avec"
-                    f" les noms attendus ({self._names()}).",
+                    f" les noms attendus ({names}).",
                     f"Header row not found: {where_en} looks like a header, but only column"
                     f" \"{known[0]}\" has an expected name. Rename your columns with the expected"
-                    f" names ({self._names()}).",
+                    f" names ({names}).",
                     row=number,
                 )
         return None
