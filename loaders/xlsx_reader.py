@@ -343,12 +343,12 @@ def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
     only in a workbook without a visible one: a hidden "Offres" holds last season's prices the
     seller no longer sees, and read instead of their visible sheet it put them back on sale;
     where no visible sheet has a header row, the rejection says a hidden "Offres" is not read
-    (the seller who hid their table unhides it). Templates put an
-    "Instructions" sheet first and a sheet of lists ("Catégorie", "État": two known names, no
-    offer); the seller sees neither as their table. A sheet named as guidance ("Instructions",
-    "Exemple", "Aide"...) comes after the others: its example table has the right headers but
-    is not the seller's. Another sheet with as many known headers is named in a warning. With
-    none, the first visible sheet's rejection says why."""
+    (the seller who hid their table unhides it). Templates put an "Instructions" sheet first
+    and a sheet of lists ("Catégorie", "État": two known names, no offer); the seller sees
+    neither as their table. A sheet named as guidance ("Instructions", "Exemple", "Aide"...)
+    comes after the others: its example table has the right headers but is not the seller's.
+    Another sheet with as many known headers is named in a warning. With none, the first
+    visible sheet's rejection says why."""
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
     hidden = [s for s in sheets if s not in visible]
     try:
