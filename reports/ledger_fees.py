@@ -10,20 +10,21 @@ Rules, computed over all sellers at once (pandas, whole-number cents):
 - PREMIUM: the plan's fee (plans.csv) on top of the standard subscription, same rules;
 - VAT 20 % half-up on the rounded fee, none under reverse charge (see ledger_orders).
 Due on the 1st: a fee's occurred_at is the later of the 1st and the activation day, at 00:00
-in Paris.
+in Paris. A fee is referenced by the month it is for; one a closed month owed but never charged
+(the seller's registry row came after that month closed) is booked in the month being run.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marketplace.models import Seller
 from marketplace.reference import Billing
 from reports.ledger_orders import reverse_charge_mask
 from reports.ledger_sql import PPM, cents, insert_entries, ppm, utc_naive
-from reports.payout_calendar import PayoutMonth, paris_midnight
+from reports.payout_calendar import PayoutMonth, paris_midnight, parse_month
 
 _TEXTS = {"SUBSCRIPTION": "Abonnement / subscription", "PREMIUM": "Abonnement Premium / premium plan"}
 
@@ -44,8 +45,10 @@ def subscribed(sellers: pd.DataFrame, month: PayoutMonth) -> pd.Series:
     return activated & running & ~terminated_undated & (sellers["status"] != "pending")
 
 
-def fee_entries(sellers: pd.DataFrame, month: PayoutMonth, billing: Billing) -> list[dict]:
-    """The SUBSCRIPTION and PREMIUM rows of `month` for these sellers (amounts in cents)."""
+def fee_entries(sellers: pd.DataFrame, month: PayoutMonth, billing: Billing,
+                booked_in: str | None = None) -> list[dict]:
+    """The SUBSCRIPTION and PREMIUM rows of `month` for these sellers (amounts in cents),
+    booked in the ledger month `booked_in` (`month` itself by default)."""
     owing = sellers[subscribed(sellers, month)].copy()
     if owing.empty:
         return []
@@ -64,7 +67,7 @@ def fee_entries(sellers: pd.DataFrame, month: PayoutMonth, billing: Billing) -> 
         excl = (2 * fee * days_left + month.days) // (2 * month.days)  # half-up, fee ≥ 0
         tax = ((excl * vat + PPM // 2) // PPM).where(~reverse, 0)
         frame = pd.DataFrame({
-            "seller_id": owing["seller_id"], "month": month.key, "entry_type": entry_type,
+            "seller_id": owing["seller_id"], "month": booked_in or month.key, "entry_type": entry_type,
             "occurred_at": pd.Series([utc_naive(paris_midnight(day)) for day in start_day],
                                      index=owing.index, dtype=object),
             "order_id": None, "reference": month.key, "category": None,
@@ -79,5 +82,23 @@ def fee_entries(sellers: pd.DataFrame, month: PayoutMonth, billing: Billing) -> 
 
 
 def book_fees(session: Session, month: PayoutMonth, billing: Billing) -> None:
-    """Book the month's subscriptions and premium fees not booked yet."""
-    insert_entries(session, fee_entries(_sellers(session), month, billing))
+    """Book the month's subscriptions and premium fees, and the fees of closed months that were
+    owed but never charged.
+
+    A seller activated on 15 October whose registry row arrives after October closed owed
+    October all the same: payouts.md books an event that arrives after its month closed in the
+    next open month, so the October fee (referenced 2026-10) is booked in the month run. Months
+    before the first one this back office closed are not charged (see docs/decisions.md).
+    """
+    sellers = _sellers(session)
+    closed = session.execute(text("SELECT month FROM payout_months WHERE status = 'closed'"
+                                  " AND month < :month ORDER BY month"), {"month": month.key}).scalars()
+    owed = [entry for key in closed for entry in fee_entries(sellers, parse_month(key), billing,
+                                                               booked_in=month.key)]
+    if owed:
+        charged = set(session.execute(text(
+            "SELECT entry_type, seller_id, reference FROM ledger_entries"
+            " WHERE entry_type IN ('SUBSCRIPTION', 'PREMIUM')")).tuples())
+        owed = [entry for entry in owed
+                if (entry["entry_type"], entry["seller_id"], entry["reference"]) not in charged]
+    insert_entries(session, owed + fee_entries(sellers, month, billing))

@@ -228,8 +228,7 @@ def _summary(month: str, status: str, computed: _Computed) -> PayoutRunResult:
         month=month, status=status, sellers=len(lines), paid=int(counts.get("paid", 0)),
         carried=int(counts.get("carried", 0)), held=int(counts.get("held", 0)),
         total_paid=Decimal(total).scaleb(-2),
-        sepa_control_sum=control_sum(computed.sepa_xml) if computed.sepa_xml else (
-            None if status == "draft" else Decimal("0.00")))
+        sepa_control_sum=control_sum(computed.sepa_xml) if computed.sepa_xml else None)
 
 
 def payout_summary(result: PayoutRunResult) -> list[str]:

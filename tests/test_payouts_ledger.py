@@ -229,3 +229,21 @@ def test_a_statement_lists_entries_of_one_instant_by_order_the_same_on_both_data
         listed = month_entries(session, "2026-10")
     assert list(zip(listed["order_id"], listed["entry_type"], strict=True)) == [
         ("Q-1", "SALE"), ("Q-1", "COMMISSION"), ("Q-2", "SALE"), ("Q-2", "COMMISSION")]
+
+
+def test_a_seller_registered_after_its_activation_month_closed_is_charged_it_once_later(engine, tmp_path):
+    add_seller(engine, 1)
+    run(engine, tmp_path, "2026-10", close=True)
+    # the registry row of seller 2, activated on 15 October, arrives after October closed
+    add_seller(engine, 2, activated=date(2026, 10, 15))
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 7))
+    run(engine, tmp_path, "2026-12", close=False, now=paris(2027, 1, 1, 6))
+    # October: 39.99 × 17/31 = 21.929 → 21.93, VAT 4.386 → 4.39, −26.32, booked in November
+    assert [e for e in entries(engine, 2) if e[1] == "SUBSCRIPTION"] == [
+        ("2026-11", "SUBSCRIPTION", "2026-10", -2632, -439),
+        ("2026-11", "SUBSCRIPTION", "2026-11", -4799, -800),
+        ("2026-12", "SUBSCRIPTION", "2026-12", -4799, -800)]
+    # seller 1 owed October when it closed and paid it then; nothing before the first close
+    assert [e[2] for e in entries(engine, 1) if e[1] == "SUBSCRIPTION"] == [
+        "2026-10", "2026-11", "2026-12"]

@@ -246,6 +246,7 @@ def test_a_month_without_any_seller_is_drafted_and_closed_empty(engine, tmp_path
     assert run(engine, tmp_path, "2026-10", close=False).sellers == 0
     closed = run(engine, tmp_path, "2026-10", close=True)
     assert (closed.status, closed.sellers, closed.paid) == ("closed", 0, 0)
+    assert closed.sepa_control_sum is None  # no transfer file: no control sum to look for
     assert [r["seller_id"] for r in _csv(tmp_path / "store")] == ["TOTAL"]
 
 
