@@ -1,14 +1,14 @@
 """`marketplace export offers`: the catalogue as CSV, one row per (seller, sku).
 
 `published` is derived here from the offer's active flag and its seller's status, never
-stored; the latest nightly quality report takes offers off too when it says the seller's trial
+stored; the latest published nightly quality report takes offers off too when it says the seller's trial
 limit is reached (probation and a proposed deactivation do not unpublish). A termination takes
 effect at the end of the month of `termination_requested_at` (seed 000, feeds.md): from the next
 month (Paris) the seller's offers are off, whatever status the registry still shows, as its
 subscription is no longer charged then (reports.ledger_fees). `effective_price` is
 what the offer costs at the time of the export: the price of the promotion running then, else
-the price (`reports.effective_price`); `top_seller` is the latest quality report's verdict
-(false before the first report).
+the price (`reports.effective_price`); `top_seller` is the latest published quality report's
+verdict (false before the first report).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.calendar import paris_today
 from marketplace.db import is_postgres
-from marketplace.models import Offer, QualityIndicators, Seller, utcnow
+from marketplace.models import Offer, QualityIndicators, QualityNight, Seller, utcnow
 from reports.effective_price import effective_price, running_promotions
 from reports.safe_cells import inert_text
 
@@ -48,10 +48,10 @@ def _terminated(requested: date | None, month_start: date) -> bool:
 def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[str]]:
     running = running_promotions(at)
     month_start = paris_today(at if at.tzinfo else at.replace(tzinfo=UTC)).replace(day=1)
+    last_published = (select(func.max(QualityNight.report_date))
+                      .where(QualityNight.published_at.is_not(None)).scalar_subquery())
     latest = (select(QualityIndicators.seller_id, QualityIndicators.status, QualityIndicators.top_seller)
-              .where(QualityIndicators.report_date
-                     == select(func.max(QualityIndicators.report_date)).scalar_subquery())
-              .subquery())
+              .where(QualityIndicators.report_date == last_published).subquery())
     query = (select(Offer, Seller.status, Seller.termination_requested_at, effective_price(running),
                     latest.c.status, latest.c.top_seller)
              .join(Seller, Seller.seller_id == Offer.seller_id)

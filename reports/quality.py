@@ -35,7 +35,7 @@ from reports.quality_status import (
     top_seller_change,
     trial_reason,
 )
-from reports.quality_store import previous_states, read_trend, save_night
+from reports.quality_store import mark_published, previous_states, read_trend, save_night
 from reports.quality_workbook import indicators_xlsx
 
 STORED = ["seller_id", "registry_status", "order_count", "seniority_months", *COUNTS, "trial_orders"]
@@ -159,6 +159,7 @@ def run_quality_report(engine: Engine, settings: Settings, report_date: date,
                        workers=workers)
     _drop_other_books(storage, books, set(table["seller_id"]))
     files["sellers"] = storage.location(quality_key(report_date, "sellers"))
+    mark_published(engine, report_date)
     entered = (table["status"] == PROBATION) & (table["previous_status"] != PROBATION)
     return QualityReport(
         window=window, sellers=len(table), top_sellers=int(table["top_seller"].sum()),

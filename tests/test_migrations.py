@@ -3,6 +3,8 @@ starting together, and a server collation that must not change what files list."
 
 from __future__ import annotations
 
+from datetime import date
+
 from alembic import command
 from alembic.script import ScriptDirectory
 
@@ -149,3 +151,26 @@ def test_migration_0010_keeps_the_replaces_applied_before_it(tmp_path):
         modes = connection.exec_driver_sql(
             "SELECT import_id, mode FROM applied_files ORDER BY import_id").all()
     assert modes == [(1, "replace"), (2, "update"), (3, "update")]
+
+
+def test_migration_0011_counts_the_nights_stored_before_it_as_published(tmp_path):
+    """Their files were written: read as unpublished, the next night would compare with no night
+    at all and every probation would start again."""
+    from marketplace.db import make_engine
+    from reports.quality_store import previous_states
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(url)
+    command.upgrade(alembic_config(url, engine), "0010")
+    with engine.begin() as connection:
+        counts = ("rating_points", "rating_den", "acceptance_num", "acceptance_den", "claim_num",
+                  "claim_den", "refund_num", "refund_den", "tracking_num", "tracking_den",
+                  "late_num", "late_den", "response_seconds", "response_den", "response_unanswered")
+        connection.exec_driver_sql(
+            "INSERT INTO quality_indicators (report_date, seller_id, window_start, window_end,"
+            f" registry_status, order_count, status, probation_since, top_seller, {', '.join(counts)},"
+            " top_seller_missing, status_change, computed_at) VALUES ('2026-11-30', 7, '2026-06-01',"
+            f" '2026-11-30', 'active', 10, 'probation', '2026-11-20', 0, {', '.join('0' * len(counts))},"
+            " '', '', '2026-11-30 01:00:00')")
+    command.upgrade(alembic_config(url, engine), "head")
+    assert previous_states(engine, date(2026, 12, 1)).loc[7, "probation_since"] == date(2026, 11, 20)

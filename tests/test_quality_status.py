@@ -9,13 +9,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from marketplace.models import Offer, QualityStatusChange
+from marketplace.storage import StorageError
 from reports.offers_export import export_offers
 from reports.quality_status import next_status, trial_reason
-from tests.test_quality_data import night, orders, paris, perfect_orders, seller, stored
+from tests.test_quality_data import csv_rows, night, orders, paris, perfect_orders, seller, stored
 
 ENTRY = date(2026, 11, 1)
 
@@ -65,6 +67,25 @@ def test_rerunning_a_night_replaces_its_rows_and_changes(engine, tmp_path):
         assert connection.execute(text("SELECT count(*) FROM quality_status_changes")).scalar_one() == 1
     # the re-run reads the night before it (none), so the entry date is unchanged
     assert stored(engine, ENTRY, 1)["probation_since"] == ENTRY
+
+
+def test_a_night_that_failed_to_publish_is_not_the_previous_night_of_the_next(engine, tmp_path):
+    seller(engine, 1)
+    night(engine, tmp_path, ENTRY - timedelta(days=1))  # no orders yet: active
+    orders(engine, _refused(1, 10))
+    failed = tmp_path / "store" / "outbox" / "quality" / ENTRY.isoformat()
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    failed.write_text("a file where the night's folder goes: every write fails")
+    with pytest.raises(StorageError):
+        night(engine, tmp_path, ENTRY)
+    # the entry into probation, in no published file, is found again and reported the next night
+    following = ENTRY + timedelta(days=1)
+    assert night(engine, tmp_path, following).new_probations == 1
+    assert stored(engine, following, 1)["probation_since"] == following
+    assert csv_rows(tmp_path, following)["1"]["status_change"] != ""
+    # a re-run of the failed night, once storage is back, publishes it
+    failed.unlink()
+    assert night(engine, tmp_path, ENTRY).new_probations == 1
 
 
 def _offer(engine, seller_id: int) -> None:

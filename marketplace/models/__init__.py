@@ -20,12 +20,12 @@ from marketplace.models.catalog import (
 from marketplace.models.invoices import Invoice, InvoiceCounter
 from marketplace.models.orders import Order
 from marketplace.models.payouts import LedgerEntry, Payout, PayoutMonth
-from marketplace.models.quality import QualityIndicators, QualityStatusChange
+from marketplace.models.quality import QualityIndicators, QualityNight, QualityStatusChange
 
 __all__ = [
     "CENT", "NOW", "AppliedFile", "Base", "Cents", "Import", "ImportProblem", "Invoice",
     "InvoiceCounter", "Offer",
     "LedgerEntry", "OfferHistory", "OfferValues", "Order", "Payout", "PayoutMonth", "Promotion",
-    "QualityIndicators", "QualityStatusChange",
+    "QualityIndicators", "QualityNight", "QualityStatusChange",
     "Seller", "UTCDateTime", "utcnow",
 ]

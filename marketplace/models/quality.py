@@ -69,3 +69,17 @@ class QualityStatusChange(Base):
     to_status: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QualityNight(Base):
+    """A night of the quality report, and when its files were published.
+
+    A night stored but never published (its storage failed, the run was killed) is not the
+    previous night of the next one: the changes it found are then reported by the next
+    published night instead of appearing in no file at all.
+    """
+
+    __tablename__ = "quality_nights"
+
+    report_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
