@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -378,8 +378,9 @@ class FileChecker:
                 self.storage.upload, request.path, self.archive_key(request, import_id))
             copier.shutdown(wait=False)
 
-    def archive(self, request: IngestRequest, import_id: int) -> str | None:
+    def archive(self, request: IngestRequest, import_id: int, owner: int | None = None) -> str | None:
         """Where the file is archived; waits for (and re-raises the error of) a started copy.
+        `owner`: the import the inbox file is archived under, when not this one.
 
         None when the inbox file is no longer there: another run (`marketplace run inbox` from
         cron, overlapping this one) read it too and has moved it to the archive under its own
@@ -388,7 +389,7 @@ class FileChecker:
         started = self.archiving.pop(import_id, None)
         if started is not None:
             return started.result()
-        key = self.archive_key(request, import_id)
+        key = self.archive_key(request, owner or import_id)
         if request.inbox_key is None:
             return self.storage.upload(request.path, key)
         try:
@@ -398,8 +399,12 @@ class FileChecker:
             return None
 
     def archive_key(self, request: IngestRequest, import_id: int) -> str:
-        day = datetime.now(ZoneInfo(self.settings.timezone)).date()
-        return archive_key(request.feed.kind, day, import_id, safe_file_name(request.name))
+        return archive_key(request.feed.kind, self.received_day(import_id), import_id,
+                           safe_file_name(request.name))
+
+    def received_day(self, import_id: int) -> date:
+        """The Paris day the import was received, the archive's folder (`Ingestor` reads it)."""
+        return datetime.now(ZoneInfo(self.settings.timezone)).date()
 
 
 def _report_key(owner: int | str, import_id: int | None, name: str) -> str:

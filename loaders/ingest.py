@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -112,7 +112,10 @@ class Ingestor(FileChecker):
             # completing it, the next run meets the file again and completes it then
             completed = (self.complete_cut_short(request, earlier, sha)
                          if self.cut_short(earlier) else None)
-            result = self.close_duplicate(request, import_id, sha)
+            # an inbox file is the delivery the first attempt was archiving: it goes under that
+            # import's name (an S3 move whose delete failed had copied it there already)
+            owner = earlier if completed is not None and request.inbox_key is not None else None
+            result = self.close_duplicate(request, import_id, sha, owner)
             if completed is None:
                 return result
             if result.archive is not None:
@@ -304,9 +307,11 @@ class Ingestor(FileChecker):
             return session.execute(_applying_import(request, sha)).scalar()
         return in_transaction(self.engine, work)
 
-    def close_duplicate(self, request: IngestRequest, import_id: int, sha: str) -> IngestResult:
+    def close_duplicate(self, request: IngestRequest, import_id: int, sha: str,
+                        archive_owner: int | None = None) -> IngestResult:
         """Nothing applied; the answer says which import did, and how to send a correction
-        (the content hash is the file's whole content: a re-sent file changes nothing)."""
+        (the content hash is the file's whole content: a re-sent file changes nothing). The
+        file is archived under `archive_owner`'s name when given, else under this import's."""
         earlier = self.already_applied(request, sha)
         result = IngestResult(
             "duplicate", request.feed.kind, request.seller_id, import_id, sha,
@@ -315,9 +320,15 @@ class Ingestor(FileChecker):
                     f" import, corrigé / content already imported (import {earlier}): nothing"
                     " changed. To fix rejected rows, send that import's rejected-rows file,"
                     " corrected.", file=request.answered_file)
-        result.archive = self.archive(request, import_id)
+        result.archive = self.archive(request, import_id, archive_owner)
         self.close_import(import_id, result, store_problems=False)
         return result
+
+    def received_day(self, import_id: int) -> date:
+        """The Paris day of the import's `received_at`: its archive folder, the same for every
+        attempt at archiving it (a load that runs past midnight, a later run completing it)."""
+        received = in_transaction(self.engine, lambda session: session.get(Import, import_id).received_at)
+        return received.astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def store_problems(self, session: Session, import_id: int, problems: list[Problem]) -> None:
         """The problems as the report says them; a header longer than the column (a seller's

@@ -18,7 +18,7 @@ from loaders.offers import OFFERS_FEED
 from marketplace.config import SAMPLES_DIR, Settings
 from marketplace.models import AppliedFile, Import, Offer
 from marketplace.s3_storage import S3Storage
-from marketplace.storage import LocalStorage
+from marketplace.storage import LocalStorage, StorageError
 from tests.helpers import add_seller, offer_rows, write_offer_csv
 
 
@@ -323,3 +323,35 @@ def test_unsafe_names_never_reach_a_path(tmp_path, name):
 
     with pytest.raises(UnsafeName):
         safe_key("inbox", "offers", "7", name)
+
+
+class _DeleteFailsOnce(LocalStorage):
+    """A move as S3 makes it, copy then delete, whose delete fails the first time."""
+
+    failed = False
+
+    def move(self, key: str, new_key: str) -> str:
+        if self.failed:
+            return super().move(key, new_key)
+        self.failed = True
+        self.write_bytes(new_key, self.read_bytes(key))
+        raise StorageError("delete", key, "injected fault")
+
+
+def test_a_move_whose_delete_failed_is_finished_under_the_import_that_applied_the_file(
+        engine, settings, tmp_path):
+    """The next run completes the import and moves the file where its first attempt had copied
+    it: one archive, named after that import, not a second copy under the duplicate's id."""
+    add_seller(engine, 7)
+    storage = _DeleteFailsOnce(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "a.csv", offer_rows(2)), "inbox/offers/7/a.csv")
+    first = process_inbox(Ingestor(engine, storage, settings))
+    assert first.failed and [o.key for o in storage.list("inbox/")] == ["inbox/offers/7/a.csv"]
+    second = process_inbox(Ingestor(engine, storage, settings))
+    applied = second.results[0].import_id
+    archived = [o.key for o in storage.list("archive/")]
+    assert len(archived) == 1 and archived[0].endswith(f"/{applied}-a.csv")
+    assert not storage.list("inbox/")
+    with Session(engine) as session:
+        archives = set(session.scalars(select(Import.archive)))
+    assert archives == {storage.location(archived[0])}
