@@ -96,6 +96,16 @@ IO_RETRIES = {
 }
 
 
+@task(**IO_RETRIES)
+def plan_waiting_files() -> tuple[list[InboxItemPlan], InboxRun]:
+    """The inbox's plan (`loaders.inbox.plan_inbox`) as a task: a storage or database blip while
+    listing the inbox is retried as one while loading a file is, instead of failing the run
+    (and, at 02:00, the night's quality report). A retry plans again from scratch: what the
+    failed attempt refused or set aside is already out of the inbox."""
+    run = InboxRun()
+    return plan_inbox(process_ingestor(), run), run
+
+
 def inbox_task_runner(dask_address: str):
     """The runner MARKETPLACE_DASK_ADDRESS names: "" threads, "local" a LocalCluster, else a scheduler."""
     if not dask_address:
@@ -276,12 +286,12 @@ def process_inbox_flow() -> list[dict]:
     worker imports it from the deployment's entrypoint); `with_options(task_runner=...)`
     chooses another one.
     """
-    run = InboxRun()
     results: list[dict] = []
     failed: list[str] = []
     registry_failed = False
     with run_slot():
-        for wave in inbox_waves(plan_inbox(process_ingestor(), run)):
+        plans, run = plan_waiting_files()
+        for wave in inbox_waves(plans):
             if registry_failed:  # a new seller's files need the registry: they wait, as in `run inbox`
                 run.waiting.extend(plan.stored.key for chain in wave for plan in chain)
                 continue

@@ -44,6 +44,29 @@ def test_process_inbox_flow_takes_registry_first(flow_env):
     assert [(r["kind"], r["status"]) for r in results] == [("sellers", "loaded"), ("offers", "loaded")]
 
 
+def test_a_storage_fault_while_the_inbox_is_listed_is_retried(flow_env, monkeypatch):
+    """Planning ran in the flow's body: one failed listing failed the run (and the night's
+    quality report) without a retry."""
+    import flows.ingest
+    from marketplace.storage import StorageError
+
+    (flow_env / "inbox" / "sellers").mkdir(parents=True)
+    (flow_env / "inbox" / "sellers" / "s.csv").write_bytes((SAMPLES_DIR / "sellers.csv").read_bytes())
+    real, calls = flows.ingest.plan_inbox, []
+
+    def fails_once(ingestor, run):
+        calls.append(1)
+        if len(calls) == 1:
+            raise StorageError("list", "inbox/", "injected fault")
+        return real(ingestor, run)
+
+    monkeypatch.setattr(flows.ingest, "plan_inbox", fails_once)
+    monkeypatch.setattr(flows.ingest, "plan_waiting_files",
+                        flows.ingest.plan_waiting_files.with_options(retry_delay_seconds=0))
+    results = flows.ingest.process_inbox_flow()
+    assert (len(calls), [(r["kind"], r["status"]) for r in results]) == (2, [("sellers", "loaded")])
+
+
 def test_a_failed_registry_keeps_the_later_files_waiting_in_the_inbox(flow_env, engine, monkeypatch):
     """The registry's load failing (a bug, not retried) sent a new seller's offers on to a
     rejection for an unknown seller; `run inbox` keeps them waiting: so does the flow."""
