@@ -112,14 +112,15 @@ class Ingestor(FileChecker):
             # completing it, the next run meets the file again and completes it then
             completed = (self.complete_cut_short(request, earlier, sha)
                          if self.cut_short(earlier) else None)
-            # an inbox file is the delivery the first attempt was archiving: it goes under that
-            # import's name (an S3 move whose delete failed had copied it there already)
-            owner = earlier if completed is not None and request.inbox_key is not None else None
+            # an inbox file whose import is not archived yet is the delivery that import was
+            # archiving: it goes under that import's name (an S3 move whose delete failed had
+            # copied it there already, and the next run may fail at the delete again)
+            owner = earlier if request.inbox_key is not None and not self.archived(earlier) else None
             result = self.close_duplicate(request, import_id, sha, owner)
+            if result.archive is not None and (completed is not None or owner is not None):
+                self.record_archive(earlier, result.archive)
             if completed is None:
                 return result
-            if result.archive is not None:
-                self.record_archive(earlier, result.archive)
             # the file's answer is what the import that applied it did: the retry of a run
             # that failed after its commit said "duplicate", exit 0, and no report
             completed.archive = result.archive
@@ -174,6 +175,10 @@ class Ingestor(FileChecker):
         self.close_import(import_id, result, store_problems=False)
         log.warning("import %s had stopped after its commit: its report was written now", import_id)
         return result
+
+    def archived(self, import_id: int) -> bool:
+        return in_transaction(self.engine, lambda session: session.get(Import, import_id).archive
+                              ) is not None
 
     def record_archive(self, import_id: int, archive: str) -> None:
         in_transaction(self.engine, lambda session: session.execute(
@@ -320,7 +325,15 @@ class Ingestor(FileChecker):
                     f" import, corrigé / content already imported (import {earlier}): nothing"
                     " changed. To fix rejected rows, send that import's rejected-rows file,"
                     " corrected.", file=request.answered_file)
-        result.archive = self.archive(request, import_id, archive_owner)
+        try:
+            result.archive = self.archive(request, import_id, archive_owner)
+        except Exception:
+            # nothing was to be applied: the attempt is closed, not left `processing` for ops'
+            # query of stuck files (a file given by path is never met again by a run)
+            result.message += (" Fichier non archivé : le stockage a échoué / file not archived:"
+                               " the storage failed.")
+            self.close_import(import_id, result, store_problems=False)
+            raise
         self.close_import(import_id, result, store_problems=False)
         return result
 

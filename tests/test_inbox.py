@@ -355,3 +355,26 @@ def test_a_move_whose_delete_failed_is_finished_under_the_import_that_applied_th
     with Session(engine) as session:
         archives = set(session.scalars(select(Import.archive)))
     assert archives == {storage.location(archived[0])}
+
+
+def test_a_duplicate_whose_archive_fails_is_closed_not_left_processing(engine, settings, tmp_path,
+                                                                       monkeypatch):
+    """`marketplace ingest` of a file already applied, storage down: exit 4, and the attempt is
+    closed (nothing was to be applied): no run ever meets a file given by path again, and ops'
+    query of files stuck in `processing` listed it for ever."""
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    path = write_offer_csv(tmp_path / "a.csv", offer_rows(2))
+    request = IngestRequest(path, "a.csv", OFFERS_FEED, seller_id=7)
+    Ingestor(engine, storage, settings).ingest(request)
+
+    def down(self, src, key):
+        raise StorageError("upload", key, "injected fault")
+
+    monkeypatch.setattr(LocalStorage, "upload", down)
+    with pytest.raises(StorageError):
+        Ingestor(engine, storage, settings).ingest(request)
+    with Session(engine) as session:
+        second = session.get(Import, 2)
+    assert (second.status, second.processed_at is not None) == ("duplicate", True)
+    assert "file not archived" in second.message
