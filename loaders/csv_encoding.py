@@ -43,8 +43,12 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 # Beside an ASCII letter: Mac Roman's lower-case accented letters (á à â ä ç é è ê ö ù û ü are
 # 0x87-0x8A, 0x8D-0x90, 0x9A, 0x9D-0x9F), which Windows-1252 leaves undefined or gives to
 # signs no word holds (ˆ ‰ Ž Ÿ...); and Windows-1252's own (0xE0-0xFF).
+# Also Mac Roman's typographic apostrophe inside a word ("Men's", Windows-1252's "MenÕs") and
+# its en dash between spaces (" Ð "): no Windows-1252 text has Õ after a lower-case letter or Ð
+# alone.
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
-                               rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]")
+                               rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]|[a-z]\xd5[a-z]| \xd0 ")
+_MAC_ROMAN_EVIDENCE = 50  # accented letters seen: enough to stop reading
 _WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]")
 # ISO-8859-15 (Latin-9) puts Œ œ at 0xBC 0xBD and € at 0xA4, where Windows-1252 has ¼ ½ ¤; it
 # has no character at 0x80-0x9F, where Windows-1252 has its own €, œ, Œ and curly quotes.
@@ -80,7 +84,7 @@ def detect_encoding(path: Path) -> Encoding:
     if b"\x00" in head or controls * 100 > len(head):
         raise _unknown_format("contenu binaire", "binary content")
     if _scan_8bit(path) == "cp1252":
-        if _looks_mac_roman(head):
+        if _looks_mac_roman(path):
             return Encoding("mac_roman", "mac-roman", 0)
         _check_cp1252(path, head)  # double-byte Asian text first: it is neither
         if _looks_latin9(path):
@@ -91,11 +95,18 @@ def detect_encoding(path: Path) -> Encoding:
     return Encoding("utf-8", "utf-8", 0)
 
 
-def _looks_mac_roman(head: bytes) -> bool:
+def _looks_mac_roman(path: Path) -> bool:
     """Accented letters written the Mac way, and (nearly) none the Windows way: a French word
-    in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E."""
-    mac = len(_MAC_ROMAN_LETTER.findall(head))
-    return mac >= 2 and mac > 4 * len(_WINDOWS_LETTER.findall(head))
+    in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E. Read until enough letters
+    are seen, past the first rows if need be: a catalogue whose first accent came after 64 KB
+    was read as Windows-1252 and "Câble télévision" published "C‰ble tŽlŽvision"."""
+    mac = windows = 0
+    with path.open("rb") as handle:
+        while mac + windows < _MAC_ROMAN_EVIDENCE and (block := handle.read(_SCAN_BYTES)):
+            if not block.isascii():
+                mac += len(_MAC_ROMAN_LETTER.findall(block))
+                windows += len(_WINDOWS_LETTER.findall(block))
+    return mac >= 2 and mac > 4 * windows
 
 
 def _looks_latin9(path: Path) -> bool:

@@ -1144,3 +1144,21 @@ def test_a_visible_table_with_unknown_headers_is_refused_never_a_hidden_sheet_re
     workbook.save(path)
     problem = rejected(path, frozenset({"sku", "titre", "prix"}), preferred_sheets=("offres",))
     assert problem.code is Reason.NO_HEADER and "Feuil1" in problem.message_fr
+
+
+def test_mac_roman_whose_first_accent_is_far_into_the_file(tmp_path: Path) -> None:
+    """Decided on the first 64 KB, all ASCII: read as Windows-1252, "Câble télévision"."""
+    lines = ["sku;title", *(f"A{i};chaise" for i in range(8000)), "B1;Câble télévision été"]
+    path = tmp_path / "mac.csv"
+    path.write_bytes("\r".join(lines).encode("mac_roman"))
+    info, frame, _ = read(path)
+    assert (info.encoding, frame.loc[8002, 1]) == ("mac-roman", "Câble télévision été")
+
+
+def test_mac_roman_told_by_its_apostrophes_and_dashes(tmp_path: Path) -> None:
+    """One accented letter, but Mac Roman's ’ and – (Windows-1252's Õ and Ð)."""
+    text = "sku;title\rA1;Men’s watch – noir\rA2;Câble USB-C – 2 m\r"
+    path = tmp_path / "mac.csv"
+    path.write_bytes(text.encode("mac_roman"))
+    info, frame, _ = read(path)
+    assert (info.encoding, frame.loc[2, 1]) == ("mac-roman", "Men’s watch – noir")
