@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from loaders.reader import fr_number
 from marketplace.errors import Reason, reject_file
 
 MAX_ENTRIES = 10_000
@@ -25,7 +26,10 @@ MAX_RATIO = 200
 # at 64,000 cell formats, a few MB of styles.xml. The shared strings hold the text cells of
 # every sheet, so they get more room; worksheets are streamed (`xlsx_sheet_xml`), not limited.
 MAX_PART_BYTES = 16 * 1024**2
-MAX_SHARED_STRINGS_BYTES = 64 * 1024**2  # about 500,000 rows of distinct titles and skus
+# 84 MB of shared strings (130,000 offers with 500-character descriptions) took 140 MB in
+# memory: 256 MiB stays under half a gigabyte, and refuses no catalogue Excel writes under
+# the spec's row limit unless it carries long texts on several hundred thousand rows.
+MAX_SHARED_STRINGS_BYTES = 256 * 1024**2
 _STREAMED = re.compile(r"xl/worksheets/[^/]+\.xml")
 _PARSED_WHOLE = (".xml", ".rels")
 # Parts smaller than this cannot hurt, and tiny parts (an empty sheet, a shared-strings table
@@ -96,7 +100,7 @@ def _check_sizes(
     total = sum(info.file_size for info in infos)
     if total > max_total_bytes:
         raise _bomb(
-            f"il se décompresse en {total:,} octets (maximum {max_total_bytes:,})",
+            f"il se décompresse en {fr_number(total)} octets (maximum {fr_number(max_total_bytes)})",
             f"it inflates to {total:,} bytes (at most {max_total_bytes:,})",
         )
     for info in infos:
@@ -114,12 +118,14 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
         name = info.filename
         if not name.lower().endswith(_PARSED_WHOLE) or _STREAMED.fullmatch(name):
             continue
-        limit = max_shared_strings_bytes if name.endswith("sharedStrings.xml") else max_part_bytes
-        if info.file_size > limit:
+        if name.endswith("sharedStrings.xml"):
+            if info.file_size > max_shared_strings_bytes:
+                raise _too_much_text(info.file_size, max_shared_strings_bytes)
+        elif info.file_size > max_part_bytes:
             raise _bomb(
-                f"l'élément « {name} » se décompresse en {info.file_size:,} octets (maximum"
-                f" {limit:,})",
-                f'entry "{name}" inflates to {info.file_size:,} bytes (at most {limit:,})',
+                f"l'élément « {name} » se décompresse en {fr_number(info.file_size)} octets"
+                f" (maximum {fr_number(max_part_bytes)})",
+                f'entry "{name}" inflates to {info.file_size:,} bytes (at most {max_part_bytes:,})',
             )
 
 
@@ -135,6 +141,19 @@ def _check_is_workbook(archive: zipfile.ZipFile) -> None:
         "(.xlsx). Enregistrez-le au format .xlsx ou CSV.",
         "Unsupported format: this file is a ZIP archive but not an Excel workbook (.xlsx). "
         "Save it as .xlsx or CSV.",
+    )
+
+
+def _too_much_text(size: int, limit: int):
+    """The text cells of a real catalogue, only too many to hold: not a bomb, and saving it
+    again from Excel would write the same table."""
+    return reject_file(
+        Reason.TOO_LARGE,
+        f"Fichier trop volumineux : les textes du classeur font {fr_number(size)} octets une fois"
+        f" décompressés (maximum {fr_number(limit)}). Envoyez-le en CSV (Fichier > Enregistrer"
+        " sous > CSV UTF-8) ou découpez-le en plusieurs fichiers.",
+        f"File too large: the workbook's text cells take {size:,} bytes unpacked (at most"
+        f" {limit:,}). Send it as CSV (File > Save as > CSV UTF-8) or split it into several files.",
     )
 
 
