@@ -247,10 +247,14 @@ class FileRun:
         state["unkeyed_rows"] = state.get("unkeyed_rows", 0) + unkeyed_rows(problems, None)
 
     def rejected_by(self, rejection: FileRejected) -> None:
-        """The file refused whole: its reason, and what the reader had read if it got no table."""
+        """The file refused whole: its reason, and what the reader had read if it got no table.
+        Over the row limit, the rows counted are those the reader had counted, past the limit
+        (the rows of the chunks validated before it, a number that meant nothing, were said)."""
         self.problems.append(rejection.problem)
         if self.info is None and rejection.detected is not None:
             self.info = rejection.detected
+        if rejection.problem.code is Reason.TOO_LARGE and self.info is not None:
+            self.rows = max(self.rows, self.info.rows_read)
 
     def add_problems(self, problems: list[Problem]) -> None:
         text_mask = self.request.feed.report_text_mask

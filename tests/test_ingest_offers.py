@@ -408,3 +408,13 @@ def test_a_workbook_s_reference_excel_made_a_date_is_refused(ingestor, engine, t
     assert any(p.row == 4 and "a perdu ses derniers chiffres" in p.message_fr
                for p in result.problems)
     assert set(offers(engine)) == {"B2"}
+
+
+def test_a_file_over_the_row_limit_counts_the_rows_read_past_it(engine, settings, tmp_path):
+    """The rows said were those of the chunks validated before the limit (955,419 for a file of
+    1,000,001 rows, 0 with a limit under a chunk), next to "more than 1,000,000 rows"."""
+    add_seller(engine, 7)
+    limited = settings.model_copy(update={"max_rows": 5, "chunk_rows": 4})
+    ingestor = Ingestor(engine, open_storage(limited), limited)
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", offer_rows(9)))
+    assert (result.status, result.rows, result.rejected, result.loaded) == ("rejected", 8, 8, 0)
