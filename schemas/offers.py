@@ -24,6 +24,7 @@ from schemas.left_out_columns import RULES as LEFT_OUT_RULES
 from schemas.left_out_columns import LeftOutRows
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
+    among,
     composed_when_over,
     detect_decimal_separator,
     parse_bool,
@@ -34,6 +35,9 @@ from schemas.parsing import (
 )
 from schemas.seller_file_columns import OFFER_COLUMNS
 from schemas.validator import ChunkValidator
+
+DATE_CELL = r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?"
+"""How the reader gives a date cell: a number typed in a column the spreadsheet formats as dates."""
 
 CONDITIONS = ("new", "like_new", "very_good", "good", "acceptable", "refurbished")
 CONDITION_WORDS = {  # keys in word_key's form, agreement undone (CONDITION_AGREEMENT)
@@ -168,7 +172,7 @@ class OfferValidator(ChunkValidator):
         unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
         # a date cell (read "2026-12-12"): Excel took a price typed "12.12" for the 12th of December
         self.flag_unreadable(unreadable, Reason.BAD_NUMBER, "price", (
-            r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?",
+            DATE_CELL,
             "Le prix « {value} » est une date : Excel a pris le prix tapé pour une date. Mettez la"
             " colonne au format nombre et ressaisissez le prix (12,50).",
             'The price "{value}" is a date: Excel took the price typed for a date. Format the'
@@ -195,8 +199,16 @@ class OfferValidator(ChunkValidator):
 
     def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])
+        # a date cell: the spreadsheet took "2-3" or "10/1" for a day, as it takes a price
+        dated = among(unreadable & updates, self.raw[name], DATE_CELL)
+        self.flag(dated, Reason.BAD_NUMBER, name,
+                  "« {value} » est une date : le tableur a pris le nombre tapé pour une date. Mettez"
+                  " la colonne au format nombre et ressaisissez un nombre entier (colonne"
+                  " « {column} »).",
+                  '"{value}" is a date: the spreadsheet took the number typed for a date. Format'
+                  ' the column as a number and type a whole number again (column "{column}").')
         # "1.000" or "1,000": one, or a thousand with a separator? asked, not guessed
-        self.flag_unreadable(unreadable & updates, Reason.BAD_NUMBER, name, (
+        self.flag_unreadable(unreadable & updates & ~dated, Reason.BAD_NUMBER, name, (
             r"\d{1,3}(?:[.,]\d{3})+",
             "« {value} » : un nombre avec un séparateur de milliers, ou des décimales ? Écrivez"
             " un nombre entier sans séparateur (1000) (colonne « {column} »).",

@@ -112,6 +112,15 @@ def test_a_price_excel_turned_into_a_date_says_so():
     assert "est une date : Excel a pris le prix tapé pour une date" in problem.message_fr
 
 
+def test_a_stock_turned_into_a_date_says_so():
+    """LibreOffice or Numbers take "2-3" or "10/1" typed in a stock column for a date: "not a
+    whole number" left the seller looking at a date they never typed (a lead time alike)."""
+    result, _ = validate([book(stock="2026-03-02")])
+    [problem] = result.problems
+    assert (problem.code, problem.value) == ("bad_number", "2026-03-02")
+    assert "est une date : le tableur a pris le nombre tapé pour une date" in problem.message_fr
+
+
 def test_an_ean_written_as_a_decimal_number_says_so():
     result, _ = validate([book(ean="3760123450027.0")])
     [problem] = result.problems
