@@ -127,8 +127,11 @@ def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> Said:
         step_fr, step_en = less_than_a_step(name)
         return f"{head_fr} {step_fr} {word_fr}", f"{head_en} {step_en} {word_en}"
     amount = gap.quantize(step)
-    return (f"{head_fr} {french(amount)}{GAP_UNITS[name]} {word_fr}",
-            f"{head_en} {amount}{GAP_UNITS[name]} {word_en}")
+    unit_fr = unit_en = GAP_UNITS[name]
+    if unit_fr == " points":  # French: singular below 2 (1,0 point); English: 1 point only
+        unit_fr = " point" if amount < 2 else unit_fr
+        unit_en = " point" if amount == 1 else unit_en
+    return (f"{head_fr} {french(amount)}{unit_fr} {word_fr}", f"{head_en} {amount}{unit_en} {word_en}")
 
 
 def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:

@@ -209,4 +209,4 @@ def test_acceptance_shortfall_is_said_in_points(engine, tmp_path):
     assert table["1"]["acceptance_pct"] == "93.1"
     # 95 − 93.1 = 1.9 points short
     assert table["1"]["top_seller_missing"] == (  # French first: sellers read it
-        "acceptation 93,1 % : 1,9 points de moins que requis / acceptance 93.1 %: 1.9 points short")
+        "acceptation 93,1 % : 1,9 point de moins que requis / acceptance 93.1 %: 1.9 points short")

@@ -147,6 +147,9 @@ def test_a_status_change_says_why_in_french_then_english():
                      " 1000,00 €", "12 accepted orders ≥ limit 10; revenue 1500.00 € ≥ limit 1000.00 €")
     assert next_status("active", None, [], trial, ENTRY, 14).change.startswith(
         "active → trial_limit_reached : limite d'essai atteinte : 12 commandes acceptées")
+    one = trial_reason(pd.Series({"trial_orders": 1, "trial_max_orders": 1,
+                                  "trial_max_revenue": None, "trial_revenue_cents": 0}))
+    assert one == ("1 commande acceptée ≥ limite 1", "1 accepted order ≥ limit 1")
     back = next_status("probation", ENTRY, [], None, ENTRY + timedelta(days=3), 14)
     assert (back.status, back.change) == (
         "active", "probation → active : de nouveau dans tous les seuils / back within every threshold")
