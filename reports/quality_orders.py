@@ -153,13 +153,13 @@ def problem_orders(orders: pd.DataFrame, flags: pd.DataFrame, window: Window) ->
     for problem in PROBLEMS:
         chosen = flags[problem]
         part = orders.loc[chosen, ["seller_id", "order_id", "ordered_at", "accepted_at",
-                                   "estimated_delivery_at", "delivered_at"]].copy()
+                                   "refused_at", "estimated_delivery_at", "delivered_at"]].copy()
         part["deadline"] = flags.loc[chosen, "deadline"]
         part.insert(0, "problem", problem)
         parts.append(part)
     listed = pd.concat(parts, ignore_index=True)
     end = _naive(window.end_utc)
-    for column in ("accepted_at", "delivered_at"):
+    for column in ("accepted_at", "refused_at", "delivered_at"):
         listed[column] = listed[column].where(listed[column] < end)
     return listed.sort_values(["seller_id", "problem", "order_id"], kind="stable", ignore_index=True)
 

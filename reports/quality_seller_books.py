@@ -34,7 +34,10 @@ from reports.safe_cells import clean_for_xlsx, inert_text
 BATCH = 250
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DEN_COLUMNS = {"average_rating": "rating_den", "response_hours": "response_den"}
-ORDER_TIMES = ["ordered_at", "deadline", "estimated_delivery_at", "delivered_at"]
+ORDER_TIMES = ["ordered_at", "deadline", "accepted_at", "refused_at", "estimated_delivery_at",
+               "delivered_at"]
+"""An expired order shows when it was accepted or refused, after its deadline: the seller's own
+system says "accepted", and the sheet lets them see it was late."""
 ORDER_COLUMNS = ["problem", "order_id", *ORDER_TIMES]
 TREND_COLUMNS = ["report_date", "score_tenths", "acceptance_num", "acceptance_den", "late_num", "late_den"]
 STATUSES = {"active": "actif / active", "probation": "en probation / probation",
@@ -149,8 +152,9 @@ def _orders(book, problems: list[tuple]) -> None:
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     sheet.write_row(0, 0, ["problème / problem", "commande / order_id", "commandée le / ordered at",
-                           "à accepter avant / acceptance deadline",
-                           "livraison estimée / estimated delivery", "livrée le / delivered at"],
+                           "à accepter avant / acceptance deadline", "acceptée le / accepted at",
+                           "refusée le / refused at", "livraison estimée / estimated delivery",
+                           "livrée le / delivered at"],
                     bold)
     for r, (problem, order_id, *moments) in enumerate(problems, start=1):
         sheet.write_string(r, 0, PROBLEMS.get(problem, problem))
@@ -158,7 +162,7 @@ def _orders(book, problems: list[tuple]) -> None:
         for c, moment in enumerate(moments, start=2):
             if moment is not None:
                 sheet.write_number(r, c, moment, when)
-    sheet.set_column(0, 5, 20)
+    sheet.set_column(0, 7, 20)
 
 
 def seller_book(path: Path, seller: dict, trend: list[tuple], problems: list[tuple],

@@ -213,9 +213,23 @@ def test_seller_workbook_lists_the_orders_as_they_stood_at_the_end_of_d(engine, 
         book = tmp_path.joinpath(day.isoformat(), "store", "outbox", "quality", day.isoformat(),
                                  "sellers", "1.xlsx")
         sheet = openpyxl.load_workbook(book)["Commandes - Orders"]
-        return [(row[0], row[1], row[5]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        return [(row[0], row[1], row[7]) for row in sheet.iter_rows(min_row=2, values_only=True)]
 
     assert listed(D) == [("réclamation / claimed", "A-005", None)]  # not delivered yet at D
     assert listed(date(2026, 11, 22)) == [  # the next night: delivered, a day late
         ("réclamation / claimed", "A-005", datetime(2026, 11, 22, 10)),
         ("retard / late", "A-005", datetime(2026, 11, 22, 10))]
+
+
+def test_an_expired_order_shows_when_it_was_accepted_after_its_deadline(engine, tmp_path):
+    """The seller's own system says "accepted": the sheet listed it expired with no acceptance
+    time, and the seller could not see it came after the deadline."""
+    seller(engine, 1)
+    orders(engine, [{"order_id": "A-012", "seller_id": 1, "ordered_at": paris("2026-11-02 10:30"),
+                     "accepted_at": paris("2026-11-04 10:45")}])
+    night(engine, tmp_path, D)
+    sheet = openpyxl.load_workbook(tmp_path.joinpath("store", *QUALITY, "sellers", "1.xlsx"))[
+        "Commandes - Orders"]
+    header, row = (list(r) for r in sheet.iter_rows(max_row=2, values_only=True))
+    assert header[3:5] == ["à accepter avant / acceptance deadline", "acceptée le / accepted at"]
+    assert row[0] == "non acceptée à temps / expired" and row[3] < row[4] == datetime(2026, 11, 4, 10, 45)
