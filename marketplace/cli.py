@@ -83,6 +83,10 @@ class UsageError(Exception):
     """A command given wrong arguments: exit code 2, the message says what to change."""
 
 
+SIGNED_REQUEST_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3")
+"""Never below INFO: their DEBUG lines carry the AWS access key id and session token."""
+
+
 class WrongSeller(Exception):  # noqa: N818 - named as the contract names the case
     """A file refused as a whole before any import for the seller it was given to: exit code 3
     (architecture.md: "file rejected as a whole (... wrong seller), nothing loaded")."""
@@ -92,6 +96,8 @@ def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     """Run a command; turn failures into exit code 2 or 4 with a one-line message (and, with
     --json, the error object on stdout, with `about`: what the command was working on)."""
     logging.basicConfig(level=os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    for chatty in SIGNED_REQUEST_LOGGERS:  # at DEBUG they log the signed request headers
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         code = action()
     except BrokenPipeError:  # `marketplace export offers | head`: quiet, as Unix tools are

@@ -7,13 +7,12 @@ Texts copied from the seller registry go through `inert_text` (spreadsheet outpu
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
 
 from reports.invoice_model import IssuedInvoice
-from reports.safe_cells import inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, inert_text
 
 REGISTER_COLUMNS = ("number", "type", "issue_date", "month", "seller_id", "legal_name", "siren",
                     "vat_number", "total_excl_vat", "total_vat", "total_incl_vat",
@@ -23,7 +22,7 @@ REGISTER_COLUMNS = ("number", "type", "issue_date", "month", "seller_id", "legal
 def register_csv(invoices: Sequence[IssuedInvoice]) -> bytes:
     """The register in number order, UTF-8 with BOM (Excel), amounts with a dot and 2 decimals."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SpreadsheetCsvWriter(out, lineterminator="\r\n")
     writer.writerow(REGISTER_COLUMNS)
     for invoice in sorted(invoices, key=lambda invoice: invoice.number):
         sign = invoice.sign

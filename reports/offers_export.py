@@ -13,7 +13,6 @@ verdict (false before the first report).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,7 +25,7 @@ from marketplace.calendar import paris_today
 from marketplace.db import is_postgres
 from marketplace.models import Offer, QualityIndicators, QualityNight, Seller, utcnow
 from reports.effective_price import effective_price, running_promotions
-from reports.safe_cells import inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, inert_text
 
 EXPORT_COLUMNS = [
     "seller_id", "sku", "product_id", "title", "category", "price", "quantity", "condition",
@@ -88,7 +87,7 @@ def export_offers(engine: Engine, out: TextIO, seller_id: int | None = None,
             if session.get(Seller, seller_id) is None:
                 raise UnknownSeller(f"Vendeur {seller_id} inconnu du registre / seller {seller_id}"
                                     " is not in the registry")
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetCsvWriter(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in _rows(engine, seller_id, at or utcnow()):

@@ -13,7 +13,6 @@ Decimal (the spreadsheet's own type): no float arithmetic happens here.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +21,7 @@ import pandas as pd
 import xlsxwriter
 
 from reports.payout_lines import AMOUNT_COLUMNS, CSV_COLUMNS
-from reports.safe_cells import clean_for_xlsx, inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, clean_for_xlsx, inert_text
 
 TEXT_COLUMNS = ("shop_name", "legal_name", "reason")
 DRAFT_BANNER = "BROUILLON / DRAFT — non clôturé, aucun virement ni facture / not closed"
@@ -50,7 +49,7 @@ def _totals(lines: pd.DataFrame) -> dict[str, int]:
 def payouts_csv(lines: pd.DataFrame) -> bytes:
     """The CSV's bytes (UTF-8 with BOM: Excel in France opens it right)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SpreadsheetCsvWriter(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in lines[list(CSV_COLUMNS)].itertuples(index=False):  # one per seller
         values = line._asdict()

@@ -7,13 +7,13 @@ without BOM and "\\n" line ends, so the file is byte-identical across databases 
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 import pandas as pd
 
 from reports.quality_reference import RATE_INDICATORS
+from reports.safe_cells import SpreadsheetCsvWriter
 
 CSV_COLUMNS = [
     "seller_id", "window_start", "window_end", "order_count", "seniority_months", "average_rating",
@@ -52,7 +52,7 @@ def indicators_csv(table: pd.DataFrame) -> bytes:
     out["status_change"] = table["status_change"]
     out["top_seller_change"] = table["top_seller_change"]  # gained, lost or empty
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SpreadsheetCsvWriter(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(out[CSV_COLUMNS].itertuples(index=False, name=None))
     return buffer.getvalue().encode("utf-8")

@@ -12,13 +12,12 @@ Decisions:
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marketplace.errors import Problem
 from reports.report_grid import ReportGrid, sort_key
-from reports.safe_cells import inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, inert_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -29,7 +28,7 @@ CSV_COLUMNS = ("row", "column", "value", "code", "message_fr", "message_en")
 def write_problems_csv(path: Path, report: ReportInput, grid: ReportGrid) -> None:
     problems = sorted(report.problems, key=lambda p: sort_key(p, grid.positions))
     with path.open("w", encoding="utf-8-sig", errors="replace", newline="") as out:
-        writer = csv.writer(out)
+        writer = SpreadsheetCsvWriter(out)
         writer.writerow(CSV_COLUMNS)
         writer.writerows(_problem_line(problem) for problem in problems)
 

@@ -18,7 +18,6 @@ Decisions:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ import xlsxwriter
 from loaders.table import ReadInfo
 from reports.report_grid import ReportGrid, padded
 from reports.report_workbook import write_text
-from reports.safe_cells import clean_for_xlsx, inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, clean_for_xlsx, inert_text
 
 if TYPE_CHECKING:
     from reports.import_report import ReportInput
@@ -41,7 +40,7 @@ def write_rejected_csv(path: Path, report: ReportInput, grid: ReportGrid, rows: 
     with path.open("w", encoding=encoding, errors="replace", newline="") as out:
         if info and info.delimiter_hint:  # without it, an Excel of another locale splits nothing
             out.write(f"sep={delimiter}\r\n")
-        writer = csv.writer(out, delimiter=delimiter)
+        writer = SpreadsheetCsvWriter(out, delimiter=delimiter)
         for line in _resend_lines(report, grid, rows):
             writer.writerow([inert_text(value) for value in line])
 

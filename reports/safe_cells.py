@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import re
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""The full-width forms last (＝ ＋ － ＠), which East Asian input methods type: whether a
-spreadsheet ever runs them was not verified, and the apostrophe costs a seller nothing."""
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                    "\ufe66", "\ufe62", "\ufe63", "\ufe6b")
+"""The full-width forms (＝ ＋ － ＠), which East Asian input methods type, and the small forms
+last (﹦ ﹢ ﹣ ﹫): whether a spreadsheet ever runs them was not verified, and the apostrophe
+costs a seller nothing."""
+
+_FORMULA_AFTER_A_SPLIT = re.compile("[,;\t][ \u00a0]*[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+"""A formula start after any separator a spreadsheet may split a line on, the file's delimiter
+or not (Excel set up for France splits a comma file on `;`, an English one a `;` file on `,`)."""
 
 # What openpyxl refuses (its ILLEGAL_CHARACTERS_RE), plus lone surrogates, which a reader
 # decoding with "surrogateescape" can leave and which no XML writer can encode.
@@ -37,3 +43,30 @@ def clean_for_xlsx(value: str) -> str:
     """`value` without the characters an XLSX cell cannot hold (removed, never an error)."""
     return _XLSX_ILLEGAL.sub("", value)
 
+
+class SpreadsheetCsvWriter:
+    """`csv.writer`'s minimal quoting (`writerow`/`writerows`), plus quotes around a field where
+    a formula would start after any separator, the file's delimiter or not.
+
+    Why: a comma file wrote a title `Titre;=1+2;fin` bare, and Excel set up for France, which
+    splits a `.csv` on `;`, made `=1+2` a cell of its own and ran it (the apostrophe of
+    `inert_text` guards the start of a value only). Python 3.11's csv module quotes on the
+    delimiter alone, hence this writer; `4,00` in a `;` file stays as the seller wrote it.
+    """
+
+    def __init__(self, out, delimiter: str = ",", lineterminator: str = "\r\n"):
+        self.out, self.delimiter, self.lineterminator = out, delimiter, lineterminator
+        self.special = re.compile("[" + re.escape(delimiter + '"\r\n') + "]")
+
+    def writerow(self, row) -> None:
+        self.out.write(self.delimiter.join(map(self.field, row)) + self.lineterminator)
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+    def field(self, value: object) -> str:
+        text = "" if value is None else str(value)
+        if self.special.search(text) or _FORMULA_AFTER_A_SPLIT.search(text):
+            return '"' + text.replace('"', '""') + '"'
+        return text

@@ -9,7 +9,6 @@ storage from the settings (a storage client is not shared across processes).
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from marketplace.config import Settings
 from marketplace.layout import safe_key
 from marketplace.storage import open_storage
 from reports.payout_files import money
-from reports.safe_cells import clean_for_xlsx, inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, clean_for_xlsx, inert_text
 
 COLUMNS = ("date", "type", "reference", "libelle / text", "montant / amount", "dont TVA / of which VAT",
            "solde / balance")
@@ -57,7 +56,7 @@ def statement_csv(statement: Statement, month: str) -> bytes:
     rows = _rows(statement)
     closing = statement.opening + int(statement.entries["amount"].sum())
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SpreadsheetCsvWriter(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     writer.writerow(["", "OPENING", month, "Solde reporté / opening balance", "", "",
                      money(statement.opening)])

@@ -480,3 +480,18 @@ def test_a_file_without_header_row_still_says_what_was_read(cli, tmp_path):
     assert answer["detected"] | {"decimal_separator": None} == {
         "format": "csv", "encoding": "utf-8", "delimiter": ";", "sheet": None,
         "header_row": None, "decimal_separator": None}
+
+
+def test_debug_logging_keeps_the_aws_session_token_and_key_id_out(tmp_path, s3_client, s3_bucket,
+                                                                   moto_server):
+    """MARKETPLACE_LOG_LEVEL=DEBUG set botocore to DEBUG too: it logged the signed headers."""
+    env = {**os.environ, "MARKETPLACE_STORAGE": f"s3://{s3_bucket}/lz",
+           "MARKETPLACE_S3_ENDPOINT_URL": moto_server, "MARKETPLACE_LOG_LEVEL": "DEBUG",
+           "AWS_ACCESS_KEY_ID": "AKIAKEYIDNOTTOLOG", "AWS_SESSION_TOKEN": "sessionTokenNotToLog",
+           "MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    command = [sys.executable, "-c", "from marketplace.cli import main; main()", "run", "inbox"]
+    answered = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert answered.returncode == 0 and "0 file(s) processed" in answered.stderr
+    assert "DEBUG" in answered.stderr  # our own debug lines are still there
+    assert "sessionTokenNotToLog" not in answered.stderr
+    assert "AKIAKEYIDNOTTOLOG" not in answered.stderr

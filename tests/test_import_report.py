@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import openpyxl
@@ -17,7 +18,7 @@ from loaders.table import ReadInfo
 from marketplace.errors import Problem, Reason, Severity
 from reports.import_report import ReportFiles, ReportInput, write_import_report
 from reports.report_workbook import ROWS_SHEET, SUMMARY_SHEET
-from reports.safe_cells import clean_for_xlsx, inert_text
+from reports.safe_cells import SpreadsheetCsvWriter, clean_for_xlsx, inert_text
 
 HEADERS = ["sku", "ean", "prix", "description"]
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -451,10 +452,26 @@ def test_clean_for_xlsx_gives_text_openpyxl_accepts(text: str):
         ("\t5", "'\t5"),
         ("000123", "000123"),
         ("Câble -3", "Câble -3"),
+        ("﹦1+2", "'﹦1+2"),  # the small forms, as the full-width ones
+        ("﹣1+2", "'﹣1+2"),
     ],
 )
 def test_inert_text(value: str, expected: str):
     assert inert_text(value) == expected
+
+
+@pytest.mark.parametrize(("delimiter", "row", "line"), [
+    # Excel set up for France splits a comma file on ";": =1+2 was a cell of its own, and ran
+    (",", ["501", "Titre;=1+2;fin", "-47.99"], '501,"Titre;=1+2;fin",-47.99'),
+    (",", ["x;=cmd|' /C calc'!A0;y"], '"x;=cmd|\' /C calc\'!A0;y"'),
+    # and an English one a ";" file on ","; a plain decimal comma stays as the seller wrote it
+    (";", ["e,@SUM(1)", "4,00", 'dit "oui"'], '"e,@SUM(1)";4,00;"dit ""oui"""'),
+])
+def test_csv_fields_are_quoted_where_a_formula_would_start_after_any_separator(delimiter, row, line):
+    out = io.StringIO()
+    SpreadsheetCsvWriter(out, delimiter=delimiter, lineterminator="\n").writerow(row)
+    assert out.getvalue() == line + "\n"
+    assert next(csv.reader(io.StringIO(out.getvalue()), delimiter=delimiter)) == row
 
 
 def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):
