@@ -273,9 +273,9 @@ def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
         return
     if item.kind == kind and item.seller_id != seller:
         raise WrongSeller(
-            f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut pas être chargé"
-            f" pour le vendeur {seller} / {file} is in the folder of seller {item.seller_id}: it"
-            f" cannot be loaded for seller {seller}.")
+            f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut être ni vérifié"
+            f" ni chargé pour le vendeur {seller} / {file} is in the folder of seller"
+            f" {item.seller_id}: it cannot be checked or loaded for seller {seller}.")
 
 
 @app.command()
@@ -285,8 +285,13 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check a file only: no database write, no orchestration."""
-    _guarded(lambda: _run_file(kind.value, file, seller, Mode.update, False, as_json, True),
-             as_json, kind=kind.value, seller_id=seller)
+
+    def action() -> int:
+        if seller is not None:  # its report would copy one seller's rows into another's outbox
+            _check_inbox_seller(file, kind.value, seller)
+        return _run_file(kind.value, file, seller, Mode.update, False, as_json, True)
+
+    _guarded(action, as_json, kind=kind.value, seller_id=seller)
 
 
 @app.command()

@@ -438,6 +438,10 @@ def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, en
     answer = as_json(out)
     assert (code, answer["status"], answer["exit_code"]) == (3, "error", 3)  # wrong seller
     assert "vendeur 7" in answer["error"] and "seller 7" in answer["error"]
+    # a check for seller 8 would publish 7's rows in 8's outbox/validations/
+    code, out = cli("validate", "offers", str(path), "--seller", "8", "--json")
+    assert (code, as_json(out)["exit_code"]) == (3, 3)
+    assert not (tmp_path / "store" / "outbox" / "validations" / "8").exists()
     code, out = cli("ingest", "offers", str(path), "--seller", "7", "--json")
     assert (code, as_json(out)["loaded"]) == (0, 2)
 
