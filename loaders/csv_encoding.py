@@ -48,8 +48,17 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 # alone.
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
                                rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]|[a-z]\xd5[a-z]| \xd0 ")
-_MAC_ROMAN_EVIDENCE = 50  # accented letters seen: enough to stop reading
-_WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]")
+# Windows-1252's own, counted against: its lower-case letters beside ASCII ones, its capitals
+# beside capitals (É Â Ç Ô in "L'HAŸ-LES-ROSES, RÉSIDENCE"; not Ë-Î, Mac Roman's À Ã Õ Œ), and
+# its typographic signs where Mac Roman would put a letter no word holds there: ’ inside a word
+# (Mac í), – or — between spaces (ñ, ó), € by a number (Ä), and Š starting a word ("Škoda":
+# no French word starts with Mac Roman's ä).
+_WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xca\xcf-\xdd]"
+                             rb"|[\xc0-\xca\xcf-\xdd][A-Z]|[a-z]\x92[a-z]| [\x96\x97] |\d ?\x80|\x80 ?\d"
+                             rb"|(?<![A-Za-z])\x8a[a-z]")
+_MAC_ROMAN_EVIDENCE = 50  # letters and signs seen: enough to decide
+_MAC_ROMAN_SCAN = 8 * 1024 * 1024  # bytes of non-ASCII blocks read at most to find them
+_MAC_ROMAN_BLOCK = 64 * 1024
 # ISO-8859-15 (Latin-9) puts Œ œ at 0xBC 0xBD and € at 0xA4, where Windows-1252 has ¼ ½ ¤; it
 # has no character at 0x80-0x9F, where Windows-1252 has its own €, œ, Œ and curly quotes.
 _C1_BYTES = bytes(range(0x80, 0xA0))
@@ -98,12 +107,16 @@ def detect_encoding(path: Path) -> Encoding:
 def _looks_mac_roman(path: Path) -> bool:
     """Accented letters written the Mac way, and (nearly) none the Windows way: a French word
     in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E. Read until enough letters
-    are seen, past the first rows if need be: a catalogue whose first accent came after 64 KB
-    was read as Windows-1252 and "Câble télévision" published "C‰ble tŽlŽvision"."""
-    mac = windows = 0
+    and signs are seen, past the first rows if need be (a catalogue whose first accent came
+    after 64 KB was read as Windows-1252 and "Câble télévision" published "C‰ble tŽlŽvision"),
+    in small blocks, and at most `_MAC_ROMAN_SCAN` bytes of blocks that hold any non-ASCII byte
+    (a large file with few of either was scanned whole, in 10 s)."""
+    mac = windows = scanned = 0
     with path.open("rb") as handle:
-        while mac + windows < _MAC_ROMAN_EVIDENCE and (block := handle.read(_SCAN_BYTES)):
+        while (mac + windows < _MAC_ROMAN_EVIDENCE and scanned < _MAC_ROMAN_SCAN
+               and (block := handle.read(_MAC_ROMAN_BLOCK))):
             if not block.isascii():
+                scanned += len(block)
                 mac += len(_MAC_ROMAN_LETTER.findall(block))
                 windows += len(_WINDOWS_LETTER.findall(block))
     return mac >= 2 and mac > 4 * windows

@@ -1165,3 +1165,22 @@ def test_mac_roman_told_by_its_apostrophes_and_dashes(tmp_path: Path) -> None:
     path.write_bytes(text.encode("mac_roman"))
     info, frame, _ = read(path)
     assert (info.encoding, frame.loc[2, 1]) == ("mac-roman", "Men’s watch – noir")
+
+
+@pytest.mark.parametrize("late", [
+    "Škoda Octavia, filtre",  # Š starting a word: Mac Roman's ä starts no French word
+    "RÉSIDENCE L'HAŸ-LES-ROSES",  # capitals: Ÿ is Mac Roman's ü, but É and Â are not its
+])
+def test_windows_1252_with_its_signs_and_a_late_letter_mac_roman_also_has(tmp_path: Path, late) -> None:
+    """Scanned past 64 KB, two late "Škoda" outweighed a file of ’ – € and no lower-case
+    accent: every title became "Menís HDMI cable ñ 2 m, 12 Ä"."""
+    lines = ["sku;title", *(f"A{i};Men’s HDMI cable – 2 m, 12 €" for i in range(2500)),
+             f"B1;{late}", f"B2;{late}"]
+    path = tmp_path / "w.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    info, frame, _ = read(path)
+    assert (info.encoding, frame.loc[2, 1], frame.loc[2503, 1]) == (
+        "cp1252", "Men’s HDMI cable – 2 m, 12 €", late)
+    alone = tmp_path / "alone.csv"
+    alone.write_bytes(f"sku;title\r\nB1;{late}\r\nB2;{late}\r\n".encode("cp1252"))
+    assert read(alone)[0].encoding == "cp1252"
