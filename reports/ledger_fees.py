@@ -10,8 +10,8 @@ Rules, computed over all sellers at once (pandas, whole-number cents):
 - PREMIUM: the plan's fee (plans.csv) on top of the standard subscription, same rules;
 - VAT 20 % half-up on the rounded fee, none under reverse charge (see ledger_orders).
 Due on the 1st: a fee's occurred_at is the later of the 1st and the activation day, at 00:00
-in Paris. A fee is referenced by the month it is for; one a closed month owed but never charged
-(the seller's registry row came after that month closed) is booked in the month being run.
+in Paris. A fee is referenced by the month it is for; the fees of a closed month for a seller
+whose registry row arrived after that month closed are booked in the month being run.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ _TEXTS = {"SUBSCRIPTION": "Abonnement / subscription", "PREMIUM": "Abonnement Pr
 
 def _sellers(session: Session) -> pd.DataFrame:
     columns = [Seller.seller_id, Seller.plan, Seller.status, Seller.activated_at,
-               Seller.termination_requested_at, Seller.country, Seller.vat_number]
+               Seller.termination_requested_at, Seller.country, Seller.vat_number, Seller.created_at]
     rows = session.execute(select(*columns)).all()
     return pd.DataFrame(rows, columns=[c.key for c in columns])
 
@@ -82,19 +82,24 @@ def fee_entries(sellers: pd.DataFrame, month: PayoutMonth, billing: Billing,
 
 
 def book_fees(session: Session, month: PayoutMonth, billing: Billing) -> None:
-    """Book the month's subscriptions and premium fees, and the fees of closed months that were
-    owed but never charged.
+    """Book the month's subscriptions and premium fees, and those of the closed months a seller
+    unknown at their close owed.
 
     A seller activated on 15 October whose registry row arrives after October closed owed
     October all the same: payouts.md books an event that arrives after its month closed in the
-    next open month, so the October fee (referenced 2026-10) is booked in the month run. Months
-    before the first one this back office closed are not charged (see docs/decisions.md).
+    next open month, so the October fee (referenced 2026-10) is booked in the month run. Only
+    for rows created after the close: a seller known then was charged what the registry said
+    (a pending seller nothing, a standard plan no premium), and a later change of status or
+    plan does not reach back. Months before the first one this back office closed are not
+    charged (see docs/decisions.md).
     """
     sellers = _sellers(session)
-    closed = session.execute(text("SELECT month FROM payout_months WHERE status = 'closed'"
-                                  " AND month < :month ORDER BY month"), {"month": month.key}).scalars()
-    owed = [entry for key in closed for entry in fee_entries(sellers, parse_month(key), billing,
-                                                               booked_in=month.key)]
+    closed = session.execute(text("SELECT month, closed_at FROM payout_months WHERE status = 'closed'"
+                                  " AND month < :month ORDER BY month"), {"month": month.key}).all()
+    created = pd.to_datetime(sellers["created_at"], utc=True)
+    owed = [entry for key, closed_at in closed
+            for entry in fee_entries(sellers[created > pd.Timestamp(closed_at, tz="UTC")],
+                                     parse_month(key), billing, booked_in=month.key)]
     if owed:
         charged = set(session.execute(text(
             "SELECT entry_type, seller_id, reference FROM ledger_entries"

@@ -247,3 +247,40 @@ def test_a_seller_registered_after_its_activation_month_closed_is_charged_it_onc
     # seller 1 owed October when it closed and paid it then; nothing before the first close
     assert [e[2] for e in entries(engine, 1) if e[1] == "SUBSCRIPTION"] == [
         "2026-10", "2026-11", "2026-12"]
+
+
+def _known_since(engine, seller_id: int, day: date) -> None:
+    """The registry row's arrival (the tests' closes run on a past clock, the rows on today's)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from marketplace.models import Seller
+
+    with Session(engine) as session, session.begin():
+        session.execute(update(Seller).where(Seller.seller_id == seller_id).values(
+            created_at=datetime(day.year, day.month, day.day, tzinfo=UTC)))
+
+
+def test_a_change_of_plan_or_status_after_a_close_does_not_reach_back(engine, tmp_path):
+    """Back-charging every closed month was meant for a seller unknown at the close: an upgrade
+    to premium charged premium for October and November, a pending seller activated since was
+    charged the months it was pending."""
+    from sqlalchemy import text
+
+    add_seller(engine, 1)
+    add_seller(engine, 2, status="pending", activated=date(2026, 9, 1))
+    for seller in (1, 2):
+        _known_since(engine, seller, date(2026, 10, 1))
+    run(engine, tmp_path, "2026-10", close=True)
+    run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET plan = 'premium-visibilite' WHERE seller_id = 1"))
+        connection.execute(text("UPDATE sellers SET status = 'active' WHERE seller_id = 2"))
+    run(engine, tmp_path, "2026-12", close=False, now=paris(2027, 1, 1, 6))
+    assert [e[1:3] for e in entries(engine, 1) if e[1] in ("SUBSCRIPTION", "PREMIUM")] == [
+        ("SUBSCRIPTION", "2026-10"), ("SUBSCRIPTION", "2026-11"), ("SUBSCRIPTION", "2026-12"),
+        ("PREMIUM", "2026-12")]
+    assert [e[1:3] for e in entries(engine, 2) if e[1] == "SUBSCRIPTION"] == [
+        ("SUBSCRIPTION", "2026-12")]
