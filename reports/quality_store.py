@@ -41,14 +41,15 @@ def previous_states(engine: Engine, report_date: date) -> pd.DataFrame:
 
 
 def save_night(engine: Engine, report_date: date, rows: list[dict], changes: list[dict]) -> None:
-    """Replace the night's indicator rows and status changes, all or nothing; the night is not
-    published until `mark_published`."""
+    """Replace the night's indicator rows and status changes, all or nothing; a new night is
+    not published until `mark_published`, and one published before stays so (sellers read its
+    files: a re-run that fails to write must not have the next night report it again)."""
 
     def work(session: Session) -> None:
         session.execute(delete(QualityIndicators).where(QualityIndicators.report_date == report_date))
         session.execute(delete(QualityStatusChange).where(QualityStatusChange.report_date == report_date))
-        session.execute(delete(QualityNight).where(QualityNight.report_date == report_date))
-        session.add(QualityNight(report_date=report_date, published_at=None))
+        if session.get(QualityNight, report_date) is None:
+            session.add(QualityNight(report_date=report_date, published_at=None))
         if rows:
             session.execute(insert(QualityIndicators), rows)
         if changes:

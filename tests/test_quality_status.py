@@ -86,6 +86,13 @@ def test_a_night_that_failed_to_publish_is_not_the_previous_night_of_the_next(en
     # a re-run of the failed night, once storage is back, publishes it
     failed.unlink()
     assert night(engine, tmp_path, ENTRY).new_probations == 1
+    # published once, a night stays so: a re-run failing to write does not make the next
+    # night announce the probation again
+    (failed / "indicators.csv").unlink()
+    (failed / "indicators.csv").mkdir()  # a folder where the file goes: its write fails
+    with pytest.raises(StorageError):
+        night(engine, tmp_path, ENTRY)
+    assert night(engine, tmp_path, following).new_probations == 0
 
 
 def _offer(engine, seller_id: int) -> None:
