@@ -39,8 +39,8 @@ def trial_reason(row: pd.Series) -> Said | None:
     reasons: list[Said] = []
     if pd.notna(row["trial_max_orders"]) and row["trial_orders"] >= row["trial_max_orders"]:
         done, limit = int(row["trial_orders"]), int(row["trial_max_orders"])
-        orders_fr, orders_en = (("commande acceptée", "accepted order") if done == 1 else
-                                ("commandes acceptées", "accepted orders"))
+        orders_fr = "commande acceptée" if done < 2 else "commandes acceptées"  # French: 0 and 1
+        orders_en = "accepted order" if done == 1 else "accepted orders"
         reasons.append((f"{done} {orders_fr} ≥ limite {limit}", f"{done} {orders_en} ≥ limit {limit}"))
     if pd.notna(row["trial_max_revenue"]) and row["trial_revenue_cents"] >= row["trial_max_revenue"]:
         done, limit = (f"{int(row[c]) / 100:.2f} €" for c in ("trial_revenue_cents", "trial_max_revenue"))

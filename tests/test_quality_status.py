@@ -157,6 +157,9 @@ def test_a_status_change_says_why_in_french_then_english():
     one = trial_reason(pd.Series({"trial_orders": 1, "trial_max_orders": 1,
                                   "trial_max_revenue": None, "trial_revenue_cents": 0}))
     assert one == ("1 commande acceptée ≥ limite 1", "1 accepted order ≥ limit 1")
+    none = trial_reason(pd.Series({"trial_orders": 0, "trial_max_orders": 0,
+                                   "trial_max_revenue": None, "trial_revenue_cents": 0}))
+    assert none == ("0 commande acceptée ≥ limite 0", "0 accepted orders ≥ limit 0")
     back = next_status("probation", ENTRY, [], None, ENTRY + timedelta(days=3), 14)
     assert (back.status, back.change) == (
         "active", "probation → active : de nouveau dans tous les seuils / back within every threshold")
