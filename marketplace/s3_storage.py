@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -102,12 +102,19 @@ class S3Storage:
         return self._copy_then_delete(self._full(listed_key(listed.key)), new_key)
 
     def _copy_then_delete(self, full_key: str, new_key: str) -> str:
-        """A crash between the copy and the delete leaves both, and the rerun finishes the move."""
+        """A crash between the copy and the delete leaves both, and the rerun finishes the move.
+        A delete that fails takes the copy back if it can: the rerun moves the file under its
+        own name, and a copy under the failed attempt's name would belong to no import."""
         source = {"Bucket": self.bucket, "Key": full_key}
         target = self._key(new_key)
         with _s3_errors("move", f"s3://{self.bucket}/{source['Key']}"):
             self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=target)
-            self.client.delete_object(**source)
+            try:
+                self.client.delete_object(**source)
+            except Exception:
+                with suppress(Exception):  # the original error is the one to report
+                    self.client.delete_object(Bucket=self.bucket, Key=target)
+                raise
         return self.location(new_key)
 
     def delete(self, key: str) -> None:

@@ -487,3 +487,23 @@ def test_a_storage_setting_naming_a_file_is_an_error_not_an_empty_inbox(tmp_path
         with pytest.raises(StorageError, match="not a folder"):
             LocalStorage(root).list("inbox/")
     assert LocalStorage(tmp_path / "new").list("inbox/") == []  # a fresh machine: nothing yet
+
+
+def test_s3_move_whose_delete_is_refused_takes_its_copy_back(s3_client: Any, s3_bucket: str) -> None:
+    """The inbox object could not be deleted (a policy, an outage past the retries): the copy
+    under this attempt's archive name stayed, an object no import points at."""
+    from botocore.exceptions import ClientError
+
+    s3 = S3Storage(s3_client, s3_bucket, "landing")
+    s3.write_bytes("inbox/sellers/s.csv", b"x")
+    real = s3_client.delete_object
+
+    def refused(**kwargs: Any) -> Any:
+        if kwargs["Key"].endswith("inbox/sellers/s.csv"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "DeleteObject")
+        return real(**kwargs)
+
+    s3_client.delete_object = refused
+    with pytest.raises(StorageError):
+        s3.move("inbox/sellers/s.csv", "archive/sellers/2026-12-07/2-s.csv")
+    assert [o.key for o in s3.list("")] == ["inbox/sellers/s.csv"]
