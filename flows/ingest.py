@@ -27,6 +27,7 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
@@ -96,14 +97,13 @@ IO_RETRIES = {
 }
 
 
-@task(**IO_RETRIES)
-def plan_waiting_files() -> tuple[list[InboxItemPlan], InboxRun]:
+@task(**IO_RETRIES, cache_policy=NO_CACHE)
+def plan_waiting_files(run: InboxRun) -> list[InboxItemPlan]:
     """The inbox's plan (`loaders.inbox.plan_inbox`) as a task: a storage or database blip while
     listing the inbox is retried as one while loading a file is, instead of failing the run
-    (and, at 02:00, the night's quality report). A retry plans again from scratch: what the
-    failed attempt refused or set aside is already out of the inbox."""
-    run = InboxRun()
-    return plan_inbox(process_ingestor(), run), run
+    (and, at 02:00, the night's quality report). A retry plans again: what a failed attempt
+    refused or set aside is out of the inbox, and stays listed in `run` for the run's report."""
+    return plan_inbox(process_ingestor(), run)
 
 
 def inbox_task_runner(dask_address: str):
@@ -289,8 +289,9 @@ def process_inbox_flow() -> list[dict]:
     results: list[dict] = []
     failed: list[str] = []
     registry_failed = False
+    run = InboxRun()
     with run_slot():
-        plans, run = plan_waiting_files()
+        plans = plan_waiting_files(run)
         for wave in inbox_waves(plans):
             if registry_failed:  # a new seller's files need the registry: they wait, as in `run inbox`
                 run.waiting.extend(plan.stored.key for chain in wave for plan in chain)

@@ -42,7 +42,7 @@ def payouts_summary(result: dict) -> str:
         "| sellers | paid | carried | held | total paid | SEPA control sum |",
         "|---|---|---|---|---|---|",
         f"| {result['sellers']} | {result['paid']} | {result['carried']} | {result['held']} |"
-        f" {result['total_paid']} | {result['sepa_control_sum']} |",
+        f" {result['total_paid']} | {result['sepa_control_sum'] or 'no SEPA file'} |",
         "", f"{len(result['files'])} files written.",
     ]
     warnings = result.get("warnings", [])

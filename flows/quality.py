@@ -15,6 +15,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest import IO_RETRIES, ingest_chain, plan_waiting_files, run_slot
+from loaders.inbox import InboxRun
 from marketplace.app import catalog_engine
 from marketplace.calendar import default_report_date, now_utc, paris_today
 from marketplace.config import get_settings
@@ -48,7 +49,7 @@ def nightly_quality(report_date: date | None = None) -> dict:
     day = report_date or default_report_date(now, zone)
     refuse_night_ahead(day, paris_today(now, zone))
     with run_slot():  # the inbox run's slot: never two runs on the same registry or order files
-        plans = [plan for plan in plan_waiting_files()[0] if plan.kind in FEED_KINDS]
+        plans = [plan for plan in plan_waiting_files(InboxRun()) if plan.kind in FEED_KINDS]
         ingested = ingest_chain(plans) if plans else []
     summary = quality_report(day)
     create_markdown_artifact(

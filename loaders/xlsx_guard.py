@@ -69,8 +69,9 @@ def check_xlsx(
     Reason.UNREADABLE: not a readable zip (truncated, corrupt central directory);
     Reason.ZIP_BOMB: too many entries, too much uncompressed data, an entry compressed more
     than `max_ratio` times (entries under 1 MiB are exempt from the ratio), or an XML part read
-    whole larger than its limit (`max_shared_strings_bytes` for the shared strings,
-    `max_part_bytes` for the others; worksheets are streamed and not limited);
+    whole larger than `max_part_bytes` (worksheets are streamed and not limited);
+    Reason.TOO_LARGE: shared strings over `max_shared_strings_bytes` (a real catalogue's
+    texts, too many to hold: to send as CSV);
     Reason.UNKNOWN_FORMAT: a zip that is not an Excel workbook.
     """
     try:

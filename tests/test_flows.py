@@ -67,6 +67,34 @@ def test_a_storage_fault_while_the_inbox_is_listed_is_retried(flow_env, monkeypa
     assert (len(calls), [(r["kind"], r["status"]) for r in results]) == (2, [("sellers", "loaded")])
 
 
+def test_a_file_refused_before_a_planning_retry_is_in_the_runs_report(flow_env, monkeypatch):
+    """Each retry started a new list: a file refused by the failed attempt was in no report."""
+    import flows.ingest
+    from marketplace.storage import LocalStorage, StorageError
+
+    for name in ("a.csv", "b.csv"):  # off the layout: refused, moved to archive/refused/
+        (flow_env / "inbox" / "weird").mkdir(parents=True, exist_ok=True)
+        (flow_env / "inbox" / "weird" / name).write_text("x")
+    real, failed = LocalStorage.move_listed, []
+
+    def fails_on_b(self, listed, new_key):
+        if listed.key.endswith("b.csv") and not failed:
+            failed.append(listed.key)
+            raise StorageError("move", listed.key, "injected fault")
+        return real(self, listed, new_key)
+
+    monkeypatch.setattr(LocalStorage, "move_listed", fails_on_b)
+    monkeypatch.setattr(flows.ingest, "plan_waiting_files",
+                        flows.ingest.plan_waiting_files.with_options(retry_delay_seconds=0))
+    flows.ingest.process_inbox_flow()
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifact = next(a for a in client.read_latest_artifacts() if a.key == "inbox-run")
+    assert "**refused: 2**" in artifact.data
+    assert "inbox/weird/a.csv" in artifact.data and "inbox/weird/b.csv" in artifact.data
+
+
 def test_a_failed_registry_keeps_the_later_files_waiting_in_the_inbox(flow_env, engine, monkeypatch):
     """The registry's load failing (a bug, not retried) sent a new seller's offers on to a
     rejection for an unknown seller; `run inbox` keeps them waiting: so does the flow."""

@@ -128,6 +128,9 @@ def test_the_flow_s_summary_shows_ops_the_run_s_warnings():
     assert "| 2 | 1 | 1 | 0 | 10.00 | 10.00 |" in summary
     assert summary.endswith("### Warnings\n- ops/adjustments/2026-10.csv: mois clos / month closed")
     assert "Warnings" not in payouts_summary(result | {"warnings": []})
+    # a close that paid nobody writes no transfer file: said so, not "None"
+    assert "| 0.00 | no SEPA file |" in payouts_summary(
+        result | {"total_paid": "0.00", "sepa_control_sum": None})
 
 
 def test_every_file_of_a_closed_month_is_listed_where_it_is(payouts_env):
