@@ -103,8 +103,10 @@ class S3Storage:
 
     def _copy_then_delete(self, full_key: str, new_key: str) -> str:
         """A crash between the copy and the delete leaves both, and the rerun finishes the move.
-        A delete that fails takes the copy back if it can: the rerun moves the file under its
-        own name, and a copy under the failed attempt's name would belong to no import."""
+        A delete that fails takes the copy back when the source is seen still there: the rerun
+        moves the file under its own name, and a copy under the failed attempt's name would
+        belong to no import. Seen gone (the delete was applied, its answer lost) or not seen
+        at all, the copy stays: it may be the only one."""
         source = {"Bucket": self.bucket, "Key": full_key}
         target = self._key(new_key)
         with _s3_errors("move", f"s3://{self.bucket}/{source['Key']}"):
@@ -113,6 +115,7 @@ class S3Storage:
                 self.client.delete_object(**source)
             except Exception:
                 with suppress(Exception):  # the original error is the one to report
+                    self.client.head_object(**source)  # raises unless the source is there
                     self.client.delete_object(Bucket=self.bucket, Key=target)
                 raise
         return self.location(new_key)

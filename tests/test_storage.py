@@ -507,3 +507,24 @@ def test_s3_move_whose_delete_is_refused_takes_its_copy_back(s3_client: Any, s3_
     with pytest.raises(StorageError):
         s3.move("inbox/sellers/s.csv", "archive/sellers/2026-12-07/2-s.csv")
     assert [o.key for o in s3.list("")] == ["inbox/sellers/s.csv"]
+
+
+def test_s3_move_whose_delete_answer_is_lost_keeps_its_copy(s3_client: Any, s3_bucket: str) -> None:
+    """The delete was applied but its answer lost (a timeout): taking the copy back as well
+    lost the file for good."""
+    from botocore.exceptions import ReadTimeoutError
+
+    s3 = S3Storage(s3_client, s3_bucket, "landing")
+    s3.write_bytes("inbox/sellers/s.csv", b"x")
+    real = s3_client.delete_object
+
+    def applied_then_timed_out(**kwargs: Any) -> Any:
+        answer = real(**kwargs)
+        if kwargs["Key"].endswith("inbox/sellers/s.csv"):
+            raise ReadTimeoutError(endpoint_url="http://s3")
+        return answer
+
+    s3_client.delete_object = applied_then_timed_out
+    with pytest.raises(StorageError):
+        s3.move("inbox/sellers/s.csv", "archive/sellers/2026-12-07/2-s.csv")
+    assert [o.key for o in s3.list("")] == ["archive/sellers/2026-12-07/2-s.csv"]
