@@ -43,19 +43,25 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 # Beside an ASCII letter: Mac Roman's lower-case accented letters (á à â ä ç é è ê ö ù û ü are
 # 0x87-0x8A, 0x8D-0x90, 0x9A, 0x9D-0x9F), which Windows-1252 leaves undefined or gives to
 # signs no word holds (ˆ ‰ Ž Ÿ...); and Windows-1252's own (0xE0-0xFF).
-# Also Mac Roman's typographic apostrophe inside a word ("Men's", Windows-1252's "MenÕs") and
-# its en dash between spaces (" Ð "): no Windows-1252 text has Õ after a lower-case letter or Ð
-# alone.
+# Also Mac Roman's capitals Å Ç É Ñ Ü beside a capital ("TÉLÉVISION": Windows-1252's ‚ ƒ „ †
+# sit by no capital), its œ before a lower-case letter ("Cœur", Windows-1252's "CÏur"), and its
+# typographic signs where Windows-1252 has letters no French word holds there: ’ after a
+# lower-case letter ("Men’s", "d’ALEXANDRE": "MenÕs"), “ opening and ” closing a word ("ÒLE
+# PETIT PRINCEÓ"), – between spaces (" Ð ").
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
-                               rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]|[a-z]\xd5[a-z]| \xd0 ")
-# Windows-1252's own, counted against: its lower-case letters beside ASCII ones, its capitals
-# beside capitals (É Â Ç Ô in "L'HAŸ-LES-ROSES, RÉSIDENCE"; not Ë-Î, Mac Roman's À Ã Õ Œ), and
-# its typographic signs where Mac Roman would put a letter no word holds there: ’ inside a word
+                               rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]|[A-Z][\x81-\x84\x86]"
+                               rb"|[\x81-\x84\x86][A-Z]|\xcf[a-z]|[a-z]\xd5[A-Za-z]| \xd0 "
+                               rb"|(?<![A-Za-z])\xd2[A-Za-z]|[A-Za-z]\xd3(?![A-Za-z])")
+# Windows-1252's own, counted against: its lower-case letters beside lower-case ASCII ones
+# (after a capital, 0xE0-0xFF are Mac Roman's capitals: "CÂBLE"); its capitals
+# beside a capital (Â Ü Ö in "CÂBLE"), or between two for those whose byte is a Mac Roman sign
+# (É Ç È Ê Ô are … « » no-break space ‘ there: "RÉSIDENCE", not "NOUVEAU… C"); and its
+# typographic signs where Mac Roman would put a letter no word holds there: ’ inside a word
 # (Mac í), – or — between spaces (ñ, ó), € by a number (Ä), and Š starting a word ("Škoda":
 # no French word starts with Mac Roman's ä).
-_WINDOWS_LETTER = re.compile(rb"[A-Za-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xca\xcf-\xdd]"
-                             rb"|[\xc0-\xca\xcf-\xdd][A-Z]|[a-z]\x92[a-z]| [\x96\x97] |\d ?\x80|\x80 ?\d"
-                             rb"|(?<![A-Za-z])\x8a[a-z]")
+_WINDOWS_LETTER = re.compile(rb"[a-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xc6\xd6-\xdd]"
+                             rb"|[\xc0-\xc6\xd6-\xdd][A-Z]|[A-Z][\xc7-\xca\xd4][A-Z]|[a-z]\x92[a-z]"
+                             rb"| [\x96\x97] |\d ?\x80|\x80 ?\d|(?<![A-Za-z])\x8a[a-z]")
 _MAC_ROMAN_EVIDENCE = 50  # letters and signs seen: enough to decide
 _MAC_ROMAN_SCAN = 8 * 1024 * 1024  # bytes of non-ASCII blocks read at most to find them
 _MAC_ROMAN_BLOCK = 64 * 1024

@@ -1184,3 +1184,19 @@ def test_windows_1252_with_its_signs_and_a_late_letter_mac_roman_also_has(tmp_pa
     alone = tmp_path / "alone.csv"
     alone.write_bytes(f"sku;title\r\nB1;{late}\r\nB2;{late}\r\n".encode("cp1252"))
     assert read(alone)[0].encoding == "cp1252"
+
+
+@pytest.mark.parametrize("title", [
+    "“Le Petit Prince” – édition poche", "NOUVEAU… Câble télévision", "CÂBLE TÉLÉVISION ÉCRAN",
+    "Cœur de pirate, Sœur Anne", "Les Trois Mousquetaires d’ALEXANDRE DUMAS",
+    "“LE PETIT PRINCE” poche", "RÉSIDENCE DES ÉCOLES, ÉTÉ",
+])
+@pytest.mark.parametrize("codec, label", [("mac_roman", "mac-roman"), ("cp1252", "cp1252")])
+def test_french_typography_and_capitals_tell_mac_roman_from_windows_1252(
+        tmp_path: Path, title, codec, label) -> None:
+    """Each shape both ways: Mac Roman's “ ” … œ ’ and capitals are Windows-1252's Ò Ó É Ï Õ and
+    ƒ ‚, and the other way round; misread, a title loads garbled without a word."""
+    path = tmp_path / "t.csv"
+    path.write_bytes("\r".join(["sku;titre", *(f"A{i};{title}" for i in range(50))]).encode(codec))
+    info, frame, _ = read(path)
+    assert (info.encoding, frame.loc[2, 1]) == (label, title)
