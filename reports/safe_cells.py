@@ -17,6 +17,7 @@ back loads `-3,00`, never `'-3,00`.
 
 from __future__ import annotations
 
+import csv
 import re
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20",
@@ -25,9 +26,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 last (﹦ ﹢ ﹣ ﹫): whether a spreadsheet ever runs them was not verified, and the apostrophe
 costs a seller nothing."""
 
-_FORMULA_AFTER_A_SPLIT = re.compile("[,;\t][ \u00a0]*[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
-"""A formula start after any separator a spreadsheet may split a line on, the file's delimiter
-or not (Excel set up for France splits a comma file on `;`, an English one a `;` file on `,`)."""
+_FORMULA_AFTER_A_SEMICOLON = re.compile(
+    ";([ \u00a0]*)(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])")
+"""A formula start after a `;` inside a value: Excel set up for France splits a `.csv` on `;`
+whatever its delimiter, and quotes do not help there (a `;` cell starts inside them)."""
 
 # What openpyxl refuses (its ILLEGAL_CHARACTERS_RE), plus lone surrogates, which a reader
 # decoding with "surrogateescape" can leave and which no XML writer can encode.
@@ -45,28 +47,30 @@ def clean_for_xlsx(value: str) -> str:
 
 
 class SpreadsheetCsvWriter:
-    """`csv.writer`'s minimal quoting (`writerow`/`writerows`), plus quotes around a field where
-    a formula would start after any separator, the file's delimiter or not.
+    """`csv.writer`, with the apostrophe also after a `;` that a formula start follows, in a
+    comma file.
 
-    Why: a comma file wrote a title `Titre;=1+2;fin` bare, and Excel set up for France, which
+    Why: a comma file wrote a title `Titre;=1+2;fin` as is, and Excel set up for France, which
     splits a `.csv` on `;`, made `=1+2` a cell of its own and ran it (the apostrophe of
-    `inert_text` guards the start of a value only). Python 3.11's csv module quotes on the
-    delimiter alone, hence this writer; `4,00` in a `;` file stays as the seller wrote it.
+    `inert_text` guards the start of a value only): it is written `Titre;'=1+2;fin`. A `;`
+    file is left as the seller wrote it (`Promo, -20 %` would be split only by an English
+    Excel, on a French seller's own file).
     """
 
     def __init__(self, out, delimiter: str = ",", lineterminator: str = "\r\n"):
-        self.out, self.delimiter, self.lineterminator = out, delimiter, lineterminator
-        self.special = re.compile("[" + re.escape(delimiter + '"\r\n') + "]")
+        self.writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
+        self.guarded = delimiter == ","
 
     def writerow(self, row) -> None:
-        self.out.write(self.delimiter.join(map(self.field, row)) + self.lineterminator)
+        self.writer.writerow([_inert_after_semicolons(value) for value in row] if self.guarded
+                             else row)
 
     def writerows(self, rows) -> None:
         for row in rows:
             self.writerow(row)
 
-    def field(self, value: object) -> str:
-        text = "" if value is None else str(value)
-        if self.special.search(text) or _FORMULA_AFTER_A_SPLIT.search(text):
-            return '"' + text.replace('"', '""') + '"'
-        return text
+
+def _inert_after_semicolons(value: object) -> object:
+    if isinstance(value, str) and ";" in value:
+        return _FORMULA_AFTER_A_SEMICOLON.sub(r";\1'", value)
+    return value
