@@ -87,6 +87,18 @@ SIGNED_REQUEST_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3")
 """Never below INFO: their DEBUG lines carry the AWS access key id and session token."""
 
 
+def _log_level() -> int:
+    """MARKETPLACE_LOG_LEVEL as a name in any case (`debug`) or a number; anything else is
+    WARNING, said once on stderr (it made every command end in a traceback, exit 1, which a
+    script reads as "rows rejected")."""
+    text = os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING").strip()
+    level = int(text) if text.isdigit() else logging.getLevelNamesMapping().get(text.upper())
+    if level is None:
+        print(f"MARKETPLACE_LOG_LEVEL={text!r} inconnu / unknown: WARNING", file=sys.stderr)
+        return logging.WARNING
+    return level
+
+
 class WrongSeller(Exception):  # noqa: N818 - named as the contract names the case
     """A file refused as a whole before any import for the seller it was given to: exit code 3
     (architecture.md: "file rejected as a whole (... wrong seller), nothing loaded")."""
@@ -95,7 +107,7 @@ class WrongSeller(Exception):  # noqa: N818 - named as the contract names the ca
 def _guarded(action: Callable[[], int], as_json: bool = False, **about) -> None:
     """Run a command; turn failures into exit code 2 or 4 with a one-line message (and, with
     --json, the error object on stdout, with `about`: what the command was working on)."""
-    logging.basicConfig(level=os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    logging.basicConfig(level=_log_level(), stream=sys.stderr)
     for chatty in SIGNED_REQUEST_LOGGERS:  # at DEBUG they log the signed request headers
         logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger().level))
     try:
@@ -271,7 +283,7 @@ def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
         item = parse_inbox_key(key)
     except (ValueError, UnsafeName):  # outside the landing zone, or off its layout
         return
-    if item.kind == kind and item.seller_id != seller:
+    if item.seller_id is not None and item.seller_id != seller:  # whatever the kind's folder
         raise WrongSeller(
             f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut être ni vérifié"
             f" ni chargé pour le vendeur {seller} / {file} is in the folder of seller"

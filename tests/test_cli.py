@@ -438,6 +438,12 @@ def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, en
     answer = as_json(out)
     assert (code, answer["status"], answer["exit_code"]) == (3, "error", 3)  # wrong seller
     assert "vendeur 7" in answer["error"] and "seller 7" in answer["error"]
+    # 7's folder of another kind is 7's all the same
+    other = tmp_path / "store" / "inbox" / "promotions" / "7"
+    other.mkdir(parents=True)
+    misplaced = write_offer_csv(other / "o.csv", offer_rows(2))
+    code, out = cli("ingest", "offers", str(misplaced), "--seller", "8", "--json")
+    assert (code, as_json(out)["exit_code"]) == (3, 3)
     # a check for seller 8 would publish 7's rows in 8's outbox/validations/
     code, out = cli("validate", "offers", str(path), "--seller", "8", "--json")
     assert (code, as_json(out)["exit_code"]) == (3, 3)
@@ -499,3 +505,15 @@ def test_debug_logging_keeps_the_aws_session_token_and_key_id_out(tmp_path, s3_c
     assert "DEBUG" in answered.stderr  # our own debug lines are still there
     assert "sessionTokenNotToLog" not in answered.stderr
     assert "AKIAKEYIDNOTTOLOG" not in answered.stderr
+
+
+@pytest.mark.parametrize("level", ["debug", " INFO", "10", "bogus"])
+def test_any_log_level_setting_leaves_the_command_its_exit_code(tmp_path, level):
+    """`MARKETPLACE_LOG_LEVEL=debug` ended every command in a traceback, exit 1 ("rows
+    rejected" to a script)."""
+    env = {**os.environ, "MARKETPLACE_STORAGE": str(tmp_path / "store"), "MARKETPLACE_LOG_LEVEL": level,
+           "MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    command = [sys.executable, "-c", "from marketplace.cli import main; main()", "run", "inbox", "--json"]
+    answered = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert (answered.returncode, json.loads(answered.stdout)["processed"]) == (0, 0)
+    assert ("unknown: WARNING" in answered.stderr) == (level == "bogus")
