@@ -48,13 +48,17 @@ def nightly_quality(report_date: date | None = None) -> dict:
     zone = get_settings().timezone
     day = report_date or default_report_date(now, zone)
     refuse_night_ahead(day, paris_today(now, zone))
+    inbox = InboxRun()
     with run_slot():  # the inbox run's slot: never two runs on the same registry or order files
-        plans = [plan for plan in plan_waiting_files(InboxRun()) if plan.kind in FEED_KINDS]
+        plans = [plan for plan in plan_waiting_files(inbox) if plan.kind in FEED_KINDS]
         ingested = ingest_chain(plans) if plans else []
     summary = quality_report(day)
+    # planning refuses the inbox's files off the layout, whatever their kind: said here too
+    refused = [f"refused {r['key']}: {r['reason']}" for r in inbox.refused]
     create_markdown_artifact(
         key="nightly-quality",
-        markdown="\n".join(f"- {line}" for line in summary_lines(summary) + ingested_lines(ingested)),
+        markdown="\n".join(f"- {line}" for line in
+                           summary_lines(summary) + ingested_lines(ingested) + refused),
         description=f"Nightly quality report {day}",
     )
-    return summary | {"ingested": ingested}
+    return summary | {"ingested": ingested, "refused": inbox.refused}

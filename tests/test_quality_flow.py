@@ -16,6 +16,8 @@ def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
     (inbox / "sellers" / "sellers.csv").write_bytes((SAMPLES_DIR / "sellers.csv").read_bytes())
     (inbox / "orders" / "2026-11-22.csv").write_bytes(
         (SAMPLES_DIR / "orders" / "2026-11-22.csv").read_bytes())
+    (inbox / "bad").mkdir()
+    (inbox / "bad" / "zz.csv").write_text("x")  # off the layout: refused, and said
     from flows.quality import nightly_quality
 
     summary = nightly_quality(date(2026, 11, 22))
@@ -40,5 +42,7 @@ def test_nightly_quality_ingests_the_order_export_then_reports(flow_env):
         artifact = client.read_latest_artifacts()
     night = next(a for a in artifact if a.key == "nightly-quality")
     assert "- ingested orders inbox/orders/2026-11-22.csv: loaded, 230 of 230 rows" in night.data
+    assert "- refused inbox/bad/zz.csv: " in night.data
+    assert [r["key"] for r in summary["refused"]] == ["inbox/bad/zz.csv"]
     # without a date (as the schedule fires it): yesterday in Paris, computed at run time
     assert nightly_quality()["report_date"] == default_report_date(calendar.now_utc()).isoformat()
