@@ -356,9 +356,10 @@ class Ingestor(FileChecker):
                  "message_en": p.message_en} for p in problems])
 
     def close_import(self, import_id: int, result: IngestResult, *, store_problems: bool) -> None:
-        """Record the outcome; earlier attempts at the same content that were killed mid-file
-        (still `processing`) are closed as `interrupted` with it: ops' query for stuck files
-        then finds only the files no run has dealt with since."""
+        """Record the outcome; earlier attempts at the same content never closed (killed
+        mid-file, still `processing`; or cut short by storage after a load that applied
+        nothing, so no run completes them) are closed as `interrupted` with it: ops' query for
+        stuck files then finds only the files no run has dealt with since."""
         def work(session: Session) -> None:
             session.execute(update(Import).where(Import.id == import_id).values(
                 status=result.status, processed_at=utcnow(), rows_read=result.rows,
@@ -366,7 +367,7 @@ class Ingestor(FileChecker):
                 warnings=result.warnings, errors_report=result.errors_report,
                 archive=result.archive, message=result.message))
             session.execute(update(Import).where(
-                Import.id < import_id, Import.status == "processing", Import.kind == result.kind,
+                Import.id < import_id, Import.processed_at.is_(None), Import.kind == result.kind,
                 Import.sha256 == result.sha256, Import.seller_id.is_(None) if result.seller_id is None
                 else Import.seller_id == result.seller_id,
             ).values(status="interrupted", processed_at=utcnow(),

@@ -378,3 +378,29 @@ def test_a_duplicate_whose_archive_fails_is_closed_not_left_processing(engine, s
         second = session.get(Import, 2)
     assert (second.status, second.processed_at is not None) == ("duplicate", True)
     assert "file not archived" in second.message
+
+
+def test_a_file_that_loaded_nothing_and_whose_report_failed_is_closed_by_the_next_run(
+        engine, settings, tmp_path, monkeypatch):
+    """Nothing applied, so no run completes that import: it kept no `processed_at` for good,
+    listed by ops' query of stuck files, while the next run loaded the file as a new import."""
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "a.csv", offer_rows(2, price="-1")),
+                   "inbox/offers/7/a.csv")
+    real, failed = LocalStorage.upload, []
+
+    def report_fails_once(self, src, key):
+        if key.startswith("outbox/") and not failed:
+            failed.append(key)
+            raise StorageError("upload", key, "injected fault")
+        return real(self, src, key)
+
+    monkeypatch.setattr(LocalStorage, "upload", report_fails_once)
+    assert process_inbox(Ingestor(engine, storage, settings)).failed
+    second = process_inbox(Ingestor(engine, storage, settings))
+    assert [(r.status, r.loaded) for r in second.results] == [("partial", 0)]
+    with Session(engine) as session:
+        imports = session.execute(select(Import.status, Import.processed_at.is_not(None))
+                                  .order_by(Import.id)).all()
+    assert [tuple(row) for row in imports] == [("interrupted", True), ("partial", True)]
