@@ -14,7 +14,7 @@ table and writes `OUT/ingest_offers.json` (one entry per row count, so a `--rows
 run sits beside the 1M one and shows whether memory stays flat). It does not assert: a
 benchmark is not a test; the exit code is 0 unless a step crashes.
 
-    python benchmarks/ingest_offers.py [--rows 1000000] [--out benchmarks/out]
+    .venv/bin/python benchmarks/ingest_offers.py [--rows 1000000] [--out benchmarks/out]
         [--steps all|floor_read,floor_copy,...] [--database-url URL] [--repeat N]
 """
 

@@ -16,7 +16,7 @@ a flash sale during the winter sales, an overlap with the same offer's other pro
 95 % discount), so the problem-building path is measured too. "Now" is pinned at
 2026-11-23 12:00 UTC: the generated dates run from December 2026 to March 2027.
 
-    python benchmarks/ingest_promotions.py [--sizes 50000,100000,200000] [--offers 1000000]
+    .venv/bin/python benchmarks/ingest_promotions.py [--sizes 50000,100000,200000] [--offers 1000000]
         [--repeat 3] [--ingest] [--database-url URL] [--out benchmarks/out]
 
 It prints a table and writes `OUT/ingest_promotions.json`. It asserts nothing.

@@ -12,7 +12,7 @@ offers and orders with COPY, then times, in the same run:
   a 2-process pool), measured apart;
 and reports the peak memory of the process and of its pool workers (max RSS).
 
-    python benchmarks/monthly_payouts.py [--sellers 10000] [--orders 500000]
+    .venv/bin/python benchmarks/monthly_payouts.py [--sellers 10000] [--orders 500000]
         [--database-url URL] [--out benchmarks/out]
 
 It prints a table and writes `OUT/monthly_payouts.json`. It asserts nothing.

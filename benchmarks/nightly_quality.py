@@ -13,7 +13,7 @@ fills a database of its own (default `bench_quality` on the local server; the UR
 - the peak memory (resource.getrusage: this process and its largest child; target < 2 GB).
 It prints the figures and their ratios to the baselines, and asserts nothing.
 
-    python benchmarks/nightly_quality.py [--sellers 10000] [--orders 2000000] [--workers 2]
+    .venv/bin/python benchmarks/nightly_quality.py [--sellers 10000] [--orders 2000000] [--workers 2]
         [--database-url URL] [--skip-load]
 """
 
@@ -46,6 +46,20 @@ from reports.quality_indicators import compute_night  # noqa: E402
 REPORT_DATE = date(2026, 11, 21)
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_quality"
 HOUR = np.timedelta64(3600, "s")
+
+
+def _ensure_database(url: str) -> None:
+    """The benchmark's database made when missing (a fresh server has none)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def _reset(engine) -> None:
@@ -173,6 +187,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_QUALITY_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-load", action="store_true", help="reuse the data already loaded")
     args = parser.parse_args()
+    _ensure_database(args.database_url)
     engine = make_engine(args.database_url)
     if not args.skip_load:
         print(f"loading {args.sellers:,} sellers and {args.orders:,} orders (COPY)... ", end="", flush=True)

@@ -21,7 +21,7 @@ database `bench_ops` (created if missing; its public schema is recreated by each
 The timer starts after the catalog, the inbox and the Prefect server are ready. It prints a
 table and ratios and writes `OUT/process_inbox.json`; it asserts nothing.
 
-    python benchmarks/process_inbox.py [--small 2000] [--large 5] [--steps plain,flow,dask]
+    .venv/bin/python benchmarks/process_inbox.py [--small 2000] [--large 5] [--steps plain,flow,dask]
         [--database-url URL] [--out benchmarks/out]
 """
 
