@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -356,10 +356,10 @@ class Ingestor(FileChecker):
                  "message_en": p.message_en} for p in problems])
 
     def close_import(self, import_id: int, result: IngestResult, *, store_problems: bool) -> None:
-        """Record the outcome; earlier attempts at the same content never closed (killed
-        mid-file, still `processing`; or cut short by storage after a load that applied
-        nothing, so no run completes them) are closed as `interrupted` with it: ops' query for
-        stuck files then finds only the files no run has dealt with since."""
+        """Record the outcome; earlier attempts at the same content that applied nothing and
+        were never closed (killed mid-file, still `processing`; or cut short by storage after a
+        load of no row, so no run completes them) are closed as `interrupted` with it: ops'
+        query for stuck files then finds only the files no run has dealt with since."""
         def work(session: Session) -> None:
             session.execute(update(Import).where(Import.id == import_id).values(
                 status=result.status, processed_at=utcnow(), rows_read=result.rows,
@@ -368,6 +368,8 @@ class Ingestor(FileChecker):
                 archive=result.archive, message=result.message))
             session.execute(update(Import).where(
                 Import.id < import_id, Import.processed_at.is_(None), Import.kind == result.kind,
+                # one that applied rows is completed by a run of its content, never interrupted
+                ~exists().where(AppliedFile.import_id == Import.id),
                 Import.sha256 == result.sha256, Import.seller_id.is_(None) if result.seller_id is None
                 else Import.seller_id == result.seller_id,
             ).values(status="interrupted", processed_at=utcnow(),

@@ -404,3 +404,28 @@ def test_a_file_that_loaded_nothing_and_whose_report_failed_is_closed_by_the_nex
         imports = session.execute(select(Import.status, Import.processed_at.is_not(None))
                                   .order_by(Import.id)).all()
     assert [tuple(row) for row in imports] == [("interrupted", True), ("partial", True)]
+
+
+def test_an_attempt_that_applied_rows_is_left_for_its_completion_not_interrupted(
+        engine, settings, tmp_path, monkeypatch):
+    """The same content loaded again in replace mode (its own once-key) closed every unclosed
+    attempt as interrupted, the update that applied rows and awaits its report included."""
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    path = write_offer_csv(tmp_path / "a.csv", offer_rows(2))
+    real, failed = LocalStorage.upload, []
+
+    def archive_fails_once(self, src, key):
+        if key.startswith("archive/") and not failed:
+            failed.append(key)
+            raise StorageError("upload", key, "injected fault")
+        return real(self, src, key)
+
+    monkeypatch.setattr(LocalStorage, "upload", archive_fails_once)
+    ingestor = Ingestor(engine, storage, settings)
+    with pytest.raises(StorageError):
+        ingestor.ingest(IngestRequest(path, "a.csv", OFFERS_FEED, seller_id=7))
+    ingestor.ingest(IngestRequest(path, "a.csv", OFFERS_FEED, seller_id=7, mode="replace"))
+    with Session(engine) as session:
+        first = session.get(Import, 1)
+    assert (first.status, first.processed_at) == ("loaded", None)
