@@ -380,6 +380,19 @@ def test_a_duplicate_whose_archive_fails_is_closed_not_left_processing(engine, s
     assert "file not archived" in second.message
 
 
+def _upload_fails_once(monkeypatch, prefix: str) -> None:
+    """`LocalStorage.upload` of the first key under `prefix` fails, as a storage outage would."""
+    real, failed = LocalStorage.upload, []
+
+    def fails_once(self, src, key):
+        if key.startswith(prefix) and not failed:
+            failed.append(key)
+            raise StorageError("upload", key, "injected fault")
+        return real(self, src, key)
+
+    monkeypatch.setattr(LocalStorage, "upload", fails_once)
+
+
 def test_a_file_that_loaded_nothing_and_whose_report_failed_is_closed_by_the_next_run(
         engine, settings, tmp_path, monkeypatch):
     """Nothing applied, so no run completes that import: it kept no `processed_at` for good,
@@ -388,15 +401,7 @@ def test_a_file_that_loaded_nothing_and_whose_report_failed_is_closed_by_the_nex
     storage = LocalStorage(tmp_path / "store")
     storage.upload(write_offer_csv(tmp_path / "a.csv", offer_rows(2, price="-1")),
                    "inbox/offers/7/a.csv")
-    real, failed = LocalStorage.upload, []
-
-    def report_fails_once(self, src, key):
-        if key.startswith("outbox/") and not failed:
-            failed.append(key)
-            raise StorageError("upload", key, "injected fault")
-        return real(self, src, key)
-
-    monkeypatch.setattr(LocalStorage, "upload", report_fails_once)
+    _upload_fails_once(monkeypatch, "outbox/")  # the report
     assert process_inbox(Ingestor(engine, storage, settings)).failed
     second = process_inbox(Ingestor(engine, storage, settings))
     assert [(r.status, r.loaded) for r in second.results] == [("partial", 0)]
@@ -413,15 +418,7 @@ def test_an_attempt_that_applied_rows_is_left_for_its_completion_not_interrupted
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
     path = write_offer_csv(tmp_path / "a.csv", offer_rows(2))
-    real, failed = LocalStorage.upload, []
-
-    def archive_fails_once(self, src, key):
-        if key.startswith("archive/") and not failed:
-            failed.append(key)
-            raise StorageError("upload", key, "injected fault")
-        return real(self, src, key)
-
-    monkeypatch.setattr(LocalStorage, "upload", archive_fails_once)
+    _upload_fails_once(monkeypatch, "archive/")
     ingestor = Ingestor(engine, storage, settings)
     with pytest.raises(StorageError):
         ingestor.ingest(IngestRequest(path, "a.csv", OFFERS_FEED, seller_id=7))

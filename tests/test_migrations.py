@@ -128,14 +128,20 @@ def test_export_lists_skus_in_byte_order_on_a_french_collated_server(postgres_en
             connection.execute(text("DROP DATABASE IF EXISTS test_french_collation"))
 
 
-def test_migration_0010_keeps_the_replaces_applied_before_it(tmp_path):
-    """Every applied file was taken for an update's: an old replace file sent again applied a
-    second time and withdrew the offers loaded since."""
+def _sqlite_catalog_at(tmp_path, revision: str):
+    """A SQLite catalog migrated up to `revision`, for a migration's data step: its URL, engine."""
     from marketplace.db import make_engine
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
     engine = make_engine(url)
-    command.upgrade(alembic_config(url, engine), "0009")
+    command.upgrade(alembic_config(url, engine), revision)
+    return url, engine
+
+
+def test_migration_0010_keeps_the_replaces_applied_before_it(tmp_path):
+    """Every applied file was taken for an update's: an old replace file sent again applied a
+    second time and withdrew the offers loaded since."""
+    url, engine = _sqlite_catalog_at(tmp_path, "0009")
     with engine.begin() as connection:
         for import_id, mode in ((1, "replace"), (2, "update"), (3, None)):
             connection.exec_driver_sql(
@@ -156,12 +162,9 @@ def test_migration_0010_keeps_the_replaces_applied_before_it(tmp_path):
 def test_migration_0011_counts_the_nights_stored_before_it_as_published(tmp_path):
     """Their files were written: read as unpublished, the next night would compare with no night
     at all and every probation would start again."""
-    from marketplace.db import make_engine
     from reports.quality_store import previous_states
 
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    engine = make_engine(url)
-    command.upgrade(alembic_config(url, engine), "0010")
+    url, engine = _sqlite_catalog_at(tmp_path, "0010")
     with engine.begin() as connection:
         counts = ("rating_points", "rating_den", "acceptance_num", "acceptance_den", "claim_num",
                   "claim_den", "refund_num", "refund_den", "tracking_num", "tracking_den",
