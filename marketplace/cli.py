@@ -33,7 +33,7 @@ from loaders.checking import FileChecker, IngestRequest, IngestResult
 from loaders.feeds import KINDS, feed_for
 from marketplace.config import get_settings
 from marketplace.errors import INTERNAL_FAILURE, MarketplaceError
-from marketplace.layout import MAX_SELLER_ID, UnsafeName, parse_inbox_key, readable
+from marketplace.layout import MAX_SELLER_ID, inbox_folder_seller, readable
 from marketplace.storage import open_storage
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -91,8 +91,9 @@ def _log_level() -> int:
     """MARKETPLACE_LOG_LEVEL as a name in any case (`debug`) or a number; anything else is
     WARNING, said once on stderr (it made every command end in a traceback, exit 1, which a
     script reads as "rows rejected")."""
-    text = os.environ.get("MARKETPLACE_LOG_LEVEL", "WARNING").strip()
-    level = int(text) if text.isdigit() else logging.getLevelNamesMapping().get(text.upper())
+    text = os.environ.get("MARKETPLACE_LOG_LEVEL", "").strip() or "WARNING"
+    level = (int(text) if text.isascii() and text.isdigit()
+             else logging.getLevelNamesMapping().get(text.upper()))
     if level is None:
         print(f"MARKETPLACE_LOG_LEVEL={text!r} inconnu / unknown: WARNING", file=sys.stderr)
         return logging.WARNING
@@ -280,14 +281,14 @@ def _check_inbox_seller(file: Path, kind: str, seller: int) -> None:
         return
     try:
         key = file.resolve().relative_to(Path(storage).resolve()).as_posix()
-        item = parse_inbox_key(key)
-    except (ValueError, UnsafeName):  # outside the landing zone, or off its layout
+    except ValueError:  # outside the landing zone
         return
-    if item.seller_id is not None and item.seller_id != seller:  # whatever the kind's folder
+    owner = inbox_folder_seller(key)  # whatever the kind's folder, however deep
+    if owner is not None and owner != seller:
         raise WrongSeller(
-            f"{file} est dans le dossier du vendeur {item.seller_id} : il ne peut être ni vérifié"
+            f"{file} est dans le dossier du vendeur {owner} : il ne peut être ni vérifié"
             f" ni chargé pour le vendeur {seller} / {file} is in the folder of seller"
-            f" {item.seller_id}: it cannot be checked or loaded for seller {seller}.")
+            f" {owner}: it cannot be checked or loaded for seller {seller}.")
 
 
 @app.command()

@@ -196,6 +196,16 @@ def parse_inbox_key(key: str) -> InboxItem:
                      f"<file> or inbox/<sellers|orders>/<file>: {key!r}")
 
 
+def inbox_folder_seller(key: str) -> int | None:
+    """The seller whose inbox folder holds `key`, at any depth (`inbox/offers/101/sub/x.csv`
+    too, which is off the layout but still that seller's upload); None elsewhere."""
+    parts = key.split("/")
+    if (len(parts) >= 4 and parts[0] == "inbox" and parts[1] in _KINDS and Kind(parts[1]).per_seller
+            and _SELLER_ID.fullmatch(parts[2]) and int(parts[2]) <= MAX_SELLER_ID):
+        return int(parts[2])
+    return None
+
+
 _EXPORT_DATES = tuple(re.compile(rf"(?<![0-9])(20[0-9]{{2}}){sep}([0-9]{{2}}){sep}([0-9]{{2}})(?![0-9])")
                       for sep in ("-", "_", ""))
 """`YYYY-MM-DD` first, then `YYYY_MM_DD`, then `YYYYMMDD`; years 2000-2099 (eight digits of a

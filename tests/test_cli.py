@@ -444,6 +444,11 @@ def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, en
     misplaced = write_offer_csv(other / "o.csv", offer_rows(2))
     code, out = cli("ingest", "offers", str(misplaced), "--seller", "8", "--json")
     assert (code, as_json(out)["exit_code"]) == (3, 3)
+    deeper = tmp_path / "store" / "inbox" / "offers" / "7" / "sub"  # off the layout, still 7's
+    deeper.mkdir()
+    code, out = cli("ingest", "offers", str(write_offer_csv(deeper / "o.csv", offer_rows(2))),
+                    "--seller", "8", "--json")
+    assert (code, as_json(out)["exit_code"]) == (3, 3)
     # a check for seller 8 would publish 7's rows in 8's outbox/validations/
     code, out = cli("validate", "offers", str(path), "--seller", "8", "--json")
     assert (code, as_json(out)["exit_code"]) == (3, 3)
@@ -507,7 +512,7 @@ def test_debug_logging_keeps_the_aws_session_token_and_key_id_out(tmp_path, s3_c
     assert "AKIAKEYIDNOTTOLOG" not in answered.stderr
 
 
-@pytest.mark.parametrize("level", ["debug", " INFO", "10", "bogus"])
+@pytest.mark.parametrize("level", ["debug", " INFO", "10", "", "bogus", "²"])
 def test_any_log_level_setting_leaves_the_command_its_exit_code(tmp_path, level):
     """`MARKETPLACE_LOG_LEVEL=debug` ended every command in a traceback, exit 1 ("rows
     rejected" to a script)."""
@@ -516,4 +521,4 @@ def test_any_log_level_setting_leaves_the_command_its_exit_code(tmp_path, level)
     command = [sys.executable, "-c", "from marketplace.cli import main; main()", "run", "inbox", "--json"]
     answered = subprocess.run(command, capture_output=True, text=True, env=env)
     assert (answered.returncode, json.loads(answered.stdout)["processed"]) == (0, 0)
-    assert ("unknown: WARNING" in answered.stderr) == (level == "bogus")
+    assert ("unknown: WARNING" in answered.stderr) == (level in ("bogus", "²"))
