@@ -44,14 +44,15 @@ _HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]{2,}")
 # 0x87-0x8A, 0x8D-0x90, 0x9A, 0x9D-0x9F), which Windows-1252 leaves undefined or gives to
 # signs no word holds (ˆ ‰ Ž Ÿ...); and Windows-1252's own (0xE0-0xFF).
 # Also Mac Roman's capitals Å Ç É Ñ Ü beside a capital ("TÉLÉVISION": Windows-1252's ‚ ƒ „ †
-# sit by no capital), its œ before a lower-case letter ("Cœur", Windows-1252's "CÏur"), and its
-# typographic signs where Windows-1252 has letters no French word holds there: ’ after a
-# lower-case letter ("Men’s", "d’ALEXANDRE": "MenÕs"), “ opening and ” closing a word ("ÒLE
-# PETIT PRINCEÓ"), – between spaces (" Ð ").
+# sit by no capital; „ opening a German quote is 0x84, so Ñ counts only after one), its œ
+# before a lower-case letter ("Cœur", Windows-1252's "CÏur"), and its typographic signs where
+# Windows-1252 has letters no French word holds there: ’ after a lower-case letter ("Men’s",
+# "d’ALEXANDRE": "MenÕs"), “ opening a word ("ÒLE PETIT"; its ” closing one is the Ó ending
+# DOMINÓ), – between spaces (" Ð ").
 _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
                                rb"|[\x87-\x8a\x8d-\x90\x9a\x9d-\x9f][a-z]|[A-Z][\x81-\x84\x86]"
-                               rb"|[\x81-\x84\x86][A-Z]|\xcf[a-z]|[a-z]\xd5[A-Za-z]| \xd0 "
-                               rb"|(?<![A-Za-z])\xd2[A-Za-z]|[A-Za-z]\xd3(?![A-Za-z])")
+                               rb"|[\x81-\x83\x86][A-Z]|\xcf[a-z]|[a-z]\xd5[A-Za-z]| \xd0 "
+                               rb"|(?<![A-Za-z])\xd2[A-Za-z]")
 # Windows-1252's own, counted against: its lower-case letters beside lower-case ASCII ones
 # (after a capital, 0xE0-0xFF are Mac Roman's capitals: "CÂBLE"); its capitals
 # beside a capital (Â Ü Ö in "CÂBLE"), or between two for those whose byte is a Mac Roman sign

@@ -59,11 +59,16 @@ class SpreadsheetCsvWriter:
 
     def __init__(self, out, delimiter: str = ",", lineterminator: str = "\r\n"):
         self.writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
+        # csv quotes a field on the line terminator's characters only: with "\n" lines, a
+        # title holding a bare CR was written bare and read back as two rows
+        self.quoting_all = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator,
+                                      quoting=csv.QUOTE_ALL)
         self.guarded = delimiter == ","
 
     def writerow(self, row) -> None:
-        self.writer.writerow([_inert_after_semicolons(value) for value in row] if self.guarded
-                             else row)
+        row = [_inert_after_semicolons(value) for value in row] if self.guarded else list(row)
+        bare_cr = any(isinstance(value, str) and "\r" in value for value in row)
+        (self.quoting_all if bare_cr else self.writer).writerow(row)
 
     def writerows(self, rows) -> None:
         for row in rows:

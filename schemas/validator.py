@@ -17,6 +17,7 @@ from schemas.parsing import (
     among,
     strip,
     without_excel_text_formula,
+    without_inner_report_apostrophes,
     without_invisible,
     without_report_apostrophe,
 )
@@ -28,6 +29,8 @@ EXCEL_ERROR = r"#(?:N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|GETTIN
 
 IDENTIFIER_FIELDS = frozenset({"sku", "product_id"})
 """Fields read without the characters no cell shows (`without_invisible`)."""
+FREE_TEXT_FIELDS = frozenset({"title", "description"})
+"""Fields whose text may hold a `;` our comma CSVs mark (`without_inner_report_apostrophes`)."""
 
 
 def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
@@ -40,6 +43,8 @@ def field_text(frame: pd.DataFrame, headers: HeaderMap, name: str) -> pd.Series:
     text = frame[headers.positions[name]].astype("str")
     if name in IDENTIFIER_FIELDS:
         text = without_invisible(text)
+    if name in FREE_TEXT_FIELDS:
+        text = without_inner_report_apostrophes(text)
     return without_report_apostrophe(without_excel_text_formula(strip(text)))
 
 

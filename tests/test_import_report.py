@@ -460,6 +460,22 @@ def test_inert_text(value: str, expected: str):
     assert inert_text(value) == expected
 
 
+def test_a_value_holding_a_bare_cr_stays_one_row_in_a_file_of_newline_lines():
+    out = io.StringIO()
+    SpreadsheetCsvWriter(out, lineterminator="\n").writerows([["A1", "Titre\rsuite", 3], ["A2", "b", 4]])
+    assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == [
+        ["A1", "Titre\rsuite", "3"], ["A2", "b", "4"]]
+
+
+def test_the_apostrophe_after_a_semicolon_is_taken_off_when_the_file_comes_back():
+    """A fixed rejected-rows file loaded `Promo; '-20 %` into the title buyers see."""
+    from schemas.parsing import without_inner_report_apostrophes
+
+    written = pd.Series(["Promo; '-20 %", "desc;'@x", "l'été; 'ok", "Titre;'=1+2;fin"], dtype="str")
+    assert without_inner_report_apostrophes(written).tolist() == [
+        "Promo; -20 %", "desc;@x", "l'été; 'ok", "Titre;=1+2;fin"]
+
+
 @pytest.mark.parametrize(("delimiter", "row", "line"), [
     # Excel set up for France splits a comma file on ";": =1+2 was a cell of its own, and ran
     (",", ["501", "Titre;=1+2;fin", "-47.99"], "501,Titre;'=1+2;fin,-47.99"),

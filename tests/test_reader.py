@@ -227,7 +227,10 @@ def test_latin_9_csv_is_read_as_latin_9(tmp_path: Path) -> None:
                                    # a fraction or a ´ beside a letter once read as Latin-9
                                    # turned the file's every ´ into Ž and ½ into œ
                                    "Jus pack 6x½ litre, l´été", "Coloris : Vert¦Noir",
-                                   "Pizza ¼ fromages, s½ur"])
+                                   "Pizza ¼ fromages, s½ur",
+                                   # „ and a word-final Ó are Mac Roman's Ñ and ”
+                                   "Brettspiel „Die Siedler von Catan“",
+                                   "JOGO DE DOMINÓ, PÓ DE ARROZ"])
 def test_windows_1252_with_its_own_signs_is_taken_for_neither_mac_roman_nor_latin_9(
         tmp_path: Path, title) -> None:
     path = tmp_path / "w.csv"
