@@ -189,9 +189,9 @@ def parse_inbox_key(key: str) -> InboxItem:
         kind = Kind(parts[1])
         if not kind.per_seller and len(parts) == 3:
             return InboxItem(kind, None, parts[2])
-        if (kind.per_seller and len(parts) == 4 and _SELLER_ID.fullmatch(parts[2])
-                and int(parts[2]) <= MAX_SELLER_ID):
-            return InboxItem(kind, int(parts[2]), parts[3])
+        seller = inbox_folder_seller("/".join(parts))
+        if seller is not None and len(parts) == 4:
+            return InboxItem(kind, seller, parts[3])
     raise UnsafeName("not an inbox file of the layout inbox/<offers|promotions>/<seller number>/"
                      f"<file> or inbox/<sellers|orders>/<file>: {key!r}")
 
