@@ -144,10 +144,10 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
     for name, (value, den) in exact_values(row).items():
         rule = thresholds.indicators[name]
         if value is None or den < rule.min_denominator:
+            # quality.md: not enough data "neither breaches a threshold nor counts toward a
+            # score"; the Top Seller bounds are thresholds too, so it does not fail them (a
+            # training seller has no estimated deliveries, hence never a late rate)
             shown[name] = subs[name] = None
-            if rule.top_seller is not None:
-                missing.append((f"{LABELS_FR[name]} : données insuffisantes ({den} < {rule.min_denominator})",
-                                f"{LABELS[name]}: not enough data ({den} < {rule.min_denominator})"))
             continue
         shown[name] = half_up(value, PLACES[name])
         sub = rule.sub_score(value)

@@ -197,6 +197,44 @@ def test_top_seller_needs_100_orders_and_6_months(engine, tmp_path):
     assert report.top_sellers == 2
 
 
+def test_not_enough_data_does_not_fail_top_seller(engine, tmp_path):
+    # quality.md: a rate with not enough data "neither breaches a threshold nor counts toward a
+    # score". A training seller's digital orders have no estimated delivery (no late rate ever),
+    # few are rated and nobody asks questions: seller 1 is Top Seller on acceptance, claims,
+    # refunds, volume and seniority. Seller 2, the same with 5 bad ratings (not enough data) and
+    # 3 refusals out of 103 (97.1 %, enough data and above 95 %), is too; seller 3's acceptance
+    # of 94.3 % (100 / 106) fails on data that is enough.
+    for seller_id in (1, 2, 3):
+        seller(engine, seller_id, activated=date(2025, 1, 1))
+    first = paris("2026-10-01 08:00")
+    rows = []
+    for seller_id, refused in ((1, 0), (2, 3), (3, 6)):
+        for n in range(100):
+            at = first + timedelta(hours=n)
+            row = {"order_id": f"{seller_id}-{n:04d}", "seller_id": seller_id, "ordered_at": at,
+                   "accepted_at": at + timedelta(minutes=5), "delivery": "digital",
+                   "delivered_at": at + timedelta(minutes=6)}
+            if seller_id == 2 and n < 5:
+                row |= {"rated_at": at + timedelta(days=1), "rating_delivery_place": 1,
+                        "rating_on_time": 1, "rating_care": 1, "rating_conformity": 1,
+                        "rating_packaging": 1}
+            rows.append(row)
+        rows += [{"order_id": f"{seller_id}-R{n}", "seller_id": seller_id,
+                  "ordered_at": first + timedelta(hours=n),
+                  "refused_at": first + timedelta(hours=n, minutes=5)} for n in range(refused)]
+    orders(engine, rows)
+    report = night(engine, tmp_path, D)
+    table = csv_rows(tmp_path, D)
+    one = table["1"]
+    assert (one["late_den"], one["average_rating"], one["response_hours"]) == ("0", "", "")
+    assert (table["1"]["top_seller"], table["1"]["top_seller_missing"]) == ("true", "")
+    assert (table["2"]["acceptance_pct"], table["2"]["top_seller"]) == ("97.1", "true")
+    assert table["3"]["top_seller"] == "false"
+    assert table["3"]["top_seller_missing"] == (
+        "acceptation 94,3 % : 0,7 point de moins que requis / acceptance 94.3 %: 0.7 points short")
+    assert report.top_sellers == 2
+
+
 def test_acceptance_shortfall_is_said_in_points(engine, tmp_path):
     seller(engine, 1)
     first = paris("2026-10-01 08:00")
