@@ -27,7 +27,7 @@ from marketplace.models import Seller
 from reports.ledger_sql import insert_entries, utc_naive
 from reports.payout_calendar import PayoutMonth, paris_midnight
 from reports.sepa_transfer import usable_name
-from schemas.bank_accounts import mask_iban
+from schemas.bank_accounts import bank_account_issue, mask_iban
 
 _BALANCES = text("""
 SELECT l.seller_id,
@@ -58,11 +58,17 @@ def balances(session: Session, month: PayoutMonth) -> pd.DataFrame:
 
 def _sellers(session: Session) -> pd.DataFrame:
     columns = [Seller.seller_id, Seller.status, Seller.bank_account_valid, Seller.payout_hold_until,
-               Seller.shop_name, Seller.legal_name, Seller.iban]
+               Seller.shop_name, Seller.legal_name, Seller.iban, Seller.bic]
     sellers = pd.DataFrame(session.execute(select(*columns)).all(), columns=[c.key for c in columns])
     # a pending seller may have no IBAN yet: NULL, which pandas 3 reads as NaN, not None
-    sellers["iban_masked"] = [mask_iban(iban) if isinstance(iban, str) else ""
-                              for iban in sellers.pop("iban")]
+    ibans = [iban if isinstance(iban, str) else "" for iban in sellers.pop("iban")]
+    bics = [bic if isinstance(bic, str) else "" for bic in sellers.pop("bic")]
+    # the account is checked again as it will be sent: one the registry flag calls valid but
+    # the bank would refuse is carried, where it used to fail the SEPA file and the whole close
+    sellers["bank_account_valid"] = [
+        bool(valid) and bank_account_issue(iban, bic) is None
+        for valid, iban, bic in zip(sellers["bank_account_valid"].fillna(False), ibans, bics, strict=True)]
+    sellers["iban_masked"] = [mask_iban(iban) for iban in ibans]
     return sellers
 
 

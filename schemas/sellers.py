@@ -22,6 +22,9 @@ Decisions:
 - bank account: checked only when the file has an `iban` column (a `bic` column alone is
   ignored with a warning: a BIC cannot be checked without its IBAN); the rules are in
   `schemas.bank_accounts`. An empty IBAN is warned about only for sellers past `pending`.
+  An `iban` column without a `bic` column states accounts without a BIC: the stored BIC is
+  cleared, since it may be the previous bank's (kept, an unchecked AGRIF or a French BIC
+  beside a new German IBAN reached the SEPA file and failed the whole month's close).
 - seller_id duplicates: every copy is rejected. Within a chunk pandera finds them; a copy in a
   later chunk is rejected here and its earlier copy is dropped by the loader at apply time.
 """
@@ -374,16 +377,15 @@ class SellerValidator:
         issues = pd.Series([bank_account_issue(i, b) for i, b in zip(iban, bic, strict=True)],
                            index=self.index, dtype=object)
         typed["iban"] = _text(iban).where(iban.str.len() <= _max_length("iban"))
-        if "bic" in self.raw:
-            typed["bic"] = _text(bic).where(bic.str.len() <= _max_length("bic"))
+        typed["bic"] = _text(bic).where(bic.str.len() <= _max_length("bic"))
         typed["bank_account_valid"] = issues.isna()
         english = {key: message_en for key, (_, _, message_en) in BANK_ISSUES.items()}
         typed["bank_account_problem"] = issues.map(english).astype("str")
         exempt = issues.eq("no_iban") & typed["status"].eq("pending")
         shown = {"iban": iban.map(mask_iban), "bic": bic}
         for key, (name, message_fr, message_en) in BANK_ISSUES.items():
-            if name not in self.raw:
-                continue
+            if name not in self.raw:  # a BIC required by a file with no BIC column
+                name = "iban"
             self.flag(issues.eq(key) & ~exempt, Reason.INVALID_BANK_ACCOUNT, name,
                       message_fr + BANK_WARNING_FR, message_en + BANK_WARNING_EN,
                       values=shown[name], severity=Severity.WARNING)

@@ -207,6 +207,23 @@ def test_a_seller_without_bic_is_paid_by_iban_alone(engine, tmp_path):
     assert xml.count(b"<CdtTrfTxInf>") == 2 and xml.count(b"AGRIFRPP") == 1
 
 
+def test_an_account_the_bank_would_refuse_is_carried_whatever_its_flag(engine, tmp_path):
+    """A BIC of 5 characters stored beside an account flagged valid (a registry file before the
+    fix kept an old BIC next to a new IBAN) failed the SEPA file's validation: exit 4, nobody
+    paid. It is checked again at the decision and that seller alone is carried."""
+    add_seller(engine, 1)
+    add_seller(engine, 2)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET bic = 'AGRIF' WHERE seller_id = 2"))
+    for seller in (1, 2):
+        add_order(engine, f"P-{seller}", seller, "100.00", delivered=paris(2026, 10, 10, 12))
+    result = run(engine, tmp_path, "2026-10", close=True)
+    assert (result.status, result.paid) == ("closed", 1)
+    lines = {line["seller_id"]: line for line in _csv(tmp_path / "store")}
+    assert (lines["2"]["decision"], lines["2"]["reason"]) == (
+        "carried", "compte bancaire invalide / invalid bank account")
+
+
 def test_a_seller_without_any_iban_is_carried_and_the_others_are_paid(engine, tmp_path):
     """A pending seller has no bank account yet (feeds.md): its NULL IBAN, read as NaN by
     pandas 3, crashed the month's run for every seller (exit 4)."""

@@ -424,6 +424,28 @@ def test_an_invalid_iban_is_loaded_flagged_and_masked(engine):
     assert_no_full_iban(problems, IBAN_BAD_KEY)
 
 
+def test_an_iban_column_without_bic_column_clears_the_stored_bic(engine):
+    """The stored BIC belonged to the account on file before: kept beside the file's IBAN, an
+    unchecked bad BIC (or a French bank's for a German account) was marked payable, reached
+    the SEPA file and failed the month's close for everyone."""
+    problems, _ = load(engine, seller(1, iban=IBAN_OK, bic="AGRIF"), seller(2, iban=IBAN_OK, bic=BIC_OK))
+    assert [p.column for p in problems] == ["bic"]
+    german = "DE89370400440532013000"
+    problems, _ = load(engine, seller(1, iban=IBAN_OK), seller(2, iban=german), import_id=2)
+    assert problems == []
+    rows = stored(engine)
+    assert (rows[1].iban, rows[1].bic, rows[1].bank_account_valid) == (IBAN_OK, None, True)
+    assert (rows[2].iban, rows[2].bic, rows[2].bank_account_valid) == (german, None, True)
+
+
+def test_a_bic_required_by_a_file_without_bic_column_is_said_on_the_iban():
+    result = validate_sellers(seller(iban="CH9300762011623852957"))
+    (warning,) = result.problems
+    assert (warning.row, warning.column, warning.code) == (2, "iban", Reason.INVALID_BANK_ACCOUNT)
+    assert warning.message_fr.startswith("BIC obligatoire") and warning.value.endswith("2957")
+    assert result.valid.loc[2, "bank_account_valid"] == False  # noqa: E712 - numpy bool
+
+
 def test_duplicate_ids_are_all_rejected_even_across_chunks(engine):
     problems, applied = load(engine, seller(1), seller(2), seller(1), seller(3), seller(2),
                              chunk_rows=2)
