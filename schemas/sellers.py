@@ -307,6 +307,8 @@ class SellerValidator:
             index=self.index,
         )
         self.check_bank_accounts(typed)
+        self.check_french_postcodes(typed)
+        self.check_activation(typed)
         self.collector.problems.extend(self.schema_problems(typed))
         self.check_identifiers_agree(typed)
         self.check_earlier_chunks(typed)
@@ -389,6 +391,36 @@ class SellerValidator:
             self.flag(issues.eq(key) & ~exempt, Reason.INVALID_BANK_ACCOUNT, name,
                       message_fr + BANK_WARNING_FR, message_en + BANK_WARNING_EN,
                       values=shown[name], severity=Severity.WARNING)
+
+    def check_french_postcodes(self, typed: pd.DataFrame) -> None:
+        """A French postcode has 5 digits; the invoices print it. `6000` is Nice's 06000 after
+        Excel took the column for numbers: refused with that explanation, never padded."""
+        if "postcode" not in typed or "country" not in typed:
+            return
+        postcode = self.raw["postcode"]
+        wrong = typed["country"].eq("FR") & postcode.ne("") & ~postcode.str.fullmatch(r"\d{5}")
+        lost_zero = wrong & postcode.str.fullmatch(r"\d{4}")
+        self.flag(lost_zero, Reason.BAD_FORMAT, "postcode",
+                  "Code postal « {value} » : un code postal français a 5 chiffres. Excel a sans doute"
+                  " retiré le 0 du début : écrivez 0{value} dans une colonne au format Texte.",
+                  'Postcode "{value}": a French postcode has 5 digits. Excel probably dropped the'
+                  " leading 0: write 0{value} in a column formatted as Text.")
+        self.flag(wrong & ~lost_zero, Reason.BAD_FORMAT, "postcode",
+                  "Code postal « {value} » : un code postal français a 5 chiffres (75001).",
+                  'Postcode "{value}": a French postcode has 5 digits (75001).')
+
+    def check_activation(self, typed: pd.DataFrame) -> None:
+        """Activation starts the subscription and the seniority (feeds.md): a seller past
+        `pending` with an empty activation date is loaded (its status must apply) but would pay
+        no subscription and never reach Top Seller's seniority, so ops are told."""
+        if "activated_at" not in typed or "status" not in typed:
+            return
+        missing = typed["status"].isin(["active", "vacation", "suspended"]) & typed["activated_at"].isna()
+        self.flag(missing & self.raw["activated_at"].eq(""), Reason.REQUIRED, "activated_at",
+                  "Date d'activation vide pour un vendeur qui n'est plus en attente : aucun"
+                  " abonnement facturé ni ancienneté comptée tant qu'elle manque.",
+                  "No activation date for a seller past pending: no subscription is charged and"
+                  " no seniority counted until it is given.", severity=Severity.WARNING)
 
     def ignore_lone_bic(self) -> None:
         if "bic" not in self.raw or self.ctx.state.get("lone_bic_reported"):

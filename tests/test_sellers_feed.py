@@ -197,7 +197,9 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
 ])
 def test_each_rule_rejects_the_row_naming_the_cell(column, text, reason):
     row = seller(**{"share_capital": "100", column: text})
-    result = validate_sellers(row, seller(2))
+    # an active seller's empty activation date is warned about: the other row has one
+    other = seller(2, activated_at="01/01/2024") if column == "activated_at" else seller(2)
+    result = validate_sellers(row, other)
     assert codes(result.problems) == [(2, column, reason)]
     assert result.problems[0].value == text
     assert result.problems[0].message_fr and result.problems[0].message_en
@@ -514,3 +516,33 @@ def test_a_database_error_never_quotes_an_iban(engine):
     with pytest.raises(IntegrityError) as caught, Session(engine) as session, session.begin():
         session.execute(insert(Seller), [row, row])
     assert IBAN_OK not in str(caught.value) and IBAN_OK[-4:] not in str(caught.value)
+
+
+# -- addresses and activation --------------------------------------------------------------------
+
+
+def test_a_french_postcode_excel_stripped_of_its_zero_is_refused_with_the_reason():
+    result = validate_sellers(seller(1, country="FR", postcode="6000"),
+                              seller(2, country="FR", postcode="750 01"),
+                              seller(3, country="FR", postcode="06000"),
+                              seller(4, country="BE", postcode="1000"),
+                              seller(5, country="FR", postcode=""))
+    assert codes(result.problems) == [(2, "postcode", Reason.BAD_FORMAT),
+                                      (3, "postcode", Reason.BAD_FORMAT)]
+    assert "écrivez 06000" in result.problems[0].message_fr
+    assert "0750" not in result.problems[1].message_fr
+    assert list(result.valid.index) == [4, 5, 6]
+
+
+def test_a_seller_past_pending_without_activation_date_is_loaded_with_a_warning():
+    result = validate_sellers(seller(1, activated_at=""), seller(2, status="vacation", activated_at=""),
+                              seller(3, status="pending", activated_at=""),
+                              seller(4, activated_at="01/10/2026"),
+                              seller(5, status="terminated", activated_at=""))
+    assert codes(result.problems) == [(2, "activated_at", Reason.REQUIRED),
+                                      (3, "activated_at", Reason.REQUIRED)]
+    assert all(p.severity is Severity.WARNING for p in result.problems)
+    assert result.problems[0].message_fr.startswith("Date d'activation vide")
+    assert list(result.valid.index) == [2, 3, 4, 5, 6]
+    # no activated_at column: the stored date is kept, nothing to say
+    assert validate_sellers(seller(1)).problems == []
