@@ -229,10 +229,10 @@ def _unknown_offers(session: Session, headers: dict) -> list[Problem]:
         " ORDER BY s.row_number")).all()
     column = headers.get("sku", "sku")
     return [Problem(Reason.UNKNOWN_SKU,
-                    f"Le vendeur {seller_id} n'a pas d'offre « {sku} » dans le catalogue : la"
-                    " commande est chargée quand même.",
-                    f'Seller {seller_id} has no offer "{sku}" in the catalogue: the order is'
-                    " loaded anyway.",
+                    f"Le vendeur {seller_id} n'a pas d'offre « {sku} » dans le catalogue"
+                    " (un avertissement : la ligne n'est pas refusée pour cela).",
+                    f'Seller {seller_id} has no offer "{sku}" in the catalogue (a warning: the'
+                    " row is not refused for it).",
                     row=row, column=column, value=sku, severity=Severity.WARNING)
             for row, seller_id, sku in rows]
 

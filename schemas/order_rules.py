@@ -72,7 +72,6 @@ def check_events(v: OrderValidator, typed: pd.DataFrame) -> None:
     pairs = [(later, earlier) for i, later in enumerate(DELIVERY_CHAIN)
              for earlier in reversed(DELIVERY_CHAIN[:i])]
     pairs += [(later, "ordered_at") for later in AFTER_ORDER]
-    pairs.append(("answered_at", "question_at"))
     for later, earlier in pairs:
         mask = _before(typed[later], typed[earlier])
         if not mask.any():
@@ -84,6 +83,12 @@ def check_events(v: OrderValidator, typed: pd.DataFrame) -> None:
                " commande est passée, puis acceptée, expédiée et livrée, dans cet ordre.",
                f'The date "{{value}}" is before {english} (column "{header}"): an order is'
                " placed, then accepted, shipped and delivered, in that order.")
+    header = _literal(v.header("question_at"))
+    v.flag(_before(typed["answered_at"], typed["question_at"]), Reason.EVENT_ORDER, "answered_at",
+           f"La réponse du vendeur « {{value}} » est antérieure à la question du client (colonne"
+           f" « {header} ») : une réponse vient après la question.",
+           f'The seller\'s answer "{{value}}" is before the customer\'s question (column'
+           f' "{header}"): an answer comes after the question.')
 
 
 def check_future(v: OrderValidator, typed: pd.DataFrame) -> None:
@@ -136,12 +141,32 @@ def check_states(v: OrderValidator, typed: pd.DataFrame) -> None:
                    f'{what_en} has an amount and a date: "{{value}}" is given but column'
                    f' "{other}" is empty. The row is refused and the order stays as stored'
                    " (loaded, it could have reversed what is already booked).")
+    check_whole_ratings(v, typed, accepted)
     for name in RATED:
         v.flag(~accepted & _given(typed, name), Reason.ORDER_STATE, name,
                "Seule une commande acceptée peut être évaluée : « {column} » doit être vide"
                " (« {value} ») tant que la commande n'a pas de date d'acceptation.",
                'Only an accepted order can be rated: "{column}" must be empty ("{value}")'
                " while the order has no acceptance date.")
+
+
+def check_whole_ratings(v: OrderValidator, typed: pd.DataFrame, accepted: pd.Series) -> None:
+    """An evaluation counts when its date and its five aspects are all there (the average is
+    over whole evaluations): one with a cell missing is loaded, and ops are told that it
+    is left out of the seller's rating, once per row, on its first empty cell (an order not
+    accepted has no evaluation at all: refused below)."""
+    given = pd.DataFrame({name: _given(typed, name) for name in RATED})
+    partial = accepted & given.any(axis=1) & ~given.all(axis=1)
+    for name in RATED:
+        first_missing = partial & ~given[name]
+        partial &= ~first_missing
+        v.flag(first_missing, Reason.ORDER_STATE, name,
+               "Évaluation incomplète : « {column} » est vide alors que d'autres notes de"
+               " l'évaluation sont données. Elle ne compte pas dans la note moyenne du vendeur"
+               " (il faut la date et les cinq notes).",
+               'Incomplete evaluation: "{column}" is empty while other parts of it are given.'
+               " It is left out of the seller's average rating (the date and all five aspects"
+               " are needed).", severity=Severity.WARNING)
 
 
 def check_duplicates(v: OrderValidator, typed: pd.DataFrame) -> None:

@@ -220,10 +220,37 @@ def test_each_rule_rejects_the_row_naming_the_cell(column, written, reason):
     assert result.valid.empty
 
 
+WHOLE_RATING = {"rated_at": "2026-11-21 10:00", "rating_delivery_place": "5", "rating_on_time": "4",
+                "rating_care": "5", "rating_conformity": "3", "rating_packaging": "5"}
+
+
+@pytest.mark.parametrize("left_out", ["rated_at", "rating_on_time", "rating_packaging"])
+def test_an_incomplete_evaluation_loads_with_a_warning_on_its_first_empty_cell(left_out):
+    """The average counts whole evaluations only: one missing its date or an aspect was
+    loaded without a word and silently left out of the seller's rating."""
+    rating = {**WHOLE_RATING, left_out: ""}
+    if left_out == "rating_on_time":
+        rating["rating_conformity"] = ""  # two empty: one warning, on the first
+    result = validate(order(accepted_at="2026-11-20 11:00", **rating),
+                      order("A2", accepted_at="2026-11-20 11:00"))
+    (warning,) = result.problems
+    assert (warning.row, warning.column, warning.code, warning.severity) == (
+        2, left_out, Reason.ORDER_STATE, Severity.WARNING)
+    assert "ne compte pas dans la note moyenne" in warning.message_fr
+    assert list(result.valid.index) == [2, 3]
+
+
+def test_an_answer_before_the_question_is_said_as_such():
+    result = validate(order(question_at="2026-11-21 10:00", answered_at="2026-11-21 09:00"))
+    (problem,) = result.problems
+    assert problem.message_fr.startswith("La réponse du vendeur « 2026-11-21 09:00 » est antérieure à"
+                                         " la question du client")
+
+
 @pytest.mark.parametrize(("rating", "ok"), [("1", True), ("5", True), ("0", False),
                                             ("6", False), ("4,5", False)])
 def test_ratings_are_whole_numbers_from_1_to_5(rating, ok):
-    result = validate(order(accepted_at="2026-11-20 11:00", rating_care=rating))
+    result = validate(order(accepted_at="2026-11-20 11:00", **{**WHOLE_RATING, "rating_care": rating}))
     assert (result.problems == []) is ok
     if not ok:
         assert [(p.row, p.column) for p in result.problems] == [(2, "rating_care")]
