@@ -29,7 +29,8 @@ def record_blocks(handle: io.BufferedReader, codec: str, size: int) -> Iterator[
         if b"\x00" in data:  # see `loaders.csv_records.without_nul`
             data = data.replace(b"\x00", b"")
         if not raw:
-            rest = b"".join([*pending, data])
+            # a DOS end-of-file mark (Ctrl-Z) that old ERP exports still append: not a row
+            rest = b"".join([*pending, data]).rstrip(b"\x1a")
             if rest:
                 yield memoryview(rest)
             return

@@ -96,7 +96,8 @@ def detect_encoding(path: Path) -> Encoding:
             return _checked_utf16(path, Encoding(codec, "utf-16", len(bom)))
     if _looks_utf16le(head):
         return _checked_utf16(path, Encoding("utf-16-le", "utf-16", 0))
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    body = head.rstrip(b"\x1a")  # a DOS end-of-file mark (Ctrl-Z) ending a short export
+    controls = len(body) - len(body.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or controls * 100 > len(head):
         raise _unknown_format("contenu binaire", "binary content")
     if _scan_8bit(path) == "cp1252":

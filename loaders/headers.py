@@ -18,8 +18,10 @@ import unicodedata
 _SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212]+")
 # Apostrophe look-alikes typed by autocorrect: the key keeps one plain apostrophe.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
-# Invisible characters that survive a copy-paste or a doubled byte order mark.
-_INVISIBLE = str.maketrans({"\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None})
+# Invisible characters that survive a copy-paste or a doubled byte order mark, and the soft
+# hyphen and word joiner Word leaves in a title ("Caté\u00adgorie" shows as "Catégorie").
+_INVISIBLE = str.maketrans({"\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None,
+                            "\u00ad": None, "\u2060": None})
 _REQUIRED_MARKS = "*:"
 
 
@@ -46,11 +48,11 @@ def normalize_header(text: str) -> str:
 
 
 _UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "jour", "jours",
-                         "days", "u", "unite", "unites", "pcs"})
+                         "days", "u", "unite", "unites", "pcs", "ouvres", "ouvrables"})
 """What a template puts in brackets after a header to say its unit: "Prix TTC (€)",
 "Délai d'expédition (jours)". Never "HT": a price excluding VAT is not the customer price."""
 _HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requis", "required",
-                         "optional", "mandatory"})
+                         "optional", "mandatory", "chiffres", "caracteres", "digits", "10", "13"})
 """What a template puts in brackets after a name to say how to fill it: "Catégorie (code)",
 "Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
 (libellé)") are none of these: such a header stays unknown."""

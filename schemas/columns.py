@@ -34,6 +34,11 @@ class ColumnSpec:
     numeric: bool = False
     """Its values are amounts or counts (they hold digits): words under its header are a second
     header line (`loaders.split_headers`)."""
+    key_words: frozenset[str] = frozenset()
+    """Words that name the field wherever they stand in a header no alias matched ("Etat
+    produit", "Code EAN / ISBN", "Qté dispo"), while no other column of the file names it: a
+    seller's own wording of a column whose loss would be silent (a used book loaded as new,
+    an EAN left out)."""
     platform_aliases: tuple[str, ...] = ()
     """Another platform's export names (Shopify's `Variant SKU`): they name the field only when
     no other column of the file does, so that a file with both its platform's column and ours
@@ -158,6 +163,7 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
+    unknown = _match_key_words(unknown, headers, specs, positions)
     ours = set(positions)
     yielded: list[str] = []
     for position, header, spec in deferred:  # only where none of our names is there
@@ -171,6 +177,31 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
     return HeaderMap(positions, list(headers), unknown, specs, yielded)
+
+
+_WORD_BREAKS = re.compile(r"[_/()\[\].,;:+&']+")
+_QUALIFIERS = frozenset({"type", "reserve", "reserves", "alerte", "min", "minimum", "max", "maximum",
+                         "seuil", "securite", "fournisseur", "ancien", "ancienne", "old", "previous"})
+"""Words that make a header another quantity than the field its key word names ("Type EAN",
+"Stock réservé", "Stock d'alerte", "EAN fournisseur")."""
+
+
+def _match_key_words(unknown: list[str], headers: list[str], specs: tuple[ColumnSpec, ...],
+                     positions: dict[str, int]) -> list[str]:
+    """Give each field that no header named the first unknown header holding one of its key
+    words; returns the headers still unknown. A header with a qualifier (`_QUALIFIERS`) or a
+    note in brackets that `header_key` kept ("Stock (réservé)") is another quantity; one whose
+    words point at two fields stays unknown."""
+    still_unknown = []
+    for header in unknown:
+        words = set(_WORD_BREAKS.split(normalize_header(header)))
+        found = [spec for spec in specs if spec.key_words & words and spec.name not in positions]
+        qualified = words & _QUALIFIERS or re.search(r"[(\[]", header_key(header))
+        if len(found) == 1 and not qualified:
+            positions[found[0].name] = headers.index(header)
+        else:
+            still_unknown.append(header)
+    return still_unknown
 
 
 def _duplicate_header(spec: ColumnSpec, headers: list[str], first: int, second: int) -> FileRejected:

@@ -110,9 +110,11 @@ def test_every_missing_required_column_is_named_with_its_closest_header() -> Non
     problem = missing(["Réf vendeur interne", "Titre", "Catégorie", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "sku, price")
     sku_fr = ("« sku » (ou : offer_sku, offer-sku, reference, référence, ref vendeur, réf, réf.,"
-              " référence vendeur, référence produit, code article, sku vendeur, ugs)")
+              " référence vendeur, référence produit, code article, sku vendeur, réf produit,"
+              " référence interne, réf interne, ugs)")
     price_fr = ("« price » (ou : prix, prix ttc, prix de vente, prix de vente ttc, prix public,"
-                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier)")
+                " prix public ttc, prix unitaire ttc, tarif régulier, prix régulier, prix vente ttc,"
+                " tarif ttc, pv ttc)")
     assert problem.message_fr == (
         f"Colonne obligatoire absente : {sku_fr}. Vouliez-vous dire « Réf vendeur interne » ? "
         f"Colonne obligatoire absente : {price_fr}. « Prix HT » est un prix hors taxes : la"
@@ -171,6 +173,37 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
 def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) -> None:
     mapped = map_headers(["sku", written], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0}, [written])
+
+
+@pytest.mark.parametrize(("written", "column"), [
+    ("Etat produit", "condition"), ("État de l'article", "condition"), ("Condition du produit", "condition"),
+    ("Etat (neuf/occasion)", "condition"), ("item-condition", "condition"), ("Etat\nproduit", "condition"),
+    ("Gencod", "product_id"), ("EAN/ISBN", "product_id"), ("Code EAN / ISBN", "product_id"),
+    ("EAN (13 chiffres)", "product_id"), ("Qté dispo", "quantity"), ("qty", "quantity"),
+    ("Stock magasin", "quantity"), ("Désignation article", "title"), ("Catégorie produit", "category"),
+    ("PV TTC", "price"), ("Réf produit", "sku"), ("Délai de traitement", "leadtime_to_ship"),
+    ("Délai expédition (jours ouvrés)", "leadtime_to_ship"), ("Caté\u00adgorie", "category"),
+])
+def test_a_sellers_own_wording_of_a_column_is_read(written: str, column: str) -> None:
+    """A condition column headed "Etat produit" was ignored with a warning: the used books of
+    the file went on sale as new, exit 0. An EAN headed "Gencod" refused every new row."""
+    others = ["Description"] if column == "sku" else ["Description", "sku"]
+    mapped = map_headers([written, *others], OFFER_COLUMNS)
+    assert mapped.positions[column] == 0 and mapped.unknown == []
+
+
+@pytest.mark.parametrize("written", ["Type EAN", "Stock réservé", "Stock d'alerte", "EAN fournisseur",
+                                     "Ancien état", "Stock (réservé)"])
+def test_a_key_word_with_a_qualifier_is_another_quantity(written: str) -> None:
+    mapped = map_headers(["sku", written], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0}, [written])
+
+
+def test_a_key_word_never_takes_a_field_another_column_names() -> None:
+    mapped = map_headers(["Condition du produit", "sku", "Stock magasin", "état", "Stock",
+                          "Etat du stock"], OFFER_COLUMNS)
+    assert mapped.positions == {"sku": 1, "condition": 3, "quantity": 4}
+    assert mapped.unknown == ["Condition du produit", "Stock magasin", "Etat du stock"]
 
 
 def test_a_woocommerce_french_export_is_read() -> None:
@@ -264,10 +297,10 @@ def test_no_suggestion_without_a_close_header() -> None:
 
 
 def test_columns_needed_by_update_rows_are_all_named_together() -> None:
-    map_headers(["sku", "Libellé article", "Prix HT"], OFFER_COLUMNS)  # enough for deletions
-    problem = missing(["sku", "Libellé article", "Prix HT"])
+    map_headers(["sku", "Libellé long", "Prix HT"], OFFER_COLUMNS)  # enough for deletions
+    problem = missing(["sku", "Libellé long", "Prix HT"])
     assert (problem.code, problem.column) == (Reason.MISSING_COLUMN, "title, category, price")
-    assert "Vouliez-vous dire « Libellé article » ? Colonne obligatoire absente : « category »" \
+    assert "Vouliez-vous dire « Libellé long » ? Colonne obligatoire absente : « category »" \
         in problem.message_fr
     assert problem.message_fr.endswith("« Prix HT » est un prix hors taxes : la colonne attendue"
                                        " est le prix TTC, payé par le client (« Prix TTC »).")
