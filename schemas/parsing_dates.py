@@ -9,7 +9,9 @@ What French Excel writes when a date column is formatted otherwise is read too: 
 (`lundi 14 décembre 2026`, `mar. 15 déc. 2026`, `14 déc. 2026`, `1er mars 2027`), dots
 (`14.12.2026`), a two-digit year (`14/12/26` or `14-12-26`: 2026, Excel's own rule: 00-29 are
 20xx, 30-99 19xx) and a time in the French
-way (`08h00`, `8h`, `à 8h30`, `à 08:30`), and `14-déc-26` (French Excel's `jj-mmm-aa`).
+way (`08h00`, `8h`, `à 8h30`, `à 08:30`), also after an ISO date (an Excel date cell joined
+to the hour of an `heure début` column: `2026-12-10 8h00`), and `14-déc-26` (French Excel's
+`jj-mmm-aa`).
 They are rewritten into the shapes above first, only for the cells that look like one, so a
 file of plain dates pays one vectorised scan.
 
@@ -121,6 +123,8 @@ _SHORT_DATE = re.compile(
     r"^(?P<day>\d{1,2})[./-](?P<month>\d{1,2})[./-](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
 _DASHED_DATE = re.compile(  # French Excel's "jj-mmm-aa": 14-déc-26
     r"^(?P<day>\d{1,2})-(?P<month>[a-z]+)\.?-(?P<year>\d{4}|\d{2})(?P<rest>(?:\s.*)?)$")
+_ISO_DATE_FRENCH_TIME = re.compile(  # an Excel date cell joined to its "heure début" 8h00
+    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?P<rest>\s.*)$")
 _FRENCH_TIME = re.compile(  # "à" (folded) before 8h30, 8h or 08:30
     r"^\s+(?:a\s+)?(?P<hour>\d{1,2})(?:\s?h\s?(?P<minute>\d{2})?|:(?P<colon_minute>\d{2}))$")
 
@@ -129,7 +133,8 @@ def _french_form(text: str) -> str:
     """`text` in a shape `_components` reads, if it is one of French Excel's other ways of
     writing a date (module docstring); else `text` unchanged (reported unreadable later)."""
     plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
-    found = _LONG_DATE.match(plain) or _SHORT_DATE.match(plain) or _DASHED_DATE.match(plain)
+    found = (_LONG_DATE.match(plain) or _SHORT_DATE.match(plain) or _DASHED_DATE.match(plain)
+             or _ISO_DATE_FRENCH_TIME.match(plain))
     if not found:
         return text
     month = found["month"]

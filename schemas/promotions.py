@@ -110,7 +110,9 @@ class PromotionValidator(ChunkValidator):
         typed["discount_price"] = self.parse_discount_price()
         typed["discount_percent"] = self.parse_percent()
         typed["start_at"], typed["end_at"] = self.parse_dates()
-        period = self.raw["period"].str.lower()
+        # codes are lower-case ASCII: "soldes-été-2027" and "Noël-2026" name their periods
+        period = self.raw["period"].str.lower().str.normalize("NFKD").str.replace(
+            "[\u0300-\u036f]", "", regex=True)
         typed["period"] = period.where(period != "")
         promotion_rules.check_discounts(self, typed)
         self.collector.problems.extend(problems_from_schema_errors(

@@ -31,6 +31,9 @@ SHAPES = {  # shape -> (how a seller writes it, whether it is a date alone)
     "french-dots": (lambda d: f"{d:%d.%m.%Y}", True),
     "french-h": (lambda d: f"{d:%d/%m/%Y} à {d.hour}h{d:%M}", False),
     "french-a-colon": (lambda d: f"{d:%d/%m/%Y} à {d:%H:%M}", False),
+    # an Excel date cell (read as ISO) joined to an "heure début" column's 8h00
+    "iso-french-h": (lambda d: f"{d:%Y-%m-%d} {d.hour}h{d:%M}", False),
+    "iso-a-h": (lambda d: f"{d:%Y-%m-%d} à {d:%H}h{d:%M}", False),
     "french-dashed": (lambda d: f"{d.day}-{MONTHS[d.month - 1][:4]}-{d.year}", True),  # jj-mmm-aaaa
     # Excel's "jjj. j mmm. aaaa"
     "french-short-weekday": (lambda d: f"{DAYS[d.weekday()][:3]}. {d.day}"
@@ -39,7 +42,7 @@ SHAPES = {  # shape -> (how a seller writes it, whether it is a date alone)
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
-MINUTES_ONLY = {"iso-minutes", "french-h", "french-a-colon"}
+MINUTES_ONLY = {"iso-minutes", "french-h", "french-a-colon", "iso-french-h", "iso-a-h"}
 
 
 def _exists_once(wall: datetime) -> bool:

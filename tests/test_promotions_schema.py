@@ -213,6 +213,14 @@ def test_an_unknown_period_lists_the_codes_not_over_yet():
     assert "soldes-ete-2026" not in message  # known, but over by now
 
 
+def test_a_period_code_is_read_whatever_its_case_and_accents():
+    """French sellers write "été" and "Noël", as our own messages name the periods."""
+    result = validate([promo(kind="5", start="2027-06-23 08:00", end="2027-07-20", period="Soldes-Été-2027"),
+                       promo("B", start="2026-12-20", end="2026-12-22", period="Noël-2026")])
+    assert result.problems == []
+    assert list(result.valid["period"]) == ["soldes-ete-2027", "noel-2026"]
+
+
 def test_a_promotion_already_over_is_rejected_one_still_running_is_not():
     now_paris = NOW.astimezone(PARIS)
     result = validate([
