@@ -130,12 +130,31 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
             )
 
 
+_ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
 def _check_is_workbook(archive: zipfile.ZipFile) -> None:
     names = set(archive.namelist())
     if _CONTENT_TYPES in names:
         with archive.open(_CONTENT_TYPES) as part:
             if _WORKBOOK_TYPE.search(part.read(_CONTENT_TYPES_READ)):
                 return
+    if "mimetype" in names and archive.read("mimetype")[:100].startswith(_ODS_TYPE):
+        raise reject_file(
+            Reason.UNKNOWN_FORMAT,
+            "Format non pris en charge : ce fichier est un classeur LibreOffice ou OpenOffice"
+            " (.ods). Enregistrez-le au format Excel (.xlsx) ou CSV (Fichier > Enregistrer sous).",
+            "Unsupported format: this file is a LibreOffice or OpenOffice spreadsheet (.ods)."
+            " Save it as Excel (.xlsx) or CSV (File > Save As).",
+        )
+    if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+        raise reject_file(
+            Reason.UNKNOWN_FORMAT,
+            "Format non pris en charge : ce fichier est un document Apple Numbers. Exportez-le"
+            " au format Excel (.xlsx) ou CSV (Fichier > Exporter vers).",
+            "Unsupported format: this file is an Apple Numbers document. Export it as Excel"
+            " (.xlsx) or CSV (File > Export To).",
+        )
     raise reject_file(
         Reason.UNKNOWN_FORMAT,
         "Format non pris en charge : ce fichier est une archive ZIP mais pas un classeur Excel "

@@ -61,8 +61,11 @@ EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
 ACTION_WORDS = {  # keys in normalize_header's form
-    "": "update", "update": "update", "u": "update", "mise_a_jour": "update",
+    "": "update", "update": "update", "u": "update", "mise_a_jour": "update", "maj": "update",
+    "modifier": "update", "modification": "update", "ajout": "update", "ajouter": "update",
+    "creer": "update", "creation": "update",
     "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
+    "suppr": "delete", "retirer": "delete", "effacer": "delete",
 }
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
@@ -156,7 +159,8 @@ class OfferValidator(ChunkValidator):
                                     lambda value: ACTION_WORDS.get(normalize_header(value), "unknown"))
         unknown = action == "unknown"
         self.flag(unknown, Reason.NOT_ALLOWED, "update_delete",
-                  "Action inconnue « {value} » : utilisez update ou delete.",
+                  "Action inconnue « {value} » : utilisez update (ou mise à jour) ou delete (ou"
+                  " suppression).",
                   'Unknown action "{value}": use update or delete.')
         # neither an update nor a delete: the row is rejected, and it must not make the file
         # need the update columns (a delete-only file with one typo stays a delete file)

@@ -315,6 +315,15 @@ def test_action_words_match_like_headers_whatever_wrote_them():
     result, _ = validate(rows, headers)
     assert codes(result) == {7: {"not_allowed"}}
     assert result.valid["action"].tolist() == ["update", "update", "delete", "delete", "update"]
+    assert "update (ou mise à jour) ou delete (ou suppression)" in result.problems[0].message_fr
+
+
+def test_the_french_words_sellers_write_for_an_action_are_read():
+    rows = [[*book(sku), word] for sku, word in zip("ABCDEF", ["Modifier", "MAJ", "Ajout", "Créer",
+                                                            "Retirer", "Suppr"], strict=True)]
+    result, _ = validate(rows, [*HEADERS, "action"])
+    assert result.problems == []
+    assert result.valid["action"].tolist() == ["update"] * 4 + ["delete"] * 2
 
 
 def test_seller_column_compares_numbers_and_a_shop_name_column_is_not_one():

@@ -964,6 +964,19 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     assert rejected(tmp_path / "offers.xlsx").code is Reason.UNKNOWN_FORMAT
 
 
+@pytest.mark.parametrize(("entries", "said"), [
+    ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}, "(.ods)"),
+    ({"Index/Document.iwa": "xx", "Metadata/Properties.plist": "p"}, "Apple Numbers"),
+])
+def test_a_libreoffice_or_numbers_file_is_named_with_how_to_save_it(tmp_path: Path, entries, said) -> None:
+    with zipfile.ZipFile(tmp_path / "offres.xlsx", "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    problem = rejected(tmp_path / "offres.xlsx")
+    assert problem.code is Reason.UNKNOWN_FORMAT and said in problem.message_fr
+    assert "(.xlsx) ou CSV" in problem.message_fr
+
+
 def test_zip_bomb_is_rejected_before_parsing(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "bomb.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     zeros = b"\x00" * (1 << 20)
