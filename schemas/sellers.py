@@ -39,7 +39,6 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
 from pandera.errors import SchemaErrors
 from pandera.typing import Series
 
@@ -61,6 +60,7 @@ from schemas.company_ids import (
     identifier_failure,
     split_company_ids,
 )
+from schemas.countries import COUNTRY_CODES, country_codes
 from schemas.feed import FeedContext, Validated
 from schemas.parsing import (
     UNDECIDED,
@@ -111,7 +111,6 @@ DEFAULT_PLAN = "standard"
 TEXT_FIELDS = ("shop_name", "legal_name", "legal_form", "rcs_city", "address", "postcode", "city")
 AMOUNT_FIELDS = ("share_capital", "trial_max_revenue")
 DATE_FIELDS = ("registered_at", "activated_at", "termination_requested_at", "payout_hold_until")
-COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
 EMAIL = r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 SEPARATORS = r"[\s.\-\u00a0\u202f]"
 DUPLICATE_FR = ("Le vendeur « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
@@ -323,7 +322,7 @@ class SellerValidator:
             "trial_max_orders": self.parse_whole,
             **dict.fromkeys(TEXT_FIELDS, lambda raw, _name: _text(_one_line(raw))),
             "email": lambda raw, _name: _text(raw),
-            "country": lambda raw, _name: _text(raw.str.upper()),
+            "country": lambda raw, _name: _text(country_codes(raw)),
             "status": lambda raw, _name: _status(raw),
             "plan": lambda raw, _name: raw.str.lower().replace("", DEFAULT_PLAN),
             **dict.fromkeys(("siren", "siret", "vat_number"), self.parse_identifier),

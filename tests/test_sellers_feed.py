@@ -179,7 +179,7 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
     ("siret", SIREN, Reason.BAD_FORMAT),
     ("vat_number", "FR45732829320", Reason.BAD_CHECK_DIGIT),
     ("vat_number", "XX44732829320", Reason.BAD_FORMAT),
-    ("country", "France", Reason.BAD_FORMAT),
+    ("country", "Frankreich", Reason.BAD_FORMAT),
     ("country", "XX", Reason.BAD_FORMAT),
     ("email", "shop@", Reason.BAD_FORMAT),
     ("email", "shop example.fr", Reason.BAD_FORMAT),
@@ -546,3 +546,11 @@ def test_a_seller_past_pending_without_activation_date_is_loaded_with_a_warning(
     assert list(result.valid.index) == [2, 3, 4, 5, 6]
     # no activated_at column: the stored date is kept, nothing to say
     assert validate_sellers(seller(1)).problems == []
+
+
+def test_a_country_written_as_a_name_or_alpha_3_is_stored_as_its_code():
+    """Ops' spreadsheets write "France": the row was refused, status and bank account lost."""
+    written = ["FR", "fr", "France", "Belgique", "belgium", "Royaume-Uni", "FRA", "Pays-Bas", "Suisse"]
+    result = validate_sellers(*(seller(n, country=text) for n, text in enumerate(written, 1)))
+    assert result.problems == []
+    assert list(result.valid["country"]) == ["FR", "FR", "FR", "BE", "BE", "GB", "FR", "NL", "CH"]
