@@ -2,7 +2,8 @@
 
 Exit codes (architecture.md): 0 done, nothing rejected; 1 done, some rows rejected (report
 written); 2 usage error; 3 file rejected as a whole, nothing loaded; 4 internal failure.
-`--json` prints exactly one JSON object on stdout; human messages go to stderr then. A
+`--json` prints exactly one JSON object on stdout; human messages go to stderr then (without
+it, a command's answer goes to stdout, errors and progress to stderr). A
 command that fails (usage error, internal failure) prints `{"status": "error", "exit_code",
 "error"}` so that a script reading stdout always gets an object (typer's own errors on unknown
 options excepted: they exit 2 before any command runs).
@@ -49,6 +50,9 @@ app.add_typer(report_app, name="report")
 # Messages quote what sellers wrote (cells, file names): printed as text, never read as rich
 # markup (`[/x]` would raise); a line per message, also in a log (no terminal: 80 columns).
 err = Console(stderr=True, soft_wrap=True, markup=False)
+# A command's answer for a person goes to stdout, like any Unix tool's (`marketplace demo |
+# less`, a log of the nightly run); errors, progress and `--json`'s human lines to stderr.
+reply = Console(soft_wrap=True, markup=False)
 USAGE_ERROR = 2
 FILE_REJECTED = 3
 CLOSED_PIPE = 141  # 128 + SIGPIPE: what a Unix tool killed by a closed pipe returns
@@ -200,19 +204,19 @@ def _print_result(result: IngestResult, as_json: bool, check_only: bool = False)
     else:
         counts = (f" import={result.import_id} {result.file}: {result.rows} rows read,"
                   f" {result.loaded} loaded")
-    err.print(Text.assemble((result.status, colour[result.status]),
+    reply.print(Text.assemble((result.status, colour[result.status]),
                             f" {result.kind} seller={result.seller_id}{counts},"
                             f" {result.rejected} rejected, {result.warnings} warnings"))
     if result.message:
-        err.print(f"  {result.message}")
+        reply.print(f"  {result.message}")
     for problem in result.problems[:10]:
         where = f"ligne {problem.row}, " if problem.row else ""
         col = f"« {problem.column} »: " if problem.column else ""
-        err.print(f"  - {where}{col}{problem.message_fr}")
+        reply.print(f"  - {where}{col}{problem.message_fr}")
     if len(result.problems) > 10:
-        err.print(f"  ... {len(result.problems) - 10} more in the report")
+        reply.print(f"  ... {len(result.problems) - 10} more in the report")
     if result.errors_report:
-        err.print(f"  report: {result.errors_report}")
+        reply.print(f"  report: {result.errors_report}")
 
 
 def _checker(feed, settings, check_only: bool, seller: int | None) -> Callable[..., IngestResult]:
@@ -348,17 +352,17 @@ def run_inbox(as_json: JsonOption = False) -> None:
             for result in run.results:
                 _print_result(result, False)
             for refused in run.refused:
-                err.print(Text.assemble(("refused", "red"), f" {refused['key']}: {refused['reason']}"))
+                reply.print(Text.assemble(("refused", "red"), f" {refused['key']}: {refused['reason']}"))
             for ignored in run.ignored:
-                err.print(f"ignored (editor leftover, archived) {ignored['key']}")
+                reply.print(f"ignored (editor leftover, archived) {ignored['key']}")
             for key in run.taken:
-                err.print(f"taken by another run meanwhile {key}")
+                reply.print(f"taken by another run meanwhile {key}")
             for failed in run.failed:
-                err.print(Text.assemble(("failed, left in the inbox", "red"),
+                reply.print(Text.assemble(("failed, left in the inbox", "red"),
                                         f" {failed['key']}: {failed['error']}"))
             for key in run.waiting:
-                err.print(f"left in the inbox behind a failed file {key}")
-            err.print(f"{len(run.results)} file(s) processed.")
+                reply.print(f"left in the inbox behind a failed file {key}")
+            reply.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 
     _guarded(action, as_json)
@@ -371,7 +375,7 @@ def db_upgrade() -> None:
 
     def action() -> int:
         engine = catalog_engine(get_settings())
-        err.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
+        reply.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
         return 0
 
     _guarded(action)
@@ -450,7 +454,7 @@ def report_quality(
             _print_json(report.as_json())
         else:
             for line in summary_lines(report.as_json()):
-                err.print(line)
+                reply.print(line)
         return 0
 
     _guarded(action, as_json)
@@ -485,7 +489,7 @@ def report_payouts(
             _print_json(result.as_json())
         else:
             for line in payout_summary(result):
-                err.print(line)
+                reply.print(line)
         return 0
 
     _guarded(action, as_json, month=month)
@@ -496,7 +500,7 @@ def demo() -> None:
     """End to end on data/samples with the embedded defaults."""
     from marketplace.demo import run_demo
 
-    _guarded(lambda: run_demo(err))
+    _guarded(lambda: run_demo(reply))
 
 
 @app.command()

@@ -265,11 +265,11 @@ def test_validate_says_it_is_a_check_to_a_person(cli, tmp_path):
     (its report says so too), and "2 loaded, import=None" told ops the opposite."""
     path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
     result = CliRunner().invoke(app, ["validate", "offers", str(path), "--seller", "7"])
-    line = " ".join(result.stderr.split())
+    line = " ".join(result.stdout.split())  # the answer, on stdout like any tool's
     assert "(check only, nothing loaded): 2 rows read, 2 valid, 0 rejected" in line
     assert "loaded," not in line and "import=" not in line
     result = CliRunner().invoke(app, ["ingest", "offers", str(path), "--seller", "7"])
-    assert "2 rows read, 2 loaded, 0 rejected" in " ".join(result.stderr.split())
+    assert "2 rows read, 2 loaded, 0 rejected" in " ".join(result.stdout.split())
 
 
 CHECK_ONLY = """
@@ -408,7 +408,7 @@ def test_run_inbox_says_which_file_each_answer_is_about_one_line_each(engine, ca
     assert result.exit_code == 0
     assert any(line.startswith("loaded offers seller=7") and line.endswith("0 warnings")
                and "inbox/offers/7/Offres de la semaine du 23 novembre.csv" in line
-               for line in result.stderr.splitlines()), result.stderr
+               for line in result.stdout.splitlines()), result.stdout
 
 
 def test_what_a_seller_wrote_is_printed_as_text_never_as_console_markup(engine, catalog_env, tmp_path):
@@ -423,8 +423,8 @@ def test_what_a_seller_wrote_is_printed_as_text_never_as_console_markup(engine, 
     ingested = runner.invoke(app, ["ingest", "offers", str(path), "--seller", "7"])
     run = runner.invoke(app, ["run", "inbox"])
     assert (ingested.exit_code, run.exit_code) == (1, 3)
-    assert "« [/x] »" in ingested.stderr and "Offres [v2].csv" in ingested.stderr
-    assert "refused inbox/offers/[/b]/[red]x.csv" in run.stderr
+    assert "« [/x] »" in ingested.stdout and "Offres [v2].csv" in ingested.stdout
+    assert "refused inbox/offers/[/b]/[red]x.csv" in run.stdout
 
 
 def test_ingest_refuses_a_seller_other_than_the_inbox_folder_of_the_file(cli, engine, tmp_path):
@@ -506,7 +506,7 @@ def test_debug_logging_keeps_the_aws_session_token_and_key_id_out(tmp_path, s3_c
            "MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
     command = [sys.executable, "-c", "from marketplace.cli import main; main()", "run", "inbox"]
     answered = subprocess.run(command, capture_output=True, text=True, env=env)
-    assert answered.returncode == 0 and "0 file(s) processed" in answered.stderr
+    assert answered.returncode == 0 and "0 file(s) processed" in answered.stdout
     assert "DEBUG" in answered.stderr  # our own debug lines are still there
     assert "sessionTokenNotToLog" not in answered.stderr
     assert "AKIAKEYIDNOTTOLOG" not in answered.stderr
