@@ -85,6 +85,8 @@ class Lines:
 
     def __next__(self) -> str:
         line = self._pushed.pop() if self._pushed else self._text.readline(self._max_line_chars)
+        if line.endswith("\x1a"):  # the DOS end-of-file mark ends a file (see loaders.csv_blocks)
+            line = line.rstrip("\x1a")
         if not line:
             self.hit_eof = bool(self.record)
             raise StopIteration

@@ -52,7 +52,7 @@ _UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "
 """What a template puts in brackets after a header to say its unit: "Prix TTC (€)",
 "Délai d'expédition (jours)". Never "HT": a price excluding VAT is not the customer price."""
 _HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requis", "required",
-                         "optional", "mandatory", "chiffres", "caracteres", "digits", "10", "13"})
+                         "optional", "mandatory"})
 """What a template puts in brackets after a name to say how to fill it: "Catégorie (code)",
 "Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
 (libellé)") are none of these: such a header stays unknown."""

@@ -34,19 +34,16 @@ class ColumnSpec:
     numeric: bool = False
     """Its values are amounts or counts (they hold digits): words under its header are a second
     header line (`loaders.split_headers`)."""
-    key_words: frozenset[str] = frozenset()
-    """Words that name the field wherever they stand in a header no alias matched ("Etat
-    produit", "Code EAN / ISBN", "Qté dispo"), while no other column of the file names it: a
-    seller's own wording of a column whose loss would be silent (a used book loaded as new,
-    an EAN left out)."""
-    platform_aliases: tuple[str, ...] = ()
-    """Another platform's export names (Shopify's `Variant SKU`): they name the field only when
-    no other column of the file does, so that a file with both its platform's column and ours
-    (`Regular price` beside `prix`, as sellers completed it) is not refused for naming it twice."""
+    fallback_aliases: tuple[str, ...] = ()
+    """Names that stand for the field only where no other column of the file names it: another
+    platform's export names (Shopify's `Variant SKU`) and sellers' own wordings (`Etat
+    produit`, `Gencod`, `Qté dispo`). A file with both such a column and ours (`Regular price`
+    beside `prix`, as sellers completed it; `Qté` beside `Qté dispo`) reads ours and keeps the
+    other as a column ignored, never refused for naming the field twice."""
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases, *self.platform_aliases)
+        return (self.name, *self.aliases, *self.fallback_aliases)
 
     def header_keys(self) -> set[str]:
         return {header_key(name) for name in self.names}
@@ -85,8 +82,8 @@ class HeaderMap:
     unknown: list[str] = field(default_factory=list)
     specs: tuple[ColumnSpec, ...] = ()
     yielded: list[str] = field(default_factory=list)
-    """Another platform's columns left for ours naming the same field (`Variant Price` beside
-    `prix`): known, not read."""
+    """Fallback columns left for ours naming the same field (`Variant Price` beside `prix`):
+    known, not read."""
 
     def require_update_columns(self) -> None:
         """Reject the file if columns that update rows need are missing, naming them all."""
@@ -145,7 +142,7 @@ def known_header_names(specs: tuple[ColumnSpec, ...]) -> tuple[str, ...]:
 def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     """Match the seller's headers to fields; reject the file if a required one is missing."""
     by_key = {key: spec for spec in specs for key in spec.header_keys()}
-    platform = {header_key(alias) for spec in specs for alias in spec.platform_aliases}
+    fallback = {header_key(alias) for spec in specs for alias in spec.fallback_aliases}
     positions: dict[str, int] = {}
     unknown: list[str] = []
     deferred: list[tuple[int, str, ColumnSpec]] = []
@@ -157,19 +154,18 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
             if header.strip():
                 unknown.append(header)
             continue
-        if header_key(header) in platform:
+        if header_key(header) in fallback:
             deferred.append((position, header, spec))
             continue
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
-    unknown = _match_key_words(unknown, headers, specs, positions)
     ours = set(positions)
     yielded: list[str] = []
     for position, header, spec in deferred:  # only where none of our names is there
         if spec.name in ours:
             yielded.append(header)
-        elif spec.name in positions:  # two platform columns for one field: which one?
+        elif spec.name in positions:  # two fallback columns for one field: which one?
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
             positions[spec.name] = position
@@ -177,31 +173,6 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
     return HeaderMap(positions, list(headers), unknown, specs, yielded)
-
-
-_WORD_BREAKS = re.compile(r"[_/()\[\].,;:+&']+")
-_QUALIFIERS = frozenset({"type", "reserve", "reserves", "alerte", "min", "minimum", "max", "maximum",
-                         "seuil", "securite", "fournisseur", "ancien", "ancienne", "old", "previous"})
-"""Words that make a header another quantity than the field its key word names ("Type EAN",
-"Stock réservé", "Stock d'alerte", "EAN fournisseur")."""
-
-
-def _match_key_words(unknown: list[str], headers: list[str], specs: tuple[ColumnSpec, ...],
-                     positions: dict[str, int]) -> list[str]:
-    """Give each field that no header named the first unknown header holding one of its key
-    words; returns the headers still unknown. A header with a qualifier (`_QUALIFIERS`) or a
-    note in brackets that `header_key` kept ("Stock (réservé)") is another quantity; one whose
-    words point at two fields stays unknown."""
-    still_unknown = []
-    for header in unknown:
-        words = set(_WORD_BREAKS.split(normalize_header(header)))
-        found = [spec for spec in specs if spec.key_words & words and spec.name not in positions]
-        qualified = words & _QUALIFIERS or re.search(r"[(\[]", header_key(header))
-        if len(found) == 1 and not qualified:
-            positions[found[0].name] = headers.index(header)
-        else:
-            still_unknown.append(header)
-    return still_unknown
 
 
 def _duplicate_header(spec: ColumnSpec, headers: list[str], first: int, second: int) -> FileRejected:

@@ -161,12 +161,12 @@ def check_whole_ratings(v: OrderValidator, typed: pd.DataFrame, accepted: pd.Ser
         first_missing = partial & ~given[name]
         partial &= ~first_missing
         v.flag(first_missing, Reason.ORDER_STATE, name,
-               "Évaluation incomplète : « {column} » est vide alors que d'autres notes de"
-               " l'évaluation sont données. Elle ne compte pas dans la note moyenne du vendeur"
-               " (il faut la date et les cinq notes).",
-               'Incomplete evaluation: "{column}" is empty while other parts of it are given.'
-               " It is left out of the seller's average rating (the date and all five aspects"
-               " are needed).", severity=Severity.WARNING)
+               "Évaluation incomplète : « {column} » est vide alors que l'évaluation est"
+               " commencée (sa date ou une note). Elle ne compte pas dans la note moyenne du"
+               " vendeur (il faut la date et les cinq notes).",
+               'Incomplete evaluation: "{column}" is empty while the evaluation is begun (its'
+               " date or a rating). It is left out of the seller's average rating (the date and"
+               " all five aspects are needed).", severity=Severity.WARNING)
 
 
 def check_duplicates(v: OrderValidator, typed: pd.DataFrame) -> None:

@@ -93,10 +93,13 @@ class PromotionValidator(ChunkValidator):
         self.calendar = load_calendar(ctx.reference_dir)
         # "14/12/2026" and "12:00" in two columns are "14/12/2026 12:00": a flash sale of two
         # hours was stretched to whole days when the hours were ignored as unknown columns
+        # (a date cell formatted with its time reads "2026-12-21 00:00:00": its midnight
+        # gives way to the hour column)
         for day, hour in (("start_at", "start_time"), ("end_at", "end_time")):
             both = (self.raw[day] != "") & (self.raw[hour] != "")
             if both.any():
-                self.raw[day] = self.raw[day].where(~both, self.raw[day] + " " + self.raw[hour])
+                date_only = self.raw[day].str.replace(r"[ T]00:00(?::00)?$", "", regex=True)
+                self.raw[day] = self.raw[day].where(~both, date_only + " " + self.raw[hour])
 
     def run(self) -> Validated:
         everywhere = pd.Series(True, index=self.index)

@@ -11,9 +11,9 @@ from schemas.columns import ColumnSpec, OtherFeedColumns
 SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
                                 "réf", "réf.", "référence vendeur",
                                 "référence produit", "code article", "sku vendeur",
-                                "réf produit", "référence interne", "réf interne",
                                 "ugs"),  # WooCommerce's French for SKU
-                        True, platform_aliases=("variant sku",))  # Shopify's product export
+                        True, fallback_aliases=("variant sku",  # Shopify's product export
+                                                "réf produit", "référence interne", "réf interne"))
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
 
@@ -22,40 +22,40 @@ OFFER_COLUMNS = (
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
-                              "isbn 13", "gtin, upc, ean ou isbn", "gencod", "code gencod"),
-               key_words=frozenset({"ean", "ean13", "gtin", "gtin13", "isbn", "gencod"}),
-               platform_aliases=("variant barcode",)),
+                              "isbn 13", "gtin, upc, ean ou isbn"),
+               fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
+                                 "code ean/isbn", "ean (13 chiffres)")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
-                         "nom produit", "intitulé", "libellé produit", "titre du produit",
-                         "désignation article", "désignation produit", "nom de l'article",
-                         "nom article", "libellé article", "titre de l'offre"),
-               required_for_updates=True),
+                         "nom produit", "intitulé", "libellé produit", "titre du produit"),
+               required_for_updates=True,
+               fallback_aliases=("désignation article", "désignation produit", "nom de l'article",
+                                 "nom article", "libellé article")),
     ColumnSpec("description", ()),
-    ColumnSpec("category", ("catégorie", "category_code", "code catégorie", "catégories",
-                            "catégorie produit", "code catégorie produit"),
-               required_for_updates=True),
+    ColumnSpec("category", ("catégorie", "category_code", "code catégorie", "catégories"),
+               required_for_updates=True,
+               fallback_aliases=("catégorie produit", "code catégorie produit")),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
-                         "tarif régulier", "prix régulier",  # WooCommerce: not "Tarif promo"
-                         "prix vente ttc", "tarif ttc", "pv ttc"),
+                         "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
                required_for_updates=True, numeric=True,
-               platform_aliases=("regular price", "variant price")),  # not "Compare At Price"
+               fallback_aliases=("regular price", "variant price",  # not "Compare At Price"
+                                 "prix vente ttc", "tarif ttc", "pv ttc")),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
-                            "stock disponible", "quantité disponible", "qty", "qté dispo",
-                            "stock dispo", "quantité dispo"), numeric=True,
-               key_words=frozenset({"stock", "qte", "quantite", "qty"}),
-               platform_aliases=("variant inventory qty",)),
-    ColumnSpec("condition", ("state", "état", "product-state", "état du produit", "état produit",
-                             "état de l'article", "item-condition", "état (neuf/occasion)"),
-               key_words=frozenset({"etat", "condition"})),
+                            "stock disponible", "quantité disponible"), numeric=True,
+               fallback_aliases=("variant inventory qty", "qty", "qté dispo", "stock dispo",
+                                 "quantité dispo")),
+    # the condition under a seller's own name: ignored, a used book went on sale as new
+    ColumnSpec("condition", ("state", "état", "product-state", "état du produit"),
+               fallback_aliases=("état produit", "état de l'article", "état article",
+                                 "état (neuf/occasion)", "condition du produit", "condition produit",
+                                 "item-condition")),
     # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
     # exports carry it beside the time to ship
     ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation",
-                                    "délai d'envoi", "délai expédition", "délai d expédition",
-                                    "délai", "délai de traitement", "temps de préparation"),
-               numeric=True),
+                                    "délai d'envoi", "délai expédition", "délai d expédition"),
+               numeric=True, fallback_aliases=("délai de traitement", "temps de préparation")),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     ColumnSpec("practical_component", ("mise en situation",)),

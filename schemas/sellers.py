@@ -392,21 +392,17 @@ class SellerValidator:
                       values=shown[name], severity=Severity.WARNING)
 
     def check_french_postcodes(self, typed: pd.DataFrame) -> None:
-        """A French postcode has 5 digits; the invoices print it. `6000` is Nice's 06000 after
-        Excel took the column for numbers: refused with that explanation, never padded."""
+        """`6000` for Nice's 06000: Excel took the column for numbers. Loaded as sent with a
+        warning (never padded, never refused: the row also carries the status and the payout
+        hold, which must apply), as the invoices print it."""
         if "postcode" not in typed or "country" not in typed:
             return
-        postcode = self.raw["postcode"]
-        wrong = typed["country"].eq("FR") & postcode.ne("") & ~postcode.str.fullmatch(r"\d{5}")
-        lost_zero = wrong & postcode.str.fullmatch(r"\d{4}")
+        lost_zero = typed["country"].eq("FR") & self.raw["postcode"].str.fullmatch(r"\d{4}")
         self.flag(lost_zero, Reason.BAD_FORMAT, "postcode",
                   "Code postal « {value} » : un code postal français a 5 chiffres. Excel a sans doute"
                   " retiré le 0 du début : écrivez 0{value} dans une colonne au format Texte.",
                   'Postcode "{value}": a French postcode has 5 digits. Excel probably dropped the'
-                  " leading 0: write 0{value} in a column formatted as Text.")
-        self.flag(wrong & ~lost_zero, Reason.BAD_FORMAT, "postcode",
-                  "Code postal « {value} » : un code postal français a 5 chiffres (75001).",
-                  'Postcode "{value}": a French postcode has 5 digits (75001).')
+                  " leading 0: write 0{value} in a column formatted as Text.", severity=Severity.WARNING)
 
     def check_activation(self, typed: pd.DataFrame) -> None:
         """Activation starts the subscription and the seniority (feeds.md): a seller past

@@ -193,6 +193,20 @@ def test_hours_in_columns_of_their_own_are_joined_to_their_dates():
     assert (twice.row, twice.column, twice.value) == (4, "début", "16/12/2026 08:00 09:00")
 
 
+def test_an_excel_date_cell_joins_its_hour_column_whatever_its_format():
+    """A date cell reads "2026-12-21" (date format) or "2026-12-21 00:00:00" (date-time
+    format); with "8h30" beside it, the second one was unreadable."""
+    headers = ["sku", "type", "remise %", "début", "heure début", "fin", "heure fin"]
+    result = validate([["A", "6", "20", "2026-12-21", "8h30", "2026-12-21 00:00:00", "18h"],
+                       ["B", "6", "20", "2026-12-22T00:00", "08:00", "2026-12-22", "à 9h30"]], headers)
+    assert result.problems == []
+    valid = result.valid
+    assert (valid.loc[2, "start_at"], valid.loc[2, "end_at"]) == (paris(2026, 12, 21, 8, 30),
+                                                                   paris(2026, 12, 21, 18))
+    assert (valid.loc[3, "start_at"], valid.loc[3, "end_at"]) == (paris(2026, 12, 22, 8),
+                                                                   paris(2026, 12, 22, 9, 30))
+
+
 def test_american_or_broken_dates_are_unreadable():
     result = validate([promo(start="12/13/2026"), promo("B", end="2026-02-30")])
     assert {(p.row, p.column, str(p.code)) for p in result.problems} == {

@@ -1219,10 +1219,11 @@ def test_french_typography_and_capitals_tell_mac_roman_from_windows_1252(
 
 
 @pytest.mark.parametrize("ending", ["\r\n\x1a", "\x1a", "\r\n\x1a\x1a"])
-def test_a_dos_end_of_file_mark_is_no_row(tmp_path: Path, ending: str) -> None:
+@pytest.mark.parametrize("title", ["Un", '"Un\r\nlivre"'])  # a line break: the precise path
+def test_a_dos_end_of_file_mark_is_no_row(tmp_path: Path, ending: str, title: str) -> None:
     """Old ERP exports end with Ctrl-Z: it made a phantom row of empty cells, or stuck to the
     last stock ("« 5 » n'est pas un nombre entier", the mark invisible in the quote)."""
-    body = "sku;title;price;quantity\r\nA-1;Un;12,90;4\r\nA-2;Deux;9,90;5" + ending
+    body = f"sku;title;price;quantity\r\nA-1;{title};12,90;4\r\nA-2;Deux;9,90;5" + ending
     _, frame, problems = read(write(tmp_path, body, "cp1252"))
-    assert rows(frame) == {2: ["A-1", "Un", "12,90", "4"], 3: ["A-2", "Deux", "9,90", "5"]}
+    assert rows(frame) == {2: ["A-1", title.strip('"'), "12,90", "4"], 3: ["A-2", "Deux", "9,90", "5"]}
     assert problems == []

@@ -521,17 +521,18 @@ def test_a_database_error_never_quotes_an_iban(engine):
 # -- addresses and activation --------------------------------------------------------------------
 
 
-def test_a_french_postcode_excel_stripped_of_its_zero_is_refused_with_the_reason():
+def test_a_french_postcode_excel_stripped_of_its_zero_is_loaded_with_a_warning():
+    """Refused, the row would also freeze the seller's status and payout hold."""
     result = validate_sellers(seller(1, country="FR", postcode="6000"),
-                              seller(2, country="FR", postcode="750 01"),
+                              seller(2, country="FR", postcode="75381 CEDEX 08"),
                               seller(3, country="FR", postcode="06000"),
                               seller(4, country="BE", postcode="1000"),
-                              seller(5, country="FR", postcode=""))
-    assert codes(result.problems) == [(2, "postcode", Reason.BAD_FORMAT),
-                                      (3, "postcode", Reason.BAD_FORMAT)]
+                              seller(5, country="FR", postcode="", status="suspended"))
+    assert codes(result.problems) == [(2, "postcode", Reason.BAD_FORMAT)]
+    assert result.problems[0].severity is Severity.WARNING
     assert "écrivez 06000" in result.problems[0].message_fr
-    assert "0750" not in result.problems[1].message_fr
-    assert list(result.valid.index) == [4, 5, 6]
+    assert list(result.valid.index) == [2, 3, 4, 5, 6]
+    assert result.valid.loc[2, "postcode"] == "6000"
 
 
 def test_a_seller_past_pending_without_activation_date_is_loaded_with_a_warning():
