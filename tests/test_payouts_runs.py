@@ -193,15 +193,22 @@ def test_a_closed_month_is_reissued_identical(engine, tmp_path):
     assert after == before
 
 
-def test_a_seller_without_bic_is_paid_by_iban_alone(engine, tmp_path):
-    """SEPA needs no BIC (docs/decisions.md): an empty one must not stop anyone's payout."""
+def _close_october_of_two_sellers_after(engine, tmp_path, edit: str):
+    """Sellers 1 and 2 with a 100 € October sale each, the registry edited by `edit`, then
+    October closed."""
     add_seller(engine, 1)
     add_seller(engine, 2)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE sellers SET bic = NULL WHERE seller_id = 1"))
+        connection.execute(text(edit))
     for seller in (1, 2):
         add_order(engine, f"P-{seller}", seller, "100.00", delivered=paris(2026, 10, 10, 12))
-    result = run(engine, tmp_path, "2026-10", close=True)
+    return run(engine, tmp_path, "2026-10", close=True)
+
+
+def test_a_seller_without_bic_is_paid_by_iban_alone(engine, tmp_path):
+    """SEPA needs no BIC (docs/decisions.md): an empty one must not stop anyone's payout."""
+    result = _close_october_of_two_sellers_after(
+        engine, tmp_path, "UPDATE sellers SET bic = NULL WHERE seller_id = 1")
     assert (result.status, result.paid) == ("closed", 2)
     xml = (tmp_path / "store" / OUT / "sepa-credit-transfer.xml").read_bytes()
     assert xml.count(b"<CdtTrfTxInf>") == 2 and xml.count(b"AGRIFRPP") == 1
@@ -211,13 +218,8 @@ def test_an_account_the_bank_would_refuse_is_carried_whatever_its_flag(engine, t
     """A BIC of 5 characters stored beside an account flagged valid (a registry file before the
     fix kept an old BIC next to a new IBAN) failed the SEPA file's validation: exit 4, nobody
     paid. It is checked again at the decision and that seller alone is carried."""
-    add_seller(engine, 1)
-    add_seller(engine, 2)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE sellers SET bic = 'AGRIF' WHERE seller_id = 2"))
-    for seller in (1, 2):
-        add_order(engine, f"P-{seller}", seller, "100.00", delivered=paris(2026, 10, 10, 12))
-    result = run(engine, tmp_path, "2026-10", close=True)
+    result = _close_october_of_two_sellers_after(
+        engine, tmp_path, "UPDATE sellers SET bic = 'AGRIF' WHERE seller_id = 2")
     assert (result.status, result.paid) == ("closed", 1)
     lines = {line["seller_id"]: line for line in _csv(tmp_path / "store")}
     assert (lines["2"]["decision"], lines["2"]["reason"]) == (
