@@ -142,14 +142,16 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         ctx, "aucune offre absente n'a été désactivée", "no absent offer was deactivated")
     replacing = ctx.mode == "replace" and stopped is None
     problems = refused + (_replace_guard(session, ctx, params) if replacing else [])
-    problems += _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
-    problems += [stopped] if stopped else []
+    ignored = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
+    problems += ignored + ([stopped] if stopped else [])
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
     staged = session.execute(
         text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
     ).scalar_one()
-    loaded = staged + _unstaged_unchanged(ctx, late)
+    # a deletion of no offer changed nothing: not loaded, so a file of them alone is sent
+    # again once the offer exists (it was taken for applied, and its resending for a duplicate)
+    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored)
     return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
@@ -207,11 +209,9 @@ def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: li
     if undone:
         session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
                         [{**params, "sku": sku} for sku in undone])
-    problems = refused + _unknown_deletes(session, ctx, params)
-    deletes = session.execute(
-        text(f"SELECT count(*) FROM {STAGING} WHERE action = 'delete'")).scalar_one()
-    loaded = ctx.state["direct_rows"] - len(late) + deletes
-    return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
+    ignored = _unknown_deletes(session, ctx, params)  # every one: the seller had no offer
+    loaded = ctx.state["direct_rows"] - len(late)
+    return Applied(loaded=loaded, problems=refused + ignored, rejected_rows=set(late))
 
 
 

@@ -120,11 +120,28 @@ def test_delete_rows_deactivate_and_unknown_delete_is_a_warning(ingestor, engine
     path = write_offer_csv(tmp_path / "d.csv", [["SKU-00000", "delete"], ["NOPE", "delete"]],
                            header=["Référence", "Action"])
     result = ingest(ingestor, path)
-    assert (result.status, result.warnings, result.exit_code) == ("loaded", 1, 0)
+    assert (result.status, result.loaded, result.warnings, result.exit_code) == ("loaded", 1, 1, 0)
     assert [(p.row, p.column, p.value) for p in result.problems] == [(3, "Référence", "NOPE")]
     stored = offers(engine)
     assert stored["SKU-00000"].active is False
     assert stored["SKU-00001"].active is True
+
+
+@pytest.mark.parametrize("first_file", [True, False])
+def test_a_file_whose_deletions_were_all_ignored_is_taken_again(ingestor, engine, tmp_path, first_file):
+    """A deletion sent before the offer existed was "loaded: 1" and the file applied: sent
+    again once the offer was created, it was a duplicate and the offer stayed on sale."""
+    if not first_file:
+        ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(1)))
+    delete = write_offer_csv(tmp_path / "d.csv", [["SKU-00009", "delete"]], header=["sku", "action"])
+    early = ingest(ingestor, delete)
+    assert (early.status, early.loaded, early.warnings) == ("loaded", 0, 1)
+    rows = offer_rows(10)[9:]
+    ingest(ingestor, write_offer_csv(tmp_path / "n.csv", rows))
+    assert offers(engine)["SKU-00009"].active is True
+    again = ingest(ingestor, delete)
+    assert (again.status, again.loaded, again.warnings) == ("loaded", 1, 0)
+    assert offers(engine)["SKU-00009"].active is False
 
 
 def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engine, tmp_path):
