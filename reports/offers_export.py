@@ -2,7 +2,9 @@
 
 `published` is derived here from the offer's active flag and its seller's status, never
 stored; the latest published nightly quality report takes offers off too when it says the seller's trial
-limit is reached (probation and a proposed deactivation do not unpublish). A termination takes
+limit is reached, as long as the registry still sets a limit (ops lifting it, by emptying the
+cells, puts the offers back at once, not at the next night; a limit raised waits for the night
+to count against it); probation and a proposed deactivation do not unpublish. A termination takes
 effect at the end of the month of `termination_requested_at` (seed 000, feeds.md): from the next
 month (Paris) the seller's offers are off, whatever status the registry still shows, as its
 subscription is no longer charged then (reports.ledger_fees). `effective_price` is
@@ -51,8 +53,9 @@ def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[
                       .where(QualityNight.published_at.is_not(None)).scalar_subquery())
     latest = (select(QualityIndicators.seller_id, QualityIndicators.status, QualityIndicators.top_seller)
               .where(QualityIndicators.report_date == last_published).subquery())
+    limited = Seller.trial_max_orders.is_not(None) | Seller.trial_max_revenue.is_not(None)
     query = (select(Offer, Seller.status, Seller.termination_requested_at, effective_price(running),
-                    latest.c.status, latest.c.top_seller)
+                    latest.c.status, latest.c.top_seller, limited)
              .join(Seller, Seller.seller_id == Offer.seller_id)
              .outerjoin(running, and_(running.c.seller_id == Offer.seller_id,
                                       running.c.sku == Offer.sku))
@@ -61,11 +64,11 @@ def _rows(engine: Engine, seller_id: int | None, at: datetime) -> Iterator[list[
     if seller_id is not None:
         query = query.where(Offer.seller_id == seller_id)
     with Session(engine) as session:
-        for offer, status, termination, effective, quality, top in session.execute(
+        for offer, status, termination, effective, quality, top, trial in session.execute(
                 query.execution_options(yield_per=10_000)):
             published = (offer.active and status in PUBLISHING_STATUSES
                          and not _terminated(termination, month_start)
-                         and quality not in UNPUBLISHING_QUALITY_STATUSES)
+                         and not (quality in UNPUBLISHING_QUALITY_STATUSES and trial))
             yield [
                 str(offer.seller_id), inert_text(offer.sku), offer.product_id or "",
                 inert_text(offer.title), offer.category, _money(offer.price),

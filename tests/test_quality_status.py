@@ -125,6 +125,10 @@ def test_trial_limit_reached_by_revenue_unpublishes_offers(engine, tmp_path):
     assert stored(engine, day, 2)["status"] == "active"
     exported = _export(engine)
     assert (exported["1"]["published"], exported["2"]["published"]) == ("false", "true")
+    # ops lift the limit in the registry: the offers are back at once, not after the next night
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sellers SET trial_max_revenue = NULL WHERE seller_id = 1"))
+    assert _export(engine)["1"]["published"] == "true"
 
 
 def test_probation_does_not_unpublish_and_top_seller_is_exported(engine, tmp_path):
