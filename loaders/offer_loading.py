@@ -144,14 +144,16 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     problems = refused + (_replace_guard(session, ctx, params) if replacing else [])
     ignored = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
     problems += ignored + ([stopped] if stopped else [])
+    already_off = _deletes_of_inactive_offers(session, params) if ctx.state["deletes"] else 0
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
     staged = session.execute(
         text(f"SELECT count(*) FROM {STAGING} WHERE action IN ('update', 'delete', 'same')")
     ).scalar_one()
-    # a deletion of no offer changed nothing: not loaded, so a file of them alone is sent
-    # again once the offer exists (it was taken for applied, and its resending for a duplicate)
-    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored)
+    # a deletion of no offer, or of one already off, changed nothing: not loaded, so a file of
+    # them alone is taken again once the offer is on sale (it was taken for applied, and its
+    # resending for a duplicate: the offer stayed on sale)
+    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored) - already_off
     return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
@@ -280,6 +282,12 @@ def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[P
                 row=row, column=column, value=sku, severity=Severity.WARNING)
         for row, sku in rows
     ]
+
+
+def _deletes_of_inactive_offers(session: Session, params: dict) -> int:
+    return session.execute(text(
+        f"SELECT count(*) FROM {STAGING} s JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
+        " WHERE s.action = 'delete' AND o.active = :false"), params).scalar_one()
 
 
 def _record_deactivated(session: Session, ctx: FeedContext, params: dict, replacing: bool) -> None:

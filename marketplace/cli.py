@@ -351,17 +351,20 @@ def run_inbox(as_json: JsonOption = False) -> None:
         else:
             for result in run.results:
                 _print_result(result, False)
+            # inbox keys may hold bytes that are no UTF-8 (a Windows zip's names): stdout, unlike
+            # stderr, refuses them in a UTF-8 locale, so they are shown as U+FFFD
             for refused in run.refused:
-                reply.print(Text.assemble(("refused", "red"), f" {refused['key']}: {refused['reason']}"))
+                reply.print(Text.assemble(("refused", "red"),
+                                          readable(f" {refused['key']}: {refused['reason']}")))
             for ignored in run.ignored:
-                reply.print(f"ignored (editor leftover, archived) {ignored['key']}")
+                reply.print(readable(f"ignored (editor leftover, archived) {ignored['key']}"))
             for key in run.taken:
-                reply.print(f"taken by another run meanwhile {key}")
+                reply.print(readable(f"taken by another run meanwhile {key}"))
             for failed in run.failed:
                 reply.print(Text.assemble(("failed, left in the inbox", "red"),
-                                        f" {failed['key']}: {failed['error']}"))
+                                          readable(f" {failed['key']}: {failed['error']}")))
             for key in run.waiting:
-                reply.print(f"left in the inbox behind a failed file {key}")
+                reply.print(readable(f"left in the inbox behind a failed file {key}"))
             reply.print(f"{len(run.results)} file(s) processed.")
         return run.exit_code
 

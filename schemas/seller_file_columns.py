@@ -24,7 +24,7 @@ OFFER_COLUMNS = (
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
                               "isbn 13", "gtin, upc, ean ou isbn"),
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
-                                 "code ean/isbn", "ean (13 chiffres)")),
+                                 "code ean/isbn")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
@@ -50,7 +50,8 @@ OFFER_COLUMNS = (
     ColumnSpec("condition", ("state", "état", "product-state", "état du produit"),
                fallback_aliases=("état produit", "état de l'article", "état article",
                                  "état (neuf/occasion)", "condition du produit", "condition produit",
-                                 "item-condition")),
+                                 "état du livre", "état de l'offre", "état de conservation",
+                                 "condition de l'article", "item-condition")),
     # not "délai de livraison": the whole time to the customer, often "2 à 3 jours", and
     # exports carry it beside the time to ship
     ColumnSpec("leadtime_to_ship", ("délai d'expédition", "leadtime", "délai de préparation",

@@ -239,6 +239,23 @@ def test_a_file_name_that_is_not_utf8_is_ingested_and_answered_in_valid_json(cli
     assert answer["archive"].endswith("-offres-_t_.csv")
 
 
+def test_run_inbox_answers_a_person_about_a_name_that_is_not_utf8(tmp_path):
+    """The answer moved to stdout, which refuses lone surrogates in a UTF-8 locale (stderr
+    escapes them): the run ended in an internal failure, exit 4, its answer lost."""
+    store = tmp_path / "store"
+    folder = os.fsencode(store / "inbox" / "offers" / "abc")
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"offres-\xe9t\xe9.csv"), "wb") as handle:
+        handle.write(b"sku\r\nA\r\n")
+    env = {**os.environ, "MARKETPLACE_STORAGE": str(store), "PYTHONIOENCODING": "utf-8:strict",
+           "MARKETPLACE_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    command = [sys.executable, "-c", "from marketplace.cli import main; main()", "run", "inbox"]
+    answered = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert answered.returncode == 3, answered.stderr
+    assert "refused inbox/offers/abc/offres-\ufffdt\ufffd.csv" in answered.stdout
+    assert "0 file(s) processed." in answered.stdout
+
+
 @pytest.mark.parametrize("day", ["20261122", "2026-11-2", "22/11/2026"])
 def test_report_quality_takes_its_date_as_the_contract_writes_it(cli, day):
     code, out = cli("report", "quality", "--date", day, "--json")

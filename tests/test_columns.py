@@ -177,7 +177,9 @@ def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) 
     ("Etat produit", "condition"), ("État de l'article", "condition"), ("Condition du produit", "condition"),
     ("Etat (neuf/occasion)", "condition"), ("item-condition", "condition"), ("Etat\nproduit", "condition"),
     ("Gencod", "product_id"), ("EAN/ISBN", "product_id"), ("Code EAN / ISBN", "product_id"),
-    ("EAN (13 chiffres)", "product_id"), ("Qté dispo", "quantity"), ("qty", "quantity"),
+    ("EAN (13 chiffres)", "product_id"), ("Code EAN (13 chiffres)", "product_id"),
+    ("GTIN (13 digits)", "product_id"), ("État du livre", "condition"), ("Etat de l'offre", "condition"),
+    ("Qté dispo", "quantity"), ("qty", "quantity"),
     ("Désignation article", "title"), ("Catégorie produit", "category"), ("PV TTC", "price"),
     ("Réf produit", "sku"), ("Délai de traitement", "leadtime_to_ship"),
     ("Délai expédition (jours ouvrés)", "leadtime_to_ship"), ("Caté\u00adgorie", "category"),
@@ -192,7 +194,8 @@ def test_a_sellers_own_wording_of_a_column_is_read(written: str, column: str) ->
 
 @pytest.mark.parametrize("written", ["Quantité vendue", "Stock en commande", "Qté par carton",
                                      "EAN du pack", "EAN carton", "Condition de vente",
-                                     "Etat de la fiche", "Stock réservé", "Délai", "ISBN (10)"])
+                                     "Etat de la fiche", "Stock réservé", "Délai", "ISBN (10)",
+                                     "EAN (13)"])
 def test_a_column_holding_something_else_stays_unknown(written: str) -> None:
     """Words alone said too much: "Quantité vendue" became the stock, "EAN du pack" the
     product's EAN, "Condition de vente" refused every row as an unknown condition."""

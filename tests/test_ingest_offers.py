@@ -142,6 +142,13 @@ def test_a_file_whose_deletions_were_all_ignored_is_taken_again(ingestor, engine
     again = ingest(ingestor, delete)
     assert (again.status, again.loaded, again.warnings) == ("loaded", 1, 0)
     assert offers(engine)["SKU-00009"].active is False
+    # deleting it once more changes nothing: not loaded, so taken again once it is back on sale
+    twice = write_offer_csv(tmp_path / "d2.csv", [["SKU-00009", "supprimer"]], header=["sku", "action"])
+    assert ingest(ingestor, twice).loaded == 0
+    rows[0][4] = "12,00"  # back on sale at a new price: another file
+    ingest(ingestor, write_offer_csv(tmp_path / "n2.csv", rows))
+    assert offers(engine)["SKU-00009"].active is True
+    assert (ingest(ingestor, twice).loaded, offers(engine)["SKU-00009"].active) == (1, False)
 
 
 def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engine, tmp_path):
