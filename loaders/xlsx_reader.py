@@ -124,9 +124,9 @@ def _number_text(value: int | float, shown: _Shown) -> str:
     CSV (offers.md: never a silent conversion)."""
     if shown.scientific is not None:
         return f"{value:.{shown.scientific}E}"
+    if shown.percent:  # to 9 decimals once ×100: 1-7,83/8,7 is 0.0999999999999999, shown 10 %
+        return f"{value * 100} %" if isinstance(value, int) else f"{_float_text(round(value * 100, 9))} %"
     text = str(value) if isinstance(value, int) else _float_text(value)
-    if shown.percent:
-        return f"{Decimal(text).scaleb(2):f} %"
     if shown.zero_width and "." not in text:
         return text.zfill(shown.zero_width + text.startswith("-"))
     return text

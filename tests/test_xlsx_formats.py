@@ -140,6 +140,8 @@ def test_an_end_date_typed_at_midnight_ends_at_midnight(tmp_path: Path) -> None:
         (0.2, "0.00%", "20 %"),
         (0.07, "0%", "7 %"),  # 0.07 × 100 is 7.000000000000001 in floats
         (0.155, "0.0%", "15.5 %"),
+        (1 - 7.83 / 8.7, "0%", "10 %"),  # =1-7,83/8,7 caches 0.09999999999999987: Excel shows 10 %
+        (0.1998, "0.00%", "19.98 %"),  # a real 19.98 % stays what it is
         (1, "0%", "100 %"),
         (0.2, "General", "0.2"),
         (20, '0" %"', "20"),  # a quoted % is text: Excel shows 20 %, the cell holds 20
