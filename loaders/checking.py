@@ -147,6 +147,21 @@ def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
     return keys
 
 
+def without_unread_only_rows(frame: pd.DataFrame, read_columns: list[int]) -> pd.DataFrame:
+    """`frame` less the rows with nothing in any column a field reads: the unused rows of a
+    template whose helper column (`Prix HT = E4/1,2`, a margin) shows 0 all the way down. The
+    seller sees empty lines; rejected, they failed the file and stopped a replace."""
+    read_columns = [position for position in read_columns if position in frame.columns]
+    if not read_columns or frame.empty:
+        return frame
+    blank = frame[read_columns[0]] == ""  # the sku first: filled on nearly every row, one pass
+    for position in read_columns:
+        if not blank.any():
+            return frame
+        blank[blank] = frame.loc[blank, position].str.strip() == ""
+    return frame[~blank]
+
+
 def refused_rows(chunk: Chunk) -> int:
     """How many rows the reader refused in `chunk`: rows its problems name that it did not
     return (a warning on a cell it returned, such as an uncalculated formula, names a row too)."""
@@ -193,19 +208,21 @@ class FileRun:
             self.problems.extend(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
+            read_columns = sorted(set(header_map.positions.values()), key=lambda at: at != sku_position)
             for chunk in self.read(table):
                 if not self.rows:
                     refuse_split_header(chunk.frame, header_map, feed.columns, unnamed,
                                         table.info.header_row)
-                self.rows += len(chunk.frame) + refused_rows(chunk)
-                self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
-                validated = feed.validate(chunk.frame, header_map, self.ctx)
+                frame = without_unread_only_rows(chunk.frame, read_columns)
+                self.rows += len(frame) + refused_rows(chunk)
+                self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
+                validated = feed.validate(frame, header_map, self.ctx)
                 self.ctx.state["unkeyed_rows"] += unkeyed_rows(
                     validated.problems, None if sku_position is None else self.headers[sku_position])
                 chunk_problems = chunk.problems + validated.problems
                 self.add_problems(chunk_problems)
-                self.keep_for_report(chunk.frame, chunk_problems)
+                self.keep_for_report(frame, chunk_problems)
                 if on_rows:
                     on_rows(self.rows)
                 yield validated.valid

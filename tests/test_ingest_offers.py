@@ -151,6 +151,17 @@ def test_a_file_whose_deletions_were_all_ignored_is_taken_again(ingestor, engine
     assert (ingest(ingestor, twice).loaded, offers(engine)["SKU-00009"].active) == (1, False)
 
 
+def test_rows_filled_only_in_columns_nobody_reads_are_empty_lines(ingestor, engine, tmp_path):
+    """A template's helper column (`Prix HT`, a margin) shows 0 all the way down: its unused
+    rows were rejected as offers without sku, and stopped a replace from withdrawing anything."""
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = [[*row, "8,33"] for row in offer_rows(2)] + [["", "", "", "", "", "", "", "0,00"]] * 3
+    path = write_offer_csv(tmp_path / "r.csv", rows, header=[*OFFER_HEADER, "Prix HT"])
+    result = ingest(ingestor, path, mode="replace", force=True)
+    assert (result.status, result.rows, result.loaded, result.rejected) == ("loaded", 2, 2, 0)
+    assert [offer.active for offer in offers(engine).values()] == [True, True, False, False]
+
+
 def test_replace_deactivates_absent_offers_but_not_rejected_ones(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
     rows = offer_rows(4)[:3]
