@@ -282,7 +282,9 @@ def _write_rows(sheet: Worksheet, formats: _Formats, report: ReportInput, grid: 
 def _write_row(
     sheet: Worksheet, formats: _Formats, grid: ReportGrid, sheet_row: int, number: int
 ) -> None:
-    problems = grid.by_row.get(number, [])
+    # errors first: a rejected row's cell never starts with "avertissement" (filtering that
+    # word out to see the rejected rows hid it)
+    problems = sorted(grid.by_row.get(number, []), key=lambda p: p.severity == Severity.WARNING)
     summary = "; ".join(dict.fromkeys(map(_labelled, problems)))
     first_format = formats.error if number in grid.rejected else formats.text
     write_text(sheet, sheet_row, 0, _safe(summary), first_format)

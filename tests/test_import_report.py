@@ -249,6 +249,19 @@ def test_errors_of_a_row_are_joined_in_column_order(tmp_path: Path):
     assert sheet.cell(sheet_row(sheet, 3), 1).value == f"{PRICE_FR}; Description trop longue"
 
 
+def test_a_rejected_rows_errors_come_before_its_warnings(tmp_path: Path):
+    """"avertissement : ..." first made a rejected row disappear when a seller filtered that
+    word out to see what to fix."""
+    mixed = [
+        Problem(Reason.FORMULA_NOT_CALCULATED, "Formule sans valeur", "Formula without value",
+                row=3, column="description", severity=Severity.WARNING),
+        *problems(),
+    ]
+    sheet = rows_sheet(write_import_report(tmp_path, "s", report_input(problems=mixed)))
+    assert sheet.cell(sheet_row(sheet, 3), 1).value == (
+        f"{PRICE_FR}; avertissement : Formule sans valeur")
+
+
 def test_row_numbers_are_the_sellers_own(tmp_path: Path):
     # header on row 3 (a title above it), rows 4 and 9 shown (large file: flagged rows only)
     rows = frame({4: ["A", "1", "2,00", "x"], 9: ["B", "2", "0,00", "y"]})
