@@ -254,7 +254,7 @@ def test_a_rejected_rows_errors_come_before_its_warnings(tmp_path: Path):
     word out to see what to fix."""
     mixed = [
         Problem(Reason.FORMULA_NOT_CALCULATED, "Formule sans valeur", "Formula without value",
-                row=3, column="description", severity=Severity.WARNING),
+                row=3, column="sku", severity=Severity.WARNING),
         *problems(),
     ]
     sheet = rows_sheet(write_import_report(tmp_path, "s", report_input(problems=mixed)))
