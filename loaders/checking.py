@@ -28,7 +28,7 @@ from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace import calendar
 from marketplace.config import Settings
 from marketplace.errors import FileRejected, Problem, Reason, Severity
-from marketplace.layout import archive_key, import_report_key, safe_file_name, safe_key
+from marketplace.layout import archive_key, import_report_key, readable, safe_file_name, safe_key
 from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
 from schemas.columns import known_header_names, map_headers
@@ -376,7 +376,7 @@ class FileChecker:
         owner = (request.seller_id or "no-seller") if request.feed.seller_scoped else "ops"
         stamp = result.import_id if result.import_id is not None else _stamp()
         report = ReportInput(
-            file_name=safe_file_name(request.name), kind=request.feed.kind,
+            file_name=readable(request.name), kind=request.feed.kind,
             seller_id=request.seller_id, import_id=result.import_id, status=result.status,
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,

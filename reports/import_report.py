@@ -37,7 +37,7 @@ from reports.report_workbook import write_report_xlsx
 class ReportInput:
     """Everything the report shows about one imported file."""
 
-    file_name: str  # the seller's original file name (already safe)
+    file_name: str  # the file's name as the seller sent it ("Offres d'été n°3.xlsx")
     kind: str  # "offers", "promotions", "sellers", "orders"
     seller_id: int | None
     import_id: int | None  # None: a check-only run (`marketplace validate`)

@@ -103,6 +103,17 @@ def test_same_content_for_another_seller_is_not_a_duplicate(ingestor, engine, tm
     assert len(offers(engine, 8)) == 2
 
 
+def test_the_report_names_the_file_as_the_seller_sent_it(ingestor, tmp_path):
+    """It showed the archive's cleaned name: "Offres d_été n_3 _ promos_.csv"."""
+    rows = offer_rows(2)
+    rows[1][4] = "-3,00"
+    name = "Offres d'été n°3 & promos+.csv"
+    result = ingest(ingestor, write_offer_csv(tmp_path / name, rows))
+    summary = {row[0]: row[1] for row in load_workbook(result.errors_report).worksheets[0]
+               .iter_rows(values_only=True)}
+    assert summary["Fichier / File"] == name
+
+
 def test_update_changes_only_what_differs_and_keeps_history(ingestor, engine, tmp_path):
     ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(3)))
     rows = offer_rows(3)
