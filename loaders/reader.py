@@ -66,7 +66,9 @@ class TableReader(ABC):
 
     def _counted(self, chunk: Chunk) -> Chunk:
         """The chunk, after counting its rows (checked per chunk against `limits.max_rows`)."""
-        self.info.rows_read += len(chunk.frame) + len(chunk.problems)
+        # a refused row counts; a note about the file (another sheet not read) is no row: a
+        # header-only "Offres" beside its copy "Offres (2)" answered "loaded", 0 rows, exit 0
+        self.info.rows_read += len(chunk.frame) + sum(p.row is not None for p in chunk.problems)
         if self.info.rows_read > self.limits.max_rows:
             raise reject_file(
                 Reason.TOO_LARGE,

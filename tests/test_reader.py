@@ -781,6 +781,16 @@ def test_without_a_named_sheet_the_one_with_the_most_known_columns_is_read(tmp_p
     assert note.message_fr.startswith("Seule la feuille « Catalogue » est lue ; « Autre » a aussi")
 
 
+def test_a_header_only_sheet_beside_its_copy_with_rows_is_refused_for_no_rows(tmp_path: Path) -> None:
+    """The note about the other sheet counted as a row read: "loaded", 0 rows, exit 0, and the
+    seller's offers on "Offres (2)" left out with a warning only."""
+    header = ["sku", "titre", "prix"]
+    path = make_xlsx(tmp_path / "o.xlsx", {"Offres": [header],
+                                           "Offres (2)": [header, ["A1", "Livre", 10]]})
+    problem = rejected(path, frozenset(header), preferred_sheets=("offres",))
+    assert problem.code is Reason.NO_ROWS
+
+
 def test_a_hidden_sheet_named_for_the_feed_is_not_read_instead_of_the_visible_one(tmp_path: Path) -> None:
     """A hidden "Offres" (last season's prices) was read instead of the visible "Offres
     janvier": the old prices went back on sale and, in replace mode, new offers were withdrawn."""
