@@ -18,6 +18,11 @@ import pycountry
 from loaders.headers import header_key
 
 COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
+_ALPHA_3 = {country.alpha_3: country.alpha_2 for country in pycountry.countries}
+_NOT_A_COUNTRY = frozenset({"DOM", "TOM", "COM"})
+"""Written in capitals by French ops for the overseas departments and collectivities, and
+alpha-3 codes too (the Dominican Republic, the Comoros): refused, never read as those."""
+_AMBIGUOUS_NAMES = frozenset({"congo"})  # the Republic of the Congo or the DRC: say which
 
 
 @lru_cache(maxsize=1)
@@ -26,19 +31,24 @@ def _codes_by_name() -> dict[str, str]:
     names: dict[str, str] = {}
     for country in pycountry.countries:
         spellings = (country.name, getattr(country, "common_name", None),
-                     getattr(country, "official_name", None), french.gettext(country.name),
-                     country.alpha_3)
+                     getattr(country, "official_name", None), french.gettext(country.name))
         for spelling in filter(None, spellings):
             names.setdefault(header_key(spelling), country.alpha_2)
-    return names
+    return {name: code for name, code in names.items() if name not in _AMBIGUOUS_NAMES}
+
+
+def _code_of(text: str) -> str | None:
+    if text.isupper() and text not in _NOT_A_COUNTRY and text in _ALPHA_3:  # FRA, never "fra"
+        return _ALPHA_3[text]
+    return _codes_by_name().get(header_key(text))
 
 
 def country_codes(raw: pd.Series) -> pd.Series:
-    """Stripped cell texts → alpha-2 codes where they are a code or a country's name; other
-    texts upper-cased as they are ("" stays "")."""
+    """Stripped cell texts → alpha-2 codes where they are a code (alpha-2 in any case, alpha-3
+    in capitals) or a country's name; other texts upper-cased as they are ("" stays "")."""
     codes = raw.str.upper()
     named = ~codes.isin(COUNTRY_CODES) & codes.ne("")
     if named.any():
-        found = raw[named].map(lambda text: _codes_by_name().get(header_key(text)))
+        found = raw[named].map(_code_of)
         codes[named] = found.where(found.notna(), codes[named])
     return codes

@@ -397,12 +397,20 @@ class SellerValidator:
         hold, which must apply), as the invoices print it."""
         if "postcode" not in typed or "country" not in typed:
             return
-        lost_zero = typed["country"].eq("FR") & self.raw["postcode"].str.fullmatch(r"\d{4}")
+        postcode = self.raw["postcode"]
+        french = typed["country"].eq("FR") & postcode.ne("")
+        lost_zero = french & postcode.str.fullmatch(r"\d{4}")
         self.flag(lost_zero, Reason.BAD_FORMAT, "postcode",
                   "Code postal « {value} » : un code postal français a 5 chiffres. Excel a sans doute"
                   " retiré le 0 du début : écrivez 0{value} dans une colonne au format Texte.",
                   'Postcode "{value}": a French postcode has 5 digits. Excel probably dropped the'
                   " leading 0: write 0{value} in a column formatted as Text.", severity=Severity.WARNING)
+        other = french & ~lost_zero & ~postcode.str.match(r"\d{5}(?:\s|$)")  # "75381 CEDEX 08" is one
+        self.flag(other, Reason.BAD_FORMAT, "postcode",
+                  "Code postal « {value} » : un code postal français commence par ses 5 chiffres"
+                  " (75001, 75381 CEDEX 08).",
+                  'Postcode "{value}": a French postcode starts with its 5 digits (75001, 75381'
+                  ' CEDEX 08).', severity=Severity.WARNING)
 
     def check_activation(self, typed: pd.DataFrame) -> None:
         """Activation starts the subscription and the seniority (feeds.md): a seller past

@@ -527,11 +527,15 @@ def test_a_french_postcode_excel_stripped_of_its_zero_is_loaded_with_a_warning()
                               seller(2, country="FR", postcode="75381 CEDEX 08"),
                               seller(3, country="FR", postcode="06000"),
                               seller(4, country="BE", postcode="1000"),
-                              seller(5, country="FR", postcode="", status="suspended"))
-    assert codes(result.problems) == [(2, "postcode", Reason.BAD_FORMAT)]
-    assert result.problems[0].severity is Severity.WARNING
+                              seller(5, country="FR", postcode="", status="suspended"),
+                              seller(6, country="FR", postcode="750012"),
+                              seller(7, country="FR", postcode="F-20000"))
+    assert codes(result.problems) == [(2, "postcode", Reason.BAD_FORMAT), (7, "postcode", Reason.BAD_FORMAT),
+                                      (8, "postcode", Reason.BAD_FORMAT)]
+    assert all(p.severity is Severity.WARNING for p in result.problems)
     assert "écrivez 06000" in result.problems[0].message_fr
-    assert list(result.valid.index) == [2, 3, 4, 5, 6]
+    assert "commence par ses 5 chiffres" in result.problems[1].message_fr
+    assert list(result.valid.index) == [2, 3, 4, 5, 6, 7, 8]
     assert result.valid.loc[2, "postcode"] == "6000"
 
 
@@ -555,3 +559,6 @@ def test_a_country_written_as_a_name_or_alpha_3_is_stored_as_its_code():
     result = validate_sellers(*(seller(n, country=text) for n, text in enumerate(written, 1)))
     assert result.problems == []
     assert list(result.valid["country"]) == ["FR", "FR", "FR", "BE", "BE", "GB", "FR", "NL", "CH"]
+    # DOM (overseas departments), a lower-case alpha-3, an ambiguous Congo: refused, not guessed
+    unsure = validate_sellers(*(seller(n, country=text) for n, text in enumerate(["DOM", "fra", "Congo"], 1)))
+    assert codes(unsure.problems) == [(row, "country", Reason.BAD_FORMAT) for row in (2, 3, 4)]
