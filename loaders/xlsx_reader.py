@@ -42,7 +42,7 @@ from loaders.reader import (
 )
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from loaders.xlsx_guard import check_xlsx
-from loaders.xlsx_sheet_xml import last_row_with_value, scan_sheet
+from loaders.xlsx_sheet_xml import MergedRange, last_row_with_value, scan_sheet, table_total_rows
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 MAX_EMPTY_ROW_RUN = 10_000  # stop after this many consecutive empty rows
@@ -182,8 +182,11 @@ class _XlsxTable(TableReader):
         if scan.out_of_order is not None:
             raise _rows_out_of_order(sheet.title, *scan.out_of_order)
         self._uncalculated = scan.uncalculated
-        self._merged = {merge.first_row: merge for merge in scan.merged
-                        if merge.first_row > (info.header_row or 0)}
+        self._merged: dict[int, list[MergedRange]] = {}
+        for merge in scan.merged:
+            if merge.first_row > (info.header_row or 0):
+                self._merged.setdefault(merge.first_row, []).append(merge)
+        self._totals = table_total_rows(sheet)
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)
@@ -191,6 +194,11 @@ class _XlsxTable(TableReader):
         builder.problems.extend(self._notes)
         empty_run = 0
         for number, row in self._rows:
+            if number in self._totals:
+                self.info.notes.append(
+                    f"Ligne {number} : ligne Total du tableau Excel, ignorée / row {number}: the"
+                    " Excel table's totals row, ignored")
+                continue
             cells = [_text_of(cell) for cell in row[:width]]
             if blank_row(cells):
                 empty_run += 1
@@ -244,21 +252,19 @@ class _XlsxTable(TableReader):
                 severity=Severity.WARNING))
 
     def _warn_merged(self, number: int, builder: ChunkBuilder) -> None:
-        """A range merged over data rows: its value is in its first row only, the rows under it
-        are read empty; said where it starts, so the "empty" that follows is understood."""
-        merge = self._merged.get(number)
-        if merge is None:
-            return
-        builder.problems.append(Problem(
-            Reason.MERGED_CELLS,
-            f"Cellules fusionnées {merge.ref} : la valeur n'est que dans la première ligne, les"
-            f" lignes {merge.first_row + 1} à {merge.last_row} sont lues vides. Annulez la"
-            " fusion et recopiez la valeur sur chaque ligne.",
-            f"Merged cells {merge.ref}: the value is in the first row only, rows"
-            f" {merge.first_row + 1} to {merge.last_row} are read empty. Unmerge the cells and"
-            " copy the value on every row.",
-            row=number, column=self.info.headers[merge.first_column], value=merge.ref,
-            severity=Severity.WARNING))
+        """A range merged over data rows or columns: its value is in its first cell only, the
+        cells under it or right of it are read empty; said where it starts, so the "empty"
+        that follows is understood."""
+        for merge in self._merged.get(number, ()):
+            fr, en = _merged_cells_read_empty(merge)
+            builder.problems.append(Problem(
+                Reason.MERGED_CELLS,
+                f"Cellules fusionnées {merge.ref} : la valeur n'est que dans la première cellule,"
+                f" {fr}. Annulez la fusion et recopiez la valeur dans chaque cellule.",
+                f"Merged cells {merge.ref}: the value is in the first cell only, {en}. Unmerge"
+                " the cells and copy the value in every cell.",
+                row=number, column=self.info.headers[merge.first_column], value=merge.ref,
+                severity=Severity.WARNING))
 
     def _warn_outside(self, number: int, outside: tuple, builder: ChunkBuilder) -> None:
         """Values right of the last header are ignored like an unknown column's, and said
@@ -272,6 +278,18 @@ class _XlsxTable(TableReader):
                 f"Values right of the last header column are ignored (e.g. row {number}):"
                 " give their column a header for them to count.",
                 severity=Severity.WARNING))
+
+
+def _merged_cells_read_empty(merge: MergedRange) -> tuple[str, str]:
+    """What a merge leaves empty, in words: rows under its first row, or columns right of its
+    first column ("la ligne 8", never "les lignes 8 à 8")."""
+    if merge.last_row > merge.first_row:
+        first, last = merge.first_row + 1, merge.last_row
+        if first == last:
+            return f"la ligne {first} est lue vide", f"row {first} is read empty"
+        return f"les lignes {first} à {last} sont lues vides", f"rows {first} to {last} are read empty"
+    return ("les colonnes à sa droite sont lues vides sur cette ligne",
+            "the columns right of it are read empty on this row")
 
 
 @contextmanager

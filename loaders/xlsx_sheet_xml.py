@@ -16,6 +16,9 @@ Rows out of order: Excel and LibreOffice write a sheet's rows in order, but a pr
 not (`<row r="5">` before `<row r="3">`); openpyxl's read-only reader then skips the row that
 goes back, without a word, so a seller's row would be lost.
 
+Totals rows of Excel Tables: a table's definition (its own part) says how many rows at its
+bottom are totals, which no seller means as offers.
+
 Values after the reader stopped: the reader gives up after a long run of empty rows (a sheet
 formatted down to row 1,048,576); the last row holding a value says whether it left any.
 """
@@ -46,12 +49,13 @@ _MERGE = re.compile(_TAG + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):([A-Z
 @dataclass(frozen=True)
 class MergedRange:
     """A merged range, as Excel names it ("C2:C4"), with its first row and column (0-based)
-    and its last row."""
+    and its last row and column."""
 
     ref: str
     first_row: int
     last_row: int
     first_column: int
+    last_column: int
 
 
 @dataclass
@@ -64,7 +68,7 @@ class SheetScan:
 def scan_sheet(sheet, width: int) -> SheetScan:
     """One pass over the sheet's part: `uncalculated`, {Excel row: {column index < `width`:
     "=formula"}} of its formula cells without a value ("=" alone for a shared formula, whose
-    text is in another cell); `merged`, its merged ranges over more than one row starting
+    text is in another cell); `merged`, its merged ranges over more than one cell starting
     left of `width`; `out_of_order`, the first row written after a row of the same or a later
     number. `sheet` is an openpyxl read-only worksheet; without access to its part, nothing is
     found."""
@@ -97,9 +101,10 @@ def _merged_ranges(block: bytes, width: int) -> list[MergedRange]:
     ranges = []
     for first_col, first_row, last_col, last_row in _MERGE.findall(block):
         column = column_index_from_string(first_col.decode()) - 1
-        if column < width and int(last_row) > int(first_row):
+        last_column = column_index_from_string(last_col.decode()) - 1
+        if column < width and (int(last_row) > int(first_row) or last_column > column):
             ref = f"{first_col.decode()}{int(first_row)}:{last_col.decode()}{int(last_row)}"
-            ranges.append(MergedRange(ref, int(first_row), int(last_row), column))
+            ranges.append(MergedRange(ref, int(first_row), int(last_row), column, last_column))
     return ranges
 
 
@@ -112,6 +117,57 @@ def last_row_with_value(sheet) -> int | None:
             starts = deque(_ROW_START.finditer(block, 0, final[0].start()), maxlen=1)
             last = int(starts[0].group(1)) if starts else last
     return last
+
+
+_TABLE_RELATION = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/table"[^>]*?/?>')
+_TARGET = re.compile(rb'\bTarget="([^"]+)"')
+_TABLE_REF = re.compile(rb'\bref="[A-Z]{1,3}([0-9]+):[A-Z]{1,3}([0-9]+)"')
+_TOTALS = re.compile(rb'\btotalsRowCount="([0-9]+)"')
+_SMALL_PART = 64 * 1024  # a table's definition: its columns' names, a few KB
+
+
+def table_total_rows(sheet) -> set[int]:
+    """The Excel numbers of the totals rows of the sheet's Excel Tables ("Ligne Total"): the
+    sum of the stock under a "Total" label, which the reader took for an offer without sku
+    (and, rejected, stopped a replace). Empty when openpyxl gives no access to the parts."""
+    archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return set()
+    folder, _, name = part.rpartition("/")
+    relations = f"{folder}/_rels/{name}.rels"
+    if relations not in archive.namelist():
+        return set()
+    totals: set[int] = set()
+    for relation in _TABLE_RELATION.finditer(_head(archive, relations)):
+        target = _TARGET.search(relation.group())
+        path = _resolve(folder, target.group(1).decode()) if target else None
+        if path is None or path not in archive.namelist():
+            continue
+        table = _head(archive, path)
+        ref, count = _TABLE_REF.search(table), _TOTALS.search(table)
+        if ref and count and int(count.group(1)) > 0:
+            last = int(ref.group(2))
+            totals.update(range(last - int(count.group(1)) + 1, last + 1))
+    return totals
+
+
+def _head(archive, name: str) -> bytes:
+    with archive.open(name) as entry:
+        return entry.read(_SMALL_PART)
+
+
+def _resolve(folder: str, target: str) -> str:
+    """A relationship's target as an archive name: absolute ("/xl/tables/table1.xml") or
+    relative to the sheet's folder ("../tables/table1.xml")."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
 
 
 def _whole_rows(sheet) -> Iterator[bytes]:

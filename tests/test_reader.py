@@ -781,6 +781,22 @@ def test_without_a_named_sheet_the_one_with_the_most_known_columns_is_read(tmp_p
     assert note.message_fr.startswith("Seule la feuille « Catalogue » est lue ; « Autre » a aussi")
 
 
+def test_the_totals_row_of_an_excel_table_is_no_row(tmp_path: Path) -> None:
+    """"Total" and the sum of the stock were read as an offer without sku: rejected, and in
+    replace mode it stopped every withdrawal, --force or not."""
+    from openpyxl.worksheet.table import Table
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in [["sku", "titre", "quantité"], ["A1", "Livre", 5], ["A2", "Stylo", 5], [None, "Total", 10]]:
+        sheet.append(row)
+    sheet.add_table(Table(displayName="TabOffres", ref="A1:C4", totalsRowCount=1))
+    workbook.save(tmp_path / "t.xlsx")
+    info, frame, problems = read(tmp_path / "t.xlsx", frozenset({"sku", "titre", "quantité"}))
+    assert (rows(frame), problems) == ({2: ["A1", "Livre", "5"], 3: ["A2", "Stylo", "5"]}, [])
+    assert any("ligne Total du tableau Excel" in note for note in info.notes)
+
+
 def test_a_header_only_sheet_beside_its_copy_with_rows_is_refused_for_no_rows(tmp_path: Path) -> None:
     """The note about the other sheet counted as a row read: "loaded", 0 rows, exit 0, and the
     seller's offers on "Offres (2)" left out with a warning only."""
@@ -884,15 +900,20 @@ def test_cells_merged_over_data_rows_are_said_where_they_start(tmp_path: Path) -
                 ["A3", "z", None], ["A4", "w", "livres"]):
         sheet.append(row)
     sheet.merge_cells("C2:C4")
-    sheet.merge_cells("A5:B5")  # one row: nothing read empty below it
+    sheet.merge_cells("A5:B5")  # across columns: the title is read empty right of the sku
+    sheet.append(["A6", "v", "livres"])
+    sheet.merge_cells("C6:C7")
     path = tmp_path / "merged.xlsx"
     workbook.save(path)
     _, frame, problems = read(path, frozenset({"sku", "title", "category"}))
     assert frame.loc[3, 2] == "" and frame.loc[2, 2] == "informatique"
-    [merged] = problems
+    merged, across, two_rows = problems
     assert (merged.code, merged.row, merged.column, merged.value, merged.severity) == (
         Reason.MERGED_CELLS, 2, "category", "C2:C4", "warning")
     assert "les lignes 3 à 4 sont lues vides" in merged.message_fr
+    assert (across.row, across.column, across.value) == (5, "sku", "A5:B5")
+    assert "les colonnes à sa droite sont lues vides" in across.message_fr
+    assert "la ligne 7 est lue vide" in two_rows.message_fr  # never "les lignes 7 à 7"
 
 
 def test_xlsx_without_any_worksheet(tmp_path: Path) -> None:

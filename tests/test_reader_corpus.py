@@ -285,8 +285,10 @@ CASES: dict[str, tuple[dict, Read | Reason]] = {
         Read(
             13,
             {(48, 1): "PCT_LA_code", (49, 3): "", (61, 0): "1"},
-            # D48:D49, C52:C53, C55:C56: said where they start, read in their first row only
-            problems=((Reason.MERGED_CELLS, 48), (Reason.MERGED_CELLS, 52), (Reason.MERGED_CELLS, 55)),
+            # D48:D49, C52:C53 and D52:D53, C55:C56 and D55:D56: each said where it starts,
+            # read in its first row only
+            problems=((Reason.MERGED_CELLS, 48), *((Reason.MERGED_CELLS, 52),) * 2,
+                      *((Reason.MERGED_CELLS, 55),) * 2),
             header_row=47,
             encoding=None,
             delimiter=None,
