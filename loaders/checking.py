@@ -27,7 +27,7 @@ from loaders.split_headers import refuse_split_header
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace import calendar
 from marketplace.config import Settings
-from marketplace.errors import FileRejected, Problem, Reason, Severity
+from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 from marketplace.layout import archive_key, import_report_key, readable, safe_file_name, safe_key
 from marketplace.storage import Storage
 from reports.import_report import ReportInput, write_import_report
@@ -162,6 +162,17 @@ def without_unread_only_rows(frame: pd.DataFrame, read_columns: list[int]) -> pd
     return frame[~blank]
 
 
+def _only_unread_values(header_row: int | None) -> FileRejected:
+    """A file whose rows hold values only in columns no field reads is a header-only file, as
+    the reader refuses one: loaded as "0 rows", a replace --force emptied the shop."""
+    return reject_file(
+        Reason.NO_ROWS,
+        f"Le fichier ne contient aucune ligne de données sous la ligne d'en-tête (ligne"
+        f" {header_row}) : ses lignes n'ont de valeurs que dans des colonnes qui ne sont pas lues.",
+        f"The file holds no data row below its header row (row {header_row}): its rows have"
+        " values only in columns that are not read.")
+
+
 def refused_rows(chunk: Chunk) -> int:
     """How many rows the reader refused in `chunk`: rows its problems name that it did not
     return (a warning on a cell it returned, such as an uncalculated formula, names a row too)."""
@@ -209,12 +220,14 @@ class FileRun:
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
             read_columns = sorted(set(header_map.positions.values()), key=lambda at: at != sku_position)
+            dropped = 0
             for chunk in self.read(table):
                 if not self.rows:
                     refuse_split_header(chunk.frame, header_map, feed.columns, unnamed,
                                         table.info.header_row)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 frame = without_unread_only_rows(chunk.frame, read_columns)
+                dropped += len(chunk.frame) - len(frame)
                 self.rows += len(frame) + refused_rows(chunk)
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
                 validated = feed.validate(frame, header_map, self.ctx)
@@ -230,6 +243,8 @@ class FileRun:
                 # 3M-row file peaked 60-90 MB above a 1M-row one (577-606 MB against 517);
                 # with it, 526 against 474-486 MB. Every fourth chunk was not enough (596 MB).
                 pa.default_memory_pool().release_unused()
+            if dropped and not self.rows and not feed.header_only_is_empty_load:
+                raise _only_unread_values(table.info.header_row)
 
     def read(self, table) -> Iterator[Chunk]:
         """The table's chunks; none for a header-only file of a feed where that means "nothing

@@ -56,9 +56,6 @@ _HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requ
 """What a template puts in brackets after a name to say how to fill it: "Catégorie (code)",
 "Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
 (libellé)") are none of these: such a header stays unknown."""
-_LENGTH_WORDS = frozenset({"chiffres", "caracteres", "digits", "characters"})
-"""A length a template states ("EAN (13 chiffres)"): a hint with its number. A number alone
-("ISBN (10)") says which of two columns it is, and stays."""
 _TRAILING_BRACKETS = re.compile(r"_?[(\[]([^()\[\]]*)[)\]]$")
 _TRAILING_UNIT = re.compile(r"_en_(?:€|eur|euros?|jours?)$|_€$")  # "Prix TTC en €", "Prix €"
 _ABBREVIATION_DOTS = re.compile(r"(?<=[^\W\d])\.")
@@ -107,8 +104,6 @@ def _without_trailing_note(key: str) -> str:
     note = _TRAILING_BRACKETS.search(key)
     if note:
         said = set(note.group(1).split("_"))
-        if said & _LENGTH_WORDS:  # "(13 chiffres)": the count goes with its word
-            said = {word for word in said if not word.isdigit()}
-        return key[:note.start()] if said <= _UNIT_WORDS | _HINT_WORDS | _LENGTH_WORDS else ""
+        return key[:note.start()] if said <= _UNIT_WORDS | _HINT_WORDS else ""
     unit = _TRAILING_UNIT.search(key)
     return key[:unit.start()] if unit else ""

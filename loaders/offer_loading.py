@@ -144,7 +144,8 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     problems = refused + (_replace_guard(session, ctx, params) if replacing else [])
     ignored = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
     problems += ignored + ([stopped] if stopped else [])
-    already_off = _deletes_of_inactive_offers(session, params) if ctx.state["deletes"] else 0
+    already_off = _deletes_of_inactive_offers(session, ctx, params) if ctx.state["deletes"] else []
+    problems += already_off
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
     staged = session.execute(
@@ -153,7 +154,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     # a deletion of no offer, or of one already off, changed nothing: not loaded, so a file of
     # them alone is taken again once the offer is on sale (it was taken for applied, and its
     # resending for a duplicate: the offer stayed on sale)
-    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored) - already_off
+    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored) - len(already_off)
     return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
@@ -284,10 +285,19 @@ def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[P
     ]
 
 
-def _deletes_of_inactive_offers(session: Session, params: dict) -> int:
-    return session.execute(text(
-        f"SELECT count(*) FROM {STAGING} s JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
-        " WHERE s.action = 'delete' AND o.active = :false"), params).scalar_one()
+def _deletes_of_inactive_offers(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
+    rows = session.execute(text(
+        f"SELECT s.row_number, s.sku FROM {STAGING} s JOIN offers o ON o.seller_id = :seller"
+        " AND o.sku = s.sku WHERE s.action = 'delete' AND o.active = :false ORDER BY s.row_number"),
+        params).all()
+    column = ctx.state.get("headers", {}).get("sku", "sku")
+    return [
+        Problem(Reason.UNKNOWN_SKU,
+                f"Suppression sans effet : l'offre « {sku} » est déjà retirée de la vente.",
+                f'Deletion without effect: offer "{sku}" is already off sale.',
+                row=row, column=column, value=sku, severity=Severity.WARNING)
+        for row, sku in rows
+    ]
 
 
 def _record_deactivated(session: Session, ctx: FeedContext, params: dict, replacing: bool) -> None:

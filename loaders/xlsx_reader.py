@@ -186,7 +186,8 @@ class _XlsxTable(TableReader):
         for merge in scan.merged:
             if merge.first_row > (info.header_row or 0):
                 self._merged.setdefault(merge.first_row, []).append(merge)
-        self._totals = table_total_rows(sheet)
+        first_header = next((at for at, header in enumerate(info.headers) if header.strip()), 0)
+        self._totals = table_total_rows(sheet, info.header_row or 0, first_header)
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)

@@ -121,15 +121,19 @@ def last_row_with_value(sheet) -> int | None:
 
 _TABLE_RELATION = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?Type="[^"]*/table"[^>]*?/?>')
 _TARGET = re.compile(rb'\bTarget="([^"]+)"')
-_TABLE_REF = re.compile(rb'\bref="[A-Z]{1,3}([0-9]+):[A-Z]{1,3}([0-9]+)"')
+_TABLE_REF = re.compile(rb'\bref="([A-Z]{1,3})([0-9]+):([A-Z]{1,3})([0-9]+)"')
 _TOTALS = re.compile(rb'\btotalsRowCount="([0-9]+)"')
 _SMALL_PART = 64 * 1024  # a table's definition: its columns' names, a few KB
 
 
-def table_total_rows(sheet) -> set[int]:
-    """The Excel numbers of the totals rows of the sheet's Excel Tables ("Ligne Total"): the
-    sum of the stock under a "Total" label, which the reader took for an offer without sku
-    (and, rejected, stopped a replace). Empty when openpyxl gives no access to the parts."""
+def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
+    """The Excel numbers of the totals rows ("Ligne Total") of the Excel Table read: the one
+    whose header is the header row read and which holds its first header cell
+    (`first_column`, 0-based; a summary table beside it has its own totals, on rows of
+    offers). Its "Total" and
+    the sum of the stock were taken for an offer without sku (and, rejected, stopped a
+    replace). Empty when openpyxl gives no access to the parts, or the table's definition is
+    not one Excel writes."""
     archive, part = getattr(sheet.parent, "_archive", None), getattr(sheet, "_worksheet_path", None)
     if archive is None or part is None:
         return set()
@@ -145,9 +149,13 @@ def table_total_rows(sheet) -> set[int]:
             continue
         table = _head(archive, path)
         ref, count = _TABLE_REF.search(table), _TOTALS.search(table)
-        if ref and count and int(count.group(1)) > 0:
-            last = int(ref.group(2))
-            totals.update(range(last - int(count.group(1)) + 1, last + 1))
+        if not (ref and count):
+            continue
+        first, last, totals_count = int(ref.group(2)), int(ref.group(4)), int(count.group(1))
+        left, right = (column_index_from_string(ref.group(n).decode()) - 1 for n in (1, 3))
+        ours = first == header_row and left <= first_column <= right
+        if ours and 0 < totals_count < last - first:  # a count past its rows is no table's
+            totals.update(range(last - totals_count + 1, last + 1))
     return totals
 
 

@@ -23,8 +23,10 @@ OFFER_COLUMNS = (
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
                               "isbn 13", "gtin, upc, ean ou isbn"),
+               # "(13 chiffres)" stays in the name: "ISBN (10 chiffres)" beside it is another column
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
-                                 "code ean/isbn")),
+                                 "code ean/isbn", "ean (13 chiffres)", "code ean (13 chiffres)",
+                                 "gtin (13 chiffres)", "ean13 (13 chiffres)")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),

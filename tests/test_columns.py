@@ -178,7 +178,7 @@ def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) 
     ("Etat (neuf/occasion)", "condition"), ("item-condition", "condition"), ("Etat\nproduit", "condition"),
     ("Gencod", "product_id"), ("EAN/ISBN", "product_id"), ("Code EAN / ISBN", "product_id"),
     ("EAN (13 chiffres)", "product_id"), ("Code EAN (13 chiffres)", "product_id"),
-    ("GTIN (13 digits)", "product_id"), ("État du livre", "condition"), ("Etat de l'offre", "condition"),
+    ("GTIN (13 chiffres)", "product_id"), ("État du livre", "condition"), ("Etat de l'offre", "condition"),
     ("Qté dispo", "quantity"), ("qty", "quantity"),
     ("Désignation article", "title"), ("Catégorie produit", "category"), ("PV TTC", "price"),
     ("Réf produit", "sku"), ("Délai de traitement", "leadtime_to_ship"),
@@ -207,11 +207,12 @@ def test_a_sellers_wording_beside_our_name_is_ignored_not_refused() -> None:
     """`Qté` beside `Qté dispo`, `Référence` beside `Réf produit`: the file loaded before these
     names were known, and must not be refused now for naming a field twice."""
     headers = ["Référence", "Réf produit", "Qté", "Qté dispo", "Etat", "item-condition", "prix",
-               "PV TTC", "Titre", "Catégorie"]
+               "PV TTC", "Titre", "Catégorie", "EAN", "EAN (13 chiffres)", "ISBN (10 chiffres)"]
     mapped = map_headers(headers, OFFER_COLUMNS)
     assert mapped.positions == {"sku": 0, "quantity": 2, "condition": 4, "price": 6, "title": 8,
-                                "category": 9}
-    assert mapped.yielded == ["Réf produit", "Qté dispo", "item-condition", "PV TTC"]
+                                "category": 9, "product_id": 10}
+    assert mapped.yielded == ["Réf produit", "Qté dispo", "item-condition", "PV TTC", "EAN (13 chiffres)"]
+    assert mapped.unknown == ["ISBN (10 chiffres)"]
 
 
 def test_a_woocommerce_french_export_is_read() -> None:

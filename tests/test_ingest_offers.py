@@ -155,7 +155,9 @@ def test_a_file_whose_deletions_were_all_ignored_is_taken_again(ingestor, engine
     assert offers(engine)["SKU-00009"].active is False
     # deleting it once more changes nothing: not loaded, so taken again once it is back on sale
     twice = write_offer_csv(tmp_path / "d2.csv", [["SKU-00009", "supprimer"]], header=["sku", "action"])
-    assert ingest(ingestor, twice).loaded == 0
+    again = ingest(ingestor, twice)
+    assert (again.loaded, again.warnings) == (0, 1)
+    assert again.problems[0].message_fr.startswith("Suppression sans effet")
     rows[0][4] = "12,00"  # back on sale at a new price: another file
     ingest(ingestor, write_offer_csv(tmp_path / "n2.csv", rows))
     assert offers(engine)["SKU-00009"].active is True
@@ -170,6 +172,13 @@ def test_rows_filled_only_in_columns_nobody_reads_are_empty_lines(ingestor, engi
     path = write_offer_csv(tmp_path / "r.csv", rows, header=[*OFFER_HEADER, "Prix HT"])
     result = ingest(ingestor, path, mode="replace", force=True)
     assert (result.status, result.rows, result.loaded, result.rejected) == ("loaded", 2, 2, 0)
+    assert [offer.active for offer in offers(engine).values()] == [True, True, False, False]
+    # nothing but such rows: no rows, as a header alone (loaded as "0 rows", it emptied the shop)
+    only = write_offer_csv(tmp_path / "o.csv", [["", "", "", "", "", "", "", "0,00"]] * 2,
+                           header=[*OFFER_HEADER, "Marge"])
+    result = ingest(ingestor, only, mode="replace", force=True)
+    assert (result.status, result.exit_code) == ("rejected", 3)
+    assert "no_rows" in {problem.code for problem in result.problems}
     assert [offer.active for offer in offers(engine).values()] == [True, True, False, False]
 
 

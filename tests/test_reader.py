@@ -797,6 +797,24 @@ def test_the_totals_row_of_an_excel_table_is_no_row(tmp_path: Path) -> None:
     assert any("ligne Total du tableau Excel" in note for note in info.notes)
 
 
+def test_only_the_read_tables_totals_row_is_skipped(tmp_path: Path) -> None:
+    """A summary table beside the offers has its totals on a row of offers: that offer was
+    dropped without a word (and withdrawn by a replace). A count past the table's rows (a
+    hostile part) is no table's: it allocated a set of a billion rows."""
+    from openpyxl.worksheet.table import Table
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in [["sku", "titre", None, "Rayon", "Nb"], ["A1", "Livre", None, "livres", 2],
+                ["A2", "Stylo", None, "Total", 2], ["A3", "Gomme"]]:
+        sheet.append(row)
+    sheet.add_table(Table(displayName="Recap", ref="D1:E3", totalsRowCount=1))
+    sheet.add_table(Table(displayName="Offres", ref="A1:B4", totalsRowCount=1_000_000_000))
+    workbook.save(tmp_path / "t.xlsx")
+    _, frame, _ = read(tmp_path / "t.xlsx", frozenset({"sku", "titre"}))
+    assert sorted(rows(frame)) == [2, 3, 4]
+
+
 def test_a_header_only_sheet_beside_its_copy_with_rows_is_refused_for_no_rows(tmp_path: Path) -> None:
     """The note about the other sheet counted as a row read: "loaded", 0 rows, exit 0, and the
     seller's offers on "Offres (2)" left out with a warning only."""
