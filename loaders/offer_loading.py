@@ -142,10 +142,8 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         ctx, "aucune offre absente n'a été désactivée", "no absent offer was deactivated")
     replacing = ctx.mode == "replace" and stopped is None
     problems = refused + (_replace_guard(session, ctx, params) if replacing else [])
-    ignored = _unknown_deletes(session, ctx, params) if ctx.state["deletes"] else []
+    ignored = _deletes_changing_nothing(session, ctx, params) if ctx.state["deletes"] else []
     problems += ignored + ([stopped] if stopped else [])
-    already_off = _deletes_of_inactive_offers(session, ctx, params) if ctx.state["deletes"] else []
-    problems += already_off
     _record_deactivated(session, ctx, params, replacing)
     _deactivate(session, ctx, params, replacing)
     staged = session.execute(
@@ -154,7 +152,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
     # a deletion of no offer, or of one already off, changed nothing: not loaded, so a file of
     # them alone is taken again once the offer is on sale (it was taken for applied, and its
     # resending for a duplicate: the offer stayed on sale)
-    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored) - len(already_off)
+    loaded = staged + _unstaged_unchanged(ctx, late) - len(ignored)
     return Applied(loaded=loaded, problems=problems, rejected_rows=set(late))
 
 
@@ -212,7 +210,7 @@ def _apply_first_file(session: Session, ctx: FeedContext, params: dict, late: li
     if undone:
         session.execute(text("DELETE FROM offers WHERE seller_id = :seller AND sku = :sku"),
                         [{**params, "sku": sku} for sku in undone])
-    ignored = _unknown_deletes(session, ctx, params)  # every one: the seller had no offer
+    ignored = _deletes_changing_nothing(session, ctx, params)  # every one: no offer yet
     loaded = ctx.state["direct_rows"] - len(late)
     return Applied(loaded=loaded, problems=refused + ignored, rejected_rows=set(late))
 
@@ -266,37 +264,24 @@ def _replace_guard(session: Session, ctx: FeedContext, params: dict) -> list[Pro
                f" {active} active offers")
 
 
-def _unknown_deletes(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
-    rows = session.execute(
-        text(
-            f"SELECT s.row_number, s.sku FROM {STAGING} s WHERE s.action = 'delete' AND NOT EXISTS"
-            " (SELECT 1 FROM offers o WHERE o.seller_id = :seller AND o.sku = s.sku)"
-            " ORDER BY s.row_number"
-        ),
-        params,
-    ).all()
-    column = ctx.state.get("headers", {}).get("sku", "sku")
-    return [
-        Problem(Reason.UNKNOWN_SKU,
-                f"Suppression ignorée : aucune offre « {sku} » dans votre catalogue.",
-                f'Deletion ignored: no offer "{sku}" in your catalogue.',
-                row=row, column=column, value=sku, severity=Severity.WARNING)
-        for row, sku in rows
-    ]
-
-
-def _deletes_of_inactive_offers(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
+def _deletes_changing_nothing(session: Session, ctx: FeedContext, params: dict) -> list[Problem]:
+    """A warning for each delete row of no offer, or of an offer already off sale: neither is
+    a loaded row (the caller's count leaves them out)."""
     rows = session.execute(text(
-        f"SELECT s.row_number, s.sku FROM {STAGING} s JOIN offers o ON o.seller_id = :seller"
-        " AND o.sku = s.sku WHERE s.action = 'delete' AND o.active = :false ORDER BY s.row_number"),
+        f"SELECT s.row_number, s.sku, o.sku IS NULL FROM {STAGING} s LEFT JOIN offers o"
+        " ON o.seller_id = :seller AND o.sku = s.sku"
+        " WHERE s.action = 'delete' AND (o.sku IS NULL OR o.active = :false) ORDER BY s.row_number"),
         params).all()
     column = ctx.state.get("headers", {}).get("sku", "sku")
+    said = {True: ("Suppression ignorée : aucune offre « {sku} » dans votre catalogue.",
+                   'Deletion ignored: no offer "{sku}" in your catalogue.'),
+            False: ("Suppression sans effet : l'offre « {sku} » est déjà retirée de la vente.",
+                    'Deletion without effect: offer "{sku}" is already off sale.')}
     return [
-        Problem(Reason.UNKNOWN_SKU,
-                f"Suppression sans effet : l'offre « {sku} » est déjà retirée de la vente.",
-                f'Deletion without effect: offer "{sku}" is already off sale.',
-                row=row, column=column, value=sku, severity=Severity.WARNING)
-        for row, sku in rows
+        Problem(Reason.UNKNOWN_SKU, said[bool(unknown)][0].format(sku=sku),
+                said[bool(unknown)][1].format(sku=sku), row=row, column=column, value=sku,
+                severity=Severity.WARNING)
+        for row, sku, unknown in rows
     ]
 
 
