@@ -128,9 +128,8 @@ _SMALL_PART = 64 * 1024  # a table's definition: its columns' names, a few KB
 
 def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
     """The Excel numbers of the totals rows ("Ligne Total") of the Excel Table read: the one
-    whose header is the header row read and which holds its first header cell
-    (`first_column`, 0-based; a summary table beside it has its own totals, on rows of
-    offers). Its "Total" and
+    whose header is the header row read and which holds its first header cell (`first_column`,
+    0-based; a summary table beside it has its own totals, on rows of offers). Its "Total" and
     the sum of the stock were taken for an offer without sku (and, rejected, stopped a
     replace). Empty when openpyxl gives no access to the parts, or the table's definition is
     not one Excel writes."""
