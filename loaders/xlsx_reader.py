@@ -346,7 +346,7 @@ GUIDANCE_WORDS = frozenset({
     "instruction", "instructions", "consignes", "emploi", "aide", "help", "guide", "notice",
     "exemple", "exemples", "example", "examples", "lisez", "readme", "read", "explications",
     "explication", "conseils", "tutoriel", "tutorial", "documentation", "legende", "legend",
-    "sample", "samples",
+    "sample", "samples", "remplir", "information", "informations", "faq",
 })
 
 

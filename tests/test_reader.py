@@ -897,7 +897,8 @@ def test_xlsx_header_only(tmp_path: Path) -> None:
     assert rejected(path).code is Reason.NO_ROWS
 
 
-@pytest.mark.parametrize("guide", ["Mode d'emploi", "Read me", "Explications", "Légende"])
+@pytest.mark.parametrize("guide", ["Mode d'emploi", "Read me", "Explications", "Légende",
+                                   "Comment remplir", "Informations"])
 def test_a_sheet_named_as_guidance_comes_after_the_seller_s_table(tmp_path: Path, guide) -> None:
     """"Read me" and "Explications" were read as the seller's table: its example row loaded
     as an offer, the real "Catalogue" sheet ignored without a word."""
