@@ -330,6 +330,10 @@ def ingest(
                              " --seller, --mode and --force do not apply to this feed.")
         if per_seller:
             _check_inbox_seller(file, kind.value, seller)
+        if force and mode is not Mode.replace:  # the guard it lifts exists in replace only
+            err.print("--force n'a d'effet qu'avec --mode replace : le fichier est chargé en"
+                      " mise à jour / --force only applies with --mode replace: the file is"
+                      " loaded as an update.")
         return _run_file(kind.value, file, seller, mode, force, as_json, False)
 
     _guarded(action, as_json, kind=kind.value, seller_id=seller)

@@ -88,6 +88,15 @@ def test_offer_options_on_the_registry_are_usage_errors_not_ignored(cli, option)
     assert (code, as_json(out)["exit_code"]) == (2, 2)
 
 
+def test_force_without_replace_loads_as_an_update_and_says_so(engine, catalog_env, tmp_path):
+    add_seller(engine, 7)
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
+    result = CliRunner().invoke(app, ["ingest", "offers", str(path), "--seller", "7", "--force",
+                                      "--json"])
+    assert (result.exit_code, as_json(result.stdout)["status"]) == (0, "loaded")
+    assert "--force only applies with --mode replace" in result.stderr
+
+
 @pytest.mark.parametrize(("args", "code"), [
     (["ingest", "offers", "missing.csv", "--seller", "7"], 2),
     (["ingest", "offers", "x.csv"], 2),
