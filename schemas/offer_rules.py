@@ -21,6 +21,8 @@ from stdnum import isbn
 from loaders.headers import header_key
 from marketplace.errors import Reason
 from marketplace.reference import load_categories
+from schemas.amazon_codes import ID_TYPES as AMAZON_ID_TYPES
+from schemas.amazon_codes import amazon_codes
 from schemas.parsing import (
     among,
     ascii_digits,
@@ -267,7 +269,14 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
         compact = raw.copy()
         compact[~digits] = raw[~digits].str.replace(r"[\s-]", "", regex=True)
     kind = _product_id_types(v, compact)
-    v.flag(present & ~kind.isin(["EAN", "ISBN"]), Reason.NOT_ALLOWED, "product_id_type",
+    asin = present & (kind == "ASIN")
+    v.flag(asin, Reason.NOT_ALLOWED, "product_id_type",
+           "Type d'identifiant « {value} » : un ASIN (code d'Amazon) n'identifie pas le produit"
+           " ici ; donnez son EAN ou son ISBN (type 4 ou 2).",
+           'Identifier type "{value}": an ASIN (Amazon\'s code) does not identify the product'
+           " here; give its EAN or ISBN (type 4 or 2).",
+           values=v.raw["product_id_type"])
+    v.flag(present & ~asin & ~kind.isin(["EAN", "ISBN"]), Reason.NOT_ALLOWED, "product_id_type",
            "Type d'identifiant « {value} » : EAN (ou GTIN-13, UPC) ou ISBN.",
            'Identifier type "{value}": EAN (or GTIN-13, UPC) or ISBN.',
            values=v.raw["product_id_type"])
@@ -329,8 +338,9 @@ def _product_id_types(v: OfferValidator, compact: pd.Series) -> pd.Series:
     """EAN or ISBN as the type column says (else the seller's text, upper case: refused). An
     empty type is EAN, but in a column headed ISBN a 10-character code is an ISBN-10: the
     header says what it is (an ISBN-13 there is an EAN-13 as well, and stays one)."""
-    kind = translate_distinct(v.raw["product_id_type"],
-                              lambda value: ID_TYPE_WORDS.get(name_key(value), value.upper()))
+    amazon = amazon_codes("product_id_type", v.header("product_id_type"), AMAZON_ID_TYPES)
+    kind = translate_distinct(v.raw["product_id_type"], lambda value: amazon.get(value.strip())
+                              or ID_TYPE_WORDS.get(name_key(value), value.upper()))
     untyped = kind == ""
     if "isbn" in header_key(v.header("product_id")) and untyped.any():
         kind = kind.mask(untyped & (compact.str.len() == 10), "ISBN")

@@ -17,6 +17,8 @@ from loaders.headers import normalize_header
 from marketplace.errors import Reason
 from marketplace.reference import load_categories
 from schemas import offer_rules
+from schemas.amazon_codes import CONDITIONS as AMAZON_CONDITIONS
+from schemas.amazon_codes import amazon_codes
 from schemas.checks import named, sku_format
 from schemas.columns import HeaderMap
 from schemas.feed import FeedContext, Validated
@@ -66,6 +68,7 @@ ACTION_WORDS = {  # keys in normalize_header's form
     "creer": "update", "creation": "update",
     "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
     "suppr": "delete", "retirer": "delete", "effacer": "delete",
+    "a": "update", "x": "delete",  # Amazon's add-delete: a(dd), d(elete), x (delete listing)
 }
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
@@ -225,7 +228,9 @@ class OfferValidator(ChunkValidator):
     def parse_condition(self) -> pd.Series:
         """The six codes, or the French words for them (`condition_code`); a file has few
         distinct values, so map those."""
-        return translate_distinct(self.raw["condition"], condition_code)
+        amazon = amazon_codes("condition", self.header("condition"), AMAZON_CONDITIONS)
+        return translate_distinct(self.raw["condition"],
+                                  lambda value: amazon.get(value.strip()) or condition_code(value))
 
     def parse_practical(self, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_bool(self.raw["practical_component"])

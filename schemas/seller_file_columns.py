@@ -13,6 +13,7 @@ SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référe
                                 "référence produit", "code article", "sku vendeur",
                                 "ugs"),  # WooCommerce's French for SKU
                         True, fallback_aliases=("variant sku",  # Shopify's product export
+                                                "seller-sku",  # Amazon's listings report
                                                 "réf produit", "référence interne", "réf interne"))
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
@@ -32,8 +33,8 @@ OFFER_COLUMNS = (
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
                required_for_updates=True,
                fallback_aliases=("désignation article", "désignation produit", "nom de l'article",
-                                 "nom article", "libellé article")),
-    ColumnSpec("description", ()),
+                                 "nom article", "libellé article", "item-name")),
+    ColumnSpec("description", (), fallback_aliases=("item-description",)),
     ColumnSpec("category", ("catégorie", "category_code", "code catégorie", "catégories"),
                required_for_updates=True,
                fallback_aliases=("catégorie produit", "code catégorie produit")),
@@ -62,7 +63,7 @@ OFFER_COLUMNS = (
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     ColumnSpec("practical_component", ("mise en situation",)),
-    ColumnSpec("update_delete", ("update-delete", "action")),
+    ColumnSpec("update_delete", ("update-delete", "action"), fallback_aliases=("add-delete",)),
     SELLER_ID_COLUMN,
 )
 

@@ -15,7 +15,7 @@ from marketplace.models import Offer
 from marketplace.storage import open_storage
 from schemas.offer_rules import SUGGESTED_FOR_AT_MOST, category_names
 from tests.helpers import add_seller, an_ean, write_offer_csv
-from tests.test_offers_schema import HEADERS, book, codes, validate
+from tests.test_offers_schema import GOOD_EAN, HEADERS, book, codes, validate
 
 TRAINING = ["sku", "titre", "catégorie", "prix", "mise en situation", "mode de livraison"]
 
@@ -85,6 +85,42 @@ def test_a_condition_without_a_grade_is_refused_in_french_words_first(written: s
         f"État inconnu « {written} » : neuf, comme neuf, très bon état, bon état, état correct ou"
         " reconditionné (ou new, like_new, very_good, good, acceptable, refurbished).")
     assert problem.message_en.startswith(f'Unknown condition "{written}": new, like_new')
+
+
+AMAZON = ["seller-sku", "item-name", "price", "quantity", "product-id", "product-id-type",
+          "item-condition", "add-delete", "catégorie"]
+
+
+def test_an_amazon_listings_report_reads_its_numeric_codes() -> None:
+    """Its `item-condition` 2 (used, very good) was refused as an unknown condition « 2 », and
+    the report's `seller-sku` and `item-name` refused the whole file."""
+    isbn13 = "9782070612758"
+    result, _ = validate([["B1", "Le Petit Prince", "7.50", "3", isbn13, "2", "2", "a", "livres"],
+                          ["K1", "Clavier", "19.90", "1", GOOD_EAN, "4", "11", "", "informatique"],
+                          ["R1", "Clavier", "9.90", "1", GOOD_EAN, "3", "10", "", "informatique"],
+                          ["O1", "", "", "", "", "", "", "d", ""]], AMAZON)
+    assert result.problems == []
+    assert result.valid["condition"].to_dict() == {2: "very_good", 3: "new", 4: "refurbished",
+                                                   5: "new"}
+    assert result.valid["product_id_type"].iloc[:3].to_list() == ["ISBN", "EAN", "EAN"]
+    assert result.valid["action"].to_dict() == {2: "update", 3: "update", 4: "update",
+                                                       5: "delete"}
+
+
+def test_an_asin_is_refused_for_what_it_is() -> None:
+    result, _ = validate([["A1", "Clavier", "9.90", "1", "B00TEST123", "1", "11", "", "informatique"]],
+                         AMAZON)
+    [problem] = result.problems
+    assert (problem.column, problem.value) == ("product-id-type", "1")
+    assert "un ASIN (code d'Amazon)" in problem.message_fr
+
+
+def test_amazon_codes_are_read_only_under_amazons_headers() -> None:
+    """A seller's own `3` under `état` or `type identifiant` is not Amazon's "good" or UPC."""
+    headers = ["sku", "titre", "catégorie", "prix", "état", "ean", "type identifiant"]
+    result, _ = validate([["A1", "Livre", "livres", "5", "3", GOOD_EAN, "3"]], headers)
+    assert {(p.column, p.value) for p in result.problems} == {("état", "3"),
+                                                               ("type identifiant", "3")}
 
 
 # --------------------------------------------------------------------------- categories
