@@ -68,7 +68,7 @@ ACTION_WORDS = {  # keys in normalize_header's form
     "creer": "update", "creation": "update",
     "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
     "suppr": "delete", "retirer": "delete", "effacer": "delete",
-    "a": "update", "x": "delete",  # Amazon's add-delete: a(dd), d(elete), x (delete listing)
+    "a": "update",  # Amazon's add-delete: a(dd), d(elete); not its "x": a cross marks anything
 }
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
