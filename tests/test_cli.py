@@ -437,6 +437,22 @@ def test_run_inbox_says_which_file_each_answer_is_about_one_line_each(engine, ca
                for line in result.stdout.splitlines()), result.stdout
 
 
+def test_run_inbox_on_a_storage_folder_that_does_not_exist_says_so(engine, catalog_env,
+                                                                    monkeypatch):
+    """A mistyped MARKETPLACE_STORAGE read as a quiet night: "0 file(s) processed", exit 0."""
+    from marketplace.config import get_settings
+
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(catalog_env.parent / "stroe"))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["run", "inbox", "--json"])
+    assert (result.exit_code, json.loads(result.stdout)["processed"]) == (0, 0)
+    assert "stroe does not exist: no file waiting" in result.stderr
+    catalog_env.mkdir()
+    get_settings.cache_clear()
+    monkeypatch.setenv("MARKETPLACE_STORAGE", str(catalog_env))
+    assert "does not exist" not in CliRunner().invoke(app, ["run", "inbox"]).stderr
+
+
 def test_what_a_seller_wrote_is_printed_as_text_never_as_console_markup(engine, catalog_env, tmp_path):
     """A cell `[/x]` (or a file name with brackets) is quoted in the messages ops read: as rich
     markup it was a MarkupError, a traceback and exit code 1 after the file had loaded."""
