@@ -164,7 +164,9 @@ def check_category_rules(v: OfferValidator, typed: pd.DataFrame, updates: pd.Ser
            "La catégorie « {value} » est interdite à la vente sur la place de marché.",
            'Category "{value}" may not be sold on the marketplace.')
     digital = code.isin([c for c, cat in cats.items() if cat.digital])
-    physical = updates & known & ~digital
+    # a prohibited product is refused whatever else the row holds: asking for its EAN and
+    # stock sent the seller filling cells for an offer that can never load
+    physical = updates & known & ~digital & ~prohibited
     training = updates & code.isin([c for c, cat in cats.items() if cat.training])
     typed["digital"] = digital
     v.check_required("quantity", physical)
@@ -221,9 +223,16 @@ DELIVERY_WORDS = {  # keys in word_key's form
     "digital": "digital", "numerique": "digital", "livraison numerique": "digital",
     "telechargement": "digital", "en ligne": "digital", "acces en ligne": "digital",
     "dematerialise": "digital", "dematerialisee": "digital",
+    # a training followed online: its organisers' words (the guide's "formations digitaux")
+    "digitale": "digital", "digitaux": "digital", "digitales": "digital", "numeriques": "digital",
+    "e learning": "digital", "elearning": "digital", "formation en ligne": "digital",
+    "100 en ligne": "digital", "distanciel": "digital", "a distance": "digital",
+    "formation a distance": "digital", "foad": "digital", "classe virtuelle": "digital",
+    "visio": "digital", "visioconference": "digital", "webinaire": "digital", "webinar": "digital",
 }
 """The delivery modes in the words of the seller guides ("expédition normale", "suivi colis")
-and of training programmes (a download, online access); carriers' names are no mode."""
+and of training programmes (a download, online access, a remote class); carriers' names are no
+mode, and an in-person ("présentiel") or blended training is no digital delivery."""
 
 
 def _check_delivery(v: OfferValidator, typed, updates, digital) -> None:
@@ -233,8 +242,10 @@ def _check_delivery(v: OfferValidator, typed, updates, digital) -> None:
     wrong_digital = updates & digital & (delivery != "digital")
     wrong_physical = updates & ~digital & ~delivery.isin(["standard", "tracked"])
     v.flag(wrong_digital, Reason.NOT_ALLOWED, "delivery",
-           "Un produit numérique se livre en téléchargement ou en ligne (digital) : « {value} ».",
-           'A digital product is delivered as "digital" (téléchargement, en ligne): "{value}".')
+           "Un produit numérique se livre en téléchargement ou en ligne (digital) : « {value} »."
+           " Laissez la cellule vide ou écrivez digital.",
+           'A digital product is delivered as "digital" (téléchargement, en ligne): "{value}".'
+           " Leave the cell empty or write digital.")
     v.flag(wrong_physical, Reason.NOT_ALLOWED, "delivery",
            "Mode de livraison « {value} » : normale (standard) ou suivi (tracked) pour un produit"
            " physique.",
@@ -395,7 +406,9 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     word contains (`USED_HINT`) leaves the few cells the precise patterns must read: four
     scans of every title and description took a fifth of the validation of a big file. The
     message quotes the words found and says where."""
-    declared_new = updates & (typed["condition"] == "new")
+    # physical items only: a digital product is always new (`check_category_rules`), and a
+    # training on selling used cars is no used training
+    declared_new = updates & (typed["condition"] == "new") & ~typed["digital"]
     found: dict[int, tuple[str, str]] = {}  # row -> (field, words)
     for name in ("title", "description"):
         text = typed[name][declared_new]

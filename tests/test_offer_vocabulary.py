@@ -52,7 +52,25 @@ def test_a_refused_delivery_names_the_french_words_first() -> None:
     training, _ = validate([["A", "Anglais B2", "formation-langues", "50", "oui", "Suivi"]],
                            TRAINING)
     assert [p.message_fr for p in training.problems] == [
-        "Un produit numérique se livre en téléchargement ou en ligne (digital) : « Suivi »."]
+        "Un produit numérique se livre en téléchargement ou en ligne (digital) : « Suivi »."
+        " Laissez la cellule vide ou écrivez digital."]
+
+
+@pytest.mark.parametrize("written", ["Digitale", "E-learning", "elearning", "Distanciel",
+                                     "À distance", "Classe virtuelle", "Visio", "FOAD",
+                                     "100 % en ligne", "Webinaire"])
+def test_an_online_training_in_its_organisers_words_is_digital(written: str) -> None:
+    """The guide's "formations digitaux": `Digitale` was refused while `digital` loaded, and
+    `e-learning` was told to be delivered "en ligne"."""
+    result, _ = validate([["A", "Anglais B2", "formation-langues", "50", "oui", written]], TRAINING)
+    assert result.problems == []
+    assert result.valid.loc[2, "delivery"] == "digital"
+
+
+@pytest.mark.parametrize("written", ["Présentiel", "Blended", "En salle"])
+def test_an_in_person_training_is_no_digital_delivery(written: str) -> None:
+    result, _ = validate([["A", "Anglais B2", "formation-langues", "50", "oui", written]], TRAINING)
+    assert [(p.column, p.value) for p in result.problems] == [("mode de livraison", written)]
 
 
 # --------------------------------------------------------------------------- condition

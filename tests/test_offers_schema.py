@@ -173,6 +173,14 @@ def test_unknown_and_prohibited_categories():
     assert codes(result) == {2: {"prohibited_category"}, 3: {"unknown_category"}}
 
 
+def test_a_prohibited_product_is_not_asked_for_its_ean_and_stock():
+    """"Armes" was also told its empty EAN and stock were required: a seller filling them in
+    was refused again."""
+    result, _ = validate([book("A", catégorie="Armes", ean="", stock=""),
+                          book("B", catégorie="Médicaments", ean="", stock="")])
+    assert codes(result) == {2: {"prohibited_category"}, 3: {"prohibited_category"}}
+
+
 def test_physical_needs_quantity_and_product_id_digital_does_not():
     headers = ["sku", "titre", "catégorie", "prix", "stock", "mise en situation"]
     result, ctx = validate([["A", "Livre", "livres", "5", "", ""],
@@ -250,6 +258,19 @@ def test_used_declared_new_quotes_the_words_and_where_they_are():
     false match from a true one."""
     [problem] = validate([book(description="Très bon livre, d'occasion mais propre")])[0].problems
     assert problem.message_fr.startswith("La description contient « d'occasion » : un produit")
+
+
+@pytest.mark.parametrize(("title", "description"), [
+    ("Vendre des véhicules d'occasion", ""), ("Réparer des smartphones reconditionnés", ""),
+    ("Anglais commercial", "Jeu de rôle : le client hésite entre neuf et occasion"),
+])
+def test_a_training_about_used_goods_is_no_used_training(title, description):
+    """Refused as "used declared new", and a training told to choose "bon état" was then
+    refused as a digital product that is always new: nothing in the row could load."""
+    headers = ["sku", "titre", "description", "catégorie", "prix", "mise en situation"]
+    result, _ = validate([["F1", title, description, "formation-management", "990", "oui"]],
+                         headers)
+    assert result.problems == []
 
 
 @pytest.mark.parametrize(("title", "description"), [
