@@ -18,6 +18,10 @@ from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_f
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
+# A header holding a name as whole words ("Intitulé de la formation") is nearer than one that
+# merely looks alike ("Nombre de places", 0.64 from "nom du produit"): renamed as suggested,
+# the lookalike loaded "12" as every title.
+_HOLDS_THE_NAME = 0.75
 
 
 @dataclass(frozen=True)
@@ -248,7 +252,7 @@ _PROMOTIONAL = re.compile(r"_(?:sale|promo|promotion|promotionnel|soldes?|remise
 
 def _closeness(header: str, spec: ColumnSpec) -> float:
     """How alike a header is to the column's closest name or alias: the similarity of their
-    keys (difflib's ratio, 0 to 1), and at least `_CLOSE_ENOUGH` when the header holds one of
+    keys (difflib's ratio, 0 to 1), and at least `_HOLDS_THE_NAME` when the header holds one of
     them as whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
     key, words = header_key(header), f"_{normalize_header(header)}_"
     if spec.name == "price" and _PROMOTIONAL.search(words) and "_avant_" not in words:
@@ -258,7 +262,10 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
     return max(
         max(
             difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
-            _CLOSE_ENOUGH if f"_{normalize_header(name)}_" in words else 0.0,
+            # the more of the header the name covers, the nearer: "Réf vendeur interne" is
+            # the sku's "ref vendeur" before the seller's "vendeur"
+            _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(key)
+            if f"_{normalize_header(name)}_" in words else 0.0,
         )
         for name in spec.names
     )

@@ -34,12 +34,17 @@ class LeftOutRule:
     message_en: str
 
 
+_SHOWN = {"product_id": "ean", "quantity": "stock", "practical_component": "mise en situation",
+          "condition": "état"}
+"""Each column as a French seller's template heads it (the field's name is our code)."""
+
+
 def _required(column: str) -> LeftOutRule:
     names = ", ".join(next(spec.names for spec in OFFER_COLUMNS if spec.name == column))
     return LeftOutRule(
         column, Reason.REQUIRED,
-        f"Colonne « {column} » absente du fichier ({names}) et cette offre n'en a pas dans votre"
-        " catalogue : elle est obligatoire pour cette ligne.",
+        f"Colonne « {_SHOWN[column]} » absente du fichier ({names}) et cette offre n'en a pas"
+        " dans votre catalogue : elle est obligatoire pour cette ligne.",
         f'Column "{column}" is missing from the file ({names}) and your catalogue holds none for'
         " this offer: this row requires it.")
 
@@ -79,10 +84,6 @@ class LeftOutRows:
             kept = rows & ~rejected
             if kept.any():
                 checks.setdefault(rule, []).append(skus[kept])
-
-
-_SHOWN = {"product_id": "ean", "quantity": "stock", "practical_component": "mise en situation",
-          "condition": "état"}
 
 
 def checked_alone_note(ctx: FeedContext) -> str | None:

@@ -33,7 +33,10 @@ OFFER_COLUMNS = (
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
                required_for_updates=True,
                fallback_aliases=("désignation article", "désignation produit", "nom de l'article",
-                                 "nom article", "libellé article", "item-name")),
+                                 "nom article", "libellé article", "item-name",
+                                 # a training organisation's catalogue
+                                 "titre de la formation", "intitulé de la formation",
+                                 "nom de la formation", "intitulé formation", "titre formation")),
     ColumnSpec("description", (), fallback_aliases=("item-description",)),
     ColumnSpec("category", ("catégorie", "category_code", "code catégorie", "catégories"),
                required_for_updates=True,
@@ -62,7 +65,10 @@ OFFER_COLUMNS = (
                numeric=True, fallback_aliases=("délai de traitement", "temps de préparation")),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
-    ColumnSpec("practical_component", ("mise en situation",)),
+    ColumnSpec("practical_component", ("mise en situation",),
+               fallback_aliases=("mises en situation",  # seed 000's plural
+                                 "mise en situation pratique", "partie pratique",
+                                 "mise en pratique")),
     ColumnSpec("update_delete", ("update-delete", "action"), fallback_aliases=("add-delete",)),
     SELLER_ID_COLUMN,
 )

@@ -291,6 +291,28 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     assert sku in problem.message_fr
 
 
+def test_a_header_holding_a_name_is_suggested_before_a_lookalike() -> None:
+    """"Intitulé de la session" beside "Nombre de places": the answer suggested the number of
+    places, and a seller renaming it as told loaded "12" as every title."""
+    problem = missing(["Référence", "Intitulé de la session", "Catégorie", "Prix TTC",
+                       "Nombre de places"])
+    assert "Vouliez-vous dire « Intitulé de la session » ?" in problem.message_fr
+
+
+@pytest.mark.parametrize(("written", "column"), [
+    ("Mise en situation (Oui/Non)", "practical_component"),
+    ("Mise en situation (O/N)", "practical_component"),
+    ("Mise en situation ?", "practical_component"), ("Mises en situation", "practical_component"),
+    ("Partie pratique", "practical_component"), ("Titre de la formation *", "title"),
+    ("Intitulé de la formation", "title"), ("Nom de la formation", "title"),
+])
+def test_a_training_catalogues_wording_is_read(written: str, column: str) -> None:
+    """Ignored, every new training was refused for a missing "practical_component" beside the
+    seller's own column of « Oui »; a title so headed refused the whole file."""
+    mapped = map_headers(["sku", written], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
+
+
 @pytest.mark.parametrize("header", ["Prix HT", "Prix (€ HT)", "Prix de vente HT", "Prix hors taxes"])
 def test_a_price_excluding_vat_is_not_suggested_as_the_price(header: str) -> None:
     """"Vouliez-vous dire « Prix HT » ?" invited the seller to load prices a fifth too low."""

@@ -195,8 +195,10 @@ def test_physical_needs_quantity_and_product_id_digital_does_not():
     (aside,) = ctx.state["left_out_checks"]["product_id"]
     assert aside.to_dict() == {4: "C"}
     assert RULES["product_id"].message_fr.startswith(
-        "Colonne « product_id » absente du fichier (product_id, ean, gtin, isbn, product-id,"
+        "Colonne « ean » absente du fichier (product_id, ean, gtin, isbn, product-id,"
         " ean13, code ean,")
+    assert RULES["practical_component"].message_fr.startswith(
+        "Colonne « mise en situation » absente du fichier")
 
 
 def test_training_needs_a_practical_component():
