@@ -15,7 +15,8 @@ from sqlalchemy import bindparam, text
 
 from marketplace.errors import Problem
 from schemas.feed import FeedContext
-from schemas.left_out_columns import RULES, STATE_KEY
+from schemas.left_out_columns import RULES, STATE_KEY, LeftOutRule
+from schemas.offer_rules import USED_WORDS_KEY
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -46,10 +47,23 @@ def rejected_by_left_out_rules(session: Session, ctx: FeedContext,
         for skus in chunks:
             broken = skus[skus.isin(_broken(session, query, params, skus.unique().tolist()))]
             skus_broken.update(broken)
+            if name == "used_declared_new":
+                problems += [_used_declared_new(ctx, rule, int(row)) for row in broken.index]
+                continue
             problems += [Problem(rule.reason, rule.message_fr, rule.message_en, row=int(row),
-                                 column=column, value="new" if rule.column == "condition" else "")
-                         for row in broken.index]
+                                 column=column, value="") for row in broken.index]
     return problems, skus_broken
+
+
+def _used_declared_new(ctx: FeedContext, rule: LeftOutRule, row: int) -> Problem:
+    """The words found and the cell holding them: in a file of long descriptions, "the title
+    or the description says used" left the seller searching every cell of the row."""
+    field, words, cell = ctx.state[USED_WORDS_KEY][row]
+    where_fr, where_en = ("Le titre", "The title") if field == "title" else (
+        "La description", "The description")
+    return Problem(rule.reason, rule.message_fr.format(where=where_fr, words=words),
+                   rule.message_en.format(where=where_en, words=words), row=row,
+                   column=ctx.state.get("headers", {}).get(field, field), value=cell)
 
 
 def _broken(session: Session, query, params: dict, skus: list[str]) -> set[str]:

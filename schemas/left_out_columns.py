@@ -53,14 +53,14 @@ RULES = {
     "product_id": _required("product_id"),
     "quantity": _required("quantity"),
     "practical_component": _required("practical_component"),
-    "used_declared_new": LeftOutRule(
+    "used_declared_new": LeftOutRule(  # {where} the title or the description, {words} found
         "condition", Reason.USED_DECLARED_NEW,
-        "Le titre ou la description indique un produit d'occasion ou reconditionné et l'offre est"
-        " « neuf » (le fichier n'a pas de colonne état) : ajoutez la colonne état avec l'état"
-        " réel (reconditionné, bon état...).",
-        "The title or description says the item is used or refurbished and the offer is new (the"
-        " file has no condition column): add the condition column with its real condition"
-        " (refurbished, good...)."),
+        "{where} contient « {words} » : un produit d'occasion ou reconditionné, alors que l'offre"
+        " est « neuf » (le fichier n'a pas de colonne état). Ajoutez une colonne « état » avec"
+        " l'état réel (reconditionné, bon état...).",
+        '{where} says "{words}": a used or refurbished item, while the offer is new (the file'
+        " has no condition column). Add a condition column with its real condition (refurbished,"
+        " good...)."),
 }
 
 

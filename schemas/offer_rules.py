@@ -399,6 +399,10 @@ def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
            ' becomes 1 December). Format column "{column}" as Text and type the reference again.')
 
 
+USED_WORDS_KEY = "used_words"
+"""`ctx.state` key: row → (field, the used words found, the cell) of the rows set aside."""
+
+
 def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series) -> None:
     """Refurbished or used items declared new are strictly forbidden (seller charter).
 
@@ -423,6 +427,9 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
                 found[row] = (name, words)
     if "condition" not in v.headers.positions:  # new by default, or as stored: the catalog says
         v.left_out.leave_to_catalog("used_declared_new", rows_among(typed, found))
+        # what the loader's message quotes, and the cell it points at (the file has no état)
+        v.ctx.state.setdefault(USED_WORDS_KEY, {}).update(
+            {row: (name, words, typed.at[row, name]) for row, (name, words) in found.items()})
         return
     # the cell as the seller left it: "neuf" typed, or empty (new by default), said as such
     left_empty = (v.raw["condition"] == "").to_dict()
