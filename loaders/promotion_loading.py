@@ -38,6 +38,7 @@ from marketplace.models import UTCDateTime
 from reports.effective_price import promotion_price_sql
 from schemas.feed import Applied, FeedContext
 from schemas.promotion_periods import TIMEZONE, shown_instant
+from schemas.promotion_rules import FREE_DELIVERY
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -117,14 +118,29 @@ def _reject(session: Session, ctx: FeedContext, select: str, where: str,
 
 
 def _offer_problems(session: Session, ctx: FeedContext, headers: dict) -> list[Problem]:
-    """One pass over the seller's offers: the offer must exist, the discount be below its price."""
+    """One pass over the seller's offers: the offer must exist, the discount be below its
+    price, and free delivery go to an offer that is delivered."""
     promo = promotion_price_sql("o", "s")
-    rows = _reject(session, ctx, f"s.sku, o.price, s.discount_percent, {promo}",
+    undelivered = f"(s.promotion_type = {FREE_DELIVERY} AND o.delivery = 'digital')"
+    rows = _reject(session, ctx, f"s.sku, o.price, s.discount_percent, {promo}, {undelivered}",
                    f"FROM {STAGING} s LEFT JOIN offers o ON o.seller_id = :seller AND o.sku = s.sku"
-                   f" WHERE o.sku IS NULL OR {promo} >= o.price OR {promo} <= 0")
+                   f" WHERE o.sku IS NULL OR {promo} >= o.price OR {promo} <= 0 OR {undelivered}")
     return [_unknown_offer(row, sku, headers) if price_cents is None
+            else _nothing_to_deliver(row, sku, headers) if digital
             else _not_below_price(row, percent, promo_cents, price_cents, headers)
-            for row, sku, price_cents, percent, promo_cents in rows]
+            for row, sku, price_cents, percent, promo_cents, digital in rows]
+
+
+def _nothing_to_deliver(row: int, sku: str, headers: dict) -> Problem:
+    """A free-delivery badge on a download or an online training promises the customer a
+    saving that does not exist (promotions.md is silent: docs/decisions.md)."""
+    return Problem(Reason.NOT_ALLOWED,
+                   f"Livraison offerte (type 10) sur l'offre « {sku} », livrée en ligne ou en"
+                   " téléchargement : elle n'a pas de frais de livraison à offrir.",
+                   f'Free delivery (type 10) on offer "{sku}", delivered online or by download:'
+                   " it has no delivery cost to waive.",
+                   row=row, column=headers.get("promotion_type", "promotion_type"),
+                   value=str(FREE_DELIVERY))
 
 
 def _unknown_offer(row: int, sku: str, headers: dict) -> Problem:

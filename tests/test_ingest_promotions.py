@@ -182,6 +182,22 @@ def test_effective_price_is_half_open_and_free_delivery_keeps_the_price(ingestor
                     "D": ("0.49", "0.49")}
 
 
+def test_free_delivery_on_an_online_training_is_refused(ingestor, engine, tmp_path):
+    """A "Livraison offerte" badge loaded on a training delivered online: a saving promised
+    to customers that does not exist."""
+    with Session(engine) as session, session.begin():
+        session.add(Offer(seller_id=7, sku="F1", title="Anglais B2", category="formation-langues",
+                          price=Decimal("490.00"), delivery="digital", practical_component=True))
+    result = ingest(ingestor, write(tmp_path / "p.csv", [
+        ["F1", "10", "", "", "2026-12-07", "2026-12-08", ""],
+        ["F1", "6", "390", "", "2026-12-10", "2026-12-12", ""],
+        ["C", "10", "", "", "2026-12-07", "2026-12-08", ""]]))
+    [problem] = result.problems
+    assert (problem.row, problem.column, problem.value) == (2, "type", "10")
+    assert problem.message_fr.startswith("Livraison offerte (type 10) sur l'offre « F1 », livrée")
+    assert [(p.sku, p.promotion_type) for p in stored(engine)] == [("C", 10), ("F1", 6)]
+
+
 def test_a_promotion_no_longer_below_a_lowered_price_is_ignored(ingestor, engine, tmp_path):
     ingest(ingestor, write(tmp_path / "p.csv", [["C", "7", "8,00", "", "2026-12-01",
                                                  "2026-12-10", ""]]))
