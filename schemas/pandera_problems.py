@@ -6,6 +6,7 @@ their column and their value. Each named check of a schema has one entry in `CHE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -13,12 +14,15 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from marketplace.errors import Problem, Reason
+from schemas.checks import SKU_PATTERN
 
 # check name -> (reason, raw field the value comes from, French message, English message)
 CHECK_MESSAGES: dict[str, tuple[Reason, str, str, str]] = {
     "sku_format": (Reason.BAD_FORMAT, "sku",
-                   "La référence « {value} » doit faire 1 à 64 caractères parmi A-Z a-z 0-9 . _ / -.",
-                   'The reference "{value}" must be 1 to 64 characters among A-Z a-z 0-9 . _ / -.'),
+                   "La référence « {value} » n'est pas valide : {detail}. Elle doit faire 1 à 64"
+                   " caractères parmi A-Z a-z 0-9 . _ / -.",
+                   'The reference "{value}" is not valid: {detail}. It must be 1 to 64 characters'
+                   " among A-Z a-z 0-9 . _ / -."),
     "title_length": (Reason.TOO_LONG, "title",
                      "Le titre doit faire de 1 à 200 caractères (il en a {length}).",
                      "The title must be 1 to 200 characters long (it has {length})."),
@@ -45,6 +49,24 @@ CHECK_MESSAGES: dict[str, tuple[Reason, str, str, str]] = {
                        "Le délai d'expédition doit être de 0 à 30 jours : « {value} ».",
                        'The lead time to ship must be 0 to 30 days: "{value}".'),
 }
+
+
+def _sku_fault(value: str) -> tuple[str, str]:
+    """What is wrong with a reference, in French and English: "SES 02", "FORMATION-SÉCU" or
+    "SES-03 (mars)" were all told the allowed characters, and the seller hunted for the one
+    that was not."""
+    if not value:
+        return "elle est vide", "it is empty"
+    wrong = next((char for char in value if not re.fullmatch(SKU_PATTERN, char)), None)
+    if wrong is None:
+        return (f"elle a {len(value)} caractères", f"it has {len(value)} characters")
+    if wrong.isspace():
+        return "l'espace n'est pas autorisé", "spaces are not allowed"
+    return f"le caractère « {wrong} » n'est pas autorisé", f'the character "{wrong}" is not allowed'
+
+
+CHECK_DETAILS: dict[str, Callable[[str], tuple[str, str]]] = {"sku_format": _sku_fault}
+"""Checks whose message says what is wrong with the value (`{detail}`, French and English)."""
 
 
 def problems_from_schema_errors(
@@ -83,6 +105,9 @@ def _describe(cases: pd.DataFrame, raw: dict[str, pd.Series], header_of, message
         value = str(text)
         shown = value if len(value) <= 80 else value[:80] + "…"
         params = {"value": shown, "length": len(value)}
-        problems.append(Problem(code, message_fr.format(**params), message_en.format(**params),
+        detail_fr, detail_en = CHECK_DETAILS[case.check](value) if case.check in CHECK_DETAILS \
+            else ("", "")
+        problems.append(Problem(code, message_fr.format(**params, detail=detail_fr),
+                                message_en.format(**params, detail=detail_en),
                                 row=row, column=header_of(field), value=value))
     return problems

@@ -153,6 +153,19 @@ def test_leading_zeros_of_identifiers_are_kept():
     assert result.valid.loc[2, "product_id"] == "0036000291452"
 
 
+@pytest.mark.parametrize(("sku", "detail"), [
+    ("SES 02", "l'espace n'est pas autorisé"), ("FORMATION-SÉCU", "le caractère « É » n'est pas"),
+    ("SES-03 (mars)", "l'espace n'est pas autorisé"), ("SES#06", "le caractère « # » n'est pas"),
+    ("A" * 65, "elle a 65 caractères"),
+])
+def test_a_refused_reference_says_what_is_wrong_with_it(sku, detail):
+    """Every one was told the allowed characters, and the seller hunted for the wrong one."""
+    [problem] = validate([book(sku)])[0].problems
+    assert (problem.code, problem.value) == ("bad_format", sku)
+    assert problem.message_fr.startswith(f"La référence « {sku[:80]} » n'est pas valide : {detail}")
+    assert problem.message_fr.endswith("Elle doit faire 1 à 64 caractères parmi A-Z a-z 0-9 . _ / -.")
+
+
 def test_duplicate_sku_rejects_every_copy():
     result, _ = validate([book("A"), book("B"), book("A")])
     assert codes(result) == {2: {"duplicate_key"}, 4: {"duplicate_key"}}
