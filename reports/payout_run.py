@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from marketplace.calendar import paris_today
+from marketplace.calendar import PARIS, paris_today
 from marketplace.config import Settings
 from marketplace.db import in_transaction
 from marketplace.errors import MarketplaceError
@@ -158,9 +158,35 @@ def _refuse_out_of_order(session: Session, month: PayoutMonth, close: bool) -> N
     if close and last is not None and last < previous:
         # Closing M over an open M−1 would lock M−1 for good: its subscriptions, payouts and
         # invoice would never be booked (fees are booked for the month run only).
+        following = parse_month(last).next_key
         raise PayoutRunError(f"le mois {month.key} ne peut pas être clôturé avant {previous} (dernier mois"
-                             f" clôturé : {last}) / month {month.key} cannot be closed before {previous}:"
-                             f" months close in order and the last closed one is {last}")
+                             f" clôturé : {last}, le prochain à clôturer est {following}) / month"
+                             f" {month.key} cannot be closed before {previous}: months close in"
+                             f" order, the last closed one is {last}, the next to close {following}")
+    if close and last is None:
+        _refuse_first_close_before_activity(session, month)
+
+
+def _refuse_first_close_before_activity(session: Session, month: PayoutMonth) -> None:
+    """The first close sets where the months start: `2020-01` typed for `2026-01` on a new
+    catalog was closed, and every month from 2020-02 on had then to be closed in order before
+    the real one. A first month that ends before any seller was activated and any order placed
+    is refused, naming the first month with activity."""
+    activated, ordered = session.execute(text(
+        "SELECT (SELECT MIN(activated_at) FROM sellers), (SELECT MIN(ordered_at) FROM orders)"
+    )).one()
+    days = [pd.Timestamp(activated).date() if activated is not None else None,
+            pd.Timestamp(ordered).tz_localize("UTC").tz_convert(PARIS).date()
+            if ordered is not None else None]
+    known = [day for day in days if day is not None]
+    if not known or min(known) <= month.last_day:
+        return
+    first = f"{min(known):%Y-%m}"
+    raise PayoutRunError(f"le mois {month.key} précède toute activité (premier mois avec un vendeur"
+                         f" activé ou une commande : {first}) : la première clôture ne peut pas être"
+                         f" antérieure / month {month.key} comes before any activity (first month"
+                         f" with an activated seller or an order: {first}): the first close"
+                         " cannot be earlier")
 
 
 def _book_and_decide(session: Session, storage: Storage, settings: Settings, month: PayoutMonth,

@@ -410,6 +410,19 @@ def test_a_month_cannot_be_closed_over_an_open_previous_month(engine, tmp_path):
     assert fees == ["2026-10", "2026-11", "2026-12"]
 
 
+def test_a_first_close_before_any_activity_is_refused_and_the_next_month_is_named(engine, tmp_path):
+    """`2020-01` typed for `2026-01` closed on a new catalog: every month from 2020-02 then had
+    to close in order, each refusal naming the month before the one asked, never 2020-02."""
+    add_seller(engine, 1, activated=date(2026, 9, 14))
+    with pytest.raises(PayoutRunError, match="premier mois avec un vendeur activé ou une commande"
+                                             " : 2026-09"):
+        run(engine, tmp_path, "2026-08", close=True)
+    assert run(engine, tmp_path, "2026-08", close=False).status == "draft"  # a draft may look
+    assert run(engine, tmp_path, "2026-09", close=True, now=paris(2026, 10, 1, 6)).status == "closed"
+    with pytest.raises(PayoutRunError, match="le prochain à clôturer est 2026-10"):
+        run(engine, tmp_path, "2026-12", close=True, now=paris(2027, 1, 1, 6))
+
+
 def test_closing_a_month_takes_away_the_drafts_of_months_before_it(engine, tmp_path):
     """The first close of a catalog was October: September's draft stayed beside it, saying
     seller 1 "paid", money October then paid. September can never be closed after October."""
