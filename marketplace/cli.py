@@ -428,7 +428,7 @@ def export_offers_command(
                 tmp.unlink(missing_ok=True)
         except UnknownSeller as error:
             raise UsageError(str(error)) from None
-        err.print(f"{count} offers written to {out}")
+        reply.print(readable(f"{count} offers written to {out}"))  # stdout is free: the answer
         return 0
 
     _guarded(action)

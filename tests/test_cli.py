@@ -365,7 +365,8 @@ def test_export_derives_published_from_the_seller_status(cli, engine, tmp_path):
     assert cli("ingest", "offers", str(path), "--seller", "7")[0] == 0
     assert cli("ingest", "offers", str(path), "--seller", "9")[0] == 0
     out_file = tmp_path / "export.csv"
-    assert cli("export", "offers", "--out", str(out_file))[0] == 0
+    # with --out the answer is on stdout, like every command's without --json
+    assert cli("export", "offers", "--out", str(out_file)) == (0, f"2 offers written to {out_file}\n")
     rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
     assert [(r["seller_id"], r["price"], r["active"], r["published"]) for r in rows] == [
         ("7", "9.90", "true", "true"), ("9", "9.90", "true", "false")]
