@@ -30,7 +30,7 @@ from marketplace.db import in_transaction
 from marketplace.errors import MarketplaceError
 from marketplace.models import PayoutMonth as PayoutMonthRow
 from marketplace.reference import load_billing, load_categories
-from marketplace.storage import Storage
+from marketplace.storage import Storage, StorageError
 from reports.ledger_adjustments import book_adjustments, unbooked_after_close
 from reports.ledger_fees import book_fees
 from reports.ledger_orders import book_order_events
@@ -48,6 +48,21 @@ DRAFT_FILES = ("payouts-DRAFT.csv", "payouts-DRAFT.xlsx")
 
 class PayoutRunError(MarketplaceError):
     """The month cannot be run as asked (order of months)."""
+
+
+class ClosedMonthFilesNotWritten(StorageError):
+    """The close is committed (payouts, invoice numbers, the transfer), its files are not:
+    "storage write failed" alone left finance believing nothing had happened."""
+
+    def __init__(self, month: str, error: StorageError):
+        MarketplaceError.__init__(
+            self, f"le mois {month} est clôturé (paiements, factures et virement enregistrés) mais"
+            f" ses fichiers n'ont pas pu être écrits ; relancez la même commande une fois le"
+            f" stockage rétabli : elle les écrit sans rien recalculer / month {month} is closed"
+            f" (payouts, invoices and transfer recorded) but its files could not be written; run"
+            f" the same command again once the storage works: it writes them, recomputing"
+            f" nothing. {error}")
+        self.operation, self.location = error.operation, error.location
 
 
 @dataclass
@@ -120,7 +135,10 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
                                                         month.key, True, computed.created)),
         ]
         return result
-    result.files = write_month_files(storage, settings, month.key, computed)
+    try:
+        result.files = write_month_files(storage, settings, month.key, computed)
+    except StorageError as error:
+        raise ClosedMonthFilesNotWritten(month.key, error) from error
     for draft in drafts + _stale_drafts(engine, month.key):
         storage.delete(draft)  # finance finds the closed files alone, never a stale draft
     in_transaction(engine, lambda s: s.execute(

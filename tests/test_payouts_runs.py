@@ -356,7 +356,8 @@ def test_a_close_failing_on_storage_leaves_no_bank_file_and_the_rerun_publishes(
 
     _four_sellers(engine)
     store = tmp_path / "store"
-    with pytest.raises(StorageError):
+    with pytest.raises(StorageError, match="le mois 2026-10 est clôturé .* relancez la même"
+                                            " commande"):
         run_payouts(engine, FailingOnSepa(store), settings_for(engine, tmp_path), "2026-10",
                     close=True, now=paris(2026, 11, 1, 6))
     left = {p.name for p in (store / OUT).iterdir() if p.is_file()}
