@@ -432,10 +432,10 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
             {row: (name, words, typed.at[row, name]) for row, (name, words) in found.items()})
         return
     # the cell as the seller left it: "neuf" typed, or empty (new by default), said as such
-    left_empty = (v.raw["condition"] == "").to_dict()
+    condition = v.raw["condition"]
     groups: dict[tuple[str, str, bool], list[int]] = {}
     for row, (name, words) in found.items():
-        groups.setdefault((name, words, left_empty[row]), []).append(row)
+        groups.setdefault((name, words, condition[row] == ""), []).append(row)
     for (name, words, empty), rows in groups.items():
         where_fr, where_en = ("Le titre", "The title") if name == "title" else (
             "La description", "The description")

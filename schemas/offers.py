@@ -27,6 +27,7 @@ from schemas.left_out_columns import LeftOutRows
 from schemas.pandera_problems import problems_from_schema_errors
 from schemas.parsing import (
     among,
+    ascii_digits,
     composed_when_over,
     detect_decimal_separator,
     parse_bool,
@@ -195,7 +196,8 @@ class OfferValidator(ChunkValidator):
         """A whole number; "illimité", which a training's seller writes, gets told how an
         unlimited stock is written (an empty cell) rather than "not a whole number"."""
         raw = self.raw["quantity"]
-        words = [value for value in raw[raw != ""].unique() if normalize_header(value) in UNLIMITED_WORDS]
+        worded = (raw != "") & ~ascii_digits(raw)  # not the numbers: nearly every cell
+        words = [value for value in raw[worded].unique() if normalize_header(value) in UNLIMITED_WORDS]
         unlimited = updates & raw.isin(words)
         self.flag(unlimited, Reason.BAD_NUMBER, "quantity",
                   "« {value} » : pour un stock illimité (offre numérique, formation), laissez la"

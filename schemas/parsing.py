@@ -20,6 +20,9 @@ from loaders.headers import normalize_header
 from reports.safe_cells import FORMULA_TRIGGERS  # what our reports put an apostrophe before
 
 INNER_REPORT_APOSTROPHE = ";([ \u00a0]*)'(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])"
+_INNER_REPORT_APOSTROPHE_RE2 = ";[ \u00a0]*'[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+"""The same, found by RE2 (no look-ahead there): one scan instead of two literal searches of
+every title and description, a tenth of a second per million offers."""
 
 SPACES = r"[\s\u00a0\u202f]"
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
@@ -94,8 +97,8 @@ def without_inner_report_apostrophes(texts: pd.Series) -> pd.Series:
     """Free text without the apostrophe our comma CSVs put after a `;` that a formula start
     follows (`Promo; '-20 %`, `reports.safe_cells.SpreadsheetCsvWriter`): a title fixed in a
     rejected-rows file loads as the seller first wrote it."""
-    marked = texts.str.contains(";", regex=False) & texts.str.contains("'", regex=False)
-    if not marked.any():  # the usual case: two literal searches
+    marked = matches(texts, _INNER_REPORT_APOSTROPHE_RE2)
+    if not marked.any():  # the usual case
         return texts
     texts = texts.copy()
     texts[marked] = texts[marked].str.replace(INNER_REPORT_APOSTROPHE, r";\1", regex=True)
@@ -135,13 +138,20 @@ UNDECIDED = ""
 lone group of three digits (`1,500`, `2.500`) is a thousand or a decimal, and is refused."""
 
 
+def _re2(pattern: str) -> str:
+    """A pattern written for Python's `re` in RE2's syntax: `\\u00a0` is `\\x{00a0}` there."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", pattern)
+
+
 def detect_decimal_separator(texts: pd.Series) -> str:
     """"," or ".": the separator most of a column's values use (French files: ","), or
     `UNDECIDED` when no value has one or two decimals. Defaulting to "," there read an English
     export's `1,500` (no cents anywhere in the file) as 1,50 €."""
-    bare = texts.str.replace(_EURO_AT_AN_END, "", regex=True).str.replace(SPACES, "", regex=True)
-    commas = bare.str.contains(r"\d,\d{1,2}$", regex=True).sum()
-    dots = bare.str.contains(r"\d\.\d{1,2}$", regex=True).sum()
+    # RE2 through Arrow: with `(?i)`, pandas ran Python's `re` cell by cell (0.08 s a file)
+    bare = pc.replace_substring_regex(pa.array(texts, type=pa.string()), _re2(_EURO_AT_AN_END), "")
+    bare = pd.Series(pc.replace_substring_regex(bare, _re2(SPACES), ""), dtype="string[pyarrow]")
+    commas = matches(bare, r"\d,\d{1,2}$").sum()
+    dots = matches(bare, r"\d\.\d{1,2}$").sum()
     if commas == dots == 0:
         return UNDECIDED
     return "." if dots > commas else ","
