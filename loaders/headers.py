@@ -22,7 +22,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
 # hyphen and word joiner Word leaves in a title ("Caté\u00adgorie" shows as "Catégorie").
 _INVISIBLE = str.maketrans({"\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None,
                             "\u00ad": None, "\u2060": None})
-_TRAILING_MARKS = "*:?"  # required columns ("Prix *", "Titre :"), questions ("Mise en situation ?")
+_REQUIRED_MARKS = "*:"
 
 
 def normalize_header(text: str) -> str:
@@ -31,7 +31,7 @@ def normalize_header(text: str) -> str:
     Stripped, casefolded, accents removed (NFKD, combining marks dropped), curly apostrophes
     turned into `'` (the apostrophe itself is kept: "Délai d'expédition" →
     "delai_d'expedition"), any run of spaces, `_` or `-` turned into one `_` (none at either
-    end), trailing `*` and `:` (template marks for required columns) and `?` dropped.
+    end), trailing `*` and `:` (template marks for required columns) dropped.
 
     >>> normalize_header("Référence ")
     'reference'
@@ -43,7 +43,7 @@ def normalize_header(text: str) -> str:
     key = text.translate(_INVISIBLE).strip().casefold()
     key = unicodedata.normalize("NFKD", key)
     key = "".join(char for char in key if not unicodedata.combining(char))
-    key = key.translate(_APOSTROPHES).rstrip().rstrip(_TRAILING_MARKS + " \t")
+    key = key.translate(_APOSTROPHES).rstrip().rstrip(_REQUIRED_MARKS + " \t")
     return _SEPARATORS.sub("_", key).strip("_")
 
 
@@ -52,12 +52,10 @@ _UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "
 """What a template puts in brackets after a header to say its unit: "Prix TTC (€)",
 "Délai d'expédition (jours)". Never "HT": a price excluding VAT is not the customer price."""
 _HINT_WORDS = frozenset({"code", "obligatoire", "facultatif", "optionnel", "requis", "required",
-                         "optional", "mandatory",
-                         "oui/non", "o/n", "yes/no", "y/n", "vrai/faux", "true/false", "1/0",
-                         "0/1", "oui", "ou", "non"})
+                         "optional", "mandatory"})
 """What a template puts in brackets after a name to say how to fill it: "Catégorie (code)",
-"Titre (obligatoire)", "Mise en situation (oui/non)". Words that change what the column
-holds ("Prix (HT)", "Catégorie (libellé)") are none of these: such a header stays unknown."""
+"Titre (obligatoire)". Words that change what the column holds ("Prix (HT)", "Catégorie
+(libellé)") are none of these: such a header stays unknown."""
 _TRAILING_BRACKETS = re.compile(r"_?[(\[]([^()\[\]]*)[)\]]$")
 _TRAILING_UNIT = re.compile(r"_en_(?:€|eur|euros?|jours?)$|_€$")  # "Prix TTC en €", "Prix €"
 _ABBREVIATION_DOTS = re.compile(r"(?<=[^\W\d])\.")

@@ -348,13 +348,13 @@ def run_inbox(as_json: JsonOption = False) -> None:
 
     def action() -> int:
         settings = get_settings()
-        if not settings.storage.startswith("s3://") and not Path(settings.storage).is_dir():
+        run = process_inbox(make_ingestor(settings))
+        if not settings.storage.startswith("s3://") and not Path(settings.storage).exists():
             # a mistyped MARKETPLACE_STORAGE would otherwise read as a quiet night
             err.print(readable(
                 f"le dossier de stockage {settings.storage} n'existe pas : aucun fichier en"
                 f" attente (MARKETPLACE_STORAGE) / the storage folder {settings.storage} does"
                 " not exist: no file waiting (MARKETPLACE_STORAGE)."))
-        run = process_inbox(make_ingestor(settings))
         if as_json:
             _print_json({"files": [r.as_json() for r in run.results], "refused": run.refused,
                          "ignored": run.ignored, "taken": run.taken, "failed": run.failed,

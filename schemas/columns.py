@@ -18,10 +18,13 @@ from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_f
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
-# A header holding a name as whole words ("Intitulé de la formation") is nearer than one that
-# merely looks alike ("Nombre de places", 0.64 from "nom du produit"): renamed as suggested,
-# the lookalike loaded "12" as every title.
+# A header holding a name as whole words is at least close enough ("Prix de vente"); when the
+# name is much of the header ("Intitulé de la formation"), nearer than one that merely looks
+# alike ("Nombre de places", 0.64 from "nom du produit": renamed as suggested, it loaded "12"
+# as every title). A short name in a long header says little: "Prix d'achat" holds "prix",
+# "Réf fabricant" "réf", "Prix du produit" the start date's "du".
 _HOLDS_THE_NAME = 0.75
+_MUCH_OF_THE_HEADER = 0.4
 
 
 @dataclass(frozen=True)
@@ -252,20 +255,25 @@ _PROMOTIONAL = re.compile(r"_(?:sale|promo|promotion|promotionnel|soldes?|remise
 
 def _closeness(header: str, spec: ColumnSpec) -> float:
     """How alike a header is to the column's closest name or alias: the similarity of their
-    keys (difflib's ratio, 0 to 1), and at least `_HOLDS_THE_NAME` when the header holds one of
-    them as whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
+    keys (difflib's ratio, 0 to 1), or more when the header holds one of them as whole words,
+    as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
     key, words = header_key(header), f"_{normalize_header(header)}_"
     if spec.name == "price" and _PROMOTIONAL.search(words) and "_avant_" not in words:
         # renamed as asked, "Sale price" would load the promotion as the price ("Prix avant
         # remise" is the price before it)
         return 0.0
-    return max(
-        max(
-            difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
-            # the more of the header the name covers, the nearer: "Réf vendeur interne" is
-            # the sku's "ref vendeur" before the seller's "vendeur"
-            _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(key)
-            if f"_{normalize_header(name)}_" in words else 0.0,
-        )
-        for name in spec.names
-    )
+    closeness = max(max(difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
+                        _held(header_key(name), key) if f"_{normalize_header(name)}_" in words
+                        else 0.0)
+                    for name in spec.names)
+    if spec.name == "price" and _EXCLUDING_VAT.search(normalize_header(header)):
+        return min(closeness, _CLOSE_ENOUGH)  # any other candidate first; alone, it is explained
+    return closeness
+
+
+def _held(name_key: str, header_key_: str) -> float:
+    """The closeness of a header holding a name as whole words: the more of the header the
+    name covers, the nearer ("Réf vendeur interne" is the sku's "ref vendeur" before the
+    seller's "vendeur")."""
+    covered = len(name_key) / len(header_key_)
+    return _HOLDS_THE_NAME + 0.2 * covered if covered >= _MUCH_OF_THE_HEADER else _CLOSE_ENOUGH

@@ -60,8 +60,17 @@ def _sku_fault(value: str) -> tuple[str, str]:
     wrong = next((char for char in value if not re.fullmatch(SKU_PATTERN, char)), None)
     if wrong is None:
         return (f"elle a {len(value)} caractères", f"it has {len(value)} characters")
-    if wrong.isspace():
+    if wrong == " ":
         return "l'espace n'est pas autorisé", "spaces are not allowed"
+    if wrong in "\u00a0\u202f":  # shown as a space: typed by Excel's autocorrect or a Mac
+        return ("elle contient une espace insécable, non autorisée",
+                "it holds a no-break space, not allowed")
+    if wrong in "\r\n":
+        return ("elle contient un retour à la ligne (Alt+Entrée), non autorisé",
+                "it holds a line break (Alt+Enter), not allowed")
+    if wrong.isspace() or not wrong.isprintable():
+        return (f"elle contient un caractère invisible (U+{ord(wrong):04X}), non autorisé",
+                f"it holds an invisible character (U+{ord(wrong):04X}), not allowed")
     return f"le caractère « {wrong} » n'est pas autorisé", f'the character "{wrong}" is not allowed'
 
 

@@ -291,19 +291,44 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     assert sku in problem.message_fr
 
 
-def test_a_header_holding_a_name_is_suggested_before_a_lookalike() -> None:
-    """"Intitulé de la session" beside "Nombre de places": the answer suggested the number of
-    places, and a seller renaming it as told loaded "12" as every title."""
-    problem = missing(["Référence", "Intitulé de la session", "Catégorie", "Prix TTC",
-                       "Nombre de places"])
-    assert "Vouliez-vous dire « Intitulé de la session » ?" in problem.message_fr
+@pytest.mark.parametrize(("headers", "suggested"), [
+    # "Nombre de places" looked like "nom du produit": renamed as told, "12" was every title
+    (["Référence", "Intitulé de la session", "Catégorie", "Prix TTC", "Nombre de places"],
+     "Intitulé de la session"),
+    # a short name in a long header says little: the purchase cost, the maker's reference
+    (["sku", "titre", "catégorie", "Tarif", "Prix d'achat"], "Tarif"),
+    (["sku", "titre", "catégorie", "Tarif", "Prix conseillé"], "Tarif"),
+    (["Code produit", "Réf fabricant", "titre", "catégorie", "prix"], "Code produit"),
+    (["sku", "titre", "catégorie", "Prx", "Prix HT"], "Prx"),  # excluding VAT: last resort
+])
+def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> None:
+    assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
+
+
+def test_a_short_name_in_a_promotion_header_is_not_its_start() -> None:
+    """"Prix du produit" holds the start date's alias "du"."""
+    problem = missing(["sku", "type", "prix promo", "Date départ", "fin", "Prix du produit"],
+                      PROMOTION_COLUMNS)
+    assert "Vouliez-vous dire « Date départ » ?" in problem.message_fr
+
+
+@pytest.mark.parametrize("headers", [["sku", "Stock", "Stock (oui/non)"], ["sku", "Stock", "Stock ?"],
+                                     ["sku", "Prix (non TTC)"], ["sku", "Partie pratique"]])
+def test_yes_no_hints_belong_to_the_practical_component_alone(headers) -> None:
+    """`Stock (oui/non)` beside `Stock` refused the file as naming the stock twice, `Prix (non
+    TTC)` loaded prices excluding VAT, and a `Partie pratique` describing the exercises
+    refused every row as no yes or no."""
+    mapped = map_headers(headers, OFFER_COLUMNS)
+    assert mapped.unknown == headers[len(mapped.positions):]
+    assert "price" not in mapped.positions and "practical_component" not in mapped.positions
 
 
 @pytest.mark.parametrize(("written", "column"), [
     ("Mise en situation (Oui/Non)", "practical_component"),
     ("Mise en situation (O/N)", "practical_component"),
     ("Mise en situation ?", "practical_component"), ("Mises en situation", "practical_component"),
-    ("Partie pratique", "practical_component"), ("Titre de la formation *", "title"),
+    ("Mise en situation (oui / non)", "practical_component"),
+    ("Titre de la formation *", "title"),
     ("Intitulé de la formation", "title"), ("Nom de la formation", "title"),
 ])
 def test_a_training_catalogues_wording_is_read(written: str, column: str) -> None:

@@ -109,6 +109,13 @@ AMAZON = ["seller-sku", "item-name", "price", "quantity", "product-id", "product
           "item-condition", "add-delete", "catégorie"]
 
 
+@pytest.mark.parametrize("written", ["Supprimer ?", "?", "x"])
+def test_an_action_in_doubt_is_refused_not_applied(written: str) -> None:
+    """"Supprimer ?" deleted the offer once a header's `?` was dropped from cells too."""
+    result, _ = validate([[*book(), written]], [*HEADERS, "action"])
+    assert [(p.code, p.value) for p in result.problems] == [("not_allowed", written)]
+
+
 def test_an_amazon_listings_report_reads_its_numeric_codes() -> None:
     """Its `item-condition` 2 (used, very good) was refused as an unknown condition « 2 », and
     the report's `seller-sku` and `item-name` refused the whole file."""

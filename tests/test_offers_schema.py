@@ -156,7 +156,9 @@ def test_leading_zeros_of_identifiers_are_kept():
 @pytest.mark.parametrize(("sku", "detail"), [
     ("SES 02", "l'espace n'est pas autorisé"), ("FORMATION-SÉCU", "le caractère « É » n'est pas"),
     ("SES-03 (mars)", "l'espace n'est pas autorisé"), ("SES#06", "le caractère « # » n'est pas"),
-    ("A" * 65, "elle a 65 caractères"),
+    ("A" * 65, "elle a 65 caractères"), ("SES\n02", "elle contient un retour à la ligne"),
+    ("SES\t02", "elle contient un caractère invisible (U+0009)"),
+    ("SES\u00a002", "elle contient une espace insécable"),
 ])
 def test_a_refused_reference_says_what_is_wrong_with_it(sku, detail):
     """Every one was told the allowed characters, and the seller hunted for the wrong one."""
