@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from marketplace.config import Settings
 from marketplace.layout import safe_key
-from marketplace.storage import Storage, open_storage
+from marketplace.storage import open_storage
 from reports.quality_calendar import Window, quality_window
 from reports.quality_csv import indicators_csv
 from reports.quality_indicators import COUNTS, compute_night
@@ -38,7 +38,8 @@ from reports.quality_status import (
 from reports.quality_store import mark_published, previous_states, read_trend, save_night
 from reports.quality_workbook import indicators_xlsx
 
-STORED = ["seller_id", "registry_status", "order_count", "seniority_months", *COUNTS, "trial_orders"]
+STORED = ["seller_id", "registry_status", "order_count", "seniority_months", *COUNTS, "trial_orders",
+          "trial_max_orders"]
 
 
 @dataclass
@@ -110,13 +111,14 @@ def _judged_table(indicators: pd.DataFrame, window: Window, previous: pd.DataFra
 def _stored_rows(table: pd.DataFrame, window: Window) -> tuple[list[dict], list[dict]]:
     frame = table[STORED].astype(object).where(table[STORED].notna(), None)
     rows = frame.to_dict("records")
-    for row, cents, score, top, missing, status, since, change in zip(
-            rows, table["trial_revenue_cents"], table["score_tenths"], table["top_seller"],
-            table["top_seller_missing"], table["status"], table["probation_since"],
-            table["status_change"], strict=True):
+    for row, cents, limit, score, top, missing, status, since, change in zip(
+            rows, table["trial_revenue_cents"], table["trial_max_revenue"], table["score_tenths"],
+            table["top_seller"], table["top_seller_missing"], table["status"],
+            table["probation_since"], table["status_change"], strict=True):
         row.update(report_date=window.report_date, window_start=window.first_day,
                    window_end=window.report_date,
                    trial_revenue=None if pd.isna(cents) else Decimal(int(cents)).scaleb(-2),
+                   trial_max_revenue=None if pd.isna(limit) else Decimal(int(limit)).scaleb(-2),
                    score_tenths=None if pd.isna(score) else int(score), top_seller=bool(top),
                    top_seller_missing=missing, status=status, probation_since=since,
                    status_change=change)
@@ -157,7 +159,6 @@ def run_quality_report(engine: Engine, settings: Settings, report_date: date,
     books = quality_key(report_date, "sellers")
     write_seller_books(settings, books, table, trend, night.problems, thresholds, report_date,
                        workers=workers)
-    _drop_other_books(storage, books, set(table["seller_id"]))
     files["sellers"] = storage.location(quality_key(report_date, "sellers"))
     mark_published(engine, report_date)
     entered = (table["status"] == PROBATION) & (table["previous_status"] != PROBATION)
@@ -167,15 +168,6 @@ def run_quality_report(engine: Engine, settings: Settings, report_date: date,
         deactivations_proposed=int((table["status"] == PROPOSED).sum()),
         trial_limits_reached=int((table["status"] == TRIAL).sum()),
         overdue_orders=len(night.overdue), files=files)
-
-
-def _drop_other_books(storage: Storage, books: str, sellers: set[int]) -> None:
-    """A re-run replaces the night's files: the workbook of a seller no longer reported on
-    (terminated since the first run) goes, instead of contradicting indicators.csv."""
-    kept = {f"{seller_id}.xlsx" for seller_id in sellers}
-    for stored in storage.list(books):
-        if stored.key.rsplit("/", 1)[-1] not in kept:
-            storage.delete(stored.key)
 
 
 def summary_lines(summary: dict) -> list[str]:

@@ -10,9 +10,10 @@ sellers that have a trial limit, over all their orders since activation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from reports.quality_calendar import Window, paris_midnight_utc, whole_months
 from reports.quality_orders import (
@@ -39,11 +40,22 @@ class NightFigures:
     overdue: pd.DataFrame  # orders past their deadline with no decision
 
 
-def read_sellers(engine: Engine) -> pd.DataFrame:
-    query = text("SELECT seller_id, status AS registry_status, activated_at, trial_max_orders,"
-                 " trial_max_revenue FROM sellers WHERE status IN ('active', 'vacation')"
-                 " ORDER BY seller_id")
+def read_sellers(engine: Engine, report_date: date) -> pd.DataFrame:
+    """The sellers the night reports on, with their registry status and trial limits: the
+    registry as it is, or, for a night stored before (a re-run), as that night read it. A
+    re-run read today's registry: a trial limit lifted since turned the night's
+    `trial_limit_reached` into `active`, dated that night, under nights after it that still
+    said reached; a seller terminated since vanished from it."""
+    stored = text("SELECT q.seller_id, q.registry_status, s.activated_at, q.trial_max_orders,"
+                  " q.trial_max_revenue FROM quality_indicators q JOIN sellers s"
+                  " ON s.seller_id = q.seller_id WHERE q.report_date = :night ORDER BY q.seller_id")
+    registry = text("SELECT seller_id, status AS registry_status, activated_at, trial_max_orders,"
+                    " trial_max_revenue FROM sellers WHERE status IN ('active', 'vacation')"
+                    " ORDER BY seller_id")
     with engine.connect() as connection:
+        night = connection.execute(text("SELECT 1 FROM quality_nights WHERE report_date = :night"),
+                                   {"night": report_date}).first()
+        query = registry if night is None else stored.bindparams(night=report_date)
         frame = pd.read_sql(query, connection)
     frame["seller_id"] = frame["seller_id"].astype("int64")
     frame["activated_at"] = pd.to_datetime(frame["activated_at"]).dt.date
@@ -60,12 +72,13 @@ def _trial_counters(engine: Engine, sellers: pd.DataFrame, window: Window) -> pd
     if trial.empty:
         return pd.DataFrame(columns=columns).astype("int64")
     query = text("SELECT o.seller_id, o.accepted_at, o.amount + o.shipping_amount AS cents"
-                 " FROM orders o JOIN sellers s ON s.seller_id = o.seller_id"
-                 " WHERE (s.trial_max_orders IS NOT NULL OR s.trial_max_revenue IS NOT NULL)"
-                 " AND o.accepted_at IS NOT NULL AND o.accepted_at < :end")
+                 " FROM orders o WHERE o.seller_id IN :sellers"
+                 " AND o.accepted_at IS NOT NULL AND o.accepted_at < :end"
+                 ).bindparams(bindparam("sellers", expanding=True))
     end = window.end_utc.replace(tzinfo=None)
     with engine.connect() as connection:
-        accepted = pd.read_sql(query.bindparams(end=end), connection)
+        accepted = pd.read_sql(query, connection, params={
+            "sellers": [int(seller) for seller in trial["seller_id"]], "end": end})
     accepted["accepted_at"] = pd.to_datetime(accepted["accepted_at"], format="ISO8601")
     starts = trial.set_index("seller_id")["activated_at"].map(
         lambda day: paris_midnight_utc(day).replace(tzinfo=None))
@@ -78,7 +91,7 @@ def _trial_counters(engine: Engine, sellers: pd.DataFrame, window: Window) -> pd
 
 def compute_night(engine: Engine, window: Window) -> NightFigures:
     """Read the window's orders once and total them per seller."""
-    sellers = read_sellers(engine)
+    sellers = read_sellers(engine, window.report_date)
     orders = read_window_orders(engine, window)
     flags = order_flags(orders, window)
     totals = flags.groupby("seller_id")[COUNTS].sum()

@@ -47,6 +47,9 @@ class QualityIndicators(Base):
     response_unanswered: Mapped[int] = mapped_column(Integer)
     trial_orders: Mapped[int | None] = mapped_column(Integer)  # since activation, trial sellers
     trial_revenue: Mapped[Decimal | None] = mapped_column(Cents)
+    # the registry's trial limits as the night read them: its re-run reads them again
+    trial_max_orders: Mapped[int | None] = mapped_column(Integer)
+    trial_max_revenue: Mapped[Decimal | None] = mapped_column(Cents)
     score_tenths: Mapped[int | None] = mapped_column(SmallInteger)  # score /5 × 10, half-up
     top_seller: Mapped[bool] = mapped_column(Boolean)
     top_seller_missing: Mapped[str] = mapped_column(Text)
