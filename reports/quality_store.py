@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, text, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from marketplace.db import in_transaction
@@ -48,6 +48,12 @@ def save_night(engine: Engine, report_date: date, rows: list[dict], changes: lis
     def work(session: Session) -> None:
         session.execute(delete(QualityIndicators).where(QualityIndicators.report_date == report_date))
         session.execute(delete(QualityStatusChange).where(QualityStatusChange.report_date == report_date))
+        # an earlier night that failed to publish had its changes in no file: this night,
+        # whose previous night is the last published one, records them again
+        unpublished = select(QualityNight.report_date).where(QualityNight.published_at.is_(None),
+                                                             QualityNight.report_date < report_date)
+        session.execute(delete(QualityStatusChange).where(
+            QualityStatusChange.report_date.in_(unpublished)))
         if session.get(QualityNight, report_date) is None:
             session.add(QualityNight(report_date=report_date, published_at=None))
         if rows:

@@ -83,6 +83,10 @@ def test_a_night_that_failed_to_publish_is_not_the_previous_night_of_the_next(en
     assert night(engine, tmp_path, following).new_probations == 1
     assert stored(engine, following, 1)["probation_since"] == following
     assert csv_rows(tmp_path, following)["1"]["status_change"] != ""
+    with engine.connect() as connection:  # recorded once, by the night that reported it
+        assert connection.execute(text("SELECT report_date FROM quality_status_changes"
+                                       " WHERE seller_id = 1")).scalars().all() in (
+            [following], [following.isoformat()])
     # a re-run of the failed night, once storage is back, publishes it
     failed.unlink()
     assert night(engine, tmp_path, ENTRY).new_probations == 1
