@@ -107,3 +107,22 @@ def _without_trailing_note(key: str) -> str:
         return key[:note.start()] if said <= _UNIT_WORDS | _HINT_WORDS else ""
     unit = _TRAILING_UNIT.search(key)
     return key[:unit.start()] if unit else ""
+
+
+_ANSWER_HINT = re.compile(r"(?:\?|[(\[](?:oui/?(?:ou)?non|o/n|yes/no|y/n|vrai/faux|true/false|1/0|0/1)"
+                          r"[)\]])$")
+
+
+def without_answer_hints(key: str) -> str:
+    """A `header_key` without what says its answers are yes or no, at its end: `?`, `(oui/non)`,
+    `(O/N)`, `(oui ou non)`, `(vrai/faux)`, `(1/0)`... ("miseensituation(oui/non)?" →
+    "miseensituation"). For the yes-or-no fields only (`ColumnSpec.yes_no`).
+
+    >>> without_answer_hints(header_key("Mises en situation (oui / non) ?"))
+    'misesensituation'
+    """
+    while shorter := _ANSWER_HINT.sub("", key):
+        if shorter == key:
+            break
+        key = shorter
+    return key

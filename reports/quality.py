@@ -38,8 +38,8 @@ from reports.quality_status import (
 from reports.quality_store import mark_published, previous_states, read_trend, save_night
 from reports.quality_workbook import indicators_xlsx
 
-STORED = ["seller_id", "registry_status", "order_count", "seniority_months", *COUNTS, "trial_orders",
-          "trial_max_orders"]
+STORED = ["seller_id", "registry_status", "activated_at", "order_count", "seniority_months", *COUNTS,
+          "trial_orders", "trial_max_orders"]
 
 
 @dataclass

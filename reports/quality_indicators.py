@@ -45,10 +45,11 @@ def read_sellers(engine: Engine, report_date: date) -> pd.DataFrame:
     registry as it is, or, for a night stored before (a re-run), as that night read it. A
     re-run read today's registry: a trial limit lifted since turned the night's
     `trial_limit_reached` into `active`, dated that night, under nights after it that still
-    said reached; a seller terminated since vanished from it."""
-    stored = text("SELECT q.seller_id, q.registry_status, s.activated_at, q.trial_max_orders,"
-                  " q.trial_max_revenue FROM quality_indicators q JOIN sellers s"
-                  " ON s.seller_id = q.seller_id WHERE q.report_date = :night ORDER BY q.seller_id")
+    said reached; a seller terminated since vanished from it; an activation date corrected
+    since changed its seniority and its Top Seller."""
+    stored = text("SELECT seller_id, registry_status, activated_at, trial_max_orders,"
+                  " trial_max_revenue FROM quality_indicators WHERE report_date = :night"
+                  " ORDER BY seller_id")
     registry = text("SELECT seller_id, status AS registry_status, activated_at, trial_max_orders,"
                     " trial_max_revenue FROM sellers WHERE status IN ('active', 'vacation')"
                     " ORDER BY seller_id")

@@ -12,19 +12,21 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from loaders.headers import header_key, header_units, normalize_header
+from loaders.headers import header_key, header_units, normalize_header, without_answer_hints
 from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_file
 
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
-# A header holding a name as whole words is at least close enough ("Prix de vente"); when the
-# name is much of the header ("Intitulé de la formation"), nearer than one that merely looks
-# alike ("Nombre de places", 0.64 from "nom du produit": renamed as suggested, it loaded "12"
-# as every title). A short name in a long header says little: "Prix d'achat" holds "prix",
-# "Réf fabricant" "réf", "Prix du produit" the start date's "du".
+# A header holding a name as whole words ("Intitulé de la formation", "Titre de l'ouvrage")
+# is nearer than one that merely looks alike ("Nombre de places", 0.64 from "nom du produit":
+# renamed as suggested, it loaded "12" as every title); unless its other words make it another
+# thing's (`_ANOTHER_THINGS`: "Prix d'achat", "Réf fabricant", "Nom de l'auteur"), where it is
+# only close enough. A name of three letters or less ("du", "réf", "nom") counts at either end
+# of the header only: "Prix du produit" is no start date.
 _HOLDS_THE_NAME = 0.75
-_MUCH_OF_THE_HEADER = 0.4
+_ANOTHER_THINGS = frozenset({"achat", "fournisseur", "fabricant", "constructeur", "conseille",
+                             "barre", "auteur", "editeur", "marque", "ht"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class ColumnSpec:
     numeric: bool = False
     """Its values are amounts or counts (they hold digits): words under its header are a second
     header line (`loaders.split_headers`)."""
+    yes_no: bool = False
+    """Its answers are yes or no, which its header may say: `Mise en situation (oui/non)`,
+    `Mise en situation ?` (`loaders.headers.without_answer_hints`). Only such a field: as
+    general hints, `Stock (oui/non)` was a second stock column and `Prix (non TTC)` the price."""
     fallback_aliases: tuple[str, ...] = ()
     """Names that stand for the field only where no other column of the file names it: another
     platform's export names (Shopify's `Variant SKU`) and sellers' own wordings (`Etat
@@ -154,14 +160,18 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     unknown: list[str] = []
     deferred: list[tuple[int, str, ColumnSpec]] = []
     for position, header in enumerate(headers):
-        spec = by_key.get(header_key(header))
+        key = header_key(header)
+        spec = by_key.get(key)
+        if spec is None:  # "Mise en situation (oui/non)": the yes-or-no fields only
+            spec = by_key.get(without_answer_hints(key))
+            spec, key = (spec, without_answer_hints(key)) if spec and spec.yes_no else (None, key)
         if spec is not None and spec.other_units & header_units(header):
             spec = None
         if spec is None:
             if header.strip():
                 unknown.append(header)
             continue
-        if header_key(header) in fallback:
+        if key in fallback:
             deferred.append((position, header, spec))
             continue
         if spec.name in positions:
@@ -263,17 +273,22 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
         # remise" is the price before it)
         return 0.0
     closeness = max(max(difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
-                        _held(header_key(name), key) if f"_{normalize_header(name)}_" in words
-                        else 0.0)
+                        _held(name, header))
                     for name in spec.names)
     if spec.name == "price" and _EXCLUDING_VAT.search(normalize_header(header)):
         return min(closeness, _CLOSE_ENOUGH)  # any other candidate first; alone, it is explained
     return closeness
 
 
-def _held(name_key: str, header_key_: str) -> float:
-    """The closeness of a header holding a name as whole words: the more of the header the
-    name covers, the nearer ("Réf vendeur interne" is the sku's "ref vendeur" before the
-    seller's "vendeur")."""
-    covered = len(name_key) / len(header_key_)
-    return _HOLDS_THE_NAME + 0.2 * covered if covered >= _MUCH_OF_THE_HEADER else _CLOSE_ENOUGH
+def _held(name: str, header: str) -> float:
+    """The closeness of a header holding `name` as whole words (0 if it does not): the more
+    of the header the name covers, the nearer ("Réf vendeur interne" is the sku's "ref
+    vendeur" before the seller's "vendeur")."""
+    name_words, words = f"_{normalize_header(name)}_", f"_{normalize_header(header)}_"
+    if name_words not in words:
+        return 0.0
+    if len(header_key(name)) <= 3 and not (words.startswith(name_words) or words.endswith(name_words)):
+        return 0.0
+    if set(re.split(r"[_']", words.replace(name_words, "_", 1))) & _ANOTHER_THINGS:
+        return _CLOSE_ENOUGH
+    return _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(header_key(header))

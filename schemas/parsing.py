@@ -36,6 +36,10 @@ _ONE_COMMA_GROUP = r"^[+-]?[1-9]\d{0,2},\d{3}$"  # 1,200: 1.20 or 1 200?
 _EURO_AT_AN_END = (r"(?i)^[\s\u00a0\u202f]*(?:€|eur)[\s\u00a0\u202f]*"
                    r"|[\s\u00a0\u202f]*(?:€|eur)[\s\u00a0\u202f]*$")
 """The currency before or after an amount: `€`, or `EUR` as ERP exports write it."""
+_WHITE_RE2 = r"\s\x0B\p{Z}\x{0085}"
+"""What Python's `\\s` matches, in RE2 (whose `\\s` is ASCII): thin, figure and no-break spaces."""
+_EURO_AT_AN_END_RE2 = (rf"(?i)^[{_WHITE_RE2}]*(?:€|eur)[{_WHITE_RE2}]*"
+                       rf"|[{_WHITE_RE2}]*(?:€|eur)[{_WHITE_RE2}]*$")
 _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
 _DOT_GROUPS = (".", _THOUSANDS_DOT, _ONE_DOT_GROUP)
 _COMMA_GROUPS = (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP)
@@ -138,18 +142,13 @@ UNDECIDED = ""
 lone group of three digits (`1,500`, `2.500`) is a thousand or a decimal, and is refused."""
 
 
-def _re2(pattern: str) -> str:
-    """A pattern written for Python's `re` in RE2's syntax: `\\u00a0` is `\\x{00a0}` there."""
-    return re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", pattern)
-
-
 def detect_decimal_separator(texts: pd.Series) -> str:
     """"," or ".": the separator most of a column's values use (French files: ","), or
     `UNDECIDED` when no value has one or two decimals. Defaulting to "," there read an English
     export's `1,500` (no cents anywhere in the file) as 1,50 €."""
     # RE2 through Arrow: with `(?i)`, pandas ran Python's `re` cell by cell (0.08 s a file)
-    bare = pc.replace_substring_regex(pa.array(texts, type=pa.string()), _re2(_EURO_AT_AN_END), "")
-    bare = pd.Series(pc.replace_substring_regex(bare, _re2(SPACES), ""), dtype="string[pyarrow]")
+    bare = pc.replace_substring_regex(pa.array(texts, type=pa.string()), _EURO_AT_AN_END_RE2, "")
+    bare = pd.Series(pc.replace_substring_regex(bare, f"[{_WHITE_RE2}]", ""), dtype="string[pyarrow]")
     commas = matches(bare, r"\d,\d{1,2}$").sum()
     dots = matches(bare, r"\d\.\d{1,2}$").sum()
     if commas == dots == 0:

@@ -65,13 +65,10 @@ OFFER_COLUMNS = (
                numeric=True, fallback_aliases=("délai de traitement", "temps de préparation")),
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
-    # the answer's form said in the header, as yes/no columns of training templates do; not
-    # "Partie pratique" or "Mise en pratique", which often describe it ("3 jeux de rôle")
-    ColumnSpec("practical_component", ("mise en situation",),
+    # not "Partie pratique" or "Mise en pratique", which often describe it ("3 jeux de rôle")
+    ColumnSpec("practical_component", ("mise en situation",), yes_no=True,
                fallback_aliases=("mises en situation",  # seed 000's plural
-                                 "mise en situation ?", "mise en situation (oui/non)",
-                                 "mise en situation (o/n)", "mise en situation (oui ou non)",
-                                 "mise en situation (yes/no)")),
+                                 "mise en situation pratique")),
     ColumnSpec("update_delete", ("update-delete", "action"), fallback_aliases=("add-delete",)),
     SELLER_ID_COLUMN,
 )

@@ -300,6 +300,8 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     (["sku", "titre", "catégorie", "Tarif", "Prix conseillé"], "Tarif"),
     (["Code produit", "Réf fabricant", "titre", "catégorie", "prix"], "Code produit"),
     (["sku", "titre", "catégorie", "Prx", "Prix HT"], "Prx"),  # excluding VAT: last resort
+    (["sku", "Titre de l'ouvrage", "Nom de l'auteur", "catégorie", "prix"], "Titre de l'ouvrage"),
+    (["sku", "titre", "catégorie", "Tarif", "Prix fournisseur"], "Tarif"),
 ])
 def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> None:
     assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
@@ -310,6 +312,16 @@ def test_a_short_name_in_a_promotion_header_is_not_its_start() -> None:
     problem = missing(["sku", "type", "prix promo", "Date départ", "fin", "Prix du produit"],
                       PROMOTION_COLUMNS)
     assert "Vouliez-vous dire « Date départ » ?" in problem.message_fr
+
+
+@pytest.mark.parametrize(("start", "end"), [("Du (date)", "Au (date)"), ("Promo du", "Promo au")])
+def test_a_short_name_at_either_end_of_a_header_is_suggested(start, end) -> None:
+    """The end date was told « Du (date) »: renamed as suggested, each promotion ended on its
+    start."""
+    problem = missing(["sku", "type", "prix promo", start, end], PROMOTION_COLUMNS)
+    starts, ends = problem.message_fr.split("Colonne obligatoire absente")[1:]
+    assert f"Vouliez-vous dire « {start} » ?" in starts
+    assert f"Vouliez-vous dire « {end} » ?" in ends
 
 
 @pytest.mark.parametrize("headers", [["sku", "Stock", "Stock (oui/non)"], ["sku", "Stock", "Stock ?"],
@@ -328,6 +340,12 @@ def test_yes_no_hints_belong_to_the_practical_component_alone(headers) -> None:
     ("Mise en situation (O/N)", "practical_component"),
     ("Mise en situation ?", "practical_component"), ("Mises en situation", "practical_component"),
     ("Mise en situation (oui / non)", "practical_component"),
+    ("Mises en situation (oui/non)", "practical_component"),
+    ("Mises en situation ?", "practical_component"),
+    ("Mise en situation pratique", "practical_component"),
+    ("Mise en situation (Y/N)", "practical_component"),
+    ("Mise en situation (vrai/faux)", "practical_component"),
+    ("Mise en situation (oui/non) ?", "practical_component"),
     ("Titre de la formation *", "title"),
     ("Intitulé de la formation", "title"), ("Nom de la formation", "title"),
 ])

@@ -88,6 +88,16 @@ def test_a_file_without_cents_reads_no_lone_group_of_three_digits(texts, expecte
     assert ambiguous_groups(series[unreadable], separator).all()
 
 
+@pytest.mark.parametrize("space", ["\u2009", "\u2007", "\u00a0", "\u202f", "\x0b", " "])
+def test_the_decimal_separator_sees_amounts_behind_any_space_before_the_euro(space):
+    """`12,50 €` with a thin space was not a comma amount once the detection ran in RE2 (its
+    `\\s` is ASCII): the file became a "." one and `1.500` loaded as 1,50 €."""
+    from schemas.parsing import detect_decimal_separator
+
+    texts = pd.Series([f"12,50{space}€", f"8,90{space}€", "9.5", "1.500"], dtype="str")
+    assert detect_decimal_separator(texts) == ","
+
+
 def test_whole_numbers():
     values, unreadable = parse_whole(pd.Series(["12", "12,0", "1 200", "-3", "", "1.5", "x", "+4"],
                                                dtype="str"))

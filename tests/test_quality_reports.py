@@ -131,7 +131,8 @@ def test_a_rerun_reads_the_registry_as_the_night_did(engine, tmp_path):
     first = _files(tmp_path / "store")
     with engine.begin() as connection:
         connection.execute(text("UPDATE sellers SET status = 'terminated' WHERE seller_id = 2"))
-        connection.execute(text("UPDATE sellers SET trial_max_orders = 1 WHERE seller_id = 1"))
+        connection.execute(text("UPDATE sellers SET trial_max_orders = 1, activated_at = '2026-10-01'"
+                                " WHERE seller_id = 1"))
     night(engine, tmp_path, D)
     assert _files(tmp_path / "store") == first
     assert sorted(first) == ["indicators.csv", "indicators.xlsx", "sellers/1.xlsx", "sellers/2.xlsx"]

@@ -47,7 +47,8 @@ class QualityIndicators(Base):
     response_unanswered: Mapped[int] = mapped_column(Integer)
     trial_orders: Mapped[int | None] = mapped_column(Integer)  # since activation, trial sellers
     trial_revenue: Mapped[Decimal | None] = mapped_column(Cents)
-    # the registry's trial limits as the night read them: its re-run reads them again
+    # the registry as the night read it: its re-run reads them again
+    activated_at: Mapped[date | None] = mapped_column(Date)
     trial_max_orders: Mapped[int | None] = mapped_column(Integer)
     trial_max_revenue: Mapped[Decimal | None] = mapped_column(Cents)
     score_tenths: Mapped[int | None] = mapped_column(SmallInteger)  # score /5 × 10, half-up
