@@ -1,0 +1,30 @@
+"""The activation date as each quality night read it.
+
+A re-run of a past night read `activated_at` from the registry as it is now: a date corrected
+since changed the night's seniority, its Top Seller and its trial counters. The nights stored
+before this revision get the registry's date now, the best knowledge there is.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('quality_indicators') as batch:
+        batch.add_column(sa.Column('activated_at', sa.Date(), nullable=True))
+    op.get_bind().execute(sa.text(
+        "UPDATE quality_indicators SET activated_at = (SELECT s.activated_at FROM sellers s"
+        " WHERE s.seller_id = quality_indicators.seller_id)"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('quality_indicators') as batch:
+        batch.drop_column('activated_at')
