@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.headers import header_key
+from loaders.headers import header_key, without_answer_hints
 from loaders.table import Chunk, ReadInfo, ReadLimits
 from marketplace.errors import FileRejected, Problem, Reason, reject_file
 
@@ -209,7 +209,7 @@ class HeaderSearch:
         for number, cells in rows:
             if number > HEADER_SEARCH_ROWS or blank_row(cells):
                 continue
-            keys = frozenset(map(header_key, cells)) & self._keys
+            keys = self._known_keys(cells)
             if found is None and len(keys) < 2:
                 continue
             if found is not None and (len(keys) < len(found_keys) or keys == found_keys):
@@ -219,7 +219,12 @@ class HeaderSearch:
 
     def known_in(self, cells: list[str]) -> int:
         """How many of a header row's cells name a known column."""
-        return len(frozenset(map(header_key, cells)) & self._keys)
+        return len(self._known_keys(cells))
+
+    def _known_keys(self, cells: list[str]) -> frozenset[str]:
+        """The known names among cells, a yes-or-no hint taken off (`Mise en situation ?`)."""
+        keys = [header_key(cell) for cell in cells]
+        return frozenset([*keys, *map(without_answer_hints, keys)]) & self._keys
 
     def not_found(self, detected: ReadInfo, rows: list[tuple[int, list[str]]] = ()) -> FileRejected:
         """The rejection, carrying what was read (format, encoding, delimiter or sheet).

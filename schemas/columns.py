@@ -18,15 +18,17 @@ from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_f
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
-# A header holding a name as whole words ("Intitulé de la formation", "Titre de l'ouvrage")
-# is nearer than one that merely looks alike ("Nombre de places", 0.64 from "nom du produit":
-# renamed as suggested, it loaded "12" as every title); unless its other words make it another
-# thing's (`_ANOTHER_THINGS`: "Prix d'achat", "Réf fabricant", "Nom de l'auteur"), where it is
-# only close enough. A name of three letters or less ("du", "réf", "nom") counts at either end
-# of the header only: "Prix du produit" is no start date.
+# A header holding a name as whole words, its other words only saying whose it is ("Intitulé
+# de la formation", "Titre de l'ouvrage"), is nearer than one that merely looks alike ("Nombre
+# de places", 0.64 from "nom du produit": renamed as suggested, it loaded "12" as every title).
+# Other words may make it another thing's ("Prix d'achat", "Prix livraison", "Nom du vendeur",
+# "SKU parent", "Fin de série"): then it is only close enough. A name of three letters or less
+# ("du", "réf", "nom") counts at either end of the header only: "Prix du produit" is no start.
 _HOLDS_THE_NAME = 0.75
-_ANOTHER_THINGS = frozenset({"achat", "fournisseur", "fabricant", "constructeur", "conseille",
-                             "barre", "auteur", "editeur", "marque", "ht"})
+_WHOSE_IT_IS = frozenset({
+    "", "de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "pour", "of",
+    "the", "produit", "article", "formation", "session", "ouvrage", "livre", "offre", "vente",
+    "catalogue", "date", "(date)", "promo", "promotion", "interne", "ttc", "unitaire"})
 
 
 @dataclass(frozen=True)
@@ -162,16 +164,17 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     for position, header in enumerate(headers):
         key = header_key(header)
         spec = by_key.get(key)
+        hinted = False
         if spec is None:  # "Mise en situation (oui/non)": the yes-or-no fields only
             spec = by_key.get(without_answer_hints(key))
-            spec, key = (spec, without_answer_hints(key)) if spec and spec.yes_no else (None, key)
+            spec, hinted = (spec, True) if spec and spec.yes_no else (None, False)
         if spec is not None and spec.other_units & header_units(header):
             spec = None
         if spec is None:
             if header.strip():
                 unknown.append(header)
             continue
-        if key in fallback:
+        if hinted or key in fallback:  # beside the plain name, the plain name is read
             deferred.append((position, header, spec))
             continue
         if spec.name in positions:
@@ -289,6 +292,6 @@ def _held(name: str, header: str) -> float:
         return 0.0
     if len(header_key(name)) <= 3 and not (words.startswith(name_words) or words.endswith(name_words)):
         return 0.0
-    if set(re.split(r"[_']", words.replace(name_words, "_", 1))) & _ANOTHER_THINGS:
+    if not set(re.split(r"[_']", words.replace(name_words, "_", 1))) <= _WHOSE_IT_IS:
         return _CLOSE_ENOUGH
     return _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(header_key(header))

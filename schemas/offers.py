@@ -59,7 +59,15 @@ USED_GRADE = ("occasion ", "d'occasion ", "seconde main ", "used ")
 labels; "Used - Like New"): the grade is the condition, and a used item is never new."""
 QUALIFIED_STATES = {"neuf ": "new", "reconditionne ": "refurbished"}
 """A state followed by a detail ("Neuf - sous blister", "Reconditionné - Comme neuf"): the
-detail says how it looks, the state what it is."""
+detail says how it looks, the state what it is; but "new" only with a detail that keeps it new
+(`NEW_DETAILS`): "neuf, rayé", "Neuf - boîte abîmée", "neuf-ish" loaded as new, which the
+charter forbids for a used or damaged item (refused: the seller chooses the grade)."""
+NEW_DETAILS = frozenset({
+    "sous blister", "sous film", "sous cellophane", "scelle", "emballage scelle",
+    "emballage d'origine", "dans son emballage d'origine", "dans sa boite d'origine",
+    "jamais ouvert", "jamais utilise", "avec etiquette", "avec etiquettes", "etiquete",
+    "avec facture", "garanti", "garantie constructeur", "en stock"})
+"""Details after "neuf" that say nothing against it, in `word_key`'s form."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
@@ -254,7 +262,7 @@ def condition_code(value: str) -> str:
             # "Occasion - Neuf" says two things: refused, the seller chooses
             return value.lower() if grade in (None, "new") else grade
     for state, code in QUALIFIED_STATES.items():  # "Neuf - sous blister", "Reconditionné - Comme neuf"
-        if words.startswith(state):
+        if words.startswith(state) and (code != "new" or words.removeprefix(state) in NEW_DETAILS):
             return code
     return CONDITION_WORDS.get(words, value.lower())
 

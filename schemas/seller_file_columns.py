@@ -67,8 +67,7 @@ OFFER_COLUMNS = (
                             "type de livraison")),
     # not "Partie pratique" or "Mise en pratique", which often describe it ("3 jeux de rôle")
     ColumnSpec("practical_component", ("mise en situation",), yes_no=True,
-               fallback_aliases=("mises en situation",  # seed 000's plural
-                                 "mise en situation pratique")),
+               fallback_aliases=("mises en situation",)),  # seed 000's plural
     ColumnSpec("update_delete", ("update-delete", "action"), fallback_aliases=("add-delete",)),
     SELLER_ID_COLUMN,
 )

@@ -302,9 +302,31 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     (["sku", "titre", "catégorie", "Prx", "Prix HT"], "Prx"),  # excluding VAT: last resort
     (["sku", "Titre de l'ouvrage", "Nom de l'auteur", "catégorie", "prix"], "Titre de l'ouvrage"),
     (["sku", "titre", "catégorie", "Tarif", "Prix fournisseur"], "Tarif"),
+    # other words making it another thing's: the shipping cost loaded as every price
+    (["sku", "titre", "catégorie", "Tarif", "Prix livraison"], "Tarif"),
+    (["sku", "titre", "catégorie", "Tarif", "Prix fournisseurs"], "Tarif"),
+    (["sku", "titre", "catégorie", "Tarif", "Prix minimum"], "Tarif"),
+    (["Réf. article", "SKU parent", "titre", "catégorie", "prix"], "Réf. article"),
+    (["sku", "Nom commercial", "Nom du vendeur", "catégorie", "prix"], "Nom commercial"),
 ])
 def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> None:
     assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
+
+
+def test_a_thing_other_than_the_end_date_is_not_suggested_for_it() -> None:
+    problem = missing(["sku", "type", "prix promo", "début", "Date d'expiration", "Fin de série"],
+                      PROMOTION_COLUMNS)
+    assert "Vouliez-vous dire « Date d'expiration » ?" in problem.message_fr
+
+
+def test_beside_its_plain_name_a_hinted_practical_component_is_ignored_not_refused() -> None:
+    """Both read as the field, the file was refused for naming it twice."""
+    mapped = map_headers(["sku", "Mise en situation", "Mise en situation (oui/non)"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.yielded) == ({"sku": 0, "practical_component": 1},
+                                                  ["Mise en situation (oui/non)"])
+    mapped = map_headers(["sku", "Mises en situation", "Mise en situation pratique"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, "practical_component": 1},
+                                                  ["Mise en situation pratique"])
 
 
 def test_a_short_name_in_a_promotion_header_is_not_its_start() -> None:
@@ -342,7 +364,6 @@ def test_yes_no_hints_belong_to_the_practical_component_alone(headers) -> None:
     ("Mise en situation (oui / non)", "practical_component"),
     ("Mises en situation (oui/non)", "practical_component"),
     ("Mises en situation ?", "practical_component"),
-    ("Mise en situation pratique", "practical_component"),
     ("Mise en situation (Y/N)", "practical_component"),
     ("Mise en situation (vrai/faux)", "practical_component"),
     ("Mise en situation (oui/non) ?", "practical_component"),

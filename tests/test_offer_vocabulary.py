@@ -84,7 +84,8 @@ def test_an_in_person_training_is_no_digital_delivery(written: str) -> None:
      ("Seconde main - bon état", "good"), ("Used - Like New", "like_new"),
      ("reconditionnée", "refurbished"), ("Reconditionnés", "refurbished"),
      ("très bon état", "very_good"), ("like_new", "like_new"), ("Very good", "very_good"),
-     ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished")],
+     ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished"),
+     ("neuf (emballage d'origine)", "new"), ("Reconditionné - rayé", "refurbished")],
 )
 def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> None:
     result, _ = validate([book(état=written)])
@@ -92,7 +93,9 @@ def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> 
     assert result.valid.loc[2, "condition"] == code
 
 
-@pytest.mark.parametrize("written", ["Occasion", "Occasion - Neuf", "Used - New", "abîmé"])
+@pytest.mark.parametrize("written", ["Occasion", "Occasion - Neuf", "Used - New", "abîmé",
+                                     "neuf, rayé", "neuf-ish", "Neuf - boîte abîmée",
+                                     "neuf (emballage ouvert)"])
 def test_a_condition_without_a_grade_is_refused_in_french_words_first(written: str) -> None:
     """"Occasion" alone says which grade? "Occasion - Neuf" says two things: the seller
     chooses, rather than an item declared used loading as new."""

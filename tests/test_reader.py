@@ -447,6 +447,15 @@ def test_a_header_with_one_known_name_is_named_in_the_rejection(tmp_path: Path) 
                                          " en-tête, mais seule la colonne « Title » y porte")
 
 
+def test_a_yes_or_no_hint_does_not_hide_a_known_name_from_the_header_search(tmp_path: Path) -> None:
+    """"Intitulé;Mise en situation ?;Tarif" was "no header row" (one known name) once the
+    hinted names stopped being aliases: the missing price, and its suggestion, went unsaid."""
+    known = frozenset({"intitule", "mise en situation"})
+    info, frame, _ = read(write(tmp_path, "Intitulé;Mise en situation ?;Tarif\r\nF1;oui;90\r\n"),
+                          known)
+    assert (info.header_row, rows(frame)) == (1, {2: ["F1", "oui", "90"]})
+
+
 def test_forced_header_row(tmp_path: Path) -> None:
     content = "x\r\n" * 11 + "a;b\r\n1;2\r\n"
     info, frame, _ = read(write(tmp_path, content), frozenset(), header_row=12)
