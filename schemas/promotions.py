@@ -95,10 +95,12 @@ class PromotionValidator(ChunkValidator):
         # hours was stretched to whole days when the hours were ignored as unknown columns
         # (a date cell formatted with its time reads "2026-12-21 00:00:00": its midnight
         # gives way to the hour column)
+        self.joined: dict[str, tuple[str, pd.Series, pd.Series]] = {}  # day: (hour, rows, day)
         for day, hour in (("start_at", "start_time"), ("end_at", "end_time")):
             both = (self.raw[day] != "") & (self.raw[hour] != "")
             if both.any():
                 date_only = self.raw[day].str.replace(r"[ T]00:00(?::00)?$", "", regex=True)
+                self.joined[day] = (hour, both, date_only)
                 self.raw[day] = self.raw[day].where(~both, date_only + " " + self.raw[hour])
 
     def run(self) -> Validated:
@@ -187,6 +189,7 @@ class PromotionValidator(ChunkValidator):
         start, bad_start = parse_datetimes(self.raw["start_at"], TIMEZONE)
         end, bad_end = parse_end_instants(self.raw["end_at"], TIMEZONE)
         for name, unreadable in (("start_at", bad_start), ("end_at", bad_end)):
+            unreadable = self.flag_unreadable_hours(name, unreadable)
             self.flag_unreadable(unreadable, Reason.BAD_DATE, name, (
                 r"\d{5}(?:[.,]\d+)?",
                 "Date illisible « {value} » : Excel l'a enregistrée comme un nombre ; mettez la"
@@ -198,6 +201,27 @@ class PromotionValidator(ChunkValidator):
                 'Unreadable date "{value}": write DD/MM/YYYY or YYYY-MM-DD, with the time if'
                 " needed (15/12/2026 08:00).")
         return start, end
+
+    def flag_unreadable_hours(self, day: str, unreadable: pd.Series) -> pd.Series:
+        """The unreadable dates whose day reads alone and whose hour does not: the hour
+        column is wrong, and is the cell flagged, with its own text (`25h00` was reported on
+        the date cell, as "01/03/2027 25h00", which neither cell holds); returns the other
+        unreadable dates (an hour in both cells stays the date's: the row says which)."""
+        if day not in self.joined or not (unreadable & self.joined[day][1]).any():
+            return unreadable
+        hour, both, date_only = self.joined[day]
+        joined = unreadable & both
+        bad_hour = joined.copy()
+        bad_hour[joined] = (_readable(date_only[joined])
+                            & ~_readable("2027-01-04 " + self.raw[hour][joined]))
+        self.flag(bad_hour, Reason.BAD_DATE, hour,
+                  "Heure illisible « {value} » : écrivez 08:00 ou 8h00.",
+                  'Unreadable time "{value}": write 08:00 or 8h00.')
+        return unreadable & ~bad_hour
+
+
+def _readable(texts: pd.Series) -> pd.Series:
+    return ~parse_datetimes(texts, TIMEZONE)[1]
 
 
 def validate_promotions(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

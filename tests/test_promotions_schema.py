@@ -207,6 +207,18 @@ def test_an_excel_date_cell_joins_its_hour_column_whatever_its_format():
                                                                    paris(2026, 12, 22, 9, 30))
 
 
+def test_an_unreadable_hour_is_flagged_in_its_own_column():
+    """"25h00" was reported on the date cell as "01/03/2027 25h00", which neither cell holds,
+    and the hour cell, the one to fix, was not marked."""
+    headers = ["sku", "type", "remise %", "début", "heure début", "fin", "heure fin"]
+    result = validate([["A", "6", "20", "01/03/2027", "25h00", "02/03/2027", ""],
+                       ["B", "6", "20", "31/02/2027", "08:00", "02/03/2027", "9h"]], headers)
+    assert {(p.row, p.column, p.value) for p in result.problems} == {
+        (2, "heure début", "25h00"), (3, "début", "31/02/2027 08:00")}
+    hour = next(p for p in result.problems if p.row == 2)
+    assert hour.message_fr == "Heure illisible « 25h00 » : écrivez 08:00 ou 8h00."
+
+
 def test_american_or_broken_dates_are_unreadable():
     result = validate([promo(start="12/13/2026"), promo("B", end="2026-02-30")])
     assert {(p.row, p.column, str(p.code)) for p in result.problems} == {
