@@ -66,6 +66,28 @@ def check_dates(v: PromotionValidator, typed: pd.DataFrame) -> None:
            f' after that date ("{{value}}").')
 
 
+def _flag_other_period(v: PromotionValidator, apart: pd.Series, named, start: pd.Series,
+                       end: pd.Series) -> None:
+    """Sales dated wholly outside the period they name, on the period's cell, with the period
+    their dates fall in when there is one."""
+    if not apart.any():
+        return
+    left = apart.copy()
+    for q in v.calendar.regulated:
+        inside = apart & (start >= q.start) & (end <= q.end)
+        v.flag(inside, Reason.SALES_PERIOD, "period",
+               f"Ces dates ne sont pas dans les {named.shown()} que nomme « {{value}} » : elles"
+               f" tombent dans les {q.shown()} ; écrivez « {q.code} ».",
+               f'These dates are not in {named.code}, which "{{value}}" names: they fall in'
+               f' {q.code}; write "{q.code}".')
+        left &= ~inside
+    v.flag(left, Reason.SALES_PERIOD, "period",
+           f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
+           f" {named.shown()} (« {{value}} ») : ces dates en sont entièrement dehors.",
+           f'A sale (type 5) must run inside the period it names, {named.code} ("{{value}}"):'
+           " these dates are wholly outside it.")
+
+
 def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
     """Sales (type 5) only inside the regulated period they name; nothing else during one."""
     calendar = v.calendar
@@ -99,6 +121,11 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
            " summer sales.")
     for p in calendar.regulated:
         mine = sale & dated & (period == p.code).astype(bool)
+        # wholly outside the period it names: the code is what is wrong ("soldes-hiver-2026"
+        # on January 2027 dates had its end alone flagged)
+        apart = mine & ((end <= p.start) | (start >= p.end))
+        _flag_other_period(v, apart, p, start, end)
+        mine &= ~apart
         early = mine & (start < p.start)
         # the opening day written as a date alone (00:00) is the usual case: the sales open at
         # 08:00 that day, so the message says what to write rather than "falls outside it"

@@ -219,6 +219,21 @@ def test_an_unreadable_hour_is_flagged_in_its_own_column():
     assert hour.message_fr == "Heure illisible « 25h00 » : écrivez 08:00 ou 8h00."
 
 
+def test_a_sale_dated_wholly_outside_its_period_is_told_on_the_period():
+    """"soldes-hiver-2026" on January 2027 dates had its end alone flagged: the code was the
+    mistake, and the start, as far outside, was not marked."""
+    result = validate([promo(kind="5", start="2027-01-10", end="2027-01-20",
+                             period="soldes-hiver-2026"),
+                       promo("B", kind="5", start="2027-03-10", end="2027-03-20",
+                             period="soldes-hiver-2027")])
+    found = {p.row: (p.column, p.value, p.message_fr) for p in result.problems}
+    assert set(found) == {2, 3} and found[2][:2] == ("période", "soldes-hiver-2026")
+    assert found[2][2].endswith("elles tombent dans les Soldes d'hiver 2027 (du 06/01/2027 08:00"
+                                " au 02/02/2027) ; écrivez « soldes-hiver-2027 ».")
+    assert found[3][:2] == ("période", "soldes-hiver-2027")
+    assert "ces dates en sont entièrement dehors" in found[3][2]
+
+
 def test_american_or_broken_dates_are_unreadable():
     result = validate([promo(start="12/13/2026"), promo("B", end="2026-02-30")])
     assert {(p.row, p.column, str(p.code)) for p in result.problems} == {
