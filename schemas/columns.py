@@ -18,17 +18,21 @@ from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_f
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
-# A header holding a name as whole words, its other words only saying whose it is ("Intitulé
-# de la formation", "Titre de l'ouvrage"), is nearer than one that merely looks alike ("Nombre
-# de places", 0.64 from "nom du produit": renamed as suggested, it loaded "12" as every title).
-# Other words may make it another thing's ("Prix d'achat", "Prix livraison", "Nom du vendeur",
-# "SKU parent", "Fin de série"): then it is only close enough. A name of three letters or less
-# ("du", "réf", "nom") counts at either end of the header only: "Prix du produit" is no start.
-_HOLDS_THE_NAME = 0.75
-_WHOSE_IT_IS = frozenset({
-    "", "de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "pour", "of",
-    "the", "produit", "article", "formation", "session", "ouvrage", "livre", "offre", "vente",
-    "catalogue", "date", "(date)", "promo", "promotion", "interne", "ttc", "unitaire"})
+# A header holding a name as whole words ("Intitulé de la formation", "Titre du volume") is
+# nearer than one that merely looks alike ("Nombre de places", 0.64 from "nom du produit":
+# renamed as suggested, it loaded "12" as every title), the more of it the name covers the
+# nearer; unless a word of it names another thing (`_ANOTHER_THING`: "Prix d'achat", "Prix
+# livraison", "Titre de la série", "Nom du vendeur", "SKU parent", "Catégorie interne"), then
+# only close enough. A name of three letters or less ("du", "réf", "nom") counts at either end
+# of the header only: "Prix du produit" is no start date.
+_HOLDS_THE_NAME = 0.7
+_ANOTHER_THING = frozenset({
+    "achat", "fournisseur", "fabricant", "constructeur", "livraison", "port", "conseille",
+    "barre", "ht", "minimum", "maximum", "plancher", "concurrent", "net", "parent", "vendeur",
+    "auteur", "editeur", "marque", "serie", "collection", "interne", "expedition", "promo",
+    "promotion"})
+"""Words that make a header another thing's, unless the field's own names use them (a
+promotion's "Date début promo", the sku's "Réf interne")."""
 
 
 @dataclass(frozen=True)
@@ -175,20 +179,26 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
                 unknown.append(header)
             continue
         if hinted or key in fallback:  # beside the plain name, the plain name is read
-            deferred.append((position, header, spec))
+            deferred.append((position, header, spec, not hinted))
             continue
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         positions[spec.name] = position
     ours = set(positions)
     yielded: list[str] = []
-    for position, header, spec in deferred:  # only where none of our names is there
-        if spec.name in ours:
+    # only where none of our names is there; a hinted name ("Mise en situation ?") before a
+    # fallback one ("Mises en situation", which may describe the exercises)
+    ranked = sorted(deferred, key=lambda entry: entry[3])
+    taken_by_hint: set[str] = set()
+    for position, header, spec, is_fallback in ranked:
+        if spec.name in ours or (is_fallback and spec.name in taken_by_hint):
             yielded.append(header)
         elif spec.name in positions:  # two fallback columns for one field: which one?
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
             positions[spec.name] = position
+            if not is_fallback:
+                taken_by_hint.add(spec.name)
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)
@@ -275,15 +285,16 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
         # renamed as asked, "Sale price" would load the promotion as the price ("Prix avant
         # remise" is the price before it)
         return 0.0
+    own = {word for name in spec.names for word in re.split(r"[_']", normalize_header(name))}
     closeness = max(max(difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
-                        _held(name, header))
+                        _held(name, header, _ANOTHER_THING - own))
                     for name in spec.names)
     if spec.name == "price" and _EXCLUDING_VAT.search(normalize_header(header)):
         return min(closeness, _CLOSE_ENOUGH)  # any other candidate first; alone, it is explained
     return closeness
 
 
-def _held(name: str, header: str) -> float:
+def _held(name: str, header: str, other_things: frozenset[str]) -> float:
     """The closeness of a header holding `name` as whole words (0 if it does not): the more
     of the header the name covers, the nearer ("Réf vendeur interne" is the sku's "ref
     vendeur" before the seller's "vendeur")."""
@@ -292,6 +303,7 @@ def _held(name: str, header: str) -> float:
         return 0.0
     if len(header_key(name)) <= 3 and not (words.startswith(name_words) or words.endswith(name_words)):
         return 0.0
-    if not set(re.split(r"[_']", words.replace(name_words, "_", 1))) <= _WHOSE_IT_IS:
+    others = re.split(r"[_']", words.replace(name_words, "_", 1))
+    if {re.sub(r"[sx]$", "", word) for word in others} & other_things:  # plurals too
         return _CLOSE_ENOUGH
     return _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(header_key(header))

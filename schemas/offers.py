@@ -10,6 +10,8 @@ column header and their value.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -63,11 +65,13 @@ detail says how it looks, the state what it is; but "new" only with a detail tha
 (`NEW_DETAILS`): "neuf, rayé", "Neuf - boîte abîmée", "neuf-ish" loaded as new, which the
 charter forbids for a used or damaged item (refused: the seller chooses the grade)."""
 NEW_DETAILS = frozenset({
-    "sous blister", "sous film", "sous cellophane", "scelle", "emballage scelle",
-    "emballage d'origine", "dans son emballage d'origine", "dans sa boite d'origine",
-    "jamais ouvert", "jamais utilise", "avec etiquette", "avec etiquettes", "etiquete",
-    "avec facture", "garanti", "garantie constructeur", "en stock"})
-"""Details after "neuf" that say nothing against it, in `word_key`'s form."""
+    "sous blister", "sous film", "sous cellophane", "sous emballage", "scelle", "emballage scelle",
+    "emballage d'origine", "dans son emballage", "dans son emballage d'origine", "dans sa boite",
+    "dans sa boite d'origine", "en boite", "jamais ouvert", "non ouvert", "jamais utilise",
+    "jamais porte", "jamais servi", "avec etiquette", "avec etiquettes", "etiquete",
+    "sans etiquette", "avec facture", "garanti", "en stock", "fin de serie", "destockage"})
+"""Details after "neuf" that say nothing against it, in `word_key`'s form, masculine singular
+("Neuve - jamais utilisée", "neufs scellés" too); "garantie ..." as well."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
@@ -250,6 +254,13 @@ class OfferValidator(ChunkValidator):
         return values
 
 
+def _keeps_new(detail: str) -> bool:
+    """Whether a detail after "neuf" says nothing against it (`NEW_DETAILS`, agreement undone)."""
+    masculine = " ".join(re.sub(r"(?<=e)(?:es|e|s)$", "", word) if len(word) > 4 else word
+                         for word in detail.split())
+    return masculine in NEW_DETAILS or detail in NEW_DETAILS or masculine.startswith("garanti")
+
+
 def condition_code(value: str) -> str:
     """The condition a seller's word means, or the word itself (lower case: refused by
     `OFFER_SCHEMA`). Empty is new."""
@@ -262,7 +273,7 @@ def condition_code(value: str) -> str:
             # "Occasion - Neuf" says two things: refused, the seller chooses
             return value.lower() if grade in (None, "new") else grade
     for state, code in QUALIFIED_STATES.items():  # "Neuf - sous blister", "Reconditionné - Comme neuf"
-        if words.startswith(state) and (code != "new" or words.removeprefix(state) in NEW_DETAILS):
+        if words.startswith(state) and (code != "new" or _keeps_new(words.removeprefix(state))):
             return code
     return CONDITION_WORDS.get(words, value.lower())
 

@@ -67,25 +67,21 @@ def check_dates(v: PromotionValidator, typed: pd.DataFrame) -> None:
 
 
 def _flag_other_period(v: PromotionValidator, apart: pd.Series, named, start: pd.Series,
-                       end: pd.Series) -> None:
-    """Sales dated wholly outside the period they name, on the period's cell, with the period
-    their dates fall in when there is one."""
-    if not apart.any():
-        return
-    left = apart.copy()
+                       end: pd.Series) -> pd.Series:
+    """Sales dated wholly outside the period they name but within another one's days: the
+    code is what is wrong, told on the period's cell with the right one (a start written as
+    the opening day alone, 00:00, counts: its hour is told once the code is right). Returns
+    the rows so told; the others keep the messages on their dates."""
+    told = pd.Series(False, index=apart.index)
     for q in v.calendar.regulated:
-        inside = apart & (start >= q.start) & (end <= q.end)
+        inside = apart & ~told & (start >= q.start.tz_convert(TIMEZONE).normalize()) & (end <= q.end)
         v.flag(inside, Reason.SALES_PERIOD, "period",
                f"Ces dates ne sont pas dans les {named.shown()} que nomme « {{value}} » : elles"
                f" tombent dans les {q.shown()} ; écrivez « {q.code} ».",
                f'These dates are not in {named.code}, which "{{value}}" names: they fall in'
                f' {q.code}; write "{q.code}".')
-        left &= ~inside
-    v.flag(left, Reason.SALES_PERIOD, "period",
-           f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
-           f" {named.shown()} (« {{value}} ») : ces dates en sont entièrement dehors.",
-           f'A sale (type 5) must run inside the period it names, {named.code} ("{{value}}"):'
-           " these dates are wholly outside it.")
+        told |= inside
+    return told
 
 
 def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
@@ -124,8 +120,7 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
         # wholly outside the period it names: the code is what is wrong ("soldes-hiver-2026"
         # on January 2027 dates had its end alone flagged)
         apart = mine & ((end <= p.start) | (start >= p.end))
-        _flag_other_period(v, apart, p, start, end)
-        mine &= ~apart
+        mine &= ~_flag_other_period(v, apart, p, start, end)
         early = mine & (start < p.start)
         # the opening day written as a date alone (00:00) is the usual case: the sales open at
         # 08:00 that day, so the message says what to write rather than "falls outside it"
@@ -137,7 +132,9 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
                " comme début.",
                f"{p.code} opens on {opening:%Y-%m-%d} at {opening:%H:%M}: a sale (type 5) cannot"
                f' start before; write "{opening:%d/%m/%Y %H:%M}" as the start.')
-        for name, mask in (("start_at", early & ~opening_day), ("end_at", mine & (end > p.end))):
+        late = mine & (start >= p.end)  # after the period it names: its start is outside too
+        for name, mask in (("start_at", (early & ~opening_day) | late),
+                           ("end_at", mine & (end > p.end))):
             v.flag(mask, Reason.SALES_PERIOD, name,
                    f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
                    f" {p.shown()} : « {{value}} » en sort.",

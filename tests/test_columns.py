@@ -308,6 +308,10 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     (["sku", "titre", "catégorie", "Tarif", "Prix minimum"], "Tarif"),
     (["Réf. article", "SKU parent", "titre", "catégorie", "prix"], "Réf. article"),
     (["sku", "Nom commercial", "Nom du vendeur", "catégorie", "prix"], "Nom commercial"),
+    (["sku", "Titre de la série", "Titre du volume", "catégorie", "prix"], "Titre du volume"),
+    (["Référence de la promotion", "Réf produit vendeur", "titre", "catégorie", "prix"],
+     "Réf produit vendeur"),
+    (["sku", "titre", "Catégorie interne", "Catégorie du site", "prix"], "Catégorie du site"),
 ])
 def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> None:
     assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
@@ -327,6 +331,10 @@ def test_beside_its_plain_name_a_hinted_practical_component_is_ignored_not_refus
     mapped = map_headers(["sku", "Mises en situation", "Mise en situation pratique"], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, "practical_component": 1},
                                                   ["Mise en situation pratique"])
+    # the hinted column is the yes or no; the plural beside it may describe the exercises
+    mapped = map_headers(["sku", "Mises en situation", "Mise en situation ?"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.yielded) == ({"sku": 0, "practical_component": 2},
+                                                  ["Mises en situation"])
 
 
 def test_a_short_name_in_a_promotion_header_is_not_its_start() -> None:

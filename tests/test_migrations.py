@@ -24,6 +24,20 @@ def test_upgrade_twice_is_a_no_op(engine):
     assert version == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def test_a_catalog_whose_0012_already_added_the_activation_date_reaches_head(engine):
+    """A first version of 0012, committed for a few hours, added `activated_at`; 0013 added it
+    again: "duplicate column name", and every command failed on such a catalog."""
+    url = engine.url.render_as_string(hide_password=False)
+    config = alembic_config(url, engine)
+    command.downgrade(config, "0012")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE quality_indicators ADD COLUMN activated_at DATE")
+    upgrade(engine)
+    with engine.connect() as connection:
+        version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert version == "0013"
+
+
 def test_a_command_beside_a_loading_file_does_not_queue_for_sqlites_write_lock(tmp_path):
     """A file loading holds SQLite's write lock for its whole transaction; `export offers`
     started meanwhile checks the schema and reads the catalog without waiting for it (WAL),

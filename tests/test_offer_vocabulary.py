@@ -85,7 +85,9 @@ def test_an_in_person_training_is_no_digital_delivery(written: str) -> None:
      ("reconditionnée", "refurbished"), ("Reconditionnés", "refurbished"),
      ("très bon état", "very_good"), ("like_new", "like_new"), ("Very good", "very_good"),
      ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished"),
-     ("neuf (emballage d'origine)", "new"), ("Reconditionné - rayé", "refurbished")],
+     ("neuf (emballage d'origine)", "new"), ("Reconditionné - rayé", "refurbished"),
+     ("Neuve - jamais utilisée", "new"), ("Neuf sans étiquette", "new"),
+     ("Neuf - garantie 2 ans", "new"), ("neufs scellés", "new")],
 )
 def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> None:
     result, _ = validate([book(état=written)])

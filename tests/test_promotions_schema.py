@@ -224,14 +224,18 @@ def test_a_sale_dated_wholly_outside_its_period_is_told_on_the_period():
     mistake, and the start, as far outside, was not marked."""
     result = validate([promo(kind="5", start="2027-01-10", end="2027-01-20",
                              period="soldes-hiver-2026"),
-                       promo("B", kind="5", start="2027-03-10", end="2027-03-20",
+                       promo("B", kind="5", start="06/01/2027", end="02/02/2027",
+                             period="soldes-hiver-2026"),  # the opening day as a date alone
+                       promo("C", kind="5", start="2027-03-10", end="2027-03-20",
                              period="soldes-hiver-2027")])
-    found = {p.row: (p.column, p.value, p.message_fr) for p in result.problems}
-    assert set(found) == {2, 3} and found[2][:2] == ("période", "soldes-hiver-2026")
-    assert found[2][2].endswith("elles tombent dans les Soldes d'hiver 2027 (du 06/01/2027 08:00"
-                                " au 02/02/2027) ; écrivez « soldes-hiver-2027 ».")
-    assert found[3][:2] == ("période", "soldes-hiver-2027")
-    assert "ces dates en sont entièrement dehors" in found[3][2]
+    found = {(p.row, p.column): p.message_fr for p in result.problems}
+    assert set(found) == {(2, "période"), (3, "période"), (4, "début"), (4, "fin")}
+    assert found[2, "période"].endswith(
+        "elles tombent dans les Soldes d'hiver 2027 (du 06/01/2027 08:00 au 02/02/2027) ;"
+        " écrivez « soldes-hiver-2027 ».")
+    assert found[3, "période"] == found[2, "période"]
+    # in no period at all: the dates are what is wrong, both of them
+    assert "en sort" in found[4, "début"] and "en sort" in found[4, "fin"]
 
 
 def test_american_or_broken_dates_are_unreadable():

@@ -18,8 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('quality_indicators') as batch:
-        batch.add_column(sa.Column('activated_at', sa.Date(), nullable=True))
+    # a catalog migrated by a first version of 0012, committed for a few hours, has it
+    columns = {c['name'] for c in sa.inspect(op.get_bind()).get_columns('quality_indicators')}
+    if 'activated_at' not in columns:
+        with op.batch_alter_table('quality_indicators') as batch:
+            batch.add_column(sa.Column('activated_at', sa.Date(), nullable=True))
     op.get_bind().execute(sa.text(
         "UPDATE quality_indicators SET activated_at = (SELECT s.activated_at FROM sellers s"
         " WHERE s.seller_id = quality_indicators.seller_id)"))
