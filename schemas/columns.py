@@ -18,21 +18,29 @@ from marketplace.errors import FileRejected, Problem, Reason, Severity, reject_f
 # How alike a header must be to a column's name or alias to be suggested for it: difflib's
 # usual cutoff ("prixx" for "prix", "Réf. vendeur" for "ref vendeur" are well above it).
 _CLOSE_ENOUGH = 0.6
-# A header holding a name as whole words ("Intitulé de la formation", "Titre du volume") is
-# nearer than one that merely looks alike ("Nombre de places", 0.64 from "nom du produit":
-# renamed as suggested, it loaded "12" as every title), the more of it the name covers the
-# nearer; unless a word of it names another thing (`_ANOTHER_THING`: "Prix d'achat", "Prix
-# livraison", "Titre de la série", "Nom du vendeur", "SKU parent", "Catégorie interne"), then
-# only close enough. A name of three letters or less ("du", "réf", "nom") counts at either end
-# of the header only: "Prix du produit" is no start date.
-_HOLDS_THE_NAME = 0.7
+# A header holding a name as whole words is, from nearest to farthest: one whose other words
+# only say whose it is (`_WHOSE_IT_IS` or the field's own words: "Intitulé de la session",
+# "Prix du produit", "Titre du volume"; the more of it the name covers, the nearer); one with
+# other words ("Prix Amazon", "Titre original"); one with a word naming another thing
+# (`_ANOTHER_THING`: "Prix d'achat", "Prix livraison", "Titre de la série", "Nom du vendeur"),
+# only close enough. The first beats a header that merely looks alike ("Nombre de places",
+# 0.64 from "nom du produit": renamed as suggested, it loaded "12" as every title). A name of
+# three letters or less ("du", "réf", "nom") counts at either end of the header only: "Prix
+# du produit" is no start date.
+_HOLDS_THE_NAME = 0.75
+_HOLDS_IT_AMONG_OTHERS = 0.65
+_WHOSE_IT_IS = frozenset({
+    "", "de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "pour", "of",
+    "the", "produit", "article", "formation", "session", "ouvrage", "livre", "volume",
+    "vente", "catalogue", "date", "(date)", "operation", "principal", "principale", "site",
+    "ttc", "unitaire"})
 _ANOTHER_THING = frozenset({
     "achat", "fournisseur", "fabricant", "constructeur", "livraison", "port", "conseille",
     "barre", "ht", "minimum", "maximum", "plancher", "concurrent", "net", "parent", "vendeur",
     "auteur", "editeur", "marque", "serie", "collection", "interne", "expedition", "promo",
-    "promotion"})
+    "promotion", "offre"})
 """Words that make a header another thing's, unless the field's own names use them (a
-promotion's "Date début promo", the sku's "Réf interne")."""
+promotion's "Date début promo", the sku's "Réf interne"). Compared without a final s or x."""
 
 
 @dataclass(frozen=True)
@@ -285,25 +293,36 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
         # renamed as asked, "Sale price" would load the promotion as the price ("Prix avant
         # remise" is the price before it)
         return 0.0
-    own = {word for name in spec.names for word in re.split(r"[_']", normalize_header(name))}
-    closeness = max(max(difflib.SequenceMatcher(None, key, header_key(name)).ratio(),
-                        _held(name, header, _ANOTHER_THING - own))
+    own = frozenset(word for name in spec.names for word in re.split(r"[_']", normalize_header(name)))
+    # a name the header holds is judged by what the rest says, not by how alike the two look
+    # ("Référence mère" is 0.82 alike "référence")
+    closeness = max(_held(name, header, own) if _holds(header, name)
+                    else difflib.SequenceMatcher(None, key, header_key(name)).ratio()
                     for name in spec.names)
     if spec.name == "price" and _EXCLUDING_VAT.search(normalize_header(header)):
         return min(closeness, _CLOSE_ENOUGH)  # any other candidate first; alone, it is explained
     return closeness
 
 
-def _held(name: str, header: str, other_things: frozenset[str]) -> float:
-    """The closeness of a header holding `name` as whole words (0 if it does not): the more
-    of the header the name covers, the nearer ("Réf vendeur interne" is the sku's "ref
-    vendeur" before the seller's "vendeur")."""
+def _holds(header: str, name: str) -> bool:
+    """Whether the header holds the name as whole words (a name of three letters or less, at
+    either end)."""
     name_words, words = f"_{normalize_header(name)}_", f"_{normalize_header(header)}_"
-    if name_words not in words:
-        return 0.0
-    if len(header_key(name)) <= 3 and not (words.startswith(name_words) or words.endswith(name_words)):
-        return 0.0
-    others = re.split(r"[_']", words.replace(name_words, "_", 1))
-    if {re.sub(r"[sx]$", "", word) for word in others} & other_things:  # plurals too
-        return _CLOSE_ENOUGH
-    return _HOLDS_THE_NAME + 0.2 * len(header_key(name)) / len(header_key(header))
+    if len(header_key(name)) <= 3:
+        return words.startswith(name_words) or words.endswith(name_words)
+    return name_words in words
+
+
+def _held(name: str, header: str, own: frozenset[str]) -> float:
+    """The closeness of a header holding `name` as whole words: the more of the header the
+    name covers, the nearer ("Réf vendeur interne" is the sku's "ref vendeur" before the
+    seller's "vendeur")."""
+    name_words, words = f"_{normalize_header(name)}_", f"_{normalize_header(header)}_"
+    others = {re.sub(r"[sx]$", "", word)  # plurals too
+              for word in re.split(r"[_']", words.replace(name_words, "_", 1))} - own
+    covered = len(header_key(name)) / len(header_key(header))
+    if others & _ANOTHER_THING:
+        return _CLOSE_ENOUGH + 0.04 * covered
+    if not others <= _WHOSE_IT_IS:
+        return _HOLDS_IT_AMONG_OTHERS + 0.04 * covered
+    return _HOLDS_THE_NAME + 0.2 * covered

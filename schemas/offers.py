@@ -69,9 +69,12 @@ NEW_DETAILS = frozenset({
     "emballage d'origine", "dans son emballage", "dans son emballage d'origine", "dans sa boite",
     "dans sa boite d'origine", "en boite", "jamais ouvert", "non ouvert", "jamais utilise",
     "jamais porte", "jamais servi", "avec etiquette", "avec etiquettes", "etiquete",
-    "sans etiquette", "avec facture", "garanti", "en stock", "fin de serie", "destockage"})
+    "sans etiquette", "avec facture", "garanti", "garantie", "garantie constructeur",
+    "garantie fabricant", "garantie 1 an", "garantie 2 ans", "garantie 3 ans", "en stock",
+    "fin de serie", "destockage", "jamais ouverte", "non ouverte"})
 """Details after "neuf" that say nothing against it, in `word_key`'s form, masculine singular
-("Neuve - jamais utilisée", "neufs scellés" too); "garantie ..." as well."""
+("Neuve - jamais utilisée", "neufs scellés" too). Whole details only: "garantie 1 an, écran
+rayé" is no new item."""
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
@@ -258,7 +261,7 @@ def _keeps_new(detail: str) -> bool:
     """Whether a detail after "neuf" says nothing against it (`NEW_DETAILS`, agreement undone)."""
     masculine = " ".join(re.sub(r"(?<=e)(?:es|e|s)$", "", word) if len(word) > 4 else word
                          for word in detail.split())
-    return masculine in NEW_DETAILS or detail in NEW_DETAILS or masculine.startswith("garanti")
+    return masculine in NEW_DETAILS or detail in NEW_DETAILS
 
 
 def condition_code(value: str) -> str:

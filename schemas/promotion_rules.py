@@ -74,6 +74,8 @@ def _flag_other_period(v: PromotionValidator, apart: pd.Series, named, start: pd
     the rows so told; the others keep the messages on their dates."""
     told = pd.Series(False, index=apart.index)
     for q in v.calendar.regulated:
+        if q.code == named.code:  # its opening day's small hours: the dates are what is wrong
+            continue
         inside = apart & ~told & (start >= q.start.tz_convert(TIMEZONE).normalize()) & (end <= q.end)
         v.flag(inside, Reason.SALES_PERIOD, "period",
                f"Ces dates ne sont pas dans les {named.shown()} que nomme « {{value}} » : elles"
@@ -134,7 +136,7 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
                f' start before; write "{opening:%d/%m/%Y %H:%M}" as the start.')
         late = mine & (start >= p.end)  # after the period it names: its start is outside too
         for name, mask in (("start_at", (early & ~opening_day) | late),
-                           ("end_at", mine & (end > p.end))):
+                           ("end_at", mine & ((end > p.end) | (end <= p.start)))):
             v.flag(mask, Reason.SALES_PERIOD, name,
                    f"Des Soldes (type 5) doivent avoir lieu pendant la période qu'elles nomment,"
                    f" {p.shown()} : « {{value}} » en sort.",

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 from marketplace.migrate import alembic_config, upgrade
+from tests.helpers import add_seller
 
 
 def test_models_match_migrations(engine):
@@ -30,12 +31,25 @@ def test_a_catalog_whose_0012_already_added_the_activation_date_reaches_head(eng
     url = engine.url.render_as_string(hide_password=False)
     config = alembic_config(url, engine)
     command.downgrade(config, "0012")
+    add_seller(engine, 1)
     with engine.begin() as connection:
         connection.exec_driver_sql("ALTER TABLE quality_indicators ADD COLUMN activated_at DATE")
+        connection.exec_driver_sql("UPDATE sellers SET activated_at = '2026-09-01'")
+        connection.exec_driver_sql(  # what that night read, before the registry was corrected
+            "INSERT INTO quality_indicators (report_date, seller_id, window_start, window_end,"
+            " registry_status, order_count, rating_points, rating_den, acceptance_num,"
+            " acceptance_den, claim_num, claim_den, refund_num, refund_den, tracking_num,"
+            " tracking_den, late_num, late_den, response_seconds, response_den,"
+            " response_unanswered, top_seller, top_seller_missing, status, status_change,"
+            " computed_at, activated_at) VALUES ('2026-11-22', 1, '2026-05-23', '2026-11-22',"
+            " 'active', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, '', 'active', '',"
+            " '2026-11-23 01:00:00', '2026-01-12')")
     upgrade(engine)
     with engine.connect() as connection:
         version = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        kept = connection.exec_driver_sql("SELECT activated_at FROM quality_indicators").scalar_one()
     assert version == "0013"
+    assert str(kept) == "2026-01-12"  # not the registry's corrected date
 
 
 def test_a_command_beside_a_loading_file_does_not_queue_for_sqlites_write_lock(tmp_path):

@@ -87,7 +87,7 @@ def test_an_in_person_training_is_no_digital_delivery(written: str) -> None:
      ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished"),
      ("neuf (emballage d'origine)", "new"), ("Reconditionné - rayé", "refurbished"),
      ("Neuve - jamais utilisée", "new"), ("Neuf sans étiquette", "new"),
-     ("Neuf - garantie 2 ans", "new"), ("neufs scellés", "new")],
+     ("Neuf - garantie 2 ans", "new"), ("neufs scellés", "new"), ("Neuve non ouverte", "new")],
 )
 def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> None:
     result, _ = validate([book(état=written)])
@@ -97,7 +97,8 @@ def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> 
 
 @pytest.mark.parametrize("written", ["Occasion", "Occasion - Neuf", "Used - New", "abîmé",
                                      "neuf, rayé", "neuf-ish", "Neuf - boîte abîmée",
-                                     "neuf (emballage ouvert)"])
+                                     "neuf (emballage ouvert)",
+                                     "Neuf - garantie 1 an, écran rayé"])
 def test_a_condition_without_a_grade_is_refused_in_french_words_first(written: str) -> None:
     """"Occasion" alone says which grade? "Occasion - Neuf" says two things: the seller
     chooses, rather than an item declared used loading as new."""

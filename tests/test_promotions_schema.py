@@ -236,6 +236,11 @@ def test_a_sale_dated_wholly_outside_its_period_is_told_on_the_period():
     assert found[3, "période"] == found[2, "période"]
     # in no period at all: the dates are what is wrong, both of them
     assert "en sort" in found[4, "début"] and "en sort" in found[4, "fin"]
+    before = validate([promo(kind="5", start="2027-03-10", end="2027-03-20", period="soldes-ete-2027"),
+                       promo("B", kind="5", start="06/01/2027 00:00", end="06/01/2027 07:00",
+                             period="soldes-hiver-2027")])  # its opening day's small hours
+    assert {(p.row, p.column) for p in before.problems} == {(2, "début"), (2, "fin"), (3, "début"),
+                                                            (3, "fin")}
 
 
 def test_american_or_broken_dates_are_unreadable():

@@ -23,9 +23,9 @@ def upgrade() -> None:
     if 'activated_at' not in columns:
         with op.batch_alter_table('quality_indicators') as batch:
             batch.add_column(sa.Column('activated_at', sa.Date(), nullable=True))
-    op.get_bind().execute(sa.text(
+    op.get_bind().execute(sa.text(  # a date that first version stored is what the night read
         "UPDATE quality_indicators SET activated_at = (SELECT s.activated_at FROM sellers s"
-        " WHERE s.seller_id = quality_indicators.seller_id)"))
+        " WHERE s.seller_id = quality_indicators.seller_id) WHERE activated_at IS NULL"))
 
 
 def downgrade() -> None:
