@@ -312,9 +312,26 @@ def test_a_header_is_suggested_for_one_column_only() -> None:
     (["Référence de la promotion", "Réf produit vendeur", "titre", "catégorie", "prix"],
      "Réf produit vendeur"),
     (["sku", "titre", "Catégorie interne", "Catégorie du site", "prix"], "Catégorie du site"),
+    # a name held among other words ranks below one whose other words say whose it is
+    (["sku", "titre", "catégorie", "Prix Amazon", "Prix du produit"], "Prix du produit"),
+    (["sku", "Titre original", "Titre de l'ouvrage", "catégorie", "prix"], "Titre de l'ouvrage"),
+    (["Référence mère", "Référence de l'article", "titre", "catégorie", "prix"],
+     "Référence de l'article"),
+    (["Référence EAN", "Référence produit interne", "titre", "catégorie", "prix"],
+     "Référence produit interne"),
 ])
 def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> None:
     assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
+
+
+@pytest.mark.parametrize(("headers", "suggested"), [
+    (["sku", "Type de l'offre", "Type remise", "prix promo", "début", "fin"], "Type remise"),
+    (["sku", "Type client", "Type d'opération", "prix promo", "début", "fin"], "Type d'opération"),
+    (["sku", "type", "prix promo", "Date de début d'affichage", "Date de début de l'opération",
+      "fin"], "Date de début de l'opération"),
+])
+def test_a_promotion_column_is_suggested_by_whose_it_is(headers, suggested) -> None:
+    assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers, PROMOTION_COLUMNS).message_fr
 
 
 def test_a_thing_other_than_the_end_date_is_not_suggested_for_it() -> None:
