@@ -285,9 +285,9 @@ _PROMOTIONAL = re.compile(r"_(?:sale|promo|promotion|promotionnel|soldes?|remise
 
 
 def _closeness(header: str, spec: ColumnSpec) -> float:
-    """How alike a header is to the column's closest name or alias: the similarity of their
-    keys (difflib's ratio, 0 to 1), or more when the header holds one of them as whole words,
-    as sellers lengthen names ("Prix de vente", "SKU vendeur")."""
+    """How near a header is to the column's closest name or alias: for a name it holds as
+    whole words, as sellers lengthen names ("Prix de vente", "SKU vendeur"), what its other
+    words say (`_held`); for the others, the similarity of their keys (difflib's ratio)."""
     key, words = header_key(header), f"_{normalize_header(header)}_"
     if spec.name == "price" and _PROMOTIONAL.search(words) and "_avant_" not in words:
         # renamed as asked, "Sale price" would load the promotion as the price ("Prix avant

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from marketplace.errors import Problem, Reason
-from schemas.promotion_periods import TIMEZONE
+from schemas.promotion_periods import TIMEZONE, Period
 
 if TYPE_CHECKING:
     from schemas.promotions import PromotionValidator
@@ -66,8 +66,8 @@ def check_dates(v: PromotionValidator, typed: pd.DataFrame) -> None:
            f' after that date ("{{value}}").')
 
 
-def _flag_other_period(v: PromotionValidator, apart: pd.Series, named, start: pd.Series,
-                       end: pd.Series) -> pd.Series:
+def _flag_other_period(v: PromotionValidator, apart: pd.Series, named: Period,
+                       start: pd.Series, end: pd.Series) -> pd.Series:
     """Sales dated wholly outside the period they name but within another one's days: the
     code is what is wrong, told on the period's cell with the right one (a start written as
     the opening day alone, 00:00, counts: its hour is told once the code is right). Returns
