@@ -245,6 +245,26 @@ class FileRun:
                 pa.default_memory_pool().release_unused()
             if dropped and not self.rows and not feed.header_only_is_empty_load:
                 raise _only_unread_values(table.info.header_row)
+            self.refuse_if_all_for_another_seller()
+
+    def refuse_if_all_for_another_seller(self) -> None:
+        """A file whose every row names another seller is that seller's file: refused as a
+        whole, exit 3 ("wrong seller", architecture.md), not answered "partial, exit 1" as if
+        some of it could be the sender's."""
+        if not self.request.feed.seller_scoped or not self.rows:  # an order export: per order
+            return
+        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER]
+        if len({p.row for p in problems}) < self.rows:
+            return
+        named = ", ".join(sorted({p.value for p in problems if p.value})[:3])
+        seller = self.ctx.seller_id
+        raise reject_file(
+            Reason.WRONG_SELLER,
+            f"Toutes les lignes de ce fichier désignent un autre vendeur (« {named} ») : c'est le"
+            f" fichier d'un autre vendeur, il ne peut pas être chargé pour le vendeur {seller}.",
+            f"Every row of this file names another seller ({named}): it is another seller's"
+            f" file and cannot be loaded for seller {seller}.",
+            column=problems[0].column, value=problems[0].value)
 
     def read(self, table) -> Iterator[Chunk]:
         """The table's chunks; none for a header-only file of a feed where that means "nothing

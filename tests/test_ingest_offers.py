@@ -53,6 +53,22 @@ def test_clean_file_loads_with_exact_prices(ingestor, engine, tmp_path):
     assert result.archive and result.archive.endswith(f"{result.import_id}-o.csv")
 
 
+def test_a_file_whose_every_row_names_another_seller_is_refused_whole(ingestor, engine, tmp_path):
+    """Seller 8's catalogue dropped in seller 7's folder was "partial, exit 1", every row
+    rejected: it is a wrong-seller file (architecture.md, exit 3), and nothing is applied."""
+    header = [*OFFER_HEADER, "seller_id"]
+    rows = [[*row, "8"] for row in offer_rows(3)]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, header=header))
+    assert (result.status, result.loaded, result.exit_code) == ("rejected", 0, 3)
+    assert result.problems[0].code == "wrong_seller"
+    assert result.problems[0].message_fr.startswith(
+        "Toutes les lignes de ce fichier désignent un autre vendeur (« 8 »)")
+    assert offers(engine) == {} and offers(engine, seller=8) == {}
+    rows[0][-1] = "7"  # one of its rows is the sender's: the others are rejected one by one
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o2.csv", rows, header=header))
+    assert (result.status, result.loaded, result.rejected, result.exit_code) == ("partial", 1, 2, 1)
+
+
 def test_partial_file_loads_valid_rows_and_reports_the_rest(ingestor, engine, tmp_path):
     rows = offer_rows(3)
     rows[1][4] = "-3,00"
