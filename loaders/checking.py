@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -253,7 +254,11 @@ class FileRun:
         some of it could be the sender's."""
         if not self.request.feed.seller_scoped or not self.rows:  # an order export: per order
             return
-        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER]
+        if any(p.code == Reason.ROWS_NOT_READ for p in self.problems):
+            return  # another sheet, or rows below a gap, may hold the sender's own
+        # a cell naming a seller by number: "n/a" or an Excel #N/A names nobody
+        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER
+                    and re.fullmatch(r"\s*\d+(?:[.,]0+)?\s*", p.value or "")]
         if len({p.row for p in problems}) < self.rows:
             return
         named = ", ".join(sorted({p.value for p in problems if p.value})[:3])

@@ -69,6 +69,28 @@ def test_a_file_whose_every_row_names_another_seller_is_refused_whole(ingestor, 
     assert (result.status, result.loaded, result.rejected, result.exit_code) == ("partial", 1, 2, 1)
 
 
+def test_a_file_is_only_another_sellers_when_every_row_names_one_and_every_row_was_read(
+        ingestor, tmp_path):
+    """`n/a` in the seller column names nobody, and a second sheet not read may hold the
+    sender's rows: both files were refused as another seller's, the warning beside saying
+    that rows holding values were not read."""
+    import openpyxl
+
+    header = [*OFFER_HEADER, "seller_id"]
+    unnamed = [[*row, "n/a"] for row in offer_rows(2)]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "na.csv", unnamed, header=header))
+    assert (result.status, result.exit_code) == ("partial", 1)
+    book = openpyxl.Workbook()
+    for sheet, seller in ((book.active, "8"), (book.create_sheet("Feuil2"), "7")):
+        sheet.append(header)
+        for row in offer_rows(2):
+            sheet.append([*row, seller])
+    book.save(tmp_path / "two.xlsx")
+    result = ingest(ingestor, tmp_path / "two.xlsx")
+    assert (result.status, result.exit_code) == ("partial", 1)
+    assert {str(p.code) for p in result.problems} == {"rows_not_read", "other_seller"}
+
+
 def test_partial_file_loads_valid_rows_and_reports_the_rest(ingestor, engine, tmp_path):
     rows = offer_rows(3)
     rows[1][4] = "-3,00"
