@@ -133,10 +133,11 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
 _ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def _head(archive: zipfile.ZipFile, name: str) -> bytes:
-    """The first bytes of an entry, never the whole of it (it may inflate to a gigabyte)."""
+def entry_head(archive: zipfile.ZipFile, name: str, size: int) -> bytes:
+    """The first `size` bytes of an entry, never the whole of it (it may inflate to a
+    gigabyte)."""
     with archive.open(name) as part:
-        return part.read(len(_ODS_TYPE))
+        return part.read(size)
 
 
 def _check_is_workbook(archive: zipfile.ZipFile) -> None:
@@ -145,7 +146,7 @@ def _check_is_workbook(archive: zipfile.ZipFile) -> None:
         with archive.open(_CONTENT_TYPES) as part:
             if _WORKBOOK_TYPE.search(part.read(_CONTENT_TYPES_READ)):
                 return
-    if "mimetype" in names and _head(archive, "mimetype").startswith(_ODS_TYPE):
+    if "mimetype" in names and entry_head(archive, "mimetype", len(_ODS_TYPE)).startswith(_ODS_TYPE):
         raise reject_file(
             Reason.UNKNOWN_FORMAT,
             "Format non pris en charge : ce fichier est un classeur LibreOffice ou OpenOffice"

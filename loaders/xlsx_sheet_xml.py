@@ -33,6 +33,8 @@ from html import unescape
 
 from openpyxl.utils import column_index_from_string
 
+from loaders.xlsx_guard import entry_head
+
 BLOCK_BYTES = 4 * 1024**2
 _TAG = rb"<(?:\w+:)?"  # SpreadsheetML is written with or without a namespace prefix
 _CELL_WITHOUT_VALUE = re.compile(
@@ -141,12 +143,12 @@ def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
     if relations not in archive.namelist():
         return set()
     totals: set[int] = set()
-    for relation in _TABLE_RELATION.finditer(_head(archive, relations)):
+    for relation in _TABLE_RELATION.finditer(entry_head(archive, relations, _SMALL_PART)):
         target = _TARGET.search(relation.group())
         path = _resolve(folder, target.group(1).decode()) if target else None
         if path is None or path not in archive.namelist():
             continue
-        table = _head(archive, path)
+        table = entry_head(archive, path, _SMALL_PART)
         ref, count = _TABLE_REF.search(table), _TOTALS.search(table)
         if not (ref and count):
             continue
@@ -156,11 +158,6 @@ def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
         if ours and 0 < totals_count < last - first:  # a count past its rows is no table's
             totals.update(range(last - totals_count + 1, last + 1))
     return totals
-
-
-def _head(archive, name: str) -> bytes:
-    with archive.open(name) as entry:
-        return entry.read(_SMALL_PART)
 
 
 def _resolve(folder: str, target: str) -> str:
