@@ -183,6 +183,7 @@ def _refuse_out_of_order(session: Session, month: PayoutMonth, close: bool) -> N
                              f" order, the last closed one is {last}, the next to close {following}")
     if close and last is None:
         _refuse_first_close_before_activity(session, month)
+        _refuse_first_close_after_deliveries(session, month)
 
 
 def _refuse_first_close_before_activity(session: Session, month: PayoutMonth) -> None:
@@ -205,6 +206,23 @@ def _refuse_first_close_before_activity(session: Session, month: PayoutMonth) ->
                          f" antérieure / month {month.key} comes before any activity (first month"
                          f" with an activated seller or an order: {first}): the first close"
                          " cannot be earlier")
+
+
+def _refuse_first_close_after_deliveries(session: Session, month: PayoutMonth) -> None:
+    """A first close of November over October's deliveries paid October's sales in November
+    but never booked nor invoiced October's subscription and premium fees, silently. The
+    registry's activation dates alone do not count: a marketplace's sellers may have been
+    activated years before this catalog's first month."""
+    delivered = session.execute(text("SELECT MIN(delivered_at) FROM orders WHERE delivered_at < :start"),
+                                {"start": month.start.astimezone(UTC).replace(tzinfo=None)}).scalar()
+    if delivered is None:
+        return
+    first = f"{pd.Timestamp(delivered).tz_localize('UTC').tz_convert(PARIS):%Y-%m}"
+    raise PayoutRunError(f"le mois {month.key} ne peut pas être la première clôture : des commandes ont"
+                         f" été livrées en {first}, mois à clôturer d'abord (ses abonnements et sa"
+                         f" facture seraient perdus) / month {month.key} cannot be the first close:"
+                         f" orders were delivered in {first}, close that month first (its fees and"
+                         " invoice would be lost)")
 
 
 def _book_and_decide(session: Session, storage: Storage, settings: Settings, month: PayoutMonth,

@@ -54,10 +54,13 @@ def test_draft_then_close_then_reissue_in_json(payouts_env):
 
 
 def test_a_month_that_cannot_be_run_is_a_usage_error_with_an_error_in_json(payouts_env):
-    """A month before the last closed one, or the close of a month not over: the command
-    asked for the wrong month (exit 2), nothing is broken (exit 4)."""
-    assert _cli("report", "payouts", "--month", "2026-11", "--close")[0] == 0
-    code, out = _cli("report", "payouts", "--month", "2026-10", "--json")
+    """A first close after a month with deliveries, a month before the last closed one, or the
+    close of a month not over: the command asked for the wrong month (exit 2), nothing is
+    broken (exit 4)."""
+    code, out = _cli("report", "payouts", "--month", "2026-11", "--close", "--json")
+    assert code == 2 and "orders were delivered in 2026-10" in json.loads(out)["error"]
+    assert _cli("report", "payouts", "--month", "2026-10", "--close")[0] == 0
+    code, out = _cli("report", "payouts", "--month", "2026-09", "--json")
     assert code == 2 and "already closed" in json.loads(out)["error"]
     code, out = _cli("report", "payouts", "--month", "2099-12", "--close", "--json")
     assert code == 2 and "not over yet" in json.loads(out)["error"]

@@ -424,6 +424,23 @@ def test_a_first_close_before_any_activity_is_refused_and_the_next_month_is_name
         run(engine, tmp_path, "2026-12", close=True, now=paris(2027, 1, 1, 6))
 
 
+def test_a_first_close_after_a_month_with_deliveries_is_refused_naming_that_month(engine, tmp_path):
+    """November closed first over October's deliveries paid October's sales in November but
+    never charged nor invoiced October's subscription (exit 0, no warning). Sellers activated
+    long before (the registry's history) do not hold the first close back."""
+    add_seller(engine, 1, activated=date(2019, 3, 1))
+    add_offer(engine, 1, "A", "livres")
+    add_order(engine, "O1", 1, "100.00", sku="A", delivered=paris(2026, 10, 31, 23, 30))
+    with pytest.raises(PayoutRunError, match="des commandes ont été livrées en 2026-10"):
+        run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6))
+    assert run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
+    assert run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
+    with engine.connect() as connection:
+        fees = connection.execute(text("SELECT month FROM ledger_entries WHERE entry_type = 'SUBSCRIPTION'"
+                                       " ORDER BY month")).scalars().all()
+    assert fees == ["2026-10", "2026-11"]
+
+
 def test_closing_a_month_takes_away_the_drafts_of_months_before_it(engine, tmp_path):
     """The first close of a catalog was October: September's draft stayed beside it, saying
     seller 1 "paid", money October then paid. September can never be closed after October."""
