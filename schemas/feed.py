@@ -45,6 +45,11 @@ class FeedContext:
     state: dict = field(default_factory=dict)
     file_name: str = ""
 
+    @property
+    def typed_numbers(self) -> bool:
+        """Whether the file's numbers come as typed cells (a workbook), not as typed text."""
+        return self.state.get("format") == "xlsx"
+
 
 @dataclass
 class Validated:

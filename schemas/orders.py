@@ -196,7 +196,8 @@ class OrderValidator(ChunkValidator):
             return
         written = pd.concat([self.raw[name][self.raw[name] != ""] for name in AMOUNT_FIELDS])
         if len(written):
-            self.ctx.decimal_separator = detect_decimal_separator(written.head(SAMPLE_AMOUNTS))
+            self.ctx.decimal_separator = detect_decimal_separator(written.head(SAMPLE_AMOUNTS),
+                                                                  self.ctx.typed_numbers)
 
     def filled(self, name: str) -> pd.Series:
         """The cells of a field that hold text: most events are empty on most rows (or the

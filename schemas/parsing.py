@@ -142,15 +142,20 @@ UNDECIDED = ""
 lone group of three digits (`1,500`, `2.500`) is a thousand or a decimal, and is refused."""
 
 
-def detect_decimal_separator(texts: pd.Series) -> str:
+def detect_decimal_separator(texts: pd.Series, typed_numbers: bool = False) -> str:
     """"," or ".": the separator most of a column's values use (French files: ","), or
     `UNDECIDED` when no value has one or two decimals. Defaulting to "," there read an English
-    export's `1,500` (no cents anywhere in the file) as 1,50 €."""
+    export's `1,500` (no cents anywhere in the file) as 1,50 €.
+
+    `typed_numbers` (a workbook): a number cell's text has a "." whatever the seller's Excel
+    shows, so dots say nothing of how the seller types; only commas do. Counting them as
+    votes made a French workbook of number cells a "." file, and the text cell `2.000`
+    typed beside them loaded a 2,000 € fridge at 2,00 €."""
     # RE2 through Arrow: with `(?i)`, pandas ran Python's `re` cell by cell (0.08 s a file)
     bare = pc.replace_substring_regex(pa.array(texts, type=pa.string()), _EURO_AT_AN_END_RE2, "")
     bare = pd.Series(pc.replace_substring_regex(bare, f"[{_WHITE_RE2}]", ""), dtype="string[pyarrow]")
     commas = matches(bare, r"\d,\d{1,2}$").sum()
-    dots = matches(bare, r"\d\.\d{1,2}$").sum()
+    dots = 0 if typed_numbers else matches(bare, r"\d\.\d{1,2}$").sum()
     if commas == dots == 0:
         return UNDECIDED
     return "." if dots > commas else ","

@@ -145,7 +145,8 @@ class PromotionValidator(ChunkValidator):
         raw = self.raw["discount_price"]
         filled = raw[raw != ""]  # most promotions give a percentage or nothing: parse only these
         if self.ctx.decimal_separator is None and len(filled):  # decided once, on a sample
-            self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS))
+            self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS),
+                                                                  self.ctx.typed_numbers)
         cents, unreadable, too_precise = per_distinct(parse_cents, filled,
                                                       self.ctx.decimal_separator or UNDECIDED)
         unreadable = self.flag_ambiguous_amounts(unreadable, "discount_price", values=filled)

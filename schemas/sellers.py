@@ -334,7 +334,7 @@ class SellerValidator:
         """Decided on the first amounts the file has, then kept for the whole file."""
         written = [raw[raw != ""] for name, raw in self.raw.items() if name in AMOUNT_FIELDS]
         if self.ctx.decimal_separator is None and any(len(texts) for texts in written):
-            self.ctx.decimal_separator = detect_decimal_separator(pd.concat(written))
+            self.ctx.decimal_separator = detect_decimal_separator(pd.concat(written), self.ctx.typed_numbers)
 
     def parse_identifier(self, raw: pd.Series, name: str) -> pd.Series:
         self.flag(is_scientific(raw), Reason.SCIENTIFIC_NOTATION, name,

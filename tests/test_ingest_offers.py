@@ -511,3 +511,24 @@ def test_a_file_over_the_row_limit_counts_the_rows_read_past_it(engine, settings
     ingestor = Ingestor(engine, open_storage(limited), limited)
     result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", offer_rows(9)))
     assert (result.status, result.rows, result.rejected, result.loaded) == ("rejected", 8, 8, 0)
+
+
+def test_a_workbook_s_text_prices_are_read_as_a_french_seller_types_them(ingestor, engine, tmp_path):
+    """Number cells (499.9 in the XML whatever Excel shows) made the workbook a "." file, and
+    the text `2.000` typed beside them loaded a 2,000 € fridge at 2,00 € (exit 0). A number
+    cell says nothing of the seller's typing: a lone group of three digits is asked about."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["sku", "titre", "catégorie", "prix", "stock", "ean"])
+    for sku, price in (("N1", 499.9), ("N2", 329.99), ("N3", 12), ("T1", "2.000"),
+                       ("T2", "1.200 €"), ("T3", "1.299,00"), ("T4", "12.50")):
+        sheet.append([sku, "Livre", "livres", price, 1, "9782070368228"])
+    workbook.save(tmp_path / "o.xlsx")
+    result = ingest(ingestor, tmp_path / "o.xlsx")
+    refused = {(p.row, p.column, p.value) for p in result.problems}
+    assert refused == {(5, "prix", "2.000"), (6, "prix", "1.200 €")}
+    prices = {sku: offer.price for sku, offer in offers(engine).items()}
+    assert prices == {"N1": Decimal("499.90"), "N2": Decimal("329.99"), "N3": Decimal("12.00"),
+                      "T3": Decimal("1299.00"), "T4": Decimal("12.50")}
