@@ -187,7 +187,10 @@ class _XlsxTable(TableReader):
             if merge.first_row > (info.header_row or 0):
                 self._merged.setdefault(merge.first_row, []).append(merge)
         first_header = next((at for at, header in enumerate(info.headers) if header.strip()), 0)
-        self._totals = table_total_rows(sheet, info.header_row or 0, first_header)
+        try:
+            self._totals = table_total_rows(sheet, info.header_row or 0, first_header)
+        except Exception as error:  # a damaged table part (bad CRC, deflate, method): exit 4 was
+            raise _unreadable_xlsx(error) from error  # the seller's inbox blocked every night
 
     def __iter__(self) -> Iterator[Chunk]:
         width = len(self.info.headers)

@@ -806,6 +806,26 @@ def test_the_totals_row_of_an_excel_table_is_no_row(tmp_path: Path) -> None:
     assert any("ligne Total du tableau Excel" in note for note in info.notes)
 
 
+def test_a_damaged_excel_table_part_refuses_the_workbook(tmp_path: Path) -> None:
+    """A bad CRC in the table's definition failed the run (exit 4) and, in the inbox, held the
+    seller's later files behind it every night; a damaged sheet was already refused."""
+    from openpyxl.worksheet.table import Table
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in [["sku", "titre"], ["A1", "Livre"], [None, "Total"]]:
+        sheet.append(row)
+    sheet.add_table(Table(displayName="TabOffres", ref="A1:B3", totalsRowCount=1))
+    workbook.save(tmp_path / "t.xlsx")
+    source = tmp_path / "t.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(tmp_path / "d.xlsx", "w") as new:
+        for info in old.infolist():  # stored: the table's bytes appear as they are
+            new.writestr(info.filename, old.read(info.filename), zipfile.ZIP_STORED)
+    damaged = (tmp_path / "d.xlsx").read_bytes().replace(b'totalsRowCount="1"', b'totalsRowCount="2"')
+    (tmp_path / "d.xlsx").write_bytes(damaged)
+    assert rejected(tmp_path / "d.xlsx", frozenset({"sku", "titre"})).code is Reason.UNREADABLE
+
+
 def test_only_the_read_tables_totals_row_is_skipped(tmp_path: Path) -> None:
     """A summary table beside the offers has its totals on a row of offers: that offer was
     dropped without a word (and withdrawn by a replace). A count past the table's rows (a
