@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import logging
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -256,9 +255,8 @@ class FileRun:
             return
         if any(p.code == Reason.ROWS_NOT_READ for p in self.problems):
             return  # another sheet, or rows below a gap, may hold the sender's own
-        # a cell naming a seller by number: "n/a" or an Excel #N/A names nobody
-        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER
-                    and re.fullmatch(r"\s*\d+(?:[.,]0+)?\s*", p.value or "")]
+        # a cell naming a seller by a number (`n/a`, `#N/A`, `102,000` name nobody: bad_number)
+        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER]
         if len({p.row for p in problems}) < self.rows:
             return
         named = ", ".join(sorted({p.value for p in problems if p.value})[:3])

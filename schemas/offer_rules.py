@@ -95,8 +95,8 @@ def check_other_seller(v: OfferValidator) -> None:
         return
     named = v.raw["seller_id"]
     filled = named[named != ""]  # usually no such column: nothing to parse
-    number, _unreadable = parse_whole(filled)  # "0103" and "103,0" name seller 103 too
-    other = (~(number == v.ctx.seller_id).fillna(False)).reindex(named.index, fill_value=False)
+    number, unreadable = parse_whole(filled)  # "0103" and "103,0" name seller 103 too
+    other = (number.notna() & (number != v.ctx.seller_id)).reindex(named.index, fill_value=False)
     if other.any():
         log.warning("possible cross-seller attempt: file of seller %s names seller(s) %s",
                     v.ctx.seller_id, sorted(set(named[other]))[:5])
@@ -105,6 +105,13 @@ def check_other_seller(v: OfferValidator) -> None:
            f" {v.ctx.seller_id}, il ne peut modifier que ses propres offres.",
            f'This row names seller "{{value}}": this file belongs to seller {v.ctx.seller_id}'
            " and can only change its own offers.")
+    # `102,000`, `１０２`, `n/a`: no seller's number, not another seller (their rows counted as
+    # another seller's, a whole file of the sender's own `102,000` was refused as not his)
+    v.flag(unreadable.reindex(named.index, fill_value=False), Reason.BAD_NUMBER, "seller_id",
+           f"« {{value}} » n'est pas un numéro de vendeur (colonne « {{column}} ») : ce fichier est"
+           f" celui du vendeur {v.ctx.seller_id} ; écrivez {v.ctx.seller_id} ou laissez la cellule vide.",
+           f'"{{value}}" is no seller number (column "{{column}}"): this file belongs to seller'
+           f" {v.ctx.seller_id}; write {v.ctx.seller_id} or leave the cell empty.")
 
 
 CATEGORY_SYNONYMS = "category_synonyms.csv"

@@ -64,6 +64,9 @@ def test_a_file_whose_every_row_names_another_seller_is_refused_whole(ingestor, 
     assert result.problems[0].message_fr.startswith(
         "Toutes les lignes de ce fichier désignent un autre vendeur (« 8 »)")
     assert offers(engine) == {} and offers(engine, seller=8) == {}
+    own = [[*row, seller] for row, seller in zip(offer_rows(3), ("7,000", "７", "7.000"), strict=True)]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "own.csv", own, header=header))
+    assert (result.status, result.loaded, result.exit_code) == ("partial", 0, 1)  # said, not refused
     rows[0][-1] = "7"  # one of its rows is the sender's: the others are rejected one by one
     result = ingest(ingestor, write_offer_csv(tmp_path / "o2.csv", rows, header=header))
     assert (result.status, result.loaded, result.rejected, result.exit_code) == ("partial", 1, 2, 1)

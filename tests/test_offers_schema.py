@@ -364,6 +364,17 @@ def test_the_french_words_sellers_write_for_an_action_are_read():
     assert result.valid["action"].tolist() == ["update"] * 4 + ["delete"] * 2
 
 
+def test_a_seller_cell_that_is_no_number_is_said_so_not_another_seller():
+    """`7,000` or full-width `７` in seller 7's own file were "rows of another seller", and a file
+    of them was refused whole as another seller's (exit 3)."""
+    headers = [*HEADERS, "seller_id"]
+    rows = [[*book("A"), "7,000"], [*book("B"), "７"], [*book("C"), "n/a"], [*book("D"), "#N/A"]]
+    result, _ = validate(rows, headers)
+    said = {(p.row, str(p.code)) for p in result.problems}
+    assert said == {(row, "bad_number") for row in (2, 3, 4, 5)}
+    assert "n'est pas un numéro de vendeur" in result.problems[0].message_fr
+
+
 def test_seller_column_compares_numbers_and_a_shop_name_column_is_not_one():
     headers = [*HEADERS, "id vendeur"]
     result, _ = validate([[*book("A"), "007"], [*book("B"), "7.0"], [*book("C"), "8"]], headers)
