@@ -256,10 +256,12 @@ def _missing_sentence(spec: ColumnSpec, suggestion: str | None) -> tuple[str, st
         hint_en = (f' "{suggestion}" is a price excluding VAT: the column expected is the price'
                    ' including VAT the customer pays ("Prix TTC").')
     aliases = ", ".join(spec.aliases)
-    also_fr = f" (ou : {aliases})" if aliases else ""
+    # French first: « fin » (ou : end_at, ...), not the field's code before the seller's word
+    others_fr = ", ".join(name for name in (spec.name, *spec.aliases) if name != spec.shown_name)
+    also_fr = f" (ou : {others_fr})" if others_fr else ""
     also_en = f" (or: {aliases})" if aliases else ""
     return (
-        f"Colonne obligatoire absente : « {spec.name} »{also_fr}.{hint_fr}",
+        f"Colonne obligatoire absente : « {spec.shown_name} »{also_fr}.{hint_fr}",
         f'Required column missing: "{spec.name}"{also_en}.{hint_en}',
     )
 

@@ -541,3 +541,12 @@ def test_two_platform_columns_for_one_field_are_still_refused() -> None:
     with pytest.raises(FileRejected) as caught:
         map_headers(["Variant SKU", "Title", "Variant Price", "Regular price"], OFFER_COLUMNS)
     assert caught.value.problem.code is Reason.DUPLICATE_HEADER
+
+
+def test_a_missing_promotion_column_is_named_by_its_french_word_first():
+    """« end_at » (ou : fin, ...) named the field's code before the seller's word."""
+    with pytest.raises(FileRejected) as caught:
+        map_headers(["sku", "type", "début", "date fin promo"], list(PROMOTION_COLUMNS))
+    message = caught.value.problem.message_fr
+    assert message.startswith("Colonne obligatoire absente : « fin » (ou : end_at, date de fin,")
+    assert 'Required column missing: "end_at" (or: fin,' in caught.value.problem.message_en
