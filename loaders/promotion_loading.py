@@ -175,8 +175,10 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
     same = "IS NOT DISTINCT FROM" if session.get_bind().dialect.name == "postgresql" else "IS"
     same_key = ("p.promotion_type = s.promotion_type AND p.start_at = s.start_at"
                 " AND p.end_at = s.end_at")
-    same_terms = " AND ".join(f"p.{column} {same} s.{column}"
-                              for column in ("discount_price", "discount_percent", "period"))
+    # an empty period is no other term: a master file without the (informational) column
+    same_terms = " AND ".join([*(f"p.{column} {same} s.{column}"
+                                 for column in ("discount_price", "discount_percent")),
+                               f"(s.period IS NULL OR p.period {same} s.period)"])
     rows = _reject(
         session, ctx, f"s.sku, p.promotion_type, p.start_at, p.end_at, s.start_at, {same_key}",
         f"FROM {STAGING} s JOIN promotions p ON p.seller_id = :seller AND p.sku = s.sku"
@@ -300,7 +302,10 @@ def _upsert(session: Session, ctx: FeedContext) -> None:
             f" FROM {STAGING} WHERE true ORDER BY sku, start_at"  # index pages in order
             " ON CONFLICT (seller_id, sku, promotion_type, start_at, end_at) DO UPDATE SET"
             " discount_price = excluded.discount_price,"
-            " discount_percent = excluded.discount_percent, period = excluded.period,"
+            " discount_percent = excluded.discount_percent,"
+            # a running promotion re-sent without its period keeps it (`_overlapping_loaded`)
+            " period = CASE WHEN excluded.period IS NULL AND promotions.start_at < :now"
+            " THEN promotions.period ELSE excluded.period END,"
             " updated_at = excluded.updated_at, last_import_id = excluded.last_import_id"
         ).bindparams(bindparam("import_id", type_=BigInteger())),
         {"seller": ctx.seller_id, "now": ctx.now, "import_id": ctx.import_id},

@@ -243,6 +243,21 @@ def test_a_running_promotion_resent_with_a_new_price_is_refused_not_rewritten(
         ("A", Decimal("15.00"), at(2026, 11, 20)), ("B", Decimal("2.00"), at(2026, 12, 10))]
 
 
+def test_a_running_promotion_resent_without_its_period_loads_and_keeps_it(ingestor, engine, tmp_path):
+    """The period of types 6-10 only says which operation: a master file without the column, or
+    with the cell empty, had every running promotion refused as "changed" while the message
+    said to send it as it was."""
+    ingest(ingestor, write(tmp_path / "a.csv", [["A", "7", "15,00", "", "20/11/2026", "06/12/2026",
+                                                 "noel-2026"]]))
+    empty = ingest(ingestor, write(tmp_path / "b.csv", [["A", "7", "15,00", "", "20/11/2026",
+                                                         "06/12/2026", ""]]))
+    without = ingest(ingestor, write(tmp_path / "c.csv", [["A", "7", "15,00", "", "20/11/2026",
+                                                           "06/12/2026"]], header=HEADER[:-1]))
+    assert [(result.status, result.loaded) for result in (empty, without)] == [("loaded", 1)] * 2
+    assert [(p.sku, p.discount_price, p.period) for p in stored(engine)] == [
+        ("A", Decimal("15.00"), "noel-2026")]
+
+
 def test_daylight_saving_boundary_in_the_database(ingestor, engine, tmp_path):
     ingest(ingestor, write(tmp_path / "a.csv", [["A", "6", "15,00", "", "2027-03-20",
                                                  "2027-03-28 00:00", ""]]))
