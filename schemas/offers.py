@@ -59,7 +59,7 @@ CONDITION_AGREEMENT = {  # "Neuve", "reconditionnées": the word agrees with the
 USED_GRADE = ("occasion ", "d'occasion ", "seconde main ", "used ")
 """What marketplaces put before the grade of a used item ("Occasion - Très bon état", Fnac's
 labels; "Used - Like New"): the grade is the condition, and a used item is never new."""
-QUALIFIED_STATES = {"neuf ": "new", "reconditionne ": "refurbished"}
+QUALIFIED_STATES = {"neuf ": "new", "nouveau ": "new", "reconditionne ": "refurbished"}
 """A state followed by a detail ("Neuf - sous blister", "Reconditionné - Comme neuf"): the
 detail says how it looks, the state what it is; but "new" only with a detail that keeps it new
 (`NEW_DETAILS`): "neuf, rayé", "Neuf - boîte abîmée", "neuf-ish" loaded as new, which the
@@ -71,10 +71,14 @@ NEW_DETAILS = frozenset({
     "jamais porte", "jamais servi", "avec etiquette", "avec etiquettes", "etiquete",
     "sans etiquette", "avec facture", "garanti", "garantie", "garantie constructeur",
     "garantie fabricant", "garantie 1 an", "garantie 2 ans", "garantie 3 ans", "en stock",
-    "fin de serie", "destockage", "jamais ouverte", "non ouverte"})
+    "fin de serie", "destockage", "jamais ouverte", "non ouverte", "neuf", "etat neuf",
+    "emballage d origine", "d origine", "d'origine", "de destockage", "et"})
 """Details after "neuf" that say nothing against it, in `word_key`'s form, masculine singular
-("Neuve - jamais utilisée", "neufs scellés" too). Whole details only: "garantie 1 an, écran
-rayé" is no new item."""
+("Neuve - jamais utilisée", "neufs scellés" too), one after the other ("sous blister, garantie 2
+ans": `word_key` drops the comma). Whole details only: "garantie 1 an, écran rayé" is no new
+item."""
+_WARRANTY = re.compile(r"garantie(?: constructeur| fabricant)?(?: \d{1,2} (?:an|ans|mois))?")
+_DETAIL_WORDS = frozenset(word for detail in NEW_DETAILS for word in detail.split())
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
@@ -257,11 +261,27 @@ class OfferValidator(ChunkValidator):
         return values
 
 
+def _masculine(word: str) -> str:
+    """`servie` → `servi`, `scellées` → `scelle`: the word of `NEW_DETAILS` it agrees from."""
+    if word in _DETAIL_WORDS or len(word) <= 4:
+        return word
+    for ending in ("es", "e", "s"):
+        if word.endswith(ending) and word[:-len(ending)] in _DETAIL_WORDS:
+            return word[:-len(ending)]
+    return word
+
+
 def _keeps_new(detail: str) -> bool:
-    """Whether a detail after "neuf" says nothing against it (`NEW_DETAILS`, agreement undone)."""
-    masculine = " ".join(re.sub(r"(?<=e)(?:es|e|s)$", "", word) if len(word) > 4 else word
-                         for word in detail.split())
-    return masculine in NEW_DETAILS or detail in NEW_DETAILS
+    """Whether the details after "neuf" say nothing against it: the words are wholly covered by
+    `NEW_DETAILS` entries and warranties, one after the other ("sous blister garantie 2 ans",
+    agreement undone); a single word outside them ("raye", "abime", "ish") and it is not new."""
+    words = [_masculine(word) for word in detail.split()]
+    covered = [True] + [False] * len(words)  # covered[i]: the first i words are details
+    for end in range(1, len(words) + 1):
+        covered[end] = any(covered[start] and (" ".join(words[start:end]) in NEW_DETAILS
+                                               or _WARRANTY.fullmatch(" ".join(words[start:end])))
+                           for start in range(max(0, end - 5), end))
+    return bool(words) and covered[-1]
 
 
 def condition_code(value: str) -> str:

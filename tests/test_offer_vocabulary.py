@@ -87,7 +87,11 @@ def test_an_in_person_training_is_no_digital_delivery(written: str) -> None:
      ("Neuf - sous blister", "new"), ("Reconditionné - Comme neuf", "refurbished"),
      ("neuf (emballage d'origine)", "new"), ("Reconditionné - rayé", "refurbished"),
      ("Neuve - jamais utilisée", "new"), ("Neuf sans étiquette", "new"),
-     ("Neuf - garantie 2 ans", "new"), ("neufs scellés", "new"), ("Neuve non ouverte", "new")],
+     ("Neuf - garantie 2 ans", "new"), ("neufs scellés", "new"), ("Neuve non ouverte", "new"),
+     # details one after the other, feminine, repeated, and "Nouveau" (all refused for a while)
+     ("Neuf - sous blister, garantie 2 ans", "new"), ("Neuve - jamais servie", "new"),
+     ("Neuf - état neuf", "new"), ("Neuf - garantie 24 mois", "new"), ("Neuf - Neuf", "new"),
+     ("Nouveau - sous blister", "new"), ("Neuf - scellé sous blister", "new")],
 )
 def test_the_condition_words_sellers_write_are_read(written: str, code: str) -> None:
     result, _ = validate([book(état=written)])
