@@ -50,7 +50,8 @@ USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matc
 USED_WORD = re.compile(
     # "occasion" and "used" say the item is used, except after an article ("pour toutes les
     # occasions"), in a passive ("can be used with") or before what the word is for ("used
-    # for", "occasion spéciale", "une belle occasion de lire", "occasion rêvée"). The plural
+    # for", "occasion spéciale", "une belle occasion de lire", "occasion rêvée", "occasion à
+    # saisir": the commonest sales phrase, on new items as much as on used ones). The plural
     # "d'occasions" is left out: "toutes sortes d'occasions", "des dizaines d'occasions" are
     # chances far more often than second-hand goods.
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
@@ -59,7 +60,7 @@ USED_WORD = re.compile(
     r"(?<!\bmost )(?<!\bleast )(?<!\bwidely )(?<!\bcommonly )(?<!\boften )(?<!\bfrequently )"
     r"\b(?:occasion|used)\b"
     r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?"
-    r"|rêvée|de)\b)(?!\s+d['’])",
+    r"|rêvée|de|en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir)\b)(?!\s+d['’])",
     re.IGNORECASE,
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"

@@ -325,7 +325,8 @@ def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
                                          "Cartes pour toutes sortes d'occasions",
                                          "Cartes de vœux - des dizaines d'occasions",
                                          "Une belle occasion de lire", "Occasion rêvée !",
-                                         "L'occasion d'apprendre"])
+                                         "L'occasion d'apprendre", "Occasion à saisir !",
+                                         "Neuf - occasion a saisir", "Une occasion en or"])
 def test_used_words_in_a_description_that_does_not_mean_used(description):
     result, _ = validate([book(description=description)])
     assert result.problems == []
