@@ -28,7 +28,7 @@ EDITOR_LEFTOVER = re.compile(
     r"~\$.*|\.~lock\..*#|\._.*|thumbs\.db|desktop\.ini|\.ds_store", re.IGNORECASE)
 """What Excel (`~$Offres.xlsx`, the owner file of an open workbook), LibreOffice (lock files),
 Windows and macOS leave next to the files a seller drags in: no seller file."""
-UPLOADING = re.compile(r".*\.(part|partial|crdownload|filepart|download)", re.IGNORECASE)
+UPLOADING = re.compile(r".*\.(part|partial|crdownload|filepart|download|tmp)", re.IGNORECASE)
 """A file a browser or an SFTP client is still writing, renamed when complete: left in place
 for the run after (read half-way, it loaded part of its rows and was archived mid-upload)."""
 

@@ -98,7 +98,8 @@ def test_a_file_still_uploading_is_left_for_the_next_run(engine, settings, tmp_p
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
     uploading = ("inbox/offers/7/Offres.csv.part", "inbox/offers/7/Offres.csv.crdownload",
-                 "inbox/offers/7/Offres.csv.filepart", "inbox/offers/7/Offres.csv.partial")
+                 "inbox/offers/7/Offres.csv.filepart", "inbox/offers/7/Offres.csv.partial",
+                 "inbox/offers/7/offres.tmp", "inbox/offers/7/Offres.csv.TMP")  # operations.md
     for key in uploading:
         storage.write_bytes(key, b"sku;titre\nA1;x\n")
     run = process_inbox(Ingestor(engine, storage, settings))
