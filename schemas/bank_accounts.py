@@ -75,11 +75,14 @@ def mask_iban(iban: str) -> str:
 
 
 # An IBAN as registry exports write one, wherever it stands in a text: compact, or in groups of
-# four (spaces or hyphens), any case. At least 15 characters (Norway's length), so VAT numbers
-# (FR + 11) and SIRENs/SIRETs (digits only) never match; and at least `_IBAN_MIN_DIGITS`
-# digits (every country's IBAN has more), so words of four letters ("SA12 Bois Pour Tous") stay.
+# four (spaces of any kind, hyphens, dots, slashes), any case, even glued after a word
+# (`IBANFR76...`: the groups in dots or no-break spaces, and glued ones, reached the reports
+# whole). At least 15 characters (Norway's length), so VAT numbers (FR + 11) and SIRENs/SIRETs
+# (digits only) never match; and at least `_IBAN_MIN_DIGITS` digits (every country's IBAN has
+# more), so words of four letters ("SA12 Bois Pour Tous") stay.
 _IBAN_IN_TEXT = re.compile(
-    r"\b[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}|(?:[ -][A-Za-z0-9]{4}){2,7}(?:[ -][A-Za-z0-9]{1,4})?)\b"
+    r"(?<![0-9])[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}"
+    r"|(?:[\s./-][A-Za-z0-9]{4}){2,7}(?:[\s./-][A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])"
 )
 _IBAN_MIN_DIGITS = 10
 

@@ -326,6 +326,12 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
     assert mask_ibans_in("FR76-3000-6000-0112-3456-7890-189").endswith("*-189")
     for text in (VAT, SIRET, "SA12 Bois Pour Tous", "contact@boutique.example", BIC_OK):
         assert mask_ibans_in(text) == text
+    # grouped with dots, slashes or no-break spaces, or glued after a word: they reached the
+    # error report, the rejected rows and stdout whole
+    for text in ("FR76.3000.6000.0112.3456.7890.189", "FR76/3000/6000/0112/3456/7890/189",
+                 "FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189",
+                 "IBANFR7630006000011234567890189"):
+        assert "0112" not in mask_ibans_in(text) and mask_ibans_in(text).endswith("189"), text
 
 
 def test_mask_iban_keeps_only_the_last_four():
