@@ -36,9 +36,22 @@ whatever its delimiter, and quotes do not help there (a `;` cell starts inside t
 _XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
+_BLANK_LEAD = re.compile("[\\s\x00-\x1f\x7f\ufeff\u200b-\u200d\u2060]+")
+"""What may stand before a formula start and vanish: LibreOffice's "trim spaces" import and
+Google Sheets drop spaces, and a BOM or control character shows nothing (` =1+1`, `\u3000=1+1`,
+`\x01=1+1` were written bare)."""
+
+
 def inert_text(value: str) -> str:
-    """`value` with a leading apostrophe if a spreadsheet could run it as a formula (OWASP)."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """`value` with a leading apostrophe if a spreadsheet could run it as a formula (OWASP),
+    also behind blanks or invisible characters."""
+    if value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    if value[:1] and (value[0] <= " " or not value[0].isprintable() or value[0].isspace()):
+        lead = _BLANK_LEAD.match(value)
+        if lead and value[lead.end():].startswith(FORMULA_TRIGGERS):
+            return "'" + value
+    return value
 
 
 def clean_for_xlsx(value: str) -> str:

@@ -89,7 +89,8 @@ def without_report_apostrophe(texts: pd.Series) -> pd.Series:
     quoted = texts.str.startswith("'")
     if not quoted.any():  # the usual case: one vectorised test
         return texts
-    ours = quoted & texts.str[1:2].isin(FORMULA_TRIGGERS)
+    ours = quoted & (texts.str[1:2].isin(FORMULA_TRIGGERS)  # and `' =1+1`, as inert_text writes
+                     | texts.str[1:].str.lstrip().str[:1].isin(FORMULA_TRIGGERS))
     if not ours.any():
         return texts
     texts = texts.copy()
