@@ -38,6 +38,11 @@ from schemas.left_out_columns import checked_alone_note
 log = logging.getLogger(__name__)
 REPORT_ALL_ROWS_UP_TO = 50_000
 """Files up to this many rows get every row in the XLSX report; larger ones only flagged rows."""
+MAX_DETAILED = 100_000
+"""Problems a file's answer details; past them, rows are still rejected and counted (the
+rejected-rows file holds them all). A 4 MB file of 300,000 rows holding only a reference made
+900,000 problems: 2.2 GB and two minutes for a report no one reads to its end; a file of more
+problems than this has one mistake repeated, found in its first ones."""
 
 
 @dataclass
@@ -59,6 +64,7 @@ class IngestResult:
     detected: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     file: str | None = None  # the file answered: its inbox key, or the path it was given by
+    not_detailed: int = 0  # problems past MAX_DETAILED, counted only
 
     @property
     def exit_code(self) -> int:
@@ -72,7 +78,7 @@ class IngestResult:
             "errors_report": self.errors_report, "archive": self.archive,
             "message": self.message, "detected": self.detected,
             "problems": [_problem_json(p) for p in self.problems[:100]],
-            "problems_total": len(self.problems),
+            "problems_total": len(self.problems) + self.not_detailed,
         }
 
 
@@ -191,6 +197,7 @@ class FileRun:
         self.headers: list[str] = []
         self.problems: list[Problem] = []
         self.rejected_rows: set[int] = set()
+        self.not_detailed: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 0}
         self.rows = 0
         self.kept: list[pd.DataFrame] = []
         self.all_rows = True
@@ -201,6 +208,7 @@ class FileRun:
         self.ctx.state.clear()
         self.problems.clear()
         self.rejected_rows.clear()
+        self.not_detailed = dict.fromkeys(self.not_detailed, 0)
         self.rows = 0
         self.kept = []
         self.all_rows = True
@@ -312,15 +320,41 @@ class FileRun:
             self.rows = max(self.rows, self.info.rows_read)
 
     def add_problems(self, problems: list[Problem]) -> None:
+        self.rejected_rows.update(
+            p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
+        )
+        room = max(MAX_DETAILED - len(self.problems), 0)
+        if len(problems) > room:
+            for problem in problems[room:]:
+                self.not_detailed[problem.severity] += 1
+            problems = problems[:room]
         text_mask = self.request.feed.report_text_mask
         if text_mask is not None:
             problems = [replace(p, value=p.value and text_mask(p.value),  # quoted in messages too
                                 message_fr=text_mask(p.message_fr),
                                 message_en=text_mask(p.message_en)) for p in problems]
         self.problems.extend(problems)
-        self.rejected_rows.update(
-            p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
-        )
+
+    def note_not_detailed(self) -> int:
+        """The problems past `MAX_DETAILED`, said in one file-level warning; how many."""
+        errors, warnings = self.not_detailed[Severity.ERROR], self.not_detailed[Severity.WARNING]
+        if not errors + warnings:
+            return 0
+        most, more_errors, more_warnings = (f"{n:,}".replace(",", "\u202f")
+                                            for n in (MAX_DETAILED, errors, warnings))
+        self.problems.append(Problem(
+            Reason.NOT_DETAILED,
+            f"Plus de {most} problèmes : seuls les {most} premiers sont détaillés ({more_errors}"
+            f" erreurs et {more_warnings} avertissements de plus, sur les lignes suivantes, rejetées"
+            " de même et toutes dans le fichier des lignes rejetées). Une même erreur se répète"
+            " souvent : corrigez-la et renvoyez le fichier.",
+            f"More than {MAX_DETAILED:,} problems: only the first {MAX_DETAILED:,} are detailed"
+            f" ({errors:,} more errors and {warnings:,} more warnings, on the rows after, rejected"
+            " all the same and all in the rejected-rows file). One mistake often repeats: fix it"
+            " and send the file again.",
+            severity=Severity.WARNING))
+        self.not_detailed = dict.fromkeys(self.not_detailed, 0)  # said once
+        return errors + warnings
 
     def keep_for_report(self, frame: pd.DataFrame, problems: list[Problem]) -> None:
         if self.all_rows and self.rows > REPORT_ALL_ROWS_UP_TO:
@@ -397,14 +431,17 @@ class FileChecker:
         request = run.request
         # file-level problems first, then the rows in the seller's order (chunks and the
         # apply-time checks find them out of order)
+        warnings = (sum(1 for p in run.problems if p.severity is Severity.WARNING)
+                    + run.not_detailed[Severity.WARNING])
+        not_detailed = run.note_not_detailed()
         run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-        warnings = sum(1 for p in run.problems if p.severity is Severity.WARNING)
         # a file refused as a whole rejects every row it had read: rows = loaded + rejected
         rejected = run.rows if status == "rejected" else len(run.rejected_rows)
         result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,
                               rows=run.rows, loaded=loaded, rejected=rejected,
                               warnings=warnings, message=message, detected=run.detected(),
-                              problems=run.problems, file=request.answered_file)
+                              problems=run.problems, file=request.answered_file,
+                              not_detailed=not_detailed)
         if run.problems:
             result.errors_report = self.publish_report(run, result)
         return result
@@ -419,7 +456,7 @@ class FileChecker:
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
-            problems=run.problems)
+            problems=run.problems, rejected_rows=frozenset(run.rejected_rows))
         with tempfile.TemporaryDirectory() as tmp:
             files = write_import_report(Path(tmp), str(stamp), report)
             for path in (files.csv, files.rejected, files.xlsx):

@@ -163,7 +163,8 @@ class Ingestor(FileChecker):
         run = FileRun(request, self.context(request, import_id), self.limits)
         for _valid in run.chunks():
             pass
-        run.problems[:] = self.stored_problems(import_id)
+        run.problems[:] = self.stored_problems(import_id)  # the note of those not detailed too
+        run.not_detailed = dict.fromkeys(run.not_detailed, 0)
         run.rejected_rows = {p.row for p in run.problems
                              if p.severity is Severity.ERROR and p.row is not None}
         loaded = in_transaction(self.engine, lambda session: session.get(Import, import_id).rows_loaded)

@@ -70,6 +70,7 @@ class Reason(StrEnum):
     MERGED_CELLS = "merged_cells"  # an XLSX range merged over data rows: read in its first row only
     ROWS_NOT_READ = "rows_not_read"  # values after the long run of empty rows the reader stops at
     REPLACED = "replaced"  # what a replace-mode file took away: offers deactivated, promotions withdrawn
+    NOT_DETAILED = "not_detailed"  # problems past the detailed ones (`loaders.checking.MAX_DETAILED`)
 
 
 class Severity(StrEnum):

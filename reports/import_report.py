@@ -53,6 +53,7 @@ class ReportInput:
     all_rows: bool  # True: every data row of the file; False: only the flagged rows
     problems: list[Problem]  # row/cell problems (row set) and file-level ones (row None)
     notes: list[str] = field(default_factory=list)  # extra lines for the summary
+    rejected_rows: frozenset[int] = frozenset()  # every row rejected, problems detailed or not
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -38,6 +38,7 @@ class ReportGrid:
     by_row: dict[int, list[Problem]]  # Excel row number -> its problems, in column order
     by_cell: dict[tuple[int, int], list[Problem]]  # (row, position) -> problems on that cell
     rejected: set[int]  # rows with an error
+    undetailed: set[int] = field(default_factory=set)  # rejected by problems not detailed
 
     @property
     def row_numbers(self) -> list[int]:
@@ -65,6 +66,9 @@ def build_grid(report: ReportInput) -> ReportGrid:
             grid.by_cell[(row, position)].append(problem)
         if problem.severity == Severity.ERROR:
             grid.rejected.add(row)
+    # past the problems detailed (`loaders.checking.MAX_DETAILED`): sent back all the same
+    grid.undetailed = set(report.rejected_rows) - grid.rejected
+    grid.rejected |= grid.undetailed
     return grid
 
 

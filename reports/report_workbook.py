@@ -269,9 +269,10 @@ def _write_rows(sheet: Worksheet, formats: _Formats, report: ReportInput, grid: 
     headers = ["erreurs / errors", "ligne / row", *padded(report.headers, grid.width)]
     for column, header in enumerate(headers):
         write_text(sheet, 0, column, _safe(header), formats.bold)
-    numbers = grid.row_numbers
+    numbers = [number for number in grid.row_numbers if number not in grid.undetailed]
+    comments = 0
     for sheet_row, number in enumerate(numbers, start=1):
-        _write_row(sheet, formats, grid, sheet_row, number)
+        comments += _write_row(sheet, formats, grid, sheet_row, number, comments < MAX_COMMENTS)
     sheet.set_column(0, 0, 50)
     sheet.set_column(1, 1, 8)
     sheet.set_column(FIXED_COLUMNS, FIXED_COLUMNS + max(grid.width - 1, 0), 18)
@@ -279,9 +280,17 @@ def _write_rows(sheet: Worksheet, formats: _Formats, report: ReportInput, grid: 
     sheet.freeze_panes(1, 0)
 
 
+MAX_COMMENTS = 10_000
+"""Cells past it get no comment (their row's first column says the same): a file of 100,000
+rows with three empty required cells each took 48 s and most of 860 MB to write 300,000 of
+Excel's comment shapes, a report no one reads past its first screens anyway."""
+
+
 def _write_row(
-    sheet: Worksheet, formats: _Formats, grid: ReportGrid, sheet_row: int, number: int
-) -> None:
+    sheet: Worksheet, formats: _Formats, grid: ReportGrid, sheet_row: int, number: int,
+    with_comments: bool,
+) -> int:
+    """Writes the row; returns how many comments it put."""
     # errors first: a rejected row's cell never starts with "avertissement" (filtering that
     # word out to see the rejected rows hid it)
     problems = sorted(grid.by_row.get(number, []), key=lambda p: p.severity == Severity.WARNING)
@@ -290,14 +299,17 @@ def _write_row(
     write_text(sheet, sheet_row, 0, _safe(summary), first_format)
     sheet.write_number(sheet_row, 1, number)
     values = grid.values.get(number, [""] * grid.width)
+    comments = 0
     for position, value in enumerate(values):
         cell_problems = grid.by_cell.get((number, position), [])
         column = FIXED_COLUMNS + position
         # a text cell in the Text format (`@`), never run even once edited, and the apostrophe
         # before a formula's first character, as in every output (reports.safe_cells)
         write_text(sheet, sheet_row, column, _safe(value), _cell_format(formats, cell_problems))
-        if cell_problems:
+        if cell_problems and with_comments:
             sheet.write_comment(sheet_row, column, _comment(cell_problems), {"x_scale": 3})
+            comments += 1
+    return comments
 
 
 def _labelled(problem: Problem) -> str:

@@ -110,6 +110,32 @@ def test_partial_file_loads_valid_rows_and_reports_the_rest(ingestor, engine, tm
         assert (problem.row, problem.column, problem.value) == (3, "prix", "-3,00")
 
 
+def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_back(
+        ingestor, engine, tmp_path, monkeypatch):
+    """A 4 MB file of 300,000 rows holding only a reference kept 900,000 problems: 2.2 GB and
+    two minutes. Past `MAX_DETAILED` they are counted, said in one note, and their rows are
+    rejected and sent back all the same."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 5)
+    rows = offer_rows(8, price="-1,00")
+    for row in rows:
+        row[3] = "inconnue"  # two errors a row: 16 problems
+    rows.append(offer_rows(1, start=8)[0])  # and a valid row
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows))
+    assert (result.status, result.loaded, result.rejected) == ("partial", 1, 8)
+    assert [p.code for p in result.problems].count("not_detailed") == 1
+    assert len(result.problems) == 6 and result.as_json()["problems_total"] == 17
+    assert "11 erreurs et 0 avertissements de plus" in result.problems[0].message_fr
+    rejected = Path(result.errors_report.replace("-errors.xlsx", "-rejected.csv"))
+    assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 8
+    sheet = load_workbook(result.errors_report).worksheets[1]
+    # the rows with a detailed problem (a chunk's are found column by column: the prices of
+    # rows 2-6 first) and the valid one; rows 7-9 are in the rejected-rows file only
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [2, 3, 4, 5, 6, 10]
+    assert set(offers(engine)) == {"SKU-00008"}
+
+
 def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostrophe(
         ingestor, engine, tmp_path):
     # the rejected-rows CSV puts an apostrophe before formula-like text (reliability.md); the
