@@ -109,8 +109,10 @@ def _without_trailing_note(key: str) -> str:
     return key[:unit.start()] if unit else ""
 
 
-_ANSWER_HINT = re.compile(r"(?:\?|[(\[](?:oui/?(?:ou)?non|o/n|yes/no|y/n|vrai/faux|true/false|1/0|0/1)"
-                          r"[)\]])$")
+_ANSWER_HINT = re.compile(r"(?:\?|\*|:|[(\[]?(?:oui/?(?:ou)?non(?:/nc)?|o/n|yes/no|y/n|vrai/faux|true/false"
+                          r"|1/0|0/1|1=oui/0=non|oui=1/non=0)[)\]]?)$")
+"""Also after the star of a required column and behind a colon, with or without brackets
+(`Mise en situation* (oui/non)`, `Mise en situation : oui/non` were unknown columns)."""
 
 
 def without_answer_hints(key: str) -> str:

@@ -392,6 +392,9 @@ def test_yes_no_hints_belong_to_the_practical_component_alone(headers) -> None:
     ("Mise en situation (Y/N)", "practical_component"),
     ("Mise en situation (vrai/faux)", "practical_component"),
     ("Mise en situation (oui/non) ?", "practical_component"),
+    ("Mise en situation* (oui/non)", "practical_component"),  # star, then hint: was unknown
+    ("Mise en situation : oui/non", "practical_component"),
+    ("Mise en situation (1=oui / 0=non)", "practical_component"),
     ("Titre de la formation *", "title"),
     ("Intitulé de la formation", "title"), ("Nom de la formation", "title"),
 ])
