@@ -32,15 +32,19 @@ _HOLDS_IT_AMONG_OTHERS = 0.65
 _WHOSE_IT_IS = frozenset({
     "", "de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "pour", "of",
     "the", "produit", "article", "formation", "session", "ouvrage", "livre", "volume",
-    "vente", "catalogue", "date", "(date)", "operation", "principal", "principale", "site",
-    "ttc", "unitaire"})
+    "vente", "catalogue", "principal", "principale", "site", "ttc", "unitaire"})
 _ANOTHER_THING = frozenset({
     "achat", "fournisseur", "fabricant", "constructeur", "livraison", "port", "conseille",
     "barre", "ht", "minimum", "maximum", "plancher", "concurrent", "net", "parent", "vendeur",
     "auteur", "editeur", "marque", "serie", "collection", "interne", "expedition", "promo",
-    "promotion", "offre"})
+    "promotion", "offre", "date", "(date)", "heure", "operation", "pri"})  # "pri": prix
 """Words that make a header another thing's, unless the field's own names use them (a
-promotion's "Date début promo", the sku's "Réf interne"). Compared without a final s or x."""
+promotion's "Date début promo", the sku's "Réf interne"). Compared without a final s or x.
+"date" among them, not among the words saying whose it is: "Date prix" was the price's first
+suggestion beside "Prix de vente (nouveau)"."""
+_SAME_AS = {"operation": "promotion", "(date)": "date", "promo": "promotion"}
+"""Words that are a field's own when it has the other (a promotion's "Type d'opération",
+"Du (date)"), and another thing's otherwise (the price's "Prix de l'opération")."""
 
 
 @dataclass(frozen=True)
@@ -298,9 +302,11 @@ def _closeness(header: str, spec: ColumnSpec) -> float:
     own = frozenset(word for name in spec.names for word in re.split(r"[_']", normalize_header(name)))
     # a name the header holds is judged by what the rest says, not by how alike the two look
     # ("Référence mère" is 0.82 alike "référence")
-    closeness = max(_held(name, header, own) if _holds(header, name)
-                    else difflib.SequenceMatcher(None, key, header_key(name)).ratio()
-                    for name in spec.names)
+    # ... and only so: "Titre de la collection" held the title with another thing's word, yet
+    # came first through its likeness to "titre de la formation"
+    held = [_held(name, header, own) for name in spec.names if _holds(header, name)]
+    closeness = max(held) if held else max(
+        difflib.SequenceMatcher(None, key, header_key(name)).ratio() for name in spec.names)
     if spec.name == "price" and _EXCLUDING_VAT.search(normalize_header(header)):
         return min(closeness, _CLOSE_ENOUGH)  # any other candidate first; alone, it is explained
     return closeness
@@ -322,6 +328,7 @@ def _held(name: str, header: str, own: frozenset[str]) -> float:
     name_words, words = f"_{normalize_header(name)}_", f"_{normalize_header(header)}_"
     others = {re.sub(r"[sx]$", "", word)  # plurals too
               for word in re.split(r"[_']", words.replace(name_words, "_", 1))} - own
+    others = {word for word in others if _SAME_AS.get(word) not in own}
     covered = len(header_key(name)) / len(header_key(header))
     if others & _ANOTHER_THING:
         return _CLOSE_ENOUGH + 0.04 * covered

@@ -329,9 +329,24 @@ def test_the_suggestion_is_the_header_most_likely_meant(headers, suggested) -> N
     (["sku", "Type client", "Type d'opération", "prix promo", "début", "fin"], "Type d'opération"),
     (["sku", "type", "prix promo", "Date de début d'affichage", "Date de début de l'opération",
       "fin"], "Date de début de l'opération"),
+    # an hour is another thing than the start's day, however like the start's long name
+    (["sku", "type", "prix promo", "Heure de début de la promotion", "Jour de début", "fin"],
+     "Jour de début"),
 ])
 def test_a_promotion_column_is_suggested_by_whose_it_is(headers, suggested) -> None:
     assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers, PROMOTION_COLUMNS).message_fr
+
+
+@pytest.mark.parametrize(("headers", "suggested"), [
+    # "date" said whose it is for every field; "Titre de la collection" and "Catégorie de prix"
+    # came first through their likeness to another of the field's names
+    (["sku", "titre", "catégorie", "Date prix", "Prix de vente (nouveau)"], "Prix de vente (nouveau)"),
+    (["sku", "Titre de la collection", "Libellé complet", "catégorie", "prix"], "Libellé complet"),
+    (["sku", "titre", "Catégorie de prix", "Catégorie Amazon", "prix"], "Catégorie Amazon"),
+])
+def test_a_header_holding_a_name_with_another_things_word_comes_after_the_others(
+        headers, suggested) -> None:
+    assert f"Vouliez-vous dire « {suggested} » ?" in missing(headers).message_fr
 
 
 def test_a_thing_other_than_the_end_date_is_not_suggested_for_it() -> None:
