@@ -73,8 +73,11 @@ def _flag_other_period(v: PromotionValidator, apart: pd.Series, named: Period,
     the opening day alone, 00:00, counts: its hour is told once the code is right). Returns
     the rows so told; the others keep the messages on their dates."""
     told = pd.Series(False, index=apart.index)
+    now = pd.Timestamp(v.ctx.now)
     for q in v.calendar.regulated:
         if q.code == named.code:  # its opening day's small hours: the dates are what is wrong
+            continue
+        if q.end <= now:  # "write soldes-hiver-2026" beside "already over": the dates are wrong
             continue
         inside = apart & ~told & (start >= q.start.tz_convert(TIMEZONE).normalize()) & (end <= q.end)
         v.flag(inside, Reason.SALES_PERIOD, "period",

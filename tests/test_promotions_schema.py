@@ -241,6 +241,10 @@ def test_a_sale_dated_wholly_outside_its_period_is_told_on_the_period():
                              period="soldes-hiver-2027")])  # its opening day's small hours
     assert {(p.row, p.column) for p in before.problems} == {(2, "début"), (2, "fin"), (3, "début"),
                                                             (3, "fin")}
+    # dates in a period already over: "write soldes-hiver-2026" sat beside "already over"
+    past = validate([promo(kind="5", start="08/01/2026", end="20/01/2026", period="soldes-hiver-2027")])
+    assert "soldes-hiver-2026" not in " ".join(p.message_fr for p in past.problems)
+    assert {p.column for p in past.problems} >= {"fin"}
 
 
 def test_american_or_broken_dates_are_unreadable():
