@@ -278,15 +278,22 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
     scientific = present & ~digits
     if scientific.any():
         scientific[scientific] = is_scientific(raw[scientific])
-    v.flag(scientific, Reason.SCIENTIFIC_NOTATION, "product_id",
+    whole = scientific & raw.map(_all_digits_kept, na_action="ignore").fillna(False).astype(bool)
+    v.flag(scientific & ~whole, Reason.SCIENTIFIC_NOTATION, "product_id",
            "« {value} » : Excel a converti ce code en notation scientifique et a perdu des"
            " chiffres. Formatez la colonne en texte et ressaisissez le code complet.",
            '"{value}": Excel turned this code into scientific notation and lost digits. Format'
            " the column as text and type the full code again.")
+    v.flag(whole, Reason.SCIENTIFIC_NOTATION, "product_id",  # 3.760999000012e+12: all there
+           "« {value} » : le code est écrit en notation scientifique ; écrivez-le en chiffres,"
+           " dans une colonne au format texte.",
+           '"{value}": the code is written in scientific notation; write it in digits, in a'
+           " column formatted as text.")
     compact = raw
     if not digits.all():  # "978-2-07-036822-8": separators removed only where there are some
         compact = raw.copy()
-        compact[~digits] = raw[~digits].str.replace(r"[\s-]", "", regex=True)
+        # and the apostrophe typed before a code to keep its zeros ("'0012345678905")
+        compact[~digits] = raw[~digits].str.replace(r"^'|[\s-]", "", regex=True)
     kind = _product_id_types(v, compact)
     asin = present & (kind == "ASIN")
     v.flag(asin, Reason.NOT_ALLOWED, "product_id_type",
@@ -322,10 +329,12 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
            'EAN "{value}": the code was written as a decimal number (".0" at the end); format the'
            " column as text and write the code alone.")
     bad_ean &= ~as_decimal
+    # in the seller's word: an ISBN column's 978 code was told an "EAN invalide"
+    word = "ISBN" if "isbn" in header_key(v.header("product_id")) else "EAN"
     v.flag(bad_ean, Reason.BAD_CHECK_DIGIT, "product_id",
-           "EAN invalide « {value} » : 13 chiffres (ou 12 pour un UPC) avec une clé de contrôle"
-           " correcte.",
-           'Invalid EAN "{value}": 13 digits (or 12 for a UPC) with a correct check digit.')
+           f"{word} invalide « {{value}} » : 13 chiffres (ou 12 pour un UPC) avec une clé de"
+           " contrôle correcte.",
+           f'Invalid {word} "{{value}}": 13 digits (or 12 for a UPC) with a correct check digit.')
     isbns = kind == "ISBN"
     product_id = padded
     if isbns.any():  # python-stdnum checks each ISBN: only where there are some
@@ -333,6 +342,15 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
         product_id = padded.where(~isbns, compact[present & ~scientific & isbns].map(_isbn13))
     typed["product_id"] = product_id.where(present, None)
     typed["product_id_type"] = kind.where(present, None)
+
+
+def _all_digits_kept(text: str) -> bool:
+    """Whether a code in scientific notation still holds every digit (`3.760999000012e+12`, a
+    program's float), unlike Excel's `3,76E+12`."""
+    mantissa, _, exponent = text.replace(",", ".").lower().partition("e")
+    whole, _, decimals = mantissa.lstrip("+").partition(".")
+    exponent = exponent.lstrip("+")
+    return len(whole) == 1 and exponent.isdigit() and len(decimals) == int(exponent) >= 7
 
 
 def _zeros_lost(compact: pd.Series) -> pd.Series:

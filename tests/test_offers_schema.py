@@ -105,6 +105,26 @@ def test_ean_in_scientific_notation_is_an_error_not_a_conversion(ean):
     assert codes(result) == {2: {"scientific_notation"}}
 
 
+def test_a_code_in_scientific_notation_with_every_digit_is_not_told_digits_were_lost():
+    result, _ = validate([book(ean="3.760999000012e+12"), book("B", ean="3.76E+12")])
+    said = {p.row: p.message_fr for p in result.problems}
+    assert "perdu" not in said[2] and "écrivez-le en chiffres" in said[2]
+    assert "a perdu des chiffres" in said[3]
+
+
+def test_an_apostrophe_typed_before_a_code_to_keep_its_zeros_is_not_part_of_it():
+    """`'0012345678905` was an "invalid check digit" while its 13 digits were right."""
+    code = "001234567890" + ean.calc_check_digit("001234567890")
+    result, _ = validate([book(ean="'" + code)])
+    assert result.problems == [] and result.valid.loc[2, "product_id"] == code
+
+
+def test_a_bad_code_under_an_isbn_header_is_told_an_isbn():
+    headers = ["sku", "isbn", "titre", "catégorie", "prix", "stock", "état", "description"]
+    result, _ = validate([book(ean="9782070368229")], headers)
+    assert result.problems[0].message_fr.startswith("ISBN invalide « 9782070368229 »")
+
+
 def test_a_price_excel_turned_into_a_date_says_so():
     result, _ = validate([book(price="2026-12-12")])
     [problem] = result.problems
