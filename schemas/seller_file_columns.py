@@ -27,12 +27,14 @@ OFFER_COLUMNS = (
                # "(13 chiffres)" stays in the name: "ISBN (10 chiffres)" beside it is another column
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
                                  "code ean/isbn", "ean (13 chiffres)", "code ean (13 chiffres)",
-                                 "gtin (13 chiffres)", "ean13 (13 chiffres)")),
+                                 "gtin (13 chiffres)", "ean13 (13 chiffres)", "ean code",
+                                 "barcode", "bar code", "code ean-13")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
                required_for_updates=True,
                fallback_aliases=("désignation article", "désignation produit", "nom de l'article",
+                                 "product name", "product title",
                                  "nom article", "libellé article", "item-name",
                                  # a training organisation's catalogue
                                  "titre de la formation", "intitulé de la formation",
@@ -46,7 +48,9 @@ OFFER_COLUMNS = (
                          "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"
                required_for_updates=True, numeric=True,
                fallback_aliases=("regular price", "variant price",  # not "Compare At Price"
-                                 "prix vente ttc", "tarif ttc", "pv ttc")),
+                                 "prix vente ttc", "tarif ttc", "pv ttc", "price ttc",
+                                 "price incl. vat", "price incl vat", "price including vat",
+                                 "price (incl. vat)", "selling price")),
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
                             "stock disponible", "quantité disponible"), numeric=True,

@@ -568,3 +568,14 @@ def test_a_missing_promotion_column_is_named_by_its_french_word_first():
     message = caught.value.problem.message_fr
     assert message.startswith("Colonne obligatoire absente : « fin » (ou : end_at, date de fin,")
     assert 'Required column missing: "end_at" (or: fin,' in caught.value.problem.message_en
+
+
+@pytest.mark.parametrize(("written", "column"), [
+    ("EAN Code", "product_id"), ("Barcode", "product_id"), ("price_ttc", "price"),
+    ("Price incl. VAT", "price"), ("Product name", "title"),
+])
+def test_english_exports_common_headers_are_read(written: str, column: str) -> None:
+    """`EAN Code` lost its column (every physical row then refused for a missing EAN) while
+    `Code EAN` was read."""
+    mapped = map_headers(["sku", written], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
