@@ -18,6 +18,7 @@ Guarantees that live here rather than in every caller (see reliability.md):
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -33,6 +34,7 @@ from marketplace.config import Settings
 from marketplace.errors import MarketplaceError
 from marketplace.layout import UnsafeName, listed_key, safe_key
 
+log = logging.getLogger(__name__)
 _TMP_PREFIX = ".tmp-"  # LocalStorage's in-flight files: never listed
 _CHUNK = 1024 * 1024
 
@@ -220,14 +222,22 @@ class LocalStorage:
             if base.exists() or _under_a_file(self.root):
                 raise StorageError("list", str(base), "not a folder")
             return
-        for folder, _dirs, files in os.walk(base, onerror=_reraise):  # links not followed
+        for folder, dirs, files in os.walk(base, onerror=_reraise):  # links not followed
+            for name in dirs:
+                if Path(folder, name).is_symlink():  # skipped, but never without a trace
+                    log.warning("storage: a link to a folder is not followed, left where it is: %s",
+                                Path(folder, name).relative_to(self.root).as_posix())
             for name in files:
                 path = Path(folder, name)
                 try:
                     stat = path.lstat()
                 except FileNotFoundError:  # moved away meanwhile by another worker
                     continue
-                if name.startswith(_TMP_PREFIX) or not S_ISREG(stat.st_mode):
+                if name.startswith(_TMP_PREFIX):
+                    continue
+                if not S_ISREG(stat.st_mode):  # a link, a pipe: never read, said to ops
+                    log.warning("storage: not a regular file (a link or a pipe), left where it is: %s",
+                                path.relative_to(self.root).as_posix())
                     continue
                 modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
                 key = path.relative_to(self.root).as_posix()
