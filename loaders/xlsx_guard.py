@@ -80,6 +80,7 @@ def check_xlsx(
             _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
             _check_parts_read_whole(infos, max_part_bytes, max_shared_strings_bytes)
             _check_is_workbook(archive)
+            _check_no_document_type(archive, infos)
     except _UNREADABLE_ERRORS as error:
         raise reject_file(
             Reason.UNREADABLE,
@@ -127,6 +128,30 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
                 f"l'élément « {name} » se décompresse en {fr_number(info.file_size)} octets"
                 f" (maximum {fr_number(max_part_bytes)})",
                 f'entry "{name}" inflates to {info.file_size:,} bytes (at most {max_part_bytes:,})',
+            )
+
+
+_PROLOG_BYTES = 64 * 1024
+_DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """No part may declare a DTD: Excel never writes one, and openpyxl parses the parts other
+    than the sheets with lxml, not defusedxml (entities not resolved there, but an entity bomb
+    in `workbook.xml` or `docProps/core.xml` was accepted without a word); the sheets, streamed
+    through defusedxml, let a reference to an external DTD through."""
+    for info in infos:
+        name = info.filename
+        if not name.lower().endswith(_PARSED_WHOLE):
+            continue
+        if _DOCUMENT_TYPE.search(entry_head(archive, name, _PROLOG_BYTES)):
+            raise reject_file(
+                Reason.UNREADABLE,
+                f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"
+                " document (DTD), ce qu'Excel n'écrit jamais. Enregistrez-le de nouveau depuis"
+                " Excel, ou en CSV.",
+                f'File refused for safety: entry "{name}" of the workbook declares a document type'
+                " (DTD), which Excel never writes. Save it again from Excel, or as CSV.",
             )
 
 

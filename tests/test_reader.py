@@ -1031,6 +1031,19 @@ def test_xlsx_entity_bomb_is_refused_without_expanding(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "docProps/core.xml", "[Content_Types].xml",
+                                  "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml"])
+def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: str) -> None:
+    """openpyxl parses the parts other than the sheets with lxml, not defusedxml: an entity
+    declaration in `workbook.xml` was accepted without a word (not expanded), and the sheets'
+    parser let a reference to an external DTD through."""
+    path = make_xlsx(tmp_path / "dtd.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    doctype = b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/x.dtd">'
+    rewrite_entry(path, part, lambda xml: doctype + xml)  # openpyxl writes no XML declaration
+    problem = rejected(path)
+    assert problem.code is Reason.UNREADABLE and "DTD" in problem.message_fr
+
+
 def test_truncated_xlsx_is_unreadable(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], *[["A", "x"]] * 500]})
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
