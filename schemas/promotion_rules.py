@@ -66,6 +66,27 @@ def check_dates(v: PromotionValidator, typed: pd.DataFrame) -> None:
            f' after that date ("{{value}}").')
 
 
+def flag_spring_gap(v: PromotionValidator, typed: pd.DataFrame) -> None:
+    """An end not after its start because the start fell in the hour the clocks skip (the last
+    Sunday of March, 02:00-02:59 does not exist in Paris and reads 03:00): "the end 28/03/2027
+    03:00 must be after the start" contradicted the row the seller sees. Told first, the
+    general message then gives way (one problem a cell)."""
+    start, end = typed["start_at"], typed["end_at"]
+    stuck = (end <= start).fillna(False).astype(bool)
+    if not stuck.any():  # the usual case
+        return
+    local = start[stuck].dt.tz_convert(TIMEZONE)
+    skipped = (local.dt.hour == 3) & (local.dt.minute == 0) & (
+        (local - pd.Timedelta(hours=1)).dt.tz_convert(TIMEZONE).dt.hour == 1)
+    v.flag(skipped.reindex(typed.index, fill_value=False), Reason.BAD_DATE, "end_at",
+           "La fin « {value} » n'est pas après le début : cette nuit-là, les horloges passent de"
+           " 2 h à 3 h, et une heure de 2:00 à 2:59 n'existe pas (elle se lit 3:00). Faites"
+           " commencer la promotion avant 2:00 ou à partir de 3:00.",
+           'The end "{value}" is not after the start: that night the clocks go from 2:00 to'
+           " 3:00, and a time from 2:00 to 2:59 does not exist (it reads 3:00). Start the"
+           " promotion before 2:00 or from 3:00.")
+
+
 def _flag_other_period(v: PromotionValidator, apart: pd.Series, named: Period,
                        start: pd.Series, end: pd.Series) -> pd.Series:
     """Sales dated wholly outside the period they name but within another one's days: the

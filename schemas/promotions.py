@@ -120,6 +120,7 @@ class PromotionValidator(ChunkValidator):
             "[\u0300-\u036f]", "", regex=True)
         typed["period"] = period.where(period != "")
         promotion_rules.check_discounts(self, typed)
+        promotion_rules.flag_spring_gap(self, typed)
         self.collector.problems.extend(problems_from_schema_errors(
             PROMOTION_SCHEMA, typed, self.raw, self.header, SCHEMA_MESSAGES))
         promotion_rules.check_dates(self, typed)

@@ -563,3 +563,13 @@ def test_an_excel_error_is_said_as_such_in_a_promotion_file():
     said = {(p.row, p.column): p.message_fr for p in result.problems}
     assert set(said) == {(2, "type"), (3, "prix promo"), (4, "fin")}
     assert all("est une erreur Excel" in message for message in said.values())
+
+
+def test_a_start_in_the_hour_the_clocks_skip_is_told_so():
+    """02:00-03:00 on 28/03/2027 read 03:00-03:00: "the end must be after the start" beside a row
+    whose end is, on paper, after its start."""
+    result = validate([promo(kind="6", start="28/03/2027 02:00", end="28/03/2027 03:00"),
+                       promo("B", kind="6", start="28/03/2027 05:00", end="28/03/2027 04:00")])
+    said = {p.row: p.message_fr for p in result.problems}
+    assert "les horloges passent de 2 h à 3 h" in said[2]
+    assert said[3].startswith("La fin « 28/03/2027 04:00 » doit être après le début")
