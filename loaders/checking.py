@@ -198,6 +198,7 @@ class FileRun:
         self.problems: list[Problem] = []
         self.rejected_rows: set[int] = set()
         self.not_detailed: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 0}
+        self.other_seller_rows: set[int] = set()
         self.rows = 0
         self.kept: list[pd.DataFrame] = []
         self.all_rows = True
@@ -209,6 +210,7 @@ class FileRun:
         self.problems.clear()
         self.rejected_rows.clear()
         self.not_detailed = dict.fromkeys(self.not_detailed, 0)
+        self.other_seller_rows.clear()
         self.rows = 0
         self.kept = []
         self.all_rows = True
@@ -265,7 +267,7 @@ class FileRun:
             return  # another sheet, or rows below a gap, may hold the sender's own
         # a cell naming a seller by a number (`n/a`, `#N/A`, `102,000` name nobody: bad_number)
         problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER]
-        if len({p.row for p in problems}) < self.rows:
+        if len(self.other_seller_rows) < self.rows:  # all of them, detailed or not
             return
         named = ", ".join(sorted({p.value for p in problems if p.value})[:3])
         seller = self.ctx.seller_id
@@ -323,6 +325,7 @@ class FileRun:
         self.rejected_rows.update(
             p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
         )
+        self.other_seller_rows.update(p.row for p in problems if p.code == Reason.OTHER_SELLER)
         room = max(MAX_DETAILED - len(self.problems), 0)
         if len(problems) > room:
             for problem in problems[room:]:

@@ -136,6 +136,16 @@ def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_b
     assert set(offers(engine)) == {"SKU-00008"}
 
 
+def test_another_sellers_file_past_the_detailed_problems_is_still_refused_whole(
+        ingestor, tmp_path, monkeypatch):
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 2)
+    rows = [[*row, "8"] for row in offer_rows(4)]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, header=[*OFFER_HEADER, "seller_id"]))
+    assert (result.status, result.exit_code, result.problems[0].code) == ("rejected", 3, "wrong_seller")
+
+
 def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostrophe(
         ingestor, engine, tmp_path):
     # the rejected-rows CSV puts an apostrophe before formula-like text (reliability.md); the
