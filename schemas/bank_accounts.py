@@ -23,6 +23,7 @@ from schwifty.exceptions import (
     InvalidLength,
     SchwiftyException,
 )
+from schwifty.registry import get_iban_spec
 
 # BICs of banks in the French overseas departments and collectivities carry their own country
 # code while their accounts have FR IBANs.
@@ -74,29 +75,56 @@ def mask_iban(iban: str) -> str:
     return "*" * (len(compact) - 4) + compact[-4:]
 
 
-# An IBAN as registry exports write one, wherever it stands in a text: compact, or in groups of
-# four (spaces of any kind, hyphens, dots, slashes), any case, even glued after a word
-# (`IBANFR76...`: the groups in dots or no-break spaces, and glued ones, reached the reports
-# whole). At least 15 characters (Norway's length), so VAT numbers (FR + 11) and SIRENs/SIRETs
-# (digits only) never match; and at least `_IBAN_MIN_DIGITS` digits (every country's IBAN has
-# more), so words of four letters ("SA12 Bois Pour Tous") stay.
-_IBAN_IN_TEXT = re.compile(
-    r"(?<![0-9])[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11,30}"
-    r"|(?:[\s./-][A-Za-z0-9]{4}){2,7}(?:[\s./-][A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])"
+# An IBAN as people write one, wherever it stands in a text: compact, or grouped by any
+# separators (spaces, several or none, hyphens, dots, slashes, underscores; `FR 76 ...`, a
+# RIB's 5-5-11-2 grouping), any case, also glued after the word IBAN (`IBANFR76...`). A
+# candidate is two letters and two digits at the start of a word, then letters and digits
+# with at most two separators between them; what is masked is the country's IBAN length of
+# it (schwifty's registry: the words after it stay), a character short or long too (a typo
+# is still an account). For a country without IBANs, at least 15 characters and
+# `_IBAN_MIN_DIGITS` digits, so VAT numbers (FR + 11), SIRENs and words of four letters
+# ("SA12 Bois Pour Tous") stay.
+_IBAN_CANDIDATE = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban))[A-Za-z]{2}[\s._/-]{0,2}[0-9]{2}"
+    r"(?:[\s._/-]{0,2}[A-Za-z0-9]){10,40}"
 )
 _IBAN_MIN_DIGITS = 10
+
+
+def _iban_length(country: str) -> int | None:
+    try:
+        return get_iban_spec(country.upper()).iban_length
+    except InvalidCountryCode:
+        return None
 
 
 def mask_ibans_in(text: str) -> str:
     """`text` with every IBAN in it masked as `mask_iban` does: for the cells of a registry
     file that are not its IBAN column (a `RIB` column, an IBAN pasted into the BIC or e-mail
     column), which reports copy as sent."""
-    def masked(found: re.Match) -> str:
-        candidate = found.group()
-        digits = sum(character.isdigit() for character in candidate)
-        return mask_iban(candidate) if digits >= _IBAN_MIN_DIGITS else candidate
+    out, done = [], 0
+    for found in _IBAN_CANDIDATE.finditer(text):
+        span = _account_span(found.group())
+        if span is None:
+            continue
+        start = found.start()
+        out += [text[done:start], mask_iban(found.group()[:span])]
+        done = start + span
+    return "".join(out) + text[done:] if out else text
 
-    return _IBAN_IN_TEXT.sub(masked, text)
+
+def _account_span(candidate: str) -> int | None:
+    """How many characters of a candidate are the account, or None if it is none."""
+    alnum = [at for at, character in enumerate(candidate) if character.isalnum()]
+    length = _iban_length(candidate[:2])
+    if length is None:
+        digits = sum(character.isdigit() for character in candidate)
+        return len(candidate) if len(alnum) >= 15 and digits >= _IBAN_MIN_DIGITS else None
+    if len(alnum) < length - 1:
+        return None
+    # the country's length, or one more (a typo is still an account)
+    taken = len(alnum) if len(alnum) == length + 1 else min(len(alnum), length)
+    return alnum[taken - 1] + 1
 
 
 def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:

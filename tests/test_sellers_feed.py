@@ -330,8 +330,14 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
     # error report, the rejected rows and stdout whole
     for text in ("FR76.3000.6000.0112.3456.7890.189", "FR76/3000/6000/0112/3456/7890/189",
                  "FR76\u00a03000\u00a06000\u00a00112\u00a03456\u00a07890\u00a0189",
-                 "IBANFR7630006000011234567890189"):
+                 "IBANFR7630006000011234567890189", "FR76  3000  6000  0112  3456  7890  189",
+                 "FR 76 3000 6000 0112 3456 7890 189", "FR76 30006 00001 12345678901 89",
+                 "FR76_3000_6000_0112_3456_7890_189"):
         assert "0112" not in mask_ibans_in(text) and mask_ibans_in(text).endswith("189"), text
+    # the words around stay: no account in an office's number, the city after one kept
+    for text in ("Bureau12 3456 7890, Paris", "Fax02 1234 5678"):
+        assert mask_ibans_in(text) == text
+    assert mask_ibans_in(f"{IBAN_OK} Paris").endswith("0189 Paris")
 
 
 def test_mask_iban_keeps_only_the_last_four():
