@@ -571,7 +571,7 @@ def test_a_missing_promotion_column_is_named_by_its_french_word_first():
 
 
 @pytest.mark.parametrize(("written", "column"), [
-    ("EAN Code", "product_id"), ("Barcode", "product_id"), ("price_ttc", "price"),
+    ("EAN Code", "product_id"), ("price_ttc", "price"),
     ("Price incl. VAT", "price"), ("Product name", "title"),
 ])
 def test_english_exports_common_headers_are_read(written: str, column: str) -> None:
@@ -579,3 +579,13 @@ def test_english_exports_common_headers_are_read(written: str, column: str) -> N
     `Code EAN` was read."""
     mapped = map_headers(["sku", written], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
+
+
+@pytest.mark.parametrize("headers", [["sku", "title", "Variant Barcode", "Barcode"],
+                                     ["sku", "title", "Regular price", "Selling price"],
+                                     ["sku", "title", "gencod", "Barcode"]])
+def test_a_shop_exports_second_code_or_price_column_is_no_second_naming(headers) -> None:
+    """`Barcode` and `Selling price` as names refused these exports for naming the field twice."""
+    mapped = map_headers(headers, OFFER_COLUMNS)
+    assert mapped.positions[{"Variant Barcode": "product_id", "Regular price": "price",
+                             "gencod": "product_id"}[headers[2]]] == 2
