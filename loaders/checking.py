@@ -78,7 +78,8 @@ class IngestResult:
             "errors_report": self.errors_report, "archive": self.archive,
             "message": self.message, "detected": self.detected,
             "problems": [_problem_json(p) for p in self.problems[:100]],
-            "problems_total": len(self.problems) + self.not_detailed,
+            "problems_total": sum(p.code != Reason.NOT_DETAILED for p in self.problems)
+                              + self.not_detailed,
         }
 
 
@@ -199,6 +200,7 @@ class FileRun:
         self.rejected_rows: set[int] = set()
         self.not_detailed: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 0}
         self.other_seller_rows: set[int] = set()
+        self.other_seller_example: Problem | None = None
         self.rows = 0
         self.kept: list[pd.DataFrame] = []
         self.all_rows = True
@@ -211,6 +213,7 @@ class FileRun:
         self.rejected_rows.clear()
         self.not_detailed = dict.fromkeys(self.not_detailed, 0)
         self.other_seller_rows.clear()
+        self.other_seller_example = None
         self.rows = 0
         self.kept = []
         self.all_rows = True
@@ -256,6 +259,7 @@ class FileRun:
             if dropped and not self.rows and not feed.header_only_is_empty_load:
                 raise _only_unread_values(table.info.header_row)
             self.refuse_if_all_for_another_seller()
+            self.note_not_detailed()  # with the others: stored with the import, in its report
 
     def refuse_if_all_for_another_seller(self) -> None:
         """A file whose every row names another seller is that seller's file: refused as a
@@ -266,9 +270,10 @@ class FileRun:
         if any(p.code == Reason.ROWS_NOT_READ for p in self.problems):
             return  # another sheet, or rows below a gap, may hold the sender's own
         # a cell naming a seller by a number (`n/a`, `#N/A`, `102,000` name nobody: bad_number)
-        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER]
         if len(self.other_seller_rows) < self.rows:  # all of them, detailed or not
             return
+        problems = [p for p in self.problems if p.code == Reason.OTHER_SELLER] or [
+            self.other_seller_example]  # none detailed: past MAX_DETAILED
         named = ", ".join(sorted({p.value for p in problems if p.value})[:3])
         seller = self.ctx.seller_id
         raise reject_file(
@@ -325,7 +330,10 @@ class FileRun:
         self.rejected_rows.update(
             p.row for p in problems if p.severity is Severity.ERROR and p.row is not None
         )
-        self.other_seller_rows.update(p.row for p in problems if p.code == Reason.OTHER_SELLER)
+        others = [p for p in problems if p.code == Reason.OTHER_SELLER]
+        if others:
+            self.other_seller_rows.update(p.row for p in others)
+            self.other_seller_example = self.other_seller_example or others[0]
         room = max(MAX_DETAILED - len(self.problems), 0)
         if len(problems) > room:
             for problem in problems[room:]:
@@ -339,7 +347,8 @@ class FileRun:
         self.problems.extend(problems)
 
     def note_not_detailed(self) -> int:
-        """The problems past `MAX_DETAILED`, said in one file-level warning; how many."""
+        """The problems past `MAX_DETAILED`, said in one file-level warning (not itself counted
+        among the problems nor the warnings); how many."""
         errors, warnings = self.not_detailed[Severity.ERROR], self.not_detailed[Severity.WARNING]
         if not errors + warnings:
             return 0
@@ -356,13 +365,12 @@ class FileRun:
             " all the same and all in the rejected-rows file). One mistake often repeats: fix it"
             " and send the file again.",
             severity=Severity.WARNING))
-        self.not_detailed = dict.fromkeys(self.not_detailed, 0)  # said once
         return errors + warnings
 
     def keep_for_report(self, frame: pd.DataFrame, problems: list[Problem]) -> None:
         if self.all_rows and self.rows > REPORT_ALL_ROWS_UP_TO:
             self.all_rows = False
-            flagged = {p.row for p in self.problems}
+            flagged = {p.row for p in self.problems} | self.rejected_rows  # past the detailed too
             self.kept = [f[f.index.isin(list(flagged))] for f in self.kept]
         if not self.all_rows:
             frame = frame[frame.index.isin([p.row for p in problems])]
@@ -434,9 +442,10 @@ class FileChecker:
         request = run.request
         # file-level problems first, then the rows in the seller's order (chunks and the
         # apply-time checks find them out of order)
-        warnings = (sum(1 for p in run.problems if p.severity is Severity.WARNING)
+        warnings = (sum(1 for p in run.problems
+                        if p.severity is Severity.WARNING and p.code != Reason.NOT_DETAILED)
                     + run.not_detailed[Severity.WARNING])
-        not_detailed = run.note_not_detailed()
+        not_detailed = sum(run.not_detailed.values())
         run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         # a file refused as a whole rejects every row it had read: rows = loaded + rejected
         rejected = run.rows if status == "rejected" else len(run.rejected_rows)

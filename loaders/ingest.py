@@ -164,9 +164,9 @@ class Ingestor(FileChecker):
         for _valid in run.chunks():
             pass
         run.problems[:] = self.stored_problems(import_id)  # the note of those not detailed too
-        run.not_detailed = dict.fromkeys(run.not_detailed, 0)
-        run.rejected_rows = {p.row for p in run.problems
-                             if p.severity is Severity.ERROR and p.row is not None}
+        # the rows the read found (past the problems detailed too), and those the apply did
+        run.rejected_rows |= {p.row for p in run.problems
+                              if p.severity is Severity.ERROR and p.row is not None}
         loaded = in_transaction(self.engine, lambda session: session.get(Import, import_id).rows_loaded)
         result = self.reported(run, "partial" if run.rejected_rows else "loaded", import_id, sha,
                                loaded=loaded,

@@ -412,6 +412,26 @@ def test_a_file_that_loaded_nothing_and_whose_report_failed_is_closed_by_the_nex
     assert [tuple(row) for row in imports] == [("interrupted", True), ("partial", True)]
 
 
+def test_an_import_past_the_detailed_problems_completed_after_its_report_failed_counts_all_rows(
+        engine, settings, tmp_path, monkeypatch):
+    """The completion rebuilt the rejected rows from the problems stored, the detailed ones
+    only: 5 rejected of 8, and 5 rows in the file to send back."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 3)
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "a.csv", [*offer_rows(8, price="-1"), *offer_rows(1, 8)]),
+                   "inbox/offers/7/a.csv")
+    _upload_fails_once(monkeypatch, "outbox/")  # the report
+    assert process_inbox(Ingestor(engine, storage, settings)).failed
+    [done] = process_inbox(Ingestor(engine, storage, settings)).results
+    assert (done.status, done.loaded, done.rejected, done.as_json()["problems_total"]) == (
+        "partial", 1, 8, 8)
+    rejected = tmp_path / "store" / done.errors_report.replace("-errors.xlsx", "-rejected.csv")
+    assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 8
+
+
 def test_an_attempt_that_applied_rows_is_left_for_its_completion_not_interrupted(
         engine, settings, tmp_path, monkeypatch):
     """The same content loaded again in replace mode (its own once-key) closed every unclosed

@@ -125,7 +125,10 @@ def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_b
     result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows))
     assert (result.status, result.loaded, result.rejected) == ("partial", 1, 8)
     assert [p.code for p in result.problems].count("not_detailed") == 1
-    assert len(result.problems) == 6 and result.as_json()["problems_total"] == 17
+    assert len(result.problems) == 6 and result.as_json()["problems_total"] == 16  # not the note
+    with Session(engine) as session:  # stored with the import, as its report says it
+        stored_codes = session.scalars(select(ImportProblem.code)).all()
+    assert stored_codes.count("not_detailed") == 1 and len(stored_codes) == 6
     assert "11 erreurs et 0 avertissements de plus" in result.problems[0].message_fr
     rejected = Path(result.errors_report.replace("-errors.xlsx", "-rejected.csv"))
     assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 8
@@ -136,14 +139,33 @@ def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_b
     assert set(offers(engine)) == {"SKU-00008"}
 
 
+def test_a_large_files_rejected_rows_past_the_detailed_problems_are_all_sent_back(
+        engine, settings, tmp_path, monkeypatch):
+    """Past the rows a report shows whole, the rows kept were narrowed to those with a detailed
+    problem: 25 of 40 rejected rows came back, the summary calling the others unsplittable."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 5)
+    monkeypatch.setattr(loaders.checking, "REPORT_ALL_ROWS_UP_TO", 20)
+    add_seller(engine, 7)
+    chunked = settings.model_copy(update={"chunk_rows": 10})
+    result = ingest(Ingestor(engine, open_storage(chunked), chunked),
+                    write_offer_csv(tmp_path / "o.csv", offer_rows(40, price="-1")))
+    assert (result.rows, result.rejected) == (40, 40)
+    rejected = Path(result.errors_report.replace("-errors.xlsx", "-rejected.csv"))
+    assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 40
+
+
 def test_another_sellers_file_past_the_detailed_problems_is_still_refused_whole(
         ingestor, tmp_path, monkeypatch):
     import loaders.checking
 
-    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 2)
-    rows = [[*row, "8"] for row in offer_rows(4)]
-    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, header=[*OFFER_HEADER, "seller_id"]))
-    assert (result.status, result.exit_code, result.problems[0].code) == ("rejected", 3, "wrong_seller")
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 1)  # taken by the unknown column's
+    rows = [[*row, "8", "x"] for row in offer_rows(4)]
+    header = [*OFFER_HEADER, "seller_id", "colonne inconnue"]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, header=header))
+    refusal = next(p for p in result.problems if p.code == "wrong_seller")  # no IndexError (exit 4)
+    assert (result.status, result.exit_code, refusal.value) == ("rejected", 3, "8")
 
 
 def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostrophe(
