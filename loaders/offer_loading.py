@@ -31,6 +31,7 @@ from loaders.offer_merge import (
     CHUNK_DDL,
     SUPERSEDED,
     file_columns,
+    fit_left_out_to_category,
     merge_chunk,
     merge_params,
     undo_merged,
@@ -135,6 +136,7 @@ def apply(session: Session, ctx: FeedContext) -> Applied:
         return _apply_first_file(session, ctx, params, late, undone, refused)
     if undone:
         undo_merged(session, undone, params)
+    fit_left_out_to_category(session, ctx, params)
     _stage_rejected_skus(session, ctx)
     if ctx.mode == "replace" or ctx.state["deletes"]:
         _index_staging(session)

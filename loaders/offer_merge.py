@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import bindparam, text
 
 from loaders.bulk import copy_frame
+from marketplace.reference import load_categories
 from schemas.feed import FeedContext
 
 if TYPE_CHECKING:
@@ -139,6 +140,34 @@ def _fingerprint_kept(dialect: str, kept: list[str]) -> str:
         return "excluded.fingerprint"
     differs = " OR ".join(distinct(f"offers.{c}", f"excluded.{c}", dialect) for c in kept)
     return f"CASE WHEN {differs} THEN NULL ELSE excluded.fingerprint END"
+
+
+_FITTED = (
+    ("condition", "condition = 'new'", "category IN :digital AND condition <> 'new'"),
+    ("delivery", "delivery = 'digital'",
+     "category IN :digital AND (delivery IS NULL OR delivery <> 'digital')"),
+    ("delivery", "delivery = 'standard'", "category NOT IN :digital AND delivery = 'digital'"),
+)
+"""A left-out column, the value an offer this file changed takes, and the offers that need it."""
+
+
+def fit_left_out_to_category(session: Session, ctx: FeedContext, params: dict) -> None:
+    """An offer a file moves between a physical and a digital category, the file having no
+    `état` or `mode de livraison` column, takes the only grade and delivery a digital product
+    has (new, digital), or a physical one's default delivery (standard): the stored ones made a
+    training go on sale "good" and "standard", a book "digital". Only the offers this file
+    changed (a category move is a change); their fingerprint is dropped (NULL: compared in full
+    next time)."""
+    fields = ctx.state["fields"]
+    digital = [code for code, category in load_categories(ctx.reference_dir).items()
+               if category.digital]
+    for column, value, needing in _FITTED:
+        if column in fields:
+            continue
+        session.execute(text(
+            f"UPDATE offers SET {value}, fingerprint = NULL WHERE seller_id = :seller"
+            f" AND last_import_id = :import_id AND {needing}"
+        ).bindparams(bindparam("digital", expanding=True)), {**params, "digital": digital})
 
 
 def undo_merged(session: Session, skus: list[str], params: dict) -> None:

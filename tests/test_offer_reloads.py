@@ -281,3 +281,34 @@ def test_first_file_chunks_encoded_ahead_load_like_the_others(engine, settings, 
         assert len(encoded) >= 3 and set(encoded) == {"offers"}
     else:
         assert encoded == []
+
+
+def test_an_offer_moved_between_physical_and_digital_by_a_file_without_those_columns(
+        engine, settings, tmp_path):
+    """A file without `état` nor `mode de livraison` moved a used game to a training category:
+    the training went on sale "good" and "standard"; a training moved to books kept "digital".
+    The moved offers take what their new category allows (new and digital; the physical
+    default, standard); the others keep their stored values."""
+    ingestor = small_chunks(engine, settings)
+    header = ["sku", "ean", "titre", "catégorie", "prix", "stock", "état", "mode de livraison",
+              "mise en situation"]
+    ean = offer_rows(1)[0][1]
+    ingest(ingestor, write_offer_csv(tmp_path / "first.csv", [
+        ["G", ean, "Jeu", "jeux-video", "10,00", "5", "bon état", "suivi", ""],
+        ["T", "", "Anglais", "formation-langues", "90,00", "", "", "", "oui"],
+        ["K", ean, "Livre", "livres", "10,00", "5", "bon état", "suivi", ""]], header=header))
+    moved = ingest(ingestor, write_offer_csv(tmp_path / "moved.csv", [
+        ["G", ean, "Jeu", "formation-langues", "10,00", "", "oui"],
+        ["T", ean, "Anglais", "livres", "90,00", "3", ""],
+        ["K", ean, "Livre", "livres", "11,00", "5", ""]],
+        header=["sku", "ean", "titre", "catégorie", "prix", "stock", "mise en situation"]))
+    assert (moved.status, moved.loaded, moved.rejected) == ("loaded", 3, 0)
+    stored = offers(engine)
+    assert [(stored[sku].category, stored[sku].condition, stored[sku].delivery) for sku in "GTK"] == [
+        ("formation-langues", "new", "digital"), ("livres", "new", "standard"),
+        ("livres", "good", "tracked")]
+    assert stored["K"].price == Decimal("11.00")
+    again = ingest(ingestor, write_offer_csv(tmp_path / "again.csv", [
+        ["G", ean, "Jeu", "formation-langues", "10,00", "", "oui"]],
+        header=["sku", "ean", "titre", "catégorie", "prix", "stock", "mise en situation"]))
+    assert again.loaded == 1 and offers(engine)["G"].delivery == "digital"
