@@ -36,7 +36,8 @@ whatever its delimiter, and quotes do not help there (a `;` cell starts inside t
 _XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
-_BLANK_LEAD = re.compile("[\\s\x00-\x1f\x7f\ufeff\u200b-\u200d\u2060]+")
+BLANK_LEAD = "^[\\s\x00-\x1f\x7f\ufeff\u200b-\u200d\u2060]+"
+_BLANK_LEAD = re.compile(BLANK_LEAD)
 """What may stand before a formula start and vanish: LibreOffice's "trim spaces" import and
 Google Sheets drop spaces, and a BOM or control character shows nothing (` =1+1`, `\u3000=1+1`,
 `\x01=1+1` were written bare)."""

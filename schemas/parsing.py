@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.headers import normalize_header
-from reports.safe_cells import FORMULA_TRIGGERS  # what our reports put an apostrophe before
+from reports.safe_cells import BLANK_LEAD, FORMULA_TRIGGERS  # what our reports put an apostrophe before
 
 INNER_REPORT_APOSTROPHE = ";([ \u00a0]*)'(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])"
 _INNER_REPORT_APOSTROPHE_RE2 = ";[ \u00a0]*'[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
@@ -90,7 +90,8 @@ def without_report_apostrophe(texts: pd.Series) -> pd.Series:
     if not quoted.any():  # the usual case: one vectorised test
         return texts
     ours = quoted & (texts.str[1:2].isin(FORMULA_TRIGGERS)  # and `' =1+1`, as inert_text writes
-                     | texts.str[1:].str.lstrip().str[:1].isin(FORMULA_TRIGGERS))
+                     | texts.str[1:].str.replace(BLANK_LEAD, "", regex=True).str[:1]
+                     .isin(FORMULA_TRIGGERS))
     if not ours.any():
         return texts
     texts = texts.copy()

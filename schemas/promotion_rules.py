@@ -76,7 +76,8 @@ def flag_spring_gap(v: PromotionValidator, typed: pd.DataFrame) -> None:
     if not stuck.any():  # the usual case
         return
     local = start[stuck].dt.tz_convert(TIMEZONE)
-    skipped = (local.dt.hour == 3) & (local.dt.minute == 0) & (
+    written_two = v.raw["start_at"][stuck].str.contains(r"(?:^|[ T])0?2\s*[:hH]", regex=True)
+    skipped = written_two & (local.dt.hour == 3) & (local.dt.minute == 0) & (
         (local - pd.Timedelta(hours=1)).dt.tz_convert(TIMEZONE).dt.hour == 1)
     v.flag(skipped.reindex(typed.index, fill_value=False), Reason.BAD_DATE, "end_at",
            "La fin « {value} » n'est pas après le début : cette nuit-là, les horloges passent de"

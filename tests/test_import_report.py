@@ -371,14 +371,14 @@ def test_rejected_csv_round_trips_the_sellers_values(tmp_path: Path):
     """The apostrophes are ours: the readers take them off when the fixed file comes back."""
     from schemas.parsing import without_report_apostrophe
 
-    rows = frame({2: ["000123", "-3,00", "Crème brûlée 5 €", " =5"]})
+    rows = frame({2: ["000123", "-3,00", "\x01- Livret inclus", " =5"]})
     price = Problem(Reason.OUT_OF_RANGE, PRICE_FR, PRICE_EN, row=2, column="prix")
     files = write_import_report(tmp_path, "s", report_input(rows=rows, problems=[price]))
     again = pd.read_csv(files.rejected, sep=";", encoding="cp1252", dtype=str,
                         keep_default_na=False)
-    assert again.values.tolist() == [["000123", "'-3,00", "Crème brûlée 5 €", "' =5"]]
+    assert again.values.tolist() == [["000123", "'-3,00", "'\x01- Livret inclus", "' =5"]]
     assert without_report_apostrophe(again.iloc[0].astype("str")).tolist() == [
-        "000123", "-3,00", "Crème brûlée 5 €", "=5"]
+        "000123", "-3,00", "\x01- Livret inclus", "=5"]
 
 
 def test_rejected_csv_keeps_excels_delimiter_line(tmp_path: Path):

@@ -569,7 +569,9 @@ def test_a_start_in_the_hour_the_clocks_skip_is_told_so():
     """02:00-03:00 on 28/03/2027 read 03:00-03:00: "the end must be after the start" beside a row
     whose end is, on paper, after its start."""
     result = validate([promo(kind="6", start="28/03/2027 02:00", end="28/03/2027 03:00"),
-                       promo("B", kind="6", start="28/03/2027 05:00", end="28/03/2027 04:00")])
+                       promo("B", kind="6", start="28/03/2027 05:00", end="28/03/2027 04:00"),
+                       promo("C", kind="6", start="28/03/2027 03:00", end="27/03/2027 09:00")])
     said = {p.row: p.message_fr for p in result.problems}
     assert "les horloges passent de 2 h à 3 h" in said[2]
     assert said[3].startswith("La fin « 28/03/2027 04:00 » doit être après le début")
+    assert said[4].startswith("La fin « 27/03/2027 09:00 » doit être après le début")  # 03:00 typed

@@ -1042,6 +1042,9 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
     rewrite_entry(path, part, lambda xml: doctype + xml)  # openpyxl writes no XML declaration
     problem = rejected(path)
     assert problem.code is Reason.UNREADABLE and "DTD" in problem.message_fr
+    rewrite_entry(path, part, lambda xml: xml.decode().encode("utf-16"))  # XML allows UTF-16
+    refused = rejected(path)  # [Content_Types].xml so written is no workbook's already
+    assert "DTD" in refused.message_fr or refused.code is Reason.UNKNOWN_FORMAT
 
 
 def test_truncated_xlsx_is_unreadable(tmp_path: Path) -> None:
