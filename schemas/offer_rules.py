@@ -278,7 +278,9 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
     scientific = present & ~digits
     if scientific.any():
         scientific[scientific] = is_scientific(raw[scientific])
-    whole = scientific & raw.map(_all_digits_kept, na_action="ignore").fillna(False).astype(bool)
+    whole = scientific.copy()  # read cell by cell: only the few in scientific notation
+    if scientific.any():
+        whole[scientific] = raw[scientific].map(_all_digits_kept).astype(bool)
     v.flag(scientific & ~whole, Reason.SCIENTIFIC_NOTATION, "product_id",
            "« {value} » : Excel a converti ce code en notation scientifique et a perdu des"
            " chiffres. Formatez la colonne en texte et ressaisissez le code complet.",
