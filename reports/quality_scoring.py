@@ -134,6 +134,11 @@ def _gap_text(name: str, shown: Decimal, bound: Fraction, higher: bool) -> Said:
     return (f"{head_fr} {french(amount)}{unit_fr} {word_fr}", f"{head_en} {amount}{unit_en} {word_en}")
 
 
+NOT_RATES = frozenset({"average_rating", "response_hours"})
+"""Indicators that are no rate over orders: the minimum of data decides their score and their
+probation, not whether a Top Seller meets them."""
+
+
 def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
     shown: dict[str, Decimal | None] = {}
     subs: dict[str, Decimal | None] = {}
@@ -145,9 +150,15 @@ def judge(row: pd.Series, thresholds: QualityThresholds) -> SellerVerdict:
         rule = thresholds.indicators[name]
         if value is None or den < rule.min_denominator:
             # quality.md: not enough data "neither breaches a threshold nor counts toward a
-            # score"; the Top Seller bounds are thresholds too, so it does not fail them (a
-            # training seller has no estimated deliveries, hence never a late rate)
+            # score"; the Top Seller bounds are thresholds too, so a rate does not fail them
+            # (a training seller has no estimated deliveries, hence never a late rate)
             shown[name] = subs[name] = None
+            if value is not None and name in NOT_RATES and rule.top_seller is not None \
+                    and not rule.meets_top(value):
+                # ... but the rating and the response time are what the seed's Top Seller asks
+                # first: nine ratings of 1/5 and answers in 300 h made a Top Seller scored 5/5
+                missing.append(_gap_text(name, half_up(value, PLACES[name]), rule.top_seller,
+                                         rule.higher))
             continue
         shown[name] = half_up(value, PLACES[name])
         sub = rule.sub_score(value)

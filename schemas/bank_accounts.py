@@ -76,55 +76,57 @@ def mask_iban(iban: str) -> str:
 
 
 # An IBAN as people write one, wherever it stands in a text: compact, or grouped by any
-# separators (spaces, several or none, hyphens, dots, slashes, underscores; `FR 76 ...`, a
-# RIB's 5-5-11-2 grouping), any case, also glued after the word IBAN (`IBANFR76...`). A
-# candidate is two letters and two digits at the start of a word, then letters and digits
-# with at most two separators between them; what is masked is the country's IBAN length of
-# it (schwifty's registry: the words after it stay), a character short or long too (a typo
-# is still an account). For a country without IBANs, at least 15 characters and
-# `_IBAN_MIN_DIGITS` digits, so VAT numbers (FR + 11), SIRENs and words of four letters
-# ("SA12 Bois Pour Tous") stay.
+# separators (spaces, several or none, hyphens and dashes, dots, slashes, underscores; `FR 76
+# ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after one in
+# capitals (`IBANFR76...`, `ribFR76...`). A candidate is two letters, two digits and letters or
+# digits after, each with at most three separators before it; it is an account when its first
+# characters, the country's IBAN length of them, have the country's shape (schwifty's
+# registry: a typo'd digit is still an account) or a valid check (mod 97); only they are
+# masked, and the search goes on after them (a second IBAN in the cell). A VAT number, a
+# SIRET, an address ("no 12 rue de la Paix") or a shop name ("SA12 Bois Pour Tous", "DE12
+# Informatique") has neither.
+_SEPARATOR = r"[\s./_\-\u2010-\u2015]{0,3}"
 _IBAN_CANDIDATE = re.compile(
-    r"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban))[A-Za-z]{2}[\s._/-]{0,2}[0-9]{2}"
-    r"(?:[\s._/-]{0,2}[A-Za-z0-9]){10,40}"
+    rf"(?:(?<![A-Za-z0-9])[A-Za-z]{{2}}|(?<=[A-Za-z])[A-Z]{{2}}){_SEPARATOR}[0-9]{_SEPARATOR}[0-9]"
+    rf"(?:{_SEPARATOR}[A-Za-z0-9]){{10,40}}"
 )
-_IBAN_MIN_DIGITS = 10
-
-
-def _iban_length(country: str) -> int | None:
-    try:
-        return get_iban_spec(country.upper()).iban_length
-    except InvalidCountryCode:
-        return None
 
 
 def mask_ibans_in(text: str) -> str:
     """`text` with every IBAN in it masked as `mask_iban` does: for the cells of a registry
     file that are not its IBAN column (a `RIB` column, an IBAN pasted into the BIC or e-mail
     column), which reports copy as sent."""
-    out, done = [], 0
-    for found in _IBAN_CANDIDATE.finditer(text):
+    out, done, at = [], 0, 0
+    while found := _IBAN_CANDIDATE.search(text, at):
         span = _account_span(found.group())
         if span is None:
+            at = found.start() + 1
             continue
-        start = found.start()
-        out += [text[done:start], mask_iban(found.group()[:span])]
-        done = start + span
+        out += [text[done:found.start()], mask_iban(found.group()[:span])]
+        done = at = found.start() + span
     return "".join(out) + text[done:] if out else text
 
 
 def _account_span(candidate: str) -> int | None:
-    """How many characters of a candidate are the account, or None if it is none."""
-    alnum = [at for at, character in enumerate(candidate) if character.isalnum()]
-    length = _iban_length(candidate[:2])
-    if length is None:
-        digits = sum(character.isdigit() for character in candidate)
-        return len(candidate) if len(alnum) >= 15 and digits >= _IBAN_MIN_DIGITS else None
-    if len(alnum) < length - 1:
-        return None
-    # the country's length, or one more (a typo is still an account)
-    taken = len(alnum) if len(alnum) == length + 1 else min(len(alnum), length)
-    return alnum[taken - 1] + 1
+    """How many characters of a candidate are an account, or None if it holds none."""
+    ends = [at + 1 for at, character in enumerate(candidate) if character.isalnum()]
+    compact = "".join(character for character in candidate if character.isalnum()).upper()
+    try:
+        spec = get_iban_spec(compact[:2])
+    except InvalidCountryCode:
+        lengths = range(15, min(len(compact), 34) + 1)  # no registry entry: the check alone
+        return next((ends[n - 1] for n in lengths if _checks(compact[:n])), None)
+    account = compact[:spec.iban_length]
+    if len(account) == spec.iban_length and (spec.regex.match(account[4:]) or _checks(account)):
+        return ends[spec.iban_length - 1]
+    return None
+
+
+def _checks(iban: str) -> bool:
+    """ISO 13616's check: the account moved behind its country and check digits, letters as
+    numbers, is 1 modulo 97."""
+    moved = iban[4:] + iban[:4]
+    return moved.isalnum() and int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:

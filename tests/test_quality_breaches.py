@@ -72,6 +72,21 @@ def test_top_seller_shortfalls_read_as_sentences(counts, missing):
     assert missing[1] in english.split("; ")
 
 
+def test_few_poor_ratings_or_slow_answers_fail_top_seller_without_probation():
+    """Nine ratings of 1/5 and answers in 300 h, under the 10 a score needs: a Top Seller scored
+    5/5 (the seed's Top Seller asks a rating of 4.7 and answers within 48 h first). Too few
+    still neither score nor put the seller on probation; too few rates still fail nothing."""
+    rules = load_quality_thresholds(REFERENCE)
+    full = {"acceptance_num": 100, "acceptance_den": 100}
+    poor = judge(_counts(**full, rating_points=45, rating_den=9,
+                         response_seconds=300 * 3600 * 9, response_den=9), rules)
+    assert not poor.top_seller and not poor.breached
+    assert poor.shown["average_rating"] is None and poor.score_tenths == 50
+    assert any(text.startswith("note 1,00/5") for text, _ in poor.missing)
+    fine = judge(_counts(**full, rating_points=225, rating_den=9, claim_num=5, claim_den=9), rules)
+    assert fine.top_seller  # 5/5 on nine ratings; a claim rate over nine orders fails nothing
+
+
 def _red_rule_holds(sheet, column: int, value: float) -> bool:
     """Whether the red rule of a value column holds for `value` (its formula is
     `=AND(ISNUMBER(N2),N2<85.0)`, evaluated here as Excel would)."""

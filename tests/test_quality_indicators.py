@@ -201,7 +201,8 @@ def test_not_enough_data_does_not_fail_top_seller(engine, tmp_path):
     # quality.md: a rate with not enough data "neither breaches a threshold nor counts toward a
     # score". A training seller's digital orders have no estimated delivery (no late rate ever),
     # few are rated and nobody asks questions: seller 1 is Top Seller on acceptance, claims,
-    # refunds, volume and seniority. Seller 2, the same with 5 bad ratings (not enough data) and
+    # refunds, volume and seniority. Seller 2, the same with 5 ratings of 5/5 (not enough data
+    # for a score, and meeting the bound: five of 1/5 fail Top Seller, test_quality_breaches) and
     # 3 refusals out of 103 (97.1 %, enough data and above 95 %), is too; seller 3's acceptance
     # of 94.3 % (100 / 106) fails on data that is enough.
     for seller_id in (1, 2, 3):
@@ -215,9 +216,9 @@ def test_not_enough_data_does_not_fail_top_seller(engine, tmp_path):
                    "accepted_at": at + timedelta(minutes=5), "delivery": "digital",
                    "delivered_at": at + timedelta(minutes=6)}
             if seller_id == 2 and n < 5:
-                row |= {"rated_at": at + timedelta(days=1), "rating_delivery_place": 1,
-                        "rating_on_time": 1, "rating_care": 1, "rating_conformity": 1,
-                        "rating_packaging": 1}
+                row |= {"rated_at": at + timedelta(days=1), "rating_delivery_place": 5,
+                        "rating_on_time": 5, "rating_care": 5, "rating_conformity": 5,
+                        "rating_packaging": 5}
             rows.append(row)
         rows += [{"order_id": f"{seller_id}-R{n}", "seller_id": seller_id,
                   "ordered_at": first + timedelta(hours=n),

@@ -334,10 +334,15 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
                  "FR 76 3000 6000 0112 3456 7890 189", "FR76 30006 00001 12345678901 89",
                  "FR76_3000_6000_0112_3456_7890_189"):
         assert "0112" not in mask_ibans_in(text) and mask_ibans_in(text).endswith("189"), text
-    # the words around stay: no account in an office's number, the city after one kept
-    for text in ("Bureau12 3456 7890, Paris", "Fax02 1234 5678"):
+    # the words around stay: no account in an office's number, an address, a VAT number
+    # and a SIRET, a shop name; the city after one kept, a second one in the cell masked too
+    for text in ("Bureau12 3456 7890, Paris", "Fax02 1234 5678", "no 12 rue de la Paix 75002 Paris",
+                 "TVA FR12345678901 SIRET 12345678900012", "DE12 Informatique Service 2000",
+                 "Bat B, BE12 avenue Louise 1050 Bruxelles"):
         assert mask_ibans_in(text) == text
     assert mask_ibans_in(f"{IBAN_OK} Paris").endswith("0189 Paris")
+    assert mask_ibans_in("ribFR7630006000011234567890189 ou BE68539007547034") == (
+        "rib" + "*" * 23 + "0189 ou " + "*" * 12 + "7034")
 
 
 def test_mask_iban_keeps_only_the_last_four():
