@@ -72,9 +72,13 @@ class ColumnSpec:
     beside `prix`, as sellers completed it; `Qté` beside `Qté dispo`) reads ours and keeps the
     other as a column ignored, never refused for naming the field twice."""
 
+    weak_aliases: tuple[str, ...] = ()
+    """Fallback names so common that another fallback beside them is the field (`Barcode` beside
+    Shopify's `Variant Barcode`, `Selling price` beside `Regular price`): read alone only."""
+
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases, *self.fallback_aliases)
+        return (self.name, *self.aliases, *self.fallback_aliases, *self.weak_aliases)
 
     def header_keys(self) -> set[str]:
         return {header_key(name) for name in self.names}
@@ -174,6 +178,7 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     """Match the seller's headers to fields; reject the file if a required one is missing."""
     by_key = {key: spec for spec in specs for key in spec.header_keys()}
     fallback = {header_key(alias) for spec in specs for alias in spec.fallback_aliases}
+    weak = {header_key(alias) for spec in specs for alias in spec.weak_aliases}
     positions: dict[str, int] = {}
     unknown: list[str] = []
     deferred: list[tuple[int, str, ColumnSpec]] = []
@@ -190,8 +195,8 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
             if header.strip():
                 unknown.append(header)
             continue
-        if hinted or key in fallback:  # beside the plain name, the plain name is read
-            deferred.append((position, header, spec, not hinted))
+        if hinted or key in fallback or key in weak:  # beside the plain name, it is read
+            deferred.append((position, header, spec, 0 if hinted else 2 if key in weak else 1))
             continue
         if spec.name in positions:
             raise _duplicate_header(spec, headers, positions[spec.name], position)
@@ -200,16 +205,18 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     yielded: list[str] = []
     # only where none of our names is there; a hinted name ("Mise en situation ?") before a
     # fallback one ("Mises en situation", which may describe the exercises)
+    # fallback one ("Mises en situation", which may describe the exercises), a weak one last
     ranked = sorted(deferred, key=lambda entry: entry[3])
     taken_by_hint: set[str] = set()
-    for position, header, spec, is_fallback in ranked:
-        if spec.name in ours or (is_fallback and spec.name in taken_by_hint):
+    for position, header, spec, rank in ranked:
+        if spec.name in ours or (rank and spec.name in taken_by_hint) or (
+                rank == 2 and spec.name in positions):
             yielded.append(header)
         elif spec.name in positions:  # two fallback columns for one field: which one?
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
             positions[spec.name] = position
-            if not is_fallback:
+            if not rank:
                 taken_by_hint.add(spec.name)
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too

@@ -27,10 +27,10 @@ OFFER_COLUMNS = (
                # "(13 chiffres)" stays in the name: "ISBN (10 chiffres)" beside it is another column
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
                                  "code ean/isbn", "ean (13 chiffres)", "code ean (13 chiffres)",
-                                 # not "barcode": Shopify's export has it beside "Variant
-                                 # Barcode", and two fallbacks name the field twice
                                  "gtin (13 chiffres)", "ean13 (13 chiffres)", "ean code",
-                                 "code ean-13")),
+                                 "code ean-13"),
+               # read alone only: Shopify's export has "Barcode" beside "Variant Barcode"
+               weak_aliases=("barcode", "bar code")),
     ColumnSpec("product_id_type", ("product-id-type", "type identifiant", "type d'identifiant")),
     ColumnSpec("title", ("titre", "libellé", "name", "désignation", "nom", "nom du produit",
                          "nom produit", "intitulé", "libellé produit", "titre du produit"),
@@ -52,7 +52,8 @@ OFFER_COLUMNS = (
                fallback_aliases=("regular price", "variant price",  # not "Compare At Price"
                                  "prix vente ttc", "tarif ttc", "pv ttc", "price ttc",
                                  "price incl. vat", "price incl vat", "price including vat",
-                                 "price (incl. vat)")),
+                                 "price (incl. vat)"),
+               weak_aliases=("selling price",)),  # beside "Regular price" (WooCommerce)
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
                             "stock disponible", "quantité disponible"), numeric=True,

@@ -571,7 +571,8 @@ def test_a_missing_promotion_column_is_named_by_its_french_word_first():
 
 
 @pytest.mark.parametrize(("written", "column"), [
-    ("EAN Code", "product_id"), ("price_ttc", "price"),
+    ("EAN Code", "product_id"), ("Barcode", "product_id"), ("Bar code", "product_id"),
+    ("Selling price", "price"), ("price_ttc", "price"),
     ("Price incl. VAT", "price"), ("Product name", "title"),
 ])
 def test_english_exports_common_headers_are_read(written: str, column: str) -> None:
@@ -585,7 +586,8 @@ def test_english_exports_common_headers_are_read(written: str, column: str) -> N
                                      ["sku", "title", "Regular price", "Selling price"],
                                      ["sku", "title", "gencod", "Barcode"]])
 def test_a_shop_exports_second_code_or_price_column_is_no_second_naming(headers) -> None:
-    """`Barcode` and `Selling price` as names refused these exports for naming the field twice."""
+    """`Barcode` and `Selling price` as names refused these exports for naming the field twice:
+    beside another fallback name, they are yielded."""
     mapped = map_headers(headers, OFFER_COLUMNS)
     assert mapped.positions[{"Variant Barcode": "product_id", "Regular price": "price",
                              "gencod": "product_id"}[headers[2]]] == 2
