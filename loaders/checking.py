@@ -348,10 +348,11 @@ class FileRun:
 
     def note_not_detailed(self) -> int:
         """The problems past `MAX_DETAILED`, said in one file-level warning (not itself counted
-        among the problems nor the warnings); how many."""
+        among the problems nor the warnings), replaced when the apply found more; how many."""
         errors, warnings = self.not_detailed[Severity.ERROR], self.not_detailed[Severity.WARNING]
         if not errors + warnings:
             return 0
+        self.problems[:] = [p for p in self.problems if p.code != Reason.NOT_DETAILED]
         most, more_errors, more_warnings = (f"{n:,}".replace(",", "\u202f")
                                             for n in (MAX_DETAILED, errors, warnings))
         self.problems.append(Problem(

@@ -240,6 +240,7 @@ class Ingestor(FileChecker):
         applied = feed.apply(session, run.ctx)
         run.add_problems(applied.problems)
         run.rejected_rows.update(applied.rejected_rows)
+        run.note_not_detailed()  # the apply's problems past the detailed ones too
         return applied.loaded
 
     def rehearse(self, request: IngestRequest, on_rows=None) -> IngestResult:

@@ -412,3 +412,19 @@ def test_cli_validate_and_ingest_promotions_exit_codes(cli, tmp_path):
         assert outcomes[1][1]["problems"][0]["column"] == "type"
     code, answer = cli("ingest", "promotions", str(clean), "--seller", "7", "--json")
     assert (code, answer["status"]) == (0, "duplicate")
+
+
+def test_problems_the_apply_finds_past_the_detailed_ones_are_in_the_note(
+        ingestor, tmp_path, monkeypatch):
+    """The note was written once the file was read: the unknown skus the load found after it,
+    past the detailed problems, were counted nowhere in it."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 2)
+    rows = [["A", "7", "15,00", "", "32/12/2026", "06/12/2026", ""],
+            *[[f"X{n}", "7", "1,00", "", "01/12/2026", "06/12/2026", ""] for n in range(4)]]
+    result = ingest(ingestor, write(tmp_path / "p.csv", rows))
+    note = next(p for p in result.problems if p.code == "not_detailed")
+    assert "3\u202ferreurs" in note.message_fr or "3 erreurs" in note.message_fr
+    assert (result.rejected, result.as_json()["problems_total"]) == (5, 5)
+    assert sum(p.code == "not_detailed" for p in result.problems) == 1
