@@ -133,27 +133,40 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
 
 _PROLOG_BYTES = 64 * 1024
 _DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)""")
+_ASCII_VISIBLE = frozenset({"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii",
+                            "iso-8859-1", "latin-1", "windows-1252"})
+"""Encodings in which `<!DOCTYPE` shows as such (UTF-16 once its NULs are dropped): a part in
+UTF-7 hid its DTD in base64 and openpyxl expanded the entity."""
 
 
 def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     """No part may declare a DTD: Excel never writes one, and openpyxl parses the parts other
     than the sheets with lxml, not defusedxml (entities not resolved there, but an entity bomb
     in `workbook.xml` or `docProps/core.xml` was accepted without a word); the sheets, streamed
-    through defusedxml, let a reference to an external DTD through."""
+    through defusedxml, let a reference to an external DTD through. A DTD stands before the
+    root element: a part whose root does not start in its first 64 KB (padding pushed a DTD
+    past the look) or declared in an encoding that hides it is refused as well."""
     for info in infos:
         name = info.filename
         if not name.lower().endswith(_PARSED_WHOLE):
             continue
         head = entry_head(archive, name, _PROLOG_BYTES)
-        # a part in UTF-16 (allowed by XML): its ASCII is every other byte
-        if _DOCUMENT_TYPE.search(head) or _DOCUMENT_TYPE.search(head.replace(b"\x00", b"")):
+        visible = head.replace(b"\x00", b"")  # a part in UTF-16 (allowed by XML)
+        declared = _DECLARED.match(visible)
+        encoding = declared.group(1).decode("ascii", "replace").lower() if declared else "utf-8"
+        root = _ROOT.search(visible)
+        prolog = visible[:root.start()] if root else visible
+        if encoding not in _ASCII_VISIBLE or _DOCUMENT_TYPE.search(prolog) or (
+                root is None and len(head) == _PROLOG_BYTES):
             raise reject_file(
                 Reason.UNREADABLE,
                 f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"
-                " document (DTD), ce qu'Excel n'écrit jamais. Enregistrez-le de nouveau depuis"
-                " Excel, ou en CSV.",
-                f'File refused for safety: entry "{name}" of the workbook declares a document type'
-                " (DTD), which Excel never writes. Save it again from Excel, or as CSV.",
+                " document (DTD) ou le cache, ce qu'Excel ne fait jamais. Enregistrez-le de nouveau"
+                " depuis Excel, ou en CSV.",
+                f'File refused for safety: entry "{name}" of the workbook declares or hides a'
+                " document type (DTD), which Excel never does. Save it again from Excel, or as CSV.",
             )
 
 

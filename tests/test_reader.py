@@ -1047,6 +1047,16 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
     assert "DTD" in refused.message_fr or refused.code is Reason.UNKNOWN_FORMAT
 
 
+@pytest.mark.parametrize("prolog", [
+    b"<?xml version='1.0' encoding='UTF-7'?>",  # hides a DTD in base64
+    b"<?xml version='1.0' encoding='UTF-8'?>" + b" " * (64 * 1024),  # pushes it past the look
+])
+def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: Path, prolog) -> None:
+    path = make_xlsx(tmp_path / "hidden.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rewrite_entry(path, "xl/workbook.xml", lambda xml: prolog + xml)
+    assert "DTD" in rejected(path).message_fr
+
+
 def test_truncated_xlsx_is_unreadable(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "o.xlsx", {"S": [["sku", "title"], *[["A", "x"]] * 500]})
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
