@@ -443,11 +443,11 @@ class FileChecker:
         request = run.request
         # file-level problems first, then the rows in the seller's order (chunks and the
         # apply-time checks find them out of order)
+        run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         warnings = (sum(1 for p in run.problems
                         if p.severity is Severity.WARNING and p.code != Reason.NOT_DETAILED)
                     + run.not_detailed[Severity.WARNING])
         not_detailed = sum(run.not_detailed.values())
-        run.problems.sort(key=lambda p: (p.row is not None, p.row or 0))
         # a file refused as a whole rejects every row it had read: rows = loaded + rejected
         rejected = run.rows if status == "rejected" else len(run.rejected_rows)
         result = IngestResult(status, request.feed.kind, request.seller_id, import_id, sha,

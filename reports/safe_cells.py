@@ -48,7 +48,7 @@ def inert_text(value: str) -> str:
     also behind blanks or invisible characters."""
     if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
-    if value[:1] and (value[0] <= " " or not value[0].isprintable() or value[0].isspace()):
+    if value[:1] and not value[0].isalnum():  # the usual cell starts with a letter or digit
         lead = _BLANK_LEAD.match(value)
         if lead and value[lead.end():].startswith(FORMULA_TRIGGERS):
             return "'" + value
