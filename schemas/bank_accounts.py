@@ -77,19 +77,23 @@ def mask_iban(iban: str) -> str:
 
 # An IBAN as people write one, wherever it stands in a text: compact, or grouped by any
 # separators (spaces, several or none, hyphens and dashes, dots, slashes, underscores; `FR 76
-# ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after one in
-# capitals (`IBANFR76...`, `ribFR76...`). A candidate is two letters, two digits and letters or
-# digits after, each with at most three separators before it; it is an account when its first
-# characters, the country's IBAN length of them, have the country's shape (schwifty's
-# registry: a typo'd digit is still an account) or a valid check (mod 97); only they are
-# masked, and the search goes on after them (a second IBAN in the cell). A VAT number, a
-# SIRET, an address ("no 12 rue de la Paix") or a shop name ("SA12 Bois Pour Tous", "DE12
-# Informatique") has neither.
+# ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after the words
+# IBAN, RIB or compte (`IBANFR76...`, `ribfr76...`). A candidate is two letters, two digits
+# and letters or digits after, each with at most three separators before it. It is an account
+# when its first characters, the country's IBAN length of them (or one fewer: a digit left
+# out), have the country's shape in schwifty's registry and at least `_IBAN_MIN_DIGITS`
+# digits, or a valid check (a shape with letters): a typo'd digit is still an account. Only
+# they are masked, and the search goes on after them (a second IBAN in the cell). The check
+# digits alone decide nothing: any text passes mod 97 once in 97, and a first version masked
+# addresses, VAT numbers and shop names that way, which a fixed file sent back then loaded as
+# stars.
 _SEPARATOR = r"[\s./_\-\u2010-\u2015]{0,3}"
 _IBAN_CANDIDATE = re.compile(
-    rf"(?:(?<![A-Za-z0-9])[A-Za-z]{{2}}|(?<=[A-Za-z])[A-Z]{{2}}){_SEPARATOR}[0-9]{_SEPARATOR}[0-9]"
-    rf"(?:{_SEPARATOR}[A-Za-z0-9]){{10,40}}"
+    rf"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban)|(?<=RIB)|(?<=rib)|(?<=Rib)|(?<=compte)"
+    rf"|(?<=Compte)|(?<=COMPTE))[A-Za-z]{{2}}"
+    rf"{_SEPARATOR}[0-9]{_SEPARATOR}[0-9](?:{_SEPARATOR}[A-Za-z0-9]){{10,40}}"
 )
+_IBAN_MIN_DIGITS = 10
 
 
 def mask_ibans_in(text: str) -> str:
@@ -113,20 +117,23 @@ def _account_span(candidate: str) -> int | None:
     compact = "".join(character for character in candidate if character.isalnum()).upper()
     try:
         spec = get_iban_spec(compact[:2])
-    except InvalidCountryCode:
-        lengths = range(15, min(len(compact), 34) + 1)  # no registry entry: the check alone
-        return next((ends[n - 1] for n in lengths if _checks(compact[:n])), None)
-    account = compact[:spec.iban_length]
-    if len(account) == spec.iban_length and (spec.regex.match(account[4:]) or _checks(account)):
-        return ends[spec.iban_length - 1]
+    except InvalidCountryCode:  # no IBAN country
+        return None
+    for length in (spec.iban_length, spec.iban_length - 1):
+        account = compact[:length]
+        whole = account.ljust(spec.iban_length, "0")  # a digit left out: shaped as if there
+        if len(account) == length and spec.regex.match(whole[4:]) and (
+                sum(character.isdigit() for character in account) >= _IBAN_MIN_DIGITS
+                or _checks(account)):
+            return ends[length - 1]
     return None
 
 
 def _checks(iban: str) -> bool:
     """ISO 13616's check: the account moved behind its country and check digits, letters as
-    numbers, is 1 modulo 97."""
+    numbers, is 1 modulo 97 (with the country's shape: a bank code in letters)."""
     moved = iban[4:] + iban[:4]
-    return moved.isalnum() and int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+    return int("".join(str(int(character, 36)) for character in moved)) % 97 == 1
 
 
 def _iban_issue(iban: str) -> tuple[str | None, IBAN | None]:

@@ -338,11 +338,16 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
     # and a SIRET, a shop name; the city after one kept, a second one in the cell masked too
     for text in ("Bureau12 3456 7890, Paris", "Fax02 1234 5678", "no 12 rue de la Paix 75002 Paris",
                  "TVA FR12345678901 SIRET 12345678900012", "DE12 Informatique Service 2000",
-                 "Bat B, BE12 avenue Louise 1050 Bruxelles"):
+                 "Bat B, BE12 avenue Louise 1050 Bruxelles", "Bd 38 rue Victor Hugo 75017 Paris",
+                 "CIF ESA01719198 Madrid Calle Mayor 2", "DE66 Informatique und Elektronik",
+                 "123 AVENUE DE LA REPUBLIQUE 75020 PARIS CEDEX 15 FRANCE",
+                 "TVA FR62705230900 SIRET 30414970937395"):
         assert mask_ibans_in(text) == text
     assert mask_ibans_in(f"{IBAN_OK} Paris").endswith("0189 Paris")
     assert mask_ibans_in("ribFR7630006000011234567890189 ou BE68539007547034") == (
         "rib" + "*" * 23 + "0189 ou " + "*" * 12 + "7034")
+    assert mask_ibans_in("ibanfr7630006000011234567890189").startswith("iban*")
+    assert "0112" not in mask_ibans_in("FR76 3000 6000 0112 3456 7890 18")  # a digit left out
 
 
 def test_mask_iban_keeps_only_the_last_four():
