@@ -10,6 +10,7 @@ its CRC check), so a part cannot grow past what was checked here.
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 import zlib
@@ -134,11 +135,20 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
 _PROLOG_BYTES = 64 * 1024
 _DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
+_COMMENTS = re.compile(rb"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)  # ... or cut at the look's end
 _DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)""")
-_ASCII_VISIBLE = frozenset({"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii",
-                            "iso-8859-1", "latin-1", "windows-1252"})
-"""Encodings in which `<!DOCTYPE` shows as such (UTF-16 once its NULs are dropped): a part in
-UTF-7 hid its DTD in base64 and openpyxl expanded the entity."""
+
+
+def _shows_markup(encoding: str) -> bool:
+    """Whether `<!DOCTYPE` shows as such in the encoding (UTF-16 once its NULs are dropped): a
+    part in UTF-7 hid its DTD in base64 and openpyxl expanded the entity."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if name == "utf-7":  # writes ASCII as is, and may also shift it into base64
+        return False
+    return name.startswith("utf-16") or "<!DOCTYPE".encode(name, "replace") == b"<!DOCTYPE"
 
 
 def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -155,10 +165,11 @@ def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
         head = entry_head(archive, name, _PROLOG_BYTES)
         visible = head.replace(b"\x00", b"")  # a part in UTF-16 (allowed by XML)
         declared = _DECLARED.match(visible)
-        encoding = declared.group(1).decode("ascii", "replace").lower() if declared else "utf-8"
-        root = _ROOT.search(visible)
-        prolog = visible[:root.start()] if root else visible
-        if encoding not in _ASCII_VISIBLE or _DOCUMENT_TYPE.search(prolog) or (
+        encoding = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
+        # the root is the first tag outside comments and instructions (`<!-- <x -->` before a
+        # DTD passed for the root, and the DTD for content)
+        root = _ROOT.search(_COMMENTS.sub(b"", visible))
+        if not _shows_markup(encoding) or _DOCUMENT_TYPE.search(visible) or (
                 root is None and len(head) == _PROLOG_BYTES):
             raise reject_file(
                 Reason.UNREADABLE,

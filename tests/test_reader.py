@@ -1050,6 +1050,8 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
 @pytest.mark.parametrize("prolog", [
     b"<?xml version='1.0' encoding='UTF-7'?>",  # hides a DTD in base64
     b"<?xml version='1.0' encoding='UTF-8'?>" + b" " * (64 * 1024),  # pushes it past the look
+    b"<?xml version='1.0'?><!-- <x --><!DOCTYPE x [<!ENTITY e 'e'>]>",  # a false root before
+    b"<?xml version='1.0'?><?pi <x?><!-- <y" + b" " * (64 * 1024) + b"-->",
 ])
 def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: Path, prolog) -> None:
     path = make_xlsx(tmp_path / "hidden.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
@@ -1332,3 +1334,12 @@ def test_a_dos_end_of_file_mark_is_no_row(tmp_path: Path, ending: str, title: st
     _, frame, problems = read(write(tmp_path, body, "cp1252"))
     assert rows(frame) == {2: ["A-1", title.strip('"'), "12,90", "4"], 3: ["A-2", "Deux", "9,90", "5"]}
     assert problems == []
+
+
+@pytest.mark.parametrize("declared", ["ISO-8859-15", "cp1252", "latin1", "windows-1252"])
+def test_a_part_declared_in_an_ascii_compatible_encoding_is_read(tmp_path: Path, declared) -> None:
+    path = make_xlsx(tmp_path / "latin.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rewrite_entry(path, "docProps/core.xml",
+                  lambda xml: f"<?xml version='1.0' encoding='{declared}'?>".encode() + xml)
+    _, frame, _ = read(path, frozenset({"sku", "title"}))
+    assert rows(frame) == {2: ["A1", "x"]}
