@@ -335,10 +335,13 @@ class FileRun:
             self.other_seller_rows.update(p.row for p in others)
             self.other_seller_example = self.other_seller_example or others[0]
         room = max(MAX_DETAILED - len(self.problems), 0)
-        if len(problems) > room:
-            for problem in problems[room:]:
+        if len(problems) > room:  # the file's own problems (no row) always said
+            kept = [p for p in problems if p.row is None]
+            on_rows = [p for p in problems if p.row is not None]
+            room = max(room - len(kept), 0)
+            for problem in on_rows[room:]:
                 self.not_detailed[problem.severity] += 1
-            problems = problems[:room]
+            problems = kept + on_rows[:room]
         text_mask = self.request.feed.report_text_mask
         if text_mask is not None:
             problems = [replace(p, value=p.value and text_mask(p.value),  # quoted in messages too

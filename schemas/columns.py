@@ -207,17 +207,16 @@ def map_headers(headers: list[str], specs: tuple[ColumnSpec, ...]) -> HeaderMap:
     # fallback one ("Mises en situation", which may describe the exercises)
     # fallback one ("Mises en situation", which may describe the exercises), a weak one last
     ranked = sorted(deferred, key=lambda entry: entry[3])
-    taken_by_hint: set[str] = set()
+    taken_at: dict[str, int] = {}  # the rank that took a field
     for position, header, spec, rank in ranked:
-        if spec.name in ours or (rank and spec.name in taken_by_hint) or (
-                rank == 2 and spec.name in positions):
+        if spec.name in ours or (rank and taken_at.get(spec.name) == 0) or (
+                rank == 2 and taken_at.get(spec.name) == 1):
             yielded.append(header)
-        elif spec.name in positions:  # two fallback columns for one field: which one?
+        elif spec.name in positions:  # two fallback (or two weak) columns: which one?
             raise _duplicate_header(spec, headers, positions[spec.name], position)
         else:
             positions[spec.name] = position
-            if not rank:
-                taken_by_hint.add(spec.name)
+            taken_at[spec.name] = rank
     missing = [s for s in specs if (s.required or s.required_for_updates) and s.name not in positions]
     if any(spec.required for spec in missing):  # rejected anyway: name what update rows lack too
         raise _missing_columns(missing, unknown)

@@ -591,3 +591,10 @@ def test_a_shop_exports_second_code_or_price_column_is_no_second_naming(headers)
     mapped = map_headers(headers, OFFER_COLUMNS)
     assert mapped.positions[{"Variant Barcode": "product_id", "Regular price": "price",
                              "gencod": "product_id"}[headers[2]]] == 2
+
+
+def test_two_weak_name_columns_for_one_field_refuse_the_file() -> None:
+    """`Selling price` beside `Selling Price` read the first at 999,00, the other ignored."""
+    with pytest.raises(FileRejected) as caught:
+        map_headers(["sku", "title", "Selling price", "Selling Price"], OFFER_COLUMNS)
+    assert caught.value.problem.code is Reason.DUPLICATE_HEADER

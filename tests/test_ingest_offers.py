@@ -156,6 +156,23 @@ def test_a_large_files_rejected_rows_past_the_detailed_problems_are_all_sent_bac
     assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 40
 
 
+def test_a_files_own_problem_found_past_the_detailed_ones_is_still_said(ingestor, tmp_path, monkeypatch):
+    """A file-level warning the load found (an order export's name without its date) went into
+    the count of rows' problems, "1 more warning on the rows after", and was said nowhere."""
+    import loaders.checking
+    from loaders.checking import FileRun
+    from marketplace.errors import Problem, Reason, Severity
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 1)
+    request = IngestRequest(path=tmp_path / "o.csv", name="o.csv", feed=OFFERS_FEED, seller_id=7)
+    run = FileRun(request, ingestor.context(request, None), ingestor.limits)
+    row = [Problem(Reason.BAD_NUMBER, "fr", "en", row=n) for n in (2, 3)]
+    run.add_problems(row)
+    run.add_problems([Problem(Reason.BAD_DATE, "fr", "en", severity=Severity.WARNING), *row])
+    assert [p.row for p in run.problems] == [2, None]
+    assert run.not_detailed == {Severity.ERROR: 3, Severity.WARNING: 0}
+
+
 def test_another_sellers_file_past_the_detailed_problems_is_still_refused_whole(
         ingestor, tmp_path, monkeypatch):
     import loaders.checking
