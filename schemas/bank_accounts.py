@@ -80,13 +80,13 @@ def mask_iban(iban: str) -> str:
 # ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after the words
 # IBAN, RIB or compte (`IBANFR76...`, `ribfr76...`). A candidate is two letters, two digits
 # and letters or digits after, each with at most three separators before it. It is an account
-# when its first characters, the country's IBAN length of them (or one fewer: a digit left
-# out), have the country's shape in schwifty's registry and at least `_IBAN_MIN_DIGITS`
-# digits, or a valid check (a shape with letters): a typo'd digit is still an account. Only
-# they are masked, and the search goes on after them (a second IBAN in the cell). The check
-# digits alone decide nothing: any text passes mod 97 once in 97, and a first version masked
-# addresses, VAT numbers and shop names that way, which a fixed file sent back then loaded as
-# stars.
+# when its first characters, the country's IBAN length of them, are grouped as people write
+# an IBAN (`_grouped`), have the country's shape in schwifty's registry and at least
+# `_IBAN_MIN_DIGITS` digits, or a valid check (a shape with letters): a typo'd digit is still
+# an account, and so is one digit fewer where the writing ends. Only they are masked, and the
+# search goes on after them (a second IBAN in the cell). The check digits alone decide
+# nothing: any text passes mod 97 once in 97, and a first version masked addresses, VAT
+# numbers and shop names that way, which a fixed file sent back then loaded as stars.
 _SEPARATOR = r"[\s./_\-\u2010-\u2015]{0,3}"
 _IBAN_CANDIDATE = re.compile(
     rf"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban)|(?<=RIB)|(?<=rib)|(?<=Rib)|(?<=compte)"
@@ -119,14 +119,37 @@ def _account_span(candidate: str) -> int | None:
         spec = get_iban_spec(compact[:2])
     except InvalidCountryCode:  # no IBAN country
         return None
-    for length in (spec.iban_length, spec.iban_length - 1):
-        account = compact[:length]
-        whole = account.ljust(spec.iban_length, "0")  # a digit left out: shaped as if there
-        if len(account) == length and spec.regex.match(whole[4:]) and (
-                sum(character.isdigit() for character in account) >= _IBAN_MIN_DIGITS
-                or _checks(account)):
-            return ends[length - 1]
+    length = spec.iban_length
+    account = compact[:length]
+    if len(account) == length and spec.regex.match(account[4:]) and _grouped(
+            candidate[:ends[length - 1]]) and (_digits(account) >= _IBAN_MIN_DIGITS or _checks(account)):
+        return ends[length - 1]
+    # a digit left out: one fewer, ending where the writing ends ("... 7890 18 Paris")
+    short = length - 1
+    if len(compact) >= short and _grouped(candidate[:ends[short - 1]]) and \
+            not candidate[ends[short - 1]:ends[short - 1] + 1].isalnum() and \
+            _digits(compact[:short]) >= _IBAN_MIN_DIGITS:
+        return ends[short - 1]
     return None
+
+
+def _digits(text: str) -> int:
+    return sum(character.isdigit() for character in text)
+
+
+_RUNS = re.compile(r"[A-Za-z0-9]+")
+
+
+def _grouped(text: str) -> bool:
+    """Whether the letters and digits run as people group an IBAN: all together, the first four
+    then the rest, by fours (`FR 76` first too), or as a French RIB (4-5-5-11-2). Words of a
+    sentence run otherwise: "LU49645810 SIRET 72276...", "FR2024169279436 FR2024921632678"."""
+    runs = [len(run) for run in _RUNS.findall(text)]
+    if runs[:2] == [2, 2]:  # "FR 76 3000 ..."
+        runs = [4, *runs[2:]]
+    return (len(runs) <= 2 and runs[0] == 4 or len(runs) == 1
+            or all(run == 4 for run in runs[:-1]) and runs[-1] <= 4
+            or runs == [4, 5, 5, 11, 2])
 
 
 def _checks(iban: str) -> bool:

@@ -347,7 +347,11 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
     assert mask_ibans_in("ribFR7630006000011234567890189 ou BE68539007547034") == (
         "rib" + "*" * 23 + "0189 ou " + "*" * 12 + "7034")
     assert mask_ibans_in("ibanfr7630006000011234567890189").startswith("iban*")
-    assert "0112" not in mask_ibans_in("FR76 3000 6000 0112 3456 7890 18")  # a digit left out
+    assert "0112" not in mask_ibans_in("FR76 3000 6000 0112 3456 7890 18 Paris")  # a digit left out
+    # words of a sentence are not an IBAN's groups: a VAT number and a SIRET, two order numbers
+    for text in ("LU49645810 SIRET 72276845357349", "FR2024169279436 FR2024921632678",
+                 "DE199338234 - 01 66 60 44 12", "NL92 Shop 56208 88150 23949"):
+        assert mask_ibans_in(text) == text
 
 
 def test_mask_iban_keeps_only_the_last_four():
