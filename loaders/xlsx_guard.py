@@ -146,9 +146,10 @@ def _shows_markup(encoding: str) -> bool:
         name = codecs.lookup(encoding).name
     except LookupError:
         return False
-    if name == "utf-7":  # writes ASCII as is, and may also shift it into base64
-        return False
-    return name.startswith("utf-16") or "<!DOCTYPE".encode(name, "replace") == b"<!DOCTYPE"
+    # UTF-8 and UTF-16, or one byte a character (Latin-1, Windows-125x, ISO-8859-x, Mac): no
+    # shifted or escaped states, where UTF-7 wrote a DTD in base64 and ISO-2022-JP or HZ split
+    # it with escapes their decoder drops
+    return name.startswith(("utf-8", "utf-16", "ascii", "latin", "iso8859", "cp125", "mac-"))
 
 
 def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -167,9 +168,12 @@ def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
         declared = _DECLARED.match(visible)
         encoding = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
         # the root is the first tag outside comments and instructions (`<!-- <x -->` before a
-        # DTD passed for the root, and the DTD for content)
-        root = _ROOT.search(_COMMENTS.sub(b"", visible))
-        if not _shows_markup(encoding) or _DOCUMENT_TYPE.search(visible) or (
+        # DTD passed for the root, and the DTD for content); after it, `<!DOCTYPE html>` in a
+        # CDATA cell is text
+        bare = _COMMENTS.sub(b"", visible)
+        root = _ROOT.search(bare)
+        prolog = bare[:root.start()] if root else bare
+        if not _shows_markup(encoding) or _DOCUMENT_TYPE.search(prolog) or (
                 root is None and len(head) == _PROLOG_BYTES):
             raise reject_file(
                 Reason.UNREADABLE,

@@ -1052,6 +1052,7 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
     b"<?xml version='1.0' encoding='UTF-8'?>" + b" " * (64 * 1024),  # pushes it past the look
     b"<?xml version='1.0'?><!-- <x --><!DOCTYPE x [<!ENTITY e 'e'>]>",  # a false root before
     b"<?xml version='1.0'?><?pi <x?><!-- <y" + b" " * (64 * 1024) + b"-->",
+    b"<?xml version='1.0' encoding='ISO-2022-JP'?>",  # escapes its decoder drops split a DTD
 ])
 def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: Path, prolog) -> None:
     path = make_xlsx(tmp_path / "hidden.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
@@ -1341,5 +1342,16 @@ def test_a_part_declared_in_an_ascii_compatible_encoding_is_read(tmp_path: Path,
     path = make_xlsx(tmp_path / "latin.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     rewrite_entry(path, "docProps/core.xml",
                   lambda xml: f"<?xml version='1.0' encoding='{declared}'?>".encode() + xml)
+    _, frame, _ = read(path, frozenset({"sku", "title"}))
+    assert rows(frame) == {2: ["A1", "x"]}
+
+
+def test_a_document_type_written_after_the_root_is_text(tmp_path: Path) -> None:
+    """`<!DOCTYPE html>` in a cell (an HTML description in CDATA) or a comment after the root
+    refused a valid workbook."""
+    path = make_xlsx(tmp_path / "html.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rewrite_entry(path, "docProps/core.xml",
+                  lambda xml: xml.replace(b"</cp:coreProperties>",
+                                          b"<!-- <!DOCTYPE html> --></cp:coreProperties>"))
     _, frame, _ = read(path, frozenset({"sku", "title"}))
     assert rows(frame) == {2: ["A1", "x"]}
