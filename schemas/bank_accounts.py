@@ -80,14 +80,15 @@ def mask_iban(iban: str) -> str:
 # ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after the words
 # IBAN, RIB or compte (`IBANFR76...`, `ribfr76...`). A candidate is two letters, two digits
 # and letters or digits after, each with at most three separators before it. It is an account
-# when its first characters, the country's IBAN length of them, are grouped as people write
-# an IBAN (`_grouped`), have the country's shape in schwifty's registry and at least
-# `_IBAN_MIN_DIGITS` digits, or a valid check (a shape with letters): a typo'd digit is still
-# an account, and so is one digit fewer where the writing ends. Only they are masked, and the
-# search goes on after them (a second IBAN in the cell). The check digits alone decide
-# nothing: any text passes mod 97 once in 97, and a first version masked addresses, VAT
-# numbers and shop names that way, which a fixed file sent back then loaded as stars.
-_SEPARATOR = r"[\s./_\-\u2010-\u2015]{0,3}"
+# when its first characters, the country's IBAN length of them, have the country's shape in
+# schwifty's registry and a valid check, however grouped (a bank's own groupings), or, a
+# typo'd digit failing the check, are grouped as people write an IBAN (`_grouped`) with at
+# least `_IBAN_MIN_DIGITS` digits; one digit fewer where the writing ends is one too. Only
+# they are masked, and the search goes on after them (a second IBAN in the cell). The check
+# digits alone decide nothing: any text passes mod 97 once in 97, and a first version masked
+# addresses, VAT numbers and shop names that way, which a fixed file sent back then loaded as
+# stars.
+_SEPARATOR = r"[\s./_:\-\u2010-\u2015]{0,3}"
 _IBAN_CANDIDATE = re.compile(
     rf"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban)|(?<=RIB)|(?<=rib)|(?<=Rib)|(?<=compte)"
     rf"|(?<=Compte)|(?<=COMPTE))[A-Za-z]{{2}}"
@@ -121,14 +122,17 @@ def _account_span(candidate: str) -> int | None:
         return None
     length = spec.iban_length
     account = compact[:length]
-    if len(account) == length and spec.regex.match(account[4:]) and _grouped(
-            candidate[:ends[length - 1]]) and (_digits(account) >= _IBAN_MIN_DIGITS or _checks(account)):
+    if len(account) == length and spec.regex.match(account[4:]) and (
+            _checks(account)  # however grouped: a bank's own ("ES91 2100 0418 45 0200051332")
+            or _grouped(candidate[:ends[length - 1]]) and _digits(account) >= _IBAN_MIN_DIGITS):
         return ends[length - 1]
-    # a digit left out: one fewer, ending where the writing ends ("... 7890 18 Paris")
-    short = length - 1
-    if len(compact) >= short and _grouped(candidate[:ends[short - 1]]) and \
+    # a digit left out: one fewer, ending where the writing ends ("... 7890 18 Paris"), shaped
+    # as the country's once a digit is put back somewhere
+    short, account = length - 1, compact[:length - 1]
+    if len(account) == short and _grouped(candidate[:ends[short - 1]]) and \
             not candidate[ends[short - 1]:ends[short - 1] + 1].isalnum() and \
-            _digits(compact[:short]) >= _IBAN_MIN_DIGITS:
+            _digits(account) >= _IBAN_MIN_DIGITS and any(
+                spec.regex.match(account[4:at] + "0" + account[at:]) for at in range(4, length)):
         return ends[short - 1]
     return None
 

@@ -348,6 +348,10 @@ def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
         "rib" + "*" * 23 + "0189 ou " + "*" * 12 + "7034")
     assert mask_ibans_in("ibanfr7630006000011234567890189").startswith("iban*")
     assert "0112" not in mask_ibans_in("FR76 3000 6000 0112 3456 7890 18 Paris")  # a digit left out
+    # a bank's own grouping, with a valid check: Spain's, Italy's, Germany's
+    for text in ("ES91 2100 0418 45 0200051332", "IT60 X 05428 11101 000000123456",
+                 "DE89 37040044 0532013000", "FR76:3000:6000:0112:3456:7890:189"):
+        assert mask_ibans_in(text).count("*") >= 10, text
     # words of a sentence are not an IBAN's groups: a VAT number and a SIRET, two order numbers
     for text in ("LU49645810 SIRET 72276845357349", "FR2024169279436 FR2024921632678",
                  "DE199338234 - 01 66 60 44 12", "NL92 Shop 56208 88150 23949"):
