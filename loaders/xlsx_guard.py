@@ -136,7 +136,8 @@ _PROLOG_BYTES = 64 * 1024
 _DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 _COMMENTS = re.compile(rb"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)  # ... or cut at the look's end
-_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)""")
+_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']+)""")
 
 
 def _shows_markup(encoding: str) -> bool:
@@ -165,15 +166,17 @@ def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
             continue
         head = entry_head(archive, name, _PROLOG_BYTES)
         visible = head.replace(b"\x00", b"")  # a part in UTF-16 (allowed by XML)
-        declared = _DECLARED.match(visible)
-        encoding = declared.group(1).decode("ascii", "replace") if declared else "utf-8"
+        declaration = _DECLARATION.match(visible)
+        # every `encoding=` it holds: one hidden in the version's value passed for the real one
+        encodings = [found.decode("ascii", "replace")
+                     for found in _ENCODING.findall(declaration.group() if declaration else b"")]
         # the root is the first tag outside comments and instructions (`<!-- <x -->` before a
         # DTD passed for the root, and the DTD for content); after it, `<!DOCTYPE html>` in a
         # CDATA cell is text
         bare = _COMMENTS.sub(b"", visible)
         root = _ROOT.search(bare)
         prolog = bare[:root.start()] if root else bare
-        if not _shows_markup(encoding) or _DOCUMENT_TYPE.search(prolog) or (
+        if not all(map(_shows_markup, encodings)) or _DOCUMENT_TYPE.search(prolog) or (
                 root is None and len(head) == _PROLOG_BYTES):
             raise reject_file(
                 Reason.UNREADABLE,

@@ -1053,6 +1053,7 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
     b"<?xml version='1.0'?><!-- <x --><!DOCTYPE x [<!ENTITY e 'e'>]>",  # a false root before
     b"<?xml version='1.0'?><?pi <x?><!-- <y" + b" " * (64 * 1024) + b"-->",
     b"<?xml version='1.0' encoding='ISO-2022-JP'?>",  # escapes its decoder drops split a DTD
+    b"<?xml version=\"1.0 encoding='utf-8'\" encoding=\"UTF-7\"?>",  # a second, real encoding
 ])
 def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: Path, prolog) -> None:
     path = make_xlsx(tmp_path / "hidden.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
