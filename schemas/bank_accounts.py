@@ -90,8 +90,7 @@ def mask_iban(iban: str) -> str:
 # stars.
 _SEPARATOR = r"[\s./_:\-\u2010-\u2015]{0,3}"
 _IBAN_CANDIDATE = re.compile(
-    rf"(?:(?<![A-Za-z0-9])|(?<=IBAN)|(?<=iban)|(?<=Iban)|(?<=RIB)|(?<=rib)|(?<=Rib)|(?<=compte)"
-    rf"|(?<=Compte)|(?<=COMPTE))[A-Za-z]{{2}}"
+    rf"(?:(?<![A-Za-z0-9])|(?<=(?i:iban))|(?<=(?i:rib))|(?<=(?i:compte)))[A-Za-z]{{2}}"
     rf"{_SEPARATOR}[0-9]{_SEPARATOR}[0-9](?:{_SEPARATOR}[A-Za-z0-9]){{10,40}}"
 )
 _IBAN_MIN_DIGITS = 10
