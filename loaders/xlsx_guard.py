@@ -11,6 +11,7 @@ its CRC check), so a part cannot grow past what was checked here.
 from __future__ import annotations
 
 import codecs
+import pyexpat
 import re
 import zipfile
 import zlib
@@ -79,7 +80,7 @@ def check_xlsx(
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
-            _check_parts_read_whole(infos, max_part_bytes, max_shared_strings_bytes)
+            _check_parts_read_whole(archive, infos, max_part_bytes, max_shared_strings_bytes)
             _check_is_workbook(archive)
             _check_no_document_type(archive, infos)
     except _UNREADABLE_ERRORS as error:
@@ -115,11 +116,11 @@ def _check_sizes(
             )
 
 
-def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
-                            max_shared_strings_bytes: int) -> None:
+def _check_parts_read_whole(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+                            max_part_bytes: int, max_shared_strings_bytes: int) -> None:
     for info in infos:
         name = info.filename
-        if not name.lower().endswith(_PARSED_WHOLE) or _STREAMED.fullmatch(name):
+        if _STREAMED.fullmatch(name) or not _is_xml_part(archive, info):
             continue
         if name.endswith("sharedStrings.xml"):
             if info.file_size > max_shared_strings_bytes:
@@ -132,25 +133,74 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], max_part_bytes: int,
             )
 
 
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _is_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether openpyxl may parse the entry as XML: by its name, or by its first bytes, as
+    openpyxl finds parts through relationships and content types whatever they are called (a
+    sheet renamed `sheet1.dat` passed the DTD look, shared strings renamed passed the caps)."""
+    if info.filename.lower().endswith(_PARSED_WHOLE):
+        return True
+    start = entry_head(archive, info.filename, 8).lstrip(b" \t\r\n")
+    return start.startswith(_XML_STARTS) or start[:4].replace(b"\x00", b"").startswith(b"<")
+
+
 _PROLOG_BYTES = 64 * 1024
-_DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT = re.compile(rb"<[A-Za-z_]")
-_COMMENTS = re.compile(rb"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)  # ... or cut at the look's end
-_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*")
-_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']+)""")
+
+
+class _RootReached(Exception):
+    """The prolog is over: what follows is content, where a DTD cannot stand."""
+
+
+class _DocumentType(Exception):
+    """The prolog declares a document type or an entity."""
 
 
 def _shows_markup(encoding: str) -> bool:
-    """Whether `<!DOCTYPE` shows as such in the encoding (UTF-16 once its NULs are dropped): a
-    part in UTF-7 hid its DTD in base64 and openpyxl expanded the entity."""
+    """Whether an encoding is one XML parsers agree on: UTF-8 and UTF-16, or one byte a
+    character (Latin-1, Windows-125x, ISO-8859-x, Mac). A part in UTF-7 hid its DTD in base64
+    and openpyxl expanded the entity; ISO-2022-JP or HZ split it with escapes."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
         return False
-    # UTF-8 and UTF-16, or one byte a character (Latin-1, Windows-125x, ISO-8859-x, Mac): no
-    # shifted or escaped states, where UTF-7 wrote a DTD in base64 and ISO-2022-JP or HZ split
-    # it with escapes their decoder drops
     return name.startswith(("utf-8", "utf-16", "ascii", "latin", "iso8859", "cp125", "mac-"))
+
+
+def _prolog_fault(head: bytes) -> str | None:
+    """Whether the start of a part is `unsafe` (a DTD or an entity, an encoding that could
+    hide one, no root in the first 64 KB), `damaged`, or fine (None). An XML parser reads the prolog, so comments, instructions and encodings are seen as
+    lxml sees them: byte patterns were fooled by a comment whose end was a character that
+    turned into `--` once UTF-16's NULs were dropped."""
+    parser = pyexpat.ParserCreate()
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    declared: list[str] = []
+
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        if encoding is not None:
+            declared.append(encoding)
+
+    def root(*_args: object) -> None:
+        raise _RootReached
+
+    def document_type(*_args: object) -> None:
+        raise _DocumentType
+
+    parser.XmlDeclHandler = declaration
+    parser.StartElementHandler = root
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = document_type
+    try:
+        parser.Parse(head, False)
+    except _RootReached:
+        return None if all(map(_shows_markup, declared)) else "unsafe"
+    except _DocumentType:
+        return "unsafe"
+    except (pyexpat.ExpatError, ValueError, LookupError):  # ValueError: a multi-byte encoding
+        return "unsafe" if declared and not all(map(_shows_markup, declared)) else "damaged"
+    if not all(map(_shows_markup, declared)):
+        return "unsafe"
+    return "unsafe" if len(head) == _PROLOG_BYTES else None
 
 
 def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -159,25 +209,22 @@ def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
     in `workbook.xml` or `docProps/core.xml` was accepted without a word); the sheets, streamed
     through defusedxml, let a reference to an external DTD through. A DTD stands before the
     root element: a part whose root does not start in its first 64 KB (padding pushed a DTD
-    past the look) or declared in an encoding that hides it is refused as well."""
+    past the look), declared in an encoding that could hide it, or whose prolog an XML parser
+    cannot read, is refused as well."""
     for info in infos:
-        name = info.filename
-        if not name.lower().endswith(_PARSED_WHOLE):
+        if not _is_xml_part(archive, info):
             continue
-        head = entry_head(archive, name, _PROLOG_BYTES)
-        visible = head.replace(b"\x00", b"")  # a part in UTF-16 (allowed by XML)
-        declaration = _DECLARATION.match(visible)
-        # every `encoding=` it holds: one hidden in the version's value passed for the real one
-        encodings = [found.decode("ascii", "replace")
-                     for found in _ENCODING.findall(declaration.group() if declaration else b"")]
-        # the root is the first tag outside comments and instructions (`<!-- <x -->` before a
-        # DTD passed for the root, and the DTD for content); after it, `<!DOCTYPE html>` in a
-        # CDATA cell is text
-        bare = _COMMENTS.sub(b"", visible)
-        root = _ROOT.search(bare)
-        prolog = bare[:root.start()] if root else bare
-        if not all(map(_shows_markup, encodings)) or _DOCUMENT_TYPE.search(prolog) or (
-                root is None and len(head) == _PROLOG_BYTES):
+        name = info.filename
+        fault = _prolog_fault(entry_head(archive, name, _PROLOG_BYTES))
+        if fault == "damaged":
+            raise reject_file(
+                Reason.UNREADABLE,
+                f"Fichier illisible : l'élément « {name} » du classeur est endommagé. Enregistrez-le"
+                " de nouveau depuis Excel et renvoyez-le.",
+                f'Unreadable file: entry "{name}" of the workbook is damaged. Save it again from'
+                " Excel and send it again.",
+            )
+        if fault is not None:
             raise reject_file(
                 Reason.UNREADABLE,
                 f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"

@@ -1053,12 +1053,59 @@ def test_a_document_type_in_any_part_refuses_the_workbook(tmp_path: Path, part: 
     b"<?xml version='1.0'?><!-- <x --><!DOCTYPE x [<!ENTITY e 'e'>]>",  # a false root before
     b"<?xml version='1.0'?><?pi <x?><!-- <y" + b" " * (64 * 1024) + b"-->",
     b"<?xml version='1.0' encoding='ISO-2022-JP'?>",  # escapes its decoder drops split a DTD
-    b"<?xml version=\"1.0 encoding='utf-8'\" encoding=\"UTF-7\"?>",  # a second, real encoding
+    # a comment ended, once UTF-16's NULs were dropped, by a character whose bytes are '--'
+    "<?xml version='1.0' encoding='UTF-16'?><!--\u2d2d><a--><!DOCTYPE w SYSTEM 'http://x/'>"
+    .encode("utf-16"),
 ])
 def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: Path, prolog) -> None:
     path = make_xlsx(tmp_path / "hidden.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
-    rewrite_entry(path, "xl/workbook.xml", lambda xml: prolog + xml)
+    utf16 = prolog.startswith(b"\xff\xfe")
+    rewrite_entry(path, "xl/workbook.xml",
+                  lambda xml: prolog + xml.decode().encode("utf-16-le") if utf16 else prolog + xml)
     assert "DTD" in rejected(path).message_fr
+
+
+@pytest.mark.parametrize("prolog", [
+    b"<?xml version=\"1.0 encoding='utf-8'\" encoding=\"UTF-7\"?>",  # a second, real encoding
+    "<?xml version='1.0'?><!DOCTYPE w SYSTEM 'http://x/'>".encode("utf-32"),
+    b"  <?xml version='1.0'?>",
+])
+def test_a_part_whose_prolog_a_parser_cannot_read_refuses_the_workbook(tmp_path: Path, prolog) -> None:
+    path = make_xlsx(tmp_path / "damaged.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rewrite_entry(path, "xl/workbook.xml", lambda xml: prolog + xml)
+    problem = rejected(path)
+    assert problem.code is Reason.UNREADABLE and "xl/workbook.xml" in problem.message_fr
+
+
+def rename_entry(path: Path, old: str, new: str) -> None:
+    """Move a part as another tool could name it: openpyxl follows the relationships and the
+    content types, whatever the name."""
+    source = path.read_bytes()
+    with (zipfile.ZipFile(io.BytesIO(source)) as archive,
+          zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as renamed):
+        for info in archive.infolist():
+            data = archive.read(info.filename)
+            if info.filename.endswith((".rels", ".xml")):
+                data = data.replace(old.encode(), new.encode())
+                data = data.replace(old.removeprefix("xl/").encode(), new.removeprefix("xl/").encode())
+            renamed.writestr(new if info.filename == old else info.filename, data)
+
+
+def test_a_part_under_another_name_is_judged_as_a_part(tmp_path: Path) -> None:
+    """A sheet renamed `sheet1.dat` carried a DTD past the look, and shared strings renamed
+    past their cap: only names ending in .xml were looked at."""
+    path = make_xlsx(tmp_path / "renamed.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rename_entry(path, "xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.dat")
+    assert rows(read(path, frozenset({"sku", "title"}))[1]) == {2: ["A1", "x"]}  # still a workbook
+    rewrite_entry(path, "xl/worksheets/sheet1.dat",
+                  lambda xml: b'<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/x.dtd">' + xml)
+    assert "DTD" in rejected(path).message_fr
+    texts = make_xlsx(tmp_path / "texts.xlsx", {"S": [["sku", "title"], ["A1", "x" * 5_000]]})
+    with zipfile.ZipFile(texts, "a") as archive:
+        archive.writestr("xl/strings.bin", "<sst>" + "<si><t>texte</t></si>" * 1_000 + "</sst>")
+    with pytest.raises(FileRejected) as caught:  # theme1.xml is 10 KB, the strings 21 KB
+        check_xlsx(texts, max_part_bytes=15_000)
+    assert "xl/strings.bin" in caught.value.problem.message_fr
 
 
 def test_truncated_xlsx_is_unreadable(tmp_path: Path) -> None:
