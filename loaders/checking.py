@@ -12,10 +12,12 @@ import hashlib
 import io
 import logging
 import tempfile
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -337,8 +339,12 @@ class FileRun:
         room = max(MAX_DETAILED - len(self.problems), 0)
         if len(problems) > room:  # the file's own problems (no row) always said
             kept = [p for p in problems if p.row is None]
-            on_rows = [p for p in problems if p.row is not None]
+            # in row order, whole rows: the checks produce theirs check after check, and the
+            # cut left every row without its last checks' problems (no price ever said missing)
+            on_rows = sorted((p for p in problems if p.row is not None), key=attrgetter("row"))
             room = max(room - len(kept), 0)
+            if room < len(on_rows):
+                room = bisect_left(on_rows, on_rows[room].row, key=attrgetter("row"))
             for problem in on_rows[room:]:
                 self.not_detailed[problem.severity] += 1
             problems = kept + on_rows[:room]

@@ -125,17 +125,21 @@ def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_b
     result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows))
     assert (result.status, result.loaded, result.rejected) == ("partial", 1, 8)
     assert [p.code for p in result.problems].count("not_detailed") == 1
-    assert len(result.problems) == 6 and result.as_json()["problems_total"] == 16  # not the note
+    assert len(result.problems) == 5 and result.as_json()["problems_total"] == 16  # not the note
+    # whole rows, in row order: the cut took the first rows' prices, and no row was told its
+    # category, the check after
+    assert sorted((p.row, p.column) for p in result.problems if p.row) == [
+        (2, "catégorie"), (2, "prix"), (3, "catégorie"), (3, "prix")]
     with Session(engine) as session:  # stored with the import, as its report says it
         stored_codes = session.scalars(select(ImportProblem.code)).all()
-    assert stored_codes.count("not_detailed") == 1 and len(stored_codes) == 6
-    assert "11 erreurs et 0 avertissements de plus" in result.problems[0].message_fr
+    assert stored_codes.count("not_detailed") == 1 and len(stored_codes) == 5
+    assert "12 erreurs et 0 avertissements de plus" in result.problems[0].message_fr
     rejected = Path(result.errors_report.replace("-errors.xlsx", "-rejected.csv"))
     assert len(rejected.read_text(encoding="cp1252").splitlines()) == 1 + 8
     sheet = load_workbook(result.errors_report).worksheets[1]
-    # the rows with a detailed problem (a chunk's are found column by column: the prices of
-    # rows 2-6 first) and the valid one; rows 7-9 are in the rejected-rows file only
-    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [2, 3, 4, 5, 6, 10]
+    # the rows with a detailed problem and the valid one; rows 4-9 are in the rejected-rows
+    # file only
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [2, 3, 10]
     assert set(offers(engine)) == {"SKU-00008"}
 
 
