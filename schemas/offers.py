@@ -195,7 +195,8 @@ class OfferValidator(ChunkValidator):
         raw = self.raw["price"]
         if self.ctx.decimal_separator is None:
             self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""], self.ctx.typed_numbers)
-        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator)
+        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator,
+                                                      self.ctx.typed_numbers)
         unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
         # a date cell (read "2026-12-12"): Excel took a price typed "12.12" for the 12th of December
         self.flag_unreadable(unreadable, Reason.BAD_NUMBER, "price", (

@@ -207,7 +207,8 @@ class OrderValidator(ChunkValidator):
 
     def parse_amount(self, name: str) -> pd.Series:
         texts = self.filled(name)
-        cents, unreadable, too_precise = parse_cents(texts, self.ctx.decimal_separator or UNDECIDED)
+        cents, unreadable, too_precise = parse_cents(texts, self.ctx.decimal_separator or UNDECIDED,
+                                                      self.ctx.typed_numbers)
         unreadable = self.flag_ambiguous_amounts(unreadable, name, values=texts)
         self.flag(unreadable, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un montant lisible (exemple : 1 500,00).",

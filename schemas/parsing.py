@@ -40,6 +40,8 @@ _WHITE_RE2 = r"\s\x0B\p{Z}\x{0085}"
 """What Python's `\\s` matches, in RE2 (whose `\\s` is ASCII): thin, figure and no-break spaces."""
 _EURO_AT_AN_END_RE2 = (rf"(?i)^[{_WHITE_RE2}]*(?:€|eur)[{_WHITE_RE2}]*"
                        rf"|[{_WHITE_RE2}]*(?:€|eur)[{_WHITE_RE2}]*$")
+_NUMBER_CELL = r"[+-]?\d+\.\d*[1-9]"
+"""A workbook number cell's text with decimals: one dot, never a trailing zero."""
 _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?"
 _DOT_GROUPS = (".", _THOUSANDS_DOT, _ONE_DOT_GROUP)
 _COMMA_GROUPS = (",", _THOUSANDS_COMMA, _ONE_COMMA_GROUP)
@@ -152,12 +154,14 @@ def detect_decimal_separator(texts: pd.Series, typed_numbers: bool = False) -> s
     `typed_numbers` (a workbook): a number cell's text has a "." whatever the seller's Excel
     shows, so dots say nothing of how the seller types; only commas do. Counting them as
     votes made a French workbook of number cells a "." file, and the text cell `2.000`
-    typed beside them loaded a 2,000 € fridge at 2,00 €."""
+    typed beside them loaded a 2,000 € fridge at 2,00 €. A dot followed by a zero at the end
+    (`12.50`, `9.0`) is no number cell's text (Excel's 12.5 is written `12.5`): such a text
+    cell votes (an English workbook of text prices stays a "." file)."""
     # RE2 through Arrow: with `(?i)`, pandas ran Python's `re` cell by cell (0.08 s a file)
     bare = pc.replace_substring_regex(pa.array(texts, type=pa.string()), _EURO_AT_AN_END_RE2, "")
     bare = pd.Series(pc.replace_substring_regex(bare, f"[{_WHITE_RE2}]", ""), dtype="string[pyarrow]")
     commas = matches(bare, r"\d,\d{1,2}$").sum()
-    dots = 0 if typed_numbers else matches(bare, r"\d\.\d{1,2}$").sum()
+    dots = matches(bare, r"\d\.\d?0$" if typed_numbers else r"\d\.\d{1,2}$").sum()
     if commas == dots == 0:
         return UNDECIDED
     return "." if dots > commas else ","
@@ -174,7 +178,8 @@ def ambiguous_groups(texts: pd.Series, decimal_separator: str) -> pd.Series:
     return found
 
 
-def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series:
+def normalize_number_text(texts: pd.Series, decimal_separator: str,
+                          number_cells: bool = False) -> pd.Series:
     """`1 234,50 €` → `1234.50`: the canonical text of a number, or something that won't parse.
 
     Spaces and no-break spaces are thousands separators, between groups of three digits only
@@ -186,17 +191,22 @@ def normalize_number_text(texts: pd.Series, decimal_separator: str) -> pd.Series
     `1,200` refused: an English export's 1 200, or 1,20?). With `UNDECIDED`, both lone groups
     are refused and both thousands shapes read. Plain values (`12,50`, `12.5`:
     nearly all of a file) take a fast path; only the others get the full treatment.
+
+    `number_cells` (a workbook): a text with one dot whose last digit is not 0 (`12.555`) is a
+    number cell's (Excel drops trailing zeros, and a number cell has no thousands separator),
+    read as decimals: a price computed to 17.988 was asked "thousands or decimals?" about a
+    dot the seller never typed, not told its three decimals.
     """
     plain = matches(texts, _PLAIN, whole=True)
     for _mark, grouped, _one_group in _GROUPINGS[decimal_separator]:
         plain &= ~matches(texts, grouped, whole=True)
     out = texts.str.replace(",", ".", regex=False)
     if not plain.all():
-        out[~plain] = _normalize_unusual(texts[~plain], decimal_separator)
+        out[~plain] = _normalize_unusual(texts[~plain], decimal_separator, number_cells)
     return out
 
 
-def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
+def _normalize_unusual(texts: pd.Series, decimal_separator: str, number_cells: bool) -> pd.Series:
     text = texts.str.replace(_EURO_AT_AN_END, "", regex=True)
     grouped = text.str.fullmatch(_SPACE_GROUPED)
     text = text.where(~grouped, text.str.replace(SPACES, "", regex=True))
@@ -213,6 +223,8 @@ def _normalize_unusual(texts: pd.Series, decimal_separator: str) -> pd.Series:
         thousands = ~both & text.str.fullmatch(grouped)
         out[thousands] = text[thousands].str.replace(mark, "", regex=False)
         out[~both & text.str.fullmatch(one_group)] = "?"  # no number: refused
+    if number_cells:
+        out[text.str.fullmatch(_NUMBER_CELL)] = text
     return out
 
 
@@ -237,16 +249,18 @@ _CENTS = r"\d{1,12}[.,]\d\d"
 """`12,50` or `12.50`: the shape of nearly every price, read by dropping the separator."""
 
 
-def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_cents(texts: pd.Series, decimal_separator: str,
+                number_cells: bool = False) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Amounts in whole cents (nullable Int64).
 
     Returns (cents, unreadable, too_many_decimals). Empty cells give <NA> and are neither
     unreadable nor over-precise. Trailing zeros past the cents (`12,500`) are accepted.
-    Only string operations: the amount never passes through a float.
+    Only string operations: the amount never passes through a float. `number_cells`: as
+    `normalize_number_text`.
     """
     plain = matches(texts, _CENTS, whole=True).to_numpy()
     if not plain.any():
-        return _parse_any_cents(texts, decimal_separator)
+        return _parse_any_cents(texts, decimal_separator, number_cells)
     values = np.zeros(len(texts), dtype=np.int64)
     values[plain] = _plain_cents(texts if plain.all() else texts[plain])
     cents = pd.Series(pd.arrays.IntegerArray(values, ~plain), index=texts.index)
@@ -255,7 +269,7 @@ def parse_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd
     if not plain.all():
         others = ~plain
         cents[others], unreadable[others], too_precise[others] = _parse_any_cents(
-            texts[others], decimal_separator)
+            texts[others], decimal_separator, number_cells)
     return cents, unreadable, too_precise
 
 
@@ -268,8 +282,9 @@ def _plain_cents(texts: pd.Series) -> np.ndarray:
     return units * 100 + hundredths
 
 
-def _parse_any_cents(texts: pd.Series, decimal_separator: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    canon = normalize_number_text(texts, decimal_separator)
+def _parse_any_cents(texts: pd.Series, decimal_separator: str,
+                     number_cells: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
+    canon = normalize_number_text(texts, decimal_separator, number_cells)
     empty = texts == ""
     readable = canon.str.fullmatch(_NUMBER) & ~empty
     text = canon.where(readable, "0")

@@ -149,7 +149,8 @@ class PromotionValidator(ChunkValidator):
             self.ctx.decimal_separator = detect_decimal_separator(filled.head(SAMPLE_AMOUNTS),
                                                                   self.ctx.typed_numbers)
         cents, unreadable, too_precise = per_distinct(parse_cents, filled,
-                                                      self.ctx.decimal_separator or UNDECIDED)
+                                                      self.ctx.decimal_separator or UNDECIDED,
+                                                      self.ctx.typed_numbers)
         unreadable = self.flag_ambiguous_amounts(unreadable, "discount_price", values=filled)
         self.flag(unreadable, Reason.BAD_NUMBER, "discount_price",
                   "Le prix promo n'est pas un nombre lisible : « {value} » (exemple : 12,50).",

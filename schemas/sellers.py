@@ -352,7 +352,8 @@ class SellerValidator:
         return values
 
     def parse_amount(self, raw: pd.Series, name: str) -> pd.Series:
-        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator or UNDECIDED)
+        cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator or UNDECIDED,
+                                                      self.ctx.typed_numbers)
         self.flag(unreadable, Reason.BAD_NUMBER, name,
                   "« {value} » n'est pas un montant lisible (exemple : 1 500,00).",
                   '"{value}" is not a readable amount (example: 1500.00).')

@@ -614,3 +614,23 @@ def test_a_workbook_s_text_prices_are_read_as_a_french_seller_types_them(ingesto
     prices = {sku: offer.price for sku, offer in offers(engine).items()}
     assert prices == {"N1": Decimal("499.90"), "N2": Decimal("329.99"), "N3": Decimal("12.00"),
                       "T3": Decimal("1299.00"), "T4": Decimal("12.50")}
+
+
+def test_a_workbook_s_number_cell_with_three_decimals_is_told_its_decimals(ingestor, engine, tmp_path):
+    """A price computed to 17.988 (shown 17,99) was asked "thousands separator or decimals?"
+    about a dot the seller never typed: a number cell has no thousands separator. Text prices
+    written with a dot and a final zero (`12.50`: no number cell's text) still make an English
+    workbook a "." file."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["sku", "titre", "catégorie", "prix", "stock", "ean"])
+    for sku, price in (("N1", 14.99 * 1.2), ("N2", 12.5), ("T1", "12.50"), ("T2", "9.90")):
+        sheet.append([sku, "Livre", "livres", price, 1, "9782070368228"])
+    workbook.save(tmp_path / "o.xlsx")
+    result = ingest(ingestor, tmp_path / "o.xlsx")
+    assert [(p.row, p.code, p.value) for p in result.problems] == [(2, "too_many_decimals", "17.988")]
+    assert result.detected["decimal_separator"] == "."
+    prices = {sku: offer.price for sku, offer in offers(engine).items()}
+    assert prices == {"N2": Decimal("12.50"), "T1": Decimal("12.50"), "T2": Decimal("9.90")}

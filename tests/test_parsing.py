@@ -126,14 +126,14 @@ def test_amounts_parsed_once_per_distinct_text_equal_the_direct_parse():
 
 @given(st.lists(st.one_of(st.from_regex(r"\A[+-]?[0-9 .,€\u00a0]{0,15}\Z"),
                          st.from_regex(r"\A\d{1,13}[.,]\d{2}\Z")), min_size=1, max_size=40),
-       st.sampled_from([",", "."]))
-def test_plain_prices_shortcut_agrees_with_the_full_parser(texts, separator):
+       st.sampled_from([",", "."]), st.booleans())
+def test_plain_prices_shortcut_agrees_with_the_full_parser(texts, separator, number_cells):
     """`12,50`-shaped cells skip the general parser: whatever the mix, same answers."""
     from schemas.parsing import _parse_any_cents
 
     series = pd.Series([t.strip() for t in texts], dtype="str")
-    for got, want in zip(parse_cents(series, separator), _parse_any_cents(series, separator),
-                         strict=True):
+    for got, want in zip(parse_cents(series, separator, number_cells),
+                         _parse_any_cents(series, separator, number_cells), strict=True):
         assert got.astype(object).tolist() == want.astype(object).tolist(), series.tolist()
 
 
