@@ -11,9 +11,10 @@ gaps:
   over a table the statement fills is planned from stale statistics and can turn quadratic.
 - COMMISSION: with its SALE, on base = amount + shipping; the rate is the category's of the
   offer (seller, sku); an order whose sku matches no offer, or whose category has no rate,
-  gets `default_commission_rate` of billing.csv. VAT 20 % half-up on the rounded commission,
-  none under reverse charge (a seller of another EU country with a VAT number, which the
-  registry feed has validated).
+  gets `default_commission_rate` of billing.csv. VAT 20 % half-up on the running total of the
+  rounded commissions a booking adds for the seller (see `_COMMISSIONS`), none under reverse
+  charge (a seller of another EU country with a VAT number, which the registry feed has
+  validated).
 - REFUND: only for an order already sold (now or before): a refund of an order never
   delivered never credited the seller, so it debits nothing. The order row holds the
   cumulative refunded amount; each month books the difference between it and what the ledger
@@ -83,7 +84,8 @@ def book_order_events(session: Session, month: PayoutMonth, categories: dict[str
     session.execute(at_end(_SALES), base)
     refresh_statistics(session)  # the next statements join the entries just booked
     session.execute(text(_COMMISSIONS.format(rate=rate_case, reverse=reverse_charge_sql("s"),
-                                             vat=half_up_ppm("y.c", ":vat")))
+                                             vat_to=half_up_ppm("y.cum", ":vat"),
+                                             vat_before=half_up_ppm("y.cum - y.c", ":vat")))
                     .bindparams(eu), base | rate_params)
     refresh_statistics(session)
     session.execute(at_end(_REFUNDS), base)
@@ -102,21 +104,30 @@ WHERE o.accepted_at IS NOT NULL AND o.refused_at IS NULL
   AND o.delivered_at IS NOT NULL AND o.delivered_at < :end
 ON CONFLICT DO NOTHING"""
 
-# The commission (z.c) is base × rate (ppm) rounded half-up once; its VAT is computed on it.
+# The commission (z.c) is base × rate (ppm) rounded half-up once. Its VAT is that of the
+# running total of the commissions this booking adds for the seller (y.cum) less that of the
+# total before it: the VAT of a booking's commissions adds up to 20 % of their sum rounded once,
+# as the invoice's VAT must (EN 16931, BR-CO-17, ±1 €). Rounded commission by commission, 300
+# sales whose 1.63 commission bore 0.326 of VAT each were invoiced 99.00 of VAT on 489.00.
+# Sales already commissioned (an earlier draft's) are left out of the running total.
 _COMMISSIONS = _INSERT + """
 SELECT y.seller_id, :month, 'COMMISSION', y.occurred_at, y.order_id, y.order_id, y.category,
-       -(y.c + CASE WHEN y.rc = 1 THEN 0 ELSE {vat} END),
-       -(CASE WHEN y.rc = 1 THEN 0 ELSE {vat} END),
+       -(y.c + CASE WHEN y.rc = 1 THEN 0 ELSE {vat_to} - {vat_before} END),
+       -(CASE WHEN y.rc = 1 THEN 0 ELSE {vat_to} - {vat_before} END),
        'Commission ' || y.order_id
-FROM (SELECT z.*, (z.base * z.rate + """ + str(PPM // 2) + ") / " + str(PPM) + """ AS c
-      FROM (SELECT l.seller_id, l.occurred_at, l.order_id, l.amount AS base, off.category,
-                   {rate} AS rate,
-                   CASE WHEN {reverse} THEN 1 ELSE 0 END AS rc
-            FROM ledger_entries l
-            JOIN orders o ON o.order_id = l.order_id
-            LEFT JOIN offers off ON off.seller_id = o.seller_id AND off.sku = o.sku
-            LEFT JOIN sellers s ON s.seller_id = l.seller_id
-            WHERE l.month = :month AND l.entry_type = 'SALE') z) y
+FROM (SELECT x.*, CAST(SUM(x.c) OVER (PARTITION BY x.seller_id ORDER BY x.occurred_at, x.order_id
+                                      ROWS UNBOUNDED PRECEDING) AS BIGINT) AS cum
+      FROM (SELECT z.*, (z.base * z.rate + """ + str(PPM // 2) + ") / " + str(PPM) + """ AS c
+            FROM (SELECT l.seller_id, l.occurred_at, l.order_id, l.amount AS base, off.category,
+                         {rate} AS rate,
+                         CASE WHEN {reverse} THEN 1 ELSE 0 END AS rc
+                  FROM ledger_entries l
+                  JOIN orders o ON o.order_id = l.order_id
+                  LEFT JOIN offers off ON off.seller_id = o.seller_id AND off.sku = o.sku
+                  LEFT JOIN sellers s ON s.seller_id = l.seller_id
+                  LEFT JOIN ledger_entries done ON done.entry_type = 'COMMISSION'
+                       AND done.seller_id = l.seller_id AND done.reference = l.reference
+                  WHERE l.month = :month AND l.entry_type = 'SALE' AND done.id IS NULL) z) x) y
 WHERE true
 ON CONFLICT DO NOTHING"""
 

@@ -24,6 +24,23 @@ def test_commission_15_percent_on_33_33(engine, tmp_path):
                                       ("2026-10", "COMMISSION", "O1", -600, -100)]
 
 
+def test_the_vat_of_many_equal_commissions_is_20_percent_of_their_sum(engine, tmp_path):
+    """300 sales whose 1.63 commission bore 0.326 of VAT each were invoiced 99.00 of VAT on
+    489.00 (20.25 %, past EN 16931's 1 € tolerance): each commission's VAT is now its share of
+    the running total's, rounded once."""
+    add_seller(engine, 1)
+    add_offer(engine, 1, "A", "formation-management")
+    for n in range(40):  # 10.87 × 0.15 = 1.6305 → 1.63; 40 × 1.63 = 65.20, VAT 13.04
+        add_order(engine, f"O{n:02d}", 1, "10.87", sku="A", delivered=paris(2026, 10, 5, 12, n))
+    run(engine, tmp_path, "2026-10", close=False)
+    add_order(engine, "O99", 1, "10.87", sku="A", delivered=paris(2026, 10, 5, 11))  # a later draft
+    run(engine, tmp_path, "2026-10", close=False)
+    commissions = [e for e in entries(engine, 1) if e[1] == "COMMISSION"]
+    assert len(commissions) == 41 and {vat for *_, vat in commissions} == {-32, -33}
+    assert sum(amount - vat for *_, amount, vat in commissions) == -41 * 163
+    assert sum(vat for *_, vat in commissions) == -1304 - 33  # 13.04, then the draft's 0.326
+
+
 def test_unknown_sku_gets_the_default_rate_and_reverse_charge_has_no_vat(engine, tmp_path):
     add_seller(engine, 1, country="BE", vat="BE0403170701")
     add_order(engine, "O1", 1, "100.00", sku="NOPE", delivered=paris(2026, 10, 5, 12))
