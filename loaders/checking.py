@@ -128,10 +128,17 @@ sku to show for them: replace mode then deactivates nothing as absent
 
 
 def unkeyed_rows(problems: list[Problem], sku_header: str | None) -> int:
-    """Rows whose offer cannot be told: refused by the reader, or sent with an empty sku cell
-    (a row with a title and a price but no sku is some offer of the shop, not none)."""
-    return sum(p.code in UNKEYED_ROWS or (p.code is Reason.REQUIRED and p.column == sku_header
-                                          and not p.value) for p in problems)
+    """Rows whose offer cannot be told: refused by the reader, or sent with an empty or
+    unusable sku cell (a row with a title and a price but no sku is some offer of the shop, not
+    none; so is one whose reference Excel turned into a date or cut to 15 digits, or that a
+    typo made invalid: in replace mode the offer it stood for was deactivated as absent)."""
+    return len({p.row for p in problems if p.code in UNKEYED_ROWS or (
+        sku_header is not None and p.column == sku_header and p.severity is Severity.ERROR
+        and p.code not in KEYED_SKU_ERRORS)})
+
+
+KEYED_SKU_ERRORS = frozenset({Reason.DUPLICATE_KEY, Reason.OTHER_SELLER, Reason.UNKNOWN_SKU})
+"""Errors on a sku that still says which offer the row is about."""
 
 
 def keys_of_refused_rows(problems: list[Problem], position: int, width: int,

@@ -77,7 +77,7 @@ def check_replace_guard(absent: int, total: int, force: bool, *, would_fr: str, 
 
 def unreadable_rows_stop_replace(ctx: FeedContext, left_fr: str, left_en: str) -> Problem | None:
     """Replace mode, with rows whose sku is unknown (an unclosed quote, an over-long cell, rows
-    an XLSX left unread, an empty sku cell): nothing is taken for absent this time (offers.md:
+    an XLSX left unread, an empty or invalid sku cell): nothing is taken for absent this time (offers.md:
     never deactivated because of a typo). The warning says so; None when replace goes ahead.
     `left_fr`/`left_en` say what was left, e.g. "aucune offre absente n'a été désactivée"."""
     rows = ctx.state.get("unkeyed_rows", 0)
@@ -86,9 +86,11 @@ def unreadable_rows_stop_replace(ctx: FeedContext, left_fr: str, left_en: str) -
     return Problem(
         Reason.REPLACE_GUARD,
         f"Mode remplacement : {left_fr}, car des lignes du fichier n'ont pas pu être lues ou"
-        " n'ont pas de sku (voir les erreurs) : on ne sait pas quelles offres elles désignent."
+        " n'ont pas de sku valable (voir les erreurs) : on ne sait pas quelles offres elles"
+        " désignent."
         " Corrigez-les et renvoyez le fichier.",
-        f"Replace mode: {left_en}, as rows of the file could not be read or have no sku (see"
-        " the errors): which offers they stand for is unknown. Fix them and send the file again.",
+        f"Replace mode: {left_en}, as rows of the file could not be read or have no valid sku"
+        " (see the errors): which offers they stand for is unknown. Fix them and send the file"
+        " again.",
         severity=Severity.WARNING,
     )

@@ -170,9 +170,10 @@ def _shows_markup(encoding: str) -> bool:
 
 def _prolog_fault(head: bytes) -> str | None:
     """Whether the start of a part is `unsafe` (a DTD or an entity, an encoding that could
-    hide one, no root in the first 64 KB), `damaged`, or fine (None). An XML parser reads the prolog, so comments, instructions and encodings are seen as
-    lxml sees them: byte patterns were fooled by a comment whose end was a character that
-    turned into `--` once UTF-16's NULs were dropped."""
+    hide one, no root in the first 64 KB), `damaged`, or fine (None). An XML parser reads the
+    prolog, so comments, instructions and encodings are seen as lxml sees them: byte patterns
+    were fooled by a comment whose end was a character that turned into `--` once UTF-16's
+    NULs were dropped."""
     parser = pyexpat.ParserCreate()
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
     declared: list[str] = []

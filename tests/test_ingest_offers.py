@@ -530,6 +530,25 @@ def test_replace_with_a_row_sent_without_sku_deactivates_nothing_as_absent(
     assert all(offer.active for offer in offers(engine).values())
 
 
+@pytest.mark.parametrize("mangled", ["1,23457E+17", "2026-12-01 00:00:00", "SKU 00002"])
+def test_replace_with_a_reference_excel_mangled_deactivates_nothing_as_absent(
+        ingestor, engine, tmp_path, mangled):
+    """A reference Excel turned into a date or cut to 15 digits, or a typo, is refused: its
+    offer, which the row stood for, was deactivated as absent from the file."""
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = offer_rows(4)
+    rows[2][0] = mangled
+    result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert {p.row for p in result.problems if p.severity == "error"} == {4}
+    assert "replace_guard" in {p.code for p in result.problems}
+    assert all(offer.active for offer in offers(engine).values())
+    rows[2][0] = "SKU-00002"  # a row kept for a duplicate says which offer it is: replace goes on
+    twice = [*rows[1:], [rows[1][0], "Autre titre", *rows[1][2:]]]
+    result = ingest(ingestor, write_offer_csv(tmp_path / "d.csv", twice), mode="replace")
+    assert "duplicate_key" in {p.code for p in result.problems}
+    assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00000"]
+
+
 def test_replace_with_rows_an_xlsx_left_unread_deactivates_nothing_as_absent(
         ingestor, engine, tmp_path):
     # values below 10,000 empty formatted rows are not read: their offers are not absent

@@ -155,10 +155,12 @@ def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path):
     assert (result.status, result.loaded, sorted(p.row for p in result.problems if p.row)) == (
         "partial", 1, [3, 4, 5, 6])
     after = stored(engine)
-    assert (7, "E", 7, at(2026, 12, 10)) not in after
+    # the too long reference may be E's mistyped: nothing is withdrawn as absent this time
+    assert "replace_guard" in {p.code for p in result.problems}
+    assert (7, "E", 7, at(2026, 12, 10)) in after
     assert {k: v for k, v in after.items() if k[1] in "BCD"} == {
         k: v for k, v in before.items() if k[1] in "BCD"}
-    assert withdrawn(result) == said(1, 5)
+    assert withdrawn(result) == []
 
 
 def test_a_row_dropped_late_for_an_overlap_keeps_its_skus_promotions(engine, settings, tmp_path):
