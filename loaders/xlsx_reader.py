@@ -212,7 +212,7 @@ class _XlsxTable(TableReader):
                 continue
             empty_run = 0
             self._warn_outside(number, row[width:], builder)
-            self._warn_uncalculated(number, builder)
+            self._warn_uncalculated(number, cells, builder)
             self._warn_merged(number, builder)
             if (chunk := builder.add(number, cells)) is not None:
                 yield self._counted(chunk)
@@ -240,10 +240,11 @@ class _XlsxTable(TableReader):
                 " the file again.",
                 severity=Severity.WARNING))
 
-    def _warn_uncalculated(self, number: int, builder: ChunkBuilder) -> None:
-        """A formula saved without its value is read empty: the seller is told why, and how
-        to get the value read (`loaders.xlsx_formulas`)."""
+    def _warn_uncalculated(self, number: int, cells: list[str], builder: ChunkBuilder) -> None:
+        """A formula saved without its value (or with a placeholder) is read empty: the seller
+        is told why, and how to get the value read (`loaders.xlsx_sheet_xml`)."""
         for column, formula in self._uncalculated.get(number, {}).items():
+            cells[column] = ""
             builder.problems.append(Problem(
                 Reason.FORMULA_NOT_CALCULATED,
                 "Formule enregistrée sans sa valeur (fichier produit par un programme) : la"

@@ -39,8 +39,13 @@ BLOCK_BYTES = 4 * 1024**2
 _TAG = rb"<(?:\w+:)?"  # SpreadsheetML is written with or without a namespace prefix
 _CELL_WITHOUT_VALUE = re.compile(
     _TAG + rb"c\b([^>]*)>\s*" + _TAG + rb"f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*"
-    rb"(?:" + _TAG + rb"v\s*/>|" + _TAG + rb"v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+    rb"(" + _TAG + rb"v\s*/>|" + _TAG + rb"v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
+_FORMULA_CELL = re.compile(_TAG + rb"c\b([^>]*)>\s*" + _TAG + rb"f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_TEXT_RESULT = re.compile(rb'\bt="str"')
+_FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
+_WORKBOOK_PART = re.compile(rb'Target="/?([^"]+)"[^>]*?/officeDocument"'
+                            rb'|/officeDocument"[^>]*?Target="/?([^"]+)"')
 _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
@@ -70,12 +75,15 @@ class SheetScan:
 def scan_sheet(sheet, width: int) -> SheetScan:
     """One pass over the sheet's part: `uncalculated`, {Excel row: {column index < `width`:
     "=formula"}} of its formula cells without a value ("=" alone for a shared formula, whose
-    text is in another cell); `merged`, its merged ranges over more than one cell starting
-    left of `width`; `out_of_order`, the first row written after a row of the same or a later
-    number. `sheet` is an openpyxl read-only worksheet; without access to its part, nothing is
-    found."""
+    text is in another cell; a formula whose text result is empty, `t="str"` and `<v></v>`, has
+    one), or of every formula cell when the workbook asks to be recalculated on opening (a
+    program writing `<v>0</v>` in each: the stock read 0 where Excel shows 12); `merged`, its
+    merged ranges over more than one cell starting left of `width`; `out_of_order`, the first
+    row written after a row of the same or a later number. `sheet` is an openpyxl read-only
+    worksheet; without access to its part, nothing is found."""
     found = SheetScan()
     previous = 0
+    stale = values_recalculated_on_opening(sheet)
     for block in _whole_rows(sheet):
         if found.out_of_order is None:
             for start in _ROW_START.finditer(block):
@@ -88,9 +96,9 @@ def scan_sheet(sheet, width: int) -> SheetScan:
             found.merged += _merged_ranges(block, width)
         if b"<f" not in block and b":f" not in block:  # no formula here: skip the scan
             continue
-        for match in _CELL_WITHOUT_VALUE.finditer(block):
+        for match in (_FORMULA_CELL if stale else _CELL_WITHOUT_VALUE).finditer(block):
             reference = _REFERENCE.search(match.group(1))
-            if reference is None:
+            if reference is None or (not stale and match.group(3) and _TEXT_RESULT.search(match.group(1))):
                 continue
             column = column_index_from_string(reference.group(1).decode()) - 1
             if column < width:
@@ -172,6 +180,23 @@ def _resolve(folder: str, target: str) -> str:
         elif piece not in ("", "."):
             parts.append(piece)
     return "/".join(parts)
+
+
+def values_recalculated_on_opening(sheet) -> bool:
+    """Whether the workbook tells Excel to recalculate every formula when it opens
+    (`fullCalcOnLoad`): programs that write formulas without calculating them (xlsxwriter and
+    the exports built on it) set it and store 0 as each formula's value; Excel and LibreOffice
+    clear it when they save."""
+    archive = getattr(sheet.parent, "_archive", None)
+    if archive is None:
+        return False
+    part = "xl/workbook.xml"
+    if "_rels/.rels" in archive.namelist():
+        found = _WORKBOOK_PART.search(entry_head(archive, "_rels/.rels", 64 * 1024))
+        part = (found.group(1) or found.group(2)).decode("utf-8", "replace") if found else part
+    if part not in archive.namelist():
+        return False
+    return _FULL_CALC_ON_LOAD.search(entry_head(archive, part, 4 * 1024**2)) is not None
 
 
 def _whole_rows(sheet) -> Iterator[bytes]:

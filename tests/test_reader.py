@@ -725,6 +725,12 @@ def test_xlsx_header_under_instructions_and_sheet_choice(tmp_path: Path) -> None
     assert read(path, frozenset({"sku", "title"}))[0].sheet == "Instructions"
 
 
+def saved_by_excel(path: Path) -> None:
+    """Excel clears the request to recalculate every formula on opening that openpyxl writes:
+    its formulas' values are then those it calculated."""
+    rewrite_entry(path, "xl/workbook.xml", lambda xml: xml.replace(b' fullCalcOnLoad="1"', b""))
+
+
 def test_formulas_saved_without_their_value_are_named_cell_by_cell(tmp_path: Path) -> None:
     """A program's workbook holds formulas without values; Excel's hold both. Only the first
     are read empty, and each is said, with its formula; cells right of the table are not."""
@@ -736,12 +742,43 @@ def test_formulas_saved_without_their_value_are_named_cell_by_cell(tmp_path: Pat
     ]})
     rewrite_entry(path, "xl/worksheets/sheet1.xml",  # A3's price as Excel saves it: with a value
                   lambda xml: xml.replace(b"<f>C3*1.2</f><v></v>", b"<f>C3*1.2</f><v>14.4</v>"))
+    saved_by_excel(path)
     _, frame, problems = read(path, frozenset({"sku", "titre", "prix"}))
     assert rows(frame) == {2: ["A1", "Chaise", ""], 3: ["A2", "", "12"], 4: ["A3", "Lampe", "14.4"]}
     assert [(p.code, p.severity, p.row, p.column, p.value) for p in problems] == [
         (Reason.FORMULA_NOT_CALCULATED, Severity.WARNING, 2, "prix", "=10*2"),
         (Reason.FORMULA_NOT_CALCULATED, Severity.WARNING, 3, "titre", '=CONCAT("Table", " & co")'),
     ]
+
+
+def test_formulas_of_a_workbook_recalculated_on_opening_are_not_trusted(tmp_path: Path) -> None:
+    """xlsxwriter (and the exports built on it) stores 0 as every formula's value and asks Excel
+    to recalculate on opening: a stock `=E2+F2` loaded as 0 where Excel shows 12, exit 0."""
+    import xlsxwriter
+
+    path = tmp_path / "export.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Offres")
+    sheet.write_row(0, 0, ["sku", "titre", "stock", "lyon", "paris"])
+    sheet.write_row(1, 0, ["A1", "Souris"])
+    sheet.write_formula(1, 2, "=D2+E2")
+    sheet.write_row(1, 3, [5, 7])
+    workbook.close()
+    _, frame, problems = read(path, frozenset({"sku", "titre", "stock"}))
+    assert rows(frame)[2][:3] == ["A1", "Souris", ""]
+    assert [(p.code, p.row, p.column, p.value) for p in problems] == [
+        (Reason.FORMULA_NOT_CALCULATED, 2, "stock", "=D2+E2")]
+
+
+def test_a_formula_whose_text_result_is_empty_is_calculated(tmp_path: Path) -> None:
+    """`=IFERROR(VLOOKUP(...),"")` saved by Excel as `t="str"` and `<v></v>`: its value is the
+    empty text, and "saved without its value, open and save it" could never be satisfied."""
+    path = make_xlsx(tmp_path / "vide.xlsx", {"Offres": [["sku", "titre"], ["A1", '=IFERROR(1/0,"")']]})
+    rewrite_entry(path, "xl/worksheets/sheet1.xml",
+                  lambda xml: xml.replace(b'<c r="B2">', b'<c r="B2" t="str">'))
+    saved_by_excel(path)
+    _, frame, problems = read(path, frozenset({"sku", "titre"}))
+    assert rows(frame) == {2: ["A1", ""]} and problems == []
 
 
 @pytest.mark.parametrize("multiline", [False, True], ids=["fast-path", "precise-path"])
