@@ -30,6 +30,8 @@ from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 
+from openpyxl.utils.escape import unescape
+
 from loaders.headers import normalize_header
 from loaders.reader import (
     ChunkBuilder,
@@ -146,10 +148,14 @@ def _float_text(value: float) -> str:
 
 
 def _text_of(cell) -> str:
-    """The text of an openpyxl read-only cell: text cells (most) need no number format."""
+    """The text of an openpyxl read-only cell: text cells (most) need no number format.
+    OOXML writes control characters as `_x000D_`, which openpyxl's read-only cells leave as
+    is: a carriage return made the reference `X-1_x000D_` a second offer beside X-1."""
     value = cell.value
-    if value is None or isinstance(value, str):
-        return value or ""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return unescape(value) if "_x" in value else value
     return cell_text(value, cell.number_format)
 
 

@@ -770,6 +770,22 @@ def test_formulas_of_a_workbook_recalculated_on_opening_are_not_trusted(tmp_path
         (Reason.FORMULA_NOT_CALCULATED, 2, "stock", "=D2+E2")]
 
 
+def test_control_characters_escaped_by_the_workbook_are_read_as_such(tmp_path: Path) -> None:
+    """OOXML writes a carriage return as `_x000D_`: a title kept it, a reference `X-1` + CR
+    became a second offer `X-1_x000D_`, a header `Prix` + CR + LF + `TTC` was unknown."""
+    import xlsxwriter
+
+    path = tmp_path / "cr.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Offres")
+    sheet.write_row(0, 0, ["sku", "titre", "Prix\r\nTTC"])
+    sheet.write_row(1, 0, ["X-1\r", "Clavier\r\nsans fil", "12"])
+    workbook.close()
+    info, frame, _ = read(path, frozenset({"sku", "titre", "prix ttc"}))
+    assert info.headers == ["sku", "titre", "Prix\r\nTTC"]
+    assert rows(frame) == {2: ["X-1\r", "Clavier\r\nsans fil", "12"]}
+
+
 def test_a_formula_whose_text_result_is_empty_is_calculated(tmp_path: Path) -> None:
     """`=IFERROR(VLOOKUP(...),"")` saved by Excel as `t="str"` and `<v></v>`: its value is the
     empty text, and "saved without its value, open and save it" could never be satisfied."""
