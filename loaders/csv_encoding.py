@@ -10,7 +10,8 @@ Decisions (each tested in tests/test_reader.py):
   otherwise the whole file is checked in streamed blocks: valid UTF-8 is UTF-8, anything else
   Windows-1252, unless its accented letters are Mac Roman's (Excel for Mac's "CSV
   (Macintosh)": é is byte 0x8E, which Windows-1252 reads Ž): "Télévision" was stored
-  "TŽlŽvision" without a word; or ISO-8859-15's (Œ œ € where Windows-1252 has ¼ ½ ¤, see
+  "TŽlŽvision" without a word; or DOS's (code page 850, an accounting program's export: é is
+  0x82, Windows-1252's ‚); or ISO-8859-15's (Œ œ € where Windows-1252 has ¼ ½ ¤, see
   `_looks_latin9`). A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
   not after it mixes encodings: rejected, naming that physical line.
 """
@@ -63,6 +64,8 @@ _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
 _WINDOWS_LETTER = re.compile(rb"[a-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xc6\xd6-\xdd]"
                              rb"|[\xc0-\xc6\xd6-\xdd][A-Z]|[A-Z][\xc7-\xca\xd4][A-Z]|[a-z]\x92[a-z]"
                              rb"| [\x96\x97] |\d ?\x80|\x80 ?\d|(?<![A-Za-z])\x8a[a-z]")
+_MAC_E = re.compile(rb"[A-Za-z]\x8e|\x8e[a-z]| \x88 ")  # é beside a letter, à alone, on a Mac
+_DOS_E = re.compile(rb"[A-Za-z]\x82|\x82[a-z]| \x85 ")  # the same in DOS (code page 850)
 _MAC_ROMAN_EVIDENCE = 50  # letters and signs seen: enough to decide
 _MAC_ROMAN_SCAN = 8 * 1024 * 1024  # bytes of non-ASCII blocks read at most to find them
 _MAC_ROMAN_BLOCK = 64 * 1024
@@ -101,8 +104,8 @@ def detect_encoding(path: Path) -> Encoding:
     if b"\x00" in head or controls * 100 > len(head):
         raise _unknown_format("contenu binaire", "binary content")
     if _scan_8bit(path) == "cp1252":
-        if _looks_mac_roman(path):
-            return Encoding("mac_roman", "mac-roman", 0)
+        if (apple_or_dos := _apple_or_dos(path)) is not None:
+            return apple_or_dos
         _check_cp1252(path, head)  # double-byte Asian text first: it is neither
         if _looks_latin9(path):
             return Encoding("iso8859_15", "iso-8859-15", 0)
@@ -112,22 +115,29 @@ def detect_encoding(path: Path) -> Encoding:
     return Encoding("utf-8", "utf-8", 0)
 
 
-def _looks_mac_roman(path: Path) -> bool:
-    """Accented letters written the Mac way, and (nearly) none the Windows way: a French word
-    in Windows-1252 puts é at 0xE9, never beside a letter at 0x8E. Read until enough letters
+def _apple_or_dos(path: Path) -> Encoding | None:
+    """Mac Roman, or the DOS code page 850, when accented letters are written the Mac way and
+    (nearly) none the Windows way: a French word in Windows-1252 puts é at 0xE9, never beside
+    a letter at 0x8E. DOS puts its accents in the same byte range as the Mac (an accounting
+    program's export, "Crème brûlée" published "Cräme brñlÇe"), where the most frequent of
+    them tells them apart: é is 0x82 in DOS (Mac's Ç), 0x8E on a Mac (DOS's Ä). Read until enough letters
     and signs are seen, past the first rows if need be (a catalogue whose first accent came
     after 64 KB was read as Windows-1252 and "Câble télévision" published "C‰ble tŽlŽvision"),
     in small blocks, and at most `_MAC_ROMAN_SCAN` bytes of blocks that hold any non-ASCII byte
     (a large file with few of either was scanned whole, in 10 s)."""
-    mac = windows = scanned = 0
+    mac = windows = scanned = mac_e = dos_e = 0
     with path.open("rb") as handle:
-        while (mac + windows < _MAC_ROMAN_EVIDENCE and scanned < _MAC_ROMAN_SCAN
+        while (mac + windows + dos_e < _MAC_ROMAN_EVIDENCE and scanned < _MAC_ROMAN_SCAN
                and (block := handle.read(_MAC_ROMAN_BLOCK))):
             if not block.isascii():
                 scanned += len(block)
                 mac += len(_MAC_ROMAN_LETTER.findall(block))
                 windows += len(_WINDOWS_LETTER.findall(block))
-    return mac >= 2 and mac > 4 * windows
+                mac_e += len(_MAC_E.findall(block))
+                dos_e += len(_DOS_E.findall(block))
+    if dos_e >= 2 and dos_e > 4 * (windows + mac_e):  # é between letters is no Windows sign (‚)
+        return Encoding("cp850", "cp850", 0)
+    return Encoding("mac_roman", "mac-roman", 0) if mac >= 2 and mac > 4 * windows else None
 
 
 def _looks_latin9(path: Path) -> bool:

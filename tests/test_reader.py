@@ -208,6 +208,19 @@ def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
                            3: ["A2", "Chargeur à induction, façade grisée"]}
 
 
+@pytest.mark.parametrize("titles", [("Crème brûlée à la française", "Garçon"),
+                                    ("Télévision écran plat", "Réveil à quartz")])
+def test_a_dos_csv_is_read_as_code_page_850(tmp_path: Path, titles) -> None:
+    """An accounting program's DOS export: read as Mac Roman, "Crème brûlée" was published
+    "Cräme brñlÇe"; with only é and à, as Windows-1252, "T‚l‚vision"; exit 0 both times."""
+    text = f"sku;title\r\nD1;{titles[0]}\r\nD2;{titles[1]}\r\n"
+    path = tmp_path / "dos.csv"
+    path.write_bytes(text.encode("cp850"))
+    info, frame, _ = read(path)
+    assert info.encoding == "cp850"
+    assert rows(frame) == {2: ["D1", titles[0]], 3: ["D2", titles[1]]}
+
+
 def test_latin_9_csv_is_read_as_latin_9(tmp_path: Path) -> None:
     """ISO-8859-15 puts Œ œ € where Windows-1252 has ¼ ½ ¤: "Œuvres" was published "¼uvres"
     and a price "12,50 €" refused as "12,50 ¤"."""
