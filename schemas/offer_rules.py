@@ -50,8 +50,8 @@ USED_ANYWHERE = (  # no \b and no flags object: RE2 syntax (schemas.parsing.matc
 USED_WORD = re.compile(
     # "occasion" and "used" say the item is used, except after an article ("pour toutes les
     # occasions"), in a passive ("can be used with") or before what the word is for ("used
-    # for", "occasion spéciale", "une belle occasion de lire", "occasion rêvée", "occasion à
-    # saisir": the commonest sales phrase, on new items as much as on used ones). The plural
+    # for", "occasion spéciale", "une belle occasion de lire", "occasion rêvée"; "occasion à
+    # saisir" opening a phrase, see BARGAIN). The plural
     # "d'occasions" is left out: "toutes sortes d'occasions", "des dizaines d'occasions" are
     # chances far more often than second-hand goods.
     r"(?<!l['’])(?<!une )(?<!les )(?<!des )(?<!toute )(?<!toutes )(?<!cette )(?<!chaque )"
@@ -60,19 +60,29 @@ USED_WORD = re.compile(
     r"(?<!\bmost )(?<!\bleast )(?<!\bwidely )(?<!\bcommonly )(?<!\boften )(?<!\bfrequently )"
     r"\b(?:occasion|used)\b"
     r"(?!\s+(?:to|for|with|by|in|as|on|at|when|during|spéciale|special|unique|idéale?|parfaite?"
-    r"|rêvée|de|en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir)\b)(?!\s+d['’])",
+    r"|rêvée|de)\b)(?!\s+d['’])",
     re.IGNORECASE,
 )
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
 """A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
 USED_ANYWHERE_WORD = re.compile(  # USED_ANYWHERE in Python's syntax: the words alone
-    r"(?<![a-z])(?:reconditionn[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
+    # "reconditionnement" is the work, not its product: "kit de reconditionnement" is new
+    r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
     r"|seconde?[- ]main|pre-?owned)(?![a-z])", re.IGNORECASE)
 NEGATION = re.compile(
-    # just before the words: "n'est pas (d')", "ne sont pas", "non", "not", "jamais", "never";
-    # a "pas" without its "ne" is no negation ("moteur pas à pas reconditionné")
-    r"(?:\bn['’]\s*\w+\s+pas|\bne\s+\w+\s+pas|\bnon|\bnot|\bjamais|\bnever)[\s-]+(?:d['’])?$",
+    # just before the words: "n'est pas (d')", "ne sont pas", "pas (d')" as titles write it
+    # ("Neuf (pas reconditionné)"), "non", "not", "jamais", "never"; the "pas" of "pas à pas"
+    # is no negation ("moteur pas à pas reconditionné")
+    r"(?:\bn['’]\s*\w+\s+pas|\bne\s+\w+\s+pas|(?<![àa]\s)\bpas|\bnon|\bnot|\bjamais|\bnever)"
+    r"[\s-]+(?:d['’])?$",
     re.IGNORECASE)
+BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir)\b",
+                     re.IGNORECASE)
+"""After "occasion", the sales phrase for a bargain: on new items as much as used ones when it
+opens a phrase ("Occasion à saisir : ..."), or after an adjective ("belle occasion en or"); a
+used item's after a product ("iPhone 12 occasion à saisir")."""
+PHRASE_OPENING = re.compile(r"(?:^|[!:;,.(—–-]|\b(?:belle|bonne|super|superbe|vraie|rare))\s*$",
+                            re.IGNORECASE)
 
 
 def rows_among(frame: pd.DataFrame, rows) -> pd.Series:
@@ -85,8 +95,11 @@ def used_wording(text: str) -> str | None:
     seller, who could not tell a false match ("The most used words") from a true one."""
     for pattern in (USED_ANYWHERE_WORD, USED_WORD):
         for found in pattern.finditer(text):
-            if not NEGATION.search(text, max(0, found.start() - 40), found.start()):
-                return found.group(0)
+            before = text[max(0, found.start() - 40):found.start()]
+            if NEGATION.search(before) or (BARGAIN.match(text, found.end())
+                                           and PHRASE_OPENING.search(before)):
+                continue
+            return found.group(0)
     return None
 
 

@@ -315,6 +315,10 @@ def test_a_training_about_used_goods_is_no_used_training(title, description):
     ("Livre", "Ce livre n'est pas d'occasion : il est neuf"), ("Coque non reconditionnée", ""),
     ("Manuel", "Not refurbished: brand new, never used"),
     ("Lot", "Ces articles ne sont pas reconditionnés"),
+    # the work, not its product; a "pas" as titles write it
+    ("Kit de reconditionnement", ""), ("Station de reconditionnement de batteries", ""),
+    ("Produit neuf, pas d'occasion", ""), ("Neuf (pas reconditionné)", ""),
+    ("Coffret", "Une occasion à saisir, super occasion en or"),
 ])
 def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, description):
     result, _ = validate([book(titre=title, description=description)])
@@ -324,7 +328,11 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
 @pytest.mark.parametrize("description", ["Occasion, très bon état", "used, good condition",
                                          "État : occasion", "Like new, used once",
                                          "Seconde main - très bon état", "Vendu en seconde-main",
-                                         "Livre d'occasion, couverture usée"])
+                                         "Livre d'occasion, couverture usée",
+                                         # a product, then the bargain phrase: a used one
+                                         "iPhone 12 occasion à saisir",
+                                         "Console occasion exceptionnelle, très bon état",
+                                         "Moteur pas à pas reconditionné"])
 def test_used_words_in_the_description_count_too(description):
     result, _ = validate([book(description=description)])
     assert codes(result) == {2: {"used_declared_new"}}
