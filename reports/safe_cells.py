@@ -26,8 +26,12 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 last (﹦ ﹢ ﹣ ﹫): whether a spreadsheet ever runs them was not verified, and the apostrophe
 costs a seller nothing."""
 
+BLANKS = "\\s\x00-\x1f\x7f\ufeff\u200b-\u200d\u2060"
+"""What may stand before a formula start and vanish (a character class's content): LibreOffice's
+"trim spaces" import and Google Sheets drop spaces, and a BOM or control character shows
+nothing (` =1+1`, `\u3000=1+1`, `\x01=1+1` were written bare)."""
 _FORMULA_AFTER_A_SEMICOLON = re.compile(
-    ";([ \u00a0]*)(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])")
+    f";([{BLANKS}]*)(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])")
 """A formula start after a `;` inside a value: Excel set up for France splits a `.csv` on `;`
 whatever its delimiter, and quotes do not help there (a `;` cell starts inside them)."""
 
@@ -36,11 +40,8 @@ whatever its delimiter, and quotes do not help there (a `;` cell starts inside t
 _XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
-BLANK_LEAD = "^[\\s\x00-\x1f\x7f\ufeff\u200b-\u200d\u2060]+"
+BLANK_LEAD = f"^[{BLANKS}]+"
 _BLANK_LEAD = re.compile(BLANK_LEAD)
-"""What may stand before a formula start and vanish: LibreOffice's "trim spaces" import and
-Google Sheets drop spaces, and a BOM or control character shows nothing (` =1+1`, `\u3000=1+1`,
-`\x01=1+1` were written bare)."""
 
 
 def inert_text(value: str) -> str:
@@ -61,14 +62,15 @@ def clean_for_xlsx(value: str) -> str:
 
 
 class SpreadsheetCsvWriter:
-    """`csv.writer`, with the apostrophe also after a `;` that a formula start follows, in a
-    comma file.
+    """`csv.writer`, with the apostrophe also after a `;` that a formula start follows (behind
+    blanks too), in a file delimited otherwise (comma, tab, pipe).
 
     Why: a comma file wrote a title `Titre;=1+2;fin` as is, and Excel set up for France, which
     splits a `.csv` on `;`, made `=1+2` a cell of its own and ran it (the apostrophe of
     `inert_text` guards the start of a value only): it is written `Titre;'=1+2;fin`. A `;`
     file is left as the seller wrote it (`Promo, -20 %` would be split only by an English
-    Excel, on a French seller's own file).
+    Excel, on a French seller's own file). A tab or pipe file named `.csv` is split on `;` by
+    the same Excel.
     """
 
     def __init__(self, out, delimiter: str = ",", lineterminator: str = "\r\n"):
@@ -77,7 +79,7 @@ class SpreadsheetCsvWriter:
         # title holding a bare CR was written bare and read back as two rows
         self.quoting_all = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator,
                                       quoting=csv.QUOTE_ALL)
-        self.guarded = delimiter == ","
+        self.guarded = delimiter != ";"
 
     def writerow(self, row) -> None:
         row = [_inert_after_semicolons(value) for value in row] if self.guarded else list(row)

@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.headers import normalize_header
-from reports.safe_cells import BLANK_LEAD, FORMULA_TRIGGERS  # what our reports put an apostrophe before
+from reports.safe_cells import BLANK_LEAD, BLANKS, FORMULA_TRIGGERS  # what our reports guard
 
-INNER_REPORT_APOSTROPHE = ";([ \u00a0]*)'(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])"
-_INNER_REPORT_APOSTROPHE_RE2 = ";[ \u00a0]*'[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+INNER_REPORT_APOSTROPHE = f";([{BLANKS}]*)'(?=[" + re.escape("".join(FORMULA_TRIGGERS)) + "])"
+_INNER_REPORT_APOSTROPHE_RE2 = (r";[\s\p{Z}\x{85}\x00-\x1f\x7f\x{feff}\x{200b}-\x{200d}\x{2060}]*'["
+                                + re.escape("".join(FORMULA_TRIGGERS)) + "]")
 """The same, found by RE2 (no look-ahead there): one scan instead of two literal searches of
 every title and description, a tenth of a second per million offers."""
 

@@ -488,9 +488,11 @@ def test_the_apostrophe_after_a_semicolon_is_taken_off_when_the_file_comes_back(
     """A fixed rejected-rows file loaded `Promo; '-20 %` into the title buyers see."""
     from schemas.parsing import without_inner_report_apostrophes
 
-    written = pd.Series(["Promo; '-20 %", "desc;'@x", "l'été; 'ok", "Titre;'=1+2;fin"], dtype="str")
+    written = pd.Series(["Promo; '-20 %", "desc;'@x", "l'été; 'ok", "Titre;'=1+2;fin",
+                         "Titre;\u3000'=1+1", "Titre;\u200b'@SUM(1)"], dtype="str")
     assert without_inner_report_apostrophes(written).tolist() == [
-        "Promo; -20 %", "desc;@x", "l'été; 'ok", "Titre;=1+2;fin"]
+        "Promo; -20 %", "desc;@x", "l'été; 'ok", "Titre;=1+2;fin", "Titre;\u3000=1+1",
+        "Titre;\u200b@SUM(1)"]
 
 
 @pytest.mark.parametrize(("delimiter", "row", "line"), [
@@ -498,6 +500,11 @@ def test_the_apostrophe_after_a_semicolon_is_taken_off_when_the_file_comes_back(
     (",", ["501", "Titre;=1+2;fin", "-47.99"], "501,Titre;'=1+2;fin,-47.99"),
     (",", ["x; -2+3+cmd|' /C calc'!A0", "a;b"], "x; '-2+3+cmd|' /C calc'!A0,a;b"),
     (",", ["Titre;=1,2", ""], '"Titre;\'=1,2",'),
+    # behind a blank a spreadsheet drops, or in a tab or pipe file Excel also splits on ";"
+    (",", ["Titre;\u3000=1+1;fin"], "Titre;\u3000'=1+1;fin"),
+    (",", ["Titre;\u200b@SUM(1)"], "Titre;\u200b'@SUM(1)"),
+    ("\t", ['Titre;=HYPERLINK("x")', "1"], '"Titre;\'=HYPERLINK(""x"")"\t1'),
+    ("|", ["a;-1"], "a;'-1"),
     # a ";" file as the seller wrote it; a row of one empty field stays a row
     (";", ["Promo, -20 %", "4,00", 'dit "oui"'], 'Promo, -20 %;4,00;"dit ""oui"""'),
     (";", [""], '""'),
@@ -508,7 +515,7 @@ def test_csv_fields_where_a_formula_would_start_after_a_semicolon_get_the_apostr
     SpreadsheetCsvWriter(out, delimiter=delimiter, lineterminator="\n").writerow(row)
     assert out.getvalue() == line + "\n"
     for cell in out.getvalue().rstrip("\n").split(";"):  # as Excel set up for France reads it
-        assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")) or delimiter == ";"
+        assert not cell.lstrip(' "\u3000\u200b').startswith(("=", "+", "-", "@")) or delimiter == ";"
 
 
 def test_the_file_to_resend_keeps_a_text_export_extension(tmp_path: Path):
