@@ -234,11 +234,13 @@ class FileRun:
                         limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
             self.info = table.info
             self.ctx.state["format"] = table.info.format  # the rules of what Excel does to a cell
+            if (text_mask := feed.report_text_mask) is not None:  # an IBAN typed as a header
+                table.info.headers = [text_mask(header) for header in table.info.headers]
             self.headers = list(table.info.headers)
             header_map = map_headers(self.headers, feed.columns)
             self.masks = {header_map.positions[name]: mask for name, mask
                           in feed.report_masks.items() if name in header_map.positions}
-            self.problems.extend(header_map.unknown_columns_warnings(feed.other_feed_columns))
+            self.add_problems(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
             read_columns = sorted(set(header_map.positions.values()), key=lambda at: at != sku_position)
@@ -329,7 +331,7 @@ class FileRun:
         """The file refused whole: its reason, and what the reader had read if it got no table.
         Over the row limit, the rows counted are those the reader had counted, past the limit
         (the rows of the chunks validated before it, a number that meant nothing, were said)."""
-        self.problems.append(rejection.problem)
+        self.add_problems([rejection.problem])  # masked like any: it may quote a header
         if self.info is None and rejection.detected is not None:
             self.info = rejection.detected
         if rejection.problem.code is Reason.TOO_LARGE and self.info is not None:

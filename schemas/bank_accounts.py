@@ -66,10 +66,11 @@ BANK_WARNING_EN = " The seller is loaded but gets no payout until this is fixed.
 def mask_iban(iban: str) -> str:
     """An IBAN as it may be shown: every character but the last 4 replaced by `*`.
 
-    Spaces are dropped first, so the mask keeps the IBAN's length (a seller can see a missing
-    digit) and nothing else; a text of 4 characters or fewer is masked entirely.
+    Separators are dropped first (spaces, dashes, dots...), so the mask keeps the IBAN's length
+    (a seller can see a missing digit) and nothing else; a text of 4 characters or fewer is
+    masked entirely.
     """
-    compact = re.sub(r"\s", "", iban)
+    compact = re.sub(r"[\W_]", "", iban)
     if len(compact) <= 4:
         return "*" * len(compact)
     return "*" * (len(compact) - 4) + compact[-4:]
@@ -79,7 +80,8 @@ def mask_iban(iban: str) -> str:
 # separators (spaces, several or none, hyphens and dashes, dots, slashes, underscores; `FR 76
 # ...`, a RIB's 5-5-11-2 grouping), any case, at the start of a word or glued after the words
 # IBAN, RIB or compte (`IBANFR76...`, `ribfr76...`). A candidate is two letters, two digits
-# and letters or digits after, each with at most three separators before it. It is an account
+# and letters or digits after, each with at most ten separators before it (a line break and
+# its indentation). It is an account
 # when its first characters, the country's IBAN length of them, have the country's shape in
 # schwifty's registry and a valid check, however grouped (a bank's own groupings), or, a
 # typo'd digit failing the check, are grouped as people write an IBAN (`_grouped`) with at
@@ -88,7 +90,7 @@ def mask_iban(iban: str) -> str:
 # digits alone decide nothing: any text passes mod 97 once in 97, and a first version masked
 # addresses, VAT numbers and shop names that way, which a fixed file sent back then loaded as
 # stars.
-_SEPARATOR = r"[\s./_:\-\u2010-\u2015]{0,3}"
+_SEPARATOR = r"[\s./_:\-\u2010-\u2015\u2212]{0,10}"
 _IBAN_CANDIDATE = re.compile(
     rf"(?:(?<![A-Za-z0-9])|(?<=(?i:iban))|(?<=(?i:rib))|(?<=(?i:compte)))[A-Za-z]{{2}}"
     rf"{_SEPARATOR}[0-9]{_SEPARATOR}[0-9](?:{_SEPARATOR}[A-Za-z0-9]){{10,40}}"
