@@ -185,6 +185,7 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
         f" WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT ({same_key}"
         f" AND (p.start_at >= :now OR ({same_terms})))", now=ctx.now)
     problems, seen = [], set()
+    redate_fr, redate_en = _REDATE["replace" if ctx.mode == "replace" else "update"]
     for row, sku, kind, stored_start, stored_end, start, running in rows:
         if row in seen:  # one problem per row, even if it overlaps several stored promotions
             continue
@@ -199,15 +200,27 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
             f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
             f" {until_fr}) à ces dates : deux promotions d'une offre ne peuvent pas avoir lieu"
             " en même temps. Pour en changer la remise, envoyez-la avec les mêmes type et dates ;"
-            " pour en changer les dates, demandez au support de charger votre fichier complet de"
-            " promotions en mode remplacement.",
+            f" pour en changer les dates, {redate_fr}",
             f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M}'
             f" {until_en}) at these dates: two promotions of an offer cannot run at the same"
-            " time. To change its discount, send it with the same type and dates; to change its"
-            " dates, ask support to load your whole promotion file in replace mode.",
+            f" time. To change its discount, send it with the same type and dates; to change its"
+            f" dates, {redate_en}",
             row=row, column=headers.get("start_at", "start_at"),
             value=shown_instant(_paris(start))))
     return problems
+
+
+_REDATE = {
+    # a row over a promotion the file leaves out is rejected and keeps it: two files
+    "replace": ("chargez d'abord ce fichier sans cette ligne (l'ancienne promotion est retirée),"
+                " puis la nouvelle.",
+                "load this file first without this row (the old promotion is withdrawn), then"
+                " the new one."),
+    "update": ("elle doit d'abord être retirée : demandez au support de charger votre fichier"
+               " complet de promotions sans elle en mode remplacement, puis envoyez la nouvelle.",
+               "it must be withdrawn first: ask support to load your whole promotion file"
+               " without it in replace mode, then send the new one."),
+}
 
 
 def _running_changed(row: int, sku: str, since: pd.Timestamp, headers: dict, start) -> Problem:

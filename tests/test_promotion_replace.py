@@ -157,6 +157,10 @@ def test_rejected_rows_keep_their_skus_promotions(ingestor, engine, tmp_path):
     after = stored(engine)
     # the too long reference may be E's mistyped: nothing is withdrawn as absent this time
     assert "replace_guard" in {p.code for p in result.problems}
+    # C's new dates over its old ones: not "load it in replace mode", which this is
+    overlap = next(p for p in result.problems if p.code == "overlap")
+    assert "chargez d'abord ce fichier sans cette ligne" in overlap.message_fr
+    assert "mode remplacement" not in overlap.message_fr
     assert (7, "E", 7, at(2026, 12, 10)) in after
     assert {k: v for k, v in after.items() if k[1] in "BCD"} == {
         k: v for k, v in before.items() if k[1] in "BCD"}
