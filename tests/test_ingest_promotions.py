@@ -286,7 +286,8 @@ def test_an_overlap_with_a_loaded_promotion_says_when_that_one_ends(ingestor, tm
     assert "(type 6, from 2027-03-20 00:00 through 2027-03-28)" in messages[2][1]
     assert "(type 6, du 10/12/2026 au 20/12/2026 18:30)" in messages[3][0]
     # and how to change the one loaded (a seller who typed a wrong date was stuck)
-    assert "pour en changer les dates, demandez au support" in messages[2][0]
+    assert "pour en changer les dates, elle doit d'abord être retirée : demandez au support" in (
+        messages[2][0])
     # the start shown as the seller wrote it, a date without a midnight added
     assert {p.row: p.value for p in result.problems} == {2: "28/03/2027", 3: "20/12/2026"}
 
