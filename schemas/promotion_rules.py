@@ -153,12 +153,22 @@ def check_periods(v: PromotionValidator, typed: pd.DataFrame) -> None:
         # 08:00 that day, so the message says what to write rather than "falls outside it"
         opening = p.start.tz_convert(TIMEZONE)
         opening_day = early & (start >= opening.normalize())  # early: before the opening hour
-        v.flag(opening_day, Reason.SALES_PERIOD, "start_at",
+        # an hour in its own column is the cell to fix: the date's cell was marked, quoting
+        # both joined, and the advice to write a date and an hour there made it unreadable
+        hour, joined, _ = v.joined.get("start_at", (None, pd.Series(False, index=start.index), None))
+        v.flag(opening_day & ~joined, Reason.SALES_PERIOD, "start_at",
                f"Les {p.name} ouvrent le {opening:%d/%m/%Y} à {opening:%H:%M} : des Soldes"
                f" (type 5) ne peuvent pas commencer avant ; écrivez « {opening:%d/%m/%Y %H:%M} »"
                " comme début.",
                f"{p.code} opens on {opening:%Y-%m-%d} at {opening:%H:%M}: a sale (type 5) cannot"
                f' start before; write "{opening:%d/%m/%Y %H:%M}" as the start.')
+        if hour is not None:
+            v.flag(opening_day & joined, Reason.SALES_PERIOD, hour,
+                   f"Les {p.name} ouvrent le {opening:%d/%m/%Y} à {opening:%H:%M} : des Soldes"
+                   f" (type 5) ne peuvent pas commencer avant ; écrivez « {opening:%H:%M} » comme"
+                   " heure de début.",
+                   f"{p.code} opens on {opening:%Y-%m-%d} at {opening:%H:%M}: a sale (type 5)"
+                   f' cannot start before; write "{opening:%H:%M}" as the start time.')
         late = mine & (start >= p.end)  # after the period it names: its start is outside too
         for name, mask in (("start_at", (early & ~opening_day) | late),
                            ("end_at", mine & ((end > p.end) | (end <= p.start)))):

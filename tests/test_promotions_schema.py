@@ -219,6 +219,19 @@ def test_an_unreadable_hour_is_flagged_in_its_own_column():
     assert hour.message_fr == "Heure illisible « 25h00 » : écrivez 08:00 ou 8h00."
 
 
+def test_a_sale_opening_too_early_by_its_hour_column_is_told_on_the_hour():
+    """The date cell was marked, quoting "06/01/2027 07:00", and told to hold "06/01/2027
+    08:00": written there beside the hour, the row became unreadable."""
+    headers = ["sku", "type", "remise %", "début", "heure début", "fin", "heure fin", "période"]
+    result = validate([["A", "5", "10", "06/01/2027", "07:00", "02/02/2027", "", "soldes-hiver-2027"],
+                       ["B", "5", "10", "06/01/2027", "", "02/02/2027", "", "soldes-hiver-2027"]],
+                      headers)
+    assert {(p.row, p.column, p.value) for p in result.problems} == {
+        (2, "heure début", "07:00"), (3, "début", "06/01/2027")}
+    hour = next(p for p in result.problems if p.row == 2)
+    assert "écrivez « 08:00 » comme heure de début" in hour.message_fr
+
+
 def test_a_sale_dated_wholly_outside_its_period_is_told_on_the_period():
     """"soldes-hiver-2026" on January 2027 dates had its end alone flagged: the code was the
     mistake, and the start, as far outside, was not marked."""
