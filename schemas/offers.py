@@ -26,7 +26,7 @@ from schemas.columns import HeaderMap
 from schemas.feed import FeedContext, Validated
 from schemas.left_out_columns import RULES as LEFT_OUT_RULES
 from schemas.left_out_columns import LeftOutRows
-from schemas.pandera_problems import problems_from_schema_errors
+from schemas.pandera_problems import CHECK_MESSAGES, problems_from_schema_errors
 from schemas.parsing import (
     among,
     ascii_digits,
@@ -118,6 +118,11 @@ OFFER_SCHEMA = pa.DataFrameSchema(
 """The typed offer rows: one row per update row of the file (delete rows only need a sku)."""
 
 
+_RANGE_CHECKS = {"quantity": "quantity_range", "leadtime_to_ship": "leadtime_range"}
+"""The schema's range check of each whole-number column, whose message a number too big to
+read gets."""
+
+
 class OfferValidator(ChunkValidator):
     """Turns one chunk of an offer file into typed valid rows and problems."""
 
@@ -197,7 +202,10 @@ class OfferValidator(ChunkValidator):
             self.ctx.decimal_separator = detect_decimal_separator(raw[raw != ""], self.ctx.typed_numbers)
         cents, unreadable, too_precise = parse_cents(raw, self.ctx.decimal_separator,
                                                       self.ctx.typed_numbers)
-        unreadable = self.flag_ambiguous_amounts(unreadable & updates, "price")
+        huge = among(unreadable & updates, raw, r"[+-]?\d{13,}(?:[.,]\d+)?")
+        code, _, message_fr, message_en = CHECK_MESSAGES["price_range"]
+        self.flag(huge, code, "price", message_fr, message_en)
+        unreadable = self.flag_ambiguous_amounts(unreadable & updates & ~huge, "price")
         # a date cell (read "2026-12-12"): Excel took a price typed "12.12" for the 12th of December
         self.flag_unreadable(unreadable, Reason.BAD_NUMBER, "price", (
             DATE_CELL,
@@ -228,6 +236,12 @@ class OfferValidator(ChunkValidator):
 
     def parse_whole_column(self, name: str, updates: pd.Series) -> pd.Series:
         values, unreadable = parse_whole(self.raw[name])
+        # a whole number too big to read (an EAN pasted in the stock column) is out of range,
+        # not "no whole number"
+        huge = among(unreadable & updates, self.raw[name], r"[+-]?\d{13,}")
+        code, _, message_fr, message_en = CHECK_MESSAGES[_RANGE_CHECKS[name]]
+        self.flag(huge, code, name, message_fr, message_en)
+        unreadable &= ~huge
         # a date cell: the spreadsheet took "2-3" or "10/1" for a day, as it takes a price
         dated = among(unreadable & updates, self.raw[name], DATE_CELL)
         self.flag(dated, Reason.BAD_NUMBER, name,

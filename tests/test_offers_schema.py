@@ -360,6 +360,15 @@ def test_used_words_in_a_description_that_does_not_mean_used(description):
     assert result.problems == []
 
 
+def test_a_number_too_big_to_read_is_told_its_range():
+    """An EAN pasted in the stock or price column was "not a whole number", "not a readable
+    number": it is one, out of range."""
+    result, _ = validate([book("A", stock="3760123456784"), book("B", price="3760123456784")])
+    messages = {p.row: p.message_fr for p in result.problems}
+    assert messages[2].startswith("La quantité doit être un nombre entier de 0 à 100 000")
+    assert messages[3].startswith("Le prix doit être supérieur à 0 et au plus 100 000,00 €")
+
+
 def test_row_naming_another_seller_is_rejected():
     headers = [*HEADERS, "seller_id"]
     result, _ = validate([[*book("A"), "7"], [*book("B"), "8"], [*book("C"), ""]], headers)
