@@ -141,6 +141,17 @@ KEYED_SKU_ERRORS = frozenset({Reason.DUPLICATE_KEY, Reason.OTHER_SELLER, Reason.
 """Errors on a sku that still says which offer the row is about."""
 
 
+def over_read_columns(problem: Problem, read_columns: list[int]) -> bool:
+    """False for a merged range over ignored columns only (a "Famille" label merged down its
+    rows): every file holding one got a warning to unmerge cells no rule reads."""
+    if problem.code is not Reason.MERGED_CELLS:
+        return True
+    from openpyxl.utils.cell import range_boundaries  # a workbook's problem: openpyxl is loaded
+
+    first, _, last, _ = range_boundaries(problem.value)
+    return any(first <= at + 1 <= last for at in read_columns)
+
+
 def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
                          delimiter: str | None) -> set[str]:
     """The cells that may hold the sku of each row the reader refused for its number of fields,
@@ -257,7 +268,8 @@ class FileRun:
                 validated = feed.validate(frame, header_map, self.ctx)
                 self.ctx.state["unkeyed_rows"] += unkeyed_rows(
                     validated.problems, None if sku_position is None else self.headers[sku_position])
-                chunk_problems = chunk.problems + validated.problems
+                chunk_problems = [problem for problem in chunk.problems
+                                  if over_read_columns(problem, read_columns)] + validated.problems
                 self.add_problems(chunk_problems)
                 self.keep_for_report(frame, chunk_problems)
                 if on_rows:

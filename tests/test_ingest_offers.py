@@ -635,6 +635,27 @@ def test_a_workbook_s_text_prices_are_read_as_a_french_seller_types_them(ingesto
                       "T3": Decimal("1299.00"), "T4": Decimal("12.50")}
 
 
+def test_cells_merged_over_an_ignored_column_are_not_warned_about(ingestor, tmp_path):
+    """A "Famille" label merged down its rows: every import got a warning to unmerge cells no
+    rule reads. A merge over a read column is still said."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Famille", *OFFER_HEADER])
+    for row in offer_rows(3):
+        sheet.append(["Livres", *row])
+    sheet.merge_cells("A2:A4")
+    workbook.save(tmp_path / "o.xlsx")
+    result = ingest(ingestor, tmp_path / "o.xlsx")
+    assert "merged_cells" not in {p.code for p in result.problems}
+    sheet.merge_cells("E2:E3")  # the category
+    workbook.save(tmp_path / "o2.xlsx")
+    result = ingest(ingestor, tmp_path / "o2.xlsx")
+    assert [(p.code, p.value) for p in result.problems if p.code == "merged_cells"] == [
+        ("merged_cells", "E2:E3")]
+
+
 def test_a_workbook_s_number_cell_with_three_decimals_is_told_its_decimals(ingestor, engine, tmp_path):
     """A price computed to 17.988 (shown 17,99) was asked "thousands separator or decimals?"
     about a dot the seller never typed: a number cell has no thousands separator. Text prices
