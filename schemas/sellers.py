@@ -307,6 +307,7 @@ class SellerValidator:
         )
         self.check_bank_accounts(typed)
         self.check_french_postcodes(typed)
+        self.check_french_siren(typed)
         self.check_activation(typed)
         self.collector.problems.extend(self.schema_problems(typed))
         self.check_identifiers_agree(typed)
@@ -412,6 +413,22 @@ class SellerValidator:
                   " (75001, 75381 CEDEX 08).",
                   'Postcode "{value}": a French postcode starts with its 5 digits (75001, 75381'
                   ' CEDEX 08).', severity=Severity.WARNING)
+
+    def check_french_siren(self, typed: pd.DataFrame) -> None:
+        """A seller established in France is invoiced with its SIREN (payouts.md; the French
+        e-invoicing rules refuse an invoice without it, BR-FR-12): one left empty loads, as the
+        registry may be completed later, and ops are told before the month's invoices fail."""
+        if "siren" not in typed or "country" not in typed:
+            return
+        given = self.raw["siren"].ne("")
+        if "siret" in self.raw:
+            given |= self.raw["siret"].ne("")
+        past_pending = typed["status"].ne("pending") if "status" in typed else True
+        self.flag(typed["country"].eq("FR") & ~given & past_pending, Reason.REQUIRED, "siren",
+                  "SIREN vide pour un vendeur établi en France : ses factures doivent porter son"
+                  " SIREN (facturation électronique) ; complétez-le.",
+                  "No SIREN for a seller established in France: its invoices must carry it (French"
+                  " e-invoicing); fill it in.", severity=Severity.WARNING)
 
     def check_activation(self, typed: pd.DataFrame) -> None:
         """Activation starts the subscription and the seniority (feeds.md): a seller past

@@ -322,6 +322,17 @@ def assert_no_full_iban(problems: list[Problem], iban: str) -> None:
             assert compact not in flat and compact[:-4] not in flat
 
 
+def test_a_french_seller_without_siren_is_loaded_with_a_warning():
+    """Its invoices failed the French e-invoicing rules (BR-FR-12) at the month's close, with
+    nothing said when the registry was loaded."""
+    result = validate_sellers(seller(1, country="FR", siren=""), seller(2, country="FR", siren=SIREN),
+                              seller(3, country="BE", siren=""),
+                              seller(4, status="pending", country="FR", siren=""))
+    assert codes(result.problems) == [(2, "siren", Reason.REQUIRED)]
+    assert result.problems[0].severity is Severity.WARNING
+    assert sorted(result.valid["seller_id"]) == [1, 2, 3, 4]
+
+
 def test_mask_ibans_in_a_text_leaves_other_identifiers_and_words():
     assert mask_ibans_in(f"RIB : {IBAN_OK.lower()}.") == "RIB : " + "*" * 23 + "0189."
     # the mask keeps the account's own length whatever separates its groups
