@@ -30,8 +30,6 @@ from functools import lru_cache
 from itertools import chain, islice
 from pathlib import Path
 
-from openpyxl.utils.escape import unescape
-
 from loaders.headers import normalize_header
 from loaders.reader import (
     ChunkBuilder,
@@ -149,14 +147,25 @@ def _float_text(value: float) -> str:
 
 def _text_of(cell) -> str:
     """The text of an openpyxl read-only cell: text cells (most) need no number format.
-    OOXML writes control characters as `_x000D_`, which openpyxl's read-only cells leave as
-    is: a carriage return made the reference `X-1_x000D_` a second offer beside X-1."""
+    OOXML writes a tab, a line feed or a carriage return as `_x0009_`, `_x000A_`, `_x000D_`,
+    which openpyxl's read-only cells leave as is: a carriage return made the reference
+    `X-1_x000D_` a second offer beside X-1. Only those are read as the characters they stand
+    for: openpyxl has already taken off the escape of a text typed so (`_x005F_`), and
+    `1920_x1080_` is a screen's resolution, not a character; other control characters would
+    be no cell's text (a NUL fails PostgreSQL's)."""
     value = cell.value
     if value is None:
         return ""
     if isinstance(value, str):
-        return unescape(value) if "_x" in value else value
+        return _LINE_ESCAPES.sub(_escaped_character, value) if "_x" in value else value
     return cell_text(value, cell.number_format)
+
+
+_LINE_ESCAPES = re.compile("_x000([9ADad])_")
+
+
+def _escaped_character(match: re.Match) -> str:
+    return chr(int(match.group(1), 16))
 
 
 def _xlsx_rows(sheet, max_col: int) -> Iterator[tuple[int, tuple]]:

@@ -793,10 +793,13 @@ def test_control_characters_escaped_by_the_workbook_are_read_as_such(tmp_path: P
     sheet = workbook.add_worksheet("Offres")
     sheet.write_row(0, 0, ["sku", "titre", "Prix\r\nTTC"])
     sheet.write_row(1, 0, ["X-1\r", "Clavier\r\nsans fil", "12"])
+    # typed as is: a screen's resolution, and text that would be a NUL
+    sheet.write_row(2, 0, ["ECRAN_1920_x1080_IPS", "Code _x0000_ interne", "13"])
     workbook.close()
     info, frame, _ = read(path, frozenset({"sku", "titre", "prix ttc"}))
     assert info.headers == ["sku", "titre", "Prix\r\nTTC"]
-    assert rows(frame) == {2: ["X-1\r", "Clavier\r\nsans fil", "12"]}
+    assert rows(frame) == {2: ["X-1\r", "Clavier\r\nsans fil", "12"],
+                           3: ["ECRAN_1920_x1080_IPS", "Code _x0000_ interne", "13"]}
 
 
 def test_a_formula_whose_text_result_is_empty_is_calculated(tmp_path: Path) -> None:
