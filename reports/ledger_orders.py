@@ -3,9 +3,12 @@
 Each kind is one INSERT ... SELECT over the orders table (no per-order Python), ending with
 ON CONFLICT DO NOTHING on the booking key. Rules (payouts.md), and the decisions that fill its
 gaps:
-- SALE: accepted, not refused, delivered (or access granted) before the end of M in Paris and
-  never sold before: an order is sold once whatever the feed replays (the booking key
-  (SALE, seller, order); an order belongs to one seller for good), and an event that arrives
+- SALE: accepted, not refused, delivered (or access granted) before the end of M in Paris, not
+  before the catalog's first month (the first closed one, or M before any: an order of 2025
+  re-exported for a late refund was the previous back office's, paid by it, and was paid again;
+  its refund is not booked either, as for any order never sold here), and never sold before:
+  an order is sold once whatever the feed replays (the booking key (SALE, seller, order); an
+  order belongs to one seller for good), and an event that arrives
   after its month was closed lands in the next open month (the one being booked). Anti-joins
   against the ledger being written are left to the unique index (ON CONFLICT): a NOT EXISTS
   over a table the statement fills is planned from stale statistics and can turn quadratic.
@@ -45,7 +48,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.reference import Billing, Category
 from reports.ledger_sql import PPM, at_end, half_up_ppm, ppm, refresh_statistics, utc_naive
-from reports.payout_calendar import PayoutMonth
+from reports.payout_calendar import PayoutMonth, parse_month
 
 EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
                 "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
@@ -77,7 +80,9 @@ def book_order_events(session: Session, month: PayoutMonth, categories: dict[str
                       billing: Billing) -> None:
     """Book every order event of `month` not booked yet, in dependency order."""
     end = utc_naive(month.end)
+    first = session.execute(text("SELECT MIN(month) FROM payout_months WHERE status = 'closed'")).scalar()
     base = {"month": month.key, "end": end, "last": end - timedelta(seconds=1),
+            "first": utc_naive((parse_month(first) if first else month).start),
             "vat": ppm(billing.vat_rate)}
     rate_case, rate_params = _rate_case(categories, billing)
     eu = bindparam("eu", value=list(EU_COUNTRIES), expanding=True)
@@ -101,7 +106,7 @@ SELECT o.seller_id, :month, 'SALE', o.delivered_at, o.order_id, o.order_id, NULL
        o.amount + o.shipping_amount, 0, 'Vente / sale ' || o.order_id
 FROM orders o
 WHERE o.accepted_at IS NOT NULL AND o.refused_at IS NULL
-  AND o.delivered_at IS NOT NULL AND o.delivered_at < :end
+  AND o.delivered_at IS NOT NULL AND o.delivered_at >= :first AND o.delivered_at < :end
 ON CONFLICT DO NOTHING"""
 
 # The commission (z.c) is base × rate (ppm) rounded half-up once. Its VAT is that of the

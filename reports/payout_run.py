@@ -212,12 +212,18 @@ def _refuse_first_close_after_deliveries(session: Session, month: PayoutMonth) -
     """A first close of November over October's deliveries paid October's sales in November
     but never booked nor invoiced October's subscription and premium fees, silently. The
     registry's activation dates alone do not count: a marketplace's sellers may have been
-    activated years before this catalog's first month."""
-    delivered = session.execute(text("SELECT MIN(delivered_at) FROM orders WHERE delivered_at < :start"),
-                                {"start": month.start.astimezone(UTC).replace(tzinfo=None)}).scalar()
+    activated years before this catalog's first month. Nor does an order delivered before the
+    month before (an order of 2025 re-exported for a late refund): the months the previous
+    back office closed are not this catalog's to close again, and one such order asked ops to
+    close seventeen months in order."""
+    previous = parse_month(month.previous_key)
+    delivered = session.execute(
+        text("SELECT 1 FROM orders WHERE delivered_at >= :previous AND delivered_at < :start LIMIT 1"),
+        {"previous": previous.start.astimezone(UTC).replace(tzinfo=None),
+         "start": month.start.astimezone(UTC).replace(tzinfo=None)}).first()
     if delivered is None:
         return
-    first = f"{pd.Timestamp(delivered).tz_localize('UTC').tz_convert(PARIS):%Y-%m}"
+    first = previous.key
     raise PayoutRunError(f"le mois {month.key} ne peut pas être la première clôture : des commandes ont"
                          f" été livrées en {first}, mois à clôturer d'abord (ses abonnements et sa"
                          f" facture seraient perdus) / month {month.key} cannot be the first close:"

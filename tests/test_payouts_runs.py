@@ -24,7 +24,7 @@ from reports.payout_calendar import next_working_day
 from reports.payout_invariants import InvariantError
 from reports.payout_run import PayoutRunError
 from reports.sepa_transfer import build_transfer
-from tests.test_payouts_support import GOOD_IBAN, add_offer, add_order, add_seller, paris, run
+from tests.test_payouts_support import GOOD_IBAN, add_offer, add_order, add_seller, entries, paris, run
 
 OUT = Path("outbox/payouts/2026-10")
 SAMPLE_IDENTITY = Path(__file__).resolve().parent.parent / "data" / "samples" / "marketplace.toml"
@@ -439,6 +439,19 @@ def test_a_first_close_after_a_month_with_deliveries_is_refused_naming_that_mont
         fees = connection.execute(text("SELECT month FROM ledger_entries WHERE entry_type = 'SUBSCRIPTION'"
                                        " ORDER BY month")).scalars().all()
     assert fees == ["2026-10", "2026-11"]
+
+
+def test_an_order_delivered_long_before_does_not_hold_the_first_close_back(engine, tmp_path):
+    """An order of 2025 re-exported for a late refund asked ops to close every month since, in
+    order: those months were the previous back office's, which paid its sale. It is neither
+    sold again (a partial refund paid the seller the rest a second time) nor refunded here."""
+    add_seller(engine, 1, activated=date(2019, 3, 1))
+    add_offer(engine, 1, "A", "livres")
+    add_order(engine, "O1", 1, "100.00", sku="A", delivered=paris(2025, 2, 10, 12),
+              refunded=paris(2026, 11, 5, 10), refund="30.00")
+    add_order(engine, "O2", 1, "50.00", sku="A", delivered=paris(2026, 11, 5, 12))
+    assert run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
+    assert {e[2] for e in entries(engine, 1) if e[1] in ("SALE", "REFUND")} == {"O2"}
 
 
 def test_closing_a_month_takes_away_the_drafts_of_months_before_it(engine, tmp_path):
