@@ -94,7 +94,7 @@ def book_order_events(session: Session, month: PayoutMonth, categories: dict[str
                     .bindparams(eu), base | rate_params)
     refresh_statistics(session)
     session.execute(at_end(_REFUNDS), base)
-    session.execute(text(_COMMISSION_REFUNDS.format(vat=half_up_ppm("z.xc", ":vat"))), base)
+    session.execute(text(_COMMISSION_REFUNDS), base)
     session.execute(at_end(_GOODWILL.format(cap=GOODWILL_CAP_PERCENT)), base)
 
 
@@ -160,19 +160,21 @@ ON CONFLICT DO NOTHING"""
 
 # Cumulative (sums cast to BIGINT: PostgreSQL's SUM is numeric, whose division does not
 # truncate), so that the refunds of an order add up to its commission: y.xc is the commission
-# excl. VAT on the whole share refunded so far (half-up), y.vc its VAT; each booking is that
+# excl. VAT on the whole share refunded so far (half-up), y.vc the same share of the VAT the
+# commission bore (its own rounding: 20 % of y.xc gave back 0.33 of a 0.32); each booking is that
 # minus what earlier COMMISSION_REFUNDs of the order already gave back. Per-refund rounding made
 # three refunds of a 100.00 order (0.10, 0.10, the rest) give back 15.01 of a 15.00 commission.
 _COMMISSION_REFUNDS = _INSERT + """
 SELECT y.seller_id, :month, 'COMMISSION_REFUND', y.occurred_at, y.order_id, y.reference,
        y.category, (y.xc - y.px) + (y.vc - y.pv), y.vc - y.pv,
        'Remboursement de commission / commission refund ' || y.order_id
-FROM (SELECT z.*, CASE WHEN z.vat0 = 1 THEN 0 ELSE {vat} END AS vc
-      FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
-                   CASE WHEN c.vat = 0 THEN 1 ELSE 0 END AS vat0,
+FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
                    CASE WHEN sale.amount = 0 THEN 0
                         ELSE (2 * (c.vat - c.amount) * cum.refunded + sale.amount) / (2 * sale.amount)
                    END AS xc,
+                   CASE WHEN sale.amount = 0 THEN 0
+                        ELSE (2 * -c.vat * cum.refunded + sale.amount) / (2 * sale.amount)
+                   END AS vc,
                    COALESCE((SELECT CAST(SUM(p.amount - p.vat) AS BIGINT) FROM ledger_entries p
                              WHERE p.entry_type = 'COMMISSION_REFUND' AND p.order_id = r.order_id
                                AND p.reference <> r.reference), 0) AS px,
@@ -184,7 +186,7 @@ FROM (SELECT z.*, CASE WHEN z.vat0 = 1 THEN 0 ELSE {vat} END AS vc
             JOIN ledger_entries c ON c.order_id = r.order_id AND c.entry_type = 'COMMISSION'
             JOIN (SELECT f.order_id, CAST(SUM(-f.amount) AS BIGINT) AS refunded FROM ledger_entries f
                   WHERE f.entry_type = 'REFUND' GROUP BY f.order_id) cum ON cum.order_id = r.order_id
-            WHERE r.month = :month AND r.entry_type = 'REFUND') z) y
+            WHERE r.month = :month AND r.entry_type = 'REFUND') y
 WHERE true
 ON CONFLICT DO NOTHING"""
 

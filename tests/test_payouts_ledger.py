@@ -39,6 +39,15 @@ def test_the_vat_of_many_equal_commissions_is_20_percent_of_their_sum(engine, tm
     assert len(commissions) == 41 and {vat for *_, vat in commissions} == {-32, -33}
     assert sum(amount - vat for *_, amount, vat in commissions) == -41 * 163
     assert sum(vat for *_, vat in commissions) == -1304 - 33  # 13.04, then the draft's 0.326
+    # a full refund gives back the VAT its commission bore, 0.32, not 20 % of 1.63 (0.33)
+    booked = {order: vat for _, kind, order, _, vat in commissions}
+    refunded = next(order for order, vat in booked.items() if vat == -32)
+    run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
+    add_order(engine, refunded, 1, "10.87", sku="A", delivered=paris(2026, 10, 5, 12),
+              refunded=paris(2026, 11, 3, 10), refund="10.87")
+    run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
+    [(amount, vat)] = [(e[3], e[4]) for e in entries(engine, 1) if e[1] == "COMMISSION_REFUND"]
+    assert (amount, vat) == (163 + 32, 32)
 
 
 def test_unknown_sku_gets_the_default_rate_and_reverse_charge_has_no_vat(engine, tmp_path):
