@@ -10,8 +10,8 @@ Decisions (each tested in tests/test_reader.py):
   otherwise the whole file is checked in streamed blocks: valid UTF-8 is UTF-8, anything else
   Windows-1252, unless its accented letters are Mac Roman's (Excel for Mac's "CSV
   (Macintosh)": é is byte 0x8E, which Windows-1252 reads Ž): "Télévision" was stored
-  "TŽlŽvision" without a word; or DOS's (code page 850, an accounting program's export: é is
-  0x82, Windows-1252's ‚); or ISO-8859-15's (Œ œ € where Windows-1252 has ¼ ½ ¤, see
+  "TŽlŽvision" without a word; or DOS's (code page 850 with €, 858, an accounting program's
+  export: é is 0x82, Windows-1252's ‚); or ISO-8859-15's (Œ œ € where Windows-1252 has ¼ ½ ¤, see
   `_looks_latin9`). A file that is UTF-8 (a BOM or accented UTF-8 characters) up to some byte and
   not after it mixes encodings: rejected, naming that physical line.
 """
@@ -64,8 +64,11 @@ _MAC_ROMAN_LETTER = re.compile(rb"[A-Za-z][\x87-\x8a\x8d-\x90\x9a\x9d-\x9f]"
 _WINDOWS_LETTER = re.compile(rb"[a-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xc6\xd6-\xdd]"
                              rb"|[\xc0-\xc6\xd6-\xdd][A-Z]|[A-Z][\xc7-\xca\xd4][A-Z]|[a-z]\x92[a-z]"
                              rb"| [\x96\x97] |\d ?\x80|\x80 ?\d|(?<![A-Za-z])\x8a[a-z]")
-_MAC_E = re.compile(rb"[A-Za-z]\x8e|\x8e[a-z]| \x88 ")  # é beside a letter, à alone, on a Mac
-_DOS_E = re.compile(rb"[A-Za-z]\x82|\x82[a-z]| \x85 ")  # the same in DOS (code page 850)
+# é after a lower-case letter: 0x8E on a Mac, 0x82 in DOS, where Windows-1252 has ‚ (no
+# word holds it there) and Mac Roman Ç (only after a capital: "CALEÇON"); Windows' … between
+# spaces is DOS's à, which it cannot tell
+_MAC_E = re.compile(rb"[a-z]\x8e")
+_DOS_E = re.compile(rb"[a-z]\x82|[A-Z]\x82[a-z]")  # "Télévision" too
 _MAC_ROMAN_EVIDENCE = 50  # letters and signs seen: enough to decide
 _MAC_ROMAN_SCAN = 8 * 1024 * 1024  # bytes of non-ASCII blocks read at most to find them
 _MAC_ROMAN_BLOCK = 64 * 1024
@@ -135,8 +138,8 @@ def _apple_or_dos(path: Path) -> Encoding | None:
                 windows += len(_WINDOWS_LETTER.findall(block))
                 mac_e += len(_MAC_E.findall(block))
                 dos_e += len(_DOS_E.findall(block))
-    if dos_e >= 2 and dos_e > 4 * (windows + mac_e):  # é between letters is no Windows sign (‚)
-        return Encoding("cp850", "cp850", 0)
+    if dos_e > 4 * (windows + mac_e):
+        return Encoding("cp858", "cp858", 0)  # code page 850 with € (0xD5, a Turkish ı before)
     return Encoding("mac_roman", "mac-roman", 0) if mac >= 2 and mac > 4 * windows else None
 
 

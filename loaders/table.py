@@ -32,7 +32,7 @@ class ReadInfo:
     format: str  # "csv" or "xlsx"
     headers: list[str]  # the header row's texts, by position, as the seller wrote them
     header_row: int | None  # 1-based row number of the header, as Excel shows it; None: not found
-    encoding: str | None = None  # csv only: utf-8, utf-8-sig, utf-16, cp1252, mac-roman, cp850, iso-8859-15
+    encoding: str | None = None  # csv only: utf-8, utf-8-sig, utf-16, cp1252, mac-roman, cp858, iso-8859-15
     delimiter: str | None = None  # csv only
     delimiter_hint: bool = False  # csv only: it began with Excel's `sep=;` line
     sheet: str | None = None  # xlsx only

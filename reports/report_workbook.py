@@ -66,7 +66,7 @@ _ENCODINGS = {
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (cp1252)",
     "mac-roman": "Mac Roman (Excel pour Mac, « CSV Macintosh » / Excel for Mac)",
-    "cp850": "DOS (page de code 850 / code page 850)",
+    "cp858": "DOS (page de code 850/858 / code page 850/858)",
     "iso-8859-15": "ISO-8859-15 (Latin-9)",
 }
 _SEPARATORS = {

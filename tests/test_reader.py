@@ -213,12 +213,24 @@ def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
 def test_a_dos_csv_is_read_as_code_page_850(tmp_path: Path, titles) -> None:
     """An accounting program's DOS export: read as Mac Roman, "Crème brûlée" was published
     "Cräme brñlÇe"; with only é and à, as Windows-1252, "T‚l‚vision"; exit 0 both times."""
-    text = f"sku;title\r\nD1;{titles[0]}\r\nD2;{titles[1]}\r\n"
+    text = f"sku;title\r\nD1;{titles[0]}\r\nD2;{titles[1]} 19,90 €\r\n"
     path = tmp_path / "dos.csv"
-    path.write_bytes(text.encode("cp850"))
+    path.write_bytes(text.encode("cp858"))
     info, frame, _ = read(path)
-    assert info.encoding == "cp850"
-    assert rows(frame) == {2: ["D1", titles[0]], 3: ["D2", titles[1]]}
+    assert info.encoding == "cp858"
+    assert rows(frame) == {2: ["D1", titles[0]], 3: ["D2", f"{titles[1]} 19,90 €"]}
+
+
+@pytest.mark.parametrize(("text", "codec", "label"), [
+    ("Tailles S … XL, couleurs rouge … bleu", "cp1252", "cp1252"),  # … is DOS's à
+    ("CALEÇON COTON, LEÇON DE FRANÇAIS", "mac_roman", "mac-roman"),  # Ç is DOS's é
+])
+def test_windows_or_mac_signs_in_the_dos_range_are_not_taken_for_dos(tmp_path: Path, text, codec,
+                                                                      label) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(f"sku;title\r\nA1;{text}\r\nA2;{text}\r\n".encode(codec))
+    info, frame, _ = read(path)
+    assert (info.encoding, rows(frame)[2]) == (label, ["A1", text])
 
 
 def test_latin_9_csv_is_read_as_latin_9(tmp_path: Path) -> None:
