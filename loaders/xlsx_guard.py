@@ -80,9 +80,10 @@ def check_xlsx(
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
-            _check_parts_read_whole(archive, infos, max_part_bytes, max_shared_strings_bytes)
+            parsed = _parts_parsed(archive)
+            _check_parts_read_whole(infos, parsed, max_part_bytes, max_shared_strings_bytes)
             _check_is_workbook(archive)
-            _check_no_document_type(archive, infos)
+            _check_no_document_type(archive, parsed)
     except _UNREADABLE_ERRORS as error:
         raise reject_file(
             Reason.UNREADABLE,
@@ -116,11 +117,11 @@ def _check_sizes(
             )
 
 
-def _check_parts_read_whole(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
-                            max_part_bytes: int, max_shared_strings_bytes: int) -> None:
+def _check_parts_read_whole(infos: list[zipfile.ZipInfo], parsed: set[str], max_part_bytes: int,
+                            max_shared_strings_bytes: int) -> None:
     for info in infos:
         name = info.filename
-        if _STREAMED.fullmatch(name) or not _is_xml_part(archive, info):
+        if _STREAMED.fullmatch(name) or name not in parsed:
             continue
         if name.endswith("sharedStrings.xml"):
             if info.file_size > max_shared_strings_bytes:
@@ -133,17 +134,59 @@ def _check_parts_read_whole(archive: zipfile.ZipFile, infos: list[zipfile.ZipInf
             )
 
 
-_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']+)["']""")
+_EXTERNAL = re.compile(rb"""\bTargetMode\s*=\s*["']External["']""")
+_OFFICE_DOCUMENT = re.compile(rb"""\bType\s*=\s*["'][^"']*/officeDocument["']""")
+_RELATIONSHIPS_READ = 1024**2
 
 
-def _is_xml_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """Whether openpyxl may parse the entry as XML: by its name, or by its first bytes, as
-    openpyxl finds parts through relationships and content types whatever they are called (a
-    sheet renamed `sheet1.dat` passed the DTD look, shared strings renamed passed the caps)."""
-    if info.filename.lower().endswith(_PARSED_WHOLE):
-        return True
-    start = entry_head(archive, info.filename, 8).lstrip(b" \t\r\n")
-    return start.startswith(_XML_STARTS) or start[:4].replace(b"\x00", b"").startswith(b"<")
+def resolve_part(folder: str, target: str) -> str:
+    """A relationship's target as an archive name: absolute ("/xl/tables/table1.xml") or
+    relative to the folder of the part it belongs to ("../tables/table1.xml")."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [piece for piece in folder.split("/") if piece]
+    for piece in target.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, bytes]]:
+    """(target part, relationship element) of each internal relationship of `part` ("" for
+    the package itself)."""
+    folder, _, name = part.rpartition("/")
+    relations = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    if relations not in archive.namelist():
+        return []
+    found = []
+    for element in _RELATIONSHIP.findall(entry_head(archive, relations, _RELATIONSHIPS_READ)):
+        target = _TARGET.search(element)
+        if target and not _EXTERNAL.search(element):
+            found.append((resolve_part(folder, target.group(1).decode("utf-8", "replace")), element))
+    return found
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str:
+    """The workbook's part, as the package's relationships name it (`xl/workbook.xml`)."""
+    return next((target for target, element in _relationships(archive, "")
+                 if _OFFICE_DOCUMENT.search(element)), "xl/workbook.xml")
+
+
+def _parts_parsed(archive: zipfile.ZipFile) -> set[str]:
+    """The parts openpyxl may parse as XML: every `.xml` and `.rels`, and whatever the package's
+    and the workbook's relationships point at, whatever its name (a sheet renamed `sheet1.dat`
+    is found through them). Not images (an SVG logo declares its DTD), VML notes, nor a Mac's
+    `__MACOSX/` copies, which openpyxl never reads."""
+    names = set(archive.namelist())
+    parsed = {name for name in names
+              if name.lower().endswith(_PARSED_WHOLE) and not name.startswith("__MACOSX/")}
+    parsed |= {target for target, _ in _relationships(archive, "")}
+    parsed |= {target for target, _ in _relationships(archive, workbook_part(archive))}
+    return parsed & names
 
 
 _PROLOG_BYTES = 64 * 1024
@@ -168,12 +211,14 @@ def _shows_markup(encoding: str) -> bool:
     return name.startswith(("utf-8", "utf-16", "ascii", "latin", "iso8859", "cp125", "mac-"))
 
 
-def _prolog_fault(head: bytes) -> str | None:
-    """Whether the start of a part is `unsafe` (a DTD or an entity, an encoding that could
-    hide one, no root in the first 64 KB), `damaged`, or fine (None). An XML parser reads the
-    prolog, so comments, instructions and encodings are seen as lxml sees them: byte patterns
-    were fooled by a comment whose end was a character that turned into `--` once UTF-16's
-    NULs were dropped."""
+def _unsafe_prolog(head: bytes) -> bool:
+    """Whether the start of a part declares a DTD or an entity, is declared in an encoding that
+    could hide one, or has no root in its first 64 KB. An XML parser reads the prolog, so
+    comments, instructions and encodings are seen as lxml sees them: byte patterns were fooled
+    by a comment whose end was a character that turned into `--` once UTF-16's NULs were
+    dropped. A prolog the parser cannot read (text before the declaration, UTF-32) is left to
+    openpyxl, which refuses it as damaged if it reads that part at all, unless its bytes show
+    a DTD or an encoding that could hide one."""
     parser = pyexpat.ParserCreate()
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
     declared: list[str] = []
@@ -194,38 +239,31 @@ def _prolog_fault(head: bytes) -> str | None:
     try:
         parser.Parse(head, False)
     except _RootReached:
-        return None if all(map(_shows_markup, declared)) else "unsafe"
+        return not all(map(_shows_markup, declared))
     except _DocumentType:
-        return "unsafe"
+        return True
     except (pyexpat.ExpatError, ValueError, LookupError):  # ValueError: a multi-byte encoding
-        return "unsafe" if declared and not all(map(_shows_markup, declared)) else "damaged"
-    if not all(map(_shows_markup, declared)):
-        return "unsafe"
-    return "unsafe" if len(head) == _PROLOG_BYTES else None
+        visible = head.replace(b"\x00", b"")  # UTF-16 or UTF-32 that the parser refused
+        written = [found.decode("ascii", "replace") for found in _ENCODING.findall(visible[:1024])]
+        return (not all(map(_shows_markup, declared + written))
+                or _DOCUMENT_TYPE.search(visible) is not None)
+    return not all(map(_shows_markup, declared)) or len(head) == _PROLOG_BYTES
 
 
-def _check_no_document_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """No part may declare a DTD: Excel never writes one, and openpyxl parses the parts other
-    than the sheets with lxml, not defusedxml (entities not resolved there, but an entity bomb
-    in `workbook.xml` or `docProps/core.xml` was accepted without a word); the sheets, streamed
-    through defusedxml, let a reference to an external DTD through. A DTD stands before the
-    root element: a part whose root does not start in its first 64 KB (padding pushed a DTD
-    past the look), declared in an encoding that could hide it, or whose prolog an XML parser
-    cannot read, is refused as well."""
-    for info in infos:
-        if not _is_xml_part(archive, info):
-            continue
-        name = info.filename
-        fault = _prolog_fault(entry_head(archive, name, _PROLOG_BYTES))
-        if fault == "damaged":
-            raise reject_file(
-                Reason.UNREADABLE,
-                f"Fichier illisible : l'élément « {name} » du classeur est endommagé. Enregistrez-le"
-                " de nouveau depuis Excel et renvoyez-le.",
-                f'Unreadable file: entry "{name}" of the workbook is damaged. Save it again from'
-                " Excel and send it again.",
-            )
-        if fault is not None:
+_DOCUMENT_TYPE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']+)""")
+
+
+def _check_no_document_type(archive: zipfile.ZipFile, parsed: set[str]) -> None:
+    """No part openpyxl parses may declare a DTD: Excel never writes one, and openpyxl parses
+    the parts other than the sheets with lxml, not defusedxml (entities not resolved there, but
+    an entity bomb in `workbook.xml` or `docProps/core.xml` was accepted without a word); the
+    sheets, streamed through defusedxml, let a reference to an external DTD through. A DTD
+    stands before the root element: a part whose root does not start in its first 64 KB
+    (padding pushed a DTD past the look), or declared in an encoding that could hide it, is
+    refused as well."""
+    for name in sorted(parsed):
+        if _unsafe_prolog(entry_head(archive, name, _PROLOG_BYTES)):
             raise reject_file(
                 Reason.UNREADABLE,
                 f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"

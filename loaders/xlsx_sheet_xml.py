@@ -33,7 +33,7 @@ from html import unescape
 
 from openpyxl.utils import column_index_from_string
 
-from loaders.xlsx_guard import entry_head
+from loaders.xlsx_guard import entry_head, resolve_part, workbook_part
 
 BLOCK_BYTES = 4 * 1024**2
 _TAG = rb"<(?:\w+:)?"  # SpreadsheetML is written with or without a namespace prefix
@@ -43,9 +43,7 @@ _CELL_WITHOUT_VALUE = re.compile(
 )
 _FORMULA_CELL = re.compile(_TAG + rb"c\b([^>]*)>\s*" + _TAG + rb"f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _TEXT_RESULT = re.compile(rb'\bt="str"')
-_FULL_CALC_ON_LOAD = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
-_WORKBOOK_PART = re.compile(rb'Target="/?([^"]+)"[^>]*?/officeDocument"'
-                            rb'|/officeDocument"[^>]*?Target="/?([^"]+)"')
+_FULL_CALC_ON_LOAD = re.compile(rb"""<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad\s*=\s*["'](?:1|true)["']""")
 _REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
@@ -153,7 +151,7 @@ def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
     totals: set[int] = set()
     for relation in _TABLE_RELATION.finditer(entry_head(archive, relations, _SMALL_PART)):
         target = _TARGET.search(relation.group())
-        path = _resolve(folder, target.group(1).decode()) if target else None
+        path = resolve_part(folder, target.group(1).decode()) if target else None
         if path is None or path not in archive.namelist():
             continue
         table = entry_head(archive, path, _SMALL_PART)
@@ -168,20 +166,6 @@ def table_total_rows(sheet, header_row: int, first_column: int) -> set[int]:
     return totals
 
 
-def _resolve(folder: str, target: str) -> str:
-    """A relationship's target as an archive name: absolute ("/xl/tables/table1.xml") or
-    relative to the sheet's folder ("../tables/table1.xml")."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = folder.split("/")
-    for piece in target.split("/"):
-        if piece == "..":
-            parts = parts[:-1]
-        elif piece not in ("", "."):
-            parts.append(piece)
-    return "/".join(parts)
-
-
 def values_recalculated_on_opening(sheet) -> bool:
     """Whether the workbook tells Excel to recalculate every formula when it opens
     (`fullCalcOnLoad`): programs that write formulas without calculating them (xlsxwriter and
@@ -190,10 +174,7 @@ def values_recalculated_on_opening(sheet) -> bool:
     archive = getattr(sheet.parent, "_archive", None)
     if archive is None:
         return False
-    part = "xl/workbook.xml"
-    if "_rels/.rels" in archive.namelist():
-        found = _WORKBOOK_PART.search(entry_head(archive, "_rels/.rels", 64 * 1024))
-        part = (found.group(1) or found.group(2)).decode("utf-8", "replace") if found else part
+    part = workbook_part(archive)
     if part not in archive.namelist():
         return False
     return _FULL_CALC_ON_LOAD.search(entry_head(archive, part, 4 * 1024**2)) is not None

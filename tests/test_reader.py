@@ -1149,13 +1149,26 @@ def test_a_part_that_could_hide_a_document_type_refuses_the_workbook(tmp_path: P
 @pytest.mark.parametrize("prolog", [
     b"<?xml version=\"1.0 encoding='utf-8'\" encoding=\"UTF-7\"?>",  # a second, real encoding
     "<?xml version='1.0'?><!DOCTYPE w SYSTEM 'http://x/'>".encode("utf-32"),
-    b"  <?xml version='1.0'?>",
 ])
-def test_a_part_whose_prolog_a_parser_cannot_read_refuses_the_workbook(tmp_path: Path, prolog) -> None:
+def test_a_prolog_a_parser_cannot_read_is_judged_on_its_bytes(tmp_path: Path, prolog) -> None:
     path = make_xlsx(tmp_path / "damaged.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     rewrite_entry(path, "xl/workbook.xml", lambda xml: prolog + xml)
-    problem = rejected(path)
-    assert problem.code is Reason.UNREADABLE and "xl/workbook.xml" in problem.message_fr
+    assert "DTD" in rejected(path).message_fr
+
+
+def test_parts_openpyxl_never_reads_are_not_judged(tmp_path: Path) -> None:
+    """An SVG logo declaring its DTD, a Mac's `__MACOSX/` copy of a part, an app.xml starting
+    with a line break: the workbook was refused, though openpyxl reads none of them."""
+    path = make_xlsx(tmp_path / "logo.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/image2.svg", '<?xml version="1.0"?><!DOCTYPE svg PUBLIC'
+                         ' "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/'
+                         'svg11.dtd"><svg/>')
+        archive.writestr("xl/drawings/vmlDrawing1.vml", "<xml>" + "<v:shape/>" * 2_000 + "</xml>")
+        archive.writestr("__MACOSX/xl/worksheets/._sheet1.xml", b"\x00\x05\x16\x07\x00\x02")
+    rewrite_entry(path, "docProps/app.xml", lambda xml: b"\r\n" + xml)
+    check_xlsx(path, max_part_bytes=15_000)  # the notes' 20 KB drawing: not parsed, not capped
+    assert rows(read(path, frozenset({"sku", "title"}))[1]) == {2: ["A1", "x"]}
 
 
 def rename_entry(path: Path, old: str, new: str) -> None:
@@ -1178,13 +1191,19 @@ def test_a_part_under_another_name_is_judged_as_a_part(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "renamed.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
     rename_entry(path, "xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.dat")
     assert rows(read(path, frozenset({"sku", "title"}))[1]) == {2: ["A1", "x"]}  # still a workbook
-    rewrite_entry(path, "xl/worksheets/sheet1.dat",
-                  lambda xml: b'<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/x.dtd">' + xml)
+    rewrite_entry(path, "xl/worksheets/sheet1.dat",  # spaces first hid it from an 8-byte look
+                  lambda xml: b" " * 16 + b'<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/x.dtd">' + xml)
     assert "DTD" in rejected(path).message_fr
-    texts = make_xlsx(tmp_path / "texts.xlsx", {"S": [["sku", "title"], ["A1", "x" * 5_000]]})
-    with zipfile.ZipFile(texts, "a") as archive:
-        archive.writestr("xl/strings.bin", "<sst>" + "<si><t>texte</t></si>" * 1_000 + "</sst>")
-    with pytest.raises(FileRejected) as caught:  # theme1.xml is 10 KB, the strings 21 KB
+    import xlsxwriter  # shared strings, as Excel writes them (openpyxl writes inline ones)
+
+    texts = tmp_path / "texts.xlsx"
+    with xlsxwriter.Workbook(texts) as workbook:
+        workbook.add_worksheet("S").write_row(0, 0, ["sku", "title"])
+    rename_entry(texts, "xl/sharedStrings.xml", "xl/strings.bin")
+    assert "xl/strings.bin" in zipfile.ZipFile(texts).namelist()
+    rewrite_entry(texts, "xl/strings.bin",
+                  lambda xml: b"\n" * 8 + b"<sst>" + b"<si><t>texte</t></si>" * 1_000 + b"</sst>")
+    with pytest.raises(FileRejected) as caught:  # theme1.xml is 7-10 KB, the strings 21 KB
         check_xlsx(texts, max_part_bytes=15_000)
     assert "xl/strings.bin" in caught.value.problem.message_fr
 
