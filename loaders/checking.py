@@ -357,7 +357,10 @@ class FileRun:
         if others:
             self.other_seller_rows.update(p.row for p in others)
             self.other_seller_example = self.other_seller_example or others[0]
-        room = max(MAX_DETAILED - len(self.problems), 0)
+        # once rows went undetailed, later rows' problems do too: the cut at a whole row
+        # left room that the next chunk's rows filled, past rows said to come "after"
+        cut = any(self.not_detailed.values())
+        room = 0 if cut else max(MAX_DETAILED - len(self.problems), 0)
         if len(problems) > room:  # the file's own problems (no row) always said
             kept = [p for p in problems if p.row is None]
             # in row order, whole rows: the checks produce theirs check after check, and the

@@ -143,6 +143,24 @@ def test_problems_past_the_detailed_ones_are_counted_and_their_rows_still_sent_b
     assert set(offers(engine)) == {"SKU-00008"}
 
 
+def test_the_problems_detailed_are_those_of_the_first_rows_across_chunks(
+        engine, settings, tmp_path, monkeypatch):
+    """The cut at a whole row left room that the next chunk's rows filled: rows 2-3 then row
+    9 detailed, rows 4-8 not, while the note said the others came after."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 5)
+    add_seller(engine, 7)
+    rows = offer_rows(8, price="-1,00")
+    for row in rows[:5]:
+        row[3] = "inconnue"  # two errors a row in the first chunk, one in the second
+    chunked = settings.model_copy(update={"chunk_rows": 5})
+    result = ingest(Ingestor(engine, open_storage(chunked), chunked),
+                    write_offer_csv(tmp_path / "o.csv", rows))
+    assert sorted({p.row for p in result.problems if p.row}) == [2, 3]
+    assert result.as_json()["problems_total"] == 13
+
+
 def test_a_large_files_rejected_rows_past_the_detailed_problems_are_all_sent_back(
         engine, settings, tmp_path, monkeypatch):
     """Past the rows a report shows whole, the rows kept were narrowed to those with a detailed
