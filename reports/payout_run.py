@@ -240,7 +240,8 @@ def _book_and_decide(session: Session, storage: Storage, settings: Settings, mon
     billing = load_billing(settings.reference_dir)
     book_order_events(session, month, load_categories(settings.reference_dir), billing)
     book_fees(session, month, billing)
-    book_adjustments(session, storage, month, now)
+    # dated within the month its statement covers: the close of November ran on 1 December
+    book_adjustments(session, storage, month, min(now, month.end - timedelta(seconds=1)))
     execution_date = next_working_day(today)
     decide_and_book(session, month, execution_date)
     if not close:

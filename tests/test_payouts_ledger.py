@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import text as sa_text
+
 from tests.test_payouts_support import add_offer, add_order, add_seller, entries, paris, run
 
 
@@ -197,9 +199,13 @@ def test_adjustments_file_is_booked_with_its_reason(engine, tmp_path):
     folder = tmp_path / "store" / "ops" / "adjustments"
     folder.mkdir(parents=True)
     (folder / "2026-10.csv").write_text("seller_id;amount;reason\n1;12,50;geste ops\n1;-2.00;frais\n")
-    run(engine, tmp_path, "2026-10", close=False)
+    run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
     adjustments = [(e[1], e[3]) for e in entries(engine, 1) if e[1] == "ADJUSTMENT"]
     assert adjustments == [("ADJUSTMENT", 1250), ("ADJUSTMENT", -200)]
+    with engine.connect() as connection:  # dated in the month the statement covers, not at the close
+        dated = connection.execute(sa_text("SELECT DISTINCT occurred_at FROM ledger_entries"
+                                           " WHERE entry_type = 'ADJUSTMENT'")).scalars().all()
+    assert [str(at)[:19] for at in dated] == ["2026-10-31 22:59:59"]
 
 
 def test_the_same_adjustments_file_in_two_months_is_booked_in_each(engine, tmp_path):
