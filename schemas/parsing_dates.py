@@ -6,7 +6,8 @@ followed by a time) and ISO date-times with or without an offset (`2024-03-01T09
 `2024-03-01 09:30:00` as Excel writes a date cell).
 
 What French Excel writes when a date column is formatted otherwise is read too: a long date
-(`lundi 14 décembre 2026`, `mar. 15 déc. 2026`, `14 déc. 2026`, `1er mars 2027`), dots
+(`lundi 14 décembre 2026`, `mar. 15 déc. 2026`, `14 déc. 2026`, `1er mars 2027`; a day name
+that is not the date's makes it unreadable: which did the seller mean?), dots
 (`14.12.2026`), a two-digit year (`14/12/26` or `14-12-26`: 2026, Excel's own rule: 00-29 are
 20xx, 30-99 19xx) and a time in the French
 way (`08h00`, `8h`, `à 8h30`, `à 08:30`), also after an ISO date (an Excel date cell joined
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -116,8 +118,8 @@ _FRENCH_HINT = r"(?i)[a-su-yà]|^\d{1,2}\.\d{1,2}\.|^\d{1,2}([/-])\d{1,2}[/-]\d{
 _MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "aou": 8,
            "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 _LONG_DATE = re.compile(
-    r"^(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lun|mar|mer|jeu|ven|sam|dim)"
-    r"\.?,?\s+)?"
+    r"^(?:(?P<weekday>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lun|mar|mer|jeu|ven"
+    r"|sam|dim)\.?,?\s+)?"
     r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})(?P<rest>.*)$")
 _SHORT_DATE = re.compile(
     r"^(?P<day>\d{1,2})[./-](?P<month>\d{1,2})[./-](?P<year>\d{4}|\d{2})(?P<rest>(?:\D.*)?)$")
@@ -145,11 +147,26 @@ def _french_form(text: str) -> str:
     year = found["year"]
     if len(year) == 2:
         year = f"{20 if int(year) < 30 else 19}{year}"
+    if not _weekday_agrees(found.groupdict().get("weekday"), int(year), int(month), int(found["day"])):
+        return text  # "vendredi 14 décembre 2027", a Tuesday: which did the seller mean?
     rest = found["rest"]
     time = _FRENCH_TIME.match(rest)
     if time:
         rest = f" {int(time['hour']):02d}:{time['minute'] or time['colon_minute'] or '00'}"
     return f"{int(found['day']):02d}/{int(month):02d}/{year}{rest}"
+
+
+_WEEKDAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
+
+
+def _weekday_agrees(weekday: str | None, year: int, month: int, day: int) -> bool:
+    """Whether a date's day name, if it has one, is that date's (an impossible date is left to
+    the range checks)."""
+    try:
+        actual = date(year, month, day).weekday()
+    except ValueError:
+        return True
+    return weekday is None or _WEEKDAYS.index(weekday[:3]) == actual
 
 
 def _with_french_forms(texts: pd.Series) -> pd.Series:

@@ -72,6 +72,15 @@ def test_every_shape_reads_back_as_zoneinfo_says(cells):
         assert end == (pd.Timestamp(next_midnight) if alone else start)
 
 
+def test_a_day_name_that_is_not_the_dates_makes_it_unreadable():
+    """"vendredi 14 décembre 2027" (a Tuesday) loaded as the 14th: the seller may have meant
+    Friday the 17th."""
+    texts = pd.Series(["vendredi 14 décembre 2027", "mardi 14 décembre 2027", "mar. 14 déc. 2027"],
+                      dtype="str")
+    _, unreadable = parse_datetimes(texts)
+    assert unreadable.tolist() == [True, False, False]
+
+
 def test_a_two_digit_year_follows_excels_rule_and_odd_texts_stay_unreadable():
     texts = pd.Series(["14/12/26", "01/02/99", "14-déc-26", "14-12-26", "14 foo 2026",
                        "mars 2027", "31.02.2027", "01/03/2027 25h00", "31-févr-26"], dtype="str")
