@@ -81,6 +81,14 @@ def test_a_day_name_that_is_not_the_dates_makes_it_unreadable():
     assert unreadable.tolist() == [True, False, False]
 
 
+def test_a_no_break_space_before_the_hour_is_a_space():
+    """"14/12/2027 08:00" with the no-break space Excel's autocorrect or a Mac types was
+    unreadable, and the message showed a date that looked right."""
+    values, unreadable = parse_datetimes(pd.Series(["14/12/2027\u00a008:00", "14/12/2027\u202f8h00"],
+                                                   dtype="str"))
+    assert not unreadable.any() and values.nunique() == 1
+
+
 def test_a_two_digit_year_follows_excels_rule_and_odd_texts_stay_unreadable():
     texts = pd.Series(["14/12/26", "01/02/99", "14-déc-26", "14-12-26", "14 foo 2026",
                        "mars 2027", "31.02.2027", "01/03/2027 25h00", "31-févr-26"], dtype="str")
