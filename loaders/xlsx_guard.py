@@ -17,6 +17,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeTree
+from defusedxml.common import DefusedXmlException
+
 from loaders.reader import fr_number
 from marketplace.errors import Reason, reject_file
 
@@ -80,9 +83,12 @@ def check_xlsx(
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_sizes(infos, max_entries, max_total_bytes, max_ratio)
-            parsed = _parts_parsed(archive)
-            _check_parts_read_whole(infos, parsed, max_part_bytes, max_shared_strings_bytes)
+            named = {info.filename for info in infos if info.filename.lower().endswith(_PARSED_WHOLE)
+                     and not info.filename.startswith("__MACOSX/")}
+            _check_parts_read_whole(infos, named, max_part_bytes, max_shared_strings_bytes)
             _check_is_workbook(archive)
+            parsed = _parts_parsed(archive, named)
+            _check_parts_read_whole(infos, parsed - named, max_part_bytes, max_shared_strings_bytes)
             _check_no_document_type(archive, parsed)
     except _UNREADABLE_ERRORS as error:
         raise reject_file(
@@ -134,13 +140,6 @@ def _check_parts_read_whole(infos: list[zipfile.ZipInfo], parsed: set[str], max_
             )
 
 
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']+)["']""")
-_EXTERNAL = re.compile(rb"""\bTargetMode\s*=\s*["']External["']""")
-_OFFICE_DOCUMENT = re.compile(rb"""\bType\s*=\s*["'][^"']*/officeDocument["']""")
-_RELATIONSHIPS_READ = 1024**2
-
-
 def resolve_part(folder: str, target: str) -> str:
     """A relationship's target as an archive name: absolute ("/xl/tables/table1.xml") or
     relative to the folder of the part it belongs to ("../tables/table1.xml")."""
@@ -155,38 +154,68 @@ def resolve_part(folder: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, bytes]]:
-    """(target part, relationship element) of each internal relationship of `part` ("" for
-    the package itself)."""
+def _elements(archive: zipfile.ZipFile, part: str, tag: str) -> list[dict[str, str]]:
+    """The attributes of each `tag` element of a small part (content types, relationships),
+    read by an XML parser that refuses a DTD: byte patterns were fooled by an escaped target
+    (`sheet1&#46;dat`), a `>` inside an attribute, UTF-16, padding past their look."""
+    if part not in archive.namelist():
+        return []
+    try:
+        root = SafeTree.fromstring(archive.read(part))
+    except DefusedXmlException:
+        raise _unsafe(part) from None
+    except (SafeTree.ParseError, ValueError):
+        return []  # openpyxl cannot read it either, and refuses the workbook
+    return [element.attrib for element in root.iter() if element.tag.rpartition("}")[2] == tag]
+
+
+def _targets(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
+    """(target part, relationship type) of each internal relationship of `part` ("" for the
+    package itself)."""
     folder, _, name = part.rpartition("/")
     relations = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
-    if relations not in archive.namelist():
-        return []
-    found = []
-    for element in _RELATIONSHIP.findall(entry_head(archive, relations, _RELATIONSHIPS_READ)):
-        target = _TARGET.search(element)
-        if target and not _EXTERNAL.search(element):
-            found.append((resolve_part(folder, target.group(1).decode("utf-8", "replace")), element))
-    return found
+    return [(resolve_part(folder, attributes.get("Target", "")), attributes.get("Type", ""))
+            for attributes in _elements(archive, relations, "Relationship")
+            if attributes.get("TargetMode") != "External"]
 
 
 def workbook_part(archive: zipfile.ZipFile) -> str:
-    """The workbook's part, as the package's relationships name it (`xl/workbook.xml`)."""
-    return next((target for target, element in _relationships(archive, "")
-                 if _OFFICE_DOCUMENT.search(element)), "xl/workbook.xml")
+    """The workbook's part, as openpyxl finds it: declared in the content types, else named by
+    the package's relationships (`xl/workbook.xml`)."""
+    return next(iter(_workbook_parts(archive)), "xl/workbook.xml")
 
 
-def _parts_parsed(archive: zipfile.ZipFile) -> set[str]:
-    """The parts openpyxl may parse as XML: every `.xml` and `.rels`, and whatever the package's
-    and the workbook's relationships point at, whatever its name (a sheet renamed `sheet1.dat`
-    is found through them). Not images (an SVG logo declares its DTD), VML notes, nor a Mac's
-    `__MACOSX/` copies, which openpyxl never reads."""
+def _workbook_parts(archive: zipfile.ZipFile) -> list[str]:
+    declared = [override.get("PartName", "").lstrip("/")
+                for override in _elements(archive, _CONTENT_TYPES, "Override")
+                if _WORKBOOK_TYPE.search(override.get("ContentType", "").encode())]
+    named = [target for target, kind in _targets(archive, "") if kind.endswith("/officeDocument")]
+    return list(dict.fromkeys(declared + named))
+
+
+def _parts_parsed(archive: zipfile.ZipFile, named: set[str]) -> set[str]:
+    """The parts openpyxl may parse as XML: `named` (every `.xml` and `.rels`), and, whatever
+    their names, the parts the content types declare (openpyxl finds the workbook and the shared
+    strings there), the package's relationships and each workbook's point at (the sheets, the
+    styles), when their first bytes are markup: a sheet renamed `sheet1.dat` is still found.
+    Not images (an SVG logo declares its DTD), VML notes, binary parts (a data model, macros),
+    nor a Mac's `__MACOSX/` copies, which openpyxl never parses."""
     names = set(archive.namelist())
-    parsed = {name for name in names
-              if name.lower().endswith(_PARSED_WHOLE) and not name.startswith("__MACOSX/")}
-    parsed |= {target for target, _ in _relationships(archive, "")}
-    parsed |= {target for target, _ in _relationships(archive, workbook_part(archive))}
-    return parsed & names
+    declared = [override.get("PartName", "").lstrip("/")
+                for override in _elements(archive, _CONTENT_TYPES, "Override")
+                if not override.get("ContentType", "").startswith("image/")]
+    linked = [target for target, _ in _targets(archive, "")]
+    linked += [target for workbook in _workbook_parts(archive) for target, _ in _targets(archive, workbook)]
+    others = {part for part in declared + linked if part in names} - named
+    return named | {part for part in others if _looks_like_markup(entry_head(archive, part, _PROLOG_BYTES))}
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    """Whether a part starts as XML does (once blanks, byte-order marks and UTF-16's or
+    UTF-32's NULs are set aside), or is blank as far as the look goes (padding before a DTD)."""
+    start = head.replace(b"\x00", b"").lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf")
+    start = start.removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff")
+    return start.startswith(b"<") or (not start and len(head) == _PROLOG_BYTES)
 
 
 _PROLOG_BYTES = 64 * 1024
@@ -264,14 +293,18 @@ def _check_no_document_type(archive: zipfile.ZipFile, parsed: set[str]) -> None:
     refused as well."""
     for name in sorted(parsed):
         if _unsafe_prolog(entry_head(archive, name, _PROLOG_BYTES)):
-            raise reject_file(
-                Reason.UNREADABLE,
-                f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"
-                " document (DTD) ou le cache, ce qu'Excel ne fait jamais. Enregistrez-le de nouveau"
-                " depuis Excel, ou en CSV.",
-                f'File refused for safety: entry "{name}" of the workbook declares or hides a'
-                " document type (DTD), which Excel never does. Save it again from Excel, or as CSV.",
-            )
+            raise _unsafe(name)
+
+
+def _unsafe(name: str):
+    return reject_file(
+        Reason.UNREADABLE,
+        f"Fichier refusé par sécurité : l'élément « {name} » du classeur déclare un type de"
+        " document (DTD) ou le cache, ce qu'Excel ne fait jamais. Enregistrez-le de nouveau"
+        " depuis Excel, ou en CSV.",
+        f'File refused for safety: entry "{name}" of the workbook declares or hides a'
+        " document type (DTD), which Excel never does. Save it again from Excel, or as CSV.",
+    )
 
 
 _ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"

@@ -1156,6 +1156,42 @@ def test_a_prolog_a_parser_cannot_read_is_judged_on_its_bytes(tmp_path: Path, pr
     assert "DTD" in rejected(path).message_fr
 
 
+def test_parts_found_the_way_openpyxl_finds_them_are_judged(tmp_path: Path) -> None:
+    """openpyxl finds the shared strings in the content types, and reads relationships as XML:
+    a part declared there only, or a target escaped (`sheet1&#46;dat`), carried a DTD past a
+    look that read the relationships with byte patterns."""
+    import xlsxwriter
+
+    path = tmp_path / "strings.xlsx"
+    with xlsxwriter.Workbook(path) as workbook:
+        workbook.add_worksheet("S").write_row(0, 0, ["sku", "title"])
+    rename_entry(path, "xl/sharedStrings.xml", "xl/strings.bin")
+    rewrite_entry(path, "xl/_rels/workbook.xml.rels",  # named in the content types only
+                  lambda xml: re.sub(rb"<Relationship [^>]*strings\.bin\"/>", b"", xml))
+    rewrite_entry(path, "xl/strings.bin", lambda xml: xml.replace(
+        b"?>", b'?><!DOCTYPE sst SYSTEM "http://127.0.0.1:9/x.dtd">', 1))
+    assert "xl/strings.bin" in rejected(path).message_fr
+    escaped = make_xlsx(tmp_path / "escaped.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    rename_entry(escaped, "xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.dat")
+    rewrite_entry(escaped, "xl/_rels/workbook.xml.rels",
+                  lambda xml: xml.replace(b"sheet1.dat", b"sheet1&#46;dat"))
+    rewrite_entry(escaped, "xl/worksheets/sheet1.dat",
+                  lambda xml: b'<!DOCTYPE worksheet SYSTEM "http://127.0.0.1:9/x.dtd">' + xml)
+    assert "sheet1.dat" in rejected(escaped).message_fr
+
+
+def test_a_large_binary_part_of_the_workbook_is_not_held_to_the_xml_limits(tmp_path: Path) -> None:
+    """A Power Pivot data model (17 MB, a relationship of the workbook) was refused as a zip
+    bomb by the limit of the XML parts openpyxl reads whole."""
+    path = make_xlsx(tmp_path / "model.xlsx", {"S": [["sku", "title"], ["A1", "x"]]})
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/model/item.data", bytes(range(256)) * 4_096, zipfile.ZIP_STORED)
+    rewrite_entry(path, "xl/_rels/workbook.xml.rels", lambda xml: xml.replace(
+        b"</Relationships>", b'<Relationship Id="rId9" Target="model/item.data" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/powerPivotData"/></Relationships>'))
+    check_xlsx(path, max_part_bytes=100_000)
+
+
 def test_parts_openpyxl_never_reads_are_not_judged(tmp_path: Path) -> None:
     """An SVG logo declaring its DTD, a Mac's `__MACOSX/` copy of a part, an app.xml starting
     with a line break: the workbook was refused, though openpyxl reads none of them."""
