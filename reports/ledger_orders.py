@@ -28,7 +28,8 @@ gaps:
   its VAT half-up (none when the original commission bore none); computed on the cumulative
   refunded share minus what earlier refunds of the order gave back, so a full refund gives
   back exactly the commission.
-- GOODWILL: goodwill_at before the end of M; like a refund, each month books the difference
+- GOODWILL: goodwill_at before the end of M (and not before the catalog's first month: the
+  previous back office's voucher); like a refund, each month books the difference
   between the order's goodwill and what the ledger holds for it (key order@month): a voucher
   raised or lowered by a later export was kept at its first amount. The feed refuses more
   than 25 % of the amount; one that still reaches the ledger is capped at 25 % (rounded down
@@ -206,7 +207,8 @@ FROM (SELECT o.seller_id, o.order_id,
                        WHERE g.entry_type = 'GOODWILL' AND g.order_id = o.order_id), 0) AS booked
       FROM orders o
       WHERE o.accepted_at IS NOT NULL
-        AND ((o.goodwill_amount > 0 AND o.goodwill_at IS NOT NULL AND o.goodwill_at < :end)
+        AND ((o.goodwill_amount > 0 AND o.goodwill_at IS NOT NULL AND o.goodwill_at < :end
+              AND o.goodwill_at >= :first)
              OR ((o.goodwill_at IS NULL OR COALESCE(o.goodwill_amount, 0) <= 0)
                  AND o.order_id IN (SELECT b.order_id FROM ledger_entries b
                                     WHERE b.entry_type = 'GOODWILL')))) y

@@ -73,7 +73,8 @@ NEGATION = re.compile(
     # just before the words: "n'est pas (d')", "ne sont pas", "pas (d')" as titles write it
     # ("Neuf (pas reconditionné)"), "non", "not", "jamais", "never"; the "pas" of "pas à pas"
     # is no negation ("moteur pas à pas reconditionné")
-    r"(?:\bn['’]\s*\w+\s+pas|\bne\s+\w+\s+pas|(?<![àa]\s)\bpas|\bnon|\bnot|\bjamais|\bnever)"
+    r"(?:\bn['’]\s*\w+\s+pas|\bne\s+\w+\s+pas|(?<![àa]\s)(?<![àa]-)\bpas|\bnon|\bnot|\bjamais"
+    r"|\bnever)"
     r"[\s-]+(?:d['’])?$",
     re.IGNORECASE)
 BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir)\b",

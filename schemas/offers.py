@@ -238,7 +238,7 @@ class OfferValidator(ChunkValidator):
         values, unreadable = parse_whole(self.raw[name])
         # a whole number too big to read (an EAN pasted in the stock column) is out of range,
         # not "no whole number"
-        huge = among(unreadable & updates, self.raw[name], r"[+-]?\d{13,}")
+        huge = among(unreadable & updates, self.raw[name], r"[+-]?\d{10,}")  # past 10^9
         code, _, message_fr, message_en = CHECK_MESSAGES[_RANGE_CHECKS[name]]
         self.flag(huge, code, name, message_fr, message_en)
         unreadable &= ~huge

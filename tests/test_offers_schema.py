@@ -332,7 +332,8 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
                                          # a product, then the bargain phrase: a used one
                                          "iPhone 12 occasion à saisir",
                                          "Console occasion exceptionnelle, très bon état",
-                                         "Moteur pas à pas reconditionné"])
+                                         "Moteur pas à pas reconditionné",
+                                         "Moteur pas-à-pas reconditionné"])
 def test_used_words_in_the_description_count_too(description):
     result, _ = validate([book(description=description)])
     assert codes(result) == {2: {"used_declared_new"}}
@@ -363,10 +364,12 @@ def test_used_words_in_a_description_that_does_not_mean_used(description):
 def test_a_number_too_big_to_read_is_told_its_range():
     """An EAN pasted in the stock or price column was "not a whole number", "not a readable
     number": it is one, out of range."""
-    result, _ = validate([book("A", stock="3760123456784"), book("B", price="3760123456784")])
+    result, _ = validate([book("A", stock="3760123456784"), book("B", price="3760123456784"),
+                          book("C", stock="2147483648")])
     messages = {p.row: p.message_fr for p in result.problems}
     assert messages[2].startswith("La quantité doit être un nombre entier de 0 à 100 000")
     assert messages[3].startswith("Le prix doit être supérieur à 0 et au plus 100 000,00 €")
+    assert messages[4].startswith("La quantité doit être un nombre entier de 0 à 100 000")
 
 
 def test_row_naming_another_seller_is_rejected():

@@ -449,9 +449,11 @@ def test_an_order_delivered_long_before_does_not_hold_the_first_close_back(engin
     add_offer(engine, 1, "A", "livres")
     add_order(engine, "O1", 1, "100.00", sku="A", delivered=paris(2025, 2, 10, 12),
               refunded=paris(2026, 11, 5, 10), refund="30.00")
+    add_order(engine, "O0", 1, "40.00", sku="A", delivered=paris(2025, 5, 10, 12),  # its voucher too
+              goodwill="5.00", goodwill_at=paris(2025, 5, 20, 10))
     add_order(engine, "O2", 1, "50.00", sku="A", delivered=paris(2026, 11, 5, 12))
     assert run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
-    assert {e[2] for e in entries(engine, 1) if e[1] in ("SALE", "REFUND")} == {"O2"}
+    assert {e[2] for e in entries(engine, 1) if e[1] in ("SALE", "REFUND", "GOODWILL")} == {"O2"}
 
 
 def test_closing_a_month_takes_away_the_drafts_of_months_before_it(engine, tmp_path):
