@@ -68,6 +68,10 @@ _WINDOWS_LETTER = re.compile(rb"[a-z][\xe0-\xff]|[\xe0-\xff][a-z]|[A-Z][\xc0-\xc
 # word holds it there) and Mac Roman Ç (only after a capital: "CALEÇON"); Windows' … between
 # spaces is DOS's à, which it cannot tell
 _MAC_E = re.compile(rb"[a-z]\x8e")
+# Windows-1252's lower-case letters beside lower-case ones, less the bytes that are DOS's
+# signs after a word or a number (µ ± § ° · ² and its no-break space: "n°13", "1 m²")
+_WINDOWS_NOT_DOS = re.compile(rb"[a-z][\xe0-\xe5\xe7-\xf0\xf2-\xf4\xf6\xf7\xf9\xfb\xfc\xfe]"
+                              rb"|[\xe0-\xe5\xe7-\xf0\xf2-\xf4\xf6\xf7\xf9\xfb\xfc\xfe][a-z]")
 _DOS_E = re.compile(rb"[a-z]\x82|[A-Z]\x82[a-z]")  # "Télévision" too
 _MAC_ROMAN_EVIDENCE = 50  # letters and signs seen: enough to decide
 _MAC_ROMAN_SCAN = 8 * 1024 * 1024  # bytes of non-ASCII blocks read at most to find them
@@ -128,7 +132,7 @@ def _apple_or_dos(path: Path) -> Encoding | None:
     after 64 KB was read as Windows-1252 and "Câble télévision" published "C‰ble tŽlŽvision"),
     in small blocks, and at most `_MAC_ROMAN_SCAN` bytes of blocks that hold any non-ASCII byte
     (a large file with few of either was scanned whole, in 10 s)."""
-    mac = windows = scanned = mac_e = dos_e = 0
+    mac = windows = scanned = mac_e = dos_e = windows_not_dos = 0
     with path.open("rb") as handle:
         while (mac + windows + dos_e < _MAC_ROMAN_EVIDENCE and scanned < _MAC_ROMAN_SCAN
                and (block := handle.read(_MAC_ROMAN_BLOCK))):
@@ -138,7 +142,8 @@ def _apple_or_dos(path: Path) -> Encoding | None:
                 windows += len(_WINDOWS_LETTER.findall(block))
                 mac_e += len(_MAC_E.findall(block))
                 dos_e += len(_DOS_E.findall(block))
-    if dos_e > 4 * (windows + mac_e):
+                windows_not_dos += len(_WINDOWS_NOT_DOS.findall(block))
+    if dos_e > 4 * (windows_not_dos + mac_e):
         return Encoding("cp858", "cp858", 0)  # code page 850 with € (0xD5, a Turkish ı before)
     return Encoding("mac_roman", "mac-roman", 0) if mac >= 2 and mac > 4 * windows else None
 

@@ -209,7 +209,8 @@ def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("titles", [("Crème brûlée à la française", "Garçon"),
-                                    ("Télévision écran plat", "Réveil à quartz")])
+                                    ("Télévision écran plat", "Réveil à quartz"),
+                                    ("Clé plate n°13", "Carrelage grès cérame 1 m²")])
 def test_a_dos_csv_is_read_as_code_page_850(tmp_path: Path, titles) -> None:
     """An accounting program's DOS export: read as Mac Roman, "Crème brûlée" was published
     "Cräme brñlÇe"; with only é and à, as Windows-1252, "T‚l‚vision"; exit 0 both times."""
