@@ -142,14 +142,16 @@ KEYED_SKU_ERRORS = frozenset({Reason.DUPLICATE_KEY, Reason.OTHER_SELLER, Reason.
 
 
 def over_read_columns(problem: Problem, read_columns: list[int]) -> bool:
-    """False for a merged range over ignored columns only (a "Famille" label merged down its
-    rows): every file holding one got a warning to unmerge cells no rule reads."""
+    """False for a merged range that leaves no read cell empty (only its first cell holds the
+    value): one over ignored columns only (a "Famille" label merged down its rows), or whose
+    only read column is its first along one row: every file holding one got a warning to
+    unmerge cells no rule reads."""
     if problem.code is not Reason.MERGED_CELLS:
         return True
     from openpyxl.utils.cell import range_boundaries  # a workbook's problem: openpyxl is loaded
 
-    first, _, last, _ = range_boundaries(problem.value)
-    return any(first <= at + 1 <= last for at in read_columns)
+    first, top, last, bottom = range_boundaries(problem.value)
+    return any(first <= at + 1 <= last and (bottom > top or at + 1 > first) for at in read_columns)
 
 
 def keys_of_refused_rows(problems: list[Problem], position: int, width: int,

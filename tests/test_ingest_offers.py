@@ -664,6 +664,8 @@ def test_cells_merged_over_an_ignored_column_are_not_warned_about(ingestor, tmp_
     for row in offer_rows(3):
         sheet.append(["Livres", *row])
     sheet.merge_cells("A2:A4")
+    sheet.append(["Livres", *offer_rows(1, start=3)[0], "note"])
+    sheet.merge_cells("H5:I5")  # the condition over an unnamed column: nothing read is empty
     workbook.save(tmp_path / "o.xlsx")
     result = ingest(ingestor, tmp_path / "o.xlsx")
     assert "merged_cells" not in {p.code for p in result.problems}
