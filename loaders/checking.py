@@ -221,6 +221,7 @@ class FileRun:
         self.problems: list[Problem] = []
         self.rejected_rows: set[int] = set()
         self.not_detailed: dict[Severity, int] = {Severity.ERROR: 0, Severity.WARNING: 0}
+        self.cut_at: int | None = None  # the first row whose problems are counted, not detailed
         self.other_seller_rows: set[int] = set()
         self.other_seller_example: Problem | None = None
         self.rows = 0
@@ -234,6 +235,7 @@ class FileRun:
         self.problems.clear()
         self.rejected_rows.clear()
         self.not_detailed = dict.fromkeys(self.not_detailed, 0)
+        self.cut_at = None
         self.other_seller_rows.clear()
         self.other_seller_example = None
         self.rows = 0
@@ -359,18 +361,20 @@ class FileRun:
         if others:
             self.other_seller_rows.update(p.row for p in others)
             self.other_seller_example = self.other_seller_example or others[0]
-        # once rows went undetailed, later rows' problems do too: the cut at a whole row
-        # left room that the next chunk's rows filled, past rows said to come "after"
-        cut = any(self.not_detailed.values())
-        room = 0 if cut else max(MAX_DETAILED - len(self.problems), 0)
-        if len(problems) > room:  # the file's own problems (no row) always said
+        room = max(MAX_DETAILED - len(self.problems), 0)
+        if len(problems) > room or self.cut_at is not None:  # the file's own problems always said
             kept = [p for p in problems if p.row is None]
             # in row order, whole rows: the checks produce theirs check after check, and the
             # cut left every row without its last checks' problems (no price ever said missing)
             on_rows = sorted((p for p in problems if p.row is not None), key=attrgetter("row"))
             room = max(room - len(kept), 0)
-            if room < len(on_rows):
-                room = bisect_left(on_rows, on_rows[room].row, key=attrgetter("row"))
+            if room < len(on_rows) and self.cut_at is None:
+                self.cut_at = on_rows[room].row
+            # once cut, the rows from there on are counted only (a later chunk's filled the
+            # room a whole-row cut left, past rows said to come "after"); the load's problems
+            # on the rows before are still said
+            room = len(on_rows) if self.cut_at is None else bisect_left(
+                on_rows, self.cut_at, key=attrgetter("row"))
             for problem in on_rows[room:]:
                 self.not_detailed[problem.severity] += 1
             problems = kept + on_rows[:room]

@@ -188,11 +188,16 @@ def test_a_files_own_problem_found_past_the_detailed_ones_is_still_said(ingestor
     monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 1)
     request = IngestRequest(path=tmp_path / "o.csv", name="o.csv", feed=OFFERS_FEED, seller_id=7)
     run = FileRun(request, ingestor.context(request, None), ingestor.limits)
-    row = [Problem(Reason.BAD_NUMBER, "fr", "en", row=n) for n in (2, 3)]
-    run.add_problems(row)
-    run.add_problems([Problem(Reason.BAD_DATE, "fr", "en", severity=Severity.WARNING), *row])
+    run.add_problems([Problem(Reason.BAD_NUMBER, "fr", "en", row=n) for n in (2, 3)])
+    run.add_problems([Problem(Reason.BAD_DATE, "fr", "en", severity=Severity.WARNING),
+                      *(Problem(Reason.BAD_NUMBER, "fr", "en", row=n) for n in (3, 4))])
     assert [p.row for p in run.problems] == [2, None]
     assert run.not_detailed == {Severity.ERROR: 3, Severity.WARNING: 0}
+    # the load's problem on a row before the cut is said with that row's others
+    run.add_problems([Problem(Reason.UNKNOWN_SKU, "fr", "en", row=2), Problem(Reason.UNKNOWN_SKU,
+                                                                             "fr", "en", row=5)])
+    assert [p.row for p in run.problems] == [2, None, 2]
+    assert run.not_detailed == {Severity.ERROR: 4, Severity.WARNING: 0}
 
 
 def test_another_sellers_file_past_the_detailed_problems_is_still_refused_whole(
