@@ -197,6 +197,7 @@ class _XlsxTable(TableReader):
         if scan.out_of_order is not None:
             raise _rows_out_of_order(sheet.title, *scan.out_of_order)
         self._uncalculated = scan.uncalculated
+        self._literals = scan.literals
         self._merged: dict[int, list[MergedRange]] = {}
         for merge in scan.merged:
             if merge.first_row > (info.header_row or 0):
@@ -257,7 +258,10 @@ class _XlsxTable(TableReader):
 
     def _warn_uncalculated(self, number: int, cells: list[str], builder: ChunkBuilder) -> None:
         """A formula saved without its value (or with a placeholder) is read empty: the seller
-        is told why, and how to get the value read (`loaders.xlsx_sheet_xml`)."""
+        is told why, and how to get the value read (`loaders.xlsx_sheet_xml`); one that is its
+        own value (`="0012345678905"`) is read as that value."""
+        for column, value in self._literals.get(number, {}).items():  # whatever was stored
+            cells[column] = value
         for column, formula in self._uncalculated.get(number, {}).items():
             cells[column] = ""
             builder.problems.append(Problem(

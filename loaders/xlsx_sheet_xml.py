@@ -66,6 +66,7 @@ class MergedRange:
 @dataclass
 class SheetScan:
     uncalculated: dict[int, dict[int, str]] = field(default_factory=dict)
+    literals: dict[int, dict[int, str]] = field(default_factory=dict)  # row: {column: value}
     merged: list[MergedRange] = field(default_factory=list)
     out_of_order: tuple[int, int] | None = None  # (a row, the row written after it) going back
 
@@ -75,7 +76,8 @@ def scan_sheet(sheet, width: int) -> SheetScan:
     "=formula"}} of its formula cells without a value ("=" alone for a shared formula, whose
     text is in another cell; a formula whose text result is empty, `t="str"` and `<v></v>`, has
     one), or of every formula cell when the workbook asks to be recalculated on opening (a
-    program writing `<v>0</v>` in each: the stock read 0 where Excel shows 12); `merged`, its
+    program writing `<v>0</v>` in each: the stock read 0 where Excel shows 12); `literals`,
+    the same for formulas that are their own value (`="0012345678905"`), with it; `merged`, its
     merged ranges over more than one cell starting left of `width`; `out_of_order`, the first
     row written after a row of the same or a later number. `sheet` is an openpyxl read-only
     worksheet; without access to its part, nothing is found."""
@@ -101,8 +103,18 @@ def scan_sheet(sheet, width: int) -> SheetScan:
             column = column_index_from_string(reference.group(1).decode()) - 1
             if column < width:
                 formula = unescape((match.group(2) or b"").decode("utf-8", "replace"))
-                found.uncalculated.setdefault(int(reference.group(2)), {})[column] = f"={formula}"
+                row = int(reference.group(2))
+                if (literal := _LITERAL.fullmatch(formula.strip())) is not None:
+                    found.literals.setdefault(row, {})[column] = (
+                        literal["number"] or literal["text"].replace('""', '"'))
+                else:
+                    found.uncalculated.setdefault(row, {})[column] = f"={formula}"
     return found
+
+
+_LITERAL = re.compile(r'"(?P<text>(?:[^"]|"")*)"|(?P<number>[+-]?\d+(?:\.\d+)?)')
+"""A formula that is its own value: `="0012345678905"`, which exports write so that Excel keeps
+an EAN's leading zeros (with 0 stored as its value by a program that calculates nothing)."""
 
 
 def _merged_ranges(block: bytes, width: int) -> list[MergedRange]:

@@ -789,9 +789,13 @@ def test_formulas_of_a_workbook_recalculated_on_opening_are_not_trusted(tmp_path
     sheet.write_row(1, 0, ["A1", "Souris"])
     sheet.write_formula(1, 2, "=D2+E2")
     sheet.write_row(1, 3, [5, 7])
+    # a formula that is its own value: an EAN kept with its leading zero, 0 stored for it
+    sheet.write_row(2, 0, ["A2", "Clavier", 3])
+    sheet.write_formula(2, 3, '="0012345678905"')
     workbook.close()
     _, frame, problems = read(path, frozenset({"sku", "titre", "stock"}))
     assert rows(frame)[2][:3] == ["A1", "Souris", ""]
+    assert rows(frame)[3][:4] == ["A2", "Clavier", "3", "0012345678905"]
     assert [(p.code, p.row, p.column, p.value) for p in problems] == [
         (Reason.FORMULA_NOT_CALCULATED, 2, "stock", "=D2+E2")]
 
