@@ -66,8 +66,10 @@ USED_WORD = re.compile(
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
 """A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
 USED_ANYWHERE_WORD = re.compile(  # USED_ANYWHERE in Python's syntax: the words alone
-    # "reconditionnement" is the work, not its product: "kit de reconditionnement" is new
-    r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
+    # "reconditionnement" after "de" is what a thing is for ("kit de reconditionnement" is
+    # new); otherwise the work the item went through ("reconditionnement complet")
+    r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*"
+    r"|(?<!de )(?<!du )(?<!pour )(?<!d['’])reconditionnements?|d['’]occasion|refurbished|second[- ]hand"
     r"|seconde?[- ]main|pre-?owned)(?![a-z])", re.IGNORECASE)
 NEGATION = re.compile(
     # just before the words: "n'est pas (d')", "ne sont pas", "pas (d')" as titles write it

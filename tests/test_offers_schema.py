@@ -333,7 +333,8 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
                                          "iPhone 12 occasion à saisir",
                                          "Console occasion exceptionnelle, très bon état",
                                          "Moteur pas à pas reconditionné",
-                                         "Moteur pas-à-pas reconditionné"])
+                                         "Moteur pas-à-pas reconditionné",
+                                         "PC portable, reconditionnement complet"])
 def test_used_words_in_the_description_count_too(description):
     result, _ = validate([book(description=description)])
     assert codes(result) == {2: {"used_declared_new"}}
