@@ -121,8 +121,9 @@ def run_payouts(engine: Engine, storage: Storage, settings: Settings, month_text
         if state == "closed":
             return "reissued", _read_back(session, month.key, with_entries=True), unbooked
         _refuse_out_of_order(session, month, close)
+        left_out = [] if close else _first_draft_leaves_out(session, month)
         return ("closed" if close else "draft"), _book_and_decide(
-            session, storage, settings, month, now, today, close), unbooked
+            session, storage, settings, month, now, today, close), unbooked + left_out
 
     status, computed, unbooked = in_transaction(engine, work, retries=settings.db_retries)
     result = _summary(month.key, status, computed)
@@ -216,19 +217,34 @@ def _refuse_first_close_after_deliveries(session: Session, month: PayoutMonth) -
     month before (an order of 2025 re-exported for a late refund): the months the previous
     back office closed are not this catalog's to close again, and one such order asked ops to
     close seventeen months in order."""
-    previous = parse_month(month.previous_key)
-    delivered = session.execute(
-        text("SELECT 1 FROM orders WHERE delivered_at >= :previous AND delivered_at < :start LIMIT 1"),
-        {"previous": previous.start.astimezone(UTC).replace(tzinfo=None),
-         "start": month.start.astimezone(UTC).replace(tzinfo=None)}).first()
-    if delivered is None:
+    if (first := _delivered_the_month_before(session, month)) is None:
         return
-    first = previous.key
     raise PayoutRunError(f"le mois {month.key} ne peut pas être la première clôture : des commandes ont"
                          f" été livrées en {first}, mois à clôturer d'abord (ses abonnements et sa"
                          f" facture seraient perdus) / month {month.key} cannot be the first close:"
                          f" orders were delivered in {first}, close that month first (its fees and"
                          " invoice would be lost)")
+
+
+def _delivered_the_month_before(session: Session, month: PayoutMonth) -> str | None:
+    """The month before `month` if orders were delivered in it, else None."""
+    previous = parse_month(month.previous_key)
+    delivered = session.execute(
+        text("SELECT 1 FROM orders WHERE delivered_at >= :previous AND delivered_at < :start LIMIT 1"),
+        {"previous": previous.start.astimezone(UTC).replace(tzinfo=None),
+         "start": month.start.astimezone(UTC).replace(tzinfo=None)}).first()
+    return None if delivered is None else previous.key
+
+
+def _first_draft_leaves_out(session: Session, month: PayoutMonth) -> list[str]:
+    """A draft before any close leaves out the deliveries of the month before, which its close
+    would refuse to skip: said, rather than a draft paying less than the month will."""
+    closed = session.execute(text("SELECT 1 FROM payout_months WHERE status = 'closed' LIMIT 1")).first()
+    if closed is not None or (before := _delivered_the_month_before(session, month)) is None:
+        return []
+    return [f"brouillon de {month.key} sans les commandes livrées en {before} : clôturez {before}"
+            f" d'abord / draft of {month.key} without the orders delivered in {before}: close"
+            f" {before} first"]
 
 
 def _book_and_decide(session: Session, storage: Storage, settings: Settings, month: PayoutMonth,

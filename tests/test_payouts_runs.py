@@ -433,6 +433,8 @@ def test_a_first_close_after_a_month_with_deliveries_is_refused_naming_that_mont
     add_order(engine, "O1", 1, "100.00", sku="A", delivered=paris(2026, 10, 31, 23, 30))
     with pytest.raises(PayoutRunError, match="des commandes ont été livrées en 2026-10"):
         run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6))
+    draft = run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))  # said too
+    assert any("without the orders delivered in 2026-10" in warning for warning in draft.warnings)
     assert run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
     assert run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6)).status == "closed"
     with engine.connect() as connection:
