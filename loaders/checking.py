@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import tempfile
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow as pa
 
+from loaders.headers import normalize_header
 from loaders.reader import open_table
 from loaders.split_headers import refuse_split_header
 from loaders.table import Chunk, ReadInfo, ReadLimits
@@ -176,6 +178,19 @@ def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
     return keys
 
 
+_TOTAL_WORDS = frozenset({"total", "totaux", "totals", "sous_total", "total_general",
+                          "grand_total", "total_ttc", "total_ht", "somme"})  # as normalize_header writes them
+_TOTAL_HINT = r"(?i)tota|somme"
+_NUMBER_LIKE = re.compile(r"[\d\s.,€%+\-\u00a0\u202f]*")
+
+
+def _is_totals_row(cells: pd.Series) -> bool:
+    """A row holding a totals word and, besides it, only numbers."""
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    words = [cell for cell in filled if normalize_header(cell) in _TOTAL_WORDS]
+    return len(words) == 1 and all(_NUMBER_LIKE.fullmatch(cell) for cell in filled if cell not in words)
+
+
 def without_unread_only_rows(frame: pd.DataFrame, read_columns: list[int]) -> pd.DataFrame:
     """`frame` less the rows with nothing in any column a field reads: the unused rows of a
     template whose helper column (`Prix HT = E4/1,2`, a margin) shows 0 all the way down. The
@@ -266,6 +281,7 @@ class FileRun:
                                         table.info.header_row)
                 unnamed = self.warn_unnamed_with_values(chunk.frame, unnamed)
                 frame = without_unread_only_rows(chunk.frame, read_columns)
+                frame = self.without_totals_rows(frame, sku_position)
                 dropped += len(chunk.frame) - len(frame)
                 self.rows += len(frame) + refused_rows(chunk)
                 self.note_refused_rows(chunk.problems, sku_position, table.info.delimiter)
@@ -320,6 +336,24 @@ class FileRun:
             if not (self.request.feed.header_only_is_empty_load
                     and rejection.problem.code == Reason.NO_ROWS):
                 raise
+
+    def without_totals_rows(self, frame: pd.DataFrame, sku_position: int | None) -> pd.DataFrame:
+        """`frame` less the totals rows a seller typed under the offers (no sku, a cell saying
+        "Total", numbers elsewhere): said in the notes like an Excel Table's, never rejected
+        (an offer without sku: the file was partial every time, and a replace withdrew
+        nothing)."""
+        if sku_position is None or sku_position not in frame.columns:
+            return frame
+        candidates = frame[frame[sku_position].str.strip() == ""]
+        if candidates.empty:
+            return frame
+        worded = pd.concat([candidates[column].str.contains(_TOTAL_HINT) for column in candidates],
+                           axis=1).any(axis=1)  # rows without sku come by the thousand in a bad file
+        totals = [number for number, cells in candidates[worded].iterrows() if _is_totals_row(cells)]
+        for number in totals:
+            self.info.notes.append(f"Ligne {number} : ligne de total, ignorée / row {number}: a"
+                                   " totals row, ignored")
+        return frame.drop(index=totals) if totals else frame
 
     def warn_unnamed_with_values(self, frame: pd.DataFrame, unnamed: list[int]) -> list[int]:
         """A column with no header but values is ignored like an unknown one, and said so

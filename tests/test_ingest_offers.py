@@ -658,6 +658,18 @@ def test_a_workbook_s_text_prices_are_read_as_a_french_seller_types_them(ingesto
                       "T3": Decimal("1299.00"), "T4": Decimal("12.50")}
 
 
+def test_a_totals_row_typed_under_the_offers_is_ignored(ingestor, engine, tmp_path):
+    """"TOTAL" and the stock's sum under the offers was an offer without sku: the file was
+    partial every time, and a replace withdrew nothing."""
+    ingest(ingestor, write_offer_csv(tmp_path / "a.csv", offer_rows(4)))
+    rows = offer_rows(3)
+    rows.append(["", "", "TOTAL :", "", "1 234,50 €", "15", ""])
+    result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
+    assert (result.status, result.rows, result.rejected) == ("loaded", 3, 0)
+    assert [p.code for p in result.problems] == ["replaced"]  # the absent offer, said
+    assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00003"]
+
+
 def test_cells_merged_over_an_ignored_column_are_not_warned_about(ingestor, tmp_path):
     """A "Famille" label merged down its rows: every import got a warning to unmerge cells no
     rule reads. A merge over a read column is still said."""
