@@ -23,6 +23,7 @@ from schemas.feed import Applied, FeedContext, StagedAsValidated, Validated
 from schemas.sellers import (
     DUPLICATE_EN,
     DUPLICATE_FR,
+    KEEPS_BANK_ACCOUNT,
     SELLER_COLUMNS,
     validate_sellers,
 )
@@ -58,7 +59,13 @@ class SellersFeed(StagedAsValidated):
         if not staged:
             return Applied(loaded=0)
         sellers, problems = drop_late_duplicates(pd.concat(staged), ctx)
-        loaded = upsert_sellers(session, sellers, ctx.import_id)
+        kept = sellers.pop(KEEPS_BANK_ACCOUNT) if KEEPS_BANK_ACCOUNT in sellers else None
+        if kept is None or not kept.any():
+            loaded = upsert_sellers(session, sellers, ctx.import_id)
+        else:  # the rows whose IBAN cell is our mask update everything but the bank account
+            loaded = upsert_sellers(session, sellers[~kept], ctx.import_id) + upsert_sellers(
+                session, sellers[kept].drop(columns=list(BANK_ACCOUNT_COLUMNS), errors="ignore"),
+                ctx.import_id)
         return Applied(loaded=loaded, problems=problems, rejected_rows={p.row for p in problems})
 
 
@@ -75,6 +82,9 @@ def drop_late_duplicates(
         for row, seller_id in sellers.loc[late, "seller_id"].items()
     ]
     return sellers[~late], problems
+
+
+BANK_ACCOUNT_COLUMNS = ("iban", "bic", "bank_account_valid", "bank_account_problem")
 
 
 def upsert_sellers(session: Session, sellers: pd.DataFrame, import_id: int | None) -> int:

@@ -69,6 +69,7 @@ from schemas.parsing import (
     parse_cents,
     parse_whole,
     strip,
+    without_report_apostrophe,
 )
 from schemas.parsing_dates import parse_dates
 from schemas.problems import ProblemCollector
@@ -163,6 +164,7 @@ class SellerSchema(pa.DataFrameModel):
     bic: Series[str] | None = Nullable()
     bank_account_valid: Series[bool] | None
     bank_account_problem: Series[str] | None = Nullable()
+    keeps_bank_account: Series[bool] | None  # the IBAN cell is our mask: the stored one stays
     plan: Series[str] | None
     registered_at: Series[pa.Date] | None = Nullable()
     activated_at: Series[pa.Date] | None = Nullable()
@@ -278,14 +280,18 @@ def _one_line(raw: pd.Series) -> pd.Series:
     return raw.str.replace(_CONTROLS, " ", regex=True).str.replace(r" {2,}", " ", regex=True).str.strip()
 
 
+KEEPS_BANK_ACCOUNT = "keeps_bank_account"
+"""Column of the valid rows: the IBAN cell is our report's mask, the stored account stays."""
+
+
 class SellerValidator:
     """Turns one chunk of a registry file into typed valid rows and problems."""
 
     def __init__(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext):
         self.headers = headers
         self.ctx = ctx
-        self.raw = {
-            name: strip(frame[position].astype("str"))
+        self.raw = {  # a fixed rejected-rows file sent back: our apostrophe taken off
+            name: without_report_apostrophe(strip(frame[position].astype("str")))
             for name, position in headers.positions.items()
         }
         self.index = frame.index
@@ -379,6 +385,10 @@ class SellerValidator:
         bic = bic.str.replace(r"\s", "", regex=True).str.upper()
         issues = pd.Series([bank_account_issue(i, b) for i, b in zip(iban, bic, strict=True)],
                            index=self.index, dtype=object)
+        # our own mask, sent back in a fixed rejected-rows file: the stored account stays (it
+        # was replaced by the stars, flagged invalid, and the seller's payouts stopped)
+        typed[KEEPS_BANK_ACCOUNT] = iban.str.fullmatch(r"\*{4,}[A-Z0-9]{0,4}").astype(bool)
+        issues = issues.where(~typed[KEEPS_BANK_ACCOUNT], None)
         typed["iban"] = _text(iban).where(iban.str.len() <= _max_length("iban"))
         typed["bic"] = _text(bic).where(bic.str.len() <= _max_length("bic"))
         typed["bank_account_valid"] = issues.isna()

@@ -322,6 +322,31 @@ def assert_no_full_iban(problems: list[Problem], iban: str) -> None:
             assert compact not in flat and compact[:-4] not in flat
 
 
+def test_a_fixed_rejected_rows_file_sent_back_keeps_the_account_and_the_names(engine, settings, tmp_path):
+    """The registry's rejected-rows file shows the IBAN masked and puts an apostrophe before a
+    name like `=Studio SAS`: sent back fixed, the stars replaced the stored IBAN (flagged
+    invalid: the seller's payouts stopped) and the apostrophe was stored in the name."""
+    ingestor = Ingestor(engine, open_storage(settings), settings)
+    first = tmp_path / "vendeurs.csv"
+    first.write_text("seller_id;shop_name;legal_name;status;iban;bic;email\n"
+                     f"1;Boutique;Société;active;{IBAN_OK};{BIC_OK};a@b.example\n", encoding="utf-8")
+    ingestor.ingest(IngestRequest(path=first, name=first.name, feed=SELLERS_FEED))
+    bad = tmp_path / "maj.csv"
+    bad.write_text("seller_id;shop_name;legal_name;status;iban;bic;email\n"
+                   f"1;-Studio+;=Studio SAS;bogus;{IBAN_OK};{BIC_OK};a@b.example\n", encoding="utf-8")
+    result = ingestor.ingest(IngestRequest(path=bad, name=bad.name, feed=SELLERS_FEED))
+    rejected = Path(result.errors_report.replace("-errors.xlsx", "-rejected.csv"))
+    sent_back = tmp_path / "corrige.csv"
+    sent_back.write_text(rejected.read_text(encoding="utf-8-sig").replace("bogus", "active"),
+                         encoding="utf-8")
+    assert "*" * 23 + "0189" in sent_back.read_text(encoding="utf-8")
+    again = ingestor.ingest(IngestRequest(path=sent_back, name=sent_back.name, feed=SELLERS_FEED))
+    assert (again.status, again.problems) == ("loaded", [])
+    row = stored(engine)[1]
+    assert (row.iban, row.bank_account_valid, row.shop_name, row.legal_name) == (
+        IBAN_OK.replace(" ", ""), True, "-Studio+", "=Studio SAS")
+
+
 def test_a_french_seller_without_siren_is_loaded_with_a_warning():
     """Its invoices failed the French e-invoicing rules (BR-FR-12) at the month's close, with
     nothing said when the registry was loaded."""
