@@ -66,9 +66,8 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
     for stored in ingestor.storage.list("inbox/"):
         if EDITOR_LEFTOVER.fullmatch(stored.key.rsplit("/", 1)[-1]):
             log.info("inbox: editor leftover archived, not read: %s", stored.key)
-            run.ignored.append(ingestor.refuse(
-                stored, "fichier temporaire d'un éditeur (Excel, LibreOffice,"
-                " Windows, macOS), pas un fichier du vendeur / an editor's temporary file"))
+            _refuse(ingestor, run, stored, run.ignored, "fichier temporaire d'un éditeur (Excel,"
+                    " LibreOffice, Windows, macOS), pas un fichier du vendeur / an editor's temporary file")
             continue
         if UPLOADING.fullmatch(stored.key.rsplit("/", 1)[-1]):
             log.info("inbox: still uploading, left for the next run: %s", stored.key)
@@ -77,7 +76,7 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
             item = parse_inbox_key(stored.key)
         except UnsafeName as error:
             log.warning("inbox file refused: %s", error)
-            run.refused.append(ingestor.refuse(stored, str(error)))
+            _refuse(ingestor, run, stored, run.refused, str(error))
             continue
         if item.kind not in KINDS:
             log.info("inbox: %s files are not processed yet, left in place: %s", item.kind, stored.key)
@@ -85,6 +84,20 @@ def plan_inbox(ingestor: Ingestor, run: InboxRun) -> list[InboxItemPlan]:
         plans.append(InboxItemPlan(stored, item.kind, item.seller_id, item.name))
     plans.sort(key=lambda p: (KIND_ORDER.get(p.kind, len(KIND_ORDER)), p.stored.modified, p.stored.key))
     return plans
+
+
+def _refuse(ingestor: Ingestor, run: InboxRun, stored, into: list, reason: str) -> None:
+    """Archive a file that is not read, into `into`; a failure to (a folder where the archive's
+    is, another run that moved it first) is that file's alone: it stopped the whole run, exit 4,
+    every other seller's file left in the inbox."""
+    try:
+        into.append(ingestor.refuse(stored, reason))
+    except Exception as error:  # noqa: BLE001 - one file must not hold the other sellers' files
+        if isinstance(error, FileNotFoundError) and not ingestor.storage.exists(stored.key):
+            run.taken.append(stored.key)
+            return
+        log.error("inbox file could not be archived, left for the next run: %s: %s", stored.key, error)
+        run.failed.append({"key": stored.key, "error": f"{type(error).__name__}: {error}"})
 
 
 def ingest_inbox_item(ingestor: Ingestor, plan: InboxItemPlan) -> IngestResult:

@@ -122,6 +122,25 @@ def test_editor_leftovers_are_archived_unread_without_failing_the_run(engine, se
     assert [obj.key for obj in storage.list("inbox/")] == []
 
 
+def test_a_refused_file_that_cannot_be_archived_fails_alone(engine, settings, tmp_path):
+    """A file where the refused-files folder of the day should be made the editor leftover's
+    move fail: the whole run stopped, exit 4, every seller's file left in the inbox."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    add_seller(engine, 7)
+    storage = LocalStorage(tmp_path / "store")
+    storage.upload(write_offer_csv(tmp_path / "Offres.csv", offer_rows(1)), "inbox/offers/7/Offres.csv")
+    storage.write_bytes("inbox/offers/7/~$Offres.xlsx", b"\x00owner")
+    day = datetime.now(ZoneInfo(settings.timezone)).date()
+    blocker = tmp_path / "store" / "archive" / "refused" / f"{day:%Y-%m-%d}"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where a folder is expected")
+    run = process_inbox(Ingestor(engine, storage, settings))
+    assert [r.status for r in run.results] == ["loaded"]
+    assert [f["key"] for f in run.failed] == ["inbox/offers/7/~$Offres.xlsx"] and run.exit_code == 4
+
+
 def test_two_files_of_one_seller_load_in_arrival_order(engine, settings, tmp_path):
     add_seller(engine, 7)
     storage = LocalStorage(tmp_path / "store")
