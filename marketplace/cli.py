@@ -207,8 +207,8 @@ def _print_result(result: IngestResult, as_json: bool, check_only: bool = False)
     reply.print(Text.assemble((result.status, colour[result.status]),
                             f" {result.kind} seller={result.seller_id}{counts},"
                             f" {result.rejected} rejected, {result.warnings} warnings"))
-    if result.message:
-        reply.print(f"  {result.message}")
+    if result.message and result.message not in {p.message_fr for p in result.problems}:
+        reply.print(f"  {result.message}")  # a file refused whole: its reason is its problem
     for problem in result.problems[:10]:
         where = f"ligne {problem.row}, " if problem.row else ""
         col = f"« {problem.column} »: " if problem.column else ""

@@ -67,6 +67,8 @@ def test_file_rejected_exits_3(cli, tmp_path):
     empty.write_bytes(b"")
     code, out = cli("ingest", "offers", str(empty), "--seller", "7", "--json")
     assert (code, as_json(out)["status"]) == (3, "rejected")
+    code, out = cli("validate", "offers", str(empty), "--seller", "7")  # its reason said once
+    assert code == 3 and out.count("Le fichier est vide") == 1
 
 
 @pytest.mark.parametrize(
