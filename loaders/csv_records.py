@@ -149,7 +149,10 @@ def fit_record(
     if len(cells) == width and max(map(len, cells)) <= limits.max_field_chars:
         return cells  # the common case
     if len(cells) > width:
-        if any(cells[width:]):
+        # a header ending with a delimiter has an unnamed last column, which a row shifted by
+        # a delimiter typed in a cell fills: 12,50 read as a price of 12 and a stock of 50
+        named = max((at + 1 for at, header in enumerate(headers) if header.strip()), default=width)
+        if any(cells[width:]) or any(cells[named:width]):
             return Problem(
                 Reason.FIELD_COUNT,
                 f"La ligne {number} a {len(cells)} colonnes au lieu de {width} : vérifiez les "

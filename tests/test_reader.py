@@ -800,6 +800,17 @@ def test_formulas_of_a_workbook_recalculated_on_opening_are_not_trusted(tmp_path
         (Reason.FORMULA_NOT_CALCULATED, 2, "stock", "=D2+E2")]
 
 
+def test_a_stray_delimiter_filling_the_header_s_unnamed_last_column_refuses_the_row(
+        tmp_path: Path) -> None:
+    """A header ending with a delimiter has an unnamed last column: a row with a stray `,` in
+    its price (and its own trailing one) filled it, and loaded 12,50 as a price of 12 and a
+    stock of 50, exit 0."""
+    text = ("sku,titre,prix,stock,\r\nDC-1,Souris,12,50,3,\r\nDC-2,Clavier,24.90,5,\r\n")
+    _, frame, problems = read(write(tmp_path, text), frozenset({"sku", "titre", "prix", "stock"}))
+    assert rows(frame) == {3: ["DC-2", "Clavier", "24.90", "5", ""]}
+    assert [(p.code, p.row) for p in problems] == [(Reason.FIELD_COUNT, 2)]
+
+
 def test_control_characters_escaped_by_the_workbook_are_read_as_such(tmp_path: Path) -> None:
     """OOXML writes a carriage return as `_x000D_`: a title kept it, a reference `X-1` + CR
     became a second offer `X-1_x000D_`, a header `Prix` + CR + LF + `TTC` was unknown."""
