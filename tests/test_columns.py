@@ -166,6 +166,14 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
+@pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°"])
+def test_a_number_mark_after_a_name_is_the_name(written: str) -> None:
+    """PrestaShop's "Référence #": the file was refused for a missing sku, with "Profondeur"
+    (the depth) suggested."""
+    mapped = map_headers([written, "titre"], OFFER_COLUMNS)
+    assert (mapped.positions, mapped.unknown) == ({"sku": 0, "title": 1}, [])
+
+
 @pytest.mark.parametrize("written", ["Prix (HT)", "Prix HT en €", "Prix HT €", "Catégorie (libellé)",
                                      "Prix (promo)", "Stock (réservé)", "Prix en $"])
 def test_a_hint_that_changes_what_the_column_holds_is_not_dropped(written: str) -> None:
