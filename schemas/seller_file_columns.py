@@ -26,6 +26,7 @@ OFFER_COLUMNS = (
                               "isbn 13", "gtin, upc, ean ou isbn"),
                # "(13 chiffres)" stays in the name: "ISBN (10 chiffres)" beside it is another column
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
+                                 "gtin, upc, ean, or isbn",  # WooCommerce in English
                                  "code ean/isbn", "ean (13 chiffres)", "code ean (13 chiffres)",
                                  "gtin (13 chiffres)", "ean13 (13 chiffres)", "ean code",
                                  "code ean-13"),

@@ -157,6 +157,7 @@ def test_common_french_header_names_and_units_in_brackets_are_read() -> None:
         ("Prix T.T.C.", "price"),  # abbreviation dots: one whole-file rejection each
         ("Prix TTC €", "price"),
         ("Qté.", "quantity"),
+        ("GTIN, UPC, EAN, or ISBN", "product_id"),  # WooCommerce's export in English
     ],
 )
 def test_the_headers_french_templates_write_are_read(written: str, column: str) -> None:
