@@ -260,7 +260,9 @@ class FileRun:
     def chunks(self, on_rows: Callable[[int], None] | None = None):
         """Yield the valid typed rows of each chunk; collects problems on the way."""
         feed = self.request.feed
+        required = tuple(spec.names for spec in feed.columns if spec.required or spec.required_for_updates)
         with open_table(self.request.path, known_headers=known_header_names(feed.columns),
+                        required_headers=required,
                         limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
             self.info = table.info
             self.ctx.state["format"] = table.info.format  # the rules of what Excel does to a cell

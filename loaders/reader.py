@@ -96,6 +96,7 @@ def open_table(
     limits: ReadLimits = DEFAULT_LIMITS,
     preferred_sheets: tuple[str, ...] = (),
     header_row: int | None = None,
+    required_headers: tuple[tuple[str, ...], ...] = (),
 ) -> Iterator[TableReader]:
     """Open `path` (CSV or XLSX, told apart by content) and find its header row.
 
@@ -104,10 +105,11 @@ def open_table(
     space-insensitively (`header_key`).
     `preferred_sheets`: normalized sheet names, XLSX takes the first sheet matching one of them
     (else the first sheet). `header_row`: force the header's 1-based row number instead of
-    searching for it. Raises `FileRejected` for any file-level failure, on open or while
+    searching for it. `required_headers`: each required field's names, which rank a workbook's
+    sheets before the count of known names. Raises `FileRejected` for any file-level failure, on open or while
     iterating.
     """
-    search = HeaderSearch(known_headers, header_row)
+    search = HeaderSearch(known_headers, header_row, required_headers)
     # imported here: the format modules build on this one, and import pyarrow or openpyxl
     if _sniff_format(path, limits) == "xlsx":
         from loaders.xlsx_reader import open_xlsx
@@ -191,6 +193,13 @@ def _refuse_other_documents(head: bytes) -> None:
 class HeaderSearch:
     known: Collection[str]  # header names, readable in the message when none is found
     forced_row: int | None
+    required: tuple[tuple[str, ...], ...] = ()  # each required field's names
+
+    def required_in(self, cells: list[str]) -> int:
+        """How many required fields a header row's cells name: a sheet of drop-down lists
+        ("Catégorie", "État", "Devise"...) names more known columns than the seller's table."""
+        keys = self._known_keys(cells)
+        return sum(any(header_key(name) in keys for name in names) for names in self.required)
 
     @cached_property
     def _keys(self) -> frozenset[str]:

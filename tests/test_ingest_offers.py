@@ -670,6 +670,27 @@ def test_a_totals_row_typed_under_the_offers_is_ignored(ingestor, engine, tmp_pa
     assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00003"]
 
 
+def test_a_sheet_of_drop_down_lists_is_not_read_for_the_offers(ingestor, engine, tmp_path):
+    """"Listes" (Catégorie, État, Mode de livraison, Devise, Action, Délai d'expédition) named
+    more known columns than the seller's "Feuil1" and was read: the file was refused for
+    missing sku, title and price."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    data = workbook.active
+    data.title = "Feuil1"
+    data.append(["SKU", "Désignation", "Catégorie", "Prix", "Stock", "EAN"])
+    data.append(["L1", "Livre", "livres", "12,50", 3, "9782070368228"])
+    lists = workbook.create_sheet("Listes")
+    lists.append(["Catégorie", "État", "Mode de livraison", "Devise", "Action", "Délai d'expédition",
+                  "Mise en situation pratique"])
+    lists.append(["livres", "neuf", "standard", "EUR", "update", 2, "oui"])
+    workbook.move_sheet("Listes", offset=-1)  # first, as templates put it
+    workbook.save(tmp_path / "o.xlsx")
+    result = ingest(ingestor, tmp_path / "o.xlsx")
+    assert (result.status, result.detected["sheet"], result.loaded) == ("loaded", "Feuil1", 1)
+
+
 def test_cells_merged_over_an_ignored_column_are_not_warned_about(ingestor, tmp_path):
     """A "Famille" label merged down its rows: every import got a warning to unmerge cells no
     rule reads. A merge over a read column is still said."""
