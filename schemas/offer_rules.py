@@ -79,7 +79,8 @@ NEGATION = re.compile(
     r"|\bnever)"
     r"[\s-]+(?:d['’])?$",
     re.IGNORECASE)
-BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir)\b",
+BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]\s+saisir"
+                     r"|[àa]\s+ne\s+pas\s+(?:manquer|rater|louper))\b",
                      re.IGNORECASE)
 """After "occasion", the sales phrase for a bargain: on new items as much as used ones when it
 opens a phrase ("Occasion à saisir : ..."), or after an adjective ("belle occasion en or"); a

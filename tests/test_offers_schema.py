@@ -319,6 +319,7 @@ def test_a_training_about_used_goods_is_no_used_training(title, description):
     ("Kit de reconditionnement", ""), ("Station de reconditionnement de batteries", ""),
     ("Produit neuf, pas d'occasion", ""), ("Neuf (pas reconditionné)", ""),
     ("Coffret", "Une occasion à saisir, super occasion en or"),
+    ("Coffret", "Occasion à ne pas manquer : -20 % sur le coffret neuf"),
 ])
 def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, description):
     result, _ = validate([book(titre=title, description=description)])
