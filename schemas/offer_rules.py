@@ -66,10 +66,8 @@ USED_WORD = re.compile(
 USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
 """A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
 USED_ANYWHERE_WORD = re.compile(  # USED_ANYWHERE in Python's syntax: the words alone
-    # "reconditionnement" after "de" is what a thing is for ("kit de reconditionnement" is
-    # new); otherwise the work the item went through ("reconditionnement complet")
-    r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*"
-    r"|(?<!de )(?<!du )(?<!pour )(?<!d['’])reconditionnements?|d['’]occasion|refurbished|second[- ]hand"
+    # "reconditionnement" is the work, most often what a kit or a balm is for: not its product
+    r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
     r"|seconde?[- ]main|pre-?owned)(?![a-z])", re.IGNORECASE)
 NEGATION = re.compile(
     # just before the words: "n'est pas (d')", "ne sont pas", "pas (d')" as titles write it
@@ -100,7 +98,8 @@ def used_wording(text: str) -> str | None:
     for pattern in (USED_ANYWHERE_WORD, USED_WORD):
         for found in pattern.finditer(text):
             before = text[max(0, found.start() - 40):found.start()]
-            if NEGATION.search(before) or (BARGAIN.match(text, found.end())
+            if NEGATION.search(before) or (found.group(0).lower() == "occasion"
+                                           and BARGAIN.match(text, found.end())
                                            and PHRASE_OPENING.search(before)):
                 continue
             return found.group(0)

@@ -317,6 +317,7 @@ def test_a_training_about_used_goods_is_no_used_training(title, description):
     ("Lot", "Ces articles ne sont pas reconditionnés"),
     # the work, not its product; a "pas" as titles write it
     ("Kit de reconditionnement", ""), ("Station de reconditionnement de batteries", ""),
+    ("Kit reconditionnement étrier de frein", ""), ("Baume reconditionnement cuir 250 ml", ""),
     ("Produit neuf, pas d'occasion", ""), ("Neuf (pas reconditionné)", ""),
     ("Coffret", "Une occasion à saisir, super occasion en or"),
     ("Coffret", "Occasion à ne pas manquer : -20 % sur le coffret neuf"),
@@ -335,7 +336,8 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
                                          "Console occasion exceptionnelle, très bon état",
                                          "Moteur pas à pas reconditionné",
                                          "Moteur pas-à-pas reconditionné",
-                                         "PC portable, reconditionnement complet"])
+                                         # the bargain phrase after another word than occasion
+                                         "Reconditionné à ne pas manquer : liseuse"])
 def test_used_words_in_the_description_count_too(description):
     result, _ = validate([book(description=description)])
     assert codes(result) == {2: {"used_declared_new"}}
