@@ -179,8 +179,8 @@ def keys_of_refused_rows(problems: list[Problem], position: int, width: int,
 
 
 _TOTAL_WORDS = frozenset({"total", "totaux", "totals", "sous_total", "total_general",
-                          "grand_total", "total_ttc", "total_ht", "somme"})  # as normalize_header writes them
-_TOTAL_HINT = r"(?i)tota|somme"
+                          "grand_total", "total_ttc", "total_ht"})  # as normalize_header writes them
+_TOTAL_HINT = r"(?i)tota"
 _NUMBER_LIKE = re.compile(r"[\d\s.,€%+\-\u00a0\u202f]*")
 
 
@@ -188,7 +188,12 @@ def _is_totals_row(cells: pd.Series) -> bool:
     """A row holding a totals word and, besides it, only numbers."""
     filled = [cell.strip() for cell in cells if cell.strip()]
     words = [cell for cell in filled if normalize_header(cell) in _TOTAL_WORDS]
-    return len(words) == 1 and all(_NUMBER_LIKE.fullmatch(cell) for cell in filled if cell not in words)
+    numbers = [cell for cell in filled if cell not in words]
+    return (len(words) == 1 and all(_NUMBER_LIKE.fullmatch(cell) for cell in numbers)
+            and not any(_IDENTIFIER.search(cell) for cell in numbers))  # an EAN: an offer's row
+
+
+_IDENTIFIER = re.compile(r"\d{8,}")
 
 
 def without_unread_only_rows(frame: pd.DataFrame, read_columns: list[int]) -> pd.DataFrame:

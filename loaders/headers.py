@@ -31,8 +31,7 @@ def normalize_header(text: str) -> str:
     Stripped, casefolded, accents removed (NFKD, combining marks dropped), curly apostrophes
     turned into `'` (the apostrophe itself is kept: "Délai d'expédition" →
     "delai_d'expedition"), any run of spaces, `_` or `-` turned into one `_` (none at either
-    end), trailing `*` and `:` (template marks for required columns) and `#` or `n°` (a
-    number: "Référence #") dropped.
+    end), trailing `*` and `:` (template marks for required columns) dropped.
 
     >>> normalize_header("Référence ")
     'reference'
@@ -45,11 +44,7 @@ def normalize_header(text: str) -> str:
     key = unicodedata.normalize("NFKD", key)
     key = "".join(char for char in key if not unicodedata.combining(char))
     key = key.translate(_APOSTROPHES).rstrip().rstrip(_REQUIRED_MARKS + " \t")
-    key = _NUMBER_MARK.sub("", key)  # "Référence #", "Référence n°": the reference
     return _SEPARATORS.sub("_", key).strip("_")
-
-
-_NUMBER_MARK = re.compile(r"(?<=\w)\s*(?:#|n[°º])$")
 
 
 _UNIT_WORDS = frozenset({"€", "eur", "euro", "euros", "ttc", "en", "%", "j", "jour", "jours",

@@ -195,11 +195,14 @@ class HeaderSearch:
     forced_row: int | None
     required: tuple[tuple[str, ...], ...] = ()  # each required field's names
 
-    def required_in(self, cells: list[str]) -> int:
-        """How many required fields a header row's cells name: a sheet of drop-down lists
-        ("Catégorie", "État", "Devise"...) names more known columns than the seller's table."""
+    def required_in(self, cells: list[str]) -> tuple[bool, int]:
+        """Whether a header row's cells name the feed's key (its first required field: the sku),
+        and how many required fields they name: a sheet of drop-down lists ("Catégorie",
+        "État", "Devise"...) names more known columns than the seller's table, a sheet of
+        category codes more required ones than a file of deletions (`Référence`, `Action`)."""
         keys = self._known_keys(cells)
-        return sum(any(header_key(name) in keys for name in names) for names in self.required)
+        named = [any(header_key(name) in keys for name in names) for names in self.required]
+        return (bool(named) and named[0], sum(named))
 
     @cached_property
     def _keys(self) -> frozenset[str]:

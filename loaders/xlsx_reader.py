@@ -381,7 +381,8 @@ def _is_guidance(sheet) -> bool:
 def _chosen_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                   preferred_sheets: tuple[str, ...]) -> _XlsxTable:
     """The visible sheet with the feed's name ("Offres"), else the visible sheet whose header
-    row names the most required columns, then the most known ones, the first of them on a tie
+    row names the feed's key (the sku), then the most required columns, then the most known
+    ones, the first of them on a tie
     (a visible sheet of drop-down lists named more known columns than the table). Hidden sheets are read
     only in a workbook without a visible one: a hidden "Offres" holds last season's prices the
     seller no longer sees, and read instead of their visible sheet it put them back on sale;
@@ -421,7 +422,7 @@ def _best_sheet(sheets: list, search: HeaderSearch, limits: ReadLimits,
                 raise
             first_rejection = first_rejection or rejection
             continue
-        found_in.append(((search.required_in(found.cells), search.known_in(found.cells)), sheet, found))
+        found_in.append(((*search.required_in(found.cells), search.known_in(found.cells)), sheet, found))
     if not found_in:
         raise first_rejection
     known, sheet, found = (found_in[0] if named  # the named sheet, searched first

@@ -13,6 +13,8 @@ SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référe
                                 "référence produit", "code article", "sku vendeur",
                                 "ugs"),  # WooCommerce's French for SKU
                         True, fallback_aliases=("variant sku",  # Shopify's product export
+                                                "référence #", "reference #",  # PrestaShop's
+                                                "référence n°", "n° de référence",
                                                 "seller-sku",  # Amazon's listings report
                                                 "réf produit", "référence interne", "réf interne"))
 # not "vendeur": a column headed just "Vendeur" holds the shop's name

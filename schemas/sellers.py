@@ -389,6 +389,13 @@ class SellerValidator:
         # was replaced by the stars, flagged invalid, and the seller's payouts stopped)
         typed[KEEPS_BANK_ACCOUNT] = iban.str.fullmatch(r"\*{4,}[A-Z0-9]{0,4}").astype(bool)
         issues = issues.where(~typed[KEEPS_BANK_ACCOUNT], None)
+        self.flag(typed[KEEPS_BANK_ACCOUNT], Reason.INVALID_BANK_ACCOUNT, "iban",
+                  "IBAN masqué « {value} » (copié d'un rapport) : le compte bancaire enregistré est"
+                  " conservé, avec son BIC ; un vendeur qui n'en a pas reste sans compte, donc sans"
+                  " virement. Pour changer de compte, écrivez l'IBAN complet.",
+                  'Masked IBAN "{value}" (copied from a report): the stored bank account is kept,'
+                  " with its BIC; a seller without one stays without, so unpaid. To change the"
+                  " account, write the whole IBAN.", severity=Severity.WARNING)
         typed["iban"] = _text(iban).where(iban.str.len() <= _max_length("iban"))
         typed["bic"] = _text(bic).where(bic.str.len() <= _max_length("bic"))
         typed["bank_account_valid"] = issues.isna()

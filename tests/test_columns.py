@@ -167,12 +167,14 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
-@pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°"])
-def test_a_number_mark_after_a_name_is_the_name(written: str) -> None:
+@pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°", "N° de référence"])
+def test_prestashop_s_reference_is_the_sku(written: str) -> None:
     """PrestaShop's "Référence #": the file was refused for a missing sku, with "Profondeur"
-    (the depth) suggested."""
+    (the depth) suggested. A number mark elsewhere names another column."""
     mapped = map_headers([written, "titre"], OFFER_COLUMNS)
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, "title": 1}, [])
+    mapped = map_headers(["sku", "catégorie n°", "catégorie", "EAN #", "ean"], OFFER_COLUMNS)
+    assert mapped.unknown == ["catégorie n°", "EAN #"]
 
 
 @pytest.mark.parametrize("written", ["Prix (HT)", "Prix HT en €", "Prix HT €", "Catégorie (libellé)",

@@ -667,6 +667,9 @@ def test_a_totals_row_typed_under_the_offers_is_ignored(ingestor, engine, tmp_pa
     result = ingest(ingestor, write_offer_csv(tmp_path / "r.csv", rows), mode="replace")
     assert (result.status, result.rows, result.rejected) == ("loaded", 3, 0)
     assert [p.code for p in result.problems] == ["replaced"]  # the absent offer, said
+    rows[-1] = ["", "9782253067535", "Total", "", "12,00", "4", ""]  # an EAN: an offer's row
+    result = ingest(ingestor, write_offer_csv(tmp_path / "e.csv", rows))
+    assert {(p.row, p.code) for p in result.problems} == {(5, "required")}  # sku, category
     assert [sku for sku, offer in offers(engine).items() if not offer.active] == ["SKU-00003"]
 
 
@@ -689,6 +692,16 @@ def test_a_sheet_of_drop_down_lists_is_not_read_for_the_offers(ingestor, engine,
     workbook.save(tmp_path / "o.xlsx")
     result = ingest(ingestor, tmp_path / "o.xlsx")
     assert (result.status, result.detected["sheet"], result.loaded) == ("loaded", "Feuil1", 1)
+    deletions = openpyxl.Workbook()  # a file of deletions beside the category codes
+    deletions.active.append(["Référence", "Action"])
+    deletions.active.append(["L1", "supprimer"])
+    codes = deletions.create_sheet("Catégories")
+    codes.append(["Code catégorie", "Libellé"])
+    codes.append(["livres", "Livres"])
+    deletions.move_sheet("Catégories", offset=-1)
+    deletions.save(tmp_path / "d.xlsx")
+    result = ingest(ingestor, tmp_path / "d.xlsx")
+    assert (result.status, result.detected["sheet"]) == ("loaded", "Sheet")
 
 
 def test_cells_merged_over_an_ignored_column_are_not_warned_about(ingestor, tmp_path):

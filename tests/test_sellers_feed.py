@@ -341,7 +341,9 @@ def test_a_fixed_rejected_rows_file_sent_back_keeps_the_account_and_the_names(en
                          encoding="utf-8")
     assert "*" * 23 + "0189" in sent_back.read_text(encoding="utf-8")
     again = ingestor.ingest(IngestRequest(path=sent_back, name=sent_back.name, feed=SELLERS_FEED))
-    assert (again.status, again.problems) == ("loaded", [])
+    assert again.status == "loaded"
+    assert [(p.code, p.severity) for p in again.problems] == [("invalid_bank_account", "warning")]
+    assert "le compte bancaire enregistré est conservé" in again.problems[0].message_fr
     row = stored(engine)[1]
     assert (row.iban, row.bank_account_valid, row.shop_name, row.legal_name) == (
         IBAN_OK.replace(" ", ""), True, "-Studio+", "=Studio SAS")
