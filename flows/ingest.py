@@ -305,6 +305,8 @@ def process_inbox_flow() -> list[dict]:
                 else:
                     failed.append(f"{_chain_name(chain)}: {future.state.message}")
                     registry_failed |= any(plan.kind == "sellers" for plan in chain)
+    # a file refused unread whose archiving failed: left in the inbox, said, as `run inbox` does
+    failed += [f"{entry['key']}: {entry['error']}" for entry in run.failed]
     create_markdown_artifact(key="inbox-run", markdown=inbox_summary(results, run.refused, failed,
                                                                            run.ignored, run.waiting),
                              description="Files processed by this inbox run")
