@@ -182,14 +182,14 @@ def _targets(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str]]:
 def workbook_part(archive: zipfile.ZipFile) -> str:
     """The workbook's part, as openpyxl finds it: declared in the content types, else named by
     the package's relationships (`xl/workbook.xml`)."""
-    return next(iter(_workbook_parts(archive)), "xl/workbook.xml")
+    parts = _workbook_parts(_elements(archive, _CONTENT_TYPES, "Override"), _targets(archive, ""))
+    return next(iter(parts), "xl/workbook.xml")
 
 
-def _workbook_parts(archive: zipfile.ZipFile) -> list[str]:
-    declared = [override.get("PartName", "").lstrip("/")
-                for override in _elements(archive, _CONTENT_TYPES, "Override")
+def _workbook_parts(overrides: list[dict[str, str]], package: list[tuple[str, str]]) -> list[str]:
+    declared = [override.get("PartName", "").lstrip("/") for override in overrides
                 if _WORKBOOK_TYPE.search(override.get("ContentType", "").encode())]
-    named = [target for target, kind in _targets(archive, "") if kind.endswith("/officeDocument")]
+    named = [target for target, kind in package if kind.endswith("/officeDocument")]
     return list(dict.fromkeys(declared + named))
 
 
@@ -201,11 +201,12 @@ def _parts_parsed(archive: zipfile.ZipFile, named: set[str]) -> set[str]:
     Not images (an SVG logo declares its DTD), VML notes, binary parts (a data model, macros),
     nor a Mac's `__MACOSX/` copies, which openpyxl never parses."""
     names = set(archive.namelist())
-    declared = [override.get("PartName", "").lstrip("/")
-                for override in _elements(archive, _CONTENT_TYPES, "Override")
+    overrides, package = _elements(archive, _CONTENT_TYPES, "Override"), _targets(archive, "")
+    declared = [override.get("PartName", "").lstrip("/") for override in overrides
                 if not override.get("ContentType", "").startswith("image/")]
-    linked = [target for target, _ in _targets(archive, "")]
-    linked += [target for workbook in _workbook_parts(archive) for target, _ in _targets(archive, workbook)]
+    linked = [target for target, _ in package]
+    linked += [target for workbook in _workbook_parts(overrides, package)
+               for target, _ in _targets(archive, workbook)]
     others = {part for part in declared + linked if part in names} - named
     return named | {part for part in others if _looks_like_markup(entry_head(archive, part, _PROLOG_BYTES))}
 
