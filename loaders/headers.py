@@ -18,6 +18,9 @@ import unicodedata
 _SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212]+")
 # Apostrophe look-alikes typed by autocorrect: the key keeps one plain apostrophe.
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
+_ORDINAL_O = str.maketrans({"\u00ba": "\u00b0"})
+"""The ordinal º (a Mac's ⌥0, autocorrect's "nº") is the degree sign of "n°" in a header: NFKD
+would make it an "o" ("Référence nº" unknown, the file refused for a missing sku)."""
 # Invisible characters that survive a copy-paste or a doubled byte order mark, and the soft
 # hyphen and word joiner Word leaves in a title ("Caté\u00adgorie" shows as "Catégorie").
 _INVISIBLE = str.maketrans({"\ufeff": None, "\u200b": None, "\u200c": None, "\u200d": None,
@@ -40,7 +43,7 @@ def normalize_header(text: str) -> str:
     >>> normalize_header("offer-sku")
     'offer_sku'
     """
-    key = text.translate(_INVISIBLE).strip().casefold()
+    key = text.translate(_INVISIBLE).translate(_ORDINAL_O).strip().casefold()
     key = unicodedata.normalize("NFKD", key)
     key = "".join(char for char in key if not unicodedata.combining(char))
     key = key.translate(_APOSTROPHES).rstrip().rstrip(_REQUIRED_MARKS + " \t")

@@ -81,10 +81,13 @@ BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]
                      r"|[àa]\s+ne\s+pas\s+(?:manquer|rater|louper))\b",
                      re.IGNORECASE)
 """After "occasion", the sales phrase for a bargain: on new items as much as used ones when it
-opens a phrase ("Occasion à saisir : ..."), or after an adjective ("belle occasion en or"); a
-used item's after a product ("iPhone 12 occasion à saisir")."""
-PHRASE_OPENING = re.compile(r"(?:^|[!:;,.(—–-]|\b(?:belle|bonne|super|superbe|vraie|rare))\s*$",
-                            re.IGNORECASE)
+opens the text or a sentence ("Occasion à saisir : ...", "Neuf. Occasion en or !"), follows the
+word new ("Neuf - occasion à saisir") or an adjective ("belle occasion en or"); a used item's
+after a product, whatever separates them ("iPhone 12 occasion à saisir", "iPhone 12 - Occasion
+à saisir", "Galaxy S21, occasion en or")."""
+PHRASE_OPENING = re.compile(
+    r"(?:^|[!?.]|(?<!comme )(?<!état )\b(?:neuf|neufs|neuve|neuves|new)\s*[:;,(—–-]"
+    r"|\b(?:belle|bonne|super|superbe|vraie|rare))\s*$", re.IGNORECASE)
 
 
 def rows_among(frame: pd.DataFrame, rows) -> pd.Series:

@@ -167,7 +167,8 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
-@pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°", "N° de référence"])
+@pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°", "N° de référence",
+                                     "Référence nº", "Nº de référence"])
 def test_prestashop_s_reference_is_the_sku(written: str) -> None:
     """PrestaShop's "Référence #": the file was refused for a missing sku, with "Profondeur"
     (the depth) suggested. A number mark elsewhere names another column."""

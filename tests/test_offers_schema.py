@@ -333,6 +333,10 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
                                          "Livre d'occasion, couverture usée",
                                          # a product, then the bargain phrase: a used one
                                          "iPhone 12 occasion à saisir",
+                                         "iPhone 12 128 Go - Occasion à saisir",
+                                         "Galaxy S21, occasion en or",
+                                         "iPhone 11 – occasion en or, très bon état",
+                                         "Comme neuf - occasion à saisir",
                                          "Console occasion exceptionnelle, très bon état",
                                          "Moteur pas à pas reconditionné",
                                          "Moteur pas-à-pas reconditionné",
@@ -359,7 +363,9 @@ def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
                                          "Cartes de vœux - des dizaines d'occasions",
                                          "Une belle occasion de lire", "Occasion rêvée !",
                                          "L'occasion d'apprendre", "Occasion à saisir !",
-                                         "Neuf - occasion a saisir", "Une occasion en or"])
+                                         "Neuf - occasion a saisir", "Une occasion en or",
+                                         "Coffret neuf. Occasion à saisir !",
+                                         "Jeu neuf : occasion à ne pas manquer"])
 def test_used_words_in_a_description_that_does_not_mean_used(description):
     result, _ = validate([book(description=description)])
     assert result.problems == []
