@@ -38,6 +38,7 @@ from reports.import_report import ReportInput, write_import_report
 from schemas.columns import known_header_names, map_headers
 from schemas.feed import Feed, FeedContext
 from schemas.left_out_columns import checked_alone_note
+from schemas.seller_file_columns import AMOUNT_FIELDS
 
 log = logging.getLogger(__name__)
 REPORT_ALL_ROWS_UP_TO = 50_000
@@ -248,6 +249,7 @@ class FileRun:
         self.kept: list[pd.DataFrame] = []
         self.all_rows = True
         self.masks: dict[int, Callable[[str], str]] = {}
+        self.amount_columns: frozenset[int] = frozenset()
 
     def reset(self) -> None:
         """Forget a previous attempt: a retried transaction reads the file again."""
@@ -277,6 +279,8 @@ class FileRun:
             header_map = map_headers(self.headers, feed.columns)
             self.masks = {header_map.positions[name]: mask for name, mask
                           in feed.report_masks.items() if name in header_map.positions}
+            self.amount_columns = frozenset(position for name, position in header_map.positions.items()
+                                            if name in AMOUNT_FIELDS)
             self.add_problems(header_map.unknown_columns_warnings(feed.other_feed_columns))
             unnamed = [i for i, header in enumerate(self.headers) if not header.strip()]
             sku_position = header_map.positions.get("sku")
@@ -549,7 +553,8 @@ class FileChecker:
             rows_read=result.rows, rows_loaded=result.loaded, rows_rejected=result.rejected,
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
-            problems=run.problems, rejected_rows=frozenset(run.rejected_rows))
+            problems=run.problems, rejected_rows=frozenset(run.rejected_rows),
+            amount_columns=run.amount_columns)
         with tempfile.TemporaryDirectory() as tmp:
             files = write_import_report(Path(tmp), str(stamp), report)
             for path in (files.csv, files.rejected, files.xlsx):

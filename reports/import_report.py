@@ -54,6 +54,7 @@ class ReportInput:
     problems: list[Problem]  # row/cell problems (row set) and file-level ones (row None)
     notes: list[str] = field(default_factory=list)  # extra lines for the summary
     rejected_rows: frozenset[int] = frozenset()  # every row rejected, problems detailed or not
+    amount_columns: frozenset[int] = frozenset()  # positions of the amounts read with decimal_separator
 
 
 @dataclass

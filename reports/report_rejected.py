@@ -11,6 +11,9 @@ Decisions:
   file (the seller fixes and resends their own file). A row the reader refused for its
   number of fields comes back split as it was sent; one with unpaired quotes has no values to
   resend (the XLSX summary lists it).
+- An amount whose separator only the rest of the file told (`12,500` beside `9,90`: 12,50)
+  comes back as it was read (`12,50`): alone in the smaller file it reads as much as 12 500,
+  and the fixed file was refused for a price the first import had accepted.
 - Values go through `reports.safe_cells.inert_text` (text cells in the Text format in XLSX):
   the apostrophe before a formula's first character, which the readers take off again when
   the fixed file comes back.
@@ -18,6 +21,7 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,10 +63,31 @@ def _resend_lines(report: ReportInput, grid: ReportGrid, rows: list[int]) -> Ite
     with too many fields comes back with them, and does not widen every other line."""
     width = len(report.headers)
     yield report.headers
+    separator = report.decimal_separator
     for number in rows:
         values = grid.values[number]
         filled = max((i + 1 for i, value in enumerate(values) if value != ""), default=0)
-        yield padded(values[:max(width, filled)], width)
+        line = padded(values[:max(width, filled)], width)
+        if separator:
+            for position in report.amount_columns & set(range(len(line))):
+                line[position] = _as_read(line[position], separator)
+        yield line
+
+
+_ONE_GROUP = re.compile(r"(\s*[+-]?\d{1,3})([.,])(\d{3})(\s*(?:€|eur)?\s*)", re.IGNORECASE)
+"""An amount with one separator before three digits: 12,500 or 1.250, decimals or thousands."""
+
+
+def _as_read(value: str, decimal_separator: str) -> str:
+    """`value` as the import read it when alone it could be either: `12,500` → `12,50` where the
+    comma was the decimal separator, `1,250` → `1250` where it was the dot. Three decimals
+    that are not a 0 are left (the import refused them)."""
+    if not (found := _ONE_GROUP.fullmatch(value)):
+        return value
+    whole, separator, digits, unit = found.groups()
+    if separator != decimal_separator:
+        return f"{whole}{digits}{unit}"
+    return f"{whole}{separator}{digits[:2]}{unit}" if digits[2] == "0" else value
 
 
 def _sheet_name(info: ReadInfo | None) -> str | None:

@@ -418,6 +418,9 @@ def _isbn13(value: str) -> str:
     return isbn.to_isbn13(value) if isbn.is_valid(value) else value
 
 
+SKU_AS_EXCEL_NUMBER = r"\d(?:[.,]\d+)?E[+-]\d{2,3}"
+"""A reference as Excel shows a number past 15 digits (3,76013E+12, read 1.23456789012345E+17):
+its exponent signed, on two digits or more. A text "1E5" or "2E10" is a reference typed so."""
 SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:\d\d:\d\d)?"
 """A reference as an XLSX date cell reads: Excel kept `1-12` typed as 1 December."""
 
@@ -431,7 +434,7 @@ def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
     update row only, an offer loaded under one can still be deleted."""
     if v.ctx.state.get("format") != "xlsx":
         return
-    cut = is_scientific(v.raw["sku"])  # a number cell past 15 digits (loaders.xlsx_reader)
+    cut = matches(v.raw["sku"], SKU_AS_EXCEL_NUMBER, whole=True)  # loaders.xlsx_reader's form
     v.flag(cut, Reason.BAD_FORMAT, "sku",
            "La référence « {value} » a perdu ses derniers chiffres : Excel ne garde que 15 chiffres"
            " d'un nombre. Mettez la colonne « {column} » au format Texte et retapez la référence.",

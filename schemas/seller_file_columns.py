@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from schemas.columns import ColumnSpec, OtherFeedColumns
 
+AMOUNT_FIELDS = frozenset({"price", "discount_price"})
+"""The amounts of seller files, read with the file's decimal separator (`12,500` is 12,50 in a
+file whose other prices show the comma), which a file holding fewer rows may not show."""
+
 SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référence", "ref vendeur",
                                 "réf", "réf.", "référence vendeur",
                                 "référence produit", "code article", "sku vendeur",

@@ -229,6 +229,33 @@ def test_rejected_rows_csv_sent_back_stores_the_sellers_text_without_the_apostro
     assert offers(engine)["SKU-00001"].title == "+Câble HDMI"
 
 
+def test_rejected_rows_csv_holds_amounts_as_the_file_s_separator_read_them(ingestor, engine, tmp_path):
+    """`12,500` read as 12,50 beside the file's other comma prices came back as `12,500`: alone
+    in the fixed file it was "thousands or decimals?", refused."""
+    rows = offer_rows(3)
+    rows[1][3], rows[1][4] = "informatiqeu", "12,500"  # refused for its category only
+    rows[2][3], rows[2][4] = "informatiqeu", "12,505"  # refused for its decimals as well
+    first = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", rows, encoding="cp1252"))
+    rejected = Path(first.errors_report.replace("-errors.xlsx", "-rejected.csv"))
+    text = rejected.read_text(encoding="cp1252")
+    assert ";12,50;" in text and ";12,505;" in text
+    fixed = tmp_path / "corrige.csv"
+    fixed.write_text(text.replace("informatiqeu", "informatique"), encoding="cp1252")
+    again = ingest(ingestor, fixed)
+    assert (again.status, again.loaded) == ("partial", 1)
+    assert offers(engine)["SKU-00001"].price == Decimal("12.50")
+
+
+@pytest.mark.parametrize(("value", "separator", "as_read"), [
+    ("12,500", ",", "12,50"), ("1,250", ".", "1250"), ("1.250 €", ",", "1250 €"),
+    ("12.500", ".", "12.50"), ("12,505", ",", "12,505"), ("12,50", ",", "12,50"),
+    ("1 250,00", ",", "1 250,00")])
+def test_an_amount_comes_back_as_read(value, separator, as_read):
+    from reports.report_rejected import _as_read
+
+    assert _as_read(value, separator) == as_read
+
+
 def test_same_file_twice_is_applied_once(ingestor, engine, tmp_path):
     path = write_offer_csv(tmp_path / "o.csv", offer_rows(2))
     first = ingest(ingestor, path)
@@ -616,15 +643,17 @@ def test_a_workbook_s_reference_excel_made_a_date_is_refused(ingestor, engine, t
     sheet.append(["B2", "Livre", "livres", 5, 1, "9782070368228"])
     sheet.append([1.23456789012345e17, "Livre", "livres", 5, 1, "9782070368228"])  # as Excel
     sheet.append([1.23456789012345e17, "Livre", "livres", 5, 1, "9782070368228"])  # keeps two
+    sheet.append(["1E5", "Livre", "livres", 5, 1, "9782070368228"])  # text cells: references
+    sheet.append(["2E10", "Livre", "livres", 5, 1, "9782070368228"])  # typed so
     workbook.save(tmp_path / "o.xlsx")  # references typed 123456789012345678 and ...679
     result = ingest(ingestor, tmp_path / "o.xlsx")
-    assert (result.status, result.loaded) == ("partial", 1)
+    assert (result.status, result.loaded) == ("partial", 3)
     said = {(p.row, p.column, p.value): p.message_fr for p in result.problems}
     assert set(said) == {(2, "sku", "2026-12-01 00:00:00"), (4, "sku", "1.23456789012345E+17"),
                          (5, "sku", "1.23456789012345E+17")}
     assert any(p.row == 4 and "a perdu ses derniers chiffres" in p.message_fr
                for p in result.problems)
-    assert set(offers(engine)) == {"B2"}
+    assert set(offers(engine)) == {"B2", "1E5", "2E10"}
 
 
 def test_a_file_over_the_row_limit_counts_the_rows_read_past_it(engine, settings, tmp_path):
