@@ -92,10 +92,14 @@ def book_fees(session: Session, month: PayoutMonth, billing: Billing) -> None:
     (a pending seller nothing, a standard plan no premium), and a later change of status or
     plan does not reach back. Months before the first one this back office closed are not
     charged (see docs/decisions.md).
+
+    A draft of a month after open ones (December's while November is open) books their fees
+    too, as it books their order events: its preview left out 47.99 per seller and month.
     """
     sellers = _sellers(session)
     closed = session.execute(text("SELECT month, closed_at FROM payout_months WHERE status = 'closed'"
                                   " AND month < :month ORDER BY month"), {"month": month.key}).all()
+    skipped = _open_months_before(closed[-1][0], month) if closed else []
     created = pd.to_datetime(sellers["created_at"], utc=True)
     owed = [entry for key, closed_at in closed
             for entry in fee_entries(sellers[created > pd.Timestamp(closed_at, tz="UTC")],
@@ -106,4 +110,16 @@ def book_fees(session: Session, month: PayoutMonth, billing: Billing) -> None:
             " WHERE entry_type IN ('SUBSCRIPTION', 'PREMIUM')")).tuples())
         owed = [entry for entry in owed
                 if (entry["entry_type"], entry["seller_id"], entry["reference"]) not in charged]
-    insert_entries(session, owed + fee_entries(sellers, month, billing))
+    skipped_fees = [entry for key in skipped
+                    for entry in fee_entries(sellers, parse_month(key), billing, booked_in=month.key)]
+    insert_entries(session, owed + skipped_fees + fee_entries(sellers, month, billing))
+
+
+def _open_months_before(last_closed: str, month: PayoutMonth) -> list[str]:
+    """The months after the last closed one and before `month` (none when closing: months
+    close in order)."""
+    keys, key = [], parse_month(last_closed).next_key
+    while key < month.key:
+        keys.append(key)
+        key = parse_month(key).next_key
+    return keys

@@ -24,7 +24,8 @@ gaps:
   holds for the order (key order@month), up or down: 40 then 30 then 40 again ends at 40, and
   a refund a later export clears is given back. The key used to be order@cents: the third
   state, already a key, booked nothing, and a cleared refund stayed booked.
-- COMMISSION_REFUND: with each REFUND, the booked commission × refunded share, half-up, and
+- COMMISSION_REFUND: with each REFUND, the booked commission × refunded share (of the order's
+  amount now, which a later export may have changed after the sale was booked), half-up, and
   its VAT half-up (none when the original commission bore none); computed on the cumulative
   refunded share minus what earlier refunds of the order gave back, so a full refund gives
   back exactly the commission.
@@ -165,16 +166,23 @@ ON CONFLICT DO NOTHING"""
 # commission bore (its own rounding: 20 % of y.xc gave back 0.33 of a 0.32); each booking is that
 # minus what earlier COMMISSION_REFUNDs of the order already gave back. Per-refund rounding made
 # three refunds of a 100.00 order (0.10, 0.10, the rest) give back 15.01 of a 15.00 commission.
+# The share refunded is of the order's amount now (cumulative refunds capped at it): an order
+# whose amount a later export raised after its sale's month closed (100.00 sold, 150.00 then
+# refunded in full) gave back 150/100 of its commission, 22.50 of the 15.00 charged.
+_ORDER_TOTAL = "(o.amount + COALESCE(o.shipping_amount, 0))"
+_REFUNDED = f"(CASE WHEN cum.refunded > {_ORDER_TOTAL} THEN {_ORDER_TOTAL} ELSE cum.refunded END)"
 _COMMISSION_REFUNDS = _INSERT + """
 SELECT y.seller_id, :month, 'COMMISSION_REFUND', y.occurred_at, y.order_id, y.reference,
        y.category, (y.xc - y.px) + (y.vc - y.pv), y.vc - y.pv,
        'Remboursement de commission / commission refund ' || y.order_id
 FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
-                   CASE WHEN sale.amount = 0 THEN 0
-                        ELSE (2 * (c.vat - c.amount) * cum.refunded + sale.amount) / (2 * sale.amount)
+                   CASE WHEN """ + _ORDER_TOTAL + """ <= 0 THEN 0
+                        ELSE (2 * (c.vat - c.amount) * """ + _REFUNDED + " + " + _ORDER_TOTAL + """)
+                             / (2 * """ + _ORDER_TOTAL + """)
                    END AS xc,
-                   CASE WHEN sale.amount = 0 THEN 0
-                        ELSE (2 * -c.vat * cum.refunded + sale.amount) / (2 * sale.amount)
+                   CASE WHEN """ + _ORDER_TOTAL + """ <= 0 THEN 0
+                        ELSE (2 * -c.vat * """ + _REFUNDED + " + " + _ORDER_TOTAL + """)
+                             / (2 * """ + _ORDER_TOTAL + """)
                    END AS vc,
                    COALESCE((SELECT CAST(SUM(p.amount - p.vat) AS BIGINT) FROM ledger_entries p
                              WHERE p.entry_type = 'COMMISSION_REFUND' AND p.order_id = r.order_id
@@ -183,7 +191,7 @@ FROM (SELECT r.seller_id, r.occurred_at, r.order_id, r.reference, c.category,
                              WHERE p.entry_type = 'COMMISSION_REFUND' AND p.order_id = r.order_id
                                AND p.reference <> r.reference), 0) AS pv
             FROM ledger_entries r
-            JOIN ledger_entries sale ON sale.order_id = r.order_id AND sale.entry_type = 'SALE'
+            JOIN orders o ON o.order_id = r.order_id
             JOIN ledger_entries c ON c.order_id = r.order_id AND c.entry_type = 'COMMISSION'
             JOIN (SELECT f.order_id, CAST(SUM(-f.amount) AS BIGINT) AS refunded FROM ledger_entries f
                   WHERE f.entry_type = 'REFUND' GROUP BY f.order_id) cum ON cum.order_id = r.order_id

@@ -171,8 +171,12 @@ def _lock_month(session: Session, month: str) -> str:
 def _refuse_out_of_order(session: Session, month: PayoutMonth, close: bool) -> None:
     last = session.execute(text("SELECT MAX(month) FROM payout_months WHERE status = 'closed'")).scalar()
     if last is not None and last > month.key:
-        raise PayoutRunError(f"month {month.key} comes before {last}, already closed: it can no longer"
-                             " be computed (events that arrive late are booked in the next open month)")
+        raise PayoutRunError(f"le mois {month.key} précède {last}, déjà clôturé, et n'a jamais été"
+                             " clôturé : il ne peut plus être calculé (les événements arrivés en"
+                             " retard sont comptabilisés dans le prochain mois ouvert) / month"
+                             f" {month.key} comes before {last}, already closed, and was never"
+                             " closed itself: it can no longer be computed (events that arrive"
+                             " late are booked in the next open month)")
     previous = month.previous_key
     if close and last is not None and last < previous:
         # Closing M over an open M−1 would lock M−1 for good: its subscriptions, payouts and

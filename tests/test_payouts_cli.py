@@ -61,7 +61,8 @@ def test_a_month_that_cannot_be_run_is_a_usage_error_with_an_error_in_json(payou
     assert code == 2 and "orders were delivered in 2026-10" in json.loads(out)["error"]
     assert _cli("report", "payouts", "--month", "2026-10", "--close")[0] == 0
     code, out = _cli("report", "payouts", "--month", "2026-09", "--json")
-    assert code == 2 and "already closed" in json.loads(out)["error"]
+    error = json.loads(out)["error"]
+    assert code == 2 and error.startswith("le mois 2026-09 précède 2026-10") and "already closed" in error
     code, out = _cli("report", "payouts", "--month", "2099-12", "--close", "--json")
     assert code == 2 and "not over yet" in json.loads(out)["error"]
 

@@ -102,6 +102,24 @@ def test_successive_partial_refunds_give_back_exactly_the_commission(engine, tmp
                       ("2026-12", "COMMISSION_REFUND", "R1@2026-12", 1796, 299)]
     assert sum(e[3] - e[4] for e in booked) == 1500 and sum(e[4] for e in booked) == 300
 
+def test_the_commission_refund_is_a_share_of_the_order_s_amount_now(engine, tmp_path):
+    """Sold at 100.00 in a closed month, raised to 150.00 by a later export (booked nowhere:
+    ops adjust), then refunded: 150.00 refunded gave back 150/100 of the 15.00 commission."""
+    add_seller(engine, 1)
+    add_offer(engine, 1, "F", "formation-management")
+    add_order(engine, "R1", 1, "100.00", sku="F", delivered=paris(2026, 10, 2, 12))
+    add_order(engine, "R2", 1, "100.00", sku="F", delivered=paris(2026, 10, 2, 12))
+    run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
+    add_order(engine, "R1", 1, "150.00", sku="F", delivered=paris(2026, 10, 2, 12),
+              refunded=paris(2026, 11, 5, 12), refund="150.00")
+    add_order(engine, "R2", 1, "150.00", sku="F", delivered=paris(2026, 10, 2, 12),
+              refunded=paris(2026, 11, 5, 12), refund="120.00")
+    run(engine, tmp_path, "2026-11", close=True, now=paris(2026, 12, 1, 6))
+    booked = [(e[2], e[3], e[4]) for e in entries(engine, 1) if e[1] == "COMMISSION_REFUND"]
+    # commission 15.00 + 3.00 VAT: all of it for R1; 120/150 = 80 % for R2: 12.00 + 2.40
+    assert booked == [("R1@2026-11", 1800, 300), ("R2@2026-11", 1440, 240)]
+
+
 def test_goodwill_at_exactly_25_percent_and_over(engine, tmp_path):
     add_seller(engine, 1)
     add_order(engine, "G1", 1, "40.00", goodwill="10.00", goodwill_at=paris(2026, 10, 6, 9))
@@ -158,6 +176,21 @@ def test_activation_on_the_31st_is_one_day_pro_rata(engine, tmp_path):
     assert entries(engine, 1) == [("2026-10", "SUBSCRIPTION", "2026-10", -155, -26)]
     run(engine, tmp_path, "2026-11", close=False, now=paris(2026, 12, 1, 6))
     assert entries(engine, 1)[-1] == ("2026-11", "SUBSCRIPTION", "2026-11", -4799, -800)
+
+
+def test_a_draft_after_open_months_books_their_fees_too(engine, tmp_path):
+    """December's draft while November is open showed one subscription: November's 47.99 per
+    seller was in no preview. Closing the months in order books each once."""
+    add_seller(engine, 1)
+    run(engine, tmp_path, "2026-10", close=True, now=paris(2026, 11, 1, 6))
+    run(engine, tmp_path, "2027-01", close=False, now=paris(2027, 1, 2, 6))
+    fees = [(e[0], e[2], e[3]) for e in entries(engine, 1) if e[1] == "SUBSCRIPTION"]
+    assert fees == [("2026-10", "2026-10", -4799), ("2027-01", "2026-11", -4799),
+                    ("2027-01", "2026-12", -4799), ("2027-01", "2027-01", -4799)]
+    for month, now in (("2026-11", paris(2026, 12, 1, 6)), ("2026-12", paris(2027, 1, 1, 6))):
+        run(engine, tmp_path, month, close=True, now=now)
+    fees = [(e[0], e[2]) for e in entries(engine, 1) if e[1] == "SUBSCRIPTION"]
+    assert fees == [("2026-10", "2026-10"), ("2026-11", "2026-11"), ("2026-12", "2026-12")]
 
 
 def test_termination_requested_on_the_first_and_on_the_last_day(engine, tmp_path):
