@@ -394,14 +394,16 @@ ID_TYPE_WORDS = {  # keys in name_key's form
 
 def _product_id_types(v: OfferValidator, compact: pd.Series) -> pd.Series:
     """EAN or ISBN as the type column says (else the seller's text, upper case: refused). An
-    empty type is EAN, but in a column headed ISBN a 10-character code is an ISBN-10: the
-    header says what it is (an ISBN-13 there is an EAN-13 as well, and stays one)."""
+    empty type is EAN, but in a column headed ISBN a 10-character code, or 13 digits from 978
+    or 979 (the book prefixes), is an ISBN: the header says what it is, and one book sent as
+    ISBN-10 and as ISBN-13 was stored under two types."""
     amazon = amazon_codes("product_id_type", v.header("product_id_type"), AMAZON_ID_TYPES)
     kind = translate_distinct(v.raw["product_id_type"], lambda value: amazon.get(value.strip())
                               or ID_TYPE_WORDS.get(name_key(value), value.upper()))
     untyped = kind == ""
     if "isbn" in header_key(v.header("product_id")) and untyped.any():
-        kind = kind.mask(untyped & (compact.str.len() == 10), "ISBN")
+        books = (compact.str.len() == 10) | compact.str.fullmatch(r"97[89]\d{10}")
+        kind = kind.mask(untyped & books, "ISBN")
     return kind.mask(kind == "", "EAN")
 
 

@@ -125,6 +125,16 @@ def test_a_bad_code_under_an_isbn_header_is_told_an_isbn():
     assert result.problems[0].message_fr.startswith("ISBN invalide « 9782070368229 »")
 
 
+def test_an_isbn_column_s_books_are_isbns_whatever_their_length():
+    """The same book as ISBN-13 and ISBN-10 was stored as an EAN and as an ISBN."""
+    headers = ["sku", "isbn", "titre", "catégorie", "prix", "stock", "état", "description"]
+    result, _ = validate([book(ean="9782070368228"), book("B", ean="2-07-036822-X"),
+                          book("C", ean="3760120000713")], headers)
+    assert result.problems == []
+    assert result.valid[["product_id", "product_id_type"]].values.tolist() == [
+        ["9782070368228", "ISBN"], ["9782070368228", "ISBN"], ["3760120000713", "EAN"]]
+
+
 def test_a_price_excel_turned_into_a_date_says_so():
     result, _ = validate([book(price="2026-12-12")])
     [problem] = result.problems
