@@ -63,8 +63,13 @@ USED_WORD = re.compile(
     r"|rêvée|de)\b)(?!\s+d['’])",
     re.IGNORECASE,
 )
-USED_HINT = r"(?i)reconditionn|occasion|refurbished|second|owned|used"
-"""A part of every word USED_ANYWHERE and USED_WORD look for (RE2 syntax)."""
+HIDDEN_IN_WORDS = "\u00ad\u200b\u200c\u200d\u2060"
+"""What a copy from a web page leaves inside words unseen: soft hyphens, zero-width characters
+("recondi\u00adtionné" shows as reconditionné, and a used phone loaded as new)."""
+USED_HINT = rf"(?i)reconditionn|occasion|refurbished|second|owned|used|[{HIDDEN_IN_WORDS}]"
+"""A part of every word USED_ANYWHERE and USED_WORD look for, or a character hiding one (RE2
+syntax)."""
+_UNHIDDEN = str.maketrans(dict.fromkeys(HIDDEN_IN_WORDS))
 USED_ANYWHERE_WORD = re.compile(  # USED_ANYWHERE in Python's syntax: the words alone
     # "reconditionnement" is the work, most often what a kit or a balm is for: not its product
     r"(?<![a-z])(?:reconditionn(?!ements?(?![a-z]))[a-zé]*|d['’]occasion|refurbished|second[- ]hand"
@@ -468,7 +473,7 @@ def check_used_declared_new(v: OfferValidator, typed: pd.DataFrame, updates: pd.
     found: dict[int, tuple[str, str]] = {}  # row -> (field, words)
     for name in ("title", "description"):
         text = typed[name][declared_new]
-        text = text[matches(text, USED_HINT)]
+        text = text[matches(text, USED_HINT)].str.translate(_UNHIDDEN)
         if text.empty:
             continue
         # the look-arounds of USED_WORD need Python's regex engine; vectorised, then the few

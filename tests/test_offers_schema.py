@@ -349,6 +349,8 @@ def test_how_often_a_thing_is_used_or_a_negation_is_not_second_hand(title, descr
                                          "Comme neuf - occasion à saisir",
                                          "Console occasion exceptionnelle, très bon état",
                                          "Moteur pas à pas reconditionné",
+                                         "iPhone 12 recondi\u00adtionné",  # a soft hyphen
+                                         "Console d'occa\u200bsion",
                                          "Moteur pas-à-pas reconditionné",
                                          # the bargain phrase after another word than occasion
                                          "Reconditionné à ne pas manquer : liseuse"])
