@@ -167,6 +167,14 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
+def test_a_shop_s_categories_column_gives_way_to_ours() -> None:
+    """Magento's export completed with the `category` column the refusal asked for was refused
+    for naming the category twice."""
+    mapped = map_headers(["sku", "name", "categories", "price", "category"], OFFER_COLUMNS)
+    assert mapped.positions["category"] == 4
+    assert map_headers(["UGS", "Catégories"], OFFER_COLUMNS).positions["category"] == 1
+
+
 @pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°", "N° de référence",
                                      "Référence nº", "Nº de référence"])
 def test_prestashop_s_reference_is_the_sku(written: str) -> None:
