@@ -347,13 +347,13 @@ def check_product_ids(v: OfferValidator, typed: pd.DataFrame, updates: pd.Series
            'EAN "{value}": its leading zeros are missing (Excel drops them from a number cell).'
            " Format the column as text and type the full code, here with 00 in front.")
     bad_ean &= ~lost_zeros
-    # "3760123450027.0": a program wrote the code as a decimal number
-    as_decimal = bad_ean & compact.str.fullmatch(r"\d{8,14}\.0+").fillna(False).astype(bool)
+    # "3760123450027.0", "3760123450027,0" in French: a program wrote the code as a decimal number
+    as_decimal = bad_ean & compact.str.fullmatch(r"\d{8,14}[.,]0+").fillna(False).astype(bool)
     v.flag(as_decimal, Reason.BAD_FORMAT, "product_id",
-           "EAN « {value} » : le code a été écrit comme un nombre décimal (« .0 » à la fin) ;"
-           " mettez la colonne au format texte et écrivez le code seul.",
-           'EAN "{value}": the code was written as a decimal number (".0" at the end); format the'
-           " column as text and write the code alone.")
+           "EAN « {value} » : le code a été écrit comme un nombre décimal (« ,0 » ou « .0 » à la"
+           " fin) ; mettez la colonne au format texte et écrivez le code seul.",
+           'EAN "{value}": the code was written as a decimal number (",0" or ".0" at the end);'
+           " format the column as text and write the code alone.")
     bad_ean &= ~as_decimal
     # in the seller's word: an ISBN column's 978 code was told an "EAN invalide"
     word = "ISBN" if "isbn" in header_key(v.header("product_id")) else "EAN"

@@ -151,10 +151,11 @@ def test_a_stock_turned_into_a_date_says_so():
     assert "est une date : le tableur a pris le nombre tapé pour une date" in problem.message_fr
 
 
-def test_an_ean_written_as_a_decimal_number_says_so():
-    result, _ = validate([book(ean="3760123450027.0")])
+@pytest.mark.parametrize("written", ["3760123450027.0", "3760123450027,0"])  # French: a comma
+def test_an_ean_written_as_a_decimal_number_says_so(written):
+    result, _ = validate([book(ean=written)])
     [problem] = result.problems
-    assert (problem.code, problem.value) == ("bad_format", "3760123450027.0")
+    assert (problem.code, problem.value) == ("bad_format", written)
     assert "écrit comme un nombre décimal" in problem.message_fr
 
 
