@@ -20,6 +20,7 @@ SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référe
                                                 "référence #", "reference #",  # PrestaShop's
                                                 "référence n°", "n° de référence",
                                                 "seller-sku",  # Amazon's listings report
+                                                "offer-seller-id",  # Fnac's offer reference
                                                 "réf produit", "référence interne", "réf interne"))
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))

@@ -167,6 +167,11 @@ def test_the_headers_french_templates_write_are_read(written: str, column: str) 
     assert (mapped.positions, mapped.unknown) == ({"sku": 0, column: 1}, [])
 
 
+def test_fnac_s_offer_reference_is_the_sku() -> None:
+    mapped = map_headers(["offer-seller-id", "product-id", "price", "quantity"], OFFER_COLUMNS)
+    assert (mapped.positions["sku"], mapped.unknown) == (0, [])
+
+
 def test_a_shop_s_categories_column_gives_way_to_ours() -> None:
     """Magento's export completed with the `category` column the refusal asked for was refused
     for naming the category twice."""
