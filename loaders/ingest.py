@@ -36,6 +36,11 @@ def _once_mode(request: IngestRequest) -> str:
     return "replace" if request.feed.seller_scoped and request.mode == "replace" else "update"
 
 
+_RUNNING: set[int] = set()
+"""The imports this process is running (threads of a flow's task runner, of a test)."""
+_RUNNING_LOCK = threading.Lock()
+
+
 def _applying_import(request: IngestRequest, sha: str):
     """The import that applied this content for this seller and kind (a query): in replace
     mode, a replace of it only (the seller's file dropped first, then made their whole
@@ -104,6 +109,15 @@ class Ingestor(FileChecker):
         """Apply one file to the catalog, once, all or nothing."""
         sha, size = file_digest(request.path)
         import_id = self.record_import(request, sha, size)
+        with _RUNNING_LOCK:
+            _RUNNING.add(import_id)
+        try:
+            return self._ingest(request, on_rows, sha, import_id)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(import_id)
+
+    def _ingest(self, request: IngestRequest, on_rows, sha: str, import_id: int) -> IngestResult:
         self.start_archive(request, import_id)
         scope = request.seller_id or 0
         earlier = self.already_applied(request, sha)
@@ -150,7 +164,13 @@ class Ingestor(FileChecker):
     def cut_short(self, import_id: int) -> bool:
         """Whether the import that applied a content stopped after its commit, before its report
         and its closing: killed there (still `processing`), or its report or archive failed on
-        the storage (`note_unpublished`). Either way it was never closed: no `processed_at`."""
+        the storage (`note_unpublished`). Either way it was never closed: no `processed_at`.
+        Not one this process is still running: committed, it is writing its report (a thread
+        racing it on the same file wrote that report too and answered "loaded", not
+        "duplicate")."""
+        with _RUNNING_LOCK:
+            if import_id in _RUNNING:
+                return False
         return in_transaction(self.engine, lambda session: session.get(Import, import_id).processed_at
                               ) is None
 

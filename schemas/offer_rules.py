@@ -432,13 +432,27 @@ SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:
 """A reference as an XLSX date cell reads: Excel kept `1-12` typed as 1 December."""
 
 
+SKU_SHOWN_AS_DATE = (r"(?i)\d{1,2}-(?:janv|févr|fevr|mars|avr|mai|juin|juil|août|aout|sept|oct|nov"
+                     r"|déc|dec|jan|feb|mar|apr|may|jun|jul|aug|sep)\.?")
+"""A reference as Excel shows, and saves in a CSV, the date it made of it: `3-4` typed is
+`03-avr` in French Excel (`3-Apr` in English); in a CSV or a workbook alike."""
+
+
 def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
     """An XLSX number cell past 15 digits (Excel kept 15, the rest zeros: two references could
     become one) or date cell (`1-12` typed, the 1st of December kept) in the sku column is a
     reference Excel changed: loaded, the seller's next file and their orders would not find
-    the offer. Identifiers are text (offers.md); the cell must be typed again. In a workbook
-    only: a CSV's reference written like a date is the seller's; and a date reference on an
-    update row only, an offer loaded under one can still be deleted."""
+    the offer. Identifiers are text (offers.md); the cell must be typed again. A date as Excel
+    shows it (`03-avr`) is refused in a CSV too (a rejected-rows file saved again by Excel
+    made `3-4` a new offer `03-avr`), an ISO date in a workbook only (a CSV's `2026-12-01` is
+    the seller's); and on update rows only, an offer loaded under one can still be deleted."""
+    date_message = (
+        "La référence « {value} » est une date : Excel a changé en date la référence tapée (1-12"
+        " devient le 1er décembre). Mettez la colonne « {column} » au format Texte et retapez"
+        " la référence.",
+        'The reference "{value}" is a date: Excel turned the reference typed into a date (1-12'
+        ' becomes 1 December). Format column "{column}" as Text and type the reference again.')
+    v.flag(among(updates, v.raw["sku"], SKU_SHOWN_AS_DATE), Reason.BAD_FORMAT, "sku", *date_message)
     if v.ctx.state.get("format") != "xlsx":
         return
     cut = matches(v.raw["sku"], SKU_AS_EXCEL_NUMBER, whole=True)  # loaders.xlsx_reader's form
@@ -447,13 +461,7 @@ def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:
            " d'un nombre. Mettez la colonne « {column} » au format Texte et retapez la référence.",
            'The reference "{value}" lost its last digits: Excel keeps only 15 digits of a number.'
            ' Format column "{column}" as Text and type the reference again.')
-    dates = among(updates, v.raw["sku"], SKU_AS_DATE)
-    v.flag(dates, Reason.BAD_FORMAT, "sku",
-           "La référence « {value} » est une date : Excel a changé en date la référence tapée (1-12"
-           " devient le 1er décembre). Mettez la colonne « {column} » au format Texte et retapez"
-           " la référence.",
-           'The reference "{value}" is a date: Excel turned the reference typed into a date (1-12'
-           ' becomes 1 December). Format column "{column}" as Text and type the reference again.')
+    v.flag(among(updates, v.raw["sku"], SKU_AS_DATE), Reason.BAD_FORMAT, "sku", *date_message)
 
 
 USED_WORDS_KEY = "used_words"

@@ -547,6 +547,36 @@ def test_two_runs_racing_on_one_file_apply_it_once(engine, settings, tmp_path):
     assert count(engine, AppliedFile) == 1
 
 
+def test_a_run_meeting_a_file_another_thread_is_still_reporting_says_duplicate(
+        engine, settings, tmp_path, monkeypatch):
+    """Committed, the first run writes its report; the second, meeting the content applied and
+    the import not closed, took it for one cut short: it wrote the report too and answered
+    "loaded"."""
+    import threading
+
+    add_seller(engine, 7)
+    path = write_offer_csv(tmp_path / "o.csv", offer_rows(20))
+    committed, answered = threading.Event(), threading.Event()
+    finish = Ingestor.finish
+
+    def slow_finish(self, *args, **kwargs):
+        committed.set()
+        answered.wait(timeout=60)
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ingestor, "finish", slow_finish)
+    first: list[str] = []
+    thread = threading.Thread(target=lambda: first.append(
+        ingest(Ingestor(engine, open_storage(settings), settings), path).status))
+    thread.start()
+    assert committed.wait(timeout=60)
+    monkeypatch.setattr(Ingestor, "finish", finish)
+    second = ingest(Ingestor(engine, open_storage(settings), settings), path)
+    answered.set()
+    thread.join(timeout=60)
+    assert (first, second.status) == (["loaded"], "duplicate")
+
+
 def test_replace_with_a_row_that_cannot_be_read_deactivates_nothing_as_absent(
         ingestor, engine, tmp_path):
     # an unclosed quote swallows the rest of its line: which offer it was is unknown, so no

@@ -125,6 +125,14 @@ def test_a_bad_code_under_an_isbn_header_is_told_an_isbn():
     assert result.problems[0].message_fr.startswith("ISBN invalide « 9782070368229 »")
 
 
+@pytest.mark.parametrize("sku", ["03-avr", "1-déc.", "3-Apr", "12-mai"])
+def test_a_reference_excel_shows_as_a_date_is_refused_in_a_csv_too(sku):
+    """French Excel saves `3-4` typed, or read from a CSV it opened, as `03-avr`."""
+    result, _ = validate([book(sku), book("3-4"), book("AVR-03")])
+    assert codes(result) == {2: {"bad_format"}}
+    assert "Excel a changé en date la référence" in result.problems[0].message_fr
+
+
 def test_an_isbn_column_s_books_are_isbns_whatever_their_length():
     """The same book as ISBN-13 and ISBN-10 was stored as an EAN and as an ISBN."""
     headers = ["sku", "isbn", "titre", "catégorie", "prix", "stock", "état", "description"]
