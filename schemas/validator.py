@@ -118,7 +118,15 @@ class ChunkValidator:
                   " séparateur de milliers (1200) ou avec ses deux décimales (1,20).",
                   '"{value}": a thousands separator or decimals? Write the amount without a'
                   " thousands separator (1200) or with its two decimals (1.20).", values=values)
-        return unreadable & ~ambiguous
+        # Excel's "CSV (séparateur : point-virgule)" writes "?" for the narrow no-break space
+        # a copied price groups its thousands with ("1 299,00 €" saved as "1?299,00 €")
+        lost_space = among(unreadable & ~ambiguous, values, r".*\d\?\d{3}(?:\D.*)?")
+        self.flag(lost_space, Reason.BAD_NUMBER, name,
+                  "« {value} » : le « ? » remplace l'espace fine qu'Excel n'a pas pu enregistrer"
+                  " dans ce CSV. Écrivez le montant sans séparateur de milliers (1299,00).",
+                  '"{value}": the "?" stands for the narrow space Excel could not save in this'
+                  " CSV. Write the amount without a thousands separator (1299.00).", values=values)
+        return unreadable & ~ambiguous & ~lost_space
 
     def check_required(self, name: str, applies: pd.Series) -> None:
         if name in self.headers.positions:

@@ -159,6 +159,13 @@ def test_a_stock_turned_into_a_date_says_so():
     assert "est une date : le tableur a pris le nombre tapé pour une date" in problem.message_fr
 
 
+def test_a_price_whose_thousands_space_excel_could_not_save_says_so():
+    result, _ = validate([book(price="1?299,00 €")])
+    [problem] = result.problems
+    assert (problem.code, problem.value) == ("bad_number", "1?299,00 €")
+    assert "le « ? » remplace l'espace fine" in problem.message_fr
+
+
 @pytest.mark.parametrize("written", ["3760123450027.0", "3760123450027,0"])  # French: a comma
 def test_an_ean_written_as_a_decimal_number_says_so(written):
     result, _ = validate([book(ean=written)])
