@@ -38,7 +38,7 @@ from schemas.parsing import (
     translate_distinct,
     word_key,
 )
-from schemas.seller_file_columns import OFFER_COLUMNS
+from schemas.seller_file_columns import ACTION_WORDS, OFFER_COLUMNS
 from schemas.validator import ChunkValidator
 
 DATE_CELL = r"\d{4}-\d{2}-\d{2}(?: 00:00:00)?"
@@ -82,14 +82,6 @@ _DETAIL_WORDS = frozenset(word for detail in NEW_DETAILS for word in detail.spli
 EURO_WORDS = {"": "EUR", "€": "EUR", "EURO": "EUR", "EUROS": "EUR"}
 UNLIMITED_WORDS = frozenset({"illimite", "illimitee", "unlimited", "infini", "∞", "sans_limite",
                              "no_limit"})  # in normalize_header's form
-ACTION_WORDS = {  # keys in normalize_header's form
-    "": "update", "update": "update", "u": "update", "mise_a_jour": "update", "maj": "update",
-    "modifier": "update", "modification": "update", "ajout": "update", "ajouter": "update",
-    "creer": "update", "creation": "update",
-    "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
-    "suppr": "delete", "retirer": "delete", "effacer": "delete",
-    "a": "update",  # Amazon's add-delete: a(dd), d(elete); not its "x": a cross marks anything
-}
 MAX_PRICE_CENTS = 100_000_00
 MAX_QUANTITY = 100_000
 MAX_TITLE = 200

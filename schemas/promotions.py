@@ -21,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
+from loaders.headers import normalize_header
 from marketplace.errors import Reason
 from schemas import promotion_rules
 from schemas.checks import named, sku_format
@@ -35,11 +36,12 @@ from schemas.parsing import (
     parse_cents,
     parse_whole,
     per_distinct,
+    translate_distinct,
 )
 from schemas.parsing_dates import parse_datetimes, parse_end_instants
 from schemas.promotion_periods import TIMEZONE, load_calendar
 from schemas.promotion_rules import PROMOTION_TYPES
-from schemas.seller_file_columns import PROMOTION_COLUMNS
+from schemas.seller_file_columns import ACTION_WORDS, PROMOTION_COLUMNS
 from schemas.validator import ChunkValidator
 
 _CODES_FR = ", ".join(f"{code} ({fr})" for code, (fr, _) in PROMOTION_TYPES.items())
@@ -109,6 +111,7 @@ class PromotionValidator(ChunkValidator):
             self.check_required(name, everywhere)
         self.flag_excel_errors(everywhere)
         check_other_seller(self)
+        self.refuse_delete_rows()
         typed = pd.DataFrame(index=self.index)
         typed["sku"] = self.raw["sku"]
         typed["promotion_type"] = self.parse_type()
@@ -129,6 +132,21 @@ class PromotionValidator(ChunkValidator):
         rejected = typed.index.isin(list(self.collector.rejected_rows()))
         self.ctx.state.setdefault("rejected_skus", set()).update(typed["sku"][rejected])
         return Validated(typed[~rejected], self.collector.first_per_cell())
+
+    def refuse_delete_rows(self) -> None:
+        """A row marked for deletion (an offer file's action column, `Suppression`) loaded as a
+        promotion, the column ignored: the seller who asked to withdraw it put it on sale. A
+        promotion is withdrawn by sending the whole list without it in replace mode."""
+        action = translate_distinct(self.raw["update_delete"],
+                                    lambda value: ACTION_WORDS.get(normalize_header(value), "unknown"))
+        self.flag(action != "update", Reason.NOT_ALLOWED, "update_delete",
+                  "Action « {value} » : une ligne de promotion ne supprime rien, elle ajoute ou"
+                  " met à jour une promotion (laissez la colonne « {column} » vide). Pour retirer"
+                  " une promotion, envoyez la liste complète de vos promotions sans elle, en mode"
+                  " remplacement.",
+                  'Action "{value}": a promotion row deletes nothing, it adds or updates a'
+                  ' promotion (leave column "{column}" empty). To withdraw a promotion, send the'
+                  " whole list of your promotions without it, in replace mode.")
 
     def parse_type(self) -> pd.Series:
         raw = self.raw["promotion_type"]

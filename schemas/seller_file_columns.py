@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from schemas.columns import ColumnSpec, OtherFeedColumns
 
+ACTION_WORDS = {  # the update_delete column's words, keys in normalize_header's form
+    "": "update", "update": "update", "u": "update", "mise_a_jour": "update", "maj": "update",
+    "modifier": "update", "modification": "update", "ajout": "update", "ajouter": "update",
+    "creer": "update", "creation": "update",
+    "delete": "delete", "d": "delete", "suppression": "delete", "supprimer": "delete",
+    "suppr": "delete", "retirer": "delete", "effacer": "delete",
+    "a": "update",  # Amazon's add-delete: a(dd), d(elete); not its "x": a cross marks anything
+}
 AMOUNT_FIELDS = frozenset({"price", "discount_price"})
 """The amounts of seller files, read with the file's decimal separator (`12,500` is 12,50 in a
 file whose other prices show the comma), which a file holding fewer rows may not show."""
@@ -24,6 +32,8 @@ SKU_COLUMN = ColumnSpec("sku", ("offer_sku", "offer-sku", "reference", "référe
                                                 "réf produit", "référence interne", "réf interne"))
 # not "vendeur": a column headed just "Vendeur" holds the shop's name
 SELLER_ID_COLUMN = ColumnSpec("seller_id", ("seller-id", "id vendeur"))
+UPDATE_DELETE_COLUMN = ColumnSpec("update_delete", ("update-delete", "action"),
+                                  fallback_aliases=("add-delete",))
 
 OFFER_COLUMNS = (
     SKU_COLUMN,
@@ -85,7 +95,7 @@ OFFER_COLUMNS = (
     # not "Partie pratique" or "Mise en pratique", which often describe it ("3 jeux de rôle")
     ColumnSpec("practical_component", ("mise en situation",), yes_no=True,
                fallback_aliases=("mises en situation",)),  # seed 000's plural
-    ColumnSpec("update_delete", ("update-delete", "action"), fallback_aliases=("add-delete",)),
+    UPDATE_DELETE_COLUMN,
     SELLER_ID_COLUMN,
 )
 
@@ -114,6 +124,7 @@ PROMOTION_COLUMNS = (
     ColumnSpec("end_time", ("heure fin", "heure de fin", "heure fin promo", "end-time"),
                label="heure fin"),
     ColumnSpec("period", ("période", "code période", "period-code"), label="période"),
+    UPDATE_DELETE_COLUMN,  # read to refuse delete rows: a promotion is withdrawn by replace mode
     SELLER_ID_COLUMN,
 )
 

@@ -588,3 +588,14 @@ def test_a_start_in_the_hour_the_clocks_skip_is_told_so():
     assert "les horloges passent de 2 h à 3 h" in said[2]
     assert said[3].startswith("La fin « 28/03/2027 04:00 » doit être après le début")
     assert said[4].startswith("La fin « 27/03/2027 09:00 » doit être après le début")  # 03:00 typed
+
+
+def test_a_row_marked_for_deletion_is_refused_not_loaded():
+    """An offer file's action column in a promotion file was ignored: `Suppression` put the
+    promotion the seller wanted withdrawn on sale."""
+    headers = [*HEADERS, "Action"]
+    result = validate([[*promo("A"), "Suppression"], [*promo("B"), ""], [*promo("C"), "update"],
+                       [*promo("D"), "x"]], headers)
+    assert codes(result) == {2: {"not_allowed"}, 5: {"not_allowed"}}
+    assert "en mode remplacement" in result.problems[0].message_fr
+    assert list(result.valid["sku"]) == ["B", "C"]
