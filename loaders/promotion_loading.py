@@ -186,6 +186,10 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
         f" AND (p.start_at >= :now OR ({same_terms})))", now=ctx.now)
     problems, seen = [], set()
     redate_fr, redate_en = _REDATE["replace" if ctx.mode == "replace" else "update"]
+    redate_fr = ("Pour en changer la remise, envoyez-la avec les mêmes type et dates ; pour en"
+                 f" changer les dates, {redate_fr}")
+    redate_en = ("To change its discount, send it with the same type and dates; to change its"
+                 f" dates, {redate_en}")
     for row, sku, kind, stored_start, stored_end, start, running in rows:
         if row in seen:  # one problem per row, even if it overlaps several stored promotions
             continue
@@ -195,21 +199,24 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
         if running:
             problems.append(_running_changed(row, sku, since, headers, start))
             continue
+        over = _paris(stored_end) <= pd.Timestamp(ctx.now)
+        change_fr, change_en = _OVER if over else (redate_fr, redate_en)
         problems.append(Problem(
             Reason.OVERLAP,
             f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
             f" {until_fr}) à ces dates : deux promotions d'une offre ne peuvent pas avoir lieu"
-            " en même temps. Pour en changer la remise, envoyez-la avec les mêmes type et dates ;"
-            f" pour en changer les dates, {redate_fr}",
+            f" en même temps. {change_fr}",
             f'Offer "{sku}" already has a promotion (type {kind}, from {since:%Y-%m-%d %H:%M}'
             f" {until_en}) at these dates: two promotions of an offer cannot run at the same"
-            f" time. To change its discount, send it with the same type and dates; to change its"
-            f" dates, {redate_en}",
+            f" time. {change_en}",
             row=row, column=headers.get("start_at", "start_at"),
             value=shown_instant(_paris(start))))
     return problems
 
 
+_OVER = ("Elle est terminée : faites commencer la nouvelle à sa fin ou après.",
+         "It is over: start the new one at its end or later.")
+"""A promotion over (a replace ended it at its load time) is never withdrawn: no advice to."""
 _REDATE = {
     # a row over a promotion the file leaves out is rejected and keeps it: two files
     "replace": ("chargez d'abord ce fichier sans cette ligne (l'ancienne promotion est retirée),"
@@ -245,6 +252,7 @@ def _shown_end(end: pd.Timestamp) -> tuple[str, str]:
     """A stored end (exclusive, Paris time) as a seller wrote it: an end at midnight is the
     whole day before ("au 20/12/2026 inclus"), any other the instant itself. Without it a
     seller whose "20/12 to 22/12" overlaps a promotion sent "10/12 to 20/12" cannot see why."""
+    end = end.ceil("min")  # ended at a replace's load time, 21:27:35: a start at 21:27 overlaps it
     if end == end.normalize():
         day = end.date() - timedelta(days=1)  # the calendar day: DST days last 23 or 25 h
         return f"au {day:%d/%m/%Y} inclus", f"through {day:%Y-%m-%d}"

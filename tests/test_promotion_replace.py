@@ -236,3 +236,17 @@ def test_cli_ingest_promotions_in_replace_mode(engine, catalog_env, tmp_path):
     assert run(clean, "--force") == (0, "loaded")
     assert [key[3] for key in stored(engine)] == [at(2026, 12, 4, 8)]
     assert run(partial) == (1, "partial")
+
+
+def test_an_overlap_with_a_promotion_a_replace_ended_shows_its_end_to_the_minute_after(
+        ingestor, engine, tmp_path):
+    """Ended at a replace's load time (10:27:35 UTC), it was shown "until 11:27" (Paris), a
+    start there still overlapped, and the advice was a replace, which never touches it."""
+    promote(engine, "C", at(2026, 11, 20), datetime(2026, 11, 23, 10, 27, 35, tzinfo=UTC))
+    row = ["C", "6", "9,00", "", "23/11/2026 11:27", "01/12/2026", ""]
+    refused = replace(ingestor, write(tmp_path / "c1.csv", [row]), mode="update")
+    [problem] = [p for p in refused.problems if p.code == "overlap"]
+    assert "au 23/11/2026 11:28)" in problem.message_fr
+    assert "Elle est terminée : faites commencer la nouvelle à sa fin ou après." in problem.message_fr
+    row[4] = "23/11/2026 11:28"
+    assert replace(ingestor, write(tmp_path / "c2.csv", [row]), mode="update").status == "loaded"
