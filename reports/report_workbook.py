@@ -16,6 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,16 +235,25 @@ def _summary_top_errors(lines: _SummaryLines, grid: ReportGrid) -> None:
     problems = [problem for row_problems in grid.by_row.values() for problem in row_problems]
     if not problems:
         return
-    # by code and column: a price out of range and a lead time out of range are two errors
-    counts = Counter((problem.code, problem.column) for problem in problems)
+    # by code, column and message but its values: a price out of range and a lead time out of
+    # range are two errors, so are a discount past 90 % and one that leaves no price to pay
+    keys = [(problem.code, problem.column, _message_shape(problem)) for problem in problems]
+    counts = Counter(keys)
     example: dict[tuple, str] = {}
-    for problem in problems:
-        example.setdefault((problem.code, problem.column), problem.message_fr)
+    for key, problem in zip(keys, problems, strict=True):
+        example.setdefault(key, problem.message_fr)
     lines.title("Erreurs les plus fréquentes / Top errors")
     lines.line("code", "colonne / column", "message (exemple / example)", "nombre / count",
                bold=True)
-    for (code, column), count in counts.most_common(TOP_ERRORS):
-        lines.line(str(code), column or "", example[(code, column)], count)
+    for key, count in counts.most_common(TOP_ERRORS):
+        code, column, _ = key
+        lines.line(str(code), column or "", example[key], count)
+
+
+def _message_shape(problem: Problem) -> str:
+    """A message without what changes from row to row: its cell's value, its numbers."""
+    text = problem.message_fr.replace(problem.value, "") if problem.value else problem.message_fr
+    return re.sub(r"\d+", "", text)
 
 
 def _summary_notes(lines: _SummaryLines, report: ReportInput, grid: ReportGrid) -> None:

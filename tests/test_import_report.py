@@ -207,6 +207,19 @@ def test_top_errors_tell_two_columns_with_the_same_code_apart(tmp_path: Path):
     assert ("out_of_range", "délai", "Délai trop long", 1) in lines
 
 
+def test_top_errors_tell_two_faults_of_one_column_apart_but_not_two_values(tmp_path: Path):
+    """A discount past 90 % and one leaving no price to pay were one line, with one example."""
+    found = [Problem(Reason.OUT_OF_RANGE, f"La remise doit être de 1 à 90 % : « {value} »", "x",
+                     row=row, column="remise %", value=value)
+             for row, value in ((2, "91"), (3, "95"))]
+    found.append(Problem(Reason.OUT_OF_RANGE, "Le prix promo (0,01 €) doit être inférieur au prix"
+                         " de l'offre (0,01 €).", "x", row=4, column="remise %", value="50"))
+    files = write_import_report(tmp_path, "s", report_input(problems=found))
+    lines = list(openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET].iter_rows(values_only=True))
+    assert ("out_of_range", "remise %", "La remise doit être de 1 à 90 % : « 91 »", 2) in lines
+    assert ("out_of_range", "remise %", found[2].message_fr, 1) in lines
+
+
 def test_large_file_summary_says_only_flagged_rows_are_shown(tmp_path: Path):
     files = write_import_report(tmp_path, "s", report_input(all_rows=False))
     assert "seulement les lignes signalées" in summary(files)["Lignes affichées / Rows shown"]
