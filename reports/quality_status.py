@@ -6,8 +6,10 @@ days are over: with 14 days, a seller entering on night S is still in probation 
 day, and is proposed on S+14, its 15th, if still past; the pipeline never deactivates, ops
 decide); `trial_limit_reached` (accepted orders or revenue since activation reached a trial
 limit of the registry: offers unpublished until ops lift the limit there, which the next night
-sees). Back within every threshold → `active`, whatever the day. The probation clock
-(`probation_since`) keeps running under a trial limit, so lifting the limit shows the true state.
+sees). Back within every threshold → `active`, whatever the day. A probation shown before the
+trial limit keeps its clock (`probation_since`) under it; one that starts under the limit starts
+when the limit is lifted: the seller must see the 14 days seed 004 gives to correct (a seller
+past a threshold under the limit went from it straight to a proposed deactivation).
 A night's status depends only on its figures and the previous stored night before it.
 """
 
@@ -54,7 +56,9 @@ def trial_reason(row: pd.Series) -> Said | None:
 def next_status(previous: str, since: date | None, breaches: list[Said], trial: Said | None,
                 report_date: date, probation_days: int) -> StatusOutcome:
     """The status on `report_date` given the previous night's status and probation start."""
-    if breaches:
+    if breaches and trial and since is None:  # not shown: no clock before the limit is lifted
+        quality = PROBATION
+    elif breaches:
         since = since or report_date
         quality = PROPOSED if (report_date - since).days >= probation_days else PROBATION
     else:

@@ -173,6 +173,21 @@ def test_a_status_change_says_why_in_french_then_english():
         "active", "probation → active : de nouveau dans tous les seuils / back within every threshold")
 
 
+def test_a_probation_that_starts_under_a_trial_limit_starts_when_the_limit_is_lifted():
+    """Past a threshold from the 3rd under a trial limit lifted on the 20th, the seller went
+    from the limit straight to a proposed deactivation, never shown the 14 days to correct."""
+    breach = [("réclamations 50,0 %", "claims 50.0 %")]
+    trial = ("10 commandes acceptées ≥ limite 10", "10 accepted orders ≥ limit 10")
+    under = next_status("trial_limit_reached", None, breach, trial, date(2026, 11, 3), 14)
+    assert (under.status, under.probation_since, under.change) == ("trial_limit_reached", None, "")
+    lifted = next_status("trial_limit_reached", None, breach, None, date(2026, 11, 20), 14)
+    assert (lifted.status, lifted.probation_since) == ("probation", date(2026, 11, 20))
+    assert lifted.change.startswith("trial_limit_reached → probation : limite d'essai levée")
+    # a probation shown before the limit keeps its clock under it
+    shown = next_status("trial_limit_reached", date(2026, 11, 1), breach, None, date(2026, 11, 20), 14)
+    assert (shown.status, shown.probation_since) == ("deactivation_proposed", date(2026, 11, 1))
+
+
 def test_gaining_and_losing_top_seller_is_recorded_like_a_status_change(engine, tmp_path):
     """Seed 004 calls Top Seller a status, and quality.md wants every status change in the
     history: the night a seller gains it, and the night one criterion fails."""
