@@ -31,7 +31,7 @@ def lock_seller(session: Session, seller_id: int | None, prerequisite_fr: str,
     ).first()
     if found is None:
         raise reject_file(
-            Reason.WRONG_SELLER,
+            Reason.UNKNOWN_SELLER,
             f"Vendeur {seller_id} inconnu : {prerequisite_fr}",
             f"Unknown seller {seller_id}: {prerequisite_en}",
         )

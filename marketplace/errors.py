@@ -57,7 +57,7 @@ class Reason(StrEnum):
     PAST_END = "past_end"  # a promotion already over
     SALES_PERIOD = "sales_period"  # the regulated sales rules of promotions
     OVERLAP = "overlap"  # two promotions of one offer at the same time
-    UNKNOWN_SELLER = "unknown_seller"  # an order of a seller the registry does not have
+    UNKNOWN_SELLER = "unknown_seller"  # a file or an order of a seller the registry does not have
     EVENT_ORDER = "event_order"  # an order's events out of sequence (shipped before accepted...)
     ORDER_STATE = "order_state"  # an impossible order state (accepted and refused, ...)
     # warnings

@@ -470,6 +470,8 @@ def test_missing_required_column_rejects_the_file_and_suggests(ingestor, engine,
 def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):
     result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", offer_rows(1)), seller=99)
     assert (result.status, result.exit_code) == ("rejected", 3)
+    # not wrong_seller, the code of a file naming another seller: ops tell the two apart
+    assert result.problems[0].code == "unknown_seller"
     assert count(engine, Offer) == 0
 
 
