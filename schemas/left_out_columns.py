@@ -34,8 +34,7 @@ class LeftOutRule:
     message_en: str
 
 
-_SHOWN = {"product_id": "ean", "quantity": "stock", "practical_component": "mise en situation",
-          "condition": "état"}
+_SHOWN = {spec.name: spec.shown_name for spec in OFFER_COLUMNS}
 """Each column as a French seller's template heads it (the field's name is our code)."""
 
 

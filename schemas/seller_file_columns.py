@@ -40,7 +40,7 @@ OFFER_COLUMNS = (
     ColumnSpec("product_id", ("ean", "gtin", "isbn", "product-id", "ean13", "code ean",
                               "gtin13", "code-barres", "code barre", "code barres", "code ean13",
                               "n° ean", "nº ean", "numéro ean", "code isbn", "isbn 10",
-                              "isbn 13", "gtin, upc, ean ou isbn"),
+                              "isbn 13", "gtin, upc, ean ou isbn"), label="ean",
                # "(13 chiffres)" stays in the name: "ISBN (10 chiffres)" beside it is another column
                fallback_aliases=("variant barcode", "gencod", "code gencod", "ean/isbn",
                                  "gtin, upc, ean, or isbn",  # WooCommerce in English
@@ -76,11 +76,11 @@ OFFER_COLUMNS = (
                weak_aliases=("selling price",)),  # beside "Regular price" (WooCommerce)
     ColumnSpec("currency", ("devise",)),
     ColumnSpec("quantity", ("stock", "quantité", "quantité en stock", "qté",
-                            "stock disponible", "quantité disponible"), numeric=True,
+                            "stock disponible", "quantité disponible"), numeric=True, label="stock",
                fallback_aliases=("variant inventory qty", "qty", "qté dispo", "stock dispo",
                                  "quantité dispo")),
     # the condition under a seller's own name: ignored, a used book went on sale as new
-    ColumnSpec("condition", ("state", "état", "product-state", "état du produit"),
+    ColumnSpec("condition", ("state", "état", "product-state", "état du produit"), label="état",
                fallback_aliases=("état produit", "état de l'article", "état article",
                                  "état (neuf/occasion)", "condition du produit", "condition produit",
                                  "état du livre", "état de l'offre", "état de conservation",
@@ -93,7 +93,7 @@ OFFER_COLUMNS = (
     ColumnSpec("delivery", ("mode de livraison", "shipping", "mode d'expédition", "mode d'envoi",
                             "type de livraison")),
     # not "Partie pratique" or "Mise en pratique", which often describe it ("3 jeux de rôle")
-    ColumnSpec("practical_component", ("mise en situation",), yes_no=True,
+    ColumnSpec("practical_component", ("mise en situation",), yes_no=True, label="mise en situation",
                fallback_aliases=("mises en situation",)),  # seed 000's plural
     UPDATE_DELETE_COLUMN,
     SELLER_ID_COLUMN,

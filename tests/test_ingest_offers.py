@@ -467,6 +467,15 @@ def test_missing_required_column_rejects_the_file_and_suggests(ingestor, engine,
     assert result.errors_report is not None
 
 
+def test_a_training_file_without_the_practical_column_names_it_as_the_seller_s_template(
+        ingestor, tmp_path):
+    """The report's column was `practical_component`, our code."""
+    path = write_offer_csv(tmp_path / "f.csv", [["F1", "Formation", "formation-securite", "50"]],
+                           header=["sku", "titre", "catégorie", "prix"])
+    result = ingest(ingestor, path)
+    assert [(p.column, p.code) for p in result.problems] == [("mise en situation", "required")]
+
+
 def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):
     result = ingest(ingestor, write_offer_csv(tmp_path / "o.csv", offer_rows(1)), seller=99)
     assert (result.status, result.exit_code) == ("rejected", 3)

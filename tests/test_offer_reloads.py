@@ -232,8 +232,8 @@ def test_rules_on_a_column_the_file_leaves_out_judge_the_offer_it_makes(engine, 
     result = ingest(ingestor, write_offer_csv(tmp_path / "weekly.csv", weekly, header=header))
     assert (result.status, result.loaded, result.rejected) == ("partial", 2, 2)
     assert sorted((p.row, p.code, p.column) for p in result.problems) == [
-        (3, "used_declared_new", "titre"), (5, "required", "product_id"),
-        (5, "required", "quantity")]
+        (3, "used_declared_new", "titre"), (5, "required", "ean"),
+        (5, "required", "stock")]
     used = next(p for p in result.problems if p.code == "used_declared_new")
     assert used.value == "Produit 1 d'occasion"  # the cell holding the words, highlighted
     assert used.message_fr.startswith("Le titre contient « d'occasion » : un produit d'occasion")
