@@ -183,11 +183,14 @@ def _summary_counts(lines: _SummaryLines, report: ReportInput) -> None:
         lines.line("Lignes chargées / Rows loaded", report.rows_loaded)
     lines.line("Lignes rejetées / Rows rejected", report.rows_rejected)
     lines.line("Avertissements / Warnings", report.warnings)
-    lines.line("Lignes affichées / Rows shown", _rows_shown(report.all_rows))
+    lines.line("Lignes affichées / Rows shown", _rows_shown(report))
 
 
-def _rows_shown(all_rows: bool) -> str:
-    if all_rows:
+def _rows_shown(report: ReportInput) -> str:
+    if report.status == "rejected" and report.rows.empty:  # refused before its rows were read
+        return ("aucune : le fichier est refusé en entier, voir ses problèmes ci-dessous / none:"
+                " the whole file is refused, see its problems below")
+    if report.all_rows:
         return "toutes les lignes du fichier / every row of the file"
     return (
         "seulement les lignes signalées (fichier volumineux) / "

@@ -234,6 +234,7 @@ def test_unreadable_file_still_gets_a_report(tmp_path: Path):
     files = write_import_report(tmp_path, "s", report)
     assert files.rejected is None
     assert "the file could not be read" in summary(files)["Lecture / Reading"]
+    assert summary(files)["Lignes affichées / Rows shown"].startswith("aucune : le fichier est refusé")
     sheet = rows_sheet(files)
     assert [cell.value for cell in sheet[1]] == ["erreurs / errors", "ligne / row"]
     assert sheet.max_row == 1
