@@ -12,8 +12,9 @@ Decisions:
   number of fields comes back split as it was sent; one with unpaired quotes has no values to
   resend (the XLSX summary lists it).
 - An amount whose separator only the rest of the file told (`12,500` beside `9,90`: 12,50)
-  comes back as it was read (`12,50`): alone in the smaller file it reads as much as 12 500,
-  and the fixed file was refused for a price the first import had accepted.
+  comes back as it was read (`12,50`): alone in the smaller file it is "thousands or
+  decimals?", and the fixed file was refused for a price the first import had accepted. A
+  value the import refused comes back as sent.
 - Values go through `reports.safe_cells.inert_text` (text cells in the Text format in XLSX):
   the apostrophe before a formula's first character, which the readers take off again when
   the fixed file comes back.
@@ -80,14 +81,15 @@ _ONE_GROUP = re.compile(r"(\s*[+-]?\d{1,3})([.,])(\d{3})(\s*(?:€|eur)?\s*)", r
 
 def _as_read(value: str, decimal_separator: str) -> str:
     """`value` as the import read it when alone it could be either: `12,500` → `12,50` where the
-    comma was the decimal separator, `1,250` → `1250` where it was the dot. Three decimals
-    that are not a 0 are left (the import refused them)."""
+    comma was the decimal separator. Any other is left as sent: the import refused it (`2.500`
+    beside comma prices was asked "thousands or decimals?", and settling it here loaded 2 500 €
+    from the fixed file; three decimals not ending in 0 are too many)."""
     if not (found := _ONE_GROUP.fullmatch(value)):
         return value
     whole, separator, digits, unit = found.groups()
-    if separator != decimal_separator:
-        return f"{whole}{digits}{unit}"
-    return f"{whole}{separator}{digits[:2]}{unit}" if digits[2] == "0" else value
+    if separator != decimal_separator or digits[2] != "0":
+        return value
+    return f"{whole}{separator}{digits[:2]}{unit}"
 
 
 def _sheet_name(info: ReadInfo | None) -> str | None:

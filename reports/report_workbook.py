@@ -254,9 +254,9 @@ def _summary_top_errors(lines: _SummaryLines, grid: ReportGrid) -> None:
 
 
 def _message_shape(problem: Problem) -> str:
-    """A message without what changes from row to row: its cell's value, its numbers."""
-    text = problem.message_fr.replace(problem.value, "") if problem.value else problem.message_fr
-    return re.sub(r"\d+", "", text)
+    """A message without what changes from row to row: what it quotes (the cell's value, the
+    sku), its numbers."""
+    return re.sub(r"\d+", "", re.sub(r"«[^»]*»", "«»", problem.message_fr))
 
 
 def _summary_notes(lines: _SummaryLines, report: ReportInput, grid: ReportGrid) -> None:

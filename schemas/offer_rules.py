@@ -86,13 +86,17 @@ BARGAIN = re.compile(r"\s+(?:en\s+or|exceptionnelle|inespérée|incroyable|[àa]
                      r"|[àa]\s+ne\s+pas\s+(?:manquer|rater|louper))\b",
                      re.IGNORECASE)
 """After "occasion", the sales phrase for a bargain: on new items as much as used ones when it
-opens the text or a sentence ("Occasion à saisir : ...", "Neuf. Occasion en or !"), follows the
-word new ("Neuf - occasion à saisir") or an adjective ("belle occasion en or"); a used item's
-after a product, whatever separates them ("iPhone 12 occasion à saisir", "iPhone 12 - Occasion
-à saisir", "Galaxy S21, occasion en or")."""
-PHRASE_OPENING = re.compile(
-    r"(?:^|[!?.]|(?<!comme )(?<!état )\b(?:neuf|neufs|neuve|neuves|new)\s*[:;,(—–-]"
-    r"|\b(?:belle|bonne|super|superbe|vraie|rare))\s*$", re.IGNORECASE)
+opens the text or a clause ("Occasion à saisir : ...", "Prix de lancement : occasion à saisir")
+or follows an adjective ("belle occasion en or"); after a comma or a dash, only in a text that
+says new or sells ("Smartphone neuf sous blister, ..., occasion à saisir", "Stock limité,
+occasion à saisir"); a used item's after a product ("iPhone 12 occasion à saisir", "iPhone 12 -
+Occasion à saisir", "Galaxy S21, occasion en or")."""
+PHRASE_OPENING = re.compile(r"(?:^|[!?.:;]|\b(?:belle|bonne|super|superbe|vraie|rare))\s*$",
+                            re.IGNORECASE)
+CLAUSE_OPENING = re.compile(r"[,(—–-]\s*$")
+NEW_OR_SELLING = re.compile(
+    r"(?<!comme )(?<!état )\b(?:neuf|neufs|neuve|neuves|new)\b"
+    r"|\b(?:limitée?s?|promo|promotion|prix|stock|soldes|déstockage|offre|dernières?)\b", re.IGNORECASE)
 
 
 def rows_among(frame: pd.DataFrame, rows) -> pd.Series:
@@ -107,11 +111,19 @@ def used_wording(text: str) -> str | None:
         for found in pattern.finditer(text):
             before = text[max(0, found.start() - 40):found.start()]
             if NEGATION.search(before) or (found.group(0).lower() == "occasion"
-                                           and BARGAIN.match(text, found.end())
-                                           and PHRASE_OPENING.search(before)):
+                                           and _a_bargain(text, found)):
                 continue
             return found.group(0)
     return None
+
+
+def _a_bargain(text: str, found: re.Match) -> bool:
+    """Whether the "occasion" found opens the sales phrase of a bargain (see BARGAIN)."""
+    if not BARGAIN.match(text, found.end()):
+        return False
+    before = text[:found.start()]
+    return bool(PHRASE_OPENING.search(before)
+                or (CLAUSE_OPENING.search(before) and NEW_OR_SELLING.search(before)))
 
 
 def check_other_seller(v: OfferValidator) -> None:
@@ -400,14 +412,14 @@ ID_TYPE_WORDS = {  # keys in name_key's form
 def _product_id_types(v: OfferValidator, compact: pd.Series) -> pd.Series:
     """EAN or ISBN as the type column says (else the seller's text, upper case: refused). An
     empty type is EAN, but in a column headed ISBN a 10-character code, or 13 digits from 978
-    or 979 (the book prefixes), is an ISBN: the header says what it is, and one book sent as
-    ISBN-10 and as ISBN-13 was stored under two types."""
+    or 979-1 to 979-9 (the book prefixes; 979-0 is sheet music's ISMN), is an ISBN: the header
+    says what it is, and one book sent as ISBN-10 and as ISBN-13 was stored under two types."""
     amazon = amazon_codes("product_id_type", v.header("product_id_type"), AMAZON_ID_TYPES)
     kind = translate_distinct(v.raw["product_id_type"], lambda value: amazon.get(value.strip())
                               or ID_TYPE_WORDS.get(name_key(value), value.upper()))
     untyped = kind == ""
     if "isbn" in header_key(v.header("product_id")) and untyped.any():
-        books = (compact.str.len() == 10) | compact.str.fullmatch(r"97[89]\d{10}")
+        books = (compact.str.len() == 10) | compact.str.fullmatch(r"97(?:8\d|9[1-9])\d{9}")
         kind = kind.mask(untyped & books, "ISBN")
     return kind.mask(kind == "", "EAN")
 
@@ -432,10 +444,11 @@ SKU_AS_DATE = r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?: \d\d:
 """A reference as an XLSX date cell reads: Excel kept `1-12` typed as 1 December."""
 
 
-SKU_SHOWN_AS_DATE = (r"(?i)\d{1,2}-(?:janv|févr|fevr|mars|avr|mai|juin|juil|août|aout|sept|oct|nov"
-                     r"|déc|dec|jan|feb|mar|apr|may|jun|jul|aug|sep)\.?")
+SKU_SHOWN_AS_DATE = (r"\d{1,2}-(?:(?:janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc)\.?"
+                     r"|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 """A reference as Excel shows, and saves in a CSV, the date it made of it: `3-4` typed is
-`03-avr` in French Excel (`3-Apr` in English); in a CSV or a workbook alike."""
+`03-avr` in French Excel (`3-Apr` in English); in a CSV or a workbook alike. Written as Excel
+writes the months only: `2-DEC` or `12-MAI` in capitals are a seller's own references."""
 
 
 def check_sku_from_excel(v: OfferValidator, updates: pd.Series) -> None:

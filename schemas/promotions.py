@@ -138,8 +138,9 @@ class PromotionValidator(ChunkValidator):
         promotion, the column ignored: the seller who asked to withdraw it put it on sale. A
         promotion is withdrawn by sending the whole list without it in replace mode."""
         action = translate_distinct(self.raw["update_delete"],
-                                    lambda value: ACTION_WORDS.get(normalize_header(value), "unknown"))
-        self.flag(action != "update", Reason.NOT_ALLOWED, "update_delete",
+                                    lambda value: ACTION_WORDS.get(normalize_header(value), ""))
+        # only the words of deletion: a column "Action" of campaign names ("Noël") is the seller's
+        self.flag(action == "delete", Reason.NOT_ALLOWED, "update_delete",
                   "Action « {value} » : une ligne de promotion ne supprime rien, elle ajoute ou"
                   " met à jour une promotion (laissez la colonne « {column} » vide). Pour retirer"
                   " une promotion, envoyez la liste complète de vos promotions sans elle, en mode"

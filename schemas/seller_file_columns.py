@@ -62,9 +62,10 @@ OFFER_COLUMNS = (
     ColumnSpec("description", (), fallback_aliases=("item-description",)),
     ColumnSpec("category", ("catégorie", "category_code", "code catégorie"),
                required_for_updates=True,
+               fallback_aliases=("catégorie produit", "code catégorie produit"),
                # WooCommerce's and Magento's "Catégories", shop paths most often, which a seller
-               # completes with our column
-               fallback_aliases=("catégories", "catégorie produit", "code catégorie produit")),
+               # completes with a category column of ours or their own
+               weak_aliases=("catégories",)),
     ColumnSpec("price", ("prix", "prix ttc", "prix de vente", "prix de vente ttc", "prix public",
                          "prix public ttc", "prix unitaire ttc",
                          "tarif régulier", "prix régulier"),  # WooCommerce: not "Tarif promo"

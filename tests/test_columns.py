@@ -178,6 +178,8 @@ def test_a_shop_s_categories_column_gives_way_to_ours() -> None:
     mapped = map_headers(["sku", "name", "categories", "price", "category"], OFFER_COLUMNS)
     assert mapped.positions["category"] == 4
     assert map_headers(["UGS", "Catégories"], OFFER_COLUMNS).positions["category"] == 1
+    assert map_headers(["sku", "Catégories", "Catégorie produit"], OFFER_COLUMNS).positions[
+        "category"] == 2
 
 
 @pytest.mark.parametrize("written", ["Référence #", "Reference #", "Référence n°", "N° de référence",

@@ -214,10 +214,17 @@ def test_top_errors_tell_two_faults_of_one_column_apart_but_not_two_values(tmp_p
              for row, value in ((2, "91"), (3, "95"))]
     found.append(Problem(Reason.OUT_OF_RANGE, "Le prix promo (0,01 €) doit être inférieur au prix"
                          " de l'offre (0,01 €).", "x", row=4, column="remise %", value="50"))
+    found += [Problem(Reason.OVERLAP, f"L'offre « {sku} » a déjà une promotion (type 6)", "x",
+                      row=row, column="début", value="01/12/2026") for row, sku in ((5, "A"), (6, "B"))]
+    found += [Problem(Reason.NOT_ALLOWED, f"État inconnu « {value} » : neuf, très bon état...", "x",
+                      row=row, column="état", value=value) for row, value in ((7, "x"), (8, "très bon"))]
     files = write_import_report(tmp_path, "s", report_input(problems=found))
     lines = list(openpyxl.load_workbook(files.xlsx)[SUMMARY_SHEET].iter_rows(values_only=True))
     assert ("out_of_range", "remise %", "La remise doit être de 1 à 90 % : « 91 »", 2) in lines
     assert ("out_of_range", "remise %", found[2].message_fr, 1) in lines
+    # what a message quotes is no other fault: one line each, not one per sku or value
+    assert ("overlap", "début", found[3].message_fr, 2) in lines
+    assert ("not_allowed", "état", found[5].message_fr, 2) in lines
 
 
 def test_large_file_summary_says_only_flagged_rows_are_shown(tmp_path: Path):

@@ -247,7 +247,8 @@ def test_rejected_rows_csv_holds_amounts_as_the_file_s_separator_read_them(inges
 
 
 @pytest.mark.parametrize(("value", "separator", "as_read"), [
-    ("12,500", ",", "12,50"), ("1,250", ".", "1250"), ("1.250 €", ",", "1250 €"),
+    ("12,500", ",", "12,50"), ("1,250", ".", "1,250"), ("1.250 €", ",", "1.250 €"),
+    ("17.988", ",", "17.988"),
     ("12.500", ".", "12.50"), ("12,505", ",", "12,505"), ("12,50", ",", "12,50"),
     ("1 250,00", ",", "1 250,00")])
 def test_an_amount_comes_back_as_read(value, separator, as_read):

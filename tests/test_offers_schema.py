@@ -127,8 +127,10 @@ def test_a_bad_code_under_an_isbn_header_is_told_an_isbn():
 
 @pytest.mark.parametrize("sku", ["03-avr", "1-déc.", "3-Apr", "12-mai"])
 def test_a_reference_excel_shows_as_a_date_is_refused_in_a_csv_too(sku):
-    """French Excel saves `3-4` typed, or read from a CSV it opened, as `03-avr`."""
-    result, _ = validate([book(sku), book("3-4"), book("AVR-03")])
+    """French Excel saves `3-4` typed, or read from a CSV it opened, as `03-avr`; a seller's own
+    references in capitals are not Excel's months."""
+    result, _ = validate([book(sku), book("3-4"), book("AVR-03"), book("2-DEC"), book("12-MAI"),
+                          book("12-MAIN"), book("10-DEC-A")])
     assert codes(result) == {2: {"bad_format"}}
     assert "Excel a changé en date la référence" in result.problems[0].message_fr
 
@@ -137,10 +139,11 @@ def test_an_isbn_column_s_books_are_isbns_whatever_their_length():
     """The same book as ISBN-13 and ISBN-10 was stored as an EAN and as an ISBN."""
     headers = ["sku", "isbn", "titre", "catégorie", "prix", "stock", "état", "description"]
     result, _ = validate([book(ean="9782070368228"), book("B", ean="2-07-036822-X"),
-                          book("C", ean="3760120000713")], headers)
+                          book("C", ean="3760120000713"), book("D", ean="9790230012348")], headers)
     assert result.problems == []
     assert result.valid[["product_id", "product_id_type"]].values.tolist() == [
-        ["9782070368228", "ISBN"], ["9782070368228", "ISBN"], ["3760120000713", "EAN"]]
+        ["9782070368228", "ISBN"], ["9782070368228", "ISBN"], ["3760120000713", "EAN"],
+        ["9790230012348", "EAN"]]  # 979-0: sheet music's ISMN, no ISBN
 
 
 def test_a_price_excel_turned_into_a_date_says_so():
@@ -393,7 +396,15 @@ def test_used_words_are_fine_with_the_right_condition_or_meaning(title):
                                          "L'occasion d'apprendre", "Occasion à saisir !",
                                          "Neuf - occasion a saisir", "Une occasion en or",
                                          "Coffret neuf. Occasion à saisir !",
-                                         "Jeu neuf : occasion à ne pas manquer"])
+                                         "Jeu neuf : occasion à ne pas manquer",
+                                         # a clause that sells, or a text that says new
+                                         "Smartphone neuf sous blister, garantie constructeur 2"
+                                         " ans, occasion à saisir !",
+                                         "Prix de lancement : occasion à saisir",
+                                         "Promo Noël : occasion à saisir - Galaxy A55",
+                                         "Stock limité, occasion à saisir",
+                                         "Nouveauté 2026 : occasion en or pour les fans",
+                                         "iPhone 12 (neuf) - occasion à saisir"])
 def test_used_words_in_a_description_that_does_not_mean_used(description):
     result, _ = validate([book(description=description)])
     assert result.problems == []

@@ -596,6 +596,11 @@ def test_a_row_marked_for_deletion_is_refused_not_loaded():
     headers = [*HEADERS, "Action"]
     result = validate([[*promo("A"), "Suppression"], [*promo("B"), ""], [*promo("C"), "update"],
                        [*promo("D"), "x"]], headers)
-    assert codes(result) == {2: {"not_allowed"}, 5: {"not_allowed"}}
+    assert codes(result) == {2: {"not_allowed"}}
     assert "en mode remplacement" in result.problems[0].message_fr
-    assert list(result.valid["sku"]) == ["B", "C"]
+    assert list(result.valid["sku"]) == ["B", "C", "D"]  # "x": no deletion, the seller's note
+
+
+def test_an_action_column_of_campaign_names_is_the_seller_s():
+    result = validate([[*promo("A"), "Noël"], [*promo("B"), "Black Friday"]], [*HEADERS, "Action"])
+    assert result.problems == [] and list(result.valid["sku"]) == ["A", "B"]
