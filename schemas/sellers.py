@@ -42,8 +42,8 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 from pandera.typing import Series
 
-from loaders.headers import normalize_header
-from marketplace.errors import Problem, Reason, Severity
+from loaders.headers import header_key, normalize_header
+from marketplace.errors import Problem, Reason, Severity, reject_file
 from marketplace.models import Seller
 from schemas.bank_accounts import (
     BANK_ISSUES,
@@ -83,20 +83,29 @@ SELLER_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("siren", ("n° siren", "numéro siren", "siren/siret", "siren ou siret")),
     ColumnSpec("siret", ("n° siret", "numéro siret")),
     ColumnSpec("rcs_city", ("ville rcs", "ville du rcs", "greffe")),
-    ColumnSpec("vat_number", ("numéro de tva", "tva intracommunautaire", "n° tva", "vat")),
+    ColumnSpec("vat_number", ("numéro de tva", "tva intracommunautaire", "n° tva", "vat",
+                              "n° tva intracommunautaire", "numéro de tva intracommunautaire",
+                              "n° de tva intracommunautaire", "numéro tva intracommunautaire",
+                              "vat number", "numéro tva", "tva intra")),
     ColumnSpec("address", ("adresse",)),
     ColumnSpec("postcode", ("code postal", "cp", "postal code")),
     ColumnSpec("city", ("ville",)),
-    ColumnSpec("country", ("pays", "code pays")),
-    ColumnSpec("email", ("e-mail", "courriel", "mail", "adresse e-mail")),
-    ColumnSpec("iban", ("iban du compte",)),
-    ColumnSpec("bic", ("swift", "code bic", "bic/swift")),
+    ColumnSpec("country", ("pays", "code pays", "pays (code iso)", "code pays iso", "country code")),
+    ColumnSpec("email", ("e-mail", "courriel", "mail", "adresse e-mail", "e-mail de contact",
+                         "email de contact", "adresse mail", "e-mail du vendeur")),
+    # what a CRM or a spreadsheet heads them: a new IBAN under "IBAN (RIB)" was an unknown
+    # column, and the payouts went on to the old account
+    ColumnSpec("iban", ("iban du compte", "iban (rib)", "iban du vendeur", "compte iban",
+                        "n° iban", "numéro iban", "numéro d'iban", "rib (iban)", "iban rib")),
+    ColumnSpec("bic", ("swift", "code bic", "bic/swift", "bic (swift)", "code swift",
+                       "swift/bic", "bic swift", "code bic/swift")),
     ColumnSpec("plan", ("offre", "abonnement", "forfait")),
     ColumnSpec("registered_at", ("date d'inscription", "inscrit le")),
-    ColumnSpec("activated_at", ("date d'activation", "activé le")),
+    ColumnSpec("activated_at", ("date d'activation", "activé le", "date activation")),
     ColumnSpec("status", ("statut",), True),
     ColumnSpec("termination_requested_at",
-               ("date de demande de résiliation", "résiliation demandée le")),
+               ("date de demande de résiliation", "résiliation demandée le",
+                "date de résiliation", "résiliation le")),
     ColumnSpec("trial_max_orders", ("commandes max essai", "plafond commandes essai")),
     ColumnSpec("trial_max_revenue", ("ca max essai", "plafond ca essai")),
     ColumnSpec("payout_hold_until", ("virements bloqués jusqu'au", "paiements bloqués jusqu'au")),
@@ -305,6 +314,7 @@ class SellerValidator:
                             message_en, severity)
 
     def run(self) -> Validated:
+        self.refuse_unread_bank_column()
         self.decide_decimal_separator()
         parsers = self.parsers()
         typed = pd.DataFrame(
@@ -459,6 +469,20 @@ class SellerValidator:
                   " abonnement facturé ni ancienneté comptée tant qu'elle manque.",
                   "No activation date for a seller past pending: no subscription is charged and"
                   " no seniority counted until it is given.", severity=Severity.WARNING)
+
+    def refuse_unread_bank_column(self) -> None:
+        """A header naming an IBAN that no alias reads ("IBAN à jour") while the file has no
+        IBAN column: loaded, the file kept the old account and the payouts went there."""
+        if "iban" in self.headers.positions:
+            return
+        unread = [header for header in self.headers.unknown if "iban" in header_key(header)]
+        if unread:
+            raise reject_file(
+                Reason.MISSING_COLUMN,
+                f"La colonne « {unread[0]} » semble contenir les IBAN mais n'est pas reconnue :"
+                " nommez-la « iban » (sans quoi les virements iraient à l'ancien compte).",
+                f'Column "{unread[0]}" seems to hold the IBANs but is not recognised: name it'
+                ' "iban" (otherwise payouts would go to the old account).', column=unread[0])
 
     def ignore_lone_bic(self) -> None:
         if "bic" not in self.raw or self.ctx.state.get("lone_bic_reported"):

@@ -109,6 +109,26 @@ def test_french_headers_map_to_fields():
         assert field in map_headers([*HEADERS, header], SELLER_COLUMNS).positions
 
 
+@pytest.mark.parametrize(("header", "field"), [
+    ("IBAN (RIB)", "iban"), ("N° IBAN", "iban"), ("Compte IBAN", "iban"), ("BIC (SWIFT)", "bic"),
+    ("Code SWIFT", "bic"), ("N° TVA intracommunautaire", "vat_number"),
+    ("Numéro de TVA intracommunautaire", "vat_number"), ("Date activation", "activated_at"),
+    ("Pays (code ISO)", "country"), ("E-mail de contact", "email"),
+    ("Date de résiliation", "termination_requested_at")])
+def test_a_crm_s_headers_map_to_fields(header: str, field: str):
+    """A new IBAN under "IBAN (RIB)" was an unknown column: the old account stayed, exit 0."""
+    assert map_headers([*HEADERS, header], SELLER_COLUMNS).positions[field] == len(HEADERS)
+
+
+def test_an_iban_column_no_alias_reads_refuses_the_file():
+    from marketplace.errors import FileRejected
+
+    with pytest.raises(FileRejected) as refused:
+        validate_sellers(seller(1, **{"IBAN à jour": IBAN_OK}))
+    assert refused.value.problem.message_fr.startswith(
+        "La colonne « IBAN à jour » semble contenir les IBAN mais n'est pas reconnue")
+
+
 def test_no_header_text_names_two_fields():
     keys = [spec.header_keys() for spec in SELLER_COLUMNS]
     assert sum(map(len, keys)) == len(set().union(*keys))
