@@ -151,6 +151,10 @@ class Ingestor(FileChecker):
             self.close_import(import_id, result, store_problems=True)
             return result
         except (IntegrityError, AppliedMeanwhile):
+            # only the content key says a concurrent run applied it: another constraint
+            # failing (a database fault) answered "duplicate", exit 0, and archived the file
+            if self.already_applied(request, sha) is None:
+                raise
             log.info("file %s applied by a concurrent run: duplicate", request.name)
             return self.close_duplicate(request, import_id, sha)
         try:

@@ -501,6 +501,21 @@ def test_failure_mid_load_leaves_the_catalog_as_it_was(ingestor, engine, tmp_pat
     assert count(engine, AppliedFile) == 1
 
 
+def test_a_constraint_failing_mid_load_is_a_failure_not_a_duplicate(ingestor, engine, tmp_path,
+                                                                     monkeypatch):
+    """Any IntegrityError was taken for a concurrent run's: "duplicate", exit 0, the file
+    archived, nothing loaded."""
+    from sqlalchemy.exc import IntegrityError
+
+    def violated(*_args, **_kwargs):
+        raise IntegrityError("INSERT INTO offers ...", {}, Exception("CHECK constraint failed"))
+
+    monkeypatch.setattr("loaders.offer_loading._apply_first_file", violated)
+    with pytest.raises(IntegrityError):
+        ingest(ingestor, write_offer_csv(tmp_path / "b.csv", offer_rows(2)))
+    assert count(engine, AppliedFile) == 0 and offers(engine) == {}
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["first-file", "next-file"])
 def test_duplicates_across_chunks_reject_every_copy(engine, settings, tmp_path, existing):
     add_seller(engine, 7)
