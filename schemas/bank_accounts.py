@@ -26,8 +26,12 @@ from schwifty.exceptions import (
 from schwifty.registry import get_iban_spec
 
 # BICs of banks in the French overseas departments and collectivities carry their own country
-# code while their accounts have FR IBANs.
-FRENCH_OVERSEAS = frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
+# code while their accounts have FR IBANs; so do the Crown Dependencies' with GB IBANs. New
+# Caledonia, French Polynesia and Wallis and Futuna (the CFP franc) are outside SEPA: an FR
+# IBAN of a bank there takes no SEPA transfer.
+FRENCH_OVERSEAS = frozenset({"GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF"})
+OUTSIDE_SEPA_UNDER_FR = frozenset({"NC", "PF", "WF"})
+BIC_COUNTRIES_OF = {"FR": FRENCH_OVERSEAS, "GB": frozenset({"JE", "GG", "IM"})}
 
 # bank account issue -> (column it is about, French message, English message)
 BANK_ISSUES: dict[str, tuple[str, str, str]] = {
@@ -197,5 +201,7 @@ def bank_account_issue(iban: str, bic: str) -> str | None:
     except SchwiftyException:
         return "bic_format"
     country = account.country_code
-    matching = {country} | (FRENCH_OVERSEAS if country == "FR" else set())
+    if country == "FR" and bank.country_code in OUTSIDE_SEPA_UNDER_FR:
+        return "iban_not_sepa"
+    matching = {country} | BIC_COUNTRIES_OF.get(country, frozenset())
     return None if bank.country_code in matching else "bic_country"

@@ -122,7 +122,10 @@ TEXT_FIELDS = ("shop_name", "legal_name", "legal_form", "rcs_city", "address", "
 AMOUNT_FIELDS = ("share_capital", "trial_max_revenue")
 DATE_FIELDS = ("registered_at", "activated_at", "termination_requested_at", "payout_hold_until")
 EMAIL = r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
-SEPARATORS = r"[\s.\-\u00a0\u202f]"
+SEPARATORS = r"[\s.\-\u00a0\u202f\u00ad\u200b-\u200d\u2060\ufeff]"
+"""What separates the groups of an identifier as people copy it: spaces of every kind, dots,
+dashes, and the invisible characters a web page or a PDF leaves (a zero-width space made a
+right IBAN "not its country's format", and the mask hid why)."""
 DUPLICATE_FR = ("Le vendeur « {value} » apparaît plusieurs fois dans le fichier : aucune de ces"
                 " lignes n'est chargée.")
 DUPLICATE_EN = 'Seller "{value}" appears more than once in the file: none of these rows is loaded.'
@@ -392,7 +395,7 @@ class SellerValidator:
             return
         iban = self.raw["iban"].str.replace(SEPARATORS, "", regex=True).str.upper()
         bic = self.raw.get("bic", pd.Series("", index=self.index, dtype="str"))
-        bic = bic.str.replace(r"\s", "", regex=True).str.upper()
+        bic = bic.str.replace(SEPARATORS, "", regex=True).str.upper()
         issues = pd.Series([bank_account_issue(i, b) for i, b in zip(iban, bic, strict=True)],
                            index=self.index, dtype=object)
         # our own mask, sent back in a fixed rejected-rows file: the stored account stays (it

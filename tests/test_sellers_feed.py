@@ -289,6 +289,7 @@ def test_a_valid_bank_account_is_payable():
     (IBAN_OK, "DEUTDEFF", "bic"),  # a German bank for a French account
     ("CH9300762011623852957", "", "bic"),  # SEPA but outside the EEA: the BIC is required
     ("MC5811222000010123456789030", "", "bic"),
+    (IBAN_OK, "BNCANCNX", "iban"),  # a New Caledonian bank's FR IBAN: the CFP franc, no SEPA
 ])
 def test_an_invalid_bank_account_loads_flagged_with_a_warning(iban, bic, column):
     result = validate_sellers(seller(iban=iban, bic=bic))
@@ -308,6 +309,16 @@ def test_an_account_outside_the_eea_with_its_bic_is_payable():
     result = validate_sellers(seller(iban="CH9300762011623852957", bic="UBSWCHZH80A"))
     assert result.problems == []
     assert result.valid.loc[2, "bank_account_valid"] == True  # noqa: E712 - numpy bool
+
+
+def test_a_jersey_bank_s_gb_iban_and_an_iban_with_a_zero_width_space_are_payable():
+    """A Crown Dependency's BIC beside a GB IBAN was "not the IBAN's country"; a zero-width
+    space pasted from a web page made a right IBAN "not its country's format"."""
+    result = validate_sellers(seller(1, iban="GB29NWBK60161331926819", bic="BARCJESH"),
+                              seller(2, iban="FR76\u200b3000 6000 0112 3456 7890 189", bic=BIC_OK))
+    assert result.problems == []
+    assert list(result.valid["iban"]) == ["GB29NWBK60161331926819", IBAN_OK]
+    assert list(result.valid["bank_account_valid"]) == [True, True]
 
 
 def test_a_missing_iban_is_warned_about_only_past_pending():
