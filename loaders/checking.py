@@ -554,7 +554,7 @@ class FileChecker:
             warnings=result.warnings, info=run.info, decimal_separator=run.ctx.decimal_separator or None,
             headers=run.headers, rows=run.report_rows(), all_rows=run.all_rows,
             problems=run.problems, rejected_rows=frozenset(run.rejected_rows),
-            amount_columns=run.amount_columns)
+            amount_columns=run.amount_columns, export_day=run.ctx.state.get("export_date"))
         with tempfile.TemporaryDirectory() as tmp:
             files = write_import_report(Path(tmp), str(stamp), report)
             for path in (files.csv, files.rejected, files.xlsx):

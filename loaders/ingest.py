@@ -8,6 +8,7 @@ transaction, so a crash leaves nothing half done and the same content is never a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -24,7 +25,7 @@ from loaders.checking import FileChecker, FileRun, IngestRequest, IngestResult, 
 from marketplace.config import Settings
 from marketplace.db import in_transaction
 from marketplace.errors import FileRejected, Problem, Reason, Severity
-from marketplace.layout import UnsafeName, refused_key, safe_file_name
+from marketplace.layout import UnsafeName, export_date_of, refused_key, safe_file_name
 from marketplace.models import AppliedFile, Import, ImportProblem, utcnow
 from marketplace.storage import Storage, StoredObject
 
@@ -41,6 +42,14 @@ _RUNNING: set[int] = set()
 _RUNNING_LOCK = threading.Lock()
 
 
+def _content_key(request: IngestRequest, sha: str) -> str:
+    """What a file says, that is applied once: its content, and for an order export the day its
+    name gives (the 20th's rows sent again as the 22nd's export are the state of the 22nd: taken
+    for a duplicate, a refund corrected on the 21st stayed corrected)."""
+    day = export_date_of(request.name) if request.feed.export_dated_by_name else None
+    return sha if day is None else hashlib.sha256(f"{sha}@{day.isoformat()}".encode()).hexdigest()
+
+
 def _applying_import(request: IngestRequest, sha: str):
     """The import that applied this content for this seller and kind (a query): in replace
     mode, a replace of it only (the seller's file dropped first, then made their whole
@@ -48,7 +57,7 @@ def _applying_import(request: IngestRequest, sha: str):
     re-dropped after ops' replace of it must not undo newer ones)."""
     query = select(AppliedFile.import_id).where(
         AppliedFile.kind == request.feed.kind, AppliedFile.seller_scope == (request.seller_id or 0),
-        AppliedFile.sha256 == sha)
+        AppliedFile.sha256 == _content_key(request, sha))
     return query.where(AppliedFile.mode == "replace") if _once_mode(request) == "replace" else query
 
 
@@ -235,7 +244,7 @@ class Ingestor(FileChecker):
         # deactivated absent offers even so
         if loaded or run.ctx.mode == "replace":
             session.execute(insert(AppliedFile).values(
-                kind=run.request.feed.kind, seller_scope=scope, sha256=sha,
+                kind=run.request.feed.kind, seller_scope=scope, sha256=_content_key(run.request, sha),
                 mode=_once_mode(run.request), import_id=import_id))
         # with the rows: a run that completes this import after a crash cannot count them again
         # (an order export's rows an older export left out are neither loaded nor rejected)
@@ -251,7 +260,7 @@ class Ingestor(FileChecker):
         "older export" warning, and two imports recorded for one content."""
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:content))"), {
-                "content": f"{request.feed.kind}:{request.seller_id or 0}:{sha}"})
+                "content": f"{request.feed.kind}:{request.seller_id or 0}:{_content_key(request, sha)}"})
         if session.execute(_applying_import(request, sha)).first() is not None:
             raise AppliedMeanwhile
 

@@ -19,6 +19,7 @@ class OffersFeed(LoadedByModule):
     other_feed_columns = PROMOTION_COLUMNS_IN_OFFER_FILES
     validated_against_catalog = False
     header_only_is_empty_load = False
+    export_dated_by_name = False
     loading = "loaders.offer_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

@@ -73,6 +73,7 @@ class OrdersFeed(StagedAsValidated):
     report_text_mask = None
     validated_against_catalog = False
     header_only_is_empty_load = True
+    export_dated_by_name = True
     other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers, ctx: FeedContext) -> Validated:
@@ -103,7 +104,7 @@ class OrdersFeed(StagedAsValidated):
             session.execute(drop.bindparams(bindparam("rows", expanding=True)), {"rows": late})
         headers = ctx.state.get("headers", {})
         problems = _unknown_sellers(session, headers)
-        export_date = _export_date(ctx)
+        export_date = ctx.state["export_date"] = _export_date(ctx)  # the rejected rows' day too
         paid_changed = _paid_amount_changed(session, export_date)  # against the stored state
         written = _upsert(session, ctx, export_date)
         problems += _other_sellers(session, headers)

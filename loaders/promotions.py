@@ -19,6 +19,7 @@ class PromotionsFeed(StagedAsValidated, LoadedByModule):
     other_feed_columns = OFFER_COLUMNS_IN_PROMOTION_FILES
     validated_against_catalog = True
     header_only_is_empty_load = False
+    export_dated_by_name = False
     loading = "loaders.promotion_loading"
 
     def validate(self, frame, headers, ctx: FeedContext) -> Validated:

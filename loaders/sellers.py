@@ -46,6 +46,7 @@ class SellersFeed(StagedAsValidated):
     report_text_mask = staticmethod(mask_ibans_in)  # nor those in other columns
     validated_against_catalog = False
     header_only_is_empty_load = False
+    export_dated_by_name = False
     other_feed_columns = None
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:

@@ -21,6 +21,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +56,7 @@ class ReportInput:
     notes: list[str] = field(default_factory=list)  # extra lines for the summary
     rejected_rows: frozenset[int] = frozenset()  # every row rejected, problems detailed or not
     amount_columns: frozenset[int] = frozenset()  # positions of the amounts read with decimal_separator
+    export_day: date | None = None  # an order export's day: in its rejected rows' file name
 
 
 @dataclass
@@ -68,7 +70,8 @@ class ReportFiles:
 
 def write_import_report(out_dir: Path, stem: str, report: ReportInput) -> ReportFiles:
     """Write `<stem>-errors.xlsx`, `<stem>-errors.csv` and, if rows were rejected,
-    `<stem>-rejected.csv|xlsx` into `out_dir`, each published whole or not at all."""
+    `<stem>-rejected.csv|xlsx` (`<stem>-rejected-<YYYY-MM-DD>.csv` for an order export) into
+    `out_dir`, each published whole or not at all."""
     grid = build_grid(report)
     files = ReportFiles(
         xlsx=out_dir / f"{stem}-errors.xlsx", csv=out_dir / f"{stem}-errors.csv", rejected=None
@@ -80,13 +83,15 @@ def write_import_report(out_dir: Path, stem: str, report: ReportInput) -> Report
     resendable = [row for row in sorted(grid.rejected) if row in grid.values]
     if resendable:
         is_xlsx = report.info is not None and report.info.format == "xlsx"
-        files.rejected = out_dir / f"{stem}-rejected.{'xlsx' if is_xlsx else _text_suffix(report)}"
+        # an order export's day in the name: fixed and sent again, the rows are that day's state
+        # (dated by their latest event, they were older than the export that rejected them)
+        day = f"-{report.export_day.isoformat()}" if report.export_day else ""
+        files.rejected = out_dir / f"{stem}-rejected{day}.{'xlsx' if is_xlsx else _text_suffix(report)}"
         write_rejected = write_rejected_xlsx if is_xlsx else write_rejected_csv
         writers[files.rejected] = lambda path: write_rejected(path, report, grid, resendable)
     _publish(out_dir, writers)
-    for suffix in ("xlsx", *TEXT_SUFFIXES):
-        stale = out_dir / f"{stem}-rejected.{suffix}"
-        if stale != files.rejected:
+    for stale in out_dir.glob(f"{stem}-rejected*"):
+        if stale != files.rejected and stale.suffix.lstrip(".") in ("xlsx", *TEXT_SUFFIXES):
             stale.unlink(missing_ok=True)
     return files
 

@@ -89,6 +89,10 @@ class Feed(Protocol):
     # True: a file with its header and no row is "nothing changed" (a machine's daily export),
     # loaded empty; False: refused, as a seller's empty sheet is a mistake to report
     header_only_is_empty_load: bool
+    # True: the day in the file's name is part of what it says (an order export of the 22nd
+    # holding the 20th's rows is the 22nd's state, applied, and its rejected rows come back
+    # dated so that, fixed and sent again, they are that day's)
+    export_dated_by_name: bool
 
     def validate(self, frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
         """Type and check one chunk of raw text rows (no database access)."""

@@ -415,6 +415,37 @@ def test_an_older_export_never_overwrites_a_newer_state(seller_7, settings, tmp_
     assert warning.message_en.startswith("1 order(s)") and "(e.g. A)" in warning.message_en
 
 
+def test_an_export_holding_an_earlier_day_s_rows_is_that_day_s_state(seller_7, settings, tmp_path):
+    """The 22nd's export byte for byte the 20th's (a correction of the 21st undone) was a
+    duplicate: the 21st's amount stayed, exit 0."""
+    twentieth = write(tmp_path / "a" / "2026-11-20.csv", "A;7;SKU-1;;2026-11-19 10:00;40;;;;;")
+    ingest(seller_7, settings, twentieth)
+    ingest(seller_7, settings, write(tmp_path / "2026-11-21.csv", "A;7;SKU-1;;2026-11-19 10:00;30;;;;;"))
+    again = tmp_path / "b" / "2026-11-22.csv"
+    again.parent.mkdir()
+    again.write_bytes(twentieth.read_bytes())
+    assert ingest(seller_7, settings, again).status == "loaded"
+    assert stored(seller_7)["A"].amount == Decimal("40.00")
+    assert ingest(seller_7, settings, again).status == "duplicate"  # the same day's, once
+
+
+def test_an_export_s_rejected_rows_come_back_dated_and_load_fixed(seller_7, settings, tmp_path):
+    """Sent back fixed, the rejected rows of the 18th's export were dated by their latest event
+    (the 6th), older than the stored state of the 10th: loaded 0, the correction lost."""
+    ingest(seller_7, settings, write(tmp_path / "2026-11-10.csv", "S;7;SKU-1;;2026-11-05 10:00;10;;;;;"))
+    result = ingest(seller_7, settings, write(
+        tmp_path / "2026-11-18.csv", "S;7;SKU-1;;2026-11-05 10:00;dix;;2026-11-06 10:00;;;"))
+    assert (result.loaded, result.rejected) == (0, 1)
+    rejected = Path(result.errors_report).with_name(f"{result.import_id}-rejected-2026-11-18.csv")
+    fixed = tmp_path / "fixed" / rejected.name
+    fixed.parent.mkdir()
+    fixed.write_text(rejected.read_text(encoding="utf-8-sig").replace("dix", "12"), encoding="utf-8")
+    again = ingest(seller_7, settings, fixed)
+    assert (again.status, again.loaded) == ("loaded", 1)
+    order = stored(seller_7)["S"]
+    assert (order.export_date, order.amount) == (date(2026, 11, 18), Decimal("12.00"))
+
+
 def test_loaded_counts_the_orders_an_older_export_wrote(seller_7, settings, tmp_path):
     """`loaded` said 3 for a file of which one row was written, the warning beside it saying
     that the two others were left unchanged: the counts contradicted the report."""
