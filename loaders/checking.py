@@ -439,16 +439,19 @@ class FileRun:
         self.problems[:] = [p for p in self.problems if p.code != Reason.NOT_DETAILED]
         most, more_errors, more_warnings = (f"{n:,}".replace(",", "\u202f")
                                             for n in (MAX_DETAILED, errors, warnings))
+        # the rows of the errors are rejected all the same; a warning's row loads
+        rejected_fr, rejected_en = ((", rejetées de même et toutes dans le fichier des lignes"
+                                     " rejetées", ", rejected all the same and all in the"
+                                     " rejected-rows file") if errors else ("", ""))
         self.problems.append(Problem(
             Reason.NOT_DETAILED,
             f"Plus de {most} problèmes : seuls les {most} premiers sont détaillés ({more_errors}"
-            f" erreurs et {more_warnings} avertissements de plus, sur les lignes suivantes, rejetées"
-            " de même et toutes dans le fichier des lignes rejetées). Une même erreur se répète"
-            " souvent : corrigez-la et renvoyez le fichier.",
+            f" erreurs et {more_warnings} avertissements de plus, sur les lignes suivantes"
+            f"{rejected_fr}). Une même erreur se répète souvent : corrigez-la et renvoyez le"
+            " fichier.",
             f"More than {MAX_DETAILED:,} problems: only the first {MAX_DETAILED:,} are detailed"
-            f" ({errors:,} more errors and {warnings:,} more warnings, on the rows after, rejected"
-            " all the same and all in the rejected-rows file). One mistake often repeats: fix it"
-            " and send the file again.",
+            f" ({errors:,} more errors and {warnings:,} more warnings, on the rows after"
+            f"{rejected_en}). One mistake often repeats: fix it and send the file again.",
             severity=Severity.WARNING))
         return errors + warnings
 

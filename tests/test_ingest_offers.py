@@ -198,6 +198,23 @@ def test_a_files_own_problem_found_past_the_detailed_ones_is_still_said(ingestor
                                                                              "fr", "en", row=5)])
     assert [p.row for p in run.problems] == [2, None, 2]
     assert run.not_detailed == {Severity.ERROR: 4, Severity.WARNING: 0}
+    run.note_not_detailed()
+    assert "rejetées de même" in run.problems[-1].message_fr
+
+
+def test_warnings_past_the_detailed_ones_are_not_said_rejected(ingestor, tmp_path, monkeypatch):
+    """150,000 orders loaded with unknown-sku warnings were said "rejected all the same"."""
+    import loaders.checking
+    from loaders.checking import FileRun
+    from marketplace.errors import Problem, Reason, Severity
+
+    monkeypatch.setattr(loaders.checking, "MAX_DETAILED", 1)
+    request = IngestRequest(path=tmp_path / "o.csv", name="o.csv", feed=OFFERS_FEED, seller_id=7)
+    run = FileRun(request, ingestor.context(request, None), ingestor.limits)
+    run.add_problems([Problem(Reason.UNKNOWN_SKU, "fr", "en", row=n, severity=Severity.WARNING)
+                      for n in (2, 3, 4)])
+    run.note_not_detailed()
+    assert "rejet" not in run.problems[-1].message_fr and "2 avertissements" in run.problems[-1].message_fr
 
 
 def test_another_sellers_file_past_the_detailed_problems_is_still_refused_whole(
