@@ -69,6 +69,7 @@ from schemas.parsing import (
     parse_cents,
     parse_whole,
     strip,
+    translate_distinct,
     without_report_apostrophe,
 )
 from schemas.parsing_dates import parse_dates
@@ -139,12 +140,25 @@ def _max_length(field: str) -> int:
 @lru_cache
 def allowed_plans(reference_dir: Path) -> frozenset[str]:
     """`standard` and the premium plan codes of `plans.csv` (column `code`), if it exists."""
+    return frozenset({DEFAULT_PLAN, *plan_words(reference_dir).values()})
+
+
+@lru_cache(maxsize=8)
+def plan_words(reference_dir: Path) -> dict[str, str]:
+    """How ops write a plan (normalize_header's form) -> its code: the code, however spaced
+    (`premium_visibilite`, `Premium Visibilité`), and its label in plans.csv with or without
+    "Abonnement" (`Abonnement Premium Audience` was refused as an unknown plan)."""
+    words = {DEFAULT_PLAN: DEFAULT_PLAN}
     path = reference_dir / "plans.csv"
-    if not path.exists():
-        return frozenset({DEFAULT_PLAN})
-    with path.open(encoding="utf-8", newline="") as handle:
-        codes = {row["code"].strip().lower() for row in csv.DictReader(handle)}
-    return frozenset({DEFAULT_PLAN, *codes})
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                code, label = row["code"].strip().lower(), normalize_header(row.get("label") or "")
+                words[normalize_header(code)] = code
+                if label:
+                    words.setdefault(label, code)
+                    words.setdefault(label.removeprefix("abonnement_"), code)
+    return words
 
 
 Nullable = partial(pa.Field, nullable=True)
@@ -261,8 +275,8 @@ SCHEMA_MESSAGES: dict[str, tuple[Reason, str, str]] = {
                      'Unknown status "{value}": pending, active, vacation, suspended or'
                      " terminated."),
     "plan_known": (Reason.NOT_ALLOWED,
-                   "Offre inconnue « {value} » : standard ou un code d'offre premium.",
-                   'Unknown plan "{value}": standard or a premium plan code.'),
+                   "Offre inconnue « {value} » : écrivez l'un des codes {codes}.",
+                   'Unknown plan "{value}": write one of the codes {codes}.'),
     "country_code": (Reason.BAD_FORMAT,
                      "Pays « {value} » : code ISO à 2 lettres attendu (FR, BE, DE…).",
                      'Country "{value}": a 2-letter ISO code is expected (FR, BE, DE...).'),
@@ -327,7 +341,9 @@ class SellerValidator:
         self.check_bank_accounts(typed)
         self.check_french_postcodes(typed)
         self.check_french_siren(typed)
+        self.check_lost_zeros(typed)
         self.check_activation(typed)
+        self.check_zero_trial_limits(typed)
         self.collector.problems.extend(self.schema_problems(typed))
         self.check_identifiers_agree(typed)
         self.check_earlier_chunks(typed)
@@ -344,7 +360,7 @@ class SellerValidator:
             "email": lambda raw, _name: _text(raw),
             "country": lambda raw, _name: _text(country_codes(raw)),
             "status": lambda raw, _name: _status(raw),
-            "plan": lambda raw, _name: raw.str.lower().replace("", DEFAULT_PLAN),
+            "plan": self.parse_plan,
             **dict.fromkeys(("siren", "siret", "vat_number"), self.parse_identifier),
             **dict.fromkeys(AMOUNT_FIELDS, self.parse_amount),
             **dict.fromkeys(DATE_FIELDS, self.parse_date),
@@ -460,6 +476,32 @@ class SellerValidator:
                   "No SIREN for a seller established in France: its invoices must carry it (French"
                   " e-invoicing); fill it in.", severity=Severity.WARNING)
 
+    def check_lost_zeros(self, typed: pd.DataFrame) -> None:
+        """`12345674` for the SIREN 012345674: Excel took the column for numbers. Said as such
+        (it was "neither a SIREN nor a SIRET"), and not checked again by the schema."""
+        for name, digits in (("siren", 8), ("siret", 13)):
+            if name not in typed:
+                continue
+            written = typed[name].astype("string")
+            lost = written.str.fullmatch(rf"\d{{{digits}}}").fillna(False).astype(bool)
+            self.flag(lost, Reason.BAD_FORMAT, name,
+                      f"« {{value}} » : {digits} chiffres. Excel a sans doute retiré le 0 du début :"
+                      f" écrivez 0{{value}} dans une colonne au format Texte.",
+                      f'"{{value}}": {digits} digits. Excel probably dropped the leading 0: write'
+                      f" 0{{value}} in a column formatted as Text.")
+            typed[name] = typed[name].where(~lost, None)
+
+    def check_zero_trial_limits(self, typed: pd.DataFrame) -> None:
+        """A trial limit of 0 (a CRM's 0 for an empty number) puts the seller at its limit at
+        once, its offers off sale: loaded as written, said."""
+        for name in ("trial_max_orders", "trial_max_revenue"):
+            if name in typed:
+                self.flag(typed[name].eq(0).fillna(False).astype(bool), Reason.OUT_OF_RANGE, name,
+                          "Limite d'essai à 0 : le vendeur l'atteint dès maintenant et ses offres sont"
+                          " retirées de la vente. Pour aucune limite, laissez la cellule vide.",
+                          "A trial limit of 0: the seller reaches it at once and its offers go off"
+                          " sale. For no limit, leave the cell empty.", severity=Severity.WARNING)
+
     def check_activation(self, typed: pd.DataFrame) -> None:
         """Activation starts the subscription and the seniority (feeds.md): a seller past
         `pending` with an empty activation date is loaded (its status must apply) but would pay
@@ -498,6 +540,11 @@ class SellerValidator:
             f'Column "{header}" without an IBAN column: ignored (a BIC is checked with its IBAN).',
             column=header, severity=Severity.WARNING))
 
+    def parse_plan(self, raw: pd.Series, _name: str) -> pd.Series:
+        words = plan_words(self.ctx.reference_dir)
+        return translate_distinct(raw, lambda value: words.get(normalize_header(value), value.lower())
+                                  if value else DEFAULT_PLAN)
+
     def schema_problems(self, typed: pd.DataFrame) -> list[Problem]:
         try:
             seller_schema(allowed_plans(self.ctx.reference_dir)).validate(typed, lazy=True)
@@ -511,6 +558,9 @@ class SellerValidator:
         if check not in SCHEMA_MESSAGES or pd.isna(case.index):
             raise AssertionError(f"no message for pandera check {case.check!r} on {case.column!r}")
         code, message_fr, message_en = SCHEMA_MESSAGES[check]
+        if check == "plan_known":  # the codes of this reference folder, which ops may not know
+            codes = ", ".join(sorted(allowed_plans(self.ctx.reference_dir)))
+            message_fr, message_en = (text.replace("{codes}", codes) for text in (message_fr, message_en))
         row, header = int(case.index), self.headers.header_of(case.column)
         value = str(self.raw[case.column].get(row, ""))
         limit = _max_length(case.column) if check == "str_length" else None

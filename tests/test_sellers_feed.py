@@ -183,6 +183,17 @@ def test_premium_plans_come_from_the_reference_data(tmp_path):
         (2, "plan", Reason.NOT_ALLOWED)]
 
 
+@pytest.mark.parametrize("written", ["premium-visibilite", "Premium Visibilité", "premium_visibilite",
+                                     "Abonnement Premium Visibilité"])
+def test_a_plan_is_read_as_its_code_or_its_label(written):
+    """plans.csv's own label was "an unknown plan", and the message named no code."""
+    result = validate_sellers(seller(plan=written))
+    assert result.problems == [] and result.valid.loc[2, "plan"] == "premium-visibilite"
+    [refused] = validate_sellers(seller(plan="gold")).problems
+    assert refused.message_fr == ("Offre inconnue « gold » : écrivez l'un des codes premium-audience,"
+                                  " premium-visibilite, standard.")
+
+
 # -- rules ---------------------------------------------------------------------------------------
 
 
@@ -666,3 +677,17 @@ def test_a_country_written_as_a_name_or_alpha_3_is_stored_as_its_code():
     # DOM (overseas departments), a lower-case alpha-3, an ambiguous Congo: refused, not guessed
     unsure = validate_sellers(*(seller(n, country=text) for n, text in enumerate(["DOM", "fra", "Congo"], 1)))
     assert codes(unsure.problems) == [(row, "country", Reason.BAD_FORMAT) for row in (2, 3, 4)]
+
+
+def test_a_siren_or_siret_that_lost_its_leading_zero_says_so():
+    result = validate_sellers(seller(1, siren="12345674"), seller(2, siret="1234567400015"))
+    said = {(p.row, p.column): p.message_fr for p in result.problems}
+    assert said[(2, "siren")].startswith("« 12345674 » : 8 chiffres. Excel a sans doute retiré le 0")
+    assert said[(3, "siret")].startswith("« 1234567400015 » : 13 chiffres.")
+    assert len(result.problems) == 2
+
+
+def test_a_trial_limit_of_zero_loads_with_a_warning():
+    result = validate_sellers(seller(1, trial_max_orders="0"), seller(2, trial_max_orders="10"))
+    assert codes(result.problems) == [(2, "trial_max_orders", Reason.OUT_OF_RANGE)]
+    assert list(result.valid["trial_max_orders"]) == [0, 10]
