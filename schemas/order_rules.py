@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from marketplace.calendar import PARIS
 from marketplace.errors import Reason, Severity
 from schemas.repeated_keys import reject_repeated_keys
 
@@ -48,6 +49,16 @@ def _before(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return (later < earlier).fillna(False).astype(bool)
 
 
+def _date_alone(texts: pd.Series) -> pd.Series:
+    """The cells that give a day without its time (read as midnight, Paris)."""
+    return texts.ne("") & ~texts.str.contains(r"\d[:hH]\d|T\d", regex=True)
+
+
+def _same_paris_day(one: pd.Series, other: pd.Series) -> pd.Series:
+    days = [instants.dt.tz_convert(PARIS).dt.date for instants in (one, other)]
+    return (days[0] == days[1]).fillna(False).astype(bool)
+
+
 def _literal(text: str) -> str:
     """A header placed in a message template: its braces must not look like placeholders."""
     return text.replace("{", "{{").replace("}", "}}")
@@ -74,6 +85,8 @@ def check_events(v: OrderValidator, typed: pd.DataFrame) -> None:
     pairs += [(later, "ordered_at") for later in AFTER_ORDER]
     for later, earlier in pairs:
         mask = _before(typed[later], typed[earlier])
+        if mask.any():  # a date alone is that whole day: delivered "12/11" after shipped at 15:00
+            mask &= ~(_date_alone(v.raw[later]) & _same_paris_day(typed[later], typed[earlier]))
         if not mask.any():
             continue
         french, english = STEPS[earlier]

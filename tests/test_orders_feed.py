@@ -284,6 +284,16 @@ def test_events_out_of_order_are_rejected(extra, column):
     assert "antérieure" in result.problems[0].message_fr and "before" in result.problems[0].message_en
 
 
+def test_a_date_alone_is_its_whole_day_against_an_earlier_step():
+    """Delivered "2026-11-20" after shipped at 15:00 that day was "before the shipment"."""
+    result = validate(order(ordered_at="2026-11-20 10:00", accepted_at="2026-11-20",
+                            shipped_at="2026-11-20 15:00", delivered_at="20/11/2026",
+                            refunded_at="2026-11-20", refund_amount="5"))
+    assert result.problems == []
+    late = validate(order(ordered_at="2026-11-20 10:00", delivered_at="2026-11-19"))
+    assert codes(late.problems) == {(2, "delivered_at", Reason.EVENT_ORDER)}
+
+
 def test_an_offset_and_a_paris_time_compare_as_instants():
     # 10:30+02:00 is 08:30 UTC, before 10:00 Paris winter time (09:00 UTC): out of order
     result = validate(order(ordered_at="2026-11-20 10:00", accepted_at="2026-11-20T10:30:00+02:00"))
