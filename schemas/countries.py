@@ -23,6 +23,12 @@ _NOT_A_COUNTRY = frozenset({"DOM", "TOM", "COM"})
 """Written in capitals by French ops for the overseas departments and collectivities, and
 alpha-3 codes too (the Dominican Republic, the Comoros): refused, never read as those."""
 _AMBIGUOUS_NAMES = frozenset({"congo"})  # the Republic of the Congo or the DRC: say which
+_IN_USE = {"UK": "GB", "EL": "GR"}
+"""The codes the EU itself writes for the United Kingdom and Greece (VAT numbers, VIES)."""
+_FRENCH_WORDS = {header_key(name): code for name, code in (
+    ("France métropolitaine", "FR"), ("Métropole", "FR"), ("Royaume-Uni", "GB"),
+    ("Angleterre", "GB"))}
+"""What French ops write that pycountry's names do not hold."""
 
 
 @lru_cache(maxsize=1)
@@ -38,9 +44,12 @@ def _codes_by_name() -> dict[str, str]:
 
 
 def _code_of(text: str) -> str | None:
+    if text.upper() in _IN_USE:
+        return _IN_USE[text.upper()]
     if text.isupper() and text not in _NOT_A_COUNTRY and text in _ALPHA_3:  # FRA, never "fra"
         return _ALPHA_3[text]
-    return _codes_by_name().get(header_key(text))
+    key = header_key(text)
+    return _FRENCH_WORDS.get(key) or _codes_by_name().get(key)
 
 
 def country_codes(raw: pd.Series) -> pd.Series:

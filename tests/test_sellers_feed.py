@@ -670,10 +670,12 @@ def test_a_seller_past_pending_without_activation_date_is_loaded_with_a_warning(
 
 def test_a_country_written_as_a_name_or_alpha_3_is_stored_as_its_code():
     """Ops' spreadsheets write "France": the row was refused, status and bank account lost."""
-    written = ["FR", "fr", "France", "Belgique", "belgium", "Royaume-Uni", "FRA", "Pays-Bas", "Suisse"]
+    written = ["FR", "fr", "France", "Belgique", "belgium", "Royaume-Uni", "FRA", "Pays-Bas", "Suisse",
+               "UK", "EL", "France métropolitaine"]  # the EU's own codes for the UK and Greece
     result = validate_sellers(*(seller(n, country=text) for n, text in enumerate(written, 1)))
     assert result.problems == []
-    assert list(result.valid["country"]) == ["FR", "FR", "FR", "BE", "BE", "GB", "FR", "NL", "CH"]
+    assert list(result.valid["country"]) == ["FR", "FR", "FR", "BE", "BE", "GB", "FR", "NL", "CH",
+                                             "GB", "GR", "FR"]
     # DOM (overseas departments), a lower-case alpha-3, an ambiguous Congo: refused, not guessed
     unsure = validate_sellers(*(seller(n, country=text) for n, text in enumerate(["DOM", "fra", "Congo"], 1)))
     assert codes(unsure.problems) == [(row, "country", Reason.BAD_FORMAT) for row in (2, 3, 4)]
