@@ -122,7 +122,8 @@ DEFAULT_PLAN = "standard"
 TEXT_FIELDS = ("shop_name", "legal_name", "legal_form", "rcs_city", "address", "postcode", "city")
 AMOUNT_FIELDS = ("share_capital", "trial_max_revenue")
 DATE_FIELDS = ("registered_at", "activated_at", "termination_requested_at", "payout_hold_until")
-EMAIL = r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+EMAIL = r"^[^@\s]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[\w-]+)*\.[^\W\d_]{2,}$"
+"""An address with a domain in any script (`contact@société.fr`, an internationalised domain)."""
 SEPARATORS = r"[\s.\-\u00a0\u202f\u00ad\u200b-\u200d\u2060\ufeff]"
 """What separates the groups of an identifier as people copy it: spaces of every kind, dots,
 dashes, and the invisible characters a web page or a PDF leaves (a zero-width space made a
@@ -357,7 +358,8 @@ class SellerValidator:
             "seller_id": partial(self.parse_whole, limit=10**12),
             "trial_max_orders": self.parse_whole,
             **dict.fromkeys(TEXT_FIELDS, lambda raw, _name: _text(_one_line(raw))),
-            "email": lambda raw, _name: _text(raw),
+            # a link copied from a page or a mail client: "mailto:jean@dupont.fr"
+            "email": lambda raw, _name: _text(raw.str.replace(r"^mailto:\s*", "", case=False, regex=True)),
             "country": lambda raw, _name: _text(country_codes(raw)),
             "status": lambda raw, _name: _status(raw),
             "plan": self.parse_plan,

@@ -693,3 +693,10 @@ def test_a_trial_limit_of_zero_loads_with_a_warning():
     result = validate_sellers(seller(1, trial_max_orders="0"), seller(2, trial_max_orders="10"))
     assert codes(result.problems) == [(2, "trial_max_orders", Reason.OUT_OF_RANGE)]
     assert list(result.valid["trial_max_orders"]) == [0, 10]
+
+
+def test_an_email_link_or_an_internationalised_domain_is_an_address():
+    result = validate_sellers(seller(1, email="mailto:jean@dupont.fr"),
+                              seller(2, email="contact@société.fr"), seller(3, email="a@b.fr; c@d.fr"))
+    assert codes(result.problems) == [(4, "email", Reason.BAD_FORMAT)]
+    assert list(result.valid["email"]) == ["jean@dupont.fr", "contact@société.fr"]
