@@ -363,7 +363,10 @@ class SellerValidator:
             "country": lambda raw, _name: _text(country_codes(raw)),
             "status": lambda raw, _name: _status(raw),
             "plan": self.parse_plan,
-            **dict.fromkeys(("siren", "siret", "vat_number"), self.parse_identifier),
+            **dict.fromkeys(("siren", "siret"), self.parse_identifier),
+            # Greece's VAT numbers start EL (VIES, invoices), whatever its ISO code GR
+            "vat_number": lambda raw, name: self.parse_identifier(raw, name).str.replace(
+                r"^GR(?=\d{9}$)", "EL", regex=True),
             **dict.fromkeys(AMOUNT_FIELDS, self.parse_amount),
             **dict.fromkeys(DATE_FIELDS, self.parse_date),
         }

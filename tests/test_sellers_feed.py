@@ -700,3 +700,8 @@ def test_an_email_link_or_an_internationalised_domain_is_an_address():
                               seller(2, email="contact@société.fr"), seller(3, email="a@b.fr; c@d.fr"))
     assert codes(result.problems) == [(4, "email", Reason.BAD_FORMAT)]
     assert list(result.valid["email"]) == ["jean@dupont.fr", "contact@société.fr"]
+
+
+def test_a_greek_vat_number_is_stored_with_the_eu_s_prefix():
+    result = validate_sellers(seller(1, country="GR", vat_number="GR094259216"))
+    assert result.problems == [] and result.valid.loc[2, "vat_number"] == "EL094259216"
