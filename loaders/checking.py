@@ -7,6 +7,7 @@ the import record, the load transaction and the once-only guarantee.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -267,10 +268,7 @@ class FileRun:
     def chunks(self, on_rows: Callable[[int], None] | None = None):
         """Yield the valid typed rows of each chunk; collects problems on the way."""
         feed = self.request.feed
-        required = tuple(spec.names for spec in feed.columns if spec.required or spec.required_for_updates)
-        with open_table(self.request.path, known_headers=known_header_names(feed.columns),
-                        required_headers=required,
-                        limits=self.limits, preferred_sheets=feed.preferred_sheets) as table:
+        with self.open() as table:
             self.info = table.info
             self.ctx.state["format"] = table.info.format  # the rules of what Excel does to a cell
             if (text_mask := feed.report_text_mask) is not None:  # an IBAN typed as a header
@@ -455,6 +453,14 @@ class FileRun:
             severity=Severity.WARNING))
         return errors + warnings
 
+    def open(self):
+        """The file as a table of the feed's columns (`loaders.reader.open_table`)."""
+        feed = self.request.feed
+        required = tuple(spec.names for spec in feed.columns if spec.required or spec.required_for_updates)
+        return open_table(self.request.path, known_headers=known_header_names(feed.columns),
+                          required_headers=required, limits=self.limits,
+                          preferred_sheets=feed.preferred_sheets)
+
     def keep_for_report(self, frame: pd.DataFrame, problems: list[Problem]) -> None:
         if self.all_rows and self.rows > REPORT_ALL_ROWS_UP_TO:
             self.all_rows = False
@@ -462,19 +468,41 @@ class FileRun:
             self.kept = [f[f.index.isin(list(flagged))] for f in self.kept]
         if not self.all_rows:
             frame = frame[frame.index.isin([p.row for p in problems])]
+        self.kept.append(self.as_shown(frame))
+
+    def as_shown(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows as reports may show them (IBANs masked)."""
         if self.masks:
             frame = frame.copy()
             for position, mask in self.masks.items():
                 frame[position] = frame[position].map(mask)
         if self.request.feed.report_text_mask is not None:
             frame = frame.map(self.request.feed.report_text_mask)
-        self.kept.append(frame)
+        return frame
 
     def report_rows(self) -> pd.DataFrame:
         frames = [f for f in self.kept if not f.empty]
+        if not self.all_rows:
+            frames += self.rows_flagged_late(frames)
         if not frames:
             return pd.DataFrame(columns=range(len(self.headers)))
-        return pd.concat(frames)
+        return pd.concat(frames).sort_index() if len(frames) > 1 else frames[0]
+
+    def rows_flagged_late(self, kept: list[pd.DataFrame]) -> list[pd.DataFrame]:
+        """The rows flagged after their chunk was let go (a duplicate's first copy, found with a
+        later chunk's copy, in a file too big to keep every row): read again, those alone. The
+        rejected-rows file lacked them, and a fixed file sent back lost those rows."""
+        shown = set().union(*(frame.index for frame in kept)) if kept else set()
+        missing = ({p.row for p in self.problems if p.row is not None} | self.rejected_rows) - shown
+        if not missing:
+            return []
+        found = []
+        with contextlib.suppress(FileRejected), self.open() as table:  # refused past them: found
+            for chunk in self.read(table):
+                rows = chunk.frame[chunk.frame.index.isin(list(missing))]
+                if not rows.empty:
+                    found.append(self.as_shown(rows))
+        return found
 
     def detected(self) -> dict:
         if self.info is None:

@@ -533,6 +533,24 @@ def test_a_constraint_failing_mid_load_is_a_failure_not_a_duplicate(ingestor, en
     assert count(engine, AppliedFile) == 0 and offers(engine) == {}
 
 
+def test_a_large_file_s_duplicate_found_chunks_later_is_in_the_rejected_rows(
+        engine, settings, tmp_path, monkeypatch):
+    """Past the rows a report keeps whole, the first copy of a sku repeated in a later chunk
+    was let go with its chunk: the rejected-rows file held the second copy alone."""
+    import loaders.checking
+
+    monkeypatch.setattr(loaders.checking, "REPORT_ALL_ROWS_UP_TO", 3)
+    add_seller(engine, 7)
+    small = settings.model_copy(update={"chunk_rows": 4})
+    rows = offer_rows(12)
+    rows[10][0] = rows[1][0]
+    result = ingest(Ingestor(engine, open_storage(small), small), write_offer_csv(tmp_path / "o.csv", rows))
+    assert {p.row for p in result.problems} == {3, 12}
+    rejected = Path(result.errors_report).with_name(f"{result.import_id}-rejected.csv")
+    assert [line.split(";")[2] for line in rejected.read_text(encoding="utf-8-sig").splitlines()[1:]] == [
+        "Produit 1", "Produit 10"]
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["first-file", "next-file"])
 def test_duplicates_across_chunks_reject_every_copy(engine, settings, tmp_path, existing):
     add_seller(engine, 7)
