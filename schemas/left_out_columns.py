@@ -44,7 +44,7 @@ def _required(column: str) -> LeftOutRule:
         column, Reason.REQUIRED,
         f"Colonne « {_SHOWN[column]} » absente du fichier ({names}) et cette offre n'en a pas"
         " dans votre catalogue : elle est obligatoire pour cette ligne.",
-        f'Column "{column}" is missing from the file ({names}) and your catalogue holds none for'
+        f'Column "{_SHOWN[column]}" is missing from the file ({names}) and your catalogue holds none for'
         " this offer: this row requires it.")
 
 

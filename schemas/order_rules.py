@@ -51,7 +51,7 @@ def _before(later: pd.Series, earlier: pd.Series) -> pd.Series:
 
 def _date_alone(texts: pd.Series) -> pd.Series:
     """The cells that give a day without its time (read as midnight, Paris)."""
-    return texts.ne("") & ~texts.str.contains(r"\d[:hH]\d|T\d", regex=True)
+    return texts.ne("") & ~texts.str.contains(r"\d[:hH]\d|\d\s?[hH]\b|T\d", regex=True)
 
 
 def _same_paris_day(one: pd.Series, other: pd.Series) -> pd.Series:

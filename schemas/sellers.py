@@ -51,6 +51,7 @@ from schemas.bank_accounts import (
     BANK_WARNING_FR,
     bank_account_issue,
     mask_iban,
+    mask_ibans_in,
 )
 from schemas.columns import ColumnSpec, HeaderMap
 from schemas.company_ids import (
@@ -332,7 +333,6 @@ class SellerValidator:
                             message_en, severity)
 
     def run(self) -> Validated:
-        self.refuse_unread_bank_column()
         self.decide_decimal_separator()
         parsers = self.parsers()
         typed = pd.DataFrame(
@@ -520,12 +520,16 @@ class SellerValidator:
                   "No activation date for a seller past pending: no subscription is charged and"
                   " no seniority counted until it is given.", severity=Severity.WARNING)
 
-    def refuse_unread_bank_column(self) -> None:
-        """A header naming an IBAN that no alias reads ("IBAN à jour") while the file has no
-        IBAN column: loaded, the file kept the old account and the payouts went there."""
+    def refuse_unread_bank_column(self, frame: pd.DataFrame) -> None:
+        """A column naming an IBAN that no alias reads ("IBAN à jour") and holding accounts,
+        while the file has no IBAN column: loaded, the file kept the old account and the
+        payouts went there. A column that only speaks of them ("IBAN masqué", "Iban valide ?",
+        "Date mise à jour IBAN") is the file's own, ignored like any unknown column."""
         if "iban" in self.headers.positions:
             return
-        unread = [header for header in self.headers.unknown if "iban" in header_key(header)]
+        unread = [header for at, header in enumerate(self.headers.headers)
+                  if header in self.headers.unknown and "iban" in header_key(header)
+                  and at in frame.columns and _holds_an_account(frame[at])]
         if unread:
             raise reject_file(
                 Reason.MISSING_COLUMN,
@@ -604,4 +608,12 @@ def _decimal_euros(cents: pd.Series) -> pd.Series:
 
 def validate_sellers(frame: pd.DataFrame, headers: HeaderMap, ctx: FeedContext) -> Validated:
     """Type and check one chunk of a seller registry file (no database access)."""
-    return SellerValidator(frame, headers, ctx).run()
+    validator = SellerValidator(frame, headers, ctx)
+    validator.refuse_unread_bank_column(frame)
+    return validator.run()
+
+
+def _holds_an_account(cells: pd.Series) -> bool:
+    """Whether some of the first cells hold a whole IBAN (not a masked one, a yes, a date)."""
+    written = cells[cells.str.strip() != ""].head(1000)
+    return any(mask_ibans_in(text) != text for text in written)

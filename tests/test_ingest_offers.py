@@ -492,6 +492,7 @@ def test_a_training_file_without_the_practical_column_names_it_as_the_seller_s_t
                            header=["sku", "titre", "catégorie", "prix"])
     result = ingest(ingestor, path)
     assert [(p.column, p.code) for p in result.problems] == [("mise en situation", "required")]
+    assert result.problems[0].message_en.startswith('Column "mise en situation" is missing')
 
 
 def test_unknown_seller_rejects_the_file(ingestor, engine, tmp_path):

@@ -292,6 +292,10 @@ def test_a_date_alone_is_its_whole_day_against_an_earlier_step():
     assert result.problems == []
     late = validate(order(ordered_at="2026-11-20 10:00", delivered_at="2026-11-19"))
     assert codes(late.problems) == {(2, "delivered_at", Reason.EVENT_ORDER)}
+    for hour in ("20/11/2026 8h", "20/11/2026 à 8h", "2026-11-20 9h"):  # an hour, not a day
+        early = validate(order(ordered_at="2026-11-20 07:00", accepted_at="2026-11-20 07:00",
+                               shipped_at="2026-11-20 15:00", delivered_at=hour))
+        assert codes(early.problems) == {(2, "delivered_at", Reason.EVENT_ORDER)}, hour
 
 
 def test_an_offset_and_a_paris_time_compare_as_instants():

@@ -127,6 +127,10 @@ def test_an_iban_column_no_alias_reads_refuses_the_file():
         validate_sellers(seller(1, **{"IBAN à jour": IBAN_OK}))
     assert refused.value.problem.message_fr.startswith(
         "La colonne « IBAN à jour » semble contenir les IBAN mais n'est pas reconnue")
+    # a column that only speaks of the accounts is the file's own, ignored
+    for header, value in (("IBAN masqué", "FR76 **** **** 0189"), ("Iban valide ?", "oui"),
+                          ("Date mise à jour IBAN", "01/12/2026")):
+        assert validate_sellers(seller(1, **{header: value})).problems == []
 
 
 def test_no_header_text_names_two_fields():
