@@ -484,16 +484,17 @@ class SellerValidator:
     def check_lost_zeros(self, typed: pd.DataFrame) -> None:
         """`12345674` for the SIREN 012345674: Excel took the column for numbers. Said as such
         (it was "neither a SIREN nor a SIRET"), and not checked again by the schema."""
-        for name, digits in (("siren", 8), ("siret", 13)):
+        # the SIREN column takes a SIRET too ("siren ou siret"): 13 digits there lost theirs
+        for name, shapes in (("siren", r"\d{8}|\d{13}"), ("siret", r"\d{13}")):
             if name not in typed:
                 continue
             written = typed[name].astype("string")
-            lost = written.str.fullmatch(rf"\d{{{digits}}}").fillna(False).astype(bool)
+            lost = written.str.fullmatch(shapes).fillna(False).astype(bool)
             self.flag(lost, Reason.BAD_FORMAT, name,
-                      f"« {{value}} » : {digits} chiffres. Excel a sans doute retiré le 0 du début :"
-                      f" écrivez 0{{value}} dans une colonne au format Texte.",
-                      f'"{{value}}": {digits} digits. Excel probably dropped the leading 0: write'
-                      f" 0{{value}} in a column formatted as Text.")
+                      "« {value} » : un chiffre de moins qu'un SIREN (9) ou un SIRET (14). Excel a sans"
+                      " doute retiré le 0 du début : écrivez 0{value} dans une colonne au format Texte.",
+                      '"{value}": one digit short of a SIREN (9) or a SIRET (14). Excel probably'
+                      " dropped the leading 0: write 0{value} in a column formatted as Text.")
             typed[name] = typed[name].where(~lost, None)
 
     def check_zero_trial_limits(self, typed: pd.DataFrame) -> None:

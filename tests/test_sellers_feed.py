@@ -686,11 +686,15 @@ def test_a_country_written_as_a_name_or_alpha_3_is_stored_as_its_code():
 
 
 def test_a_siren_or_siret_that_lost_its_leading_zero_says_so():
-    result = validate_sellers(seller(1, siren="12345674"), seller(2, siret="1234567400015"))
+    result = validate_sellers(seller(1, siren="12345674"), seller(2, siret="1234567400015"),
+                              seller(3, siren="1234567400015"))  # a SIRET in the SIREN column
     said = {(p.row, p.column): p.message_fr for p in result.problems}
-    assert said[(2, "siren")].startswith("« 12345674 » : 8 chiffres. Excel a sans doute retiré le 0")
-    assert said[(3, "siret")].startswith("« 1234567400015 » : 13 chiffres.")
-    assert len(result.problems) == 2
+    assert said[(2, "siren")] == ("« 12345674 » : un chiffre de moins qu'un SIREN (9) ou un SIRET"
+                                  " (14). Excel a sans doute retiré le 0 du début : écrivez"
+                                  " 012345674 dans une colonne au format Texte.")
+    assert said[(3, "siret")].startswith("« 1234567400015 » : un chiffre de moins")
+    assert said[(4, "siren")].startswith("« 1234567400015 » : un chiffre de moins")
+    assert len(result.problems) == 3
 
 
 def test_a_trial_limit_of_zero_loads_with_a_warning():
