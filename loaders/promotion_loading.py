@@ -185,11 +185,8 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
         f" WHERE p.start_at < s.end_at AND s.start_at < p.end_at AND NOT ({same_key}"
         f" AND (p.start_at >= :now OR ({same_terms})))", now=ctx.now)
     problems, seen = [], set()
-    redate_fr, redate_en = _REDATE["replace" if ctx.mode == "replace" else "update"]
-    redate_fr = ("Pour en changer la remise, envoyez-la avec les mêmes type et dates ; pour en"
-                 f" changer les dates, {redate_fr}")
-    redate_en = ("To change its discount, send it with the same type and dates; to change its"
-                 f" dates, {redate_en}")
+    redate = [change.format(how) for change, how in zip(
+        _CHANGE, _REDATE["replace" if ctx.mode == "replace" else "update"], strict=True)]
     for row, sku, kind, stored_start, stored_end, start, running in rows:
         if row in seen:  # one problem per row, even if it overlaps several stored promotions
             continue
@@ -200,7 +197,7 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
             problems.append(_running_changed(row, sku, since, headers, start))
             continue
         over = _paris(stored_end) <= pd.Timestamp(ctx.now)
-        change_fr, change_en = _OVER if over else (redate_fr, redate_en)
+        change_fr, change_en = _OVER if over else redate
         problems.append(Problem(
             Reason.OVERLAP,
             f"L'offre « {sku} » a déjà une promotion (type {kind}, du {shown_instant(since)}"
@@ -217,6 +214,9 @@ def _overlapping_loaded(session: Session, ctx: FeedContext, headers: dict) -> li
 _OVER = ("Elle est terminée : faites commencer la nouvelle à sa fin ou après.",
          "It is over: start the new one at its end or later.")
 """A promotion over (a replace ended it at its load time) is never withdrawn: no advice to."""
+_CHANGE = ("Pour en changer la remise, envoyez-la avec les mêmes type et dates ; pour en changer"
+           " les dates, {}",
+           "To change its discount, send it with the same type and dates; to change its dates, {}")
 _REDATE = {
     # a row over a promotion the file leaves out is rejected and keeps it: two files
     "replace": ("chargez d'abord ce fichier sans cette ligne (l'ancienne promotion est retirée),"

@@ -75,8 +75,8 @@ def _resend_lines(report: ReportInput, grid: ReportGrid, rows: list[int]) -> Ite
         yield line
 
 
-_ONE_GROUP = re.compile(r"(\s*[+-]?\d{1,3})([.,])(\d{3})(\s*(?:€|eur)?\s*)", re.IGNORECASE)
-"""An amount with one separator before three digits: 12,500 or 1.250, decimals or thousands."""
+_DECIMALS_ENDING_IN_0 = re.compile(r"(\s*[+-]?\d{1,3}([.,])\d\d)0(\s*(?:€|eur)?\s*)", re.IGNORECASE)
+"""An amount with one separator before three digits, the last a 0: 12,500 (or 1.250)."""
 
 
 def _as_read(value: str, decimal_separator: str) -> str:
@@ -84,12 +84,10 @@ def _as_read(value: str, decimal_separator: str) -> str:
     comma was the decimal separator. Any other is left as sent: the import refused it (`2.500`
     beside comma prices was asked "thousands or decimals?", and settling it here loaded 2 500 €
     from the fixed file; three decimals not ending in 0 are too many)."""
-    if not (found := _ONE_GROUP.fullmatch(value)):
+    found = _DECIMALS_ENDING_IN_0.fullmatch(value)
+    if found is None or found.group(2) != decimal_separator:
         return value
-    whole, separator, digits, unit = found.groups()
-    if separator != decimal_separator or digits[2] != "0":
-        return value
-    return f"{whole}{separator}{digits[:2]}{unit}"
+    return found.group(1) + found.group(3)
 
 
 def _sheet_name(info: ReadInfo | None) -> str | None:
